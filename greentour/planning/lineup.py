@@ -1,0 +1,359 @@
+"""Morning line-up (Tagesbesetzung): today's crew-days from the weekly templates minus absences.
+
+The planner moves people and pool machines between crews; the line-up flags what cannot work:
+a machine whose operator qualification nobody in the crew holds, a vehicle nobody may drive, a
+machine booked by two crews or in repair, a crew without people. All functions take a tenant
+session (every query is scoped to the tenant) and change the store in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from greentour.errors import BadInput, Conflict, NotFound
+from greentour.planning.shifts import breaks_for, shift_for, shift_work_seconds
+from greentour.store.models import (
+    Absence,
+    CrewDay,
+    CrewTemplate,
+    Machine,
+    Staff,
+    Tenant,
+    Vehicle,
+)
+from greentour.store.tenancy import session_tenant_id
+
+#: Licence classes every employee is assumed to hold (car licence).
+BASIC_LICENCES = {"B"}
+
+
+@dataclass(frozen=True)
+class PersonView:
+    """A staff member as the line-up shows them."""
+
+    id: int
+    name: str
+    qualifications: list[str]
+
+
+@dataclass(frozen=True)
+class MachineView:
+    """A pool machine as the line-up shows it."""
+
+    id: int
+    name: str
+    kind: str
+    in_repair_until: dt.date | None
+    out_of_service: bool
+
+
+@dataclass
+class CrewView:
+    """One crew-day of the line-up with its flags (planner-language warnings)."""
+
+    id: int
+    name: str
+    vehicle: str
+    people: list[PersonView]
+    machines: list[MachineView]
+    shift: str
+    available_s: int
+    locked: bool
+    flags: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Lineup:
+    """The line-up of one day."""
+
+    day: dt.date
+    crews: list[CrewView]
+    absent: list[tuple[PersonView, str]]
+    idle_people: list[PersonView]
+    pool_machines: list[MachineView]
+    all_people: list[PersonView]
+
+    @property
+    def flag_count(self) -> int:
+        return sum(len(c.flags) for c in self.crews)
+
+
+def machine_out_of_service(machine: Machine, day: dt.date) -> bool:
+    """True when the machine cannot be used on ``day`` (switched off or in repair)."""
+    if not machine.available and machine.repair_until is None:
+        return True
+    return machine.repair_until is not None and machine.repair_until >= day
+
+
+def absent_staff_ids(session: Session, day: dt.date) -> dict[int, str]:
+    """Staff ids absent on ``day`` with the reason."""
+    rows = session.scalars(
+        select(Absence).where(Absence.date_from <= day, Absence.date_to >= day)
+    ).all()
+    return {a.staff_id: a.reason for a in rows}
+
+
+def _tenant(session: Session) -> Tenant:
+    tenant_id = session_tenant_id(session)
+    tenant = session.get(Tenant, tenant_id) if tenant_id is not None else None
+    if tenant is None:
+        raise NotFound("Kein Mandant für diese Sitzung")
+    return tenant
+
+
+def ensure_crew_days(session: Session, day: dt.date) -> list[CrewDay]:
+    """The crew-days of ``day``; generated from the weekly templates when none exist yet.
+
+    Generation drops absent people and machines that are in repair, so the morning starts from
+    who and what is really there. Existing crew-days (already edited by the planner) are kept.
+    """
+    existing = session.scalars(
+        select(CrewDay).where(CrewDay.date == day).order_by(CrewDay.name)
+    ).all()
+    if existing:
+        return list(existing)
+    tenant = _tenant(session)
+    config = tenant.config_json or {}
+    default_shift = shift_for(config, day)
+    breaks = breaks_for(config)
+    absent = absent_staff_ids(session, day)
+    machines = {m.id: m for m in session.scalars(select(Machine)).all()}
+    created = []
+    templates = session.scalars(select(CrewTemplate).order_by(CrewTemplate.name)).all()
+    for template in templates:
+        if day.isoweekday() not in (template.weekdays or []):
+            continue
+        start = template.shift_start or (default_shift[0] if default_shift else None)
+        end = template.shift_end or (default_shift[1] if default_shift else None)
+        if start is None or end is None:
+            continue
+        crew_day = CrewDay(
+            date=day,
+            name=template.name,
+            template_id=template.id,
+            member_ids=[i for i in template.member_ids if i not in absent],
+            vehicle_id=template.vehicle_id,
+            machine_ids=[
+                i
+                for i in template.machine_ids
+                if i in machines and not machine_out_of_service(machines[i], day)
+            ],
+            shift_start=start,
+            shift_end=end,
+            breaks_json=breaks,
+            depot_id=template.depot_id,
+            district=template.district,
+        )
+        session.add(crew_day)
+        created.append(crew_day)
+    session.flush()
+    return created
+
+
+def crew_available_s(crew_day: CrewDay) -> int:
+    """Working seconds of a crew-day (shift minus fixed breaks); 0 for a crew without people."""
+    if not crew_day.member_ids:
+        return 0
+    return shift_work_seconds(crew_day.shift_start, crew_day.shift_end, crew_day.breaks_json)
+
+
+def _holds_licence(person: Staff, licence: str) -> bool:
+    if licence in BASIC_LICENCES:
+        return True
+    quals = {q.lower() for q in person.qualifications}
+    lic = licence.lower()
+    return bool({lic, f"licence_{lic}", f"driving_licence_{lic}", f"fs_{lic}"} & quals)
+
+
+def crew_flags(
+    crew_day: CrewDay,
+    people: dict[int, Staff],
+    machines: dict[int, Machine],
+    vehicle: Vehicle | None,
+    machine_bookings: dict[int, list[str]],
+    absent: dict[int, str],
+) -> list[str]:
+    """Planner-language warnings for one crew-day (empty: the crew can work as formed)."""
+    flags: list[str] = []
+    members = [people[i] for i in crew_day.member_ids if i in people]
+    if not members:
+        flags.append("Kolonne ohne Personal")
+    for staff_id in crew_day.member_ids:
+        if staff_id in absent:
+            name = people[staff_id].name if staff_id in people else f"#{staff_id}"
+            flags.append(f"{name} ist abwesend ({absent[staff_id] or 'Abwesenheit'})")
+    quals = {q for p in members for q in p.qualifications}
+    for machine_id in crew_day.machine_ids:
+        machine = machines.get(machine_id)
+        if machine is None:
+            continue
+        if machine_out_of_service(machine, crew_day.date):
+            until = machine.repair_until.strftime("%d.%m.") if machine.repair_until else ""
+            flags.append(f"{machine.name} ist in Reparatur" + (f" bis {until}" if until else ""))
+        if machine.qualification and members and machine.qualification not in quals:
+            flags.append(f"{machine.name}: niemand in der Kolonne hat die Qualifikation "
+                         f"„{machine.qualification}“")
+        others = [n for n in machine_bookings.get(machine_id, []) if n != crew_day.name]
+        if others:
+            flags.append(f"{machine.name} ist doppelt eingeteilt (auch bei {', '.join(others)})")
+    if vehicle is not None and members and not any(
+        _holds_licence(p, vehicle.licence) for p in members
+    ):
+        flags.append(f"{vehicle.name}: niemand hat die Fahrerlaubnis Klasse {vehicle.licence}")
+    if vehicle is not None and len(members) > vehicle.seats:
+        flags.append(f"{vehicle.name} hat nur {vehicle.seats} Sitzplätze")
+    return flags
+
+
+def _person(p: Staff) -> PersonView:
+    return PersonView(p.id, p.name, list(p.qualifications))
+
+
+def _machine(m: Machine, day: dt.date) -> MachineView:
+    return MachineView(m.id, m.name, m.kind, m.repair_until, machine_out_of_service(m, day))
+
+
+def get_lineup(session: Session, day: dt.date) -> Lineup:
+    """The line-up of ``day`` (crew-days generated from templates if needed) with its flags."""
+    crew_days = ensure_crew_days(session, day)
+    people = {p.id: p for p in session.scalars(select(Staff).where(Staff.active.is_(True)))}
+    machines = {m.id: m for m in session.scalars(select(Machine).order_by(Machine.name))}
+    vehicles = {v.id: v for v in session.scalars(select(Vehicle))}
+    absent = absent_staff_ids(session, day)
+    bookings: dict[int, list[str]] = {}
+    for cd in crew_days:
+        for machine_id in cd.machine_ids:
+            bookings.setdefault(machine_id, []).append(cd.name)
+    crews = []
+    for cd in crew_days:
+        vehicle = vehicles.get(cd.vehicle_id) if cd.vehicle_id else None
+        crews.append(
+            CrewView(
+                id=cd.id,
+                name=cd.name,
+                vehicle=vehicle.name if vehicle else "–",
+                people=[_person(people[i]) for i in cd.member_ids if i in people],
+                machines=[_machine(machines[i], day) for i in cd.machine_ids if i in machines],
+                shift=f"{cd.shift_start:%H:%M}–{cd.shift_end:%H:%M}",
+                available_s=crew_available_s(cd),
+                locked=cd.locked,
+                flags=crew_flags(cd, people, machines, vehicle, bookings, absent),
+            )
+        )
+    in_crews = {i for cd in crew_days for i in cd.member_ids}
+    booked = set(bookings)
+    return Lineup(
+        day=day,
+        crews=crews,
+        absent=[(_person(people[i]), r) for i, r in sorted(absent.items()) if i in people],
+        idle_people=[
+            _person(p)
+            for p in sorted(people.values(), key=lambda p: p.name)
+            if p.id not in in_crews and p.id not in absent
+        ],
+        pool_machines=[_machine(m, day) for m in machines.values() if m.id not in booked],
+        all_people=[_person(p) for p in sorted(people.values(), key=lambda p: p.name)],
+    )
+
+
+def _crew_day(session: Session, crew_day_id: int) -> CrewDay:
+    crew_day = session.get(CrewDay, crew_day_id)
+    if crew_day is None:
+        raise NotFound(f"Kolonnentag {crew_day_id} gibt es nicht")
+    return crew_day
+
+
+def move_person(
+    session: Session, day: dt.date, staff_id: int, to_crew_day_id: int | None
+) -> None:
+    """Move a person into crew-day ``to_crew_day_id`` (None: out of every crew) on ``day``."""
+    person = session.get(Staff, staff_id)
+    if person is None:
+        raise NotFound(f"Mitarbeiter {staff_id} gibt es nicht")
+    target = _crew_day(session, to_crew_day_id) if to_crew_day_id else None
+    if target is not None and target.date != day:
+        raise BadInput("Die Kolonne gehört zu einem anderen Tag")
+    if target is not None and target.locked:
+        raise Conflict(f"{target.name} ist gesperrt")
+    if target is not None and staff_id in absent_staff_ids(session, day):
+        raise Conflict(f"{person.name} ist an diesem Tag abwesend")
+    for cd in session.scalars(select(CrewDay).where(CrewDay.date == day)):
+        if staff_id in cd.member_ids and cd is not target:
+            cd.member_ids = [i for i in cd.member_ids if i != staff_id]
+    if target is not None and staff_id not in target.member_ids:
+        target.member_ids = [*target.member_ids, staff_id]
+    session.flush()
+
+
+def move_machine(
+    session: Session, day: dt.date, machine_id: int, to_crew_day_id: int | None
+) -> None:
+    """Give a pool machine to crew-day ``to_crew_day_id`` (None: back to the pool) on ``day``.
+
+    A machine in repair is refused; a machine taken from another crew leaves that crew.
+    """
+    machine = session.get(Machine, machine_id)
+    if machine is None:
+        raise NotFound(f"Maschine {machine_id} gibt es nicht")
+    target = _crew_day(session, to_crew_day_id) if to_crew_day_id else None
+    if target is not None and machine_out_of_service(machine, day):
+        raise Conflict(f"{machine.name} ist an diesem Tag in Reparatur")
+    if target is not None and target.date != day:
+        raise BadInput("Die Kolonne gehört zu einem anderen Tag")
+    for cd in session.scalars(select(CrewDay).where(CrewDay.date == day)):
+        if machine_id in cd.machine_ids and cd is not target:
+            cd.machine_ids = [i for i in cd.machine_ids if i != machine_id]
+    if target is not None and machine_id not in target.machine_ids:
+        target.machine_ids = [*target.machine_ids, machine_id]
+    session.flush()
+
+
+def report_absence(
+    session: Session,
+    staff_id: int,
+    date_from: dt.date,
+    date_to: dt.date,
+    reason: str,
+) -> Absence:
+    """Record an absence and take the person out of every crew-day in that range."""
+    if date_to < date_from:
+        raise BadInput("Das Ende der Abwesenheit liegt vor ihrem Beginn")
+    person = session.get(Staff, staff_id)
+    if person is None:
+        raise NotFound(f"Mitarbeiter {staff_id} gibt es nicht")
+    absence = Absence(
+        staff_id=staff_id,
+        date_from=date_from,
+        date_to=date_to,
+        reason=reason.strip()[:80] or "krank",
+    )
+    session.add(absence)
+    for cd in session.scalars(
+        select(CrewDay).where(CrewDay.date >= date_from, CrewDay.date <= date_to)
+    ):
+        if staff_id in cd.member_ids:
+            cd.member_ids = [i for i in cd.member_ids if i != staff_id]
+    session.flush()
+    return absence
+
+
+def set_machine_repair(
+    session: Session, machine_id: int, until: dt.date | None, today: dt.date
+) -> None:
+    """Mark a machine in repair until ``until`` (None: back in service) and unbook it meanwhile."""
+    machine = session.get(Machine, machine_id)
+    if machine is None:
+        raise NotFound(f"Maschine {machine_id} gibt es nicht")
+    machine.repair_until = until
+    machine.available = until is None
+    if until is not None:
+        for cd in session.scalars(
+            select(CrewDay).where(CrewDay.date >= today, CrewDay.date <= until)
+        ):
+            if machine_id in cd.machine_ids:
+                cd.machine_ids = [i for i in cd.machine_ids if i != machine_id]
+    session.flush()

@@ -1,0 +1,92 @@
+"""Shift and break times of a crew-day, from the tenant configuration with the sample's defaults.
+
+The tenant TOML (stored validated in ``Tenant.config_json``) may hold ``[shifts]`` with keys
+``mon`` .. ``sun`` = ``["06:30", "15:30"]`` and ``breaks = [["09:00", "09:15"], ...]``. Where it is
+silent, the sample Bauhof's service agreement applies: Mon-Thu 06:30-15:30, Fri 06:30-12:30, no
+weekend shift, fixed breaks 09:00-09:15 and 12:00-12:30 (see USERS.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DEFAULT_SHIFTS: dict[str, tuple[str, str] | None] = {
+    "mon": ("06:30", "15:30"),
+    "tue": ("06:30", "15:30"),
+    "wed": ("06:30", "15:30"),
+    "thu": ("06:30", "15:30"),
+    "fri": ("06:30", "12:30"),
+    "sat": None,
+    "sun": None,
+}
+DEFAULT_BREAKS: list[tuple[str, str]] = [("09:00", "09:15"), ("12:00", "12:30")]
+
+
+def parse_hhmm(text: str) -> dt.time:
+    """``"06:30"`` -> ``time(6, 30)``; refuses anything else with a clear message."""
+    try:
+        hours, minutes = text.split(":")
+        return dt.time(int(hours), int(minutes))
+    except (ValueError, AttributeError) as exc:
+        raise ValueError(f"Uhrzeit {text!r} ist nicht im Format HH:MM") from exc
+
+
+def _find(config: dict[str, Any], *keys: str) -> Any:
+    for key in keys:
+        node: Any = config
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                node = None
+                break
+            node = node[part]
+        if node is not None:
+            return node
+    return None
+
+
+def shift_for(config: dict[str, Any], day: dt.date) -> tuple[dt.time, dt.time] | None:
+    """Local shift start and end on ``day`` (None: no shift that weekday)."""
+    key = WEEKDAY_KEYS[day.weekday()]
+    configured = _find(config, f"shifts.{key}", f"shift.{key}")
+    pair = configured if configured is not None else DEFAULT_SHIFTS[key]
+    if not pair:
+        return None
+    return parse_hhmm(pair[0]), parse_hhmm(pair[1])
+
+
+def breaks_for(config: dict[str, Any]) -> list[list[str]]:
+    """The tenant's fixed break windows as ``[["09:00", "09:15"], ...]`` (local time)."""
+    configured = _find(config, "breaks", "shifts.breaks", "break_windows")
+    pairs = configured if configured else DEFAULT_BREAKS
+    result = []
+    for pair in pairs:
+        if isinstance(pair, dict):
+            pair = (pair.get("start"), pair.get("end"))
+        parse_hhmm(pair[0])
+        parse_hhmm(pair[1])
+        result.append([pair[0], pair[1]])
+    return result
+
+
+def break_seconds(breaks: list[list[str]]) -> int:
+    """Total length of the break windows, seconds."""
+    total = 0
+    for start, end in breaks:
+        a, b = parse_hhmm(start), parse_hhmm(end)
+        total += (b.hour * 3600 + b.minute * 60) - (a.hour * 3600 + a.minute * 60)
+    return total
+
+
+def shift_work_seconds(start: dt.time, end: dt.time, breaks: list[list[str]]) -> int:
+    """Working seconds of a shift: its length minus the fixed breaks inside it."""
+    length = (end.hour * 3600 + end.minute * 60) - (start.hour * 3600 + start.minute * 60)
+    inside = 0
+    s0 = start.hour * 3600 + start.minute * 60
+    e0 = end.hour * 3600 + end.minute * 60
+    for b_start, b_end in breaks:
+        a, b = parse_hhmm(b_start), parse_hhmm(b_end)
+        a_s, b_s = a.hour * 3600 + a.minute * 60, b.hour * 3600 + b.minute * 60
+        inside += max(0, min(b_s, e0) - max(a_s, s0))
+    return max(0, length - inside)

@@ -1,0 +1,47 @@
+/* Week board (Plantafel): drag a task to another crew-day; the server checks and re-times it and
+ * shows the violations before anything is saved. Text from the server is inserted as text only. */
+"use strict";
+
+(() => {
+  const { el, postJSON, replace, t, hhmm } = GT;
+  const urls = JSON.parse(document.getElementById("gt-urls").textContent);
+  const result = document.getElementById("check-result");
+  let pending = null;
+
+  function showCheck(check, move) {
+    const retimed = el("table", { class: "grid" },
+      el("thead", {}, el("tr", {}, el("th", {}, "#"), el("th", {}, t("Fläche")), el("th", {}, t("Aufgabe")), el("th", {}, t("Beginn")), el("th", {}, t("Ende")))),
+      el("tbody", {}, check.stops.map((s) => el("tr", { class: s.moved ? "moved" : "" },
+        el("td", {}, String(s.seq)), el("td", {}, s.site), el("td", {}, s.task), el("td", {}, hhmm(s.start)), el("td", {}, hhmm(s.end))))));
+    const head = check.feasible
+      ? el("p", {}, el("strong", {}, t("Umplanung möglich")), ` – ${check.crew}: ${t("Ende")} ${hhmm(check.end)}`)
+      : el("p", {}, el("strong", {}, t("Umplanung nicht möglich")), ` – ${check.crew}`);
+    const violations = el("ul", { class: "violations" }, check.violations.map((v) => el("li", { class: "reason" }, v)));
+    const buttons = el("div", { class: "actions" },
+      check.feasible ? el("button", { class: "btn", id: "btn-apply", onclick: apply }, t("Übernehmen")) : null,
+      el("button", { class: "btn secondary", onclick: () => { replace(result, ""); result.className = "check-result"; pending = null; } }, t("Verwerfen")));
+    pending = check.feasible ? move : null;
+    result.className = "check-result " + (check.feasible ? "accepted" : "refused");
+    replace(result, head, violations, retimed, buttons);
+  }
+
+  async function apply() {
+    if (!pending) return;
+    try { await postJSON(urls.move, pending); window.location.reload(); }
+    catch (e) { replace(result, el("p", { class: "reason" }, `${t("Fehler")}: ${e.message}`)); }
+  }
+
+  document.querySelectorAll(".task-chip[draggable=true]").forEach((chip) => {
+    chip.addEventListener("dragstart", (ev) => { ev.dataTransfer.setData("text/plain", chip.dataset.taskId); });
+  });
+  document.querySelectorAll("td.cell[data-crew-day-id]").forEach((cell) => {
+    cell.addEventListener("dragover", (ev) => { if (cell.dataset.locked !== "1") { ev.preventDefault(); cell.classList.add("dragover"); } });
+    cell.addEventListener("dragleave", () => cell.classList.remove("dragover"));
+    cell.addEventListener("drop", async (ev) => {
+      ev.preventDefault(); cell.classList.remove("dragover");
+      const move = { task_id: Number(ev.dataTransfer.getData("text/plain")), crew_day_id: Number(cell.dataset.crewDayId) };
+      try { showCheck(await postJSON(urls.check, move), move); }
+      catch (e) { result.className = "check-result refused"; replace(result, el("p", { class: "reason" }, `${t("Fehler")}: ${e.message}`)); }
+    });
+  });
+})();

@@ -1,0 +1,148 @@
+/* Planner map: need per site, depots and reload points, tours along the roads, KPIs, unassigned.
+ * Data comes from the page's JSON endpoints; OSM names are inserted as text only. */
+"use strict";
+
+(() => {
+  const { el, getJSON, postJSON, pollJob, replace, t, hhmm, minutes, hours } = GT;
+  const root = document.getElementById("map-page");
+  const day = root.dataset.day;
+  const urls = JSON.parse(document.getElementById("gt-urls").textContent);
+  const NEED_COLOURS = { overdue: "#c62828", due: "#ef6c00", soon: "#f9a825", not_due: "#2e7d32", candidate: "#9e9e9e" };
+
+  const map = L.map("map", { preferCanvas: false });
+  const layers = { roads: L.layerGroup(), sites: L.layerGroup(), places: L.layerGroup(), tours: L.layerGroup() };
+  Object.values(layers).forEach((l) => l.addTo(map));
+  let fitted = false;
+
+  function setupBase(base) {
+    // Vector roads are shown until at least one tile arrives: without tiles the map is never blank.
+    loadRoads();
+    if (!base || !base.url) return;
+    const tiles = L.tileLayer(base.url, { attribution: base.attribution, maxZoom: base.max_zoom || 19 });
+    tiles.once("tileload", () => map.removeLayer(layers.roads));
+    tiles.addTo(map);
+  }
+
+  async function loadRoads() {
+    try {
+      const roads = await getJSON(urls.roads);
+      L.geoJSON(roads, { style: { color: "#90a4ae", weight: 1.5, opacity: 0.9 }, interactive: false }).addTo(layers.roads);
+    } catch (e) { /* roads are a fallback; sites and tours still draw */ }
+  }
+
+  function row(label, value) { return [el("dt", {}, label), el("dd", {}, value ?? "–")]; }
+
+  function sitePopup(p) {
+    return el("div", { class: "popup" },
+      el("strong", {}, p.name || t("Fläche ohne Namen")),
+      el("div", { class: "muted" }, p.category_label || p.category || ""),
+      el("dl", {},
+        row(t("Bedarf"), p.need_label),
+        row(t("Pflegeklasse"), p.care_class),
+        row(t("Letzte Pflege"), p.last_service),
+        row(t("Prognose"), p.forecast),
+        row(t("Warum"), p.why),
+        row(t("Fällig"), p.due_window),
+        row(t("Dauer"), p.duration_min != null ? `${p.duration_min} min (${p.duration_source || "?"})` : null),
+        row(t("Quelle"), p.provenance)));
+  }
+
+  function drawSites(fc) {
+    layers.sites.clearLayers();
+    L.geoJSON(fc, {
+      style: (f) => ({ color: NEED_COLOURS[f.properties.need] || "#607d8b", weight: 1.5, fillOpacity: f.properties.need === "candidate" ? 0.15 : 0.45 }),
+      pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 6 }),
+      onEachFeature: (f, layer) => layer.bindPopup(() => sitePopup(f.properties)),
+    }).addTo(layers.sites);
+  }
+
+  function drawPlaces(places) {
+    layers.places.clearLayers();
+    for (const p of places) {
+      const icon = L.divIcon({ className: "", html: el("div", { class: "badge " + (p.kind === "depot" ? "ok" : "warn") }, p.kind === "depot" ? "D" : "R"), iconSize: [18, 18] });
+      L.marker([p.lat, p.lon], { icon, title: p.name }).bindPopup(() => el("div", { class: "popup" }, el("strong", {}, p.name), el("div", {}, p.kind_label), el("div", { class: "muted" }, p.hours || ""))).addTo(layers.places);
+    }
+  }
+
+  function drawTours(tours) {
+    layers.tours.clearLayers();
+    for (const tour of tours) {
+      if (tour.coords.length > 1) L.polyline(tour.coords.map(([x, y]) => [y, x]), { color: tour.color, weight: 4, opacity: 0.85 }).addTo(layers.tours);
+      for (const s of tour.stops) {
+        const icon = L.divIcon({ className: "", html: el("div", { class: "stop-label", style: `border-color:${tour.color}` }, String(s.seq)), iconSize: [22, 22] });
+        L.marker([s.lat, s.lon], { icon, title: `${tour.crew} #${s.seq}` }).bindPopup(() => el("div", { class: "popup" },
+          el("strong", {}, `${tour.crew} · ${s.seq}. ${s.site}`),
+          el("dl", {}, row(t("Aufgabe"), s.task), row(t("Beginn"), hhmm(s.start)), row(t("Ende"), hhmm(s.end))))).addTo(layers.tours);
+      }
+    }
+  }
+
+  function drawKpis(tours) {
+    const body = tours.map((tour) => el("tr", {},
+      el("td", {}, el("span", { class: "dot", style: `display:inline-block;width:.7rem;height:.7rem;background:${tour.color};margin-right:.3rem` }), tour.crew),
+      el("td", { class: "num" }, tour.stops.length),
+      el("td", { class: "num" }, hours(tour.kpi.drive_s)),
+      el("td", { class: "num" }, hours(tour.kpi.work_s)),
+      el("td", { class: "num" }, (tour.kpi.distance_m / 1000).toFixed(1)),
+      el("td", { class: "num" }, `${Math.round(tour.kpi.utilisation * 100)} %`),
+      el("td", { class: "num" }, minutes(tour.kpi.overtime_s)),
+      el("td", {}, el("a", { href: tour.print_url, target: "_blank" }, t("Tagesauftrag")))));
+    replace(document.getElementById("kpi-body"), body.length ? body : [el("tr", {}, el("td", { colspan: 8, class: "muted" }, t("Noch kein Plan für diesen Tag.")))]);
+  }
+
+  function drawUnassigned(items) {
+    const list = document.getElementById("unassigned-list");
+    document.getElementById("unassigned-count").textContent = String(items.length);
+    replace(list, items.map((u) => el("li", { dataset: { taskId: u.task_id } },
+      el("strong", {}, u.site), " – ", u.task, ` (${minutes(u.duration_s)} min)`,
+      el("ul", {}, u.reasons.map((r) => el("li", { class: "reason" }, r))))));
+  }
+
+  function drawBalance(b) {
+    const box = document.getElementById("balance");
+    if (!b) { replace(box, ""); return; }
+    replace(box, el("span", { class: "badge " + (b.short_h > 0 ? "err" : "ok") },
+      `${t("Fällig")}: ${b.due_h} h · ${t("Verfügbar")}: ${b.available_h} h`));
+  }
+
+  async function refresh() {
+    const data = await getJSON(urls.data);
+    drawSites(data.sites);
+    drawPlaces(data.places);
+    drawTours(data.tours);
+    drawKpis(data.tours);
+    drawUnassigned(data.unassigned);
+    drawBalance(data.balance);
+    document.getElementById("plan-info").textContent = data.plan ? `${t("Plan")} #${data.plan.id} · ${data.plan.created}` : t("Noch kein Plan für diesen Tag.");
+    if (!fitted && data.bbox) { map.fitBounds([[data.bbox[1], data.bbox[0]], [data.bbox[3], data.bbox[2]]]); fitted = true; }
+    root.dataset.loaded = String(Date.now());
+    return data;
+  }
+
+  async function runJob(url, label) {
+    const status = document.getElementById("job-status");
+    const bar = document.querySelector("#job-progress > div");
+    document.querySelectorAll(".actions button").forEach((b) => (b.disabled = true));
+    try {
+      status.textContent = label;
+      const started = await postJSON(url, { day });
+      const job = await pollJob(started.job_url, (j) => {
+        bar.style.width = `${j.progress || 0}%`;
+        status.textContent = `${label}: ${j.message || j.status} (${j.progress || 0} %)`;
+      });
+      if (job.status === "failed") status.textContent = `${t("Fehler")}: ${job.message}`;
+      else { status.textContent = `${label}: ${t("fertig")}`; await refresh(); }
+    } catch (e) {
+      status.textContent = `${t("Fehler")}: ${e.message}`;
+    } finally {
+      document.querySelectorAll(".actions button").forEach((b) => (b.disabled = false));
+    }
+  }
+
+  document.getElementById("btn-plan").addEventListener("click", () => runJob(urls.plan, t("Planen")));
+  document.getElementById("btn-replan").addEventListener("click", () => runJob(urls.replan, t("Neu planen")));
+  document.getElementById("btn-optimize").addEventListener("click", () => runJob(urls.optimize, t("Länger optimieren")));
+
+  refresh().then((d) => setupBase(d.base_layer))
+    .catch((e) => { document.getElementById("plan-info").textContent = `${t("Fehler")}: ${e.message}`; });
+})();
