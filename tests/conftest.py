@@ -49,3 +49,63 @@ def lauf_pbf(data_dir: Path) -> Path:
 def heidelberg_pbf(data_dir: Path) -> Path:
     """The real Heidelberg routing-filtered extract (2024-09-08)."""
     return data_dir / "osm" / "heidelberg_2024-09-08_routing-filtered.osm.pbf"
+
+
+# --------------------------------------------------------------------------- store (issue #2)
+# A migrated SQLite file per test (copied from one migrated once per session), a tenant factory,
+# and the Flask app/client/runner fixtures in flaskr style.
+import shutil as _shutil  # noqa: E402
+from collections.abc import Callable as _Callable  # noqa: E402
+from collections.abc import Iterator as _Iterator  # noqa: E402
+
+from sqlalchemy import Engine as _Engine  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def _migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty greentour database migrated to head once per test session (copied per test)."""
+    from greentour.store.db import upgrade
+
+    path = tmp_path_factory.mktemp("store-template") / "template.sqlite"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def db_url(tmp_path: Path, _migrated_sqlite_template: Path) -> str:
+    """URL of a fresh SQLite file migrated to the newest Alembic revision (one per test)."""
+    path = tmp_path / "instance" / "greentour.sqlite"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _shutil.copyfile(_migrated_sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def engine(db_url: str) -> _Iterator[_Engine]:
+    """A SQLAlchemy engine on the per-test database (WAL, foreign keys on)."""
+    from greentour.store.db import make_engine
+
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def make_tenant(engine: _Engine) -> _Callable[..., object]:
+    """Factory: ``make_tenant("slug", name=...)`` stores a tenant and returns it (detached)."""
+    from greentour.store.models import Tenant
+    from greentour.store.tenancy import system_session
+
+    def _make(slug: str = "stadt-a", name: str | None = None, **fields: object) -> Tenant:
+        with system_session(engine) as session, session.begin():
+            tenant = Tenant(slug=slug, name=name or slug.title(), **fields)
+            session.add(tenant)
+        return tenant
+
+    return _make
+
+
+@pytest.fixture
+def tenant(make_tenant: _Callable[..., object]) -> object:
+    """One stored tenant "stadt-a" (a :class:`greentour.store.models.Tenant`)."""
+    return make_tenant("stadt-a", "Stadt A")

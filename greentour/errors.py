@@ -1,0 +1,75 @@
+"""The greentour exception hierarchy.
+
+Every error a planner, a crew or a GIS client may see is a :class:`GreentourError`. It carries an
+HTTP status (used by the web layer and the API) and a message written for the planner, in German
+first; the CLI prints it as one line ``Fehler: <message>`` and exits with code 1. Programming
+errors are *not* GreentourErrors and keep their traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class GreentourError(Exception):
+    """Base of all errors that are reported to the user instead of crashing.
+
+    ``http_status`` is the HTTP status the web layer answers with; ``message`` is readable by a
+    planner (no stack trace, no SQL).
+    """
+
+    http_status: int = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class BadInput(GreentourError):
+    """The request or file content is wrong (a value out of range, a missing field)."""
+
+    http_status = 400
+
+
+class Forbidden(GreentourError):
+    """The user or device may not do this (other tenant, missing role, revoked token)."""
+
+    http_status = 403
+
+
+class NotFound(GreentourError):
+    """The requested record does not exist (for this tenant)."""
+
+    http_status = 404
+
+
+class Conflict(GreentourError):
+    """The request collides with the stored state (duplicate, outdated plan version, lock)."""
+
+    http_status = 409
+
+
+class DataImportError(GreentourError):
+    """An import file (OSM, cadastre, weather) was readable but its content cannot be used."""
+
+    http_status = 422
+
+
+class ConfigError(GreentourError):
+    """A configuration file is refused; names the file, the key and the reason.
+
+    ``key`` is a dotted path into the file (``staff.3.qualifications``); empty when the whole file
+    is unusable (unreadable, not TOML).
+    """
+
+    http_status = 500
+
+    def __init__(self, file: str | Path, key: str, reason: str) -> None:
+        self.file = str(file)
+        self.key = key
+        self.reason = reason
+        where = f"{self.file}: {key}" if key else self.file
+        super().__init__(f"Konfiguration ungültig – {where}: {reason}")

@@ -1,0 +1,89 @@
+"""Process-wide settings from ``GREENTOUR_*`` environment variables.
+
+Per-tenant configuration (depots, staff, crews, ...) lives in one TOML file per tenant, see
+:mod:`greentour.tenant_config`. This module only holds what a process needs to start: where the
+database, the instance folder, the sample data and the tenant files are.
+
+==============================  ==============================================================
+variable                        meaning (default)
+==============================  ==============================================================
+GREENTOUR_INSTANCE_DIR          instance folder for the SQLite file, secret key, worker pid file
+                                (``./instance``)
+GREENTOUR_DATABASE_URL          SQLAlchemy URL; ``postgresql+psycopg://...`` for PostgreSQL
+                                (``sqlite:///<instance>/greentour.sqlite``)
+GREENTOUR_DATA_DIR              sample/real data folder with osm/, weather/, ...
+                                (``<repo>/../shared/data`` when it exists)
+GREENTOUR_BENCH_DIR             VRP benchmarks (``<repo>/../shared/bench`` when it exists)
+GREENTOUR_CONFIG_DIR            tenant TOML files (``<repo>/data/tenants``)
+GREENTOUR_TASK_TYPES_FILE       task type catalogue (``<repo>/data/task_types.toml``)
+GREENTOUR_SECRET_KEY            Flask secret key (generated once into ``<instance>/secret_key``)
+GREENTOUR_TIMEZONE              local time zone of planning (``Europe/Berlin``)
+GREENTOUR_WORKER_POLL_S         how often an idle worker looks for jobs, seconds (``1.0``)
+GREENTOUR_WORKER_HEARTBEAT_S    heartbeat interval of the worker pid file, seconds (``5.0``)
+GREENTOUR_HOST / GREENTOUR_PORT address of ``greentour serve`` (``127.0.0.1`` / ``5000``)
+==============================  ==============================================================
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _existing(path: Path) -> Path | None:
+    return path if path.is_dir() else None
+
+
+class Settings(BaseSettings):
+    """Settings of one greentour process (CLI, web app or worker)."""
+
+    model_config = SettingsConfigDict(env_prefix="GREENTOUR_", extra="ignore")
+
+    instance_dir: Path = Field(default_factory=lambda: Path("instance").resolve())
+    database_url: str | None = None
+    data_dir: Path | None = Field(
+        default_factory=lambda: _existing(REPO_ROOT.parent / "shared" / "data")
+    )
+    bench_dir: Path | None = Field(
+        default_factory=lambda: _existing(REPO_ROOT.parent / "shared" / "bench")
+    )
+    config_dir: Path = REPO_ROOT / "data" / "tenants"
+    task_types_file: Path = REPO_ROOT / "data" / "task_types.toml"
+    secret_key: str | None = None
+    timezone: str = "Europe/Berlin"
+    worker_poll_s: float = 1.0
+    worker_heartbeat_s: float = 5.0
+    host: str = "127.0.0.1"
+    port: int = 5000
+
+    @property
+    def db_url(self) -> str:
+        """The database URL in effect (explicit URL, else the SQLite file in the instance dir)."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.instance_dir / 'greentour.sqlite'}"
+
+    def ensure_instance_dir(self) -> Path:
+        """Create the instance folder if needed and return it."""
+        self.instance_dir.mkdir(parents=True, exist_ok=True)
+        return self.instance_dir
+
+    def flask_secret_key(self) -> str:
+        """The configured secret key, else one generated once and kept in the instance folder."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.ensure_instance_dir() / "secret_key"
+        if not path.exists():
+            path.write_text(secrets.token_hex(32), encoding="utf-8")
+            path.chmod(0o600)
+        return path.read_text(encoding="utf-8").strip()
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Read the settings from the environment now (cheap; not cached so tests can set env vars)."""
+    return Settings(**overrides)  # type: ignore[arg-type]
