@@ -109,3 +109,48 @@ def make_tenant(engine: _Engine) -> _Callable[..., object]:
 def tenant(make_tenant: _Callable[..., object]) -> object:
     """One stored tenant "stadt-a" (a :class:`greentour.store.models.Tenant`)."""
     return make_tenant("stadt-a", "Stadt A")
+
+
+@pytest.fixture
+def app(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> _Iterator[object]:
+    """The Flask app on the per-test database (TESTING on; CSRF stays on as in production)."""
+    from web import create_app
+
+    instance = tmp_path / "instance"
+    monkeypatch.setenv("GREENTOUR_INSTANCE_DIR", str(instance))
+    monkeypatch.setenv("GREENTOUR_DATABASE_URL", db_url)
+    flask_app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "GREENTOUR_DATABASE_URL": db_url,
+            "GREENTOUR_AUTO_MIGRATE": False,
+        }
+    )
+    yield flask_app
+    flask_app.extensions["greentour_engine"].dispose()
+
+
+@pytest.fixture
+def client(app: object) -> object:
+    """Flask test client of :func:`app`."""
+    return app.test_client()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def runner(app: object) -> object:
+    """Flask CLI test runner of :func:`app` (flaskr style)."""
+    return app.test_cli_runner()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def cli_runner(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> object:
+    """A click runner for the ``greentour`` CLI with env pointing at the per-test database.
+
+    Use ``cli_runner.invoke(greentour.cli.cli, [...])``.
+    """
+    from click.testing import CliRunner
+
+    monkeypatch.setenv("GREENTOUR_INSTANCE_DIR", str(tmp_path / "instance"))
+    monkeypatch.setenv("GREENTOUR_DATABASE_URL", db_url)
+    return CliRunner()
