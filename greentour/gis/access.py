@@ -1,0 +1,129 @@
+"""Who may read a tenant's OGC API: anyone for a public tenant, otherwise a tenant member by
+HTTP Basic (user name and password) or by a GIS token in a request header.
+
+QGIS can send both: its "Basic" authentication method, or "API Header" with
+``X-Greentour-Token: <token>`` (``Authorization: Bearer <token>`` works too). A token is signed
+with the app's secret key and names tenant and user; it is checked against the stored membership
+on every request, so removing the membership or deactivating the user ends access at once.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from collections.abc import Mapping
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import Engine, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from greentour.errors import Forbidden, GreentourError, NotFound
+from greentour.gis import ogc_query as Q
+from greentour.gis.export import live_layers
+from greentour.gis.ogc import Service
+from greentour.store.models import Membership, Tenant, User
+from greentour.store.tenancy import get_tenant, system_session
+
+TOKEN_HEADER = "X-Greentour-Token"
+_TOKEN_SALT = "greentour-gis-token"
+
+
+class AuthenticationRequired(GreentourError):
+    """The tenant's GIS layers need a login (HTTP 401 with a Basic challenge)."""
+
+    http_status = 401
+
+
+def make_gis_token(engine: Engine, secret_key: str, tenant_slug: str, username: str) -> str:
+    """A GIS token for ``username`` in tenant ``tenant_slug`` (the user must be a member)."""
+    tenant = get_tenant(engine, tenant_slug)
+    with system_session(engine) as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None or not _is_member(session, tenant.id, user.id):
+            raise Forbidden(f"{username} ist kein Mitglied von {tenant.name}")
+        return URLSafeSerializer(secret_key, salt=_TOKEN_SALT).dumps(
+            {"t": tenant.id, "u": user.id}
+        )
+
+
+def _is_member(session, tenant_id: int, user_id: int) -> bool:
+    return session.scalar(
+        select(Membership.id).where(Membership.tenant_id == tenant_id,
+                                    Membership.user_id == user_id)
+    ) is not None
+
+
+def _basic_credentials(authorization: str) -> tuple[str, str] | None:
+    scheme, _, value = authorization.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    username, sep, password = decoded.partition(":")
+    return (username, password) if sep else None
+
+
+def _bearer(authorization: str) -> str | None:
+    scheme, _, value = authorization.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def check_access(
+    engine: Engine, tenant: Tenant, headers: Mapping[str, str], secret_key: str
+) -> int | None:
+    """The member's user id allowed to read ``tenant`` (None for a public tenant).
+
+    Raises :class:`AuthenticationRequired` without valid credentials."""
+    if tenant.is_public:
+        return None
+    authorization = headers.get("Authorization", "")
+    token = headers.get(TOKEN_HEADER) or _bearer(authorization)
+    refused = AuthenticationRequired(
+        f"Die GIS-Ebenen von {tenant.name} brauchen eine Anmeldung "
+        "(Benutzername/Passwort oder GIS-Token)"
+    )
+    with system_session(engine) as session:
+        if token:
+            try:
+                data = URLSafeSerializer(secret_key, salt=_TOKEN_SALT).loads(token)
+            except BadSignature:
+                raise refused from None
+            user = session.get(User, data.get("u"))
+            if (data.get("t") != tenant.id or user is None or not user.is_active
+                    or not _is_member(session, tenant.id, user.id)):
+                raise refused
+            return user.id
+        credentials = _basic_credentials(authorization)
+        if credentials is None:
+            raise refused
+        username, password = credentials
+        user = session.scalar(select(User).where(User.username == username.strip()))
+        if user is None or not user.is_active:
+            check_password_hash(generate_password_hash("x"), password)
+            raise refused
+        if not check_password_hash(user.password_hash, password):
+            raise refused
+        if not _is_member(session, tenant.id, user.id):
+            raise refused
+        return user.id
+
+
+def ogc_service(
+    engine: Engine, tenant_slug: str, headers: Mapping[str, str], secret_key: str,
+    max_limit: int = Q.MAX_LIMIT, today: dt.date | None = None,
+) -> Service:
+    """The OGC API service of one tenant after the access check (404 for unknown tenants)."""
+    try:
+        tenant = get_tenant(engine, tenant_slug)
+    except NotFound:
+        raise NotFound(f"Für „{tenant_slug}“ gibt es keine GIS-Ebenen") from None
+    check_access(engine, tenant, headers, secret_key)
+    return Service(
+        slug=tenant.slug, name=tenant.name, is_public=tenant.is_public,
+        timezone=tenant.timezone or "Europe/Berlin",
+        load=lambda: live_layers(engine, tenant.id, today),
+        max_limit=max_limit,
+    )

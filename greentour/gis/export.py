@@ -1,0 +1,377 @@
+"""Export service: reads plans and sites of one tenant from the store and feeds the GIS writers.
+
+``plan_layers`` maps one stored plan (tours, stops, unassigned tasks) plus the tenant's maintained
+sites to :class:`~greentour.gis.records.LayerSet`; ``live_layers`` does the same for the current
+plans of every day (the OGC API's live collections); ``export_plan`` writes GeoJSON, GeoPackage or
+GPX. Everything is read through a tenant session, so an export cannot contain another tenant's
+rows. Stable ids are the database primary keys.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import shapely
+from shapely.geometry import LineString, Point, shape
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, selectinload
+
+from greentour.errors import BadInput, NotFound
+from greentour.gis import records as R
+from greentour.gis.crs import metric_epsg_for
+from greentour.store.models import (
+    AccessPoint,
+    Completion,
+    Depot,
+    Plan,
+    ReloadPoint,
+    Site,
+    Stop,
+    Task,
+    Tenant,
+    Tour,
+    Unassigned,
+    Vehicle,
+)
+from greentour.store.tenancy import system_session, tenant_session
+
+FORMATS = ("geojson", "gpkg", "gpx")
+LIVE_PLAN_STATUSES = ("published", "done")
+ROAD_SOURCE = "OpenStreetMap road network"
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What an export wrote: file, format and feature count per layer (tours for GPX)."""
+
+    path: Path
+    format: str
+    counts: dict[str, int]
+
+
+def _geometry(text: str | None) -> BaseGeometry | None:
+    if not text:
+        return None
+    data = json.loads(text)
+    if data.get("type") == "Feature":
+        data = data["geometry"]
+    return shape(data) if data else None
+
+
+def _tenant(engine: Engine, tenant_id: int) -> Tenant:
+    with system_session(engine) as session:
+        tenant = session.get(Tenant, tenant_id)
+    if tenant is None:
+        raise NotFound(f"Mandant #{tenant_id} gibt es nicht")
+    return tenant
+
+
+def _gis_config(tenant: Tenant) -> dict[str, Any]:
+    gis = (tenant.config_json or {}).get("gis", {})
+    return gis if isinstance(gis, dict) else {}
+
+
+def _new_layer_set(tenant: Tenant, title: str) -> R.LayerSet:
+    gis = _gis_config(tenant)
+    extra = gis.get("attribution") or ()
+    return R.LayerSet(
+        title=title,
+        timezone=tenant.timezone or "Europe/Berlin",
+        metric_epsg=gis.get("epsg"),
+        extra_attribution=(extra,) if isinstance(extra, str) else tuple(extra),
+    )
+
+
+# --------------------------------------------------------------------------- sites
+def _add_sites(
+    session: Session, layers: R.LayerSet, planned_site_ids: set[int], today: dt.date,
+    extra_site_ids: set[int],
+) -> None:
+    sites = session.scalars(select(Site).order_by(Site.id)).all()
+    tasks = session.scalars(
+        select(Task).where(Task.status.in_(("open", "planned")))
+    ).all()
+    open_by_site: dict[int, list[Task]] = {}
+    for task in tasks:
+        open_by_site.setdefault(task.site_id, []).append(task)
+    for site in sites:
+        if not (site.in_maintenance or site.status == "accepted" or site.id in extra_site_ids):
+            continue
+        geom = _geometry(site.geometry_geojson) or Point(site.lon, site.lat)
+        pending = open_by_site.get(site.id, [])
+        open_tasks = [t for t in pending if t.status == "open"]
+        if site.id in planned_site_ids or any(t.status == "planned" for t in pending):
+            need = "planned"
+        elif any(t.due_earliest <= today for t in open_tasks):
+            need = "due"
+        else:
+            need = "ok"
+        spec = R.site_layer_for(geom)
+        layers.add(spec.id, R.make_feature(
+            spec, site.id, geom,
+            site_id=site.id, name=site.name, category=site.category, care_class=site.care_class,
+            area_m2=site.area_m2, length_m=site.length_m, tree_count=site.tree_count,
+            in_maintenance=site.in_maintenance, maintained_by=site.maintained_by,
+            cost_centre=site.cost_centre, need=need,
+            next_due=min((t.due_latest for t in pending), default=None),
+            open_tasks=len(open_tasks), source=site.source, osm_type=site.osm_type,
+            osm_id=site.osm_id, osm_version=site.osm_version, cadastre_ref=site.cadastre_id,
+        ))
+
+
+# --------------------------------------------------------------------------- tours and stops
+def _line_of(parts: Iterable[BaseGeometry]) -> LineString | None:
+    """One LineString through the parts in order (legs of a tour), dropping repeated joints."""
+    coords: list[tuple[float, float]] = []
+    for part in parts:
+        if part is None or part.is_empty:
+            continue
+        lines = part.geoms if hasattr(part, "geoms") else [part]
+        for line in lines:
+            for xy in line.coords:
+                xy2 = (xy[0], xy[1])
+                if not coords or coords[-1] != xy2:
+                    coords.append(xy2)
+    return LineString(coords) if len(coords) >= 2 else None
+
+
+class _Places:
+    """Positions of sites (access point first), reload points and depots of one tenant."""
+
+    def __init__(self, session: Session) -> None:
+        self.access: dict[int, tuple[float, float]] = {}
+        for ap in session.scalars(select(AccessPoint).order_by(AccessPoint.id)):
+            if not ap.no_access:
+                self.access.setdefault(ap.site_id, (ap.lon, ap.lat))
+        self.reload = {r.id: r for r in session.scalars(select(ReloadPoint))}
+        self.depot = {d.id: d for d in session.scalars(select(Depot))}
+        self.vehicle = {v.id: v.name for v in session.scalars(select(Vehicle))}
+
+    def stop_position(self, stop: Stop) -> tuple[Point | None, str]:
+        if stop.kind == "task" and stop.task is not None:
+            site = stop.task.site
+            if site.id in self.access:
+                return Point(self.access[site.id]), "access point on the " + ROAD_SOURCE
+            return Point(site.lon, site.lat), f"site ({site.source})"
+        if stop.kind == "reload" and stop.reload_point_id in self.reload:
+            r = self.reload[stop.reload_point_id]
+            return Point(r.lon, r.lat), "reload point"
+        if stop.kind == "depot":
+            depot = self.depot.get(stop.tour.crew_day.depot_id) or next(
+                iter(self.depot.values()), None
+            )
+            if depot is not None:
+                return Point(depot.lon, depot.lat), "depot"
+        return None, ""
+
+
+
+def _add_tours(
+    session: Session, layers: R.LayerSet, tours: list[Tour], places: _Places
+) -> set[int]:
+    """Add tours and their stops; return the ids of the sites the tours visit."""
+    visited: set[int] = set()
+    stop_ids = [s.id for t in tours for s in t.stops]
+    reported = {
+        c.stop_id: c.status
+        for c in session.scalars(
+            select(Completion).where(Completion.stop_id.in_(stop_ids)).order_by(Completion.id)
+        )
+    }
+    for tour in sorted(tours, key=lambda t: t.id):
+        crew_day = tour.crew_day
+        stops = sorted(tour.stops, key=lambda s: s.seq)
+        positions = [places.stop_position(s) for s in stops]
+        geom = _geometry(tour.geometry_geojson)
+        source = ROAD_SOURCE
+        if geom is None:
+            geom = _line_of(_geometry(s.leg_geometry_geojson) for s in stops)
+        if geom is None:
+            geom = _line_of([LineString([p for p, _ in positions if p is not None])]) if sum(
+                1 for p, _ in positions if p is not None) >= 2 else None
+            source = "straight lines between stops (no road geometry stored)"
+        if geom is not None and geom.geom_type == "MultiLineString":
+            merged = shapely.line_merge(geom)
+            geom = merged if merged.geom_type == "LineString" else _line_of([geom])
+        if geom is None:
+            continue
+        times = [t for s in stops for t in (s.arrival_at, s.start_at, s.end_at) if t]
+        task_stops = [s for s in stops if s.kind == "task"]
+        layers.add("tours", R.make_feature(
+            R.TOURS, tour.id, geom,
+            tour_id=tour.id, plan_id=tour.plan_id, crew_day_id=crew_day.id, crew=crew_day.name,
+            vehicle=places.vehicle.get(crew_day.vehicle_id), date=crew_day.date,
+            start_at=min(times) if times else None, end_at=max(times) if times else None,
+            stop_count=len(task_stops),
+            distance_m=float(sum(s.leg_distance_m or 0.0 for s in stops)),
+            drive_s=int(sum(s.leg_duration_s or 0 for s in stops)),
+            service_s=int(sum((s.end_at - s.start_at).total_seconds() for s in task_stops
+                              if s.start_at and s.end_at)),
+            locked=bool(tour.locked or crew_day.locked), source=source,
+        ))
+        for stop, (pos, pos_source) in zip(stops, positions, strict=True):
+            if pos is None:
+                continue
+            task = stop.task
+            if task is not None:
+                visited.add(task.site_id)
+            duration = (
+                int((stop.end_at - stop.start_at).total_seconds())
+                if stop.start_at and stop.end_at else None
+            )
+            layers.add("stops", R.make_feature(
+                R.STOPS, stop.id, pos,
+                stop_id=stop.id, tour_id=tour.id, plan_id=tour.plan_id, crew=crew_day.name,
+                date=crew_day.date, sequence=stop.seq, eta=stop.arrival_at,
+                service_start=stop.start_at, service_end=stop.end_at, duration_s=duration,
+                task_id=stop.task_id,
+                task_type=task.task_type if task else stop.kind,
+                site_id=task.site_id if task else None,
+                site_name=task.site.name if task else None,
+                status=reported.get(stop.id, "planned"), source=pos_source,
+            ))
+    return visited
+
+
+def _reason_text(reasons: list[Any]) -> str:
+    texts = []
+    for reason in reasons or []:
+        if isinstance(reason, dict):
+            texts.append(str(reason.get("message") or reason.get("text") or reason.get("code")
+                             or json.dumps(reason, ensure_ascii=False)))
+        else:
+            texts.append(str(reason))
+    return "; ".join(texts) or "ohne Begründung"
+
+
+def _add_unassigned(layers: R.LayerSet, rows: list[Unassigned]) -> set[int]:
+    site_ids: set[int] = set()
+    for row in sorted(rows, key=lambda u: u.id):
+        task = row.task
+        site = task.site
+        site_ids.add(site.id)
+        layers.add("unassigned", R.make_feature(
+            R.UNASSIGNED, row.id, Point(site.lon, site.lat),
+            unassigned_id=row.id, plan_id=row.plan_id, task_id=task.id,
+            task_type=task.task_type, site_id=site.id, site_name=site.name,
+            reason=_reason_text(row.reasons_json), due_from=task.due_earliest,
+            due_by=task.due_latest, source=f"site ({site.source})",
+        ))
+    return site_ids
+
+
+def _tour_options():
+    return (
+        selectinload(Tour.crew_day),
+        selectinload(Tour.stops).selectinload(Stop.task).selectinload(Task.site),
+    )
+
+
+# --------------------------------------------------------------------------- public services
+def plan_layers(engine: Engine, tenant_id: int, plan_id: int) -> R.LayerSet:
+    """The GIS layers of one plan: its tours, stops and unassigned tasks plus the tenant's sites."""
+    tenant = _tenant(engine, tenant_id)
+    with tenant_session(engine, tenant_id) as session:
+        plan = session.get(Plan, plan_id)
+        if plan is None:
+            raise NotFound(f"Plan #{plan_id} gibt es für {tenant.name} nicht")
+        layers = _new_layer_set(
+            tenant, f"{tenant.name} – Plan {plan.id} ({plan.date_from:%d.%m.%Y}"
+                    f"–{plan.date_to:%d.%m.%Y})"
+        )
+        tours = list(session.scalars(
+            select(Tour).where(Tour.plan_id == plan.id).options(*_tour_options())
+        ))
+        places = _Places(session)
+        visited = _add_tours(session, layers, tours, places)
+        unassigned = list(session.scalars(
+            select(Unassigned).where(Unassigned.plan_id == plan.id)
+            .options(selectinload(Unassigned.task).selectinload(Task.site))
+        ))
+        extra = _add_unassigned(layers, unassigned)
+        _add_sites(session, layers, visited, plan.date_from, visited | extra)
+    if layers.metric_epsg is None:
+        layers.metric_epsg = metric_epsg_for(f.geometry for _, f in layers.all_features())
+    return layers
+
+
+def live_plan_ids(session: Session) -> dict[dt.date, int]:
+    """For each day, the plan whose tours are current: the newest published plan covering the
+    day, else the newest finished one."""
+    plans = session.scalars(
+        select(Plan).where(Plan.status.in_(LIVE_PLAN_STATUSES)).order_by(Plan.id.desc())
+    ).all()
+    ranked = sorted(plans, key=lambda p: (p.status != "published", -p.id))
+    winner: dict[dt.date, int] = {}
+    for plan in ranked:
+        day = plan.date_from
+        while day <= plan.date_to:
+            winner.setdefault(day, plan.id)
+            day += dt.timedelta(days=1)
+    return winner
+
+
+def live_layers(engine: Engine, tenant_id: int, today: dt.date | None = None) -> R.LayerSet:
+    """The tenant's live GIS layers: maintained sites with their need, and the tours, stops and
+    unassigned tasks of the current plan of every day (see :func:`live_plan_ids`)."""
+    tenant = _tenant(engine, tenant_id)
+    today = today or dt.datetime.now(dt.UTC).date()
+    layers = _new_layer_set(tenant, f"{tenant.name} – greentour")
+    with tenant_session(engine, tenant_id) as session:
+        winners = live_plan_ids(session)
+        plan_ids = set(winners.values())
+        tours = [
+            t for t in session.scalars(
+                select(Tour).where(Tour.plan_id.in_(plan_ids)).options(*_tour_options())
+            )
+            if winners.get(t.crew_day.date) == t.plan_id
+        ]
+        visited = _add_tours(session, layers, tours, _Places(session))
+        unassigned = list(session.scalars(
+            select(Unassigned).where(Unassigned.plan_id.in_(plan_ids))
+            .options(selectinload(Unassigned.task).selectinload(Task.site))
+        ))
+        extra = _add_unassigned(layers, unassigned)
+        _add_sites(session, layers, {s for s in visited}, today, visited | extra)
+    if layers.metric_epsg is None:
+        layers.metric_epsg = metric_epsg_for(f.geometry for _, f in layers.all_features())
+    return layers
+
+
+def export_plan(
+    engine: Engine, tenant_id: int, plan_id: int, fmt: str, out: Path | str,
+    tour_id: int | None = None, layer_ids: list[str] | None = None,
+) -> ExportResult:
+    """Write plan ``plan_id`` as ``fmt`` (geojson, gpkg or gpx) to ``out``.
+
+    ``tour_id`` limits GPX to one crew-day; ``layer_ids`` limits GeoJSON to some layers. The file
+    is written to a temporary name first and renamed, so a failed export leaves no half file."""
+    if fmt not in FORMATS:
+        raise BadInput(f"Unbekanntes Format „{fmt}“; möglich: {', '.join(FORMATS)}")
+    from greentour.gis.geojson import write_geojson
+    from greentour.gis.gpkg import write_gpkg
+    from greentour.gis.gpx import write_gpx
+
+    layers = plan_layers(engine, tenant_id, plan_id)
+    out = Path(out)
+    tmp = out.with_name(f".{out.stem}.part{out.suffix}")
+    try:
+        if fmt == "geojson":
+            write_geojson(layers, tmp, layer_ids)
+            chosen = layer_ids or [s.id for s in R.LAYER_SPECS]
+            counts = {i: len(layers.layer(i).features) for i in chosen}
+        elif fmt == "gpkg":
+            counts = write_gpkg(layers, tmp)
+        else:
+            counts = {"tours": write_gpx(layers, tmp, [tour_id] if tour_id else None)}
+    except ValueError as exc:
+        tmp.unlink(missing_ok=True)
+        raise BadInput(str(exc)) from exc
+    tmp.replace(out)
+    return ExportResult(out, fmt, counts)

@@ -1,0 +1,166 @@
+"""GIS blueprint: the tenant's live OGC API - Features under ``/ogc/<tenant>/`` and plan
+downloads (GeoJSON, GeoPackage, GPX) under ``/gis/``.
+
+Views are thin: build the framework-free request, check access, call one core function of
+:mod:`greentour.gis.ogc` and copy its response. See docs/gis.md.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
+
+from greentour.errors import BadInput, GreentourError
+from greentour.gis import ogc
+from greentour.gis.access import (
+    TOKEN_HEADER,
+    AuthenticationRequired,
+    make_gis_token,
+    ogc_service,
+)
+from greentour.gis.export import export_plan
+from greentour.gis.geojson import MEDIA_TYPE as GEOJSON_MEDIA_TYPE
+from greentour.gis.gpx import MEDIA_TYPE as GPX_MEDIA_TYPE
+from greentour.gis.ogc_query import MAX_LIMIT
+
+bp = Blueprint("gis", __name__)
+
+_MEDIA = {"geojson": GEOJSON_MEDIA_TYPE, "gpkg": "application/geopackage+sqlite3",
+          "gpx": GPX_MEDIA_TYPE}
+
+
+def _engine():
+    return current_app.extensions["greentour_engine"]
+
+
+def _flask_response(answer: ogc.ApiResponse) -> Response:
+    response = Response(answer.content, status=answer.status)
+    for name, value in answer.headers.items():
+        response.headers[name] = value
+    response.headers.setdefault("Access-Control-Allow-Origin", "*")
+    return response
+
+
+def _ogc(tenant: str, call: Callable[..., ogc.ApiResponse], *args: Any) -> Response:
+    """Access check, then one core call; errors become OGC exception documents."""
+    base_url = url_for("gis.landing", tenant=tenant, _external=True).rstrip("/")
+    req = ogc.ApiRequest(base_url=base_url, args=request.args.to_dict(flat=False))
+    try:
+        service = ogc_service(
+            _engine(), tenant, request.headers, current_app.config["SECRET_KEY"],
+            max_limit=int(current_app.config.get("GREENTOUR_OGC_MAX_LIMIT", MAX_LIMIT)),
+        )
+    except AuthenticationRequired as exc:
+        response = _flask_response(ogc.error_response(exc))
+        response.headers["WWW-Authenticate"] = f'Basic realm="greentour {tenant}", charset="UTF-8"'
+        return response
+    except GreentourError as exc:
+        return _flask_response(ogc.error_response(exc))
+    return _flask_response(call(service, req, *args))
+
+
+@bp.get("/ogc/<tenant>")
+@bp.get("/ogc/<tenant>/")
+def landing(tenant: str) -> Response:
+    """OGC API landing page of a tenant."""
+    return _ogc(tenant, ogc.landing)
+
+
+@bp.get("/ogc/<tenant>/conformance")
+def conformance(tenant: str) -> Response:
+    """Conformance classes."""
+    return _ogc(tenant, ogc.conformance)
+
+
+@bp.get("/ogc/<tenant>/collections")
+def collections(tenant: str) -> Response:
+    """All collections."""
+    return _ogc(tenant, ogc.collections)
+
+
+@bp.get("/ogc/<tenant>/collections/<collection_id>")
+def collection(tenant: str, collection_id: str) -> Response:
+    """One collection."""
+    return _ogc(tenant, ogc.collection, collection_id)
+
+
+@bp.get("/ogc/<tenant>/collections/<collection_id>/items")
+def items(tenant: str, collection_id: str) -> Response:
+    """Features of a collection (paged)."""
+    return _ogc(tenant, ogc.items, collection_id)
+
+
+@bp.get("/ogc/<tenant>/collections/<collection_id>/items/<feature_id>")
+def item(tenant: str, collection_id: str, feature_id: str) -> Response:
+    """One feature."""
+    return _ogc(tenant, ogc.item, collection_id, feature_id)
+
+
+@bp.get("/ogc/<tenant>/openapi")
+def openapi(tenant: str) -> Response:
+    """OpenAPI 3.0 description (service-desc)."""
+    return _ogc(tenant, ogc.openapi)
+
+
+@bp.get("/ogc/<tenant>/docs")
+def docs(tenant: str) -> Response:
+    """HTML documentation (service-doc)."""
+    return _ogc(tenant, ogc.service_doc)
+
+
+@bp.get("/ogc/<tenant>/styles/<name>")
+def style(tenant: str, name: str) -> Response:
+    """A QGIS style (QML) linked from a collection."""
+    return _ogc(tenant, ogc.style, name)
+
+
+# --------------------------------------------------------------------------- planner downloads
+def _planner_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    from web.auth import planner_required
+
+    return planner_required(view)
+
+
+@bp.get("/gis/export/plan/<int:plan_id>.<fmt>")
+@_planner_required
+def export(plan_id: int, fmt: str) -> Response:
+    """Download a plan as GeoJSON, GeoPackage or GPX (``?tour=ID`` for one crew-day's GPX)."""
+    from flask_login import current_user
+
+    if fmt not in _MEDIA:
+        raise BadInput(f"Unbekanntes Format „{fmt}“; möglich: {', '.join(_MEDIA)}")
+    tour = request.args.get("tour", type=int)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / f"plan-{plan_id}.{fmt}"
+        export_plan(_engine(), current_user.tenant_id, plan_id, fmt, out, tour_id=tour)
+        content = out.read_bytes()
+    name = f"greentour-plan-{plan_id}{'-tour-' + str(tour) if tour else ''}.{fmt}"
+    return Response(content, mimetype=_MEDIA[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/gis/token")
+@_planner_required
+def token() -> Response:
+    """The logged-in planner's GIS token and the OGC API address to paste into QGIS."""
+    from flask_login import current_user
+    from sqlalchemy import select
+
+    from greentour.store.models import Tenant
+    from greentour.store.tenancy import system_session
+
+    with system_session(_engine()) as session:
+        slug = session.scalar(select(Tenant.slug).where(Tenant.id == current_user.tenant_id))
+    value = make_gis_token(_engine(), current_app.config["SECRET_KEY"], slug,
+                           current_user.account.username)
+    return jsonify(url=url_for("gis.landing", tenant=slug, _external=True),
+                   header=TOKEN_HEADER, token=value)
+
+
+def init_app(app: Flask) -> None:
+    """Register the GIS blueprint (GET only: no CSRF-protected forms)."""
+    app.register_blueprint(bp)
