@@ -154,3 +154,14 @@ def cli_runner(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("GREENTOUR_INSTANCE_DIR", str(tmp_path / "instance"))
     monkeypatch.setenv("GREENTOUR_DATABASE_URL", db_url)
     return CliRunner()
+
+
+# --------------------------------------------------------------------------- GIS (issue #9)
+@pytest.fixture(scope="session")
+def gis_sample(tmp_path_factory: pytest.TempPathFactory, lauf_pbf: Path):
+    """A migrated SQLite file with a published Lauf plan (2 tours, stops, 1 unassigned task) and
+    real OSM sites, built once per session through the store models (see tests/gis_sample.py).
+    Read-only for tests: the OGC server subprocess reads the same file."""
+    from gis_sample import build_sample
+
+    return build_sample(tmp_path_factory.mktemp("gis") / "gis.sqlite", lauf_pbf)
