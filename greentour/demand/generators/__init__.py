@@ -1,0 +1,71 @@
+"""Task generators: ``forecast``, ``cycle``, ``deadline``, ``order``.
+
+Each generator is a pure function of sites (:class:`~greentour.demand.model.SiteInfo`), its signals
+or rules, a date range and a :class:`GeneratorContext` (task types, target times, past visits,
+traffic-safety screening, Land); it returns :class:`~greentour.demand.model.DemandTask` objects.
+Only *maintained* sites (accepted, in maintenance, by our own crews) ever get a task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from greentour.demand.clearance import TrafficSafety
+from greentour.demand.durations import Visit
+from greentour.demand.model import DemandTask, SiteInfo, TargetTime, make_task
+from greentour.demand.task_types import TaskTypeSpec
+
+
+class GeneratorError(ValueError):
+    """A generator input names something that does not exist (an unknown task type)."""
+
+
+@dataclass(frozen=True)
+class GeneratorContext:
+    """What every generator needs besides its own signals."""
+
+    types: Mapping[str, TaskTypeSpec]
+    land: str = "BY"
+    targets: Mapping[tuple[int, str], TargetTime] = field(default_factory=dict)
+    visits: Mapping[tuple[int, str], Sequence[Visit]] = field(default_factory=dict)
+    traffic: Mapping[int, TrafficSafety] = field(default_factory=dict)
+
+    def spec(self, code: str) -> TaskTypeSpec:
+        """The task type, or a clear error naming the unknown code."""
+        try:
+            return self.types[code]
+        except KeyError as exc:
+            raise GeneratorError(
+                f"unknown task type {code!r}; known: {', '.join(sorted(self.types))}"
+            ) from exc
+
+    def task(
+        self, site: SiteInfo, code: str, generator: str, due: tuple, urgency: float,
+        explanation: str, priority: int = 0,
+    ) -> DemandTask:
+        """Build a task with the site's target time, learned visits and traffic-safety flag."""
+        spec = self.spec(code)
+        safety = self.traffic.get(site.id)
+        traffic = bool(safety and safety.priority and code in TRAFFIC_RELEVANT)
+        if traffic:
+            urgency = max(urgency, 0.9)
+            explanation = f"{explanation}; Verkehrssicherung: {safety.reason}"
+        return make_task(
+            spec=spec,
+            site=site,
+            generator=generator,
+            due=due,
+            urgency=urgency,
+            explanation=explanation,
+            target=self.targets.get((site.id, code)),
+            visits=self.visits.get((site.id, code), ()),
+            priority=priority,
+            traffic_safety=traffic,
+        )
+
+
+TRAFFIC_RELEVANT = frozenset(
+    {"hedge_form_cut", "hedge_hard_cut", "clearance_cut", "clearance_tree_prune", "inspect_trees"}
+)
+"""Task types whose urgency the traffic-safety screening raises."""

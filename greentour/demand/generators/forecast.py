@@ -1,0 +1,74 @@
+"""The ``forecast`` generator: mowing, hedge regrowth and young-tree watering from forecast signals.
+
+The signals come from :mod:`forecasting` (issue #5): per site and kind a due window, an urgency and
+an explanation ("grass at 68 mm, trigger 45 mm on 17.06."), with workability already applied
+(no heavy mowers on soaked ground moves the window). This module turns a signal into a task of the
+right type: mowing by the site's care class, a form cut for hedges (a hard cut is never generated
+from a forecast: BNatSchG §39 (5) allows it only October-February and it is planned as a deadline
+or an order), watering with the signal's water amount.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from greentour.demand.generators import GeneratorContext
+from greentour.demand.model import DemandTask, SiteInfo
+
+KIND_TYPES = {"hedge": "hedge_form_cut", "water": "water_young_trees"}
+
+
+@dataclass(frozen=True)
+class ForecastSignal:
+    """One forecast result for one site (kinds: ``mow``, ``hedge``, ``water``)."""
+
+    site_id: int
+    kind: str
+    due_earliest: dt.date
+    due_latest: dt.date
+    urgency: float
+    explanation: str = ""
+    water_l_per_tree: float | None = None
+    workable: bool = True
+    """False when no day of the window is workable (the task is still due, urgency kept)."""
+
+
+def task_type_for(signal: ForecastSignal, site: SiteInfo) -> str | None:
+    """The task type code a signal asks for at a site (None: nothing to do there)."""
+    if signal.kind == "mow":
+        return site.mow_type
+    return KIND_TYPES.get(signal.kind)
+
+
+def generate_forecast_tasks(
+    sites: Sequence[SiteInfo],
+    signals: Iterable[ForecastSignal],
+    start: dt.date,
+    end: dt.date,
+    ctx: GeneratorContext,
+) -> list[DemandTask]:
+    """Tasks for every signal whose due window meets [start, end] at a maintained site."""
+    by_id = {s.id: s for s in sites if s.maintained}
+    out: list[DemandTask] = []
+    for signal in signals:
+        site = by_id.get(signal.site_id)
+        if site is None or signal.due_earliest > end or signal.due_latest < start:
+            continue
+        code = task_type_for(signal, site)
+        if code is None or code not in ctx.types:
+            continue
+        spec = ctx.spec(code)
+        if not spec.in_season(signal.due_earliest) and not spec.in_season(signal.due_latest):
+            continue
+        note = signal.explanation or f"Prognose ({signal.kind})"
+        if not signal.workable:
+            note += "; Boden derzeit nicht befahrbar"
+        task = ctx.task(site, code, "forecast", (signal.due_earliest, signal.due_latest),
+                        signal.urgency, note)
+        if code == "water_young_trees" and signal.water_l_per_tree:
+            trees = task.quantity
+            task = task.with_(water_l=round(trees * signal.water_l_per_tree, 1))
+        out.append(task)
+    return out

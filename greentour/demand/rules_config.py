@@ -1,0 +1,206 @@
+"""Read the tenant's cycle rules (data/cycles_<town>.toml) and deadlines (events_<town>.toml).
+
+Both files select sites with a ``sites`` table whose keys are AND-ed and whose lists are OR-ed:
+
+=================  ==============================================================
+``categories``     site categories (``playground``, ``cemetery``, ``park``, ...)
+``care_classes``   effective care classes (``ornamental``, ``utility``, ...)
+``names``          exact site names (``"Salvator-Friedhof"``)
+``osm``            OSM ids as ``"way/23081830"``
+``tags``           tag values that must all be present (``{ leisure = "pitch" }``)
+``min_area_m2``    only sites at least this large
+=================  ==============================================================
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from greentour.demand.model import SiteInfo
+from greentour.demand.recurrence import CycleRule, RecurrenceError, Season, rule_from_mapping
+
+
+class RulesConfigError(ValueError):
+    """A cycle or event file is wrong; the message names the file, entry and field."""
+
+
+@dataclass(frozen=True)
+class SiteSelector:
+    """Which sites an entry applies to (see module doc)."""
+
+    categories: frozenset[str] = frozenset()
+    care_classes: frozenset[str] = frozenset()
+    names: frozenset[str] = frozenset()
+    osm: frozenset[str] = frozenset()
+    tags: Mapping[str, str] = field(default_factory=dict)
+    min_area_m2: float = 0.0
+
+    def matches(self, site: SiteInfo) -> bool:
+        """True when the site passes every given criterion."""
+        if self.categories and site.category not in self.categories:
+            return False
+        if self.care_classes and site.effective_care_class not in self.care_classes:
+            return False
+        if self.names and site.name not in self.names:
+            return False
+        if self.osm:
+            ref = f"{site.tags.get('osm_type', '')}/{site.tags.get('osm_id', '')}"
+            if ref not in self.osm:
+                return False
+        for key, value in self.tags.items():
+            if str(site.tags.get(key)) != str(value):
+                return False
+        return not (self.min_area_m2 and (site.area_m2 or 0.0) < self.min_area_m2)
+
+
+def selector_from_mapping(data: Mapping[str, Any] | None) -> SiteSelector:
+    """Build a selector from a TOML table."""
+    data = data or {}
+    unknown = set(data) - {"categories", "care_classes", "names", "osm", "tags", "min_area_m2"}
+    if unknown:
+        raise RulesConfigError(f"unknown site selector key(s) {sorted(unknown)}")
+    return SiteSelector(
+        categories=frozenset(data.get("categories", ())),
+        care_classes=frozenset(data.get("care_classes", ())),
+        names=frozenset(data.get("names", ())),
+        osm=frozenset(data.get("osm", ())),
+        tags=dict(data.get("tags", {})),
+        min_area_m2=float(data.get("min_area_m2", 0.0)),
+    )
+
+
+@dataclass(frozen=True)
+class CycleEntry:
+    """One recurring duty: a task type at selected sites on a rule."""
+
+    name: str
+    task_type: str
+    sites: SiteSelector
+    rule: CycleRule
+    urgency: float = 0.6
+    reference: str = ""
+    """The norm or agreement behind the cycle (``DIN EN 1176-7``)."""
+
+
+@dataclass(frozen=True)
+class EventEntry:
+    """A deadline: the task types at the selected sites must be done by ``date``(s)."""
+
+    name: str
+    task_types: tuple[str, ...]
+    sites: SiteSelector
+    by: str | None = None
+    """``YYYY-MM-DD`` once, or ``MM-DD`` every year."""
+    rule: CycleRule | None = None
+    """Alternatively a recurrence giving the event dates (a match every Saturday)."""
+    lead_days: int = 7
+    done_days_before: int = 0
+    urgency: float = 0.9
+
+    def deadlines(self, start: dt.date, end: dt.date, land: str) -> list[dt.date]:
+        """The dates by which the work must be done whose window meets [start, end]."""
+        out: list[dt.date] = []
+        lo = start - dt.timedelta(days=self.done_days_before)
+        hi = end + dt.timedelta(days=self.lead_days + self.done_days_before)
+        if self.rule is not None:
+            events = [d for d, _ in self.rule.occurrences(lo, hi, land)]
+        elif self.by and len(self.by) == 5:
+            events = []
+            for year in range(lo.year, hi.year + 1):
+                month, day = int(self.by[:2]), int(self.by[3:])
+                events.append(dt.date(year, month, day))
+        else:
+            events = [dt.date.fromisoformat(str(self.by))]
+        for event in events:
+            done_by = event - dt.timedelta(days=self.done_days_before)
+            window_start = done_by - dt.timedelta(days=self.lead_days)
+            if window_start <= end and done_by >= start:
+                out.append(done_by)
+        return sorted(set(out))
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise RulesConfigError(f"{path.name}: cannot read ({exc})") from exc
+
+
+def load_cycles(path: str | Path, default_seasons: Mapping[str, Season | None] | None = None
+                ) -> list[CycleEntry]:
+    """Read ``[[cycle]]`` entries; a rule without season inherits the task type's season."""
+    path = Path(path)
+    data = _read(path)
+    out = []
+    for i, entry in enumerate(data.get("cycle", [])):
+        where = f"{path.name}: cycle {entry.get('name', i + 1)!r}"
+        try:
+            rule_data = dict(entry.get("rule", {}))
+            rule = rule_from_mapping(rule_data)
+            if "season" not in rule_data and default_seasons:
+                season = default_seasons.get(entry["task_type"])
+                if season is not None:
+                    rule = CycleRule(**{**rule.__dict__, "season": season})
+            out.append(
+                CycleEntry(
+                    name=str(entry.get("name", entry["task_type"])),
+                    task_type=str(entry["task_type"]),
+                    sites=selector_from_mapping(entry.get("sites")),
+                    rule=rule,
+                    urgency=float(entry.get("urgency", 0.6)),
+                    reference=str(entry.get("reference", "")),
+                )
+            )
+        except KeyError as exc:
+            raise RulesConfigError(f"{where}: missing field {exc.args[0]}") from exc
+        except (RecurrenceError, RulesConfigError, ValueError, TypeError) as exc:
+            raise RulesConfigError(f"{where}: {exc}") from exc
+    return out
+
+
+def load_events(path: str | Path) -> list[EventEntry]:
+    """Read ``[[event]]`` entries of the deadline calendar."""
+    path = Path(path)
+    data = _read(path)
+    out = []
+    for i, entry in enumerate(data.get("event", [])):
+        where = f"{path.name}: event {entry.get('name', i + 1)!r}"
+        try:
+            rule = rule_from_mapping(dict(entry["rule"])) if "rule" in entry else None
+            by = entry.get("by")
+            if by is not None:
+                by = str(by)
+                if len(by) == 5:
+                    dt.date(2024, int(by[:2]), int(by[3:]))
+                else:
+                    dt.date.fromisoformat(by)
+            if rule is None and by is None:
+                raise RulesConfigError("give either by (date) or rule (recurrence)")
+            types = entry["task_types"]
+            out.append(
+                EventEntry(
+                    name=str(entry.get("name", f"event {i + 1}")),
+                    task_types=tuple(types if isinstance(types, list) else [types]),
+                    sites=selector_from_mapping(entry.get("sites")),
+                    by=by,
+                    rule=rule,
+                    lead_days=int(entry.get("lead_days", 7)),
+                    done_days_before=int(entry.get("done_days_before", 0)),
+                    urgency=float(entry.get("urgency", 0.9)),
+                )
+            )
+        except KeyError as exc:
+            raise RulesConfigError(f"{where}: missing field {exc.args[0]}") from exc
+        except (RecurrenceError, RulesConfigError, ValueError, TypeError) as exc:
+            raise RulesConfigError(f"{where}: {exc}") from exc
+    return out
+
+
+def select_sites(sites: Sequence[SiteInfo], selector: SiteSelector) -> list[SiteInfo]:
+    """Maintained sites matching the selector (candidates and others' sites never get work)."""
+    return [s for s in sites if s.maintained and selector.matches(s)]

@@ -1,0 +1,190 @@
+"""Demand building blocks without the store: recurrence, calendars, durations, packages, balance."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from shapely.geometry import Point, box
+
+from greentour.demand.calendars import (
+    CalendarError,
+    SiteCalendar,
+    allowed_minutes,
+    allowed_windows,
+    rules_from_records,
+    windows_in_seconds,
+)
+from greentour.demand.capacity import (
+    CrewCapacity,
+    DueItem,
+    balance_week,
+    parse_week,
+    spread_over_days,
+)
+from greentour.demand.durations import Visit, estimate_duration, formula_duration_s
+from greentour.demand.packages import Lawn, group_lawns, split_task
+from greentour.demand.recurrence import CycleRule, RecurrenceError, Season, rule_from_mapping
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+# --------------------------------------------------------------------------- recurrence
+def test_weekly_rule_moves_easter_monday_and_crosses_dst():
+    """A Monday inspection moves off Easter Monday to Tuesday; dates across the DST change stay."""
+    rule = CycleRule(freq="WEEKLY", byweekday=("MO",), on_holiday="next_workday", window_days=4)
+    got = rule.occurrences(dt.date(2025, 3, 24), dt.date(2025, 4, 28), land="BY")
+    earliest = [e for e, _ in got]
+    # 2025-03-30 is the spring DST change (Sunday); 2025-04-21 is Easter Monday (holiday)
+    assert earliest == [
+        dt.date(2025, 3, 24),
+        dt.date(2025, 3, 31),
+        dt.date(2025, 4, 7),
+        dt.date(2025, 4, 14),
+        dt.date(2025, 4, 22),
+        dt.date(2025, 4, 28),
+    ]
+    assert all(latest - e == dt.timedelta(days=4) for e, latest in got)
+
+
+def test_bins_mon_thu_season_april_to_october():
+    """Bins Mon/Thu only inside April-October; the season boundary is inclusive."""
+    rule = CycleRule(
+        freq="WEEKLY", byweekday=("MO", "TH"), season=Season.parse("04-01", "10-31"),
+        on_holiday="next_workday",
+    )
+    got = [e for e, _ in rule.occurrences(dt.date(2025, 3, 24), dt.date(2025, 4, 6), "BY")]
+    assert got == [dt.date(2025, 4, 3)]  # 27 March and 31 March are outside the season
+    late = [e for e, _ in rule.occurrences(dt.date(2025, 10, 27), dt.date(2025, 11, 9), "BY")]
+    assert late == [dt.date(2025, 10, 27), dt.date(2025, 10, 30)]
+
+
+def test_holiday_policy_skip_and_land_difference():
+    """Corpus Christi is a holiday in Bavaria but not in Bremen; ``skip`` drops the date."""
+    rule = CycleRule(freq="WEEKLY", byweekday=("TH",), on_holiday="skip")
+    by = [e for e, _ in rule.occurrences(dt.date(2025, 6, 16), dt.date(2025, 6, 22), "BY")]
+    hb = [e for e, _ in rule.occurrences(dt.date(2025, 6, 16), dt.date(2025, 6, 22), "HB")]
+    assert by == []
+    assert hb == [dt.date(2025, 6, 19)]
+
+
+def test_bad_rule_is_refused_with_field():
+    """A rule with an unknown weekday or a bad season is refused with a precise message."""
+    with pytest.raises(RecurrenceError, match="weekday"):
+        rule_from_mapping({"freq": "WEEKLY", "byweekday": ["XX"]})
+    with pytest.raises(RecurrenceError, match="MM-DD"):
+        rule_from_mapping({"freq": "WEEKLY", "season": {"start": "April", "end": "10-31"}})
+
+
+# --------------------------------------------------------------------------- calendars
+def test_school_allowed_after_13_on_term_days_only():
+    """An allowed rule restricts its days only; blocked rules cut out of the rest."""
+    cal = SiteCalendar(rules=rules_from_records([
+        {"kind": "allowed", "start": "13:00", "end": "18:00", "weekdays": "MO-FR",
+         "valid_from": "2025-06-01", "valid_to": "2025-07-31", "label": "Schulzeit"},
+        {"kind": "blocked", "start": "15:00", "end": "16:00", "weekdays": ["WE"],
+         "label": "Sport-AG"},
+    ]))
+    assert allowed_minutes(dt.date(2025, 6, 16), cal) == [(780, 1080)]  # Monday
+    assert allowed_minutes(dt.date(2025, 6, 18), cal) == [(780, 900), (960, 1080)]  # Wednesday
+    assert allowed_minutes(dt.date(2025, 8, 4), cal) == [(0, 1440)]  # summer holidays
+
+
+def test_noise_rule_sunday_holiday_and_brush_cutter_hours():
+    """At a noise-sensitive site: no mowing on a public holiday; brush cutters only 9-13, 15-17."""
+    cal = SiteCalendar(noise_sensitive=True, land="BY")
+    assert allowed_minutes(dt.date(2025, 6, 19), cal, noise_class="mower") == []  # Fronleichnam
+    assert allowed_minutes(dt.date(2025, 6, 18), cal, noise_class="mower") == [(420, 1200)]
+    assert allowed_minutes(dt.date(2025, 6, 18), cal, noise_class="brush_cutter") == [
+        (540, 780), (900, 1020)]
+    quiet = SiteCalendar(noise_sensitive=False)
+    assert allowed_minutes(dt.date(2025, 6, 19), quiet, noise_class="mower") == [(0, 1440)]
+
+
+def test_windows_in_seconds_across_dst():
+    """07:00 local is 23 h + 24 h after Saturday 07:00 across the spring DST change."""
+    cal = SiteCalendar(noise_sensitive=True)
+    epoch = dt.datetime(2025, 3, 29, 0, 0, tzinfo=BERLIN)  # Saturday
+    sat = windows_in_seconds(allowed_windows(dt.date(2025, 3, 29), cal, noise_class="mower"), epoch)
+    mon = windows_in_seconds(allowed_windows(dt.date(2025, 3, 31), cal, noise_class="mower"), epoch)
+    assert sat == [(7 * 3600, 20 * 3600)]
+    assert mon[0][0] - sat[0][0] == 47 * 3600  # Sunday had 23 hours
+
+
+def test_bad_time_rule_is_refused():
+    """A rule ending before it starts names the times."""
+    with pytest.raises(CalendarError, match="14:00-12:00"):
+        rules_from_records([{"kind": "blocked", "start": "14:00", "end": "12:00"}])
+
+
+# --------------------------------------------------------------------------- durations
+def test_formula_target_and_learning():
+    """Formula = set-up + area/productivity; a target time overrides; reports pull toward them."""
+    f = estimate_duration(quantity=2400, productivity_per_person_h=1200, setup_s=600, persons=2)
+    assert f.source == "formula" and f.duration_s == 600 + 3600 and f.label() == "Formel"
+    t = estimate_duration(quantity=2400, productivity_per_person_h=1200, setup_s=600, persons=2,
+                          target_persons=3, target_hours=2.0)
+    assert (t.source, t.persons, t.duration_s, t.label("en")) == ("target", 3, 7200, "target time")
+    # crews report 2 persons x 2.1 h each time: twice the formula's 2 x 1.17 h
+    visits = [Visit(duration_s=7560, persons=2, planned_person_s=f.person_s)] * 5
+    learned = estimate_duration(quantity=2400, productivity_per_person_h=1200, setup_s=600,
+                                persons=2, visits=visits)
+    one = estimate_duration(quantity=2400, productivity_per_person_h=1200, setup_s=600,
+                            persons=2, visits=visits[:1])
+    assert learned.source == "learned" and learned.label() == "gelernt aus 5 Besuchen"
+    assert f.duration_s < one.duration_s < learned.duration_s < 7560
+    assert learned.duration_s > 0.8 * 7560  # five consistent visits move it most of the way
+
+
+def test_learning_clips_outliers():
+    """A forgotten 'done' tap (20x the plan) cannot more than ~1.5x the next plan."""
+    base = formula_duration_s(1000, 1000, 0, 1)
+    wild = estimate_duration(quantity=1000, productivity_per_person_h=1000, setup_s=0, persons=1,
+                             visits=[Visit(base * 20, 1, base)])
+    assert wild.duration_s < 1.6 * base
+
+
+# --------------------------------------------------------------------------- packages
+def test_split_parts_sum_to_whole():
+    """A 20 h task in 6 h packages: variable work sums exactly; each part fits; parts linked."""
+    parts = split_task(quantity=30000, variable_s=20 * 3600 - 900, setup_s=900,
+                       max_package_s=6 * 3600)
+    assert len(parts) == 4
+    assert sum(p.duration_s - 900 for p in parts) == 20 * 3600 - 900
+    assert sum(p.duration_s for p in parts) == 20 * 3600 + 3 * 900
+    assert sum(p.quantity for p in parts) == pytest.approx(30000)
+    assert all(p.duration_s <= 6 * 3600 for p in parts)
+    assert [p.day_offset for p in parts] == [0, 1, 2, 3]
+
+
+def test_group_lawns_complete_linkage():
+    """A chain of lawns 100 m apart never ends up in one group wider than the walking distance."""
+    lawns = [Lawn(i, box(i * 100, 0, i * 100 + 10, 10), 600, 100.0) for i in range(6)]
+    groups = group_lawns(lawns, setup_s=300, walk_distance_m=150, detour_factor=1.3)
+    assert sum(len(g.site_ids) for g in groups) == 6
+    assert all(g.max_pair_distance_m <= 150 for g in groups)
+    assert any(len(g.site_ids) > 1 for g in groups)
+    far = group_lawns([Lawn(1, Point(0, 0), 60, 1.0), Lawn(2, Point(500, 0), 60, 1.0)],
+                      setup_s=300)
+    assert [g.site_ids for g in far] == [(1,), (2,)]
+
+
+# --------------------------------------------------------------------------- capacity
+def test_balance_spreads_windows_and_counts_overdue():
+    """A Mon-Fri task spreads over the week; an overdue one lands on Monday; crews add up."""
+    week = parse_week("2025-W25")
+    assert week == dt.date(2025, 6, 16)
+    items = [
+        DueItem("mow", "forecast", 0.6, dt.date(2025, 6, 16), dt.date(2025, 6, 20), 4 * 3600),
+        DueItem("bins", "cycle", 0.9, dt.date(2025, 6, 2), dt.date(2025, 6, 3), 3600),
+        DueItem("hedge", "forecast", 0.3, dt.date(2025, 6, 30), dt.date(2025, 7, 4), 3600),
+    ]
+    crews = [CrewCapacity(dt.date(2025, 6, 16), 3, 8 * 3600)]
+    bal = balance_week(items, crews, week, land="BY")
+    # Corpus Christi (Thu 19 June) is no workday in Bavaria: 4 h over 4 workdays
+    shares = spread_over_days(items[0], week, "BY")
+    assert dt.date(2025, 6, 19) not in shares and sum(shares.values()) == 4 * 3600
+    assert bal.days[0].due_h == pytest.approx(1 + 1)
+    assert bal.due_h == pytest.approx(5) and bal.available_h == 24
+    assert bal.by_urgency["dringend"] == 1 and bal.task_count == 2
