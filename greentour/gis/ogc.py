@@ -82,6 +82,11 @@ class Service:
     max_limit: int = Q.MAX_LIMIT
     default_limit: int = Q.DEFAULT_LIMIT
 
+    def __post_init__(self) -> None:
+        if self.max_limit < 1:
+            raise ValueError("max_limit must be at least 1")
+        self.default_limit = min(self.default_limit, self.max_limit)
+
     @cached_property
     def layers(self) -> LayerSet:
         return self.load()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from greentour.gis.ogc_query import DEFAULT_LIMIT
 from greentour.gis.records import LAYER_SPECS
 
 _TYPES = {"int": {"type": "integer"}, "float": {"type": "number"}, "str": {"type": "string"},
@@ -37,7 +36,7 @@ def openapi_document(service: Any, base_url: str) -> dict[str, Any]:
     }
     page = [
         _param("limit", {"type": "integer", "minimum": 1, "maximum": service.max_limit,
-                         "default": DEFAULT_LIMIT},
+                         "default": service.default_limit},
                f"Objekte je Seite; größere Werte werden auf {service.max_limit} begrenzt"),
         _param("offset", {"type": "integer", "minimum": 0, "default": 0},
                "Anzahl übersprungener Objekte (aus den next-Links)"),

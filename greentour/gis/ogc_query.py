@@ -121,7 +121,8 @@ def _instant(text: str, tz: ZoneInfo, end: bool) -> dt.datetime | None:
             day = dt.date.fromisoformat(text)
             start = dt.datetime.combine(day, dt.time(0), tz)
             return start + dt.timedelta(days=1) if end else start
-        value = dt.datetime.fromisoformat(text.replace("z", "Z"))
+        # an unencoded "+01:00" arrives as " 01:00": read it as the offset it was meant to be
+        value = dt.datetime.fromisoformat(text.replace("z", "Z").replace(" ", "+"))
     except ValueError:
         raise BadInput(
             f"datetime „{text}“ ist kein RFC-3339-Zeitpunkt (z. B. 2026-06-01T07:00:00Z)"
