@@ -5,6 +5,9 @@ not possible) are :class:`~greentour.store.models.Completion` rows; a "started" 
 of its own so that the planner sees a stop in progress and the learned durations get a start time.
 Like completions it is recorded per crew-day (never per person), idempotent by ``client_uuid``
 and subject to the tenant's retention period.
+
+:class:`SensorWebhook` and :class:`SensorDevice` connect The Things Network's webhook to a
+tenant and its soil sensors to sites (young trees).
 """
 
 from __future__ import annotations
@@ -38,3 +41,27 @@ class StopStart(TenantScoped, Base):
     server_time: Mapped[dt.datetime] = mapped_column(default=utcnow)
     """When the server received it (UTC)."""
     flagged_outdated: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SensorWebhook(TenantScoped, Base):
+    """A shared secret for The Things Network's webhook into one tenant (only its hash is kept)."""
+
+    __tablename__ = "sensor_webhook"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    secret_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SensorDevice(TenantScoped, Base):
+    """Which site (young tree) a LoRaWAN sensor stands at, by its TTN device id."""
+
+    __tablename__ = "sensor_device"
+    __table_args__ = (UniqueConstraint("tenant_id", "device_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(120))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(String(200), default="")

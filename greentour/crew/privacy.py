@@ -1,0 +1,80 @@
+"""The tenant's privacy settings for crew data (Datenschutz und Mitbestimmung).
+
+Read from the ``[privacy]`` table of the tenant's configuration (``Tenant.config_json``); each
+value has a default that the staff council can agree to without further work. See
+docs/datenschutz.md for what each setting means to the employees.
+
+=========================  =====================================================================
+key                        meaning (default)
+=========================  =====================================================================
+stop_times_days            days the per-stop times of reports (device and server time, start and
+                           end) are kept; afterwards only the day and the outcome remain (90)
+photos_days                days report photos are kept (30)
+notes_days                 days free-text notes of reports are kept (365)
+stop_times_visible_to      roles that see per-stop times of past reports (["admin"]);
+                           everyone else sees the outcome per stop and the crew-day's totals
+photo_max_bytes            largest photo accepted, bytes (5 MiB)
+=========================  =====================================================================
+
+There is deliberately no setting for GPS tracking: the crew view never reads the device location.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from greentour.errors import ConfigError
+
+ROLES = ("planner", "admin")
+PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
+
+
+@dataclass(frozen=True)
+class PrivacySettings:
+    """Retention periods (days), visibility of per-stop times and the photo size limit."""
+
+    stop_times_days: int = 90
+    photos_days: int = 30
+    notes_days: int = 365
+    stop_times_visible_to: tuple[str, ...] = ("admin",)
+    photo_max_bytes: int = 5 * 1024 * 1024
+
+    def may_see_stop_times(self, role: str | None) -> bool:
+        """Whether a user with ``role`` sees per-stop times of reports."""
+        return role is not None and role in self.stop_times_visible_to
+
+
+def _positive_int(source: str, key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(
+            source, f"privacy.{key}", f"muss eine ganze Zahl ≥ 1 sein, nicht {value!r}"
+        )
+    return value
+
+
+def privacy_settings(
+    config: dict[str, Any] | None, source: str = "Mandantenkonfiguration"
+) -> PrivacySettings:
+    """The privacy settings from a tenant configuration dict (its ``privacy`` table).
+
+    Unknown keys and bad values are refused with :class:`ConfigError` naming the key.
+    """
+    table = (config or {}).get("privacy") or {}
+    if not isinstance(table, dict):
+        raise ConfigError(source, "privacy", "muss eine Tabelle sein")
+    defaults = PrivacySettings()
+    known = set(PrivacySettings.__dataclass_fields__)
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise ConfigError(source, f"privacy.{unknown[0]}", "unbekannter Schlüssel")
+    values: dict[str, Any] = {}
+    for key in ("stop_times_days", "photos_days", "notes_days", "photo_max_bytes"):
+        values[key] = _positive_int(source, key, table.get(key, getattr(defaults, key)))
+    roles = table.get("stop_times_visible_to", list(defaults.stop_times_visible_to))
+    if not isinstance(roles, list) or any(r not in ROLES for r in roles):
+        raise ConfigError(
+            source, "privacy.stop_times_visible_to", f"Liste aus {', '.join(ROLES)} erwartet"
+        )
+    values["stop_times_visible_to"] = tuple(roles)
+    return PrivacySettings(**values)

@@ -1,0 +1,95 @@
+"""Who is calling the API: a crew device (Bearer token), a planner (login session) or TTN.
+
+Each helper binds the request to the caller's tenant (:func:`web.use_tenant`) before any data is
+read, so the per-request session (:func:`web.tenant_db`) can only see that tenant's rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, request
+from sqlalchemy.orm import Session
+
+from greentour.crew import tokens
+from greentour.crew.errors import Unauthorized
+from greentour.crew.privacy import PrivacySettings, privacy_settings
+from greentour.crew.sensors import SECRET_HEADER, check_secret, tenant_id_of_secret
+from greentour.errors import Forbidden
+from greentour.store.models import DeviceToken, Tenant
+from web import tenant_db, use_tenant
+
+DEVICE_SCHEME = "DeviceToken"
+PLANNER_SCHEME = "PlannerSession"
+TTN_SCHEME = "TtnSecret"
+
+SECURITY_SCHEMES: dict[str, Any] = {
+    DEVICE_SCHEME: {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "Geräte-Token einer Kolonne (vom QR-Code der Disposition).",
+    },
+    PLANNER_SCHEME: {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "session",
+        "description": "Anmeldung im Planer (/auth/login); ändernde Aufrufe senden X-CSRFToken.",
+    },
+    TTN_SCHEME: {
+        "type": "apiKey",
+        "in": "header",
+        "name": SECRET_HEADER,
+        "description": "Geheimnis des TTN-Webhooks (von der Disposition erzeugt).",
+    },
+}
+
+
+def _bearer() -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise Unauthorized("Geräte-Token fehlt (Authorization: Bearer …)")
+    return value.strip()
+
+
+def current_device() -> tuple[Session, DeviceToken]:
+    """The authenticated crew device and a tenant session of its tenant (401 otherwise)."""
+    if "crew_device" in g:
+        return tenant_db(), g.crew_device
+    token = _bearer()
+    use_tenant(tokens.tenant_id_of(token))
+    session = tenant_db()
+    if session.get(Tenant, tokens.tenant_id_of(token)) is None:
+        raise Unauthorized("Geräte-Token unbekannt")
+    device = tokens.authenticate(session, token)
+    session.commit()  # last_used_at
+    g.crew_device = device
+    return session, device
+
+
+def current_planner() -> tuple[Session, str]:
+    """A tenant session of the logged-in planner or admin and the user's role (401/403)."""
+    from flask_login import current_user
+
+    if not current_user.is_authenticated:
+        raise Unauthorized("Bitte im Planer anmelden")
+    role = getattr(current_user, "role", None)
+    if role not in ("planner", "admin"):
+        raise Forbidden("Nur Disposition und Verwaltung dürfen das")
+    return tenant_db(), role
+
+
+def current_webhook() -> Session:
+    """A tenant session for the TTN webhook whose secret header is valid (401 otherwise)."""
+    secret = request.headers.get(SECRET_HEADER, "")
+    tenant_id = tenant_id_of_secret(secret)
+    use_tenant(tenant_id)
+    session = tenant_db()
+    check_secret(session, secret)
+    return session
+
+
+def tenant_privacy(session: Session, tenant_id: int) -> PrivacySettings:
+    """The tenant's privacy settings (retention, visibility, photo limit)."""
+    tenant = session.get(Tenant, tenant_id)
+    return privacy_settings(tenant.config_json if tenant else None)

@@ -1,0 +1,476 @@
+/*
+ * greentour crew view: today's tour offline, reports queued in IndexedDB and sent exactly once.
+ *
+ * - The device token arrives once as URL fragment (#token=...) from the planner's QR code and is
+ *   kept in IndexedDB; it is sent as "Authorization: Bearer" to the REST API v1.
+ * - The last tour is kept in IndexedDB (and the service worker caches the API response), so the
+ *   tour shows without network after the first load.
+ * - Every report gets a client-generated UUID before it is queued; the server stores a report once
+ *   per UUID, so re-sending after a lost answer never duplicates it.
+ * - The queue is sent on load, on "online", when the page becomes visible again (resume), on focus
+ *   and every 30 s.
+ * - No location is read: navigation is handed to the device's map app through geo: links.
+ */
+(function () {
+  "use strict";
+
+  const body = document.body;
+  const API = body.dataset.api;
+  const DB_NAME = "greentour-crew";
+  const STATUS_LABELS = {
+    started: "Begonnen",
+    done: "Erledigt",
+    partly: "Teilweise",
+    not_possible: "Nicht möglich",
+  };
+  const GRASS_LABELS = { short: "kurz", medium: "mittel", long: "lang" };
+
+  let tour = null;
+  let syncing = false;
+  let map = null;
+  let mapLayer = null;
+  let lastNetworkOk = navigator.onLine;
+  let blocked = false;
+
+  // ---------------------------------------------------------------- IndexedDB
+  function openDb() {
+    return new Promise((resolve, reject) => {
+      const req = indexedDB.open(DB_NAME, 1);
+      req.onupgradeneeded = () => {
+        const db = req.result;
+        db.createObjectStore("kv");
+        db.createObjectStore("queue", { keyPath: "client_uuid" });
+      };
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+  }
+  const dbPromise = openDb();
+
+  async function tx(store, mode, fn) {
+    const db = await dbPromise;
+    return new Promise((resolve, reject) => {
+      const t = db.transaction(store, mode);
+      const s = t.objectStore(store);
+      let result;
+      const r = fn(s);
+      if (r) r.onsuccess = () => { result = r.result; };
+      t.oncomplete = () => resolve(result);
+      t.onerror = () => reject(t.error);
+      t.onabort = () => reject(t.error);
+    });
+  }
+  const kvGet = (key) => tx("kv", "readonly", (s) => s.get(key));
+  const kvSet = (key, value) => tx("kv", "readwrite", (s) => s.put(value, key));
+  const queueAll = async () => {
+    const items = (await tx("queue", "readonly", (s) => s.getAll())) || [];
+    return items.sort((a, b) => a.seq - b.seq);
+  };
+  const queuePut = (item) => tx("queue", "readwrite", (s) => s.put(item));
+  const queueDelete = (uuid) => tx("queue", "readwrite", (s) => s.delete(uuid));
+
+  // ---------------------------------------------------------------- helpers
+  function uuid4() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+
+  function fmtTime(iso) {
+    if (!iso) return "";
+    const d = new Date(iso);
+    return d.toLocaleTimeString("de-DE", { hour: "2-digit", minute: "2-digit" });
+  }
+
+  function fmtDate(iso) {
+    const d = new Date(iso + "T12:00:00");
+    return d.toLocaleDateString("de-DE", { weekday: "long", day: "numeric", month: "long" });
+  }
+
+  function show(id, visible) {
+    document.getElementById(id).classList.toggle("hidden", !visible);
+  }
+
+  async function token() {
+    return kvGet("token");
+  }
+
+  // ---------------------------------------------------------------- sync state
+  async function updateSyncBadge(message) {
+    const el = document.getElementById("sync");
+    const items = await queueAll();
+    const waiting = items.filter((i) => !i.rejected).length;
+    const rejected = items.filter((i) => i.rejected);
+    el.dataset.pending = String(waiting);
+    el.dataset.rejected = String(rejected.length);
+    let state;
+    let text;
+    if (blocked) {
+      state = "error";
+      text = "Gerät gesperrt";
+    } else if (!navigator.onLine || !lastNetworkOk) {
+      state = "offline";
+      text = waiting ? `Offline · ${waiting} ${waiting === 1 ? "Meldung wartet" : "Meldungen warten"}` : "Offline";
+    } else if (syncing) {
+      state = "pending";
+      text = "Wird übertragen …";
+    } else if (waiting) {
+      state = "pending";
+      text = `${waiting} ${waiting === 1 ? "Meldung wartet" : "Meldungen warten"}`;
+    } else if (rejected.length) {
+      state = "error";
+      text = `${rejected.length} abgelehnt`;
+    } else {
+      state = "ok";
+      text = "Alles übertragen ✓";
+    }
+    el.dataset.state = state;
+    el.textContent = message || text;
+    const notice = document.getElementById("notice");
+    if (rejected.length) {
+      notice.textContent = "Vom Server abgelehnte Meldungen (bitte der Disposition sagen): " +
+        rejected.map((i) => `Halt ${i.seq_label || "?"}: ${i.rejected}`).join("; ");
+      show("notice", true);
+    } else {
+      show("notice", false);
+    }
+  }
+
+  // ---------------------------------------------------------------- tour
+  async function loadTour() {
+    const tok = await token();
+    if (!tok) {
+      show("setup", true);
+      document.getElementById("subtitle").textContent = "nicht eingerichtet";
+      await updateSyncBadge();
+      return;
+    }
+    show("setup", false);
+    const cached = await kvGet("tour");
+    if (cached && !tour) {
+      tour = cached;
+      render();
+    }
+    const headers = { Authorization: `Bearer ${tok}` };
+    const etag = await kvGet("tour_etag");
+    if (etag && cached) headers["If-None-Match"] = etag;
+    try {
+      const res = await fetch(`${API}/crew/tour`, { headers, cache: "no-store" });
+      lastNetworkOk = true;
+      if (res.status === 401) {
+        blocked = true;
+        show("blocked", true);
+      } else if (res.status === 304) {
+        blocked = false;
+      } else if (res.ok) {
+        blocked = false;
+        show("blocked", false);
+        tour = await res.json();
+        await kvSet("tour", tour);
+        await kvSet("tour_etag", res.headers.get("ETag"));
+        render();
+      } else if (res.status === 404) {
+        tour = null;
+        await kvSet("tour", null);
+        render();
+        document.getElementById("subtitle").textContent = "Heute keine Tour geplant";
+      }
+    } catch (err) {
+      lastNetworkOk = false;
+    }
+    if (!tour && !navigator.onLine) {
+      document.getElementById("subtitle").textContent = "Offline – noch keine Tour gespeichert";
+    }
+    await updateSyncBadge();
+  }
+
+  function stopStateText(stop, pendingItems) {
+    const pending = pendingItems.filter((i) => i.report.stop_id === stop.id);
+    if (pending.length) {
+      const last = pending[pending.length - 1];
+      return { text: `${STATUS_LABELS[last.report.status]} – wartet`, cls: "pending" };
+    }
+    const reports = stop.reports || [];
+    if (reports.length) {
+      const last = reports[reports.length - 1];
+      const cls = last.status === "not_possible" ? "bad" : "done";
+      return { text: `${STATUS_LABELS[last.status]} ✓`, cls };
+    }
+    return { text: "", cls: "" };
+  }
+
+  async function render() {
+    const list = document.getElementById("stops");
+    list.innerHTML = "";
+    if (!tour) {
+      drawMap();
+      return;
+    }
+    document.getElementById("title").textContent = tour.crew.name;
+    document.getElementById("subtitle").textContent =
+      `${fmtDate(tour.date)} · ${tour.stops.length} Halte · Planstand ${tour.plan.version}`;
+    const items = await queueAll();
+    const tpl = document.getElementById("stop-template");
+    tour.stops.forEach((stop) => {
+      const li = tpl.content.firstElementChild.cloneNode(true);
+      li.dataset.stopId = stop.id;
+      li.querySelector(".seq").textContent = stop.sequence;
+      li.querySelector(".site").textContent = stop.site.name;
+      const eta = stop.eta ? `ca. ${fmtTime(stop.eta)} Uhr` : "";
+      const dur = stop.duration_s ? ` · ${Math.round(stop.duration_s / 60)} min` : "";
+      li.querySelector(".eta").textContent = eta + dur;
+      const tasks = li.querySelector(".tasks");
+      stop.tasks.forEach((t) => {
+        const item = document.createElement("li");
+        item.textContent = t.label;
+        tasks.appendChild(item);
+      });
+      li.querySelector(".notes").textContent = stop.notes || "";
+      const geo = li.querySelector(".nav-geo");
+      const osm = li.querySelector(".nav-osm");
+      if (stop.navigation) {
+        geo.href = stop.navigation.geo_uri;
+        osm.href = stop.navigation.osm_url;
+      } else {
+        geo.classList.add("hidden");
+        osm.classList.add("hidden");
+      }
+      const state = stopStateText(stop, items.filter((i) => !i.rejected));
+      const stateEl = li.querySelector(".state");
+      stateEl.textContent = state.text;
+      stateEl.className = `state ${state.cls}`;
+      li.classList.toggle("reported", Boolean(state.text));
+      wireStop(li, stop);
+      list.appendChild(li);
+    });
+    drawMap();
+  }
+
+  function wireStop(li, stop) {
+    let grass = null;
+    li.querySelectorAll("[data-grass]").forEach((btn) => {
+      btn.addEventListener("click", () => {
+        grass = grass === btn.dataset.grass ? null : btn.dataset.grass;
+        li.querySelectorAll("[data-grass]").forEach((b) =>
+          b.classList.toggle("selected", b.dataset.grass === grass));
+      });
+    });
+    li.querySelectorAll("[data-status]").forEach((btn) => {
+      btn.addEventListener("click", () => report(li, stop, btn.dataset.status, grass));
+    });
+  }
+
+  async function report(li, stop, status, grass) {
+    const errorEl = li.querySelector(".error");
+    errorEl.textContent = "";
+    const reason = li.querySelector(".reason").value;
+    const note = li.querySelector(".note").value.trim();
+    if (status === "not_possible" && !reason) {
+      errorEl.textContent = "Bitte einen Grund wählen.";
+      return;
+    }
+    const fileInput = li.querySelector(".photo");
+    const file = fileInput.files && fileInput.files[0];
+    const limits = tour.limits || {};
+    if (file && limits.photo_max_bytes && file.size > limits.photo_max_bytes) {
+      const mb = (limits.photo_max_bytes / 1048576).toFixed(0);
+      errorEl.textContent = `Foto zu groß (höchstens ${mb} MB).`;
+      return;
+    }
+    if (file && limits.photo_types && !limits.photo_types.includes(file.type)) {
+      errorEl.textContent = "Nur Fotos im Format JPEG, PNG oder WebP.";
+      return;
+    }
+    const seq = Date.now() + Math.random();
+    const item = {
+      client_uuid: uuid4(),
+      seq,
+      seq_label: String(stop.sequence),
+      report: {
+        stop_id: stop.id,
+        task_id: stop.tasks.length ? stop.tasks[0].id : null,
+        plan_version: tour.plan.version,
+        status,
+        grass_length: grass,
+        reason: reason || null,
+        note: note || null,
+        device_time: new Date().toISOString(),
+      },
+      photo: file ? { blob: file, name: file.name, type: file.type } : null,
+      report_sent: false,
+      photo_sent: false,
+      rejected: null,
+    };
+    item.report.client_uuid = item.client_uuid;
+    await queuePut(item);
+    li.querySelector(".note").value = "";
+    li.querySelector(".reason").value = "";
+    fileInput.value = "";
+    await render();
+    await updateSyncBadge();
+    sync();
+  }
+
+  // ---------------------------------------------------------------- sending
+  async function errorText(res) {
+    try {
+      const data = await res.json();
+      if (data.detail && typeof data.detail === "object") {
+        return `${data.message || res.status}: ${JSON.stringify(data.detail)}`;
+      }
+      return data.message || data.detail || `HTTP ${res.status}`;
+    } catch (e) {
+      return `HTTP ${res.status}`;
+    }
+  }
+
+  async function sendOne(item, tok) {
+    const headers = { Authorization: `Bearer ${tok}` };
+    if (!item.report_sent) {
+      const res = await fetch(`${API}/reports`, {
+        method: "POST",
+        headers: { ...headers, "Content-Type": "application/json" },
+        body: JSON.stringify(item.report),
+      });
+      if (res.status === 401) {
+        blocked = true;
+        show("blocked", true);
+        return "stop";
+      }
+      if (res.status >= 500) return "stop";
+      if (!res.ok) {
+        item.rejected = await errorText(res);
+        await queuePut(item);
+        return "next";
+      }
+      item.report_sent = true;
+      await queuePut(item);
+    }
+    if (item.photo && !item.photo_sent) {
+      const form = new FormData();
+      form.append("photo", item.photo.blob, item.photo.name || "foto.jpg");
+      const res = await fetch(`${API}/reports/${item.client_uuid}/photo`, {
+        method: "POST", headers, body: form,
+      });
+      if (res.status === 401) {
+        blocked = true;
+        return "stop";
+      }
+      if (res.status >= 500) return "stop";
+      if (!res.ok) {
+        // The report itself arrived; only the photo is refused: say so, do not retry forever.
+        item.rejected = `Foto: ${await errorText(res)}`;
+        item.photo = null;
+        await queuePut(item);
+        return "next";
+      }
+      item.photo_sent = true;
+    }
+    await queueDelete(item.client_uuid);
+    return "next";
+  }
+
+  async function sync() {
+    if (syncing) return;
+    const tok = await token();
+    if (!tok) return;
+    syncing = true;
+    let sent = 0;
+    try {
+      await updateSyncBadge();
+      const items = (await queueAll()).filter((i) => !i.rejected);
+      for (const item of items) {
+        let outcome;
+        try {
+          outcome = await sendOne(item, tok);
+          lastNetworkOk = true;
+        } catch (err) {
+          lastNetworkOk = false; // network error: keep the item, try again later
+          break;
+        }
+        if (outcome === "stop") break;
+        sent += 1;
+      }
+    } finally {
+      syncing = false;
+    }
+    if (sent) await loadTour();
+    else await updateSyncBadge();
+    await render();
+  }
+
+  // ---------------------------------------------------------------- map (vectors only)
+  function drawMap() {
+    if (!window.L) return;
+    if (!map) {
+      map = L.map("map", { attributionControl: false, zoomSnap: 0.25 });
+      map.setView([51.0, 10.0], 6);
+    }
+    if (mapLayer) mapLayer.remove();
+    mapLayer = L.layerGroup().addTo(map);
+    if (!tour) return;
+    const bounds = [];
+    tour.stops.forEach((stop) => {
+      if (stop.leg_geometry) {
+        const leg = L.geoJSON(stop.leg_geometry, { style: { color: "#555", weight: 4 } });
+        leg.addTo(mapLayer);
+        bounds.push(leg.getBounds());
+      }
+      if (stop.site.geometry) {
+        const site = L.geoJSON(stop.site.geometry, {
+          style: { color: "#2f6b2f", weight: 2, fillColor: "#7fbf6a", fillOpacity: 0.5 },
+          pointToLayer: (f, latlng) => L.circleMarker(latlng, { radius: 6, color: "#2f6b2f" }),
+        });
+        site.addTo(mapLayer);
+        bounds.push(site.getBounds());
+      }
+      const ap = stop.access_point;
+      if (ap) {
+        L.circleMarker([ap.lat, ap.lon], { radius: 11, color: "#fff", weight: 2, fillColor: "#2f6b2f", fillOpacity: 1 })
+          .bindTooltip(String(stop.sequence), { permanent: true, direction: "center", className: "seq-tip" })
+          .addTo(mapLayer);
+        bounds.push(L.latLngBounds([[ap.lat, ap.lon], [ap.lat, ap.lon]]));
+      }
+    });
+    if (bounds.length) {
+      const all = bounds.reduce((acc, b) => acc.extend(b), L.latLngBounds(bounds[0].getSouthWest(), bounds[0].getNorthEast()));
+      if (all.isValid()) map.fitBounds(all, { padding: [20, 20], maxZoom: 17 });
+    }
+  }
+
+  // ---------------------------------------------------------------- start
+  async function start() {
+    const match = location.hash.match(/token=([^&]+)/);
+    if (match) {
+      await kvSet("token", decodeURIComponent(match[1]));
+      await kvSet("tour", null);
+      await kvSet("tour_etag", null);
+      history.replaceState(null, "", location.pathname);
+    }
+    if (navigator.storage && navigator.storage.persist) {
+      navigator.storage.persist().catch(() => {});
+    }
+    if ("serviceWorker" in navigator) {
+      navigator.serviceWorker.register(body.dataset.sw).catch(() => {
+        // No service worker (plain HTTP outside localhost): the view works online only.
+      });
+    }
+    await loadTour();
+    await sync();
+  }
+
+  window.addEventListener("online", () => { lastNetworkOk = true; sync(); loadTour(); });
+  window.addEventListener("offline", () => { lastNetworkOk = false; updateSyncBadge(); });
+  window.addEventListener("focus", () => sync());
+  window.addEventListener("pageshow", () => sync());
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") { sync(); loadTour(); }
+  });
+  setInterval(() => sync(), 30000);
+
+  window.greentourCrew = { sync, queueAll, loadTour };
+  start();
+})();
