@@ -179,7 +179,9 @@ def _finish(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
     G.graph["blocking_barriers"] = sorted(int(n) for n in blocking)
     if G.number_of_edges() == 0:
         raise NoRoadsError("no drivable roads left after removing blocking barriers")
-    G = ox.truncate.largest_component(G, strongly=True)
+    # in place: osmnx' truncate.largest_component copies the whole unsimplified graph
+    largest = max(nx.strongly_connected_components(G), key=len)
+    G.remove_nodes_from([n for n in list(G.nodes) if n not in largest])
     _add_segment_lengths(G)
     G = ox.simplify_graph(
         G, edge_attr_aggs={"length": sum, "speed_segments": lambda segs: tuple(

@@ -165,3 +165,32 @@ def gis_sample(tmp_path_factory: pytest.TempPathFactory, lauf_pbf: Path):
     from gis_sample import build_sample
 
     return build_sample(tmp_path_factory.mktemp("gis") / "gis.sqlite", lauf_pbf)
+
+
+# --------------------------------------------------------------------- road graph (issue #3)
+@pytest.fixture(scope="session")
+def vehicle_profiles():
+    """The shipped vehicle profiles (data/vehicle_profiles.toml), by name."""
+    from routing.profiles import load_profiles
+
+    return load_profiles()
+
+
+@pytest.fixture(scope="session")
+def lauf_graph(lauf_pbf: Path, vehicle_profiles):
+    """Drivable Lauf graph with travel times for every shipped profile, built once per run.
+
+    Shared by many tests: treat it as read-only (copy before changing it)."""
+    from routing.graph import graph_from_file
+    from routing.speeds import add_travel_times
+
+    return add_travel_times(graph_from_file(lauf_pbf), vehicle_profiles.values())
+
+
+@pytest.fixture(scope="session")
+def heidelberg_graph(heidelberg_pbf: Path, vehicle_profiles):
+    """Drivable Heidelberg graph (~8k nodes) with travel times for every profile, read-only."""
+    from routing.graph import graph_from_file
+    from routing.speeds import add_travel_times
+
+    return add_travel_times(graph_from_file(heidelberg_pbf), vehicle_profiles.values())
