@@ -5,10 +5,12 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, text
 
-import greentour.store.models  # noqa: F401  (registers all tables)
 from greentour.settings import get_settings
+from greentour.store import import_model_modules
 from greentour.store.base import Base, UTCDateTime
 from greentour.store.db import make_engine
+
+import_model_modules()  # registers the tables of every greentour/store/models*.py
 
 config = context.config
 target_metadata = Base.metadata

@@ -8,6 +8,9 @@ Typical use::
         s.add(models.Site(...))
 """
 
+import importlib
+import pkgutil
+
 from greentour.store import models
 from greentour.store.base import Base, TenantScoped, utcnow
 from greentour.store.db import current_revision, make_engine, upgrade
@@ -22,6 +25,23 @@ from greentour.store.tenancy import (
     tenant_session,
 )
 
+
+def import_model_modules() -> list[str]:
+    """Import every ``greentour.store.models*`` module so all tables are registered.
+
+    Tenant scoping, per-tenant export/deletion and Alembic autogenerate see exactly the models
+    that are imported; other parts put their tables into ``greentour/store/models_<topic>.py``.
+    """
+    names = []
+    for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("models"):
+            importlib.import_module(f"{__name__}.{info.name}")
+            names.append(info.name)
+    return names
+
+
+import_model_modules()
+
 __all__ = [
     "Base",
     "TenantScopeError",
@@ -31,6 +51,7 @@ __all__ = [
     "export_tenant",
     "export_tenant_json",
     "get_tenant",
+    "import_model_modules",
     "make_engine",
     "models",
     "session_tenant_id",

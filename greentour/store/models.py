@@ -342,6 +342,8 @@ class Machine(TenantScoped, Base):
     repair_until: Mapped[dt.date | None] = mapped_column(Date)
     qualification: Mapped[str | None] = mapped_column(String(40))
     """Qualification needed to operate it, if any."""
+    capacity_water_l: Mapped[float] = mapped_column(Float, default=0.0)
+    """Tank of a water trailer, litres (0 for other machines)."""
     config_key: Mapped[str | None] = mapped_column(String(80))
 
 

@@ -24,7 +24,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, delete, event, inspect, select
+from sqlalchemy import Connection, Engine, delete, event, inspect, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlalchemy.sql import util as sql_util
 
@@ -39,10 +39,12 @@ class TenantScopeError(Forbidden):
     """A statement or object would cross the tenant boundary (a programming error, refused)."""
 
 
-def tenant_session(engine: Engine, tenant_id: int, **kwargs: Any) -> Session:
+def tenant_session(engine: Engine | Connection, tenant_id: int, **kwargs: Any) -> Session:
     """A session that only sees and writes rows of tenant ``tenant_id``.
 
     Use as a context manager: ``with tenant_session(engine, t.id) as s, s.begin(): ...``.
+    Bound to a :class:`Connection` it joins that connection's transaction (several sessions,
+    one atomic unit).
     """
     if not isinstance(tenant_id, int) or isinstance(tenant_id, bool):
         raise TypeError(f"tenant_id must be an int, got {tenant_id!r}")
@@ -50,7 +52,7 @@ def tenant_session(engine: Engine, tenant_id: int, **kwargs: Any) -> Session:
     return Session(engine, info={TENANT_KEY: tenant_id}, **kwargs)
 
 
-def system_session(engine: Engine, **kwargs: Any) -> Session:
+def system_session(engine: Engine | Connection, **kwargs: Any) -> Session:
     """A session for tenant-independent tables (tenant, app_user, membership) only."""
     kwargs.setdefault("expire_on_commit", False)
     return Session(engine, **kwargs)

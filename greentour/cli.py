@@ -1,0 +1,341 @@
+"""The ``greentour`` command line.
+
+Built-in commands: ``init``, ``tenant``, ``worker``, ``serve``, ``demo``. The domain commands
+(``import-osm``, ``import-cadastre``, ``import-weather``, ``forecast``, ``demand``, ``plan``,
+``export``) are plugged in from :mod:`greentour.services`: the module named in
+:data:`PLUGGABLE_COMMANDS` defines ``command`` (a click command); until it exists the command says
+"noch nicht verfügbar" and exits with code 2.
+
+Every :class:`~greentour.errors.GreentourError` ends the command with one line
+``Fehler: <message>`` on stderr and exit code 1 (no traceback).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import click
+
+from greentour.errors import GreentourError
+
+#: Command name -> module in greentour.services that defines ``command``.
+PLUGGABLE_COMMANDS: dict[str, str] = {
+    "import-osm": "greentour.services.import_osm",
+    "import-cadastre": "greentour.services.import_cadastre",
+    "import-weather": "greentour.services.import_weather",
+    "forecast": "greentour.services.forecast",
+    "demand": "greentour.services.demand",
+    "plan": "greentour.services.plan",
+    "export": "greentour.services.export",
+}
+
+COMMAND_ORDER = [
+    "init",
+    "import-osm",
+    "import-cadastre",
+    "import-weather",
+    "forecast",
+    "demand",
+    "plan",
+    "export",
+    "serve",
+    "worker",
+    "demo",
+    "tenant",
+]
+
+
+class PlannerError(click.ClickException):
+    """A GreentourError shown as one German line, exit code 1."""
+
+    exit_code = 1
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"Fehler: {self.message}", err=True)
+
+
+def _unavailable(name: str, module: str, reason: str) -> click.Command:
+    @click.command(
+        name,
+        help=f"(noch nicht verfügbar: {reason})",
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    )
+    @click.pass_context
+    def placeholder(ctx: click.Context) -> None:
+        click.echo(f"„greentour {name}“ ist noch nicht verfügbar ({reason}).", err=True)
+        ctx.exit(2)
+
+    return placeholder
+
+
+def load_pluggable(name: str) -> click.Command:
+    """The plugged-in command ``name``, or a placeholder saying why it is not available."""
+    module_name = PLUGGABLE_COMMANDS[name]
+    try:
+        if importlib.util.find_spec(module_name) is None:
+            return _unavailable(name, module_name, f"{module_name} fehlt")
+        module = importlib.import_module(module_name)
+    except Exception as exc:  # noqa: BLE001 - a broken plug-in must not break the whole CLI
+        return _unavailable(name, module_name, f"{module_name}: {type(exc).__name__}: {exc}")
+    command = getattr(module, "command", None)
+    if not isinstance(command, click.Command):
+        return _unavailable(name, module_name, f"{module_name} definiert kein „command“")
+    command.name = name
+    return command
+
+
+class GreentourGroup(click.Group):
+    """Lists built-in and plugged-in commands; turns GreentourErrors into one-line messages."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = set(self.commands) | set(PLUGGABLE_COMMANDS)
+        ordered = [n for n in COMMAND_ORDER if n in names]
+        return ordered + sorted(names - set(ordered))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        if cmd_name in PLUGGABLE_COMMANDS:
+            return load_pluggable(cmd_name)
+        return None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GreentourError as exc:
+            raise PlannerError(exc.message) from None
+
+
+@click.group(cls=GreentourGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="greentour")
+def cli() -> None:
+    """greentour – Pflege von Grünflächen planen: Vorhersage, Touren, Kolonnen, GIS.
+
+    Einstellungen über GREENTOUR_*-Umgebungsvariablen (docs/store.md), Mandanten über je eine
+    TOML-Datei (data/tenants/).
+    """
+
+
+# --------------------------------------------------------------------------- init / tenant
+@cli.command()
+@click.option(
+    "--tenant-file",
+    "tenant_files",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Mandantendatei (TOML) anlegen oder aktualisieren; mehrfach möglich.",
+)
+def init(tenant_files: tuple[Path, ...]) -> None:
+    """Datenbank anlegen bzw. migrieren und Mandanten aus TOML-Dateien einlesen."""
+    from greentour.cli_support import open_engine
+    from greentour.services.tenants import apply_tenant_file
+    from greentour.settings import get_settings
+
+    settings = get_settings()
+    engine = open_engine(settings)
+    click.echo(f"Datenbank bereit: {engine.url.render_as_string(hide_password=True)}")
+    for path in tenant_files:
+        summary = apply_tenant_file(engine, path)
+        verb = "angelegt" if summary.created else "aktualisiert"
+        counts = ", ".join(f"{k} {v}" for k, v in summary.counts.items())
+        click.echo(f"Mandant „{summary.name}“ ({summary.slug}) {verb}: {counts}")
+    engine.dispose()
+
+
+@cli.group()
+def tenant() -> None:
+    """Mandanten auflisten, exportieren, löschen."""
+
+
+@tenant.command("list")
+def tenant_list() -> None:
+    """Alle Mandanten mit Kurzname und Name."""
+    from sqlalchemy import select
+
+    from greentour.cli_support import open_engine
+    from greentour.store import system_session
+    from greentour.store.models import Tenant
+
+    engine = open_engine()
+    with system_session(engine) as s:
+        for t in s.scalars(select(Tenant).order_by(Tenant.slug)):
+            click.echo(f"{t.slug}\t{t.name}")
+
+
+@tenant.command("export")
+@click.option("--tenant", "slug", required=True, metavar="SLUG")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
+def tenant_export(slug: str, output: Path) -> None:
+    """Alle Daten eines Mandanten als JSON-Datei (Datenauskunft, Umzug)."""
+    from greentour.cli_support import open_engine, resolve_tenant
+    from greentour.store import export_tenant_json
+
+    engine = open_engine()
+    t = resolve_tenant(engine, slug)
+    rows = export_tenant_json(engine, t.id, output)
+    click.echo(f"{rows} Datensätze von „{t.name}“ nach {output} geschrieben")
+
+
+@tenant.command("delete")
+@click.option("--tenant", "slug", required=True, metavar="SLUG")
+@click.option("--yes", is_flag=True, help="Ohne Rückfrage löschen.")
+def tenant_delete(slug: str, yes: bool) -> None:
+    """Einen Mandanten mit allen Daten löschen."""
+    from greentour.cli_support import open_engine, resolve_tenant
+    from greentour.store import delete_tenant
+
+    engine = open_engine()
+    t = resolve_tenant(engine, slug)
+    if not yes:
+        click.confirm(f"Mandant „{t.name}“ mit allen Daten löschen?", abort=True)
+    counts = delete_tenant(engine, t.id)
+    click.echo(f"Mandant „{t.name}“ gelöscht ({sum(counts.values())} Datensätze)")
+
+
+# --------------------------------------------------------------------------- worker / serve
+@cli.command()
+@click.option("--once", is_flag=True, help="Alle wartenden Aufträge abarbeiten, dann enden.")
+@click.option("--max-jobs", type=int, default=None, help="Nach so vielen Aufträgen enden.")
+@click.option("--requeue-failed", "requeue", type=int, default=None, metavar="ID",
+              help="Einen fehlgeschlagenen Auftrag erneut einreihen und enden.")
+@click.option("--parent-pid", type=int, default=None, hidden=True,
+              help="Enden, sobald dieser Prozess (greentour serve) nicht mehr läuft.")
+def worker(once: bool, max_jobs: int | None, requeue: int | None, parent_pid: int | None) -> None:
+    """Aufträge (Importe, Vorhersagen, Pläne) aus der Warteschlange ausführen."""
+    from greentour.cli_support import open_engine
+    from greentour.jobs import WorkerFiles, requeue_job, run_worker
+    from greentour.settings import get_settings
+
+    settings = get_settings()
+    engine = open_engine(settings)
+    if requeue is not None:
+        requeue_job(engine, requeue)
+        click.echo(f"Auftrag #{requeue} erneut eingereiht")
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    if parent_pid is not None:
+        threading.Thread(target=_watch_parent, args=(parent_pid, stop), daemon=True).start()
+    files = None if once else WorkerFiles(settings.ensure_instance_dir())
+    click.echo("Worker gestartet" + (" (einmalig)" if once else ""), err=True)
+    try:
+        n = run_worker(
+            engine,
+            poll_s=settings.worker_poll_s,
+            heartbeat_s=settings.worker_heartbeat_s,
+            once=once,
+            max_jobs=max_jobs,
+            files=files,
+            stop=stop,
+            echo=lambda line: click.echo(line, err=True),
+        )
+    except KeyboardInterrupt:
+        n = 0
+    click.echo(f"Worker beendet ({n} Aufträge)", err=True)
+
+
+def _watch_parent(parent_pid: int, stop: threading.Event) -> None:
+    while not stop.wait(2.0):
+        if os.getppid() != parent_pid:
+            stop.set()
+
+
+def start_worker_if_needed(instance_dir: Path) -> subprocess.Popen[bytes] | None:
+    """Start one ``greentour worker`` subprocess unless a live worker owns the instance."""
+    from greentour.jobs import WorkerFiles
+
+    if WorkerFiles(instance_dir).running_pid() is not None:
+        return None
+    return subprocess.Popen(
+        [sys.executable, "-m", "greentour.cli", "worker", "--parent-pid", str(os.getpid())],
+        env=os.environ.copy(),
+    )
+
+
+def serve_app(host: str, port: int, with_worker: bool = True, banner: str = "") -> None:
+    """Serve the web app with waitress (and one worker subprocess) until interrupted."""
+    from waitress import serve as waitress_serve
+
+    from greentour.settings import get_settings
+    from web import create_app
+
+    settings = get_settings()
+    app = create_app()
+    child = start_worker_if_needed(settings.ensure_instance_dir()) if with_worker else None
+
+    def _terminate(*_: Any) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, _terminate)
+    click.echo(f"greentour läuft: http://{host}:{port}/")
+    if banner:
+        click.echo(banner)
+    sys.stdout.flush()
+    try:
+        waitress_serve(app, host=host, port=port, threads=4, _quiet=True)
+    finally:
+        if child is not None and child.poll() is None:
+            child.terminate()
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+@cli.command()
+@click.option("--host", default=None, help="Adresse (Standard GREENTOUR_HOST, 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (Standard GREENTOUR_PORT, 5000).")
+@click.option("--no-worker", is_flag=True, help="Keinen Worker-Prozess starten.")
+def serve(host: str | None, port: int | None, no_worker: bool) -> None:
+    """Web-Anwendung starten (startet einen Worker, wenn keiner läuft)."""
+    from greentour.cli_support import open_engine
+    from greentour.settings import get_settings
+
+    settings = get_settings()
+    open_engine(settings).dispose()  # migrate before the first request
+    serve_app(host or settings.host, port or settings.port, with_worker=not no_worker)
+
+
+# --------------------------------------------------------------------------- demo
+@cli.command()
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Plantag der Demo (Standard: heute).")
+@click.option("--host", default=None)
+@click.option("--port", type=int, default=None)
+@click.option("--password", envvar="GREENTOUR_DEMO_PASSWORD", default=None,
+              help="Passwort des Demo-Kontos „admin“ (Standard: zufällig, wird angezeigt).")
+@click.option("--no-serve", is_flag=True, help="Nur einrichten, nicht starten.")
+def demo(day: dt.datetime | None, host: str | None, port: int | None, password: str | None,
+         no_serve: bool) -> None:
+    """Beispiel „Lauf (Beispiel)“ einrichten und die Planungsoberfläche starten."""
+    from greentour.demo import run_demo
+    from greentour.settings import get_settings
+
+    settings = get_settings()
+    result = run_demo(settings, day.date() if day else None, password, echo=click.echo)
+    if no_serve:
+        click.echo(f"Anmeldung: {result.username} / {result.password}")
+        return
+    serve_app(
+        host or settings.host,
+        port or settings.port,
+        banner=f"Anmeldung: {result.username} / {result.password}",
+    )
+
+
+def main() -> None:
+    """Console entry point ``greentour``."""
+    cli.main(prog_name="greentour")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,155 @@
+"""``greentour demo``: the sample town "Lauf (Beispiel)" in one command.
+
+The demo runs an ordered list of steps, :data:`DEMO_STEPS`. Each entry names a function
+``module:function`` taking a :class:`DemoContext` and returning a line to print (or None). Steps
+whose module does not exist yet are skipped with a note, so other parts add their step by
+defining ``demo_step`` in their service module (already listed below) or by appending a line.
+A step that fails with a :class:`~greentour.errors.GreentourError` is reported and the demo goes
+on (the web app still starts); the tenant and admin steps are required.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import importlib.util
+import secrets
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from greentour.errors import GreentourError
+from greentour.settings import Settings
+
+DEMO_TENANT_FILE = "lauf.toml"
+DEMO_USERNAME = "admin"
+
+#: Ordered demo steps ("module:function"); missing modules are skipped.
+DEMO_STEPS: list[str] = [
+    "greentour.demo:create_tenant",
+    "greentour.demo:create_admin",
+    "greentour.services.import_osm:demo_step",
+    "greentour.services.import_weather:demo_step",
+    "greentour.services.forecast:demo_step",
+    "greentour.services.demand:demo_step",
+    "greentour.services.plan:demo_step",
+]
+REQUIRED_STEPS = {"greentour.demo:create_tenant", "greentour.demo:create_admin"}
+
+
+@dataclass
+class DemoContext:
+    """State shared by the demo steps."""
+
+    settings: Settings
+    engine: Engine
+    day: dt.date
+    password: str
+    echo: Callable[[str], Any]
+    tenant_id: int | None = None
+    slug: str = "lauf"
+    username: str = DEMO_USERNAME
+    results: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def data_dir(self) -> Path | None:
+        """The sample data folder (osm/, weather/, ...) or None when not configured."""
+        return self.settings.data_dir
+
+
+@dataclass
+class DemoResult:
+    """What the demo prints at the end."""
+
+    tenant_id: int
+    slug: str
+    username: str
+    password: str
+    day: dt.date
+    skipped: list[str]
+    failed: list[str]
+
+
+def create_tenant(ctx: DemoContext) -> str:
+    """Create or update "Lauf (Beispiel)" from data/tenants/lauf.toml."""
+    from greentour.services.tenants import apply_tenant_file
+
+    summary = apply_tenant_file(
+        ctx.engine, ctx.settings.config_dir / DEMO_TENANT_FILE, ctx.settings.task_types_file
+    )
+    ctx.tenant_id, ctx.slug = summary.tenant_id, summary.slug
+    counts = ", ".join(f"{k} {v}" for k, v in summary.counts.items())
+    return f"Mandant „{summary.name}“ ({summary.slug}) bereit: {counts}"
+
+
+def create_admin(ctx: DemoContext) -> str:
+    """The demo account ``admin`` with role admin in the demo tenant."""
+    from greentour.planning.accounts import ensure_user
+
+    assert ctx.tenant_id is not None
+    ensure_user(ctx.engine, ctx.tenant_id, ctx.username, ctx.password, role="admin")
+    return f"Konto „{ctx.username}“ (Rolle admin) bereit"
+
+
+def _resolve(step: str) -> Callable[[DemoContext], str | None] | None:
+    module_name, _, func_name = step.partition(":")
+    if importlib.util.find_spec(module_name) is None:
+        return None
+    module = importlib.import_module(module_name)
+    func = getattr(module, func_name, None)
+    return func if callable(func) else None
+
+
+def today_local(tz: str = "Europe/Berlin") -> dt.date:
+    """Today's date in the planning time zone."""
+    return dt.datetime.now(zoneinfo.ZoneInfo(tz)).date()
+
+
+def run_demo(
+    settings: Settings,
+    day: dt.date | None = None,
+    password: str | None = None,
+    echo: Callable[[str], Any] = print,
+    steps: list[str] | None = None,
+) -> DemoResult:
+    """Create the instance database, migrate it and run the demo steps."""
+    from greentour.cli_support import open_engine
+
+    engine = open_engine(settings)
+    echo(f"Datenbank: {engine.url.render_as_string(hide_password=True)}")
+    if settings.data_dir is None:
+        echo("Hinweis: kein Datenordner gefunden (GREENTOUR_DATA_DIR); Importe entfallen")
+    ctx = DemoContext(
+        settings=settings,
+        engine=engine,
+        day=day or today_local(settings.timezone),
+        password=password or secrets.token_urlsafe(9),
+        echo=echo,
+    )
+    skipped: list[str] = []
+    failed: list[str] = []
+    for step in steps if steps is not None else DEMO_STEPS:
+        func = _resolve(step)
+        if func is None:
+            skipped.append(step)
+            echo(f"– {step}: noch nicht verfügbar, übersprungen")
+            continue
+        try:
+            line = func(ctx)
+        except GreentourError as exc:
+            if step in REQUIRED_STEPS:
+                raise
+            failed.append(step)
+            echo(f"! {step}: {exc.message}")
+            continue
+        if line:
+            echo(f"✓ {line}")
+    assert ctx.tenant_id is not None
+    engine.dispose()
+    return DemoResult(
+        ctx.tenant_id, ctx.slug, ctx.username, ctx.password, ctx.day, skipped, failed
+    )

@@ -1,0 +1,361 @@
+"""One TOML file per tenant: schema, validation and loading.
+
+A tenant file describes a town's Bauhof: the tenant itself, depots and reload points with opening
+hours, staff with qualifications, vehicles, machines, weekly crew templates, shifts and fixed break
+windows, vehicle profile overrides, the category -> care class mapping and the weather source.
+See data/tenants/lauf.toml for a complete example and docs/store.md for every key.
+
+:func:`load_tenant_config` refuses a bad file with :class:`~greentour.errors.ConfigError` naming the
+file, the key (``staff[3] (mueller).qualifications[0]``) and the reason. Nothing is stored by this
+module; :mod:`greentour.services.tenants` writes a validated config into the store.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from greentour.config_io import read_toml, validate
+from greentour.errors import ConfigError
+
+QUALIFICATIONS = frozenset(
+    {
+        "licence_B",
+        "licence_BE",
+        "licence_C1",
+        "licence_C1E",
+        "licence_C",
+        "licence_CE",
+        "licence_T",
+        "licence_L",
+        "chainsaw",
+        "aerial_platform",
+        "playground_inspector",
+        "tree_inspector",
+        "plant_protection",
+        "first_aid",
+    }
+)
+"""Known staff qualifications (driving licence classes, certificates)."""
+
+LAENDER = frozenset(
+    ["BW", "BY", "BE", "BB", "HB", "HH", "HE", "MV", "NI", "NW", "RP", "SL", "SN", "ST", "SH", "TH"]
+)
+"""German Länder (ISO 3166-2:DE suffixes) for public holidays."""
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_KEY = r"^[a-z0-9][a-z0-9_-]*$"
+
+
+def _hhmm(value: str) -> str:
+    if not _HHMM.match(value):
+        raise ValueError(f"{value!r} ist keine Uhrzeit im Format HH:MM")
+    return value
+
+
+HHMM = Annotated[str, AfterValidator(_hhmm)]
+
+
+def _window(value: tuple[str, str]) -> tuple[str, str]:
+    if value[0] >= value[1]:
+        raise ValueError(f"Ende {value[1]} liegt nicht nach Beginn {value[0]}")
+    return value
+
+
+Window = Annotated[tuple[HHMM, HHMM], AfterValidator(_window)]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+OpeningHours = dict[Weekday, list[Window]]
+Lon = Annotated[float, Field(ge=-180, le=180)]
+Lat = Annotated[float, Field(ge=-90, le=90)]
+
+
+def _qualification(value: str) -> str:
+    if value not in QUALIFICATIONS:
+        raise ValueError(
+            f"Qualifikation {value!r} unbekannt; erlaubt: {', '.join(sorted(QUALIFICATIONS))}"
+        )
+    return value
+
+
+Qualification = Annotated[str, AfterValidator(_qualification)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TenantSection(_Strict):
+    """``[tenant]``: who the tenant is."""
+
+    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)
+    name: str = Field(min_length=1, max_length=200)
+    land: str
+    population: int | None = Field(default=None, gt=0)
+    timezone: str = "Europe/Berlin"
+    is_public: bool = False
+
+    @field_validator("land")
+    @classmethod
+    def _land(cls, value: str) -> str:
+        if value not in LAENDER:
+            raise ValueError(f"Land {value!r} unbekannt; erlaubt: {', '.join(sorted(LAENDER))}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"Zeitzone {value!r} unbekannt") from None
+        return value
+
+
+class WeatherSection(_Strict):
+    """``[weather]``: where daily weather comes from (paths relative to the data dir)."""
+
+    source: Literal["dwd_kl_daily"]
+    station_id: str = Field(pattern=r"^\d{5}$")
+    station_name: str = ""
+    files: list[str] = Field(min_length=1)
+    history_files: list[str] = []
+    stands_in: bool = False
+    """True when the station is not the town's own (sample data standing in)."""
+    note: str = ""
+
+
+class OsmSection(_Strict):
+    """``[osm]``: the OSM extract of the town (path relative to the data dir)."""
+
+    pbf: str
+    extract_date: str = ""
+
+
+class ShiftSection(_Strict):
+    """``[shifts]``: local shift times per weekday (absent: no shift) and fixed breaks."""
+
+    mon: Window | None = None
+    tue: Window | None = None
+    wed: Window | None = None
+    thu: Window | None = None
+    fri: Window | None = None
+    sat: Window | None = None
+    sun: Window | None = None
+    breaks: list[Window] = []
+
+
+class DepotEntry(_Strict):
+    """``[[depots]]``: where crews start and end."""
+
+    key: str = Field(pattern=_KEY)
+    name: str
+    lon: Lon
+    lat: Lat
+    opening_hours: OpeningHours = {}
+    osm: str | None = Field(default=None, pattern=r"^(node|way|relation)/\d+$")
+
+
+class ReloadPointEntry(_Strict):
+    """``[[reload_points]]``: green-waste yards and water refill points."""
+
+    key: str = Field(pattern=_KEY)
+    name: str
+    kind: Literal["green_waste", "water"]
+    lon: Lon
+    lat: Lat
+    opening_hours: OpeningHours = {}
+    service_s: int = Field(default=900, ge=0, le=7200)
+    osm: str | None = Field(default=None, pattern=r"^(node|way|relation)/\d+$")
+
+
+class StaffEntry(_Strict):
+    """``[[staff]]``: an employee."""
+
+    key: str = Field(pattern=_KEY)
+    name: str = Field(min_length=1)
+    qualifications: list[Qualification] = []
+
+
+class VehicleEntry(_Strict):
+    """``[[vehicles]]``: a vehicle with its routing profile."""
+
+    key: str = Field(pattern=_KEY)
+    name: str
+    kind: str
+    profile: str
+    capacity_m3: float = Field(default=0.0, ge=0)
+    capacity_water_l: float = Field(default=0.0, ge=0)
+    licence: Literal["B", "BE", "C1", "C1E", "C", "CE", "T", "L"] = "B"
+    seats: int = Field(default=3, ge=1, le=9)
+
+
+class MachineEntry(_Strict):
+    """``[[machines]]``: a machine of the pool."""
+
+    key: str = Field(pattern=_KEY)
+    name: str
+    kind: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    heavy: bool = False
+    qualification: Qualification | None = None
+    capacity_water_l: float = Field(default=0.0, ge=0)
+
+
+class CrewEntry(_Strict):
+    """``[[crews]]``: a weekly crew template (members, vehicle and machines by key)."""
+
+    name: str = Field(min_length=1)
+    weekdays: list[Annotated[int, Field(ge=1, le=7)]] = [1, 2, 3, 4, 5]
+    members: list[str] = Field(min_length=1)
+    vehicle: str | None = None
+    machines: list[str] = []
+    depot: str | None = None
+    district: str | None = None
+    shift_start: HHMM | None = None
+    shift_end: HHMM | None = None
+
+
+class CareClassEntry(_Strict):
+    """``[care_classes.<category>]``: care class and regime of a site category."""
+
+    care_class: str
+    regime: str | None = None
+    accept_by_default: bool = False
+
+
+class TenantConfig(_Strict):
+    """A whole tenant file."""
+
+    tenant: TenantSection
+    weather: WeatherSection | None = None
+    osm: OsmSection | None = None
+    shifts: ShiftSection = ShiftSection()
+    depots: list[DepotEntry] = Field(min_length=1)
+    reload_points: list[ReloadPointEntry] = []
+    staff: list[StaffEntry] = []
+    vehicles: list[VehicleEntry] = []
+    machines: list[MachineEntry] = []
+    crews: list[CrewEntry] = []
+    vehicle_profiles: dict[str, dict[str, float | int | bool | str]] = {}
+    care_classes: dict[str, CareClassEntry] = {}
+    # Free sections read by other parts (validated there): privacy (crew data retention),
+    # planning, forecast, demand, routing, crew, gis, api.
+    privacy: dict[str, Any] = {}
+    planning: dict[str, Any] = {}
+    forecast: dict[str, Any] = {}
+    demand: dict[str, Any] = {}
+    routing: dict[str, Any] = {}
+    crew: dict[str, Any] = {}
+    gis: dict[str, Any] = {}
+    api: dict[str, Any] = {}
+
+
+def _unique(path: Path, section: str, entries: list[Any], attr: str = "key") -> set[str]:
+    seen: set[str] = set()
+    for i, entry in enumerate(entries):
+        value = getattr(entry, attr)
+        if value in seen:
+            raise ConfigError(path, f"{section}[{i}].{attr}", f"{value!r} kommt doppelt vor")
+        seen.add(value)
+    return seen
+
+
+def _check_references(
+    cfg: TenantConfig, path: Path, profiles: set[str] | None, regimes: set[str] | None
+) -> None:
+    staff = _unique(path, "staff", cfg.staff)
+    vehicles = _unique(path, "vehicles", cfg.vehicles)
+    machines = _unique(path, "machines", cfg.machines)
+    depots = _unique(path, "depots", cfg.depots)
+    _unique(path, "reload_points", cfg.reload_points)
+    _unique(path, "crews", cfg.crews, "name")
+    for i, crew in enumerate(cfg.crews):
+        where = f"crews[{i}] ({crew.name})"
+        for j, member in enumerate(crew.members):
+            if member not in staff:
+                raise ConfigError(
+                    path, f"{where}.members[{j}]", f"kein Personal mit key {member!r}"
+                )
+        if crew.vehicle is not None and crew.vehicle not in vehicles:
+            raise ConfigError(path, f"{where}.vehicle", f"kein Fahrzeug mit key {crew.vehicle!r}")
+        for j, machine in enumerate(crew.machines):
+            if machine not in machines:
+                raise ConfigError(path, f"{where}.machines[{j}]", f"keine Maschine {machine!r}")
+        if crew.depot is not None and crew.depot not in depots:
+            raise ConfigError(path, f"{where}.depot", f"kein Betriebshof mit key {crew.depot!r}")
+        if (crew.shift_start is None) != (crew.shift_end is None):
+            raise ConfigError(path, f"{where}.shift_start", "Beginn und Ende nur gemeinsam angeben")
+    if regimes is not None:
+        for category, entry in cfg.care_classes.items():
+            if entry.regime is not None and entry.regime not in regimes:
+                raise ConfigError(
+                    path,
+                    f"care_classes.{category}.regime",
+                    f"Regime {entry.regime!r} unbekannt; bekannt: {', '.join(sorted(regimes))}",
+                )
+    if profiles is not None:
+        for i, vehicle in enumerate(cfg.vehicles):
+            if vehicle.profile not in profiles:
+                raise ConfigError(
+                    path,
+                    f"vehicles[{i}] ({vehicle.key}).profile",
+                    f"Fahrzeugprofil {vehicle.profile!r} unbekannt; bekannt: "
+                    + ", ".join(sorted(profiles)),
+                )
+        for name in cfg.vehicle_profiles:
+            if name not in profiles:
+                raise ConfigError(path, f"vehicle_profiles.{name}", "Fahrzeugprofil unbekannt")
+
+
+def known_vehicle_profiles(profiles_file: Path | None) -> set[str] | None:
+    """Profile names of data/vehicle_profiles.toml (None: file absent, names not checked)."""
+    if profiles_file is None or not profiles_file.exists():
+        return None
+    data = read_toml(profiles_file)
+    profiles = data.get("profiles", {})
+    return set(profiles) if isinstance(profiles, dict) else None
+
+
+def known_regimes(care_classes_file: Path | None) -> set[str] | None:
+    """Regime names of data/care_classes.toml: lawn keys and ``hedge_<key>`` (None: no file)."""
+    if care_classes_file is None or not care_classes_file.exists():
+        return None
+    data = read_toml(care_classes_file)
+    lawns = data.get("lawn", {})
+    hedges = data.get("hedge", {})
+    return set(lawns if isinstance(lawns, dict) else ()) | {
+        f"hedge_{k}" for k in (hedges if isinstance(hedges, dict) else ())
+    }
+
+
+def default_profiles_file() -> Path:
+    """data/vehicle_profiles.toml of the repository."""
+    from greentour.settings import REPO_ROOT
+
+    return REPO_ROOT / "data" / "vehicle_profiles.toml"
+
+
+def load_tenant_config(path: Path, profiles_file: Path | None = None) -> TenantConfig:
+    """Read, validate and cross-check one tenant file.
+
+    ``profiles_file`` (default data/vehicle_profiles.toml) lists the vehicle profile names that
+    ``vehicles[].profile`` may use.
+    """
+    cfg = validate(TenantConfig, read_toml(path), path)
+    from greentour.settings import REPO_ROOT
+
+    profiles = known_vehicle_profiles(profiles_file or default_profiles_file())
+    regimes = known_regimes(REPO_ROOT / "data" / "care_classes.toml")
+    _check_references(cfg, path, profiles, regimes)
+    return cfg
+
+
+def find_tenant_file(config_dir: Path, slug: str) -> Path:
+    """``<config_dir>/<slug>.toml``; :class:`ConfigError` when it does not exist."""
+    path = config_dir / f"{slug}.toml"
+    if not path.exists():
+        raise ConfigError(path, "", f"keine Mandantendatei für „{slug}“ gefunden")
+    return path
