@@ -138,7 +138,8 @@ def report_dict(
 
 
 def _iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat(timespec="seconds") if value is not None else None
+    """UTC ISO 8601 (the same text before and after the database round trip)."""
+    return value.astimezone(dt.UTC).isoformat(timespec="seconds") if value is not None else None
 
 
 def _same_report(record: Completion | StopStart, report: ReportInput) -> bool:
