@@ -13,10 +13,10 @@ import uuid
 import xml.etree.ElementTree as ET
 
 import pytest
+from crew_sample import build_crew_sample, replan
 from PIL import Image
 from sqlalchemy import func, select
 
-from crew_sample import build_crew_sample, replan
 from greentour.planning.accounts import create_user
 from greentour.store.models import Completion, DeviceToken, Observation, SiteLastService, Task
 from greentour.store.models_crew import StopStart
