@@ -311,6 +311,7 @@ def items(service: Service, req: ApiRequest, collection_id: str) -> ApiResponse:
         "links": links,
     }
     response = _respond(200, doc, GEOJSON)
+    response.headers["Content-Crs"] = f"<{Q.CRS84}>"
     if query.limit_clamped:
         response.headers["Warning"] = f'199 - "limit auf {service.max_limit} begrenzt"'
     return response
@@ -320,7 +321,7 @@ def items(service: Service, req: ApiRequest, collection_id: str) -> ApiResponse:
 def item(service: Service, req: ApiRequest, collection_id: str, feature_id: str) -> ApiResponse:
     """One feature by its stable id."""
     spec = _spec(collection_id)
-    _no_params(req)
+    Q.check_known(req.args, Q.ITEM_PARAMS)
     try:
         fid = int(feature_id)
     except ValueError:
@@ -334,7 +335,9 @@ def item(service: Service, req: ApiRequest, collection_id: str, feature_id: str)
         _link(f"{href}/items/{fid}", "self", GEOJSON, "dieses Objekt"),
         _link(href, "collection", JSON, spec.title),
     ]
-    return _respond(200, doc, GEOJSON)
+    response = _respond(200, doc, GEOJSON)
+    response.headers["Content-Crs"] = f"<{Q.CRS84}>"
+    return response
 
 
 # --------------------------------------------------------------------------- styles, docs

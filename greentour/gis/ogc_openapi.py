@@ -43,6 +43,7 @@ def openapi_document(service: Any, base_url: str) -> dict[str, Any]:
         _param("bbox", {"type": "array", "minItems": 4, "maxItems": 6,
                         "items": {"type": "number"}}, "Ausschnitt lon,lat,lon,lat (CRS84)"),
         _param("bbox-crs", {"type": "string"}, "nur CRS84"),
+        _param("crs", {"type": "string"}, "nur CRS84 (Ausgabe-KBS)"),
     ]
     for spec in LAYER_SPECS:
         params = list(page)

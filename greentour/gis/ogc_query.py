@@ -19,7 +19,10 @@ from greentour.gis.records import Feature, LayerSpec
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
-ITEMS_PARAMS = frozenset({"limit", "offset", "bbox", "bbox-crs", "datetime", "f"})
+#: ``crs`` and ``bbox-crs`` (Part 2) are accepted with the only CRS offered, CRS84: GDAL and QGIS
+#: send them when a collection lists its ``crs``.
+ITEMS_PARAMS = frozenset({"limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "f"})
+ITEM_PARAMS = frozenset({"crs", "f"})
 FORMATS = ("json", "geojson")
 
 
@@ -48,6 +51,10 @@ def check_known(args: Mapping[str, Sequence[str]], allowed: frozenset[str]) -> N
     for name, values in args.items():
         if len(values) > 1:
             raise BadInput(f"Parameter {name} ist mehrfach angegeben")
+    for name in ("crs", "bbox-crs"):
+        value = _one(args, name)
+        if value is not None and value != CRS84:
+            raise BadInput(f"{name} {value} wird nicht unterstützt; nur {CRS84}")
     fmt = _one(args, "f")
     if fmt is not None and fmt not in FORMATS:
         raise BadInput(f"f={fmt} wird nicht angeboten; möglich: {', '.join(FORMATS)}")
@@ -78,9 +85,6 @@ def parse_items_query(
         offset = _int(raw, "offset")
         if offset < 0:
             raise BadInput("offset darf nicht negativ sein")
-    bbox_crs = _one(args, "bbox-crs")
-    if bbox_crs is not None and bbox_crs != CRS84:
-        raise BadInput(f"bbox-crs {bbox_crs} wird nicht unterstützt; nur {CRS84}")
     bbox = _bbox(_one(args, "bbox"))
     raw_dt = _one(args, "datetime")
     start, end = parse_datetime(raw_dt, ZoneInfo(tz)) if raw_dt is not None else (None, None)

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import shapely
 from shapely.geometry.base import BaseGeometry
 
 #: Field types a layer schema may use; writers map them to GeoJSON / GeoPackage types.
@@ -228,7 +229,16 @@ def check_properties(spec: LayerSpec, properties: dict[str, Any]) -> dict[str, A
 
 
 def make_feature(spec: LayerSpec, fid: int, geometry: BaseGeometry, **properties: Any) -> Feature:
-    """Build a checked feature of ``spec`` (geometry in WGS84 lon/lat)."""
+    """Build a checked feature of ``spec`` (geometry in WGS84 lon/lat).
+
+    A single geometry in a Multi* layer is promoted (Polygon -> MultiPolygon), so every
+    output keeps one geometry type per layer; any other type mismatch is refused."""
+    kind = geometry.geom_type
+    if kind != spec.geometry_type:
+        if spec.geometry_type == f"Multi{kind}":
+            geometry = getattr(shapely, spec.geometry_type)([geometry])
+        else:
+            raise ValueError(f"layer {spec.id} holds {spec.geometry_type}, not {kind}")
     return Feature(int(fid), geometry, check_properties(spec, properties))
 
 

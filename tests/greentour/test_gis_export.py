@@ -152,3 +152,22 @@ def test_gpkg_metadata_holds_licence(gpkg):
     with sqlite3.connect(gpkg) as con:
         texts = [r[0] for r in con.execute("SELECT metadata FROM gpkg_metadata")]
     assert any("© OpenStreetMap contributors, ODbL" in t for t in texts)
+
+
+def test_cli_export_writes_gpkg(gis_sample, tmp_path, monkeypatch):
+    """``greentour export --plan ID --format gpkg --out FILE`` writes a GeoPackage GDAL reads."""
+    from click.testing import CliRunner
+
+    from greentour.cli import cli
+
+    monkeypatch.setenv("GREENTOUR_DATABASE_URL", gis_sample.db_url)
+    out = tmp_path / "plan.gpkg"
+    result = CliRunner().invoke(cli, ["export", "--tenant", "lauf", "--plan",
+                                      str(gis_sample.plan_id), "--format", "gpkg",
+                                      "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "tours 2" in result.output
+    assert pyogrio.read_info(out, layer="tours")["features"] == 2
+    missing = CliRunner().invoke(cli, ["export", "--tenant", "lauf", "--plan", "999",
+                                       "--format", "gpx", "--out", str(tmp_path / "x.gpx")])
+    assert missing.exit_code == 1 and "Plan #999" in missing.output

@@ -128,7 +128,7 @@ def test_oversized_limit_is_clamped(web):
 
 
 @pytest.mark.parametrize("query", ["foo=1", "limit=0", "limit=abc", "bbox=1,2,3",
-                                   "bbox-crs=EPSG:4326&bbox=1,2,3,4", "f=xml"])
+                                   "bbox-crs=EPSG:4326&bbox=1,2,3,4", "crs=EPSG:25832", "f=xml"])
 def test_bad_parameters_get_400(web, query):
     """Unknown or malformed query parameters are answered with 400 and a message."""
     r = _get(web, f"/ogc/lauf/collections/stops/items?{query}")
