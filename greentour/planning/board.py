@@ -1,0 +1,342 @@
+"""Week board (Plantafel): crew-days x days with load bars, checked moves, locks and undo.
+
+A move of a task to another crew-day is checked by the independent checker
+(:func:`routing.checker.retime_tour`): the task is tried at every position of the target tour, the
+earliest-ending position without violations wins; if none is free of violations the move is
+refused with the violations of the best try, in planner language. Nothing is stored by a check.
+
+Applying a move stores new plan versions (``mode = "edit"``) of the affected days: the target tour
+re-timed with the task, the source tour re-timed without it. Undo removes the newest edit, so the
+previous version is current again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from greentour.errors import BadInput, Conflict, NotFound
+from greentour.planning import demand_step
+from greentour.planning.current import current_plan, current_tour
+from greentour.planning.lineup import crew_available_s, ensure_crew_days
+from greentour.planning.problem_builder import BuiltProblem, build_problem, crew_ref, task_ref
+from greentour.planning.store_solution import _store_stops, reasons_of
+from greentour.store.models import CrewDay, Plan, Stop, Task, Tenant, Tour, Unassigned
+from greentour.store.tenancy import session_tenant_id
+from routing.checker import retime_tour
+from routing.solution import Tour as RTour
+
+WEEKDAYS_DE = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
+
+
+def _tz(session: Session) -> ZoneInfo:
+    tenant = session.get(Tenant, session_tenant_id(session))
+    return ZoneInfo((tenant.timezone if tenant else None) or "Europe/Berlin")
+
+
+def week_board(session: Session, week_start: dt.date) -> dict[str, Any]:
+    """Rows per crew, cells per workday: tasks in tour order, planned vs available hours."""
+    tz = _tz(session)
+    days = [week_start + dt.timedelta(days=i) for i in range(5)]
+    for day in days:
+        ensure_crew_days(session, day)
+    saturday = week_start + dt.timedelta(days=5)
+    if session.scalar(select(CrewDay.id).where(CrewDay.date == saturday).limit(1)):
+        days.append(saturday)
+    crew_days = session.scalars(
+        select(CrewDay).where(CrewDay.date >= days[0], CrewDay.date <= days[-1])
+        .order_by(CrewDay.name, CrewDay.date)
+    ).all()
+    rows: dict[str, dict[str, Any]] = {}
+    for cd in crew_days:
+        row = rows.setdefault(cd.name, {"crew": cd.name, "cells": {}})
+        tour = current_tour(session, cd)
+        tasks = []
+        planned_s = 0
+        if tour is not None:
+            k = tour.kpis_json or {}
+            planned_s = int(k.get("work_s", 0)) + int(k.get("drive_s", 0))
+            for stop in tour.stops:
+                if stop.kind == "task" and stop.task is not None:
+                    site = stop.task.site
+                    tasks.append({
+                        "task_id": stop.task_id,
+                        "site": site.name or site.category,
+                        "task": stop.task.task_type,
+                        "start": stop.start_at.astimezone(tz).strftime("%H:%M")
+                        if stop.start_at else "",
+                        "duration_min": round(stop.task.duration_s / 60),
+                        "urgent": stop.task.generator == "order",
+                    })
+        available_s = crew_available_s(cd)
+        row["cells"][cd.date.isoformat()] = {
+            "crew_day_id": cd.id,
+            "locked": cd.locked,
+            "people": len(cd.member_ids),
+            "available_h": round(available_s / 3600, 1),
+            "planned_h": round(planned_s / 3600, 1),
+            "load_pct": min(100, round(100 * planned_s / available_s)) if available_s else 0,
+            "over": planned_s > available_s,
+            "tasks": tasks,
+        }
+    edits = _edits(session, days[0], days[-1])
+    return {
+        "week_start": week_start.isoformat(),
+        "days": [{"date": d.isoformat(), "label": f"{WEEKDAYS_DE[d.weekday()]} {d:%d.%m.}"}
+                 for d in days],
+        "rows": list(rows.values()),
+        "balance": demand_step.balance(session, week_start),
+        "can_undo": bool(edits),
+        "prev_week": (week_start - dt.timedelta(days=7)).isoformat(),
+        "next_week": (week_start + dt.timedelta(days=7)).isoformat(),
+    }
+
+
+def _edits(session: Session, first: dt.date, last: dt.date) -> list[Plan]:
+    plans = session.scalars(
+        select(Plan).where(Plan.date_from <= last, Plan.date_to >= first,
+                           Plan.status.in_(("done", "published")))
+        .order_by(Plan.created_at.desc(), Plan.id.desc())
+    ).all()
+    return [p for p in plans if (p.solver_params_json or {}).get("mode") == "edit"]
+
+
+def _source(session: Session, task: Task, day: dt.date) -> tuple[CrewDay, Tour] | None:
+    """The crew-day and tour that currently hold ``task`` (looked up around ``day``)."""
+    for offset in range(-6, 7):
+        d = day + dt.timedelta(days=offset)
+        plan = current_plan(session, d)
+        if plan is None:
+            continue
+        for tour in plan.tours:
+            if any(s.task_id == task.id for s in tour.stops):
+                cd = session.get(CrewDay, tour.crew_day_id)
+                if cd is not None and cd.date == d:
+                    return cd, tour
+    return None
+
+
+def _sequence(tour: Tour | None, built: BuiltProblem, without: int | None = None) -> list[str]:
+    if tour is None:
+        return []
+    refs = {v: k for k, v in built.reload_ids.items()}
+    seq = []
+    for stop in tour.stops:
+        if stop.kind == "task" and stop.task_id is not None and stop.task_id != without:
+            seq.append(task_ref(stop.task_id))
+        elif stop.kind == "reload" and stop.reload_point_id in refs:
+            seq.append(refs[stop.reload_point_id])
+    return seq
+
+
+def _best_insertion(
+    built: BuiltProblem, crew_id: str, seq: list[str], ref: str
+) -> tuple[RTour, int]:
+    best: tuple[tuple[int, int], RTour, int] | None = None
+    for pos in range(len(seq) + 1):
+        trial = retime_tour(built.problem, crew_id, [*seq[:pos], ref, *seq[pos:]])
+        key = (len(trial.violations), trial.end_s)
+        if best is None or key < best[0]:
+            best = (key, trial, pos)
+    assert best is not None
+    return best[1], best[2]
+
+
+def _check(session: Session, task_id: int, crew_day_id: int) -> dict[str, Any]:
+    task = session.get(Task, task_id)
+    if task is None:
+        raise NotFound(f"Aufgabe {task_id} gibt es nicht")
+    target = session.get(CrewDay, crew_day_id)
+    if target is None:
+        raise NotFound(f"Kolonnentag {crew_day_id} gibt es nicht")
+    if target.locked:
+        raise Conflict(f"{target.name} am {target.date:%d.%m.} ist gesperrt")
+    if not target.member_ids:
+        raise Conflict(f"{target.name} hat am {target.date:%d.%m.} kein Personal")
+    if task.status not in ("open", "planned"):
+        raise Conflict("Diese Aufgabe ist erledigt oder storniert")
+    source = _source(session, task, target.date)
+    if source is not None and source[0].locked:
+        raise Conflict(f"{source[0].name} am {source[0].date:%d.%m.} ist gesperrt")
+    built = build_problem(session, [target.date], stability=False)
+    ref = task_ref(task.id)
+    if ref not in built.problem.task_by_id:
+        raise BadInput("Diese Aufgabe kann an diesem Tag nicht eingeplant werden "
+                       "(noch nicht fällig oder ohne Zufahrt)")
+    crew_id = crew_ref(target.id)
+    target_tour = current_tour(session, target)
+    seq = _sequence(target_tour, built, without=task.id)
+    trial, pos = _best_insertion(built, crew_id, seq, ref)
+    return {"task": task, "target": target, "source": source, "built": built,
+            "tour": trial, "position": pos}
+
+
+def _result(session: Session, checked: dict[str, Any], lang: str = "de") -> dict[str, Any]:
+    built: BuiltProblem = checked["built"]
+    trial: RTour = checked["tour"]
+    target: CrewDay = checked["target"]
+    tz = _tz(session)
+    moved_ref = task_ref(checked["task"].id)
+    stops = []
+    n = 0
+    for stop in trial.stops:
+        if stop.kind != "task":
+            continue
+        n += 1
+        task = session.get(Task, built.task_ids[stop.ref])
+        stops.append({
+            "seq": n,
+            "site": task.site.name or task.site.category,
+            "task": task.task_type,
+            "start": built.axis.to_datetime(stop.start_s).astimezone(tz).isoformat(),
+            "end": built.axis.to_datetime(stop.end_s).astimezone(tz).isoformat(),
+            "moved": stop.ref == moved_ref,
+        })
+    key = "en" if lang == "en" else "de"
+    return {
+        "feasible": trial.is_feasible,
+        "crew": f"{target.name} {target.date:%d.%m.}",
+        "crew_day_id": target.id,
+        "end": built.axis.to_datetime(trial.end_s).astimezone(tz).isoformat(),
+        "violations": [r[key] for r in reasons_of(trial.violations)],
+        "stops": stops,
+    }
+
+
+def check_move(
+    session: Session, task_id: int | None, crew_day_id: int | None, lang: str = "de"
+) -> dict[str, Any]:
+    """Re-timed target tour and violations of moving a task there; stores nothing."""
+    if task_id is None or crew_day_id is None:
+        raise BadInput("Aufgabe und Ziel-Kolonne angeben")
+    return _result(session, _check(session, task_id, crew_day_id), lang)
+
+
+def _copy_plan(session: Session, plan: Plan | None, day: dt.date, edit: dict[str, Any]) -> Plan:
+    new = Plan(
+        date_from=plan.date_from if plan else day,
+        date_to=plan.date_to if plan else day,
+        input_hash=plan.input_hash if plan else "",
+        solver_params_json={"mode": "edit", "edit": edit},
+        solver_version=plan.solver_version if plan else "",
+        status="done",
+        kpis_json=dict(plan.kpis_json) if plan else {},
+        parent_id=plan.id if plan else None,
+        version=(plan.version + 1) if plan else 1,
+    )
+    session.add(new)
+    session.flush()
+    if plan is None:
+        return new
+    for tour in plan.tours:
+        copy = Tour(plan_id=new.id, crew_day_id=tour.crew_day_id, kpis_json=dict(tour.kpis_json),
+                    geometry_geojson=tour.geometry_geojson, locked=tour.locked)
+        session.add(copy)
+        session.flush()
+        for s in tour.stops:
+            session.add(Stop(
+                tour_id=copy.id, seq=s.seq, kind=s.kind, task_id=s.task_id,
+                reload_point_id=s.reload_point_id, arrival_at=s.arrival_at, start_at=s.start_at,
+                end_at=s.end_at, load_m3=s.load_m3, water_l=s.water_l,
+                leg_distance_m=s.leg_distance_m, leg_duration_s=s.leg_duration_s,
+                leg_geometry_geojson=s.leg_geometry_geojson,
+            ))
+    for u in plan.unassigned:
+        if u.task_id != edit.get("task_id"):
+            session.add(Unassigned(plan_id=new.id, task_id=u.task_id,
+                                   reasons_json=list(u.reasons_json)))
+    session.flush()
+    session.refresh(new)
+    return new
+
+
+def _replace_tour(
+    session: Session, plan: Plan, crew_day: CrewDay, built: BuiltProblem, rtour: RTour
+) -> None:
+    for tour in list(plan.tours):
+        if tour.crew_day_id == crew_day.id:
+            session.delete(tour)
+    session.flush()
+    if not rtour.task_ids:
+        return
+    k = rtour.kpis
+    row = Tour(plan_id=plan.id, crew_day_id=crew_day.id, kpis_json={
+        "drive_s": k.drive_s, "work_s": k.work_s, "wait_s": k.wait_s, "break_s": k.break_s,
+        "distance_m": k.distance_m, "span_s": k.span_s, "overtime_s": k.overtime_s,
+        "utilisation": k.utilisation, "n_tasks": k.n_tasks, "n_reloads": k.n_reloads,
+        "violations": reasons_of(rtour.violations),
+    })
+    session.add(row)
+    session.flush()
+    crew = built.problem.crew_day_by_id[crew_ref(crew_day.id)]
+    _store_stops(session, built, row, rtour, crew.profile, crew.start_location,
+                 crew.end_location, set())
+    session.flush()
+
+
+def apply_move(
+    session: Session, task_id: int | None, crew_day_id: int | None, lang: str = "de"
+) -> dict[str, Any]:
+    """Store a move that the checker accepts; a refused move raises :class:`Conflict`."""
+    if task_id is None or crew_day_id is None:
+        raise BadInput("Aufgabe und Ziel-Kolonne angeben")
+    checked = _check(session, task_id, crew_day_id)
+    result = _result(session, checked, lang)
+    if not result["feasible"]:
+        raise Conflict("Umplanung nicht möglich: " + "; ".join(result["violations"]))
+    target: CrewDay = checked["target"]
+    task: Task = checked["task"]
+    edit = {"id": uuid.uuid4().hex, "task_id": task.id, "to_crew_day_id": target.id}
+    source = checked["source"]
+    target_plan = _copy_plan(session, current_plan(session, target.date), target.date, edit)
+    if source is not None:
+        src_cd, _ = source
+        if src_cd.date == target.date:
+            src_plan, src_built = target_plan, checked["built"]
+        else:
+            src_plan = _copy_plan(session, current_plan(session, src_cd.date), src_cd.date, edit)
+            src_built = build_problem(session, [src_cd.date], stability=False)
+        if src_cd.id != target.id:
+            seq = [r for r in _sequence(_tour_of(src_plan, src_cd), src_built)
+                   if r != task_ref(task.id)]
+            _replace_tour(session, src_plan, src_cd,
+                          src_built, retime_tour(src_built.problem, crew_ref(src_cd.id), seq))
+    _replace_tour(session, target_plan, target, checked["built"], checked["tour"])
+    task.status = "planned"
+    session.flush()
+    return {**result, "plan_id": target_plan.id}
+
+
+def _tour_of(plan: Plan, crew_day: CrewDay) -> Tour | None:
+    session_tours = [t for t in plan.tours if t.crew_day_id == crew_day.id]
+    return session_tours[0] if session_tours else None
+
+
+def set_locked(session: Session, crew_day_id: int | None, locked: bool) -> None:
+    """Lock (or unlock) a crew-day: its tour stays as it is on re-planning and takes no moves."""
+    if crew_day_id is None:
+        raise BadInput("Kolonnentag angeben")
+    cd = session.get(CrewDay, crew_day_id)
+    if cd is None:
+        raise NotFound(f"Kolonnentag {crew_day_id} gibt es nicht")
+    cd.locked = locked
+    session.flush()
+
+
+def undo_last_edit(session: Session, week_start: dt.date) -> str:
+    """Drop the newest manual edit of the week (all plan versions it created)."""
+    edits = _edits(session, week_start, week_start + dt.timedelta(days=6))
+    if not edits:
+        return "Nichts rückgängig zu machen."
+    edit_id = (edits[0].solver_params_json or {}).get("edit", {}).get("id")
+    dropped = [p for p in edits if (p.solver_params_json or {}).get("edit", {}).get("id")
+               == edit_id]
+    for plan in dropped:
+        session.delete(plan)
+    session.flush()
+    return "Letzte Änderung rückgängig gemacht."

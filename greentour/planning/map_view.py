@@ -1,0 +1,290 @@
+"""What the planner map shows for a day: need per site, depots, tours, KPIs, unassigned, balance.
+
+Need classes of a site (from its open tasks, relative to the day): ``overdue`` (a due window ended
+before the day), ``due`` (the day lies in a due window), ``soon`` (a window opens within 7 days),
+``not_due``; OSM candidates not yet confirmed are ``candidate`` (drawn grey). All names and tags
+from OSM are returned as plain strings; the page inserts them as text, never as HTML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Callable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from greentour.planning import demand_step, travel
+from greentour.planning.current import current_plan
+from greentour.store.models import (
+    CrewDay,
+    Depot,
+    ReloadPoint,
+    Site,
+    SiteLastService,
+    Task,
+    Tenant,
+)
+from greentour.store.tenancy import session_tenant_id
+
+SOON_DAYS = 7
+NEED_LABELS = {
+    "overdue": ("überfällig", "overdue"),
+    "due": ("fällig", "due"),
+    "soon": ("bald fällig", "due soon"),
+    "not_due": ("nicht fällig", "not due"),
+    "candidate": ("Kandidat (nicht bestätigt)", "candidate (not confirmed)"),
+}
+CREW_COLOURS = ("#1565c0", "#6a1b9a", "#00838f", "#ad1457", "#4e342e", "#283593", "#558b2f",
+                "#d84315")
+
+#: base layers; basemap.de (BKG) is the default for German users
+BASEMAPS: dict[str, dict[str, Any] | None] = {
+    "basemapde": {
+        "url": "https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/"
+               "de_basemapde_web_raster_farbe/default/GLOBAL_WEBMERCATOR/{z}/{y}/{x}.png",
+        "attribution": "© basemap.de / BKG | Datenquellen: © GeoBasis-DE; "
+                       "Flächen, Straßen und Touren: © OpenStreetMap contributors, ODbL",
+        "max_zoom": 19,
+    },
+    "osm": {
+        "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "attribution": "© OpenStreetMap contributors, ODbL",
+        "max_zoom": 19,
+    },
+    "none": None,
+}
+
+
+def base_layer() -> dict[str, Any] | None:
+    """The configured base layer (``GREENTOUR_BASEMAP``: basemapde, osm, none or a URL template).
+
+    Tiles are only loaded by the browser while the planner looks at the map (never prefetched).
+    """
+    choice = os.environ.get("GREENTOUR_BASEMAP", "basemapde").strip()
+    if choice in BASEMAPS:
+        return BASEMAPS[choice]
+    if choice.startswith("https://") and "{z}" in choice:
+        return {"url": choice, "attribution": os.environ.get("GREENTOUR_BASEMAP_ATTRIBUTION",
+                                                             ""), "max_zoom": 19}
+    return BASEMAPS["basemapde"]
+
+
+def _lang_index(lang: str) -> int:
+    return 1 if lang == "en" else 0
+
+
+def need_of(tasks: list[Task], day: dt.date) -> str:
+    """The need class of a site on ``day`` from its open tasks."""
+    if any(t.due_latest < day for t in tasks):
+        return "overdue"
+    if any(t.due_earliest <= day <= t.due_latest for t in tasks):
+        return "due"
+    if any(t.due_earliest <= day + dt.timedelta(days=SOON_DAYS) for t in tasks):
+        return "soon"
+    return "not_due"
+
+
+def _fmt_date(value: dt.date | None) -> str | None:
+    return value.strftime("%d.%m.%Y") if value else None
+
+
+def _provenance(site: Site) -> str:
+    if site.source == "osm" and site.osm_id:
+        return f"OSM {site.osm_type}/{site.osm_id} v{site.osm_version or '?'}"
+    if site.source == "cadastre":
+        return f"Kataster {site.cadastre_id or ''}".strip()
+    return "manuell"
+
+
+def sites_geojson(session: Session, day: dt.date, lang: str = "de") -> dict[str, Any]:
+    """Accepted and candidate sites with their need class and popup facts (GeoJSON, WGS84)."""
+    li = _lang_index(lang)
+    open_tasks: dict[int, list[Task]] = {}
+    for task in session.scalars(select(Task).where(Task.status.in_(("open", "planned")))):
+        open_tasks.setdefault(task.site_id, []).append(task)
+    last: dict[int, SiteLastService] = {}
+    for row in session.scalars(select(SiteLastService)):
+        if row.site_id not in last or row.last_date > last[row.site_id].last_date:
+            last[row.site_id] = row
+    features = []
+    for site in session.scalars(
+        select(Site).where(Site.status != "rejected").order_by(Site.id)
+    ):
+        tasks = sorted(open_tasks.get(site.id, []), key=lambda t: (t.due_latest, t.id))
+        need = "candidate" if site.status == "candidate" else need_of(tasks, day)
+        first = tasks[0] if tasks else None
+        service = last.get(site.id)
+        props = {
+            "id": site.id,
+            "name": site.name,
+            "category": site.category,
+            "need": need,
+            "need_label": NEED_LABELS[need][li],
+            "care_class": site.care_class,
+            "last_service": (f"{_fmt_date(service.last_date)} ({service.task_type})"
+                             if service else None),
+            "forecast": f"{first.task_type}: {first.generator}" if first else None,
+            "why": first.notes if first and first.notes else None,
+            "due_window": (f"{_fmt_date(first.due_earliest)} – {_fmt_date(first.due_latest)}"
+                           if first else None),
+            "duration_min": round(first.duration_s / 60) if first else None,
+            "duration_source": first.duration_source if first else None,
+            "provenance": _provenance(site),
+            "area_m2": round(site.area_m2) if site.area_m2 else None,
+        }
+        try:
+            geometry = json.loads(site.geometry_geojson)
+        except (TypeError, ValueError):
+            geometry = {"type": "Point", "coordinates": [site.lon, site.lat]}
+        features.append({"type": "Feature", "geometry": geometry, "properties": props})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def places(session: Session, lang: str = "de") -> list[dict[str, Any]]:
+    """Depots and reload points with their opening hours as text."""
+    li = _lang_index(lang)
+    out = []
+    for depot in session.scalars(select(Depot).order_by(Depot.id)):
+        out.append({"kind": "depot", "kind_label": ("Betriebshof", "Depot")[li],
+                    "name": depot.name, "lon": depot.lon, "lat": depot.lat,
+                    "hours": _hours(depot.opening_hours_json)})
+    for rp in session.scalars(select(ReloadPoint).order_by(ReloadPoint.id)):
+        label = {"green_waste": ("Grüngut abladen", "unload green waste"),
+                 "water": ("Wasser tanken", "refill water")}.get(rp.kind, (rp.kind, rp.kind))[li]
+        out.append({"kind": "reload", "kind_label": label, "name": rp.name, "lon": rp.lon,
+                    "lat": rp.lat, "hours": _hours(rp.opening_hours_json)})
+    return out
+
+
+def _hours(hours: dict[str, Any]) -> str:
+    parts = []
+    for key, windows in (hours or {}).items():
+        text = ", ".join(f"{a}–{b}" for a, b in windows)
+        parts.append(f"{key}: {text}")
+    return "; ".join(parts)
+
+
+def local_iso(value: dt.datetime | None, tz: ZoneInfo) -> str | None:
+    """An instant as local ISO time (what the page shows as HH:MM)."""
+    return value.astimezone(tz).isoformat() if value else None
+
+
+def tours(
+    session: Session, day: dt.date, print_url: Callable[[int], str] | None = None,
+    lang: str = "de",
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]], list[dict[str, Any]]]:
+    """The day's current plan summary, its tours (with stops and KPIs) and unassigned tasks."""
+    plan = current_plan(session, day)
+    if plan is None:
+        return None, [], []
+    tz = _tz(session)
+    crew_days = {cd.id: cd for cd in session.scalars(select(CrewDay).where(CrewDay.date == day))}
+    out = []
+    for index, tour in enumerate(sorted(plan.tours, key=lambda t: t.crew_day_id)):
+        cd = crew_days.get(tour.crew_day_id)
+        if cd is None:
+            continue
+        coords = json.loads(tour.geometry_geojson)["coordinates"] if tour.geometry_geojson else []
+        stops = []
+        n = 0
+        for stop in tour.stops:
+            if stop.kind != "task" or stop.task is None:
+                continue
+            n += 1
+            site = stop.task.site
+            stops.append({
+                "seq": n, "stop_id": stop.id, "task_id": stop.task_id,
+                "site": site.name or site.category, "task": stop.task.task_type,
+                "lon": site.lon, "lat": site.lat,
+                "start": local_iso(stop.start_at, tz), "end": local_iso(stop.end_at, tz),
+            })
+        k = tour.kpis_json or {}
+        out.append({
+            "tour_id": tour.id, "crew_day_id": cd.id, "crew": cd.name,
+            "color": CREW_COLOURS[index % len(CREW_COLOURS)],
+            "coords": coords, "stops": stops, "locked": cd.locked,
+            "kpi": {key: k.get(key, 0) for key in
+                    ("drive_s", "work_s", "distance_m", "utilisation", "overtime_s")},
+            "print_url": print_url(cd.id) if print_url else None,
+        })
+    unassigned = unassigned_items(plan, lang)
+    summary = {"id": plan.id, "version": plan.version,
+               "created": local_iso(plan.created_at, tz)[:16].replace("T", " "),
+               "mode": (plan.solver_params_json or {}).get("mode", "")}
+    return summary, out, unassigned
+
+
+def unassigned_items(plan: Any, lang: str = "de") -> list[dict[str, Any]]:
+    """Unassigned tasks of a plan with their reasons in the UI language."""
+    key = "en" if lang == "en" else "de"
+    items = []
+    for row in sorted(plan.unassigned, key=lambda u: (-u.task.urgency, u.task_id)):
+        task = row.task
+        items.append({
+            "task_id": task.id,
+            "site": task.site.name or task.site.category,
+            "task": task.task_type,
+            "duration_s": task.duration_s,
+            "urgency": task.urgency,
+            "generator": task.generator,
+            "reasons": [r.get(key) or r.get("de") or r.get("code", "") for r in row.reasons_json]
+            or ["–"],
+        })
+    return items
+
+
+def _tz(session: Session) -> ZoneInfo:
+    tenant = session.get(Tenant, session_tenant_id(session))
+    return ZoneInfo((tenant.timezone if tenant else None) or "Europe/Berlin")
+
+
+def bbox(session: Session) -> list[float] | None:
+    """[west, south, east, north] of the accepted sites and depots (None: nothing stored)."""
+    xs, ys = [], []
+    for site in session.scalars(select(Site).where(Site.status == "accepted")):
+        xs.append(site.lon)
+        ys.append(site.lat)
+    for depot in session.scalars(select(Depot)):
+        xs.append(depot.lon)
+        ys.append(depot.lat)
+    if not xs:
+        return None
+    return [min(xs), min(ys), max(xs), max(ys)]
+
+
+def map_data(
+    session: Session, day: dt.date, print_url: Callable[[int], str] | None = None,
+    lang: str = "de",
+) -> dict[str, Any]:
+    """Everything the map page draws for ``day`` (one JSON document)."""
+    plan, tour_list, unassigned = tours(session, day, print_url, lang)
+    week = demand_step.balance(session, day)
+    today = next((d for d in week["days"] if d["date"] == day.isoformat()), None)
+    balance = None
+    if today is not None:
+        balance = {"due_h": today["due_h"], "available_h": today["available_h"],
+                   "short_h": round(max(0.0, today["due_h"] - today["available_h"]), 1),
+                   "week_due_h": week["due_h"], "week_available_h": week["available_h"],
+                   "status": today["status"]}
+    return {
+        "day": day.isoformat(),
+        "bbox": bbox(session),
+        "base_layer": base_layer(),
+        "sites": sites_geojson(session, day, lang),
+        "places": places(session, lang),
+        "plan": plan,
+        "tours": tour_list,
+        "unassigned": unassigned,
+        "balance": balance,
+        "attribution": "© OpenStreetMap contributors, ODbL",
+    }
+
+
+def roads_geojson(session: Session) -> dict[str, Any]:
+    """The road network as vectors for the map's no-tiles fallback."""
+    return travel.roads_geojson(session)

@@ -1,0 +1,127 @@
+"""The plan service: demand -> routing problem -> OR-Tools -> stored plan, as a durable job.
+
+Three actions of the planner, all one function :func:`run_plan` with a mode:
+
+* ``plan`` ("Planen"): generate the demand of the week (task generators), then plan the day from
+  scratch;
+* ``replan`` ("Neu planen"): after an absence, a broken machine or an urgent order; the previous
+  plan is handed to the solver, which pays for every task moved away from its crew-day, so the
+  plan changes as little as it must; locked crew-days keep their tours;
+* ``optimize`` ("Länger optimieren"): like ``replan`` with a longer search in the background.
+
+Search budgets come from ``GREENTOUR_PLAN_TIME_LIMIT_S`` (default 10 s),
+``GREENTOUR_OPTIMIZE_TIME_LIMIT_S`` (default 60 s) and ``GREENTOUR_PLAN_SOLUTION_LIMIT`` (unset: the
+clock decides; set for fast reproducible tests and demos).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from greentour.errors import BadInput
+from greentour.planning import demand_step
+from greentour.planning.problem_builder import build_problem
+from greentour.planning.store_solution import store_solution
+from greentour.store import tenant_session
+from routing.params import SolveParams
+
+MODES = ("plan", "replan", "optimize")
+Progress = Callable[[int, str], None]
+
+
+def default_day() -> dt.date:
+    """The day the planner works on when none is given: today, or ``GREENTOUR_PLAN_DAY``."""
+    value = os.environ.get("GREENTOUR_PLAN_DAY")
+    if value:
+        return dt.date.fromisoformat(value)
+    return dt.date.today()
+
+
+def solve_params(mode: str) -> SolveParams:
+    """Search parameters of a mode from the environment (see module docstring)."""
+    limit = os.environ.get("GREENTOUR_PLAN_SOLUTION_LIMIT")
+    if mode == "optimize":
+        seconds = float(os.environ.get("GREENTOUR_OPTIMIZE_TIME_LIMIT_S", "60"))
+        return SolveParams(time_limit_s=seconds, workers=2)
+    seconds = float(os.environ.get("GREENTOUR_PLAN_TIME_LIMIT_S", "10"))
+    return SolveParams(
+        time_limit_s=seconds,
+        solution_limit=int(limit) if limit else None,
+        workers=1 if limit else 2,
+        seed=0,
+    )
+
+
+def run_plan(
+    session: Session,
+    day: dt.date,
+    mode: str = "plan",
+    params: SolveParams | None = None,
+    progress: Progress | None = None,
+    job_id: int | None = None,
+) -> dict[str, Any]:
+    """Plan ``day`` in the session's tenant and store the plan; returns a short summary."""
+    from routing.solve import solve
+
+    if mode not in MODES:
+        raise BadInput(f"Unbekannte Planungsart {mode!r}")
+    report = progress or (lambda _p, _m: None)
+    params = params or solve_params(mode)
+    days = [day]
+    demand_summary: dict[str, Any] = {}
+    if mode == "plan":
+        report(5, "Bedarf ermitteln")
+        demand_summary = demand_step.generate(session, day)
+    report(10, "Planungsdaten laden")
+    built = build_problem(session, days, stability=mode != "plan", progress=report)
+    report(30, f"Optimieren ({len(built.problem.tasks)} Aufgaben, "
+               f"{len(built.problem.crew_days)} Kolonnen)")
+    solution = solve(built.problem, params)
+    report(85, "Plan speichern")
+    plan = store_solution(
+        session, built, solution, days,
+        params={k: v for k, v in asdict(params).items()}, job_id=job_id, mode=mode,
+    )
+    report(100, "fertig")
+    return {
+        "plan_id": plan.id,
+        "tours": len(plan.tours),
+        "unassigned": len(plan.unassigned),
+        "tasks": len(built.problem.tasks),
+        "demand": demand_summary,
+    }
+
+
+def run_plan_in_tenant(
+    engine: Engine,
+    tenant_id: int,
+    day: dt.date,
+    mode: str = "plan",
+    params: SolveParams | None = None,
+    progress: Progress | None = None,
+    job_id: int | None = None,
+) -> dict[str, Any]:
+    """:func:`run_plan` in its own transaction (CLI, demo, worker)."""
+    with tenant_session(engine, tenant_id) as session, session.begin():
+        return run_plan(session, day, mode, params, progress, job_id)
+
+
+def enqueue_plan(engine: Engine, tenant_id: int, day: dt.date, mode: str) -> int:
+    """Queue a plan job for the worker; returns the job id the page polls."""
+    from greentour.jobs import enqueue
+
+    if mode not in MODES:
+        raise BadInput(f"Unbekannte Planungsart {mode!r}")
+    return enqueue(engine, tenant_id, "plan", {"day": day.isoformat(), "mode": mode})
+
+
+def balance_for(session: Session, day: dt.date) -> dict[str, Any] | None:
+    """The capacity balance of the week of ``day`` (from the demand service), JSON-ready."""
+    return demand_step.balance(session, day)

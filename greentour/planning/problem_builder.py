@@ -1,0 +1,390 @@
+"""Store -> routing problem: tasks, crew-days, reload points and road matrices of a planning day.
+
+Ids in the problem are strings derived from the store ids (``t<task id>``, ``cd<crew-day id>``,
+``r<reload point id>``); :class:`BuiltProblem` keeps the maps back. Tasks the solver must not see
+because the store already knows they cannot be done (no access point on the road network) are
+returned in ``precheck_unassigned`` with their reasons.
+
+Rules encoded here, from the store to the solver's language:
+
+* equipment = machine kinds of the crew-day's working machines (in repair: not there);
+  qualifications = union of the members' qualifications; a crew-day without people plans nothing;
+* work with a chainsaw or an aerial lift is never done alone (DGUV rules on lone working): such
+  tasks need at least their ``persons``;
+* loads: green waste in m³ (positive), water in l (negative: poured from the tank);
+* site time rules (funerals, school hours) through :mod:`greentour.demand.calendars`; noise rules
+  (32. BImSchV) by the solver from the task type's noise class and the site's flag;
+* tasks in a locked crew-day's tour stay there in their order (locked prefix).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from greentour.errors import BadInput
+from greentour.planning import travel
+from greentour.planning.lineup import ensure_crew_days, machine_out_of_service
+from greentour.planning.shifts import parse_hhmm
+from greentour.store.models import (
+    CrewDay,
+    Depot,
+    Machine,
+    Plan,
+    ReloadPoint,
+    Site,
+    Staff,
+    Task,
+    TaskType,
+    Tenant,
+    Vehicle,
+)
+from greentour.store.tenancy import session_tenant_id
+from routing import problem as rp
+from routing.timeaxis import DayType, NoiseClass, TimeAxis
+
+#: kinds of work that are never done alone
+NEVER_ALONE_EQUIPMENT = frozenset({"chainsaw", "aerial_lift"})
+NEVER_ALONE_QUALIFICATIONS = frozenset({"chainsaw", "aerial_platform"})
+#: task type noise classes (data/task_types.toml) -> the solver's classes
+NOISE_CLASSES = {"lawn_mower": NoiseClass.MOWER, "mower": NoiseClass.MOWER,
+                 "brush_cutter": NoiseClass.BRUSH_CUTTER}
+#: tasks due up to this many days after the horizon are offered as optional work
+LOOKAHEAD_DAYS = 7
+RELOAD_KIND = {"green_waste": "green_waste_m3", "water": "water_l"}
+
+
+@dataclass
+class BuiltProblem:
+    """The routing problem plus everything needed to map the solution back to the store."""
+
+    problem: rp.Problem
+    axis: TimeAxis
+    task_ids: dict[str, int]
+    crew_day_ids: dict[str, int]
+    reload_ids: dict[str, int]
+    locations: list[tuple[float, float]]
+    travel: travel.Travel
+    precheck_unassigned: dict[int, list[dict[str, str]]] = field(default_factory=dict)
+    input_hash: str = ""
+    previous_plan_id: int | None = None
+
+
+def task_ref(task_id: int) -> str:
+    return f"t{task_id}"
+
+
+def crew_ref(crew_day_id: int) -> str:
+    return f"cd{crew_day_id}"
+
+
+def reason(code: str, de: str, en: str) -> dict[str, str]:
+    """A stored reason: stable code plus German and English text."""
+    return {"code": code, "de": de, "en": en}
+
+
+def _tenant(session: Session) -> Tenant:
+    tenant = session.get(Tenant, session_tenant_id(session))
+    if tenant is None:
+        raise BadInput("Kein Mandant für diese Sitzung")
+    return tenant
+
+
+def _seconds(axis: TimeAxis, day: dt.date, t: dt.time) -> int:
+    return axis.at(day, t.hour, t.minute)
+
+
+def day_type(day: dt.date, land: str) -> DayType:
+    from greentour.demand.holidays_de import is_public_holiday
+
+    if day.weekday() == 6:
+        return DayType.SUNDAY
+    return DayType.HOLIDAY if is_public_holiday(day, land) else DayType.WORKDAY
+
+
+def _crew_day(
+    axis: TimeAxis,
+    cd: CrewDay,
+    loc: int,
+    people: dict[int, Staff],
+    machines: dict[int, Machine],
+    vehicle: Vehicle | None,
+    land: str,
+    max_overtime_s: int,
+) -> rp.CrewDay:
+    members = [people[i] for i in cd.member_ids if i in people]
+    working = [
+        machines[i] for i in cd.machine_ids
+        if i in machines and not machine_out_of_service(machines[i], cd.date)
+    ]
+    breaks = []
+    for name, (start, end) in zip(("Frühstück", "Mittag", "Pause 3", "Pause 4"),
+                                  cd.breaks_json, strict=False):
+        a, b = parse_hhmm(start), parse_hhmm(end)
+        s = _seconds(axis, cd.date, a)
+        length = _seconds(axis, cd.date, b) - s
+        if length > 0 and cd.shift_start <= a and b <= cd.shift_end:
+            breaks.append(rp.Break(s, s, length, name))
+    capacity: dict[str, float] = {}
+    if vehicle is not None:
+        if vehicle.capacity_m3 > 0:
+            capacity["green_waste_m3"] = vehicle.capacity_m3
+        if vehicle.capacity_water_l > 0:
+            capacity["water_l"] = vehicle.capacity_water_l
+    return rp.CrewDay(
+        id=crew_ref(cd.id),
+        day=cd.date,
+        start_location=loc,
+        end_location=loc,
+        shift=rp.TimeWindow(
+            _seconds(axis, cd.date, cd.shift_start), _seconds(axis, cd.date, cd.shift_end)
+        ),
+        breaks=tuple(breaks),
+        max_overtime_s=max_overtime_s,
+        capacity=capacity,
+        profile=vehicle.profile if vehicle else travel.DEFAULT_PROFILE,
+        day_type=day_type(cd.date, land),
+        equipment=frozenset(m.kind for m in working),
+        qualifications=frozenset(q for p in members for q in p.qualifications),
+        name=cd.name,
+    )
+
+
+def _site_windows(
+    task: Task, days: list[dt.date], axis: TimeAxis, land: str
+) -> list[tuple[int, int]]:
+    """The site's time rules (funerals, school hours) as windows on the axis, via the demand
+    service's calendars; noise rules are left to the solver (it knows the machines' classes)."""
+    from greentour.demand.service import solver_time_windows
+
+    return solver_time_windows(task, days, axis, land, "none")
+
+
+def _access_point(site: Site) -> tuple[float, float] | None:
+    """Where the crew stops for ``site``: its first usable access point; a site never snapped
+    (no access point rows) is snapped at planning time from its representative point; a site
+    flagged no-access gives None."""
+    if not site.access_points:
+        return site.lon, site.lat
+    usable = [a for a in site.access_points if not a.no_access]
+    return (usable[0].lon, usable[0].lat) if usable else None
+
+
+def previous_plan(session: Session, days: list[dt.date]) -> Plan | None:
+    """The newest finished plan that covers the first planning day (None: first plan)."""
+    return session.scalar(
+        select(Plan)
+        .where(Plan.status.in_(("done", "published")), Plan.date_from <= days[0],
+               Plan.date_to >= days[0])
+        .order_by(Plan.created_at.desc(), Plan.id.desc())
+        .limit(1)
+    )
+
+
+def build_problem(
+    session: Session,
+    days: list[dt.date],
+    *,
+    stability: bool = True,
+    max_overtime_s: int = 3600,
+    progress: Any = None,
+) -> BuiltProblem:
+    """The routing problem of ``days`` (consecutive dates) from the store."""
+    if not days:
+        raise BadInput("Kein Planungstag angegeben")
+    tenant = _tenant(session)
+    land = tenant.land or "BY"
+    axis = TimeAxis(first_day=days[0], tz_name=tenant.timezone or "Europe/Berlin", land=land)
+    crew_days = [cd for d in days for cd in ensure_crew_days(session, d)]
+    crew_days = [cd for cd in crew_days if cd.member_ids]
+    if not crew_days:
+        raise BadInput("Für diesen Tag gibt es keine Kolonne mit Personal")
+    people = {p.id: p for p in session.scalars(select(Staff))}
+    machines = {m.id: m for m in session.scalars(select(Machine))}
+    vehicles = {v.id: v for v in session.scalars(select(Vehicle))}
+    depots = {d.id: d for d in session.scalars(select(Depot).order_by(Depot.id))}
+    if not depots:
+        raise BadInput("Es ist kein Betriebshof angelegt")
+    default_depot = next(iter(depots.values()))
+    types = {t.code: t for t in session.scalars(select(TaskType))}
+    horizon_end = days[-1] + dt.timedelta(days=LOOKAHEAD_DAYS)
+    tasks = session.scalars(
+        select(Task)
+        .where(Task.status.in_(("open", "planned")), Task.due_earliest <= horizon_end)
+        .order_by(Task.id)
+    ).all()
+
+    # locations: depots, reload points, then one per task (its site's access point)
+    points: list[tuple[float, float]] = []
+    loc_of: dict[tuple[str, int], int] = {}
+
+    def add_point(key: tuple[str, int], lon: float, lat: float) -> int:
+        if key not in loc_of:
+            loc_of[key] = len(points)
+            points.append((lon, lat))
+        return loc_of[key]
+
+    for depot in depots.values():
+        add_point(("depot", depot.id), depot.lon, depot.lat)
+    reload_rows = session.scalars(select(ReloadPoint).order_by(ReloadPoint.id)).all()
+    for rpnt in reload_rows:
+        add_point(("reload", rpnt.id), rpnt.lon, rpnt.lat)
+
+    precheck: dict[int, list[dict[str, str]]] = {}
+    task_items: list[tuple[Task, int]] = []
+    for task in tasks:
+        access = _access_point(task.site)
+        if access is None:
+            precheck[task.id] = [reason(
+                "no_access",
+                "Fläche hat keinen Zufahrtspunkt am Straßennetz",
+                "Site has no access point on the road network",
+            )]
+            continue
+        task_items.append((task, add_point(("site", task.site_id), *access)))
+
+    locked_prefix = _locked_sequences(session, crew_days)
+    previous = previous_plan(session, days) if stability else None
+    prev_assign: dict[str, tuple[str, int]] = {}
+    if previous is not None:
+        for tour in previous.tours:
+            pos = 0
+            for stop in tour.stops:
+                if stop.kind == "task" and stop.task_id is not None:
+                    prev_assign[task_ref(stop.task_id)] = (crew_ref(tour.crew_day_id), pos)
+                    pos += 1
+
+    if progress:
+        progress(10, "Fahrzeiten auf dem Straßennetz")
+    profiles = {(vehicles[cd.vehicle_id].profile if cd.vehicle_id in vehicles
+                 else travel.DEFAULT_PROFILE) for cd in crew_days}
+    trav = travel.build(session, points, profiles)
+
+    problem_crews = []
+    crew_ids: dict[str, int] = {}
+    sizes: dict[str, int] = {}
+    for cd in crew_days:
+        depot = depots.get(cd.depot_id) if cd.depot_id else default_depot
+        loc = loc_of[("depot", (depot or default_depot).id)]
+        pc = _crew_day(axis, cd, loc, people, machines, vehicles.get(cd.vehicle_id), land,
+                       0 if cd.locked else max_overtime_s)
+        problem_crews.append(pc)
+        crew_ids[pc.id] = cd.id
+        sizes[pc.id] = len([i for i in cd.member_ids if i in people])
+    locked_crews = {crew_ref(cd.id) for cd in crew_days if cd.locked}
+
+    problem_tasks = []
+    task_ids: dict[str, int] = {}
+    for task, loc in task_items:
+        ttype = types.get(task.task_type)
+        equipment = frozenset(ttype.equipment) if ttype else frozenset()
+        quals = frozenset(ttype.qualifications) if ttype else frozenset()
+        ref = task_ref(task.id)
+        allowed = None
+        never_alone = equipment & NEVER_ALONE_EQUIPMENT or quals & NEVER_ALONE_QUALIFICATIONS
+        if never_alone and task.persons > 1:
+            allowed = frozenset(c for c, n in sizes.items() if n >= task.persons)
+        locked_crew, locked_pos = locked_prefix.get(task.id, (None, None))
+        if locked_crew is None:
+            # a locked crew-day takes no new work
+            base = allowed if allowed is not None else frozenset(sizes)
+            allowed = base - locked_crews
+        windows = []
+        if task.site.time_rules:
+            windows = [rp.TimeWindow(s, e) for s, e in _site_windows(task, days, axis, land)]
+        loads: dict[str, float] = {}
+        if task.load_m3:
+            loads["green_waste_m3"] = float(task.load_m3)
+        if task.water_l:
+            loads["water_l"] = -float(task.water_l)
+        noise = NOISE_CLASSES.get(ttype.noise_class or "", NoiseClass.NONE) if ttype else (
+            NoiseClass.NONE)
+        problem_tasks.append(rp.Task(
+            id=ref,
+            entry_location=loc,
+            service_duration_s=int(task.duration_s),
+            time_windows=tuple(windows),
+            due_earliest_s=axis.day_start_s(task.due_earliest),
+            due_latest_s=axis.day_end_s(task.due_latest) - 1,
+            urgency=max(0.05, float(task.urgency)),
+            loads=loads,
+            noise_class=noise,
+            noise_sensitive=bool(task.site.noise_sensitive),
+            required_equipment=equipment,
+            required_qualifications=quals,
+            allowed_crew_days=allowed,
+            locked_crew_day=locked_crew,
+            locked_position=locked_pos,
+            name=f"{task.site.name or task.site.category} – {task.task_type}",
+        ))
+        task_ids[ref] = task.id
+
+    reloads = []
+    reload_ids: dict[str, int] = {}
+    for rpnt in reload_rows:
+        kind = RELOAD_KIND.get(rpnt.kind)
+        if kind is None:
+            continue
+        ref = f"r{rpnt.id}"
+        reloads.append(rp.ReloadPoint(
+            id=ref, location=loc_of[("reload", rpnt.id)], kinds=frozenset({kind}),
+            service_duration_s=int(rpnt.service_s), name=rpnt.name,
+        ))
+        reload_ids[ref] = rpnt.id
+
+    prev = rp.PreviousPlan({k: v for k, v in prev_assign.items()
+                            if k in task_ids and v[0] in crew_ids}) if prev_assign else None
+    problem = rp.Problem(
+        tasks=tuple(problem_tasks),
+        crew_days=tuple(problem_crews),
+        matrices=trav.matrices,
+        reload_points=tuple(reloads),
+        previous_plan=prev,
+        time_axis=axis,
+    )
+    digest = hashlib.sha256(json.dumps({
+        "days": [d.isoformat() for d in days],
+        "tasks": sorted((t.id, t.duration_s, t.due_earliest.isoformat(), t.due_latest.isoformat())
+                        for t, _ in task_items),
+        "crews": sorted((cd.id, cd.member_ids, cd.machine_ids, cd.vehicle_id, cd.locked)
+                        for cd in crew_days),
+    }, default=str).encode()).hexdigest()
+    return BuiltProblem(
+        problem=problem,
+        axis=axis,
+        task_ids=task_ids,
+        crew_day_ids=crew_ids,
+        reload_ids=reload_ids,
+        locations=points,
+        travel=trav,
+        precheck_unassigned=precheck,
+        input_hash=digest,
+        previous_plan_id=previous.id if previous else None,
+    )
+
+
+def _locked_sequences(
+    session: Session, crew_days: list[CrewDay]
+) -> dict[int, tuple[str, int]]:
+    """Task id -> (crew-day ref, position) for the tours of locked crew-days (kept as they are)."""
+    out: dict[int, tuple[str, int]] = {}
+    for cd in crew_days:
+        if not cd.locked:
+            continue
+        from greentour.planning.current import current_tour
+
+        tour = current_tour(session, cd)
+        if tour is None:
+            continue
+        pos = 0
+        for stop in tour.stops:
+            if stop.kind == "task" and stop.task_id is not None:
+                out[stop.task_id] = (crew_ref(cd.id), pos)
+                pos += 1
+    return out

@@ -1,0 +1,196 @@
+"""Travel times, distances and road legs between planning locations, on the real road graph.
+
+Points (depots, reload points, site access points; WGS84 lon/lat) are snapped to the nearest
+allowed edge (:func:`routing.access.snap_sites`) and :class:`routing.matrix.Router` computes the
+fastest-path matrix per vehicle profile and the leg geometries. The tenant's road graph comes from
+the inventory service when it offers one, else from the tenant's OSM file (tenant TOML
+``[osm] pbf``, or ``GREENTOUR_OSM_FILE``; relative paths are read below the data folder). Graphs and
+routers are cached per process (the worker plans many times with one graph).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+from shapely.geometry import Point
+from sqlalchemy.orm import Session
+
+from greentour.errors import BadInput
+from greentour.store.models import Tenant
+from greentour.store.tenancy import session_tenant_id
+from routing import problem as rp
+from routing.access import snap_sites
+from routing.matrix import Router
+from routing.profiles import load_profiles
+from routing.speeds import add_travel_times
+
+DEFAULT_PROFILE = "flatbed_truck"
+_LOCK = threading.Lock()
+_GRAPHS: dict[tuple[str, float], nx.MultiDiGraph] = {}
+_ROUTERS: dict[tuple[int, str], Router] = {}
+
+
+@dataclass
+class Travel:
+    """Matrices per profile for a list of points, and the road legs between them."""
+
+    matrices: dict[str, rp.TravelMatrix]
+    routers: dict[str, Router] = field(repr=False, default_factory=dict)
+    locations: list[Any] = field(repr=False, default_factory=list)
+
+    def leg_coords(self, profile: str, i: int, j: int) -> list[list[float]]:
+        """Road geometry from point ``i`` to point ``j`` as ``[[lon, lat], ...]`` (WGS84)."""
+        router = self.routers.get(profile)
+        if router is None:
+            return []
+        try:
+            leg = router.leg(self.locations, i, j)
+        except ValueError:
+            return []
+        return [[round(x, 6), round(y, 6)] for x, y in leg.geometry.coords]
+
+
+def osm_file_for(tenant: Tenant) -> Path | None:
+    """The tenant's OSM file from its configuration or ``GREENTOUR_OSM_FILE`` (None: unknown)."""
+    config = tenant.config_json or {}
+    candidates = [
+        config.get("osm_file"),
+        (config.get("osm") or {}).get("pbf") if isinstance(config.get("osm"), dict) else None,
+        (config.get("osm") or {}).get("file") if isinstance(config.get("osm"), dict) else None,
+        (config.get("inventory") or {}).get("osm_file")
+        if isinstance(config.get("inventory"), dict) else None,
+        os.environ.get("GREENTOUR_OSM_FILE"),
+    ]
+    for value in candidates:
+        if not value:
+            continue
+        path = Path(value)
+        if not path.is_absolute():
+            from greentour.settings import get_settings
+
+            data_dir = get_settings().data_dir
+            if data_dir is not None:
+                path = data_dir / path
+        if path.exists():
+            return path
+    return None
+
+
+def _inventory_graph(session: Session) -> nx.MultiDiGraph | None:
+    try:
+        module = importlib.import_module("greentour.inventory")
+    except ModuleNotFoundError:
+        return None
+    for name in ("road_graph", "tenant_graph", "load_graph"):
+        func = getattr(module, name, None)
+        if callable(func):
+            try:
+                graph = func(session)
+            except TypeError:
+                continue
+            if isinstance(graph, nx.MultiDiGraph):
+                return graph
+    return None
+
+
+def road_graph(session: Session) -> nx.MultiDiGraph:
+    """The tenant's drivable graph with travel times for every shipped profile (cached)."""
+    graph = _inventory_graph(session)
+    if graph is not None:
+        return _with_times(graph)
+    tenant = session.get(Tenant, session_tenant_id(session))
+    path = osm_file_for(tenant) if tenant else None
+    if path is None:
+        raise BadInput(
+            "Kein Straßennetz für diesen Mandanten: OSM-Datei fehlt (osm_file in der "
+            "Mandanten-Konfiguration oder GREENTOUR_OSM_FILE)"
+        )
+    key = (str(path.resolve()), path.stat().st_mtime)
+    with _LOCK:
+        if key not in _GRAPHS:
+            from routing.graph import graph_from_file
+
+            _GRAPHS[key] = _with_times(graph_from_file(path))
+        return _GRAPHS[key]
+
+
+def _with_times(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    known = graph.graph.get("travel_profiles", {})
+    missing = [p for name, p in load_profiles().items() if name not in known]
+    if missing:
+        add_travel_times(graph, missing)
+    return graph
+
+
+def _router(graph: nx.MultiDiGraph, profile: str) -> Router:
+    key = (id(graph), profile)
+    with _LOCK:
+        if key not in _ROUTERS:
+            _ROUTERS[key] = Router(graph, profile)
+        return _ROUTERS[key]
+
+
+def build(session: Session, points: list[tuple[float, float]], profiles: set[str]) -> Travel:
+    """Fastest-path matrices (s, m) between ``points`` for each profile in ``profiles``."""
+    known = load_profiles()
+    unknown = sorted(p for p in profiles if p not in known)
+    if unknown:
+        raise BadInput(f"Unbekanntes Fahrzeugprofil: {', '.join(unknown)} "
+                       f"(bekannt: {', '.join(sorted(known))})")
+    if not points:
+        raise BadInput("Keine Orte zum Planen")
+    graph = road_graph(session)
+    snapped = snap_sites(
+        graph,
+        [(i, Point(lon, lat)) for i, (lon, lat) in enumerate(points)],
+        profiles=sorted(profiles),
+        max_distance_m=5_000.0,
+        large_site_m2=float("inf"),
+    )
+    locations = []
+    for result in snapped:
+        if result.primary is None:
+            raise BadInput(f"Ort {points[result.site_id]} liegt an keiner befahrbaren Straße")
+        locations.append(result.primary.edge_point)
+    matrices: dict[str, rp.TravelMatrix] = {}
+    routers: dict[str, Router] = {}
+    for profile in sorted(profiles):
+        router = _router(graph, profile)
+        matrix = router.matrix(locations)
+        duration = np.where(np.isfinite(matrix.duration_s), np.rint(matrix.duration_s),
+                            rp.UNREACHABLE_S).astype(np.int64)
+        distance = np.where(np.isfinite(matrix.distance_m), np.rint(matrix.distance_m),
+                            rp.UNREACHABLE_S).astype(np.int64)
+        matrices[profile] = rp.TravelMatrix(duration, distance)
+        routers[profile] = router
+    return Travel(matrices=matrices, routers=routers, locations=locations)
+
+
+def roads_geojson(session: Session, max_features: int = 20_000) -> dict[str, Any]:
+    """The road network as a GeoJSON FeatureCollection of LineStrings (vector map fallback)."""
+    graph = road_graph(session)
+    features = []
+    seen: set[frozenset] = set()
+    for u, v, data in graph.edges(data=True):
+        pair = frozenset((u, v))
+        if pair in seen:
+            continue
+        seen.add(pair)
+        geom = data.get("geometry")
+        if geom is not None:
+            coords = [[round(x, 5), round(y, 5)] for x, y in geom.coords]
+        else:
+            a, b = graph.nodes[u], graph.nodes[v]
+            coords = [[round(a["x"], 5), round(a["y"], 5)], [round(b["x"], 5), round(b["y"], 5)]]
+        features.append({"type": "Feature", "properties": {},
+                         "geometry": {"type": "LineString", "coordinates": coords}})
+        if len(features) >= max_features:
+            break
+    return {"type": "FeatureCollection", "features": features}

@@ -1,0 +1,187 @@
+"""Login, roles, secure session cookies, CSRF protection and the UI language.
+
+* Passwords are checked by :func:`greentour.planning.accounts.authenticate` (werkzeug hashes).
+* flask-login keeps ``"<user id>:<tenant id>"`` in the signed session cookie; every request reloads
+  the account so that a removed membership ends access at once.
+* Cookies are HttpOnly and SameSite=Lax, and Secure unless the app runs in debug or testing mode
+  (or ``GREENTOUR_INSECURE_COOKIES=1`` is set for plain-HTTP local use).
+* :data:`csrf` (Flask-WTF) protects every form and every state-changing request; JSON requests send
+  the token in the ``X-CSRFToken`` header. Token-authenticated APIs exempt their blueprint with
+  ``csrf.exempt(bp)`` (the crew API does).
+* German is the default language; ``/auth/lang/en`` switches to English (kept in the session).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import Babel
+from flask_babel import gettext as _
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_wtf.csrf import CSRFProtect
+
+from greentour.errors import Forbidden
+from greentour.planning.accounts import Account, authenticate, load_account
+from web.auth.engine import get_engine
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+babel = Babel()
+LANGUAGES = ("de", "en")
+
+bp = Blueprint("auth", __name__, url_prefix="/auth", template_folder="templates")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class LoggedIn(UserMixin):
+    """The flask-login user: one account (user in one tenant with one role)."""
+
+    def __init__(self, account: Account) -> None:
+        self.account = account
+
+    def get_id(self) -> str:
+        return f"{self.account.user_id}:{self.account.tenant_id}"
+
+    @property
+    def tenant_id(self) -> int:
+        return self.account.tenant_id
+
+    @property
+    def role(self) -> str:
+        return self.account.role
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> LoggedIn | None:
+    try:
+        uid, tid = (int(part) for part in user_id.split(":"))
+    except ValueError:
+        return None
+    account = load_account(get_engine(), uid, tid)
+    return LoggedIn(account) if account else None
+
+
+def role_required(*roles: str) -> Callable[[F], F]:
+    """View decorator: logged in with one of ``roles`` (admin may do what a planner may)."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in roles and current_user.role != "admin":
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+planner_required = role_required("planner")
+admin_required = role_required("admin")
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative redirects after login (no open redirect)."""
+    if not target:
+        return url_for("planner.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("planner.index")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    """Login form; on success into the planner (or the page the user came from)."""
+    error = None
+    if request.method == "POST":
+        try:
+            account = authenticate(
+                get_engine(), request.form.get("username", ""), request.form.get("password", "")
+            )
+        except Forbidden as exc:
+            error = exc.message
+        else:
+            session.clear()
+            login_user(LoggedIn(account))
+            session["lang"] = session.get("lang") or account.locale
+            return redirect(_safe_next(request.args.get("next")))
+    status = 401 if error else 200
+    return render_template("auth/login.html", error=error), status
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    """Log out (POST with CSRF token, so a foreign page cannot log the user out)."""
+    logout_user()
+    session.clear()
+    flash(_("Abgemeldet."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str) -> Any:
+    """Switch the UI language (de or en) and return to the previous page."""
+    if code not in LANGUAGES:
+        abort(404)
+    session["lang"] = code
+    return redirect(_safe_next(request.referrer and urlsplit(request.referrer).path))
+
+
+def select_locale() -> str:
+    """The UI language: the session's choice, else German."""
+    lang = session.get("lang")
+    return lang if lang in LANGUAGES else "de"
+
+
+def init_app(app: Flask) -> None:
+    """Register login, CSRF, secure cookies, Babel and the auth blueprint on ``app``."""
+    insecure = os.environ.get("GREENTOUR_INSECURE_COOKIES") == "1"
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault(
+        "SESSION_COOKIE_SECURE", not (app.debug or app.testing or insecure)
+    )
+    app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
+    app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", 12 * 3600)
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "de")
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(_translations_dir()))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Bitte anmelden."
+    login_manager.session_protection = "strong"
+    if "babel" not in app.extensions:
+        babel.init_app(app, locale_selector=select_locale)
+    app.register_blueprint(bp)
+
+    @app.context_processor
+    def _inject() -> dict[str, Any]:
+        return {"current_lang": select_locale(), "languages": LANGUAGES}
+
+
+def _translations_dir() -> Any:
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "translations"
+

@@ -1,0 +1,409 @@
+"""The planner's workplace: map, week board (Plantafel), line-up (Tagesbesetzung), prints.
+
+Every view parses the request, calls one service of :mod:`greentour.planning` inside a tenant
+session of the logged-in user, and renders HTML or JSON. State-changing requests are POSTs with a
+CSRF token (forms: hidden field; JavaScript: ``X-CSRFToken`` header).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+from greentour.errors import BadInput, GreentourError
+from greentour.planning import board as board_service
+from greentour.planning import (
+    inventory_review,
+    jobs_view,
+    lineup,
+    map_view,
+    orders,
+    plan_service,
+    prints,
+)
+from greentour.store import tenant_session
+from web.auth import planner_required
+from web.auth.engine import get_engine
+from web.planner.texts import js_texts
+
+bp = Blueprint(
+    "planner",
+    __name__,
+    url_prefix="/planner",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+
+
+# --------------------------------------------------------------------------- helpers
+@contextmanager
+def tenant_tx() -> Iterator[Session]:
+    """One transaction in the logged-in user's tenant (committed unless an error is raised)."""
+    with tenant_session(get_engine(), current_user.tenant_id) as session, session.begin():
+        yield session
+
+
+def _day_arg(name: str = "day") -> dt.date:
+    value = request.values.get(name) or (request.get_json(silent=True) or {}).get(name)
+    if not value:
+        return plan_service.default_day()
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise BadInput(_("Datum %(value)s ist ungültig (JJJJ-MM-TT)", value=value)) from exc
+
+
+def _week_arg() -> dt.date:
+    day = _day_arg("week")
+    return day - dt.timedelta(days=day.weekday())
+
+
+def _int(value: Any, what: str) -> int | None:
+    if value in (None, "", "none"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError) as exc:
+        raise BadInput(_("%(what)s ist keine Zahl", what=what)) from exc
+
+
+def _json() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise BadInput(_("Anfrage ohne JSON-Inhalt"))
+    return data
+
+
+@bp.errorhandler(GreentourError)
+def _greentour_error(exc: GreentourError) -> Any:
+    if request.path.startswith("/planner/api/") or request.is_json:
+        return jsonify(error=exc.message), exc.http_status
+    flash(exc.message, "error")
+    return redirect(request.referrer or url_for("planner.index"))
+
+
+# --------------------------------------------------------------------------- map
+@bp.get("/")
+@planner_required
+def index() -> str:
+    """The map with need per site, tours, KPIs, unassigned panel and the plan actions."""
+    day = _day_arg()
+    return render_template("planner/map.html", day=day)
+
+
+@bp.get("/api/map")
+@planner_required
+def api_map() -> Response:
+    """Sites, depots, tours and unassigned tasks of a day as JSON (GeoJSON inside)."""
+    day = _day_arg()
+    with tenant_tx() as session:
+        data = map_view.map_data(session, day, print_url=_print_url)
+    return jsonify(data)
+
+
+def _print_url(crew_day_id: int) -> str:
+    return url_for("planner.print_day", crew_day_id=crew_day_id)
+
+
+@bp.get("/api/roads")
+@planner_required
+def api_roads() -> Response:
+    """Road network as GeoJSON lines: the vector fallback when no base-map tiles load."""
+    with tenant_tx() as session:
+        data = map_view.roads_geojson(session)
+    response = jsonify(data)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@bp.post("/api/plan")
+@planner_required
+def api_plan() -> Response:
+    """Start "Planen" (demand + plan) as a job; answers with the URL to poll."""
+    return _start_job("plan")
+
+
+@bp.post("/api/replan")
+@planner_required
+def api_replan() -> Response:
+    """Start "Neu planen": a re-plan that changes as little as it must."""
+    return _start_job("replan")
+
+
+@bp.post("/api/optimize")
+@planner_required
+def api_optimize() -> Response:
+    """Start "Länger optimieren": the same plan with a longer search, in the background."""
+    return _start_job("optimize")
+
+
+def _start_job(mode: str) -> Response:
+    day = _day_arg()
+    job_id = plan_service.enqueue_plan(get_engine(), current_user.tenant_id, day, mode)
+    return jsonify(job_id=job_id, job_url=url_for("planner.api_job", job_id=job_id)), 202
+
+
+@bp.get("/api/jobs/<int:job_id>")
+@planner_required
+def api_job(job_id: int) -> Response:
+    """Status and progress of a job (polled by the page)."""
+    with tenant_tx() as session:
+        return jsonify(jobs_view.job_status(session, job_id))
+
+
+# --------------------------------------------------------------------------- line-up
+@bp.get("/lineup", endpoint="lineup")
+@planner_required
+def lineup_page() -> str:
+    """Morning line-up with absences, machines, urgent orders and the capacity balance."""
+    day = _day_arg()
+    with tenant_tx() as session:
+        view = lineup.get_lineup(session, day)
+        balance = plan_service.balance_for(session, day)
+        order_form = orders.order_form_data(session)
+    return render_template(
+        "planner/lineup.html", day=day, view=view, balance=balance, order_form=order_form
+    )
+
+
+@bp.post("/lineup/person")
+@planner_required
+def lineup_move_person() -> Response:
+    """Move a person into another crew (or out of all crews)."""
+    day = _day_arg()
+    with tenant_tx() as session:
+        lineup.move_person(
+            session,
+            day,
+            _int(request.form.get("staff_id"), "staff_id"),
+            _int(request.form.get("crew_day_id"), "crew_day_id"),
+        )
+    return redirect(url_for("planner.lineup", day=day.isoformat()))
+
+
+@bp.post("/lineup/machine")
+@planner_required
+def lineup_move_machine() -> Response:
+    """Give a pool machine to a crew (or back to the pool)."""
+    day = _day_arg()
+    with tenant_tx() as session:
+        lineup.move_machine(
+            session,
+            day,
+            _int(request.form.get("machine_id"), "machine_id"),
+            _int(request.form.get("crew_day_id"), "crew_day_id"),
+        )
+    return redirect(url_for("planner.lineup", day=day.isoformat()))
+
+
+@bp.post("/lineup/absence")
+@planner_required
+def lineup_absence() -> Response:
+    """Record an absence (e.g. sick today) and take the person out of the crews."""
+    day = _day_arg()
+    until = _day_arg("until") if request.form.get("until") else day
+    with tenant_tx() as session:
+        lineup.report_absence(
+            session,
+            _int(request.form.get("staff_id"), "staff_id"),
+            day,
+            until,
+            request.form.get("reason", ""),
+        )
+    flash(_("Abwesenheit gespeichert."), "info")
+    return redirect(url_for("planner.lineup", day=day.isoformat()))
+
+
+@bp.post("/lineup/repair")
+@planner_required
+def lineup_repair() -> Response:
+    """Mark a machine in repair until a date (empty date: back in service)."""
+    day = _day_arg()
+    until = _day_arg("until") if request.form.get("until") else None
+    with tenant_tx() as session:
+        lineup.set_machine_repair(
+            session, _int(request.form.get("machine_id"), "machine_id"), until, day
+        )
+    return redirect(url_for("planner.lineup", day=day.isoformat()))
+
+
+@bp.post("/lineup/order")
+@planner_required
+def lineup_order() -> Response:
+    """Add an urgent order (storm damage, citizen report) for a site."""
+    day = _day_arg()
+    with tenant_tx() as session:
+        orders.add_urgent_order(
+            session,
+            day=day,
+            site_id=_int(request.form.get("site_id"), "site_id"),
+            task_type=request.form.get("task_type", ""),
+            duration_min=_int(request.form.get("duration_min"), "duration_min"),
+            persons=_int(request.form.get("persons"), "persons") or 2,
+            note=request.form.get("note", ""),
+        )
+    flash(_("Dringender Auftrag angelegt."), "info")
+    return redirect(url_for("planner.lineup", day=day.isoformat()))
+
+
+# --------------------------------------------------------------------------- week board
+@bp.get("/board")
+@planner_required
+def board() -> str:
+    """Week board: crew-days x days with load bars and the capacity balance."""
+    week = _week_arg()
+    with tenant_tx() as session:
+        view = board_service.week_board(session, week)
+    return render_template("planner/board.html", view=view, week=week)
+
+
+@bp.post("/api/board/check")
+@planner_required
+def api_board_check() -> Response:
+    """Check moving a task to a crew-day: re-timed tour and violations, nothing saved."""
+    data = _json()
+    with tenant_tx() as session:
+        result = board_service.check_move(
+            session,
+            _int(data.get("task_id"), "task_id"),
+            _int(data.get("crew_day_id"), "crew_day_id"),
+        )
+    return jsonify(result)
+
+
+@bp.post("/api/board/move")
+@planner_required
+def api_board_move() -> Response:
+    """Apply a checked move (refused again if it became infeasible meanwhile)."""
+    data = _json()
+    with tenant_tx() as session:
+        result = board_service.apply_move(
+            session,
+            _int(data.get("task_id"), "task_id"),
+            _int(data.get("crew_day_id"), "crew_day_id"),
+        )
+    return jsonify(result)
+
+
+@bp.post("/board/lock")
+@planner_required
+def board_lock() -> Response:
+    """Lock or unlock a crew-day (a locked crew-day keeps its tour on re-planning)."""
+    week = _week_arg()
+    with tenant_tx() as session:
+        board_service.set_locked(
+            session,
+            _int(request.form.get("crew_day_id"), "crew_day_id"),
+            request.form.get("locked") == "1",
+        )
+    return redirect(url_for("planner.board", week=week.isoformat()))
+
+
+@bp.post("/board/undo")
+@planner_required
+def board_undo() -> Response:
+    """Undo the last manual edit of the plan."""
+    week = _week_arg()
+    with tenant_tx() as session:
+        message = board_service.undo_last_edit(session, week)
+    flash(message, "info")
+    return redirect(url_for("planner.board", week=week.isoformat()))
+
+
+# --------------------------------------------------------------------------- inventory review
+@bp.get("/inventory")
+@planner_required
+def inventory() -> str:
+    """Candidate sites from OSM awaiting the planner's decision."""
+    with tenant_tx() as session:
+        view = inventory_review.candidates(session, category=request.args.get("category"))
+    return render_template("planner/inventory.html", view=view)
+
+
+@bp.post("/inventory")
+@planner_required
+def inventory_decide() -> Response:
+    """Accept or reject the selected candidate sites in one go."""
+    ids = [i for i in (_int(v, "site_id") for v in request.form.getlist("site_id")) if i]
+    decision = request.form.get("decision", "")
+    with tenant_tx() as session:
+        count = inventory_review.decide(session, ids, decision)
+    flash(_("%(n)d Flächen aktualisiert.", n=count), "info")
+    return redirect(url_for("planner.inventory"))
+
+
+# --------------------------------------------------------------------------- prints
+@bp.get("/print", endpoint="prints")
+@planner_required
+def prints_page() -> str:
+    """Overview of the printable sheets of a day and week."""
+    day = _day_arg()
+    with tenant_tx() as session:
+        crews = prints.printable_crew_days(session, day)
+    return render_template("planner/prints.html", day=day, crews=crews)
+
+
+@bp.get("/print/day/<int:crew_day_id>")
+@planner_required
+def print_day(crew_day_id: int) -> str:
+    """Day sheet (Tagesauftrag) of one crew, A4 portrait."""
+    with tenant_tx() as session:
+        sheet = prints.day_sheet(session, crew_day_id)
+    return render_template("planner/print_day.html", sheet=sheet)
+
+
+@bp.get("/print/week")
+@planner_required
+def print_week() -> str:
+    """Week plan for the wall, A4 landscape."""
+    week = _week_arg()
+    with tenant_tx() as session:
+        sheet = prints.week_plan(session, week)
+    return render_template("planner/print_week.html", sheet=sheet)
+
+
+@bp.get("/print/timesheet/<int:crew_day_id>")
+@planner_required
+def print_timesheet(crew_day_id: int) -> str:
+    """Time sheet of one crew-day to sign."""
+    with tenant_tx() as session:
+        sheet = prints.day_sheet(session, crew_day_id)
+    return render_template("planner/print_timesheet.html", sheet=sheet)
+
+
+# --------------------------------------------------------------------------- vendor files
+@bp.get("/vendor/leaflet/<path:filename>")
+def leaflet(filename: str) -> Response:
+    """Leaflet from the XStatic-Leaflet package, served by the app (no CDN)."""
+    import xstatic.pkg.leaflet as leaflet_pkg
+
+    return send_from_directory(Path(leaflet_pkg.BASE_DIR), filename, max_age=86400)
+
+
+def init_app(app: Flask) -> None:
+    """Register the planner blueprint and its template helpers."""
+    app.register_blueprint(bp)
+    app.add_template_global(js_texts, "js_texts")
+
+    if not any(rule.rule == "/" for rule in app.url_map.iter_rules()):
+        app.add_url_rule("/", "root", lambda: redirect(url_for("planner.index")))
