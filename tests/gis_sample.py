@@ -3,7 +3,7 @@
 Tenant "lauf" (not public, member "gis"/"geheim-123") gets the real parks, playgrounds and
 cemeteries, hedges and trees of the Lauf extract as sites, a depot at the Bauhof, the Wertstoffhof
 as reload point, two crew-days on Monday 2026-06-01 and a published plan with two tours whose legs
-follow real Lauf streets, plus one unassigned task. Tenant "offen" is public and holds two OSM sites
+follow real Lauf streets (the first stop reported done by the crew), plus one unassigned task. Tenant "offen" is public and holds two OSM sites
 (share-alike warning). No solver is needed: rows are written as a solver would write them.
 """
 
@@ -149,12 +149,20 @@ def build_sample(db_path: Path, lauf_pbf: Path) -> Sample:
             for seq, task in enumerate(tasks[3 * n:3 * n + 3], start=1):
                 leg = roads[(n * 2 + seq) % len(roads)]
                 arrive = clock + dt.timedelta(minutes=12)
-                s.add(M.Stop(
+                stop = M.Stop(
                     tour_id=tour.id, seq=seq, kind="task", task_id=task.id, arrival_at=arrive,
                     start_at=arrive, end_at=arrive + dt.timedelta(seconds=task.duration_s),
                     leg_distance_m=_GEOD.geometry_length(leg), leg_duration_s=720,
                     leg_geometry_geojson=json.dumps(mapping(leg)),
-                ))
+                )
+                s.add(stop)
+                if n == 0 and seq == 1:  # the crew reported the first stop as done
+                    s.flush()
+                    s.add(M.Completion(
+                        crew_day_id=crew_day.id, stop_id=stop.id, task_id=task.id,
+                        client_uuid="gis-sample-1", status="done", grass_length="medium",
+                        started_at=arrive, finished_at=arrive + dt.timedelta(minutes=28),
+                    ))
                 clock = arrive + dt.timedelta(seconds=task.duration_s)
             s.add(M.Stop(tour_id=tour.id, seq=4, kind="reload", reload_point_id=reload.id,
                          arrival_at=clock + dt.timedelta(minutes=10),

@@ -12,6 +12,8 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import hashlib
+import time
 from collections.abc import Mapping
 
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -104,11 +106,35 @@ def check_access(
         if user is None or not user.is_active:
             check_password_hash(generate_password_hash("x"), password)
             raise refused
-        if not check_password_hash(user.password_hash, password):
+        if not _password_ok(user, password):
             raise refused
         if not _is_member(session, tenant.id, user.id):
             raise refused
         return user.id
+
+
+#: Recently verified (user, password hash, password) digests -> expiry (monotonic seconds).
+#: QGIS sends Basic credentials with every page and map move; the scrypt check costs about
+#: 0.1 s, so a correct password is remembered for a few minutes. Membership and the active
+#: flag are still checked on every request; a changed password hash invalidates the entry.
+_VERIFIED: dict[str, float] = {}
+VERIFIED_TTL_S = 300.0
+_VERIFIED_MAX = 1024
+
+
+def _password_ok(user: User, password: str) -> bool:
+    key = hashlib.sha256(
+        f"{user.id}\0{user.password_hash}\0{password}".encode()
+    ).hexdigest()
+    now = time.monotonic()
+    if _VERIFIED.get(key, 0.0) > now:
+        return True
+    if not check_password_hash(user.password_hash, password):
+        return False
+    if len(_VERIFIED) >= _VERIFIED_MAX:
+        _VERIFIED.clear()
+    _VERIFIED[key] = now + VERIFIED_TTL_S
+    return True
 
 
 def ogc_service(

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import shapely
 from shapely.geometry import LineString, Point, shape
@@ -32,6 +33,7 @@ from greentour.store.models import (
     Plan,
     ReloadPoint,
     Site,
+    SiteLastService,
     Stop,
     Task,
     Tenant,
@@ -89,10 +91,31 @@ def _new_layer_set(tenant: Tenant, title: str) -> R.LayerSet:
 
 
 # --------------------------------------------------------------------------- sites
+def _last_done(session: Session, tz: ZoneInfo) -> dict[int, dt.date]:
+    """Per site the last local day any work was reported done (crew reports and the seeded
+    last-service dates)."""
+    last: dict[int, dt.date] = {}
+    for row in session.scalars(select(SiteLastService)):
+        last[row.site_id] = max(last.get(row.site_id, row.last_date), row.last_date)
+    done = session.execute(
+        select(Task.site_id, Completion.finished_at, Completion.server_time)
+        .join(Completion, Completion.task_id == Task.id)
+        .where(Completion.status == "done")
+    )
+    for site_id, finished_at, server_time in done:
+        day = (finished_at or server_time).astimezone(tz).date()
+        last[site_id] = max(last.get(site_id, day), day)
+    return last
+
+
 def _add_sites(
     session: Session, layers: R.LayerSet, planned_site_ids: set[int], today: dt.date,
     extra_site_ids: set[int],
 ) -> None:
+    """Add the tenant's maintained (or plan-referenced) sites with their need:
+    ``planned`` (a task of the site is in a plan), ``due`` (an open task whose window has
+    begun on ``today``) or ``ok``."""
+    tz = ZoneInfo(layers.timezone)
     sites = session.scalars(select(Site).order_by(Site.id)).all()
     tasks = session.scalars(
         select(Task).where(Task.status.in_(("open", "planned")))
@@ -100,6 +123,7 @@ def _add_sites(
     open_by_site: dict[int, list[Task]] = {}
     for task in tasks:
         open_by_site.setdefault(task.site_id, []).append(task)
+    last_done = _last_done(session, tz)
     for site in sites:
         if not (site.in_maintenance or site.status == "accepted" or site.id in extra_site_ids):
             continue
@@ -120,6 +144,7 @@ def _add_sites(
             in_maintenance=site.in_maintenance, maintained_by=site.maintained_by,
             cost_centre=site.cost_centre, need=need,
             next_due=min((t.due_latest for t in pending), default=None),
+            last_done=last_done.get(site.id),
             open_tasks=len(open_tasks), source=site.source, osm_type=site.osm_type,
             osm_id=site.osm_id, osm_version=site.osm_version, cadastre_ref=site.cadastre_id,
         ))
@@ -228,7 +253,7 @@ def _add_tours(
             layers.add("stops", R.make_feature(
                 R.STOPS, stop.id, pos,
                 stop_id=stop.id, tour_id=tour.id, plan_id=tour.plan_id, crew=crew_day.name,
-                date=crew_day.date, sequence=stop.seq, eta=stop.arrival_at,
+                date=crew_day.date, sequence=stop.seq, kind=stop.kind, eta=stop.arrival_at,
                 service_start=stop.start_at, service_end=stop.end_at, duration_s=duration,
                 task_id=stop.task_id,
                 task_type=task.task_type if task else stop.kind,

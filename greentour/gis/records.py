@@ -91,6 +91,7 @@ _SITE_FIELDS = (
     Field("cost_centre", "str", "Kostenstelle"),
     Field("need", "str", "Bedarf (due / planned / ok)"),
     Field("next_due", "date", "nächste Fälligkeit"),
+    Field("last_done", "date", "zuletzt erledigt"),
     Field("open_tasks", "int", "offene Aufgaben"),
     *_PROVENANCE,
 )
@@ -141,6 +142,7 @@ STOPS = LayerSpec(
         Field("crew", "str", "Kolonne"),
         Field("date", "date", "Datum"),
         Field("sequence", "int", "Reihenfolge"),
+        Field("kind", "str", "Art (task / reload / depot)"),
         Field("eta", "datetime", "geplante Ankunft"),
         Field("service_start", "datetime", "Arbeitsbeginn"),
         Field("service_end", "datetime", "Arbeitsende"),

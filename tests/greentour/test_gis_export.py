@@ -171,3 +171,15 @@ def test_cli_export_writes_gpkg(gis_sample, tmp_path, monkeypatch):
     missing = CliRunner().invoke(cli, ["export", "--tenant", "lauf", "--plan", "999",
                                        "--format", "gpx", "--out", str(tmp_path / "x.gpx")])
     assert missing.exit_code == 1 and "Plan #999" in missing.output
+
+
+def test_crew_report_shows_in_stop_status_and_site(engine, gis_sample):
+    """A stop the crew reported done is ``done`` and its site's last_done is that day."""
+    layers = plan_layers(engine, gis_sample.tenant_id, gis_sample.plan_id)
+    first = layers.layer("stops").features[0]
+    assert first.properties["status"] == "done" and first.properties["kind"] == "task"
+    others = {f.properties["status"] for f in layers.layer("stops").features[1:]}
+    assert others == {"planned"}
+    site = next(f for f in layers.layer("site_areas").features
+                if f.fid == first.properties["site_id"])
+    assert site.properties["last_done"] == dt.date(2026, 6, 1)

@@ -55,7 +55,7 @@ def _site(layers: R.LayerSet, fid, geom, name, osm_type, osm_id, version, need="
         site_id=fid, name=name, category=kw.get("category", "cemetery"), care_class="B",
         area_m2=kw.get("area_m2"), length_m=kw.get("length_m"), tree_count=kw.get("trees"),
         in_maintenance=True, maintained_by="own", cost_centre="5530", need=need,
-        next_due=dt.date(2026, 6, 2), open_tasks=1, source="osm", osm_type=osm_type,
+        next_due=dt.date(2026, 6, 2), last_done=None, open_tasks=1, source="osm", osm_type=osm_type,
         osm_id=osm_id, osm_version=version, cadastre_ref=None,
     )
     layers.add(spec.id, R.make_feature(spec, fid, geom, **props))
@@ -91,7 +91,7 @@ def layer_set(lauf_osm) -> R.LayerSet:
             pos = Point(road.coords[seq])
             ls.add("stops", R.make_feature(
                 R.STOPS, stop_fid, pos, stop_id=stop_fid, tour_id=tour_id, plan_id=7, crew=crew,
-                date=day, sequence=seq, eta=eta, service_start=eta,
+                date=day, sequence=seq, kind="task", eta=eta, service_start=eta,
                 service_end=eta + dt.timedelta(minutes=20), duration_s=1200,
                 task_id=100 + stop_fid, task_type="Mähen", site_id=seq, site_name="Friedhof",
                 status="planned", source="osm road network",
