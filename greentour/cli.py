@@ -314,14 +314,18 @@ def serve(host: str | None, port: int | None, no_worker: bool) -> None:
 @click.option("--password", envvar="GREENTOUR_DEMO_PASSWORD", default=None,
               help="Passwort des Demo-Kontos „admin“ (Standard: zufällig, wird angezeigt).")
 @click.option("--no-serve", is_flag=True, help="Nur einrichten, nicht starten.")
+@click.option("--quick", is_flag=True,
+              help="Nur Mandant und Konto anlegen (ohne Importe, Vorhersage und Plan).")
 def demo(day: dt.datetime | None, host: str | None, port: int | None, password: str | None,
-         no_serve: bool) -> None:
+         no_serve: bool, quick: bool) -> None:
     """Beispiel „Lauf (Beispiel)“ einrichten und die Planungsoberfläche starten."""
-    from greentour.demo import run_demo
+    from greentour.demo import DEMO_STEPS, REQUIRED_STEPS, run_demo
     from greentour.settings import get_settings
 
     settings = get_settings()
-    result = run_demo(settings, day.date() if day else None, password, echo=click.echo)
+    steps = [s for s in DEMO_STEPS if s in REQUIRED_STEPS] if quick else None
+    result = run_demo(settings, day.date() if day else None, password, echo=click.echo,
+                      steps=steps)
     if no_serve:
         click.echo(f"Anmeldung: {result.username} / {result.password}")
         return

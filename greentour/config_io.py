@@ -30,10 +30,19 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(path, "", f"nicht lesbar ({exc.strerror})") from None
 
 
+def _label(entry: Any) -> str | None:
+    if not isinstance(entry, dict):
+        return None
+    for field in ("key", "code", "name"):
+        if isinstance(entry.get(field), str):
+            return entry[field]
+    return None
+
+
 def key_path(loc: tuple[int | str, ...], data: Any = None) -> str:
     """``("staff", 3, "qualifications", 0)`` -> ``staff[3].qualifications[0]``.
 
-    When ``data`` is given and a list entry has a ``key`` or ``name``, it is added for the planner:
+    When ``data`` is given and a list entry has a ``key``, ``code`` or ``name``, it is added:
     ``staff[3] (mueller).qualifications[0]``.
     """
     out = ""
@@ -42,8 +51,8 @@ def key_path(loc: tuple[int | str, ...], data: Any = None) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
             entry = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
-            label = entry.get("key") or entry.get("name") if isinstance(entry, dict) else None
-            if isinstance(label, str):
+            label = _label(entry)
+            if label:
                 out += f" ({label})"
             node = entry
         else:

@@ -25,8 +25,8 @@ def _minimal(db_url: str, **extra: object) -> Flask:
 
 
 def test_start_page_answers_in_german(client) -> None:
-    """The full app (all registered blueprints) answers GET / with 200 and a German page."""
-    response = client.get("/")
+    """The full app (all blueprints) answers GET / (after a login redirect) with a German page."""
+    response = client.get("/", follow_redirects=True)
     assert response.status_code == 200
     assert 'lang="de"' in response.get_data(as_text=True)
 

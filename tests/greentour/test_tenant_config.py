@@ -1,0 +1,134 @@
+"""Tenant TOML files: the Lauf sample loads; bad files are refused naming file, key and reason."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from greentour.errors import ConfigError
+from greentour.services.tenants import apply_tenant_file
+from greentour.settings import REPO_ROOT
+from greentour.store import system_session, tenant_session
+from greentour.store.models import CrewTemplate, Machine, Staff, TaskType, Tenant, Vehicle
+from greentour.tenant_config import load_tenant_config
+
+LAUF = REPO_ROOT / "data" / "tenants" / "lauf.toml"
+
+
+def _variant(tmp_path: Path, old: str, new: str) -> Path:
+    text = LAUF.read_text(encoding="utf-8")
+    assert old in text, old
+    path = tmp_path / "stadt.toml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def test_lauf_sample_is_complete() -> None:
+    """The Lauf sample has the Bauhof, the yard, 15 staff, 6 vehicles and 6 crews."""
+    cfg = load_tenant_config(LAUF)
+    assert cfg.tenant.name == "Lauf (Beispiel)" and cfg.tenant.land == "BY"
+    assert cfg.tenant.population == 27000
+    assert cfg.depots[0].osm == "way/45181081"
+    assert abs(cfg.depots[0].lon - 11.2788) < 0.001 and abs(cfg.depots[0].lat - 49.5101) < 0.001
+    yard = next(r for r in cfg.reload_points if r.kind == "green_waste")
+    assert yard.osm == "node/403115167"
+    assert len(cfg.staff) == 15 and len(cfg.crews) == 6
+    kinds = sorted(v.kind for v in cfg.vehicles)
+    assert kinds.count("flatbed_trailer") == 4 and "tractor" in kinds and "van" in kinds
+    assert cfg.shifts.fri == ("06:30", "12:30")
+    assert cfg.shifts.breaks == [("09:00", "09:15"), ("12:00", "12:30")]
+    assert cfg.weather is not None and cfg.weather.stands_in
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "reason"),
+    [
+        ('land = "BY"', 'land = "XY"', "tenant.land", "Land 'XY' unbekannt"),
+        ('population = 27000', 'population = 27000\ncolour = "grün"', "tenant.colour",
+         "unbekannter Schlüssel"),
+        ('qualifications = ["licence_B"]\n', 'qualifications = ["licence_X"]\n',
+         "staff[3] (wagner).qualifications[0]", "Qualifikation 'licence_X' unbekannt"),
+        ('fri = ["06:30", "12:30"]', 'fri = ["06:30", "25:00"]', "shifts.fri[1]",
+         "keine Uhrzeit"),
+        ('fri = ["06:30", "12:30"]', 'fri = ["12:30", "06:30"]', "shifts.fri",
+         "nicht nach Beginn"),
+        ('members = ["huber", "maier"]', 'members = ["huber", "meier"]',
+         "crews[0] (Kolonne 1 – Mähen Nord).members[1]", "kein Personal mit key 'meier'"),
+        ('profile = "tractor_40"', 'profile = "tractor_60"', "vehicles[4] (traktor).profile",
+         "Fahrzeugprofil 'tractor_60' unbekannt"),
+        ('lat = 49.510074\nosm', 'lat = 149.5\nosm', "depots[0] (bauhof).lat", "less than"),
+        ('regime = "meadow"', 'regime = "jungle"', "care_classes.meadow.regime",
+         "Regime 'jungle' unbekannt"),
+        ('key = "koch"', 'key = "weber"', "staff[7].key", "doppelt"),
+    ],
+)
+def test_bad_file_names_file_key_and_reason(
+    tmp_path: Path, old: str, new: str, key: str, reason: str
+) -> None:
+    """Each kind of mistake is refused with the file, the exact key and a reason."""
+    path = _variant(tmp_path, old, new)
+    with pytest.raises(ConfigError) as info:
+        load_tenant_config(path)
+    err = info.value
+    assert err.file == str(path)
+    assert err.key == key
+    assert reason in err.reason
+    assert str(path) in str(err) and key in str(err)
+
+
+def test_not_toml_and_missing_file(tmp_path: Path) -> None:
+    """Broken TOML syntax and a missing file are refused with the file name and a reason."""
+    broken = tmp_path / "kaputt.toml"
+    broken.write_text('[tenant]\nslug = "x\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(str(broken)) + ".*kein gültiges TOML"):
+        load_tenant_config(broken)
+    with pytest.raises(ConfigError, match="Datei nicht gefunden"):
+        load_tenant_config(tmp_path / "fehlt.toml")
+
+
+def test_apply_stores_tenant_and_is_idempotent(engine: Engine) -> None:
+    """Applying the Lauf file stores tenant, staff, vehicles, machines, crews; twice is a no-op."""
+    first = apply_tenant_file(engine, LAUF)
+    second = apply_tenant_file(engine, LAUF)
+    assert first.created and not second.created and first.tenant_id == second.tenant_id
+    with tenant_session(engine, first.tenant_id) as s:
+        assert s.scalar(select(func.count(Staff.id))) == 15
+        assert s.scalar(select(func.count(Vehicle.id))) == 6
+        assert s.scalar(select(func.count(Machine.id))) == 15
+        assert s.scalar(select(func.count(TaskType.id))) >= 10
+        crews = s.scalars(select(CrewTemplate).order_by(CrewTemplate.name)).all()
+        assert len(crews) == 6 and all(c.vehicle_id and c.member_ids for c in crews)
+        trailer = s.scalar(select(Machine).where(Machine.kind == "water_trailer"))
+        assert trailer is not None and trailer.capacity_water_l == 1500.0
+    with system_session(engine) as s:
+        tenant = s.scalar(select(Tenant).where(Tenant.slug == "lauf"))
+        assert tenant is not None and tenant.config_json["shifts"]["mon"] == ["06:30", "15:30"]
+
+
+def test_bad_file_stores_nothing(engine: Engine, tmp_path: Path) -> None:
+    """A refused tenant file leaves the database untouched."""
+    path = _variant(tmp_path, 'vehicle = "traktor"', 'vehicle = "porsche"')
+    with pytest.raises(ConfigError, match="crews\\[2\\].*vehicle"):
+        apply_tenant_file(engine, path)
+    with system_session(engine) as s:
+        assert s.scalar(select(func.count(Tenant.id))) == 0
+
+
+def test_removed_staff_is_deactivated(engine: Engine, tmp_path: Path) -> None:
+    """Staff that disappear from the file are kept but switched off (history stays)."""
+    apply_tenant_file(engine, LAUF)
+    text = LAUF.read_text(encoding="utf-8")
+    start = text.index('[[staff]]\nkey = "hofmann"')
+    end = text.index("# ----", start)
+    reduced = text[:start] + text[end:]
+    reduced = reduced.replace('members = ["schwarz", "zimmermann", "hofmann"]',
+                              'members = ["schwarz", "zimmermann"]')
+    path = tmp_path / "lauf.toml"
+    path.write_text(reduced, encoding="utf-8")
+    summary = apply_tenant_file(engine, path)
+    with tenant_session(engine, summary.tenant_id) as s:
+        hofmann = s.scalar(select(Staff).where(Staff.config_key == "hofmann"))
+        assert hofmann is not None and hofmann.active is False
