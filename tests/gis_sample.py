@@ -3,8 +3,9 @@
 Tenant "lauf" (not public, member "gis"/"geheim-123") gets the real parks, playgrounds and
 cemeteries, hedges and trees of the Lauf extract as sites, a depot at the Bauhof, the Wertstoffhof
 as reload point, two crew-days on Monday 2026-06-01 and a published plan with two tours whose legs
-follow real Lauf streets (the first stop reported done by the crew), plus one unassigned task. Tenant "offen" is public and holds two OSM sites
-(share-alike warning). No solver is needed: rows are written as a solver would write them.
+follow real Lauf streets (the first stop reported done by the crew), plus one unassigned task.
+Tenant "offen" is public and holds two OSM sites (share-alike warning). No solver is needed: rows
+are written as a solver would write them.
 """
 
 from __future__ import annotations

@@ -18,6 +18,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import shapely
+from pyproj import CRS
+from pyproj.exceptions import CRSError
 from shapely.geometry import LineString, Point, shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Engine, select
@@ -74,19 +76,41 @@ def _tenant(engine: Engine, tenant_id: int) -> Tenant:
     return tenant
 
 
-def _gis_config(tenant: Tenant) -> dict[str, Any]:
-    gis = (tenant.config_json or {}).get("gis", {})
-    return gis if isinstance(gis, dict) else {}
+def gis_settings(tenant: Tenant) -> tuple[int | None, tuple[str, ...]]:
+    """The tenant TOML's ``[gis]`` section: ``epsg`` (a projected CRS in metres for the
+    GeoPackage; default chosen from the data) and ``attribution`` (text or list of texts added
+    to the OSM attribution, e.g. for the town's cadastre). Refused with a clear message when
+    malformed."""
+    gis = (tenant.config_json or {}).get("gis", {}) or {}
+    if not isinstance(gis, dict):
+        raise BadInput(f"{tenant.name}: [gis] muss ein Abschnitt sein")
+    unknown = sorted(set(gis) - {"epsg", "attribution"})
+    if unknown:
+        raise BadInput(f"{tenant.name}: [gis] kennt {', '.join(unknown)} nicht "
+                       "(erlaubt: epsg, attribution)")
+    epsg = gis.get("epsg")
+    if epsg is not None:
+        try:
+            crs = CRS.from_epsg(int(epsg))
+        except (CRSError, TypeError, ValueError):
+            raise BadInput(f"{tenant.name}: [gis] epsg = {epsg!r} ist kein EPSG-Code") from None
+        unit = crs.axis_info[0].unit_name if crs.axis_info else ""
+        if not crs.is_projected or unit not in ("metre", "meter"):
+            raise BadInput(f"{tenant.name}: [gis] epsg = {epsg} ist kein metrisches "
+                           "projiziertes KBS (z. B. 25832 oder 25833)")
+        epsg = int(epsg)
+    extra = gis.get("attribution") or ()
+    extra = (extra,) if isinstance(extra, str) else tuple(str(a) for a in extra)
+    return epsg, extra
 
 
 def _new_layer_set(tenant: Tenant, title: str) -> R.LayerSet:
-    gis = _gis_config(tenant)
-    extra = gis.get("attribution") or ()
+    epsg, extra = gis_settings(tenant)
     return R.LayerSet(
         title=title,
         timezone=tenant.timezone or "Europe/Berlin",
-        metric_epsg=gis.get("epsg"),
-        extra_attribution=(extra,) if isinstance(extra, str) else tuple(extra),
+        metric_epsg=epsg,
+        extra_attribution=extra,
     )
 
 

@@ -183,3 +183,27 @@ def test_crew_report_shows_in_stop_status_and_site(engine, gis_sample):
     site = next(f for f in layers.layer("site_areas").features
                 if f.fid == first.properties["site_id"])
     assert site.properties["last_done"] == dt.date(2026, 6, 1)
+
+
+@pytest.mark.parametrize(("gis", "message"), [
+    ({"epsg": 4326}, "kein metrisches"),
+    ({"epsg": "abc"}, "kein EPSG-Code"),
+    ({"colour": "red"}, "kennt colour nicht"),
+])
+def test_bad_gis_settings_are_refused(gis, message):
+    """A malformed [gis] section of the tenant TOML is refused with the key in the message."""
+    from greentour.gis.export import gis_settings
+    from greentour.store.models import Tenant
+
+    with pytest.raises(BadInput, match=message):
+        gis_settings(Tenant(name="Lauf", slug="lauf", config_json={"gis": gis}))
+
+
+def test_gis_settings_epsg_and_attribution():
+    """[gis] epsg = 25833 and an attribution text are taken over."""
+    from greentour.gis.export import gis_settings
+    from greentour.store.models import Tenant
+
+    tenant = Tenant(name="Lauf", slug="lauf", config_json={
+        "gis": {"epsg": 25833, "attribution": "Grünflächenkataster Stadt Lauf (dl-de/by-2-0)"}})
+    assert gis_settings(tenant) == (25833, ("Grünflächenkataster Stadt Lauf (dl-de/by-2-0)",))
