@@ -146,13 +146,26 @@ def read_dwd_daily(path: str | Path) -> pd.DataFrame:
 def read_dwd_station_meta(path: str | Path) -> pd.DataFrame:
     """Read DWD ``Metadaten_Geographie_*.txt`` (latin-1, ``;``): station positions over time.
 
-    Returns one row per position period with ``station_id``, ``elevation_m``, ``lat``, ``lon``,
-    ``valid_from``, ``valid_to`` (NaT = still valid) and ``name``. The current position is the
-    last row.
+    ``path`` is the text file or a DWD ``Meta_Daten_*.zip`` holding it. Returns one row per
+    position period with ``station_id``, ``elevation_m``, ``lat``, ``lon``, ``valid_from``,
+    ``valid_to`` (NaT = still valid) and ``name``. The current position is the last row.
     """
+    import io
+    import zipfile
+
     path = Path(path)
     try:
-        raw = pd.read_csv(path, sep=";", encoding="latin-1", dtype=str, skipinitialspace=True)
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as zf:
+                member = next(
+                    (n for n in zf.namelist() if n.startswith("Metadaten_Geographie")), None
+                )
+                if member is None:
+                    raise WeatherFileError(f"{path.name}: no Metadaten_Geographie file inside")
+                source = io.StringIO(zf.read(member).decode("latin-1"))
+        else:
+            source = path
+        raw = pd.read_csv(source, sep=";", encoding="latin-1", dtype=str, skipinitialspace=True)
     except (OSError, pd.errors.ParserError) as exc:
         raise WeatherFileError(f"{path.name}: not a readable DWD metadata file ({exc})") from exc
     raw.columns = [c.strip() for c in raw.columns]
