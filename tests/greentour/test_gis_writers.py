@@ -237,3 +237,15 @@ def test_make_feature_refuses_unknown_property():
     """A record with a property name outside the documented schema is refused."""
     with pytest.raises(ValueError, match="unknown properties"):
         R.make_feature(R.STOPS, 1, Point(11.28, 49.51), colour="red")
+
+
+def test_local_offsets_follow_daylight_saving():
+    """A UTC instant in January gets +01:00, one in July +02:00 (Europe/Berlin)."""
+    from greentour.gis.geojson import json_value
+
+    winter = dt.datetime(2026, 1, 15, 6, 0, tzinfo=dt.UTC)
+    summer = dt.datetime(2026, 7, 15, 5, 0, tzinfo=dt.UTC)
+    assert json_value(winter, BERLIN) == "2026-01-15T07:00:00+01:00"
+    assert json_value(summer, BERLIN) == "2026-07-15T07:00:00+02:00"
+    with pytest.raises(ValueError, match="naive"):
+        json_value(dt.datetime(2026, 1, 15, 6, 0), BERLIN)
