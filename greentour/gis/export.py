@@ -104,6 +104,14 @@ def gis_settings(tenant: Tenant) -> tuple[int | None, tuple[str, ...]]:
     return epsg, extra
 
 
+def road_source(tenant: Tenant) -> str:
+    """Provenance text of road-derived geometry, with the OSM extract date when the tenant's
+    ``[osm] extract_date`` names it."""
+    osm = (tenant.config_json or {}).get("osm") or {}
+    date = osm.get("extract_date") if isinstance(osm, dict) else None
+    return f"{ROAD_SOURCE} (Stand {date})" if date else ROAD_SOURCE
+
+
 def _new_layer_set(tenant: Tenant, title: str) -> R.LayerSet:
     epsg, extra = gis_settings(tenant)
     return R.LayerSet(
@@ -193,7 +201,8 @@ def _line_of(parts: Iterable[BaseGeometry]) -> LineString | None:
 class _Places:
     """Positions of sites (access point first), reload points and depots of one tenant."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, road_source: str = ROAD_SOURCE) -> None:
+        self.road_source = road_source
         self.access: dict[int, tuple[float, float]] = {}
         for ap in session.scalars(select(AccessPoint).order_by(AccessPoint.id)):
             if not ap.no_access:
@@ -206,7 +215,7 @@ class _Places:
         if stop.kind == "task" and stop.task is not None:
             site = stop.task.site
             if site.id in self.access:
-                return Point(self.access[site.id]), "access point on the " + ROAD_SOURCE
+                return Point(self.access[site.id]), "access point on the " + self.road_source
             return Point(site.lon, site.lat), f"site ({site.source})"
         if stop.kind == "reload" and stop.reload_point_id in self.reload:
             r = self.reload[stop.reload_point_id]
@@ -238,7 +247,7 @@ def _add_tours(
         stops = sorted(tour.stops, key=lambda s: s.seq)
         positions = [places.stop_position(s) for s in stops]
         geom = _geometry(tour.geometry_geojson)
-        source = ROAD_SOURCE
+        source = places.road_source
         if geom is None:
             geom = _line_of(_geometry(s.leg_geometry_geojson) for s in stops)
         if geom is None:
@@ -337,7 +346,7 @@ def plan_layers(engine: Engine, tenant_id: int, plan_id: int) -> R.LayerSet:
         tours = list(session.scalars(
             select(Tour).where(Tour.plan_id == plan.id).options(*_tour_options())
         ))
-        places = _Places(session)
+        places = _Places(session, road_source(tenant))
         visited = _add_tours(session, layers, tours, places)
         unassigned = list(session.scalars(
             select(Unassigned).where(Unassigned.plan_id == plan.id)
@@ -381,7 +390,7 @@ def live_layers(engine: Engine, tenant_id: int, today: dt.date | None = None) ->
             )
             if winners.get(t.crew_day.date) == t.plan_id
         ]
-        visited = _add_tours(session, layers, tours, _Places(session))
+        visited = _add_tours(session, layers, tours, _Places(session, road_source(tenant)))
         unassigned = list(session.scalars(
             select(Unassigned).where(Unassigned.plan_id.in_(plan_ids))
             .options(selectinload(Unassigned.task).selectinload(Task.site))

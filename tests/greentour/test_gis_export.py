@@ -207,3 +207,13 @@ def test_gis_settings_epsg_and_attribution():
     tenant = Tenant(name="Lauf", slug="lauf", config_json={
         "gis": {"epsg": 25833, "attribution": "Grünflächenkataster Stadt Lauf (dl-de/by-2-0)"}})
     assert gis_settings(tenant) == (25833, ("Grünflächenkataster Stadt Lauf (dl-de/by-2-0)",))
+
+
+def test_road_source_names_the_osm_extract_date():
+    """Tour provenance names the OSM extract date from the tenant's [osm] section."""
+    from greentour.gis.export import road_source
+    from greentour.store.models import Tenant
+
+    tenant = Tenant(name="Lauf", slug="lauf", config_json={"osm": {"extract_date": "2020-01-15"}})
+    assert road_source(tenant) == "OpenStreetMap road network (Stand 2020-01-15)"
+    assert road_source(Tenant(name="X", slug="x", config_json={})) == "OpenStreetMap road network"
