@@ -64,8 +64,21 @@ def session_tenant_id(session: Session) -> int | None:
     return value if isinstance(value, int) else None
 
 
-def _tenant_table_names() -> set[str]:
-    return {cls.__table__.name for cls in tenant_scoped_models()}  # type: ignore[attr-defined]
+_table_cache: tuple[int, frozenset[str]] = (-1, frozenset())
+
+
+def _tenant_table_names() -> frozenset[str]:
+    """Names of all tenant-owned tables; recomputed only when new models were mapped."""
+    global _table_cache
+    n_mappers = len(Base.registry.mappers)
+    if _table_cache[0] != n_mappers:
+        names = frozenset(
+            m.local_table.name
+            for m in Base.registry.mappers
+            if issubclass(m.class_, TenantScoped)
+        )
+        _table_cache = (n_mappers, names)
+    return _table_cache[1]
 
 
 def _touched_tenant_tables(statement: Any) -> set[str]:
