@@ -194,3 +194,24 @@ def heidelberg_graph(heidelberg_pbf: Path, vehicle_profiles):
     from routing.speeds import add_travel_times
 
     return add_travel_times(graph_from_file(heidelberg_pbf), vehicle_profiles.values())
+
+
+# --------------------------------------------------------------- planner workplace (issue #7)
+@pytest.fixture(scope="session")
+def planner_scenario_template(tmp_path_factory: pytest.TempPathFactory, lauf_pbf: Path):
+    """The walkthrough's Monday in Lauf (tenant from data/tenants/lauf.toml, real OSM sites, a
+    fixed set of tasks, planner login) stored once per session; copy it before writing
+    (see tests/planner_scenario.py and :func:`planner_scenario`)."""
+    from planner_scenario import build
+
+    return build(tmp_path_factory.mktemp("planner") / "template.sqlite", lauf_pbf)
+
+
+@pytest.fixture
+def planner_scenario(planner_scenario_template, tmp_path: Path):
+    """A per-test copy of :func:`planner_scenario_template` (same ids, own SQLite file)."""
+    import dataclasses
+
+    path = tmp_path / "planner.sqlite"
+    _shutil.copyfile(planner_scenario_template.db_url.removeprefix("sqlite:///"), path)
+    return dataclasses.replace(planner_scenario_template, db_url=f"sqlite:///{path}")

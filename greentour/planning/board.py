@@ -262,6 +262,7 @@ def _replace_tour(
         if tour.crew_day_id == crew_day.id:
             session.delete(tour)
     session.flush()
+    session.expire(plan, ["tours"])
     if not rtour.task_ids:
         return
     k = rtour.kpis
@@ -277,6 +278,7 @@ def _replace_tour(
     _store_stops(session, built, row, rtour, crew.profile, crew.start_location,
                  crew.end_location, set())
     session.flush()
+    session.expire(plan, ["tours"])
 
 
 def apply_move(

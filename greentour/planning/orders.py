@@ -28,8 +28,11 @@ ORDER_TYPES: dict[str, dict[str, Any]] = {
         "equipment": [],
         "qualifications": ["chainsaw"],
         "persons": 2,
+        "productivity": 0.5,
+        "productivity_unit": "sites_per_h",
         "setup_s": 600,
         "load_kind": "green_waste",
+        "load_per_unit": 1.0,
         "noise_class": "none",
     },
 }
@@ -40,7 +43,7 @@ def ensure_order_types(session: Session) -> None:
     existing = set(session.scalars(select(TaskType.code)))
     for code, spec in ORDER_TYPES.items():
         if code not in existing:
-            session.add(TaskType(code=code, productivity=None, **spec))
+            session.add(TaskType(code=code, **spec))
     session.flush()
 
 

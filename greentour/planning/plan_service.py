@@ -47,13 +47,14 @@ def default_day() -> dt.date:
 def solve_params(mode: str) -> SolveParams:
     """Search parameters of a mode from the environment (see module docstring)."""
     limit = os.environ.get("GREENTOUR_PLAN_SOLUTION_LIMIT")
-    if mode == "optimize":
+    if mode == "optimize" and not limit:
         seconds = float(os.environ.get("GREENTOUR_OPTIMIZE_TIME_LIMIT_S", "60"))
         return SolveParams(time_limit_s=seconds, workers=2)
     seconds = float(os.environ.get("GREENTOUR_PLAN_TIME_LIMIT_S", "10"))
     return SolveParams(
         time_limit_s=seconds,
         solution_limit=int(limit) if limit else None,
+        deterministic=bool(limit),
         workers=1 if limit else 2,
         seed=0,
     )
@@ -66,8 +67,12 @@ def run_plan(
     params: SolveParams | None = None,
     progress: Progress | None = None,
     job_id: int | None = None,
+    with_demand: bool | None = None,
 ) -> dict[str, Any]:
-    """Plan ``day`` in the session's tenant and store the plan; returns a short summary."""
+    """Plan ``day`` in the session's tenant and store the plan; returns a short summary.
+
+    ``with_demand`` (default: only in mode ``plan``) runs the task generators first.
+    """
     from routing.solve import solve
 
     if mode not in MODES:
@@ -76,7 +81,7 @@ def run_plan(
     params = params or solve_params(mode)
     days = [day]
     demand_summary: dict[str, Any] = {}
-    if mode == "plan":
+    if with_demand if with_demand is not None else mode == "plan":
         report(5, "Bedarf ermitteln")
         demand_summary = demand_step.generate(session, day)
     report(10, "Planungsdaten laden")
@@ -107,10 +112,11 @@ def run_plan_in_tenant(
     params: SolveParams | None = None,
     progress: Progress | None = None,
     job_id: int | None = None,
+    with_demand: bool | None = None,
 ) -> dict[str, Any]:
     """:func:`run_plan` in its own transaction (CLI, demo, worker)."""
     with tenant_session(engine, tenant_id) as session, session.begin():
-        return run_plan(session, day, mode, params, progress, job_id)
+        return run_plan(session, day, mode, params, progress, job_id, with_demand)
 
 
 def enqueue_plan(engine: Engine, tenant_id: int, day: dt.date, mode: str) -> int:

@@ -10,6 +10,7 @@ routers are cached per process (the worker plans many times with one graph).
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import os
 import threading
@@ -28,12 +29,12 @@ from greentour.store.tenancy import session_tenant_id
 from routing import problem as rp
 from routing.access import snap_sites
 from routing.matrix import Router
-from routing.profiles import load_profiles
+from routing.profiles import VehicleProfile, load_profiles
 from routing.speeds import add_travel_times
 
 DEFAULT_PROFILE = "flatbed_truck"
 _LOCK = threading.Lock()
-_GRAPHS: dict[tuple[str, float], nx.MultiDiGraph] = {}
+_GRAPHS: dict[tuple[str, float, str], nx.MultiDiGraph] = {}
 _ROUTERS: dict[tuple[int, str], Router] = {}
 
 
@@ -100,30 +101,52 @@ def _inventory_graph(session: Session) -> nx.MultiDiGraph | None:
     return None
 
 
+def tenant_profiles(tenant: Tenant | None) -> dict[str, VehicleProfile]:
+    """The shipped vehicle profiles with the tenant's overrides (``[vehicle_profiles.<name>]``)."""
+    profiles = load_profiles()
+    overrides = ((tenant.config_json or {}).get("vehicle_profiles") or {}) if tenant else {}
+    fields = {f.name for f in dataclasses.fields(VehicleProfile)}
+    for name, changes in overrides.items():
+        if name in profiles and isinstance(changes, dict):
+            known = {k: v for k, v in changes.items() if k in fields and v is not None}
+            profiles[name] = dataclasses.replace(profiles[name], **known)
+    return profiles
+
+
 def road_graph(session: Session) -> nx.MultiDiGraph:
-    """The tenant's drivable graph with travel times for every shipped profile (cached)."""
+    """The tenant's drivable graph with travel times for every profile.
+
+    Built once per OSM file and profiles and kept in the instance folder's cache
+    (:func:`routing.cache.cached_graph`) and in this process.
+    """
+    tenant = session.get(Tenant, session_tenant_id(session))
+    profiles = tenant_profiles(tenant)
     graph = _inventory_graph(session)
     if graph is not None:
-        return _with_times(graph)
-    tenant = session.get(Tenant, session_tenant_id(session))
+        return _with_times(graph, profiles)
     path = osm_file_for(tenant) if tenant else None
     if path is None:
         raise BadInput(
-            "Kein Straßennetz für diesen Mandanten: OSM-Datei fehlt (osm_file in der "
+            "Kein Straßennetz für diesen Mandanten: OSM-Datei fehlt ([osm] pbf in der "
             "Mandanten-Konfiguration oder GREENTOUR_OSM_FILE)"
         )
-    key = (str(path.resolve()), path.stat().st_mtime)
+    key = (str(path.resolve()), path.stat().st_mtime, repr(sorted(profiles.items())))
     with _LOCK:
         if key not in _GRAPHS:
-            from routing.graph import graph_from_file
+            from greentour.settings import get_settings
+            from routing.cache import cached_graph
 
-            _GRAPHS[key] = _with_times(graph_from_file(path))
+            cache_dir = get_settings().instance_dir / "cache"
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            _GRAPHS[key] = cached_graph(path, cache_dir, profiles.values())
         return _GRAPHS[key]
 
 
-def _with_times(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+def _with_times(
+    graph: nx.MultiDiGraph, profiles: dict[str, VehicleProfile]
+) -> nx.MultiDiGraph:
     known = graph.graph.get("travel_profiles", {})
-    missing = [p for name, p in load_profiles().items() if name not in known]
+    missing = [p for name, p in profiles.items() if name not in known]
     if missing:
         add_travel_times(graph, missing)
     return graph
@@ -139,7 +162,7 @@ def _router(graph: nx.MultiDiGraph, profile: str) -> Router:
 
 def build(session: Session, points: list[tuple[float, float]], profiles: set[str]) -> Travel:
     """Fastest-path matrices (s, m) between ``points`` for each profile in ``profiles``."""
-    known = load_profiles()
+    known = tenant_profiles(session.get(Tenant, session_tenant_id(session)))
     unknown = sorted(p for p in profiles if p not in known)
     if unknown:
         raise BadInput(f"Unbekanntes Fahrzeugprofil: {', '.join(unknown)} "
