@@ -11,6 +11,7 @@ and receive time is stored once.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import secrets
 from dataclasses import dataclass
@@ -94,10 +95,15 @@ def ingest_uplink(session: Session, message: dict[str, Any]) -> IngestResult:
         raise InvalidReport("body", "TTN-Uplink muss ein JSON-Objekt sein")
     try:
         reading = parse_uplink(message)
-    except SensorPayloadError as exc:
+    except (SensorPayloadError, AttributeError, TypeError, ValueError) as exc:
         raise InvalidReport("body", f"Keine TTN-v3-Uplink-Nachricht: {exc}") from None
     observed_at = reading.received_at
-    device_id = reading.device_id[:40]
+    if not isinstance(observed_at, dt.datetime) or observed_at.tzinfo is None:
+        raise InvalidReport("received_at", "Empfangszeit ohne Zeitzone (ISO 8601 mit Z erwartet)")
+    full_id = str(reading.device_id)[:120]
+    device_id = full_id[:40]
+    if not device_id:
+        raise InvalidReport("end_device_ids", "device_id fehlt")
     existing = session.scalar(
         select(Observation).where(
             Observation.source == SOURCE,
@@ -107,7 +113,7 @@ def ingest_uplink(session: Session, message: dict[str, Any]) -> IngestResult:
     )
     if existing is not None:
         return IngestResult(existing, created=False)
-    device = session.scalar(select(SensorDevice).where(SensorDevice.device_id == reading.device_id))
+    device = session.scalar(select(SensorDevice).where(SensorDevice.device_id == full_id))
     reasons = "; ".join(r.text_de for r in reading.reasons)
     observation = Observation(
         kind="sensor",
