@@ -106,6 +106,33 @@ def run(data_dir: Path, care_path: Path, calibrate: bool = False) -> dict:
     report["decision"] = decision_test(
         growth, valentia, VALENTIA_LAT_DEG, VALENTIA_ELEVATION_M, care
     )
+    # The look-ahead (days) is chosen on the reverse direction (fit 2021, test 2020): the fewest
+    # cuts with no more days over the trigger than the calendar. Shown for both directions.
+    report["decision_lookahead_sensitivity"] = [
+        {
+            "train_year": tr,
+            "test_year": te,
+            "lookahead_days": la,
+            **{
+                k: {"cuts": r[k]["cuts"], "days_over_trigger": r[k]["days_over_trigger"]}
+                for k in ("forecast", "calendar")
+            },
+        }
+        for tr, te in ((2021, 2020), (2020, 2021))
+        for la in (1, 2, 3)
+        for r in [
+            decision_test(
+                growth,
+                valentia,
+                VALENTIA_LAT_DEG,
+                VALENTIA_ELEVATION_M,
+                care,
+                train_year=tr,
+                test_year=te,
+                lookahead_days=la,
+            )
+        ]
+    ]
     report["runtime_s"] = round(time.perf_counter() - t0, 1)
     return report
 
@@ -154,6 +181,14 @@ def print_report(report: dict) -> None:
             f"  {name:9s} cuts={r['cuts']:2d}  days over trigger in season="
             f"{r['days_over_trigger']:3d} (all year {r['days_over_trigger_all_year']:3d})"
             f"  max height in season={r['max_height_in_season_mm']} mm"
+        )
+    print("  look-ahead sensitivity (forecast cuts/days over vs calendar cuts/days over):")
+    for row in report["decision_lookahead_sensitivity"]:
+        f, c = row["forecast"], row["calendar"]
+        print(
+            f"    fit {row['train_year']} test {row['test_year']} look-ahead "
+            f"{row['lookahead_days']} d: {f['cuts']}/{f['days_over_trigger']} vs "
+            f"{c['cuts']}/{c['days_over_trigger']}"
         )
     print(f"runtime {report['runtime_s']} s")
 

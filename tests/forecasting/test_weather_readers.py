@@ -141,9 +141,7 @@ def test_brightsky_observations_aggregate_to_local_days():
     assert june9["sunshine_h"] == pytest.approx(12.0)
     assert june9["wind_ms"] == pytest.approx(3.0)
     doc = json.loads((FIXTURES / "brightsky_weather_historical.json").read_text())
-    solar_kwh = sum(
-        r["solar"] for r in doc["weather"] if r["timestamp"].startswith("2023-06-09")
-    )
+    solar_kwh = sum(r["solar"] for r in doc["weather"] if r["timestamp"].startswith("2023-06-09"))
     assert june9["rs_mj"] == pytest.approx(solar_kwh * 3.6, rel=0.05)
     assert daily.loc["2023-06-10", "precip_mm"] == pytest.approx(5.0)
     assert daily.loc["2023-06-11"].isna().all()
