@@ -38,6 +38,17 @@ PLUGGABLE_COMMANDS: dict[str, str] = {
     "export": "greentour.services.export",
 }
 
+#: Short help of the plugged-in commands, shown by ``greentour --help`` without importing them.
+PLUGGABLE_HELP: dict[str, str] = {
+    "import-osm": "Grünflächen-Kandidaten und Straßennetz aus einer OSM-Datei einlesen.",
+    "import-cadastre": "Grünflächenkataster (GeoPackage/GeoJSON/Shape) einlesen.",
+    "import-weather": "DWD-Tageswerte (Wetter) einlesen.",
+    "forecast": "Wachstum, Nachwuchs und Wasserbedarf je Fläche vorhersagen.",
+    "demand": "Aufgaben aus Vorhersage, Zyklen, Fristen und Aufträgen erzeugen.",
+    "plan": "Touren für Tage planen (OR-Tools).",
+    "export": "Touren und Flächen als GeoJSON/GeoPackage/GPX exportieren.",
+}
+
 COMMAND_ORDER = [
     "init",
     "import-osm",
@@ -100,6 +111,19 @@ class GreentourGroup(click.Group):
         names = set(self.commands) | set(PLUGGABLE_COMMANDS)
         ordered = [n for n in COMMAND_ORDER if n in names]
         return ordered + sorted(names - set(ordered))
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List commands without importing the plugged-in modules (fast ``--help``)."""
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in self.commands:
+                rows.append((name, self.commands[name].get_short_help_str(limit=70)))
+                continue
+            available = importlib.util.find_spec(PLUGGABLE_COMMANDS[name]) is not None
+            text = PLUGGABLE_HELP.get(name, "") if available else "(noch nicht verfügbar)"
+            rows.append((name, text))
+        with formatter.section("Befehle"):
+            formatter.write_dl(rows)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.commands:
@@ -329,8 +353,12 @@ def demo(day: dt.datetime | None, host: str | None, port: int | None, password: 
     if no_serve:
         click.echo(f"Anmeldung: {result.username} / {result.password}")
         return
+    host = host or settings.host
+    if host in ("127.0.0.1", "localhost", "::1"):
+        # the local demo runs over plain HTTP: session cookies without the Secure flag
+        os.environ.setdefault("GREENTOUR_INSECURE_COOKIES", "1")
     serve_app(
-        host or settings.host,
+        host,
         port or settings.port,
         banner=f"Anmeldung: {result.username} / {result.password}",
     )

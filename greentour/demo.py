@@ -117,7 +117,7 @@ def run_demo(
     steps: list[str] | None = None,
 ) -> DemoResult:
     """Create the instance database, migrate it and run the demo steps."""
-    from greentour.cli_support import open_engine
+    from greentour.cli_support import open_engine, progress_bar
 
     engine = open_engine(settings)
     echo(f"Datenbank: {engine.url.render_as_string(hide_password=True)}")
@@ -132,22 +132,26 @@ def run_demo(
     )
     skipped: list[str] = []
     failed: list[str] = []
-    for step in steps if steps is not None else DEMO_STEPS:
-        func = _resolve(step)
-        if func is None:
-            skipped.append(step)
-            echo(f"– {step}: noch nicht verfügbar, übersprungen")
-            continue
-        try:
-            line = func(ctx)
-        except GreentourError as exc:
-            if step in REQUIRED_STEPS:
-                raise
-            failed.append(step)
-            echo(f"! {step}: {exc.message}")
-            continue
-        if line:
-            echo(f"✓ {line}")
+    todo = steps if steps is not None else DEMO_STEPS
+    with progress_bar(total=len(todo), desc="Demo", unit="Schritt") as bar:
+        for step in todo:
+            bar.set_postfix_str(step.rpartition(":")[0].rpartition(".")[2])
+            func = _resolve(step)
+            if func is None:
+                skipped.append(step)
+                echo(f"– {step}: noch nicht verfügbar, übersprungen")
+            else:
+                try:
+                    line = func(ctx)
+                except GreentourError as exc:
+                    if step in REQUIRED_STEPS:
+                        raise
+                    failed.append(step)
+                    echo(f"! {step}: {exc.message}")
+                else:
+                    if line:
+                        echo(f"✓ {line}")
+            bar.update(1)
     assert ctx.tenant_id is not None
     engine.dispose()
     return DemoResult(

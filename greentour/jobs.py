@@ -394,18 +394,20 @@ def run_worker(
     ends the loop (tests, signal handlers).
     """
     worker_id = worker_id or default_worker_id()
-    failed_imports = load_handlers()
-    for module, error in failed_imports.items():
-        if echo:
-            echo(f"Warnung: {module} nicht geladen ({error})")
-    orphaned = fail_orphaned_jobs(engine, stale_after_s=max(STALE_AFTER_S, 3 * heartbeat_s))
-    if orphaned and echo:
-        echo(f"{len(orphaned)} verwaiste(r) Auftrag/Aufträge als fehlgeschlagen markiert: "
-             + ", ".join(f"#{i}" for i in orphaned))
     if files:
         files.write_pid()
     done = 0
     try:
+        for module, error in load_handlers().items():
+            if echo:
+                echo(f"Warnung: {module} nicht geladen ({error})")
+        stale_s = max(STALE_AFTER_S, 3 * heartbeat_s)
+        orphaned = fail_orphaned_jobs(engine, stale_after_s=stale_s)
+        if orphaned and echo:
+            echo(
+                f"{len(orphaned)} verwaiste(r) Auftrag/Aufträge als fehlgeschlagen markiert: "
+                + ", ".join(f"#{i}" for i in orphaned)
+            )
         while not (stop and stop.is_set()):
             if files:
                 files.beat()
