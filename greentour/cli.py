@@ -6,7 +6,8 @@ Built-in commands: ``init``, ``tenant``, ``worker``, ``serve``, ``demo``. The do
 :data:`PLUGGABLE_COMMANDS` defines ``command`` (a click command); until it exists the command says
 "noch nicht verfügbar" and exits with code 2.
 
-Every :class:`~greentour.errors.GreentourError` ends the command with one line
+Every :class:`~greentour.errors.GreentourError` (and every ``ValueError`` subclass raised by
+routing/ or forecasting/, and a missing file) ends the command with one line
 ``Fehler: <message>`` on stderr and exit code 1 (no traceback).
 """
 
@@ -60,6 +61,7 @@ COMMAND_ORDER = [
     "export",
     "serve",
     "worker",
+    "jobs",
     "demo",
     "tenant",
 ]
@@ -137,6 +139,13 @@ class GreentourGroup(click.Group):
             return super().invoke(ctx)
         except GreentourError as exc:
             raise PlannerError(exc.message) from None
+        except ValueError as exc:
+            # input errors of the libraries (routing/, forecasting/) carry precise text
+            if type(exc).__module__.split(".")[0] in ("routing", "forecasting", "greentour"):
+                raise PlannerError(str(exc)) from None
+            raise
+        except FileNotFoundError as exc:
+            raise PlannerError(f"Datei nicht gefunden: {exc.filename}") from None
 
 
 @click.group(cls=GreentourGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -265,6 +274,27 @@ def worker(once: bool, max_jobs: int | None, requeue: int | None, parent_pid: in
     except KeyboardInterrupt:
         n = 0
     click.echo(f"Worker beendet ({n} Aufträge)", err=True)
+
+
+@cli.command()
+@click.option("--tenant", "slug", envvar="GREENTOUR_TENANT", default=None, metavar="SLUG")
+@click.option("--limit", type=int, default=20, show_default=True)
+def jobs(slug: str | None, limit: int) -> None:
+    """Die letzten Aufträge eines Mandanten mit Stand und Meldung."""
+    from sqlalchemy import select
+
+    from greentour.cli_support import open_engine, resolve_tenant
+    from greentour.store import tenant_session
+    from greentour.store.models import Job
+
+    engine = open_engine()
+    t = resolve_tenant(engine, slug)
+    with tenant_session(engine, t.id) as s:
+        rows = s.scalars(select(Job).order_by(Job.id.desc()).limit(limit)).all()
+    for job in rows:
+        created = job.created_at.strftime("%Y-%m-%d %H:%M")
+        click.echo(f"#{job.id}\t{job.kind}\t{job.status}\t{job.progress:3d} %\t{created} UTC"
+                   f"\t{job.message}")
 
 
 def _watch_parent(parent_pid: int, stop: threading.Event) -> None:

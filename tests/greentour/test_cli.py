@@ -68,6 +68,27 @@ def test_init_stores_tenant_and_tenant_commands(cli_runner, engine: Engine, tmp_
     assert result.exit_code == 1 and "Fehler: Mandant „gibtsnicht“ gibt es nicht" in result.stderr
 
 
+def test_library_input_error_is_one_line(cli_runner, monkeypatch) -> None:
+    """A ValueError subclass from routing/ or forecasting/ ends as one 'Fehler:' line, exit 1."""
+    import click
+
+    import greentour.cli as cli_module
+
+    class ProfileError(ValueError):
+        pass
+
+    ProfileError.__module__ = "routing.profiles"
+
+    @click.command("plan")
+    def fake_plan() -> None:
+        raise ProfileError("Profil 'tractor_60' unbekannt")
+
+    monkeypatch.setattr(cli_module, "load_pluggable", lambda name: fake_plan)
+    result = cli_runner.invoke(cli, ["plan"])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "Fehler: Profil 'tractor_60' unbekannt"
+
+
 def test_unavailable_plugged_command_exits_2(cli_runner, monkeypatch) -> None:
     """A plugged-in command whose module is missing says so and exits with code 2."""
     monkeypatch.setitem(PLUGGABLE_COMMANDS, "forecast", "greentour.services.no_such_module")
@@ -84,6 +105,8 @@ def test_worker_runs_queued_job_and_requeues(cli_runner, engine: Engine, tenant)
     assert get_job(engine, tenant.id, job_id).status == "done"
     result = cli_runner.invoke(cli, ["worker", "--requeue-failed", str(job_id)])
     assert result.exit_code == 1 and result.stderr.startswith("Fehler: Auftrag")
+    result = cli_runner.invoke(cli, ["jobs", "--tenant", tenant.slug])
+    assert result.exit_code == 0 and f"#{job_id}\ttenant_export\tdone\t100 %" in result.output
 
 
 def test_demo_no_serve_stores_sample_tenant(cli_runner, engine: Engine) -> None:
