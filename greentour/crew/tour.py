@@ -258,6 +258,7 @@ def tour_payload(session: Session, tour: Tour, privacy: PrivacySettings) -> dict
             "persons": len(crew_day.member_ids or []),
         },
         "date": crew_day.date.isoformat(),
+        "timezone": tz.key,
         "shift": {
             "start": crew_day.shift_start.strftime("%H:%M"),
             "end": crew_day.shift_end.strftime("%H:%M"),

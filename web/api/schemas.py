@@ -112,6 +112,7 @@ class TourOut(Schema):
     tenant = fields.Dict()
     crew = fields.Nested(CrewOut)
     date = fields.String()
+    timezone = fields.String(metadata={"description": "Zeitzone des Mandanten (IANA)"})
     shift = fields.Dict()
     plan = fields.Nested(PlanOut)
     depot = fields.Dict(allow_none=True)

@@ -82,7 +82,9 @@
   function fmtTime(iso) {
     if (!iso) return "";
     const d = new Date(iso);
-    return d.toLocaleTimeString("de-DE", { hour: "2-digit", minute: "2-digit" });
+    const options = { hour: "2-digit", minute: "2-digit" };
+    if (tour && tour.timezone) options.timeZone = tour.timezone; // the town's time, not the device's
+    return d.toLocaleTimeString("de-DE", options);
   }
 
   function fmtDate(iso) {
@@ -204,6 +206,7 @@
 
   async function render() {
     const list = document.getElementById("stops");
+    const saved = snapshotInputs();
     list.innerHTML = "";
     if (!tour) {
       drawMap();
@@ -211,7 +214,7 @@
     }
     document.getElementById("title").textContent = tour.crew.name;
     document.getElementById("subtitle").textContent =
-      `${fmtDate(tour.date)} · ${tour.stops.length} Halte · Planstand ${tour.plan.version}`;
+      `${fmtDate(tour.date)} · ${tour.stops.filter((s) => s.kind === "task").length} Arbeitshalte · Planstand ${tour.plan.version}`;
     const items = await queueAll();
     const tpl = document.getElementById("stop-template");
     tour.stops.forEach((stop) => {
@@ -238,28 +241,77 @@
         geo.classList.add("hidden");
         osm.classList.add("hidden");
       }
+      if (stop.kind !== "task") {
+        // Breaks, reloads and the depot: shown in order, nothing to report.
+        li.classList.add("other");
+        li.querySelector(".report").classList.add("hidden");
+        const span = stop.service_start && stop.service_end
+          ? `${fmtTime(stop.service_start)}–${fmtTime(stop.service_end)} Uhr`
+          : li.querySelector(".eta").textContent;
+        li.querySelector(".eta").textContent = `${stop.label} · ${span}`;
+        list.appendChild(li);
+        return;
+      }
       const state = stopStateText(stop, items.filter((i) => !i.rejected));
       const stateEl = li.querySelector(".state");
       stateEl.textContent = state.text;
       stateEl.className = `state ${state.cls}`;
       li.classList.toggle("reported", Boolean(state.text));
       wireStop(li, stop);
+      restoreInputs(li, saved[String(stop.id)]);
       list.appendChild(li);
     });
     drawMap();
   }
 
   function wireStop(li, stop) {
-    let grass = null;
     li.querySelectorAll("[data-grass]").forEach((btn) => {
       btn.addEventListener("click", () => {
-        grass = grass === btn.dataset.grass ? null : btn.dataset.grass;
-        li.querySelectorAll("[data-grass]").forEach((b) =>
-          b.classList.toggle("selected", b.dataset.grass === grass));
+        const wasSelected = btn.classList.contains("selected");
+        li.querySelectorAll("[data-grass]").forEach((b) => b.classList.remove("selected"));
+        if (!wasSelected) btn.classList.add("selected");
       });
     });
     li.querySelectorAll("[data-status]").forEach((btn) => {
-      btn.addEventListener("click", () => report(li, stop, btn.dataset.status, grass));
+      btn.addEventListener("click", () => {
+        const selected = li.querySelector("[data-grass].selected");
+        report(li, stop, btn.dataset.status, selected ? selected.dataset.grass : null);
+      });
+    });
+  }
+
+  // What the crew has typed or chosen but not yet sent survives a re-render of the list.
+  function snapshotInputs() {
+    const inputs = {};
+    document.querySelectorAll("#stops li[data-stop-id]").forEach((li) => {
+      const grass = li.querySelector("[data-grass].selected");
+      inputs[li.dataset.stopId] = {
+        reason: li.querySelector(".reason").value,
+        note: li.querySelector(".note").value,
+        grass: grass ? grass.dataset.grass : null,
+      };
+    });
+    return inputs;
+  }
+
+  function restoreInputs(li, saved) {
+    if (!saved) return;
+    li.querySelector(".reason").value = saved.reason;
+    li.querySelector(".note").value = saved.note;
+    if (saved.grass) li.querySelector(`[data-grass=${saved.grass}]`).classList.add("selected");
+  }
+
+  async function renderStates() {
+    if (!tour) return;
+    const items = (await queueAll()).filter((i) => !i.rejected);
+    document.querySelectorAll("#stops li[data-stop-id]").forEach((li) => {
+      const stop = tour.stops.find((s) => String(s.id) === li.dataset.stopId);
+      if (!stop || stop.kind !== "task") return;
+      const state = stopStateText(stop, items);
+      const stateEl = li.querySelector(".state");
+      stateEl.textContent = state.text;
+      stateEl.className = `state ${state.cls}`;
+      li.classList.toggle("reported", Boolean(state.text));
     });
   }
 
@@ -308,8 +360,9 @@
     await queuePut(item);
     li.querySelector(".note").value = "";
     li.querySelector(".reason").value = "";
+    li.querySelectorAll("[data-grass]").forEach((b) => b.classList.remove("selected"));
     fileInput.value = "";
-    await render();
+    await renderStates();
     await updateSyncBadge();
     sync();
   }
@@ -399,7 +452,7 @@
     }
     if (sent) await loadTour();
     else await updateSyncBadge();
-    await render();
+    await renderStates();
   }
 
   // ---------------------------------------------------------------- map (vectors only)

@@ -1,0 +1,107 @@
+"""The crew view in a real browser: offline after the first load, reports arrive exactly once.
+
+Debian's chromium driven by Playwright (no browser download) against the app served by waitress
+on a free loopback port; screenshots go to test-artifacts/ (gitignored).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+from sqlalchemy import select
+from waitress import create_server
+
+from crew_sample import build_crew_sample
+from greentour.store.models import Completion
+from greentour.store.tenancy import tenant_session
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture
+def served(app, engine):
+    """The sample in the app's database, served by waitress on 127.0.0.1:<free port>."""
+    sample = build_crew_sample(engine)
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield sample, f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+    thread.join(timeout=5)
+
+
+def _completions(engine, tenant_id):
+    with tenant_session(engine, tenant_id) as session:
+        return list(session.scalars(select(Completion).order_by(Completion.id)))
+
+
+def test_offline_reports_survive_reload_and_arrive_exactly_once(served, engine):
+    """Report two stops offline, reload offline (queue kept), go online: both stored once."""
+    sample, base = served
+    tenant_id = sample.tenant_ids["lauf"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 412, "height": 915}, locale="de-DE")
+        page = context.new_page()
+        page.goto(f"{base}/crew/#token={sample.tokens['a1']}")
+        stops = page.locator("li.stop:not(.other)")
+        expect(stops).to_have_count(3)
+        expect(page.locator("#title")).to_have_text("Kolonne 1")
+        assert "#token" not in page.url  # the token leaves the address bar
+        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
+        page.evaluate("greentourCrew.loadTour()")  # now through the service worker's cache
+        expect(page.locator("#sync")).to_have_attribute("data-state", "ok")
+        page.screenshot(path=str(ARTIFACTS / "crew_online.png"), full_page=True)
+
+        context.set_offline(True)
+        first, second = stops.nth(0), stops.nth(1)
+        first.locator("[data-grass=long]").click()
+        first.locator("[data-status=done]").click()
+        second.locator("select.reason").select_option("Boden zu nass")
+        second.locator("[data-status=not_possible]").click()
+        sync = page.locator("#sync")
+        expect(sync).to_have_attribute("data-pending", "2")
+        expect(sync).to_have_attribute("data-state", "offline")
+        expect(first.locator(".state")).to_contain_text("wartet")
+        assert _completions(engine, tenant_id) == []
+
+        page.reload()
+        expect(stops).to_have_count(3)
+        expect(page.locator("#sync")).to_have_attribute("data-pending", "2")
+        expect(stops.nth(1).locator(".state")).to_contain_text("Nicht möglich")
+        page.screenshot(path=str(ARTIFACTS / "crew_offline_after_reload.png"), full_page=True)
+        assert _completions(engine, tenant_id) == []
+
+        context.set_offline(False)
+        expect(page.locator("#sync")).to_have_attribute("data-pending", "0", timeout=15000)
+        expect(page.locator("#sync")).to_have_attribute("data-state", "ok")
+        expect(stops.nth(0).locator(".state")).to_contain_text("Erledigt ✓")
+        page.evaluate("greentourCrew.sync()")  # a further sync must not send anything again
+        page.screenshot(path=str(ARTIFACTS / "crew_synced.png"), full_page=True)
+        browser.close()
+
+    stored = _completions(engine, tenant_id)
+    assert [(c.stop_id, c.status) for c in stored] == [
+        (sample.stop_ids["a1"][0], "done"),
+        (sample.stop_ids["a1"][1], "not_possible"),
+    ]
+    assert stored[0].grass_length == "long"
+    assert stored[1].reason == "Boden zu nass"
+    assert len({c.client_uuid for c in stored}) == 2
