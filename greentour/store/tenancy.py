@@ -9,9 +9,10 @@ remembering a ``WHERE tenant_id = ?``:
   ``tenant_id`` on new objects and refuses objects that belong to another tenant.
 * Any *other* session (a plain ``Session(engine)`` or :func:`system_session`) refuses statements
   that touch a tenant-owned table at all, so a forgotten tenant scope raises instead of leaking.
-* Core statements on tenant tables (``select(Site.__table__)``) bypass loader criteria and are
-  therefore refused in every session; raw SQL via ``engine.connect()`` is reserved for
-  infrastructure code (migrations, the job claim in :mod:`greentour.jobs`).
+* Core statements on tenant tables (``select(Site.__table__)``) and SQL text naming a tenant table
+  (``text("SELECT * FROM site")``) bypass loader criteria and are therefore refused in every
+  session; raw SQL via ``engine.connect()`` is reserved for infrastructure code (migrations, the
+  job claim in :mod:`greentour.jobs`).
 
 The hooks are registered on :class:`sqlalchemy.orm.Session` itself, so they hold for every session
 in the process.
@@ -21,12 +22,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, event, inspect, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlalchemy.sql import util as sql_util
+from sqlalchemy.sql.elements import TextClause
 
 from greentour.errors import Forbidden, NotFound
 from greentour.store.base import Base, TenantScoped
@@ -82,6 +85,9 @@ def _tenant_table_names() -> frozenset[str]:
 
 
 def _touched_tenant_tables(statement: Any) -> set[str]:
+    if isinstance(statement, TextClause):
+        words = set(re.findall(r"[a-z_][a-z0-9_]*", statement.text.lower()))
+        return words & _tenant_table_names()
     tables = sql_util.find_tables(
         statement,
         check_columns=True,
@@ -106,7 +112,7 @@ def _scope_statement(state: ORMExecuteState) -> None:
         )
     if not state.is_orm_statement:
         raise TenantScopeError(
-            f"Core-Anweisung auf {', '.join(sorted(touched))} verweigert: "
+            f"Core- oder SQL-Text-Anweisung auf {', '.join(sorted(touched))} verweigert: "
             "nur ORM-Anweisungen werden nach Mandant gefiltert"
         )
     if state.is_insert:

@@ -178,6 +178,17 @@ def test_core_statement_on_tenant_table_refused(
         s.execute(select(Site.__table__)).all()
 
 
+def test_sql_text_on_tenant_table_refused(engine: Engine, two_tenants: tuple[int, int]) -> None:
+    """Raw SQL text naming a tenant table is refused in tenant and plain sessions."""
+    a, _ = two_tenants
+    with tenant_session(engine, a) as s, pytest.raises(TenantScopeError, match="site"):
+        s.execute(text("SELECT name FROM Site")).all()
+    with system_session(engine) as s, pytest.raises(TenantScopeError):
+        s.execute(text("UPDATE task SET status = 'done'"))
+    with system_session(engine) as s:
+        assert s.execute(text("SELECT count(*) FROM tenant")).scalar_one() == 2
+
+
 def test_objects_of_other_tenant_refused_on_flush(
     engine: Engine, two_tenants: tuple[int, int]
 ) -> None:
