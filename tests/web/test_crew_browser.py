@@ -10,11 +10,11 @@ import threading
 from pathlib import Path
 
 import pytest
+from crew_sample import build_crew_sample
 from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import select
 from waitress import create_server
 
-from crew_sample import build_crew_sample
 from greentour.store.models import Completion
 from greentour.store.tenancy import tenant_session
 
