@@ -6,7 +6,8 @@ The one number that argues for staff in the council. Pure computation; the servi
 *Due* hours of a task are its person-seconds (duration x persons). They are spread evenly over the
 workdays of its due window, so a task due "this week or next" counts half in each week and is
 never counted twice; a task already overdue at the start of the week counts on the week's first
-workday. *Available* hours of a crew-day are its people x (shift length - fixed breaks).
+workday; a window of weekend or holiday days only counts on the workday before it.
+*Available* hours of a crew-day are its people x (shift length - fixed breaks).
 
 Urgency bands: ``dringend`` (urgency >= 0.8), ``fällig`` (>= 0.5), ``kann warten`` (< 0.5).
 """
@@ -162,8 +163,13 @@ def spread_over_days(
         first = next((d for d in days if is_workday(d, land)), days[0])
         return {first: float(item.person_s)}
     if not window_days:
+        # a window of weekend/holiday days only: the last workday before it in the week,
+        # else the week's first workday
         day = min(max(item.due_earliest, week_start), week_end)
-        return {day: float(item.person_s)}
+        before = [d for d in days if d <= day and is_workday(d, land)]
+        after = [d for d in days if is_workday(d, land)]
+        target = before[-1] if before else (after[0] if after else day)
+        return {target: float(item.person_s)}
     share = item.person_s / len(window_days)
     out: dict[dt.date, float] = {}
     # an overdue-start window counts its past workdays on the week's first workday

@@ -18,16 +18,16 @@ from greentour.demand.task_types import TaskTypeSpec
 
 MOW_CARE_CLASSES = {
     "ornamental": "mow_ornamental",
-    "sports": "mow_sports",
-    "utility_intensive": "mow_utility_intensive",
-    "utility_extensive": "mow_utility_extensive",
+    "sports": "mow_wide",
+    "utility_intensive": "mow",
+    "utility_extensive": "mow_extensive",
     "meadow": "mow_meadow",
 }
 """Care class (Pflegeklasse, keys of data/care_classes.toml) -> mowing task type."""
 
 DEFAULT_CARE_CLASS = {
     "park": "utility_intensive",
-    "cemetery": "utility_intensive",
+    "cemetery": "ornamental",
     "playground": "sports",
     "sports_pitch": "sports",
     "pitch": "sports",

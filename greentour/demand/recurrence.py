@@ -140,13 +140,16 @@ class CycleRule:
     def occurrences(
         self, start: dt.date, end: dt.date, land: str = "BY"
     ) -> list[tuple[dt.date, dt.date]]:
-        """Due windows ``(earliest, latest)`` whose (holiday-moved) date lies in [start, end].
+        """Due windows ``(earliest, latest)`` that meet [start, end].
 
-        The raw rule dates are generated from a margin before ``start`` so that an occurrence
-        moved forward over a holiday into the range is not lost; the season is checked on the
-        raw date (a Mon/Thu round on 31 October moved to 2 November still belongs to October).
+        An occurrence counts when its (holiday-moved) date lies in the range or its window
+        (date + ``window_days``) still reaches into it, so a monthly inspection due 1-15 June
+        is in the week of 15 June. The raw rule dates are generated from a margin before
+        ``start`` so that an occurrence moved forward over a holiday is not lost; the season is
+        checked on the raw date (a Mon/Thu round on 31 October moved to 2 November still belongs
+        to October).
         """
-        margin = dt.timedelta(days=7)
+        margin = dt.timedelta(days=7 + self.window_days)
         rule = self._rrule(end + margin)
         out: list[tuple[dt.date, dt.date]] = []
         seen: set[dt.date] = set()
@@ -159,7 +162,9 @@ class CycleRule:
             if not self.season.contains(raw):
                 continue
             moved = move_off_holiday(raw, self.on_holiday, land)
-            if moved is None or moved in seen or not (start <= moved <= end):
+            if moved is None or moved in seen:
+                continue
+            if moved > end or moved + dt.timedelta(days=self.window_days) < start:
                 continue
             seen.add(moved)
             out.append((moved, moved + dt.timedelta(days=self.window_days)))

@@ -11,7 +11,8 @@ gives the demand side its typed view of the same file or of the stored rows.
 Productivity units and the site quantity they use:
 
 =================  ===================================================================
-``m2_per_h``       site area (``Site.area_m2``)
+``m2_per_h``       site area (``Site.area_m2``) x ``params.lawn_share[category]`` (the
+                   mowable share of a cemetery or playground polygon; default 1)
 ``m_per_h``        line length (``Site.length_m``: hedges, tree rows, verges as lines)
 ``trees_per_h``    number of trees (``Site.tree_count``, 1 for a single tree)
 ``items_per_h``    number of items (bins, play devices) from ``params.items_per_site`` by
@@ -85,13 +86,17 @@ class TaskTypeSpec:
         """The site quantity this type works on, in its productivity unit (see module doc)."""
         unit = self.productivity_unit
         if unit == "m2_per_h":
-            return float(area_m2 or 0.0)
+            share = float(self.params.get("lawn_share", {}).get(category, 1.0))
+            return float(area_m2 or 0.0) * share
         if unit == "m_per_h":
             if length_m:
                 return float(length_m)
             # a hedge mapped as an area: its perimeter / 2 approximates the length
             return float(self.params.get("default_length_m", 0.0))
         if unit == "trees_per_h":
+            count_tag = self.params.get("count_tag")
+            if count_tag and tags.get(count_tag):
+                return float(tags[count_tag])
             return float(tree_count or 1)
         if unit == "items_per_h":
             if "greentour:items" in tags:

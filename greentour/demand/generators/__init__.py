@@ -66,6 +66,7 @@ class GeneratorContext:
 
 
 TRAFFIC_RELEVANT = frozenset(
-    {"hedge_form_cut", "hedge_hard_cut", "clearance_cut", "clearance_tree_prune", "inspect_trees"}
+    {"hedge_cut", "hedge_hard_cut", "clearance_cut", "clearance_prune", "prune_trees",
+     "inspect_trees"}
 )
 """Task types whose urgency the traffic-safety screening raises."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from greentour.demand.generators import GeneratorContext
 from greentour.demand.model import DemandTask, SiteInfo
 
-KIND_TYPES = {"hedge": "hedge_form_cut", "water": "water_young_trees"}
+KIND_TYPES = {"hedge": "hedge_cut", "water": "water_trees"}
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def generate_forecast_tasks(
             note += "; Boden derzeit nicht befahrbar"
         task = ctx.task(site, code, "forecast", (signal.due_earliest, signal.due_latest),
                         signal.urgency, note)
-        if code == "water_young_trees" and signal.water_l_per_tree:
+        if code == "water_trees" and signal.water_l_per_tree:
             trees = task.quantity
             task = task.with_(water_l=round(trees * signal.water_l_per_tree, 1))
         out.append(task)

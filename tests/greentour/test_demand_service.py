@@ -1,0 +1,444 @@
+"""Demand on the real Lauf sample: generators, packages, durations, calendars, balance, CLI.
+
+Sites come from the real Lauf OSM extract. Until the inventory import (issue #3) is in the tree,
+``_import_lauf_sites`` reads the green features with GDAL as a stop-gap and applies the same
+acceptance idea: parks, playgrounds and cemeteries are accepted; pitches, lawns/verges, hedges
+and trees are accepted here as "confirmed by the planner"; private gardens and farmland meadows
+stay candidates. Weather is the real DWD file the tenant configures (Bremen, standing in for Lauf).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pyogrio
+import pytest
+from click.testing import CliRunner
+from shapely.geometry import mapping
+from sqlalchemy import Engine, select
+
+from greentour.demand import service
+from greentour.demand.capacity import parse_week
+from greentour.demand.store_io import metric_geometry
+from greentour.errors import BadInput
+from greentour.services.tenants import apply_tenant_file
+from greentour.settings import REPO_ROOT
+from greentour.store import make_engine, tenant_session
+from greentour.store.models import (
+    Completion,
+    CrewDay,
+    Site,
+    SiteTargetTime,
+    SiteTimeRule,
+    Task,
+    Tenant,
+)
+from greentour.store.models_demand import TaskDetail
+from routing import problem as rp
+from routing.timeaxis import TimeAxis
+
+JUNE_WEEK = "2026-W25"  # 15-21 June 2026, inside the Bremen DWD record (ends 2026-06-28)
+
+# OSM tag -> (category, accepted in the sample)
+_POLY_RULES = [
+    ("leisure", "park", "park", True),
+    ("leisure", "playground", "playground", True),
+    ("landuse", "cemetery", "cemetery", True),
+    ("leisure", "pitch", "sports_pitch", True),
+    ("landuse", "grass", "verge", True),
+    ("landuse", "village_green", "verge", True),
+    ("leisure", "garden", "garden", False),
+    ("landuse", "meadow", "meadow", False),
+    ("landuse", "farmland", "farmland", False),
+]
+
+
+def _present(value: object) -> bool:
+    return value is not None and value == value and value != ""
+
+
+_NO_LAWN_SPORTS = {"tennis", "equestrian", "shooting;archery", "skateboard", "basketball"}
+
+
+def _regimes() -> dict[str, str]:
+    """Category -> lawn regime from the Lauf tenant file (as the inventory import sets it)."""
+    import tomllib
+
+    cfg = tomllib.loads((REPO_ROOT / "data" / "tenants" / "lauf.toml").read_text("utf-8"))
+    return {k: v.get("regime") for k, v in cfg.get("care_classes", {}).items()}
+
+
+def _import_lauf_sites(session, pbf: Path) -> None:
+    """Stop-gap for the inventory import: Lauf green polygons, hedges and trees as sites.
+
+    Pitches count as lawns only for football/multi-sport without a hard surface (tennis courts,
+    riding arenas and skate parks are not mown).
+    """
+    regimes = _regimes()
+    polys = pyogrio.read_dataframe(pbf, layer="multipolygons", on_invalid="ignore",
+                                   columns=["osm_id", "osm_way_id", "name", "leisure", "landuse",
+                                            "sport", "other_tags"])
+    polys["sport"] = polys["sport"].fillna("")
+    polys["other_tags"] = polys["other_tags"].fillna("")
+    polys["name"] = polys["name"].fillna("")
+    metric = polys.to_crs(25832)
+    seen: set[tuple[str, int]] = set()
+    for (_, row), geom_m in zip(polys.iterrows(), metric.geometry, strict=True):
+        for key, value, category, accepted in _POLY_RULES:
+            if row[key] != value or row.geometry is None or row.geometry.is_empty:
+                continue
+            private = '"access"=>"private"' in row["other_tags"]
+            if category == "sports_pitch" and (row["sport"] in _NO_LAWN_SPORTS
+                                              or '"surface"=>' in row["other_tags"]):
+                break
+            osm_type, osm_id = (("way", int(row["osm_way_id"])) if _present(row["osm_way_id"])
+                                else ("relation", int(row["osm_id"])))
+            if (osm_type, osm_id) in seen:
+                break
+            seen.add((osm_type, osm_id))
+            point = row.geometry.representative_point()
+            ok = accepted and not private
+            session.add(Site(
+                name=row["name"], category=category,
+                geometry_geojson=json.dumps(mapping(row.geometry)),
+                geometry_type="MultiPolygon", area_m2=float(geom_m.area),
+                lon=point.x, lat=point.y, source="osm", osm_type=osm_type, osm_id=osm_id,
+                status="accepted" if ok else "candidate", in_maintenance=ok,
+                regime=regimes.get(category), tags_json={key: value},
+            ))
+            break
+    lines = pyogrio.read_dataframe(pbf, layer="lines", on_invalid="ignore",
+                                   columns=["osm_id", "name", "barrier", "other_tags"])
+    hedges = lines[lines["barrier"] == "hedge"].fillna({"name": ""})
+    for (_, row), geom_m in zip(hedges.iterrows(), hedges.to_crs(25832).geometry, strict=True):
+        point = row.geometry.interpolate(0.5, normalized=True)
+        session.add(Site(
+            name=row["name"] or "", category="hedge",
+            geometry_geojson=json.dumps(mapping(row.geometry)), geometry_type="LineString",
+            length_m=float(geom_m.length), lon=point.x, lat=point.y, source="osm",
+            osm_type="way", osm_id=int(row["osm_id"]), status="accepted", in_maintenance=True,
+            regime="hedge_low", tags_json={"barrier": "hedge"},
+        ))
+    points = pyogrio.read_dataframe(pbf, layer="points", on_invalid="ignore",
+                                    columns=["osm_id", "other_tags"])
+    trees = points[points["other_tags"].fillna("").str.contains('"natural"=>"tree"')]
+    for _, row in trees.iterrows():
+        session.add(Site(
+            name="", category="tree", geometry_geojson=json.dumps(mapping(row.geometry)),
+            geometry_type="Point", tree_count=1, lon=row.geometry.x, lat=row.geometry.y,
+            source="osm", osm_type="node", osm_id=int(row["osm_id"]), status="accepted",
+            in_maintenance=True, tags_json={"natural": "tree"},
+        ))
+    session.flush()
+
+
+@pytest.fixture(scope="module")
+def lauf_template(tmp_path_factory, _migrated_sqlite_template: Path, lauf_pbf: Path) -> Path:
+    """A migrated database with the Lauf tenant (TOML), its sites and the site screening."""
+    path = tmp_path_factory.mktemp("demand") / "lauf.sqlite"
+    shutil.copyfile(_migrated_sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    summary = apply_tenant_file(engine, REPO_ROOT / "data" / "tenants" / "lauf.toml")
+    with tenant_session(engine, summary.tenant_id) as s, s.begin():
+        _import_lauf_sites(s, lauf_pbf)
+        service.screen_sites(s, lauf_pbf)
+        young = s.scalars(select(Site).where(Site.category == "tree").order_by(Site.id)).all()
+        for tree in young[:6]:
+            service.set_young_trees(s, tree.id, 1, dt.date(2025, 4, 15))
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def lauf(tmp_path: Path, lauf_template: Path) -> tuple[Engine, int]:
+    """A fresh copy of the Lauf database per test: (engine, tenant id)."""
+    path = tmp_path / "lauf.sqlite"
+    shutil.copyfile(lauf_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    with tenant_session(engine, 1) as s:
+        tenant_id = s.scalar(select(Tenant.id).where(Tenant.slug == "lauf"))
+    yield engine, tenant_id
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def june(tmp_path_factory, lauf_template: Path, data_dir: Path) -> Path:
+    """The Lauf database after generating the June week's demand once (shared, read-only)."""
+    path = tmp_path_factory.mktemp("june") / "lauf.sqlite"
+    shutil.copyfile(lauf_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    with tenant_session(engine, 1) as s, s.begin():
+        service.generate_demand(s, parse_week(JUNE_WEEK), data_dir=data_dir)
+    engine.dispose()
+    return path
+
+
+def _open(path: Path) -> Engine:
+    return make_engine(f"sqlite:///{path}")
+
+
+def _tasks(engine: Engine) -> list[tuple[Task, TaskDetail, Site]]:
+    with tenant_session(engine, 1) as s:
+        return s.execute(
+            select(Task, TaskDetail, Site).join(TaskDetail, TaskDetail.task_id == Task.id)
+            .join(Site, Site.id == Task.site_id).where(Task.status == "open")
+        ).all()
+
+
+# --------------------------------------------------------------------------- generators
+def test_each_generator_yields_tasks_on_real_lauf_sites(june: Path) -> None:
+    """In the June week cycle, forecast and deadline tasks exist on accepted Lauf sites only."""
+    engine = _open(june)
+    rows = _tasks(engine)
+    by_gen: dict[str, set[str]] = {}
+    for task, _detail, site in rows:
+        by_gen.setdefault(task.generator, set()).add(task.task_type)
+        assert site.status == "accepted" and site.in_maintenance
+        assert site.category not in ("garden", "meadow", "farmland")
+    assert {"empty_bins", "inspect_playground_visual"} <= by_gen["cycle"]
+    assert {"mow", "mow_wide", "water_trees"} <= by_gen["forecast"]
+    assert "mow_wide" in by_gen["deadline"]  # pitches before Saturday's match
+    engine.dispose()
+
+
+def test_forecast_tasks_explain_weather_and_carry_water(june: Path) -> None:
+    """Forecast mowing tasks say the grass height and trigger; watering carries litres."""
+    engine = _open(june)
+    rows = _tasks(engine)
+    mow = [d for t, d, _ in rows if t.generator == "forecast" and t.task_type == "mow"]
+    assert mow and all("Schnitt bei" in d.explanation for d in mow)
+    water = [t for t, _, _ in rows if t.task_type == "water_trees"]
+    assert water and all(80 <= t.water_l <= 200 for t in water)
+    monday = parse_week(JUNE_WEEK)
+    assert all(monday <= t.due_latest and t.due_earliest <= monday + dt.timedelta(days=7)
+               for t, _, _ in rows if t.generator == "forecast")
+    engine.dispose()
+
+
+def test_bins_follow_mon_thu_and_skip_corpus_christi(lauf, data_dir: Path) -> None:
+    """Bins Mon/Thu: in the week of Corpus Christi (Thu 4 June 2026) the round moves to Friday."""
+    engine, tenant_id = lauf
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        service.generate_demand(s, dt.date(2026, 6, 1), forecast=False, data_dir=data_dir)
+        days = set(s.scalars(select(Task.due_earliest).where(Task.task_type == "empty_bins")))
+    assert days == {dt.date(2026, 6, 1), dt.date(2026, 6, 5)}
+
+
+def test_deadline_task_appears_with_its_window(lauf, data_dir: Path) -> None:
+    """Before All Saints' Day the cemeteries get tidy tasks due 17-31 October."""
+    engine, tenant_id = lauf
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        service.generate_demand(s, dt.date(2026, 10, 26), forecast=False, data_dir=data_dir)
+        rows = s.execute(select(Task, Site).join(Site).where(
+            Task.generator == "deadline", Task.task_type == "cemetery_tidy")).all()
+    assert {site.category for _, site in rows} == {"cemetery"}
+    assert all(t.due_latest == dt.date(2026, 10, 31) for t, _ in rows)
+    assert all(dt.date(2026, 10, 17) <= t.due_earliest <= t.due_latest for t, _ in rows)
+    # unsplit tasks (and the first part of a split one) open 14 days before
+    assert {t.due_earliest for t, _ in rows if (t.package_index or 1) == 1} == {
+        dt.date(2026, 10, 17)}
+    assert all(t.urgency >= 0.85 for t, _ in rows)
+
+
+def test_regenerating_does_not_duplicate(lauf, data_dir: Path) -> None:
+    """A second run updates the week's open tasks instead of adding new ones."""
+    engine, tenant_id = lauf
+    monday = parse_week(JUNE_WEEK)
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        first = service.generate_demand(s, monday, forecast=False, data_dir=data_dir)
+        second = service.generate_demand(s, monday, forecast=False, data_dir=data_dir)
+        stored = s.scalars(select(Task).where(Task.status == "open")).all()
+    assert first["created"] == len(stored) and second.get("created", 0) == 0
+    assert second["updated"] == first["created"]
+
+
+def test_order_is_stored_and_bad_orders_refused(lauf) -> None:
+    """An urgent storm order is due today; a bad priority or a candidate site is refused."""
+    engine, tenant_id = lauf
+    today = dt.date(2026, 6, 16)
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        park = s.scalar(select(Site).where(Site.category == "park", Site.status == "accepted"))
+        task = service.create_order(s, "lauf", park.id, "storm_damage", priority=3, persons=2,
+                                    hours=3.0, description="Baum über Weg", today=today)
+        assert (task.due_earliest, task.due_latest, task.generator) == (today, today, "order")
+        assert task.duration_s == 3 * 3600 and task.duration_source == "Sollzeit"
+        with pytest.raises(BadInput, match="Priorität"):
+            service.create_order(s, "lauf", park.id, "storm_damage", priority=7, today=today)
+        garden = s.scalar(select(Site).where(Site.category == "garden"))
+        with pytest.raises(BadInput, match="nicht von eigenen Kolonnen"):
+            service.create_order(s, "lauf", garden.id, "mow", today=today)
+
+
+# --------------------------------------------------------------------------- packages
+def test_split_site_packages_sum_to_whole(june: Path) -> None:
+    """The large cemetery's mowing is split into linked parts that each fit a package."""
+    engine = _open(june)
+    rows = _tasks(engine)
+    groups: dict[str, list[tuple[Task, TaskDetail]]] = {}
+    for task, detail, _ in rows:
+        if detail.link_group:
+            groups.setdefault(detail.link_group, []).append((task, detail))
+    assert groups, "expected at least one split site in the June week"
+    with tenant_session(engine, 1) as s:
+        from greentour.demand.store_io import task_type_specs
+
+        specs = task_type_specs(s)
+    for parts in groups.values():
+        task0, detail0 = parts[0]
+        spec = specs[task0.task_type]
+        n = detail0.package_count
+        assert len(parts) == n
+        assert sorted(t.package_index for t, _ in parts) == list(range(1, n + 1))
+        whole_variable = sum(t.duration_s - spec.setup_s for t, _ in parts)
+        whole = spec.setup_s + whole_variable
+        assert sum(t.duration_s for t, _ in parts) == whole + (n - 1) * spec.setup_s
+        assert all(t.duration_s <= service.DemandSettings().max_package_s for t, _ in parts)
+        earliest = sorted(t.due_earliest for t, _ in parts)
+        latest = parts[0][0].due_latest
+        # consecutive days, one part per day, unless the due window is shorter than the parts
+        assert len(set(earliest)) == min(n, len({min(e, latest) for e in earliest}))
+        assert all(t.due_latest == latest for t, _ in parts)
+    engine.dispose()
+
+
+def test_grouped_lawns_lie_within_walking_distance(june: Path) -> None:
+    """Every pair of lawns grouped into one task is within 150 m on foot (x1.3 detour)."""
+    engine = _open(june)
+    rows = _tasks(engine)
+    grouped = [d for _, d, _ in rows if len(d.member_site_ids) > 1]
+    assert grouped, "expected grouped small lawns in Lauf"
+    with tenant_session(engine, 1) as s:
+        geoms = {site.id: metric_geometry(site.geometry_geojson)
+                 for site in s.scalars(select(Site))}
+    for detail in grouped:
+        ids = detail.member_site_ids
+        for i, a in enumerate(ids):
+            for b in ids[i + 1:]:
+                assert geoms[a].distance(geoms[b]) * 1.3 <= 150.0 + 1e-6
+    engine.dispose()
+
+
+# --------------------------------------------------------------------------- durations
+def test_target_time_overrides_and_reports_teach(lauf, data_dir: Path) -> None:
+    """A Sollzeit replaces the formula; three long reports move the duration toward them."""
+    engine, tenant_id = lauf
+    monday = parse_week(JUNE_WEEK)
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        pitch = s.scalar(select(Site).where(Site.category == "playground",
+                                            Site.status == "accepted").order_by(Site.id))
+        service.generate_demand(s, monday, forecast=False, data_dir=data_dir)
+        visual = s.scalars(select(Task).where(Task.site_id == pitch.id,
+                                              Task.task_type == "inspect_playground_visual")
+                           ).first()
+        formula_s = visual.duration_s
+        assert visual.duration_source == "Formel"
+        s.add(SiteTargetTime(site_id=pitch.id, task_type="inspect_playground_visual",
+                             persons=1, hours=0.75))
+        s.flush()
+        service.generate_demand(s, monday, forecast=False, data_dir=data_dir)
+        s.refresh(visual)
+        assert (visual.duration_s, visual.duration_source) == (2700, "Sollzeit")
+        assert visual.duration_s != formula_s
+        # three visits of one person reported at 90 minutes each
+        crew = CrewDay(date=monday - dt.timedelta(days=7), name="K6", member_ids=[1],
+                       shift_start=dt.time(6, 30), shift_end=dt.time(15, 30))
+        s.add(crew)
+        s.flush()
+        for k in range(3):
+            start = dt.datetime(2026, 6, 1 + k, 8, 0, tzinfo=dt.UTC)
+            s.add(Completion(crew_day_id=crew.id, task_id=visual.id, client_uuid=f"v{k}",
+                             status="done", started_at=start,
+                             finished_at=start + dt.timedelta(minutes=90)))
+        s.flush()
+        service.generate_demand(s, monday, forecast=False, data_dir=data_dir)
+        s.refresh(visual)
+    assert visual.duration_source == "gelernt aus 3 Besuchen"
+    assert 2700 < visual.duration_s < 5400
+
+
+# --------------------------------------------------------------------------- calendars
+def test_calendar_windows_reach_the_solver_input(lauf) -> None:
+    """A funeral block 10-12 and the noise rule shape the routing problem's allowed windows."""
+    engine, tenant_id = lauf
+    day = dt.date(2026, 3, 30)  # the Monday after the spring DST change
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        cemetery = s.scalar(select(Site).where(Site.name == "Salvator-Friedhof"))
+        s.add(SiteTimeRule(site_id=cemetery.id, kind="blocked", weekdays=[1, 2, 3, 4, 5],
+                           start_local=dt.time(10, 0), end_local=dt.time(12, 0),
+                           reason="Beerdigungen"))
+        cemetery.noise_sensitive = True
+        task = Task(site_id=cemetery.id, task_type="mow_ornamental", generator="order",
+                    due_earliest=day, due_latest=day, duration_s=3600, persons=2)
+        s.add(task)
+        s.flush()
+        s.refresh(cemetery)
+        axis = TimeAxis(first_day=dt.date(2026, 3, 28), land="BY")  # Saturday before DST
+        windows = service.solver_time_windows(task, [day], axis, "BY", "mower")
+    # the same seconds as the solver's own clock for that day (shift 06:30-15:30)
+    at = axis.at
+    assert windows == [(at(day, 7), at(day, 10)), (at(day, 12), at(day, 20))]
+    ptask = rp.Task(id="t1", entry_location=1, service_duration_s=3600,
+                    time_windows=tuple(rp.TimeWindow(a, b) for a, b in windows))
+    crew = rp.CrewDay(id="c1", day=day, start_location=0, end_location=0,
+                      shift=rp.TimeWindow(at(day, 6, 30), at(day, 15, 30)))
+    zeros = np.zeros((2, 2), dtype=int)
+    problem = rp.Problem(tasks=(ptask,), crew_days=(crew,),
+                         matrices={"default": rp.TravelMatrix(zeros, zeros)}, time_axis=axis)
+    assert problem.allowed_windows(ptask, crew) == [(at(day, 7), at(day, 10)),
+                                                    (at(day, 12), at(day, 15, 30))]
+    # a Sunday has no window at all at this noise-sensitive site
+    with tenant_session(engine, tenant_id) as s:
+        task = s.get(Task, task.id)
+        assert service.solver_time_windows(task, [dt.date(2026, 3, 29)], axis, "BY", "mower") == []
+
+
+def test_screening_flags_traffic_safety_and_noise(lauf_template: Path) -> None:
+    """Some Lauf hedges lie in a clearance profile or sight triangle; residential lawns noisy."""
+    engine = _open(lauf_template)
+    from greentour.store.models_demand import SiteDemand
+
+    with tenant_session(engine, 1) as s:
+        rows = s.execute(select(SiteDemand, Site).join(Site)).all()
+    hedges = [(d, site) for d, site in rows if site.category == "hedge"]
+    assert any(d.traffic_safety and d.clearance_height_m in (4.5, 2.5) for d, _ in hedges)
+    assert not all(d.traffic_safety for d, _ in hedges)
+    noisy = [site for d, site in rows if d.noise_suggested]
+    assert noisy and all(site.noise_sensitive for site in noisy)
+    assert len(noisy) < len(rows)
+    engine.dispose()
+
+
+# --------------------------------------------------------------------------- balance and CLI
+def test_june_week_capacity_balance_is_plausible(june: Path) -> None:
+    """15 people in 6 crews offer ~570 person-hours; the due hours stay below that but are real."""
+    engine = _open(june)
+    with tenant_session(engine, 1) as s, s.begin():
+        bal = service.capacity_balance(s, "lauf", JUNE_WEEK)
+    assert 400 <= bal.available_h <= 600
+    assert 150 <= bal.due_h <= bal.available_h
+    assert {"cycle", "forecast", "deadline"} <= set(bal.by_generator)
+    assert bal.by_type["mow_wide"] > 0 and bal.by_type["empty_bins"] > 0
+    assert len([d for d in bal.days if d.available_h > 0]) == 5
+    engine.dispose()
+
+
+def test_cli_prints_tasks_and_balance(june: Path, tmp_path: Path, data_dir: Path) -> None:
+    """``greentour demand --tenant lauf --week`` prints types, sources and the balance."""
+    from greentour.cli import cli
+
+    db = tmp_path / "cli.sqlite"
+    shutil.copyfile(june, db)
+    result = CliRunner().invoke(
+        cli, ["demand", "--tenant", "lauf", "--week", JUNE_WEEK],
+        env={"GREENTOUR_DATABASE_URL": f"sqlite:///{db}", "GREENTOUR_DATA_DIR": str(data_dir)},
+    )
+    assert result.exit_code == 0, result.output
+    assert "Kapazitätsbilanz" in result.output and "Formel" in result.output
+    assert "empty_bins" in result.output and "verfügbar" in result.output
+    bad = CliRunner().invoke(cli, ["demand", "--tenant", "lauf", "--week", "Juni"],
+                             env={"GREENTOUR_DATABASE_URL": f"sqlite:///{db}"})
+    assert bad.exit_code == 1 and "Fehler:" in bad.output
