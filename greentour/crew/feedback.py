@@ -5,9 +5,10 @@
 * **Grass length** (short/medium/long, #5): stored as an :class:`Observation` of the site with
   ``source="crew_report"`` and the day (not the minute) of the visit, so the forecast can correct
   its per-site growth.
-* **Durations** (#6): the completion itself holds ``started_at``/``finished_at`` of the visit and
-  the crew-day gives the number of persons; :mod:`greentour.demand` learns per-site corrections
-  from these rows (see :func:`visits_for_site_task`).
+* **Durations** (#6): the completion itself holds ``started_at`` (the crew's "started" tap) and
+  ``finished_at`` of the visit, and the crew-day gives the number of persons;
+  :func:`greentour.demand.store_io.past_visits` reads exactly these rows when demand is generated
+  and turns them into the learned per-site correction (nothing to push from here).
 """
 
 from __future__ import annotations
@@ -18,14 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from greentour.store.models import (
-    Completion,
-    CrewDay,
-    Observation,
-    SiteLastService,
-    Task,
-    Tenant,
-)
+from greentour.store.models import Completion, CrewDay, Observation, SiteLastService, Task, Tenant
 
 OBSERVATION_SOURCE = "crew_report"
 
@@ -80,32 +74,3 @@ def _update_last_service(session: Session, task: Task, service_day: dt.date) -> 
         )
     elif row.last_date < service_day:
         row.last_date = service_day
-
-
-def visits_for_site_task(
-    session: Session, site_id: int, task_type: str
-) -> list[tuple[int, int, int]]:
-    """Reported visits of a site and task type, oldest first, as (on-site s, persons, task id).
-
-    Only "done" reports with a start and an end on the same day count; the persons are the size
-    of the crew-day (reports are per crew, not per person).
-    """
-    rows = session.execute(
-        select(Completion, CrewDay, Task)
-        .join(Task, Completion.task_id == Task.id)
-        .join(CrewDay, Completion.crew_day_id == CrewDay.id)
-        .where(
-            Task.site_id == site_id,
-            Task.task_type == task_type,
-            Completion.status == "done",
-            Completion.started_at.is_not(None),
-            Completion.finished_at.is_not(None),
-        )
-        .order_by(Completion.finished_at)
-    ).all()
-    visits = []
-    for completion, crew_day, task in rows:
-        seconds = int((completion.finished_at - completion.started_at).total_seconds())
-        if 0 < seconds <= 16 * 3600:
-            visits.append((seconds, max(1, len(crew_day.member_ids or [])), task.id))
-    return visits

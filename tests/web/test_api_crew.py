@@ -17,6 +17,7 @@ from crew_sample import build_crew_sample, replan
 from PIL import Image
 from sqlalchemy import func, select
 
+from greentour.demand import store_io
 from greentour.planning.accounts import create_user
 from greentour.store.models import Completion, DeviceToken, Observation, SiteLastService, Task
 from greentour.store.models_crew import StopStart
@@ -306,6 +307,14 @@ def test_done_report_feeds_last_service_task_status_duration_and_observation(
         assert observation.site_id == sample.site_ids["a1"][0]
         assert observation.observed_at.hour in (10, 11)  # 12:00 local: the day, not the minute
         assert session.scalar(select(func.count()).select_from(StopStart)) == 1
+        # the demand side (#6) learns from exactly these rows
+        specs = store_io.task_type_specs(session)
+        visits = store_io.past_visits(
+            session, specs, store_io.load_sites(session), store_io.target_times(session)
+        )
+        assert [(v.duration_s, v.persons) for v in visits[(sample.site_ids["a1"][0], "mow")]] == [
+            (70 * 60, 3)
+        ]
 
 
 # --------------------------------------------------------------------------- photos
