@@ -1,6 +1,6 @@
 """The plan service: demand -> routing problem -> OR-Tools -> stored plan, as a durable job.
 
-Three actions of the planner, all one function :func:`run_plan` with a mode:
+Three actions of the planner, all one function :func:`run_plan_in_tenant` with a mode:
 
 * ``plan`` ("Planen"): generate the demand of the week (task generators), then plan the day from
   scratch;
@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from greentour.errors import BadInput
 from greentour.planning import demand_step
+from greentour.planning.lineup import ensure_crew_days
 from greentour.planning.problem_builder import build_problem
 from greentour.planning.store_solution import store_solution
 from greentour.store import tenant_session
@@ -60,50 +61,6 @@ def solve_params(mode: str) -> SolveParams:
     )
 
 
-def run_plan(
-    session: Session,
-    day: dt.date,
-    mode: str = "plan",
-    params: SolveParams | None = None,
-    progress: Progress | None = None,
-    job_id: int | None = None,
-    with_demand: bool | None = None,
-) -> dict[str, Any]:
-    """Plan ``day`` in the session's tenant and store the plan; returns a short summary.
-
-    ``with_demand`` (default: only in mode ``plan``) runs the task generators first.
-    """
-    from routing.solve import solve
-
-    if mode not in MODES:
-        raise BadInput(f"Unbekannte Planungsart {mode!r}")
-    report = progress or (lambda _p, _m: None)
-    params = params or solve_params(mode)
-    days = [day]
-    demand_summary: dict[str, Any] = {}
-    if with_demand if with_demand is not None else mode == "plan":
-        report(5, "Bedarf ermitteln")
-        demand_summary = demand_step.generate(session, day)
-    report(10, "Planungsdaten laden")
-    built = build_problem(session, days, stability=mode != "plan", progress=report)
-    report(30, f"Optimieren ({len(built.problem.tasks)} Aufgaben, "
-               f"{len(built.problem.crew_days)} Kolonnen)")
-    solution = solve(built.problem, params)
-    report(85, "Plan speichern")
-    plan = store_solution(
-        session, built, solution, days,
-        params={k: v for k, v in asdict(params).items()}, job_id=job_id, mode=mode,
-    )
-    report(100, "fertig")
-    return {
-        "plan_id": plan.id,
-        "tours": len(plan.tours),
-        "unassigned": len(plan.unassigned),
-        "tasks": len(built.problem.tasks),
-        "demand": demand_summary,
-    }
-
-
 def run_plan_in_tenant(
     engine: Engine,
     tenant_id: int,
@@ -114,9 +71,50 @@ def run_plan_in_tenant(
     job_id: int | None = None,
     with_demand: bool | None = None,
 ) -> dict[str, Any]:
-    """:func:`run_plan` in its own transaction (CLI, demo, worker)."""
+    """Plan ``day`` of a tenant and store the plan; returns a short summary.
+
+    The work runs in short transactions (demand, crew-days, reading, storing) and the search runs
+    outside any transaction, so neither the web app nor the job's progress updates wait for the
+    solver on the database's write lock. ``with_demand`` (default: only in mode ``plan``) runs the
+    task generators first.
+    """
+    from routing.solve import solve
+
+    if mode not in MODES:
+        raise BadInput(f"Unbekannte Planungsart {mode!r}")
+    report = progress or (lambda _p, _m=None: None)
+    params = params or solve_params(mode)
+    days = [day]
+    demand_summary: dict[str, Any] = {}
+    if with_demand if with_demand is not None else mode == "plan":
+        report(5, "Bedarf ermitteln")
+        with tenant_session(engine, tenant_id) as session, session.begin():
+            demand_summary = demand_step.generate(session, day)
+    report(10, "Planungsdaten laden")
     with tenant_session(engine, tenant_id) as session, session.begin():
-        return run_plan(session, day, mode, params, progress, job_id, with_demand)
+        for d in days:
+            ensure_crew_days(session, d)
+    with tenant_session(engine, tenant_id) as session:
+        built = build_problem(session, days, stability=mode != "plan", progress=report)
+        session.rollback()
+    report(30, f"Optimieren ({len(built.problem.tasks)} Aufgaben, "
+               f"{len(built.problem.crew_days)} Kolonnen)")
+    solution = solve(built.problem, params)
+    report(85, "Plan speichern")
+    with tenant_session(engine, tenant_id) as session, session.begin():
+        plan = store_solution(
+            session, built, solution, days,
+            params=dict(asdict(params)), job_id=job_id, mode=mode,
+        )
+        summary = {
+            "plan_id": plan.id,
+            "tours": len(plan.tours),
+            "unassigned": len(plan.unassigned),
+            "tasks": len(built.problem.tasks),
+            "demand": demand_summary,
+        }
+    report(100, "fertig")
+    return summary
 
 
 def enqueue_plan(engine: Engine, tenant_id: int, day: dt.date, mode: str) -> int:
