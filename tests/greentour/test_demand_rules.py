@@ -188,3 +188,48 @@ def test_balance_spreads_windows_and_counts_overdue():
     assert bal.days[0].due_h == pytest.approx(1 + 1)
     assert bal.due_h == pytest.approx(5) and bal.available_h == 24
     assert bal.by_urgency["dringend"] == 1 and bal.task_count == 2
+
+
+# --------------------------------------------------------------------------- generators (pure)
+def _ctx(**kwargs):
+    from greentour.demand.generators import GeneratorContext
+    from greentour.demand.task_types import load_task_types
+    from greentour.settings import REPO_ROOT
+
+    return GeneratorContext(types=load_task_types(REPO_ROOT / "data" / "task_types.toml"),
+                            **kwargs)
+
+
+def test_traffic_safety_raises_hedge_urgency_with_reason():
+    """A hedge in the clearance profile gets urgency >= 0.9 and the reason in its explanation."""
+    from greentour.demand.clearance import TrafficSafety
+    from greentour.demand.generators.forecast import ForecastSignal, generate_forecast_tasks
+    from greentour.demand.model import SiteInfo
+
+    hedge = SiteInfo(1, "Hecke Schulweg", "hedge", box(0, 0, 40, 1), length_m=40.0)
+    quiet = SiteInfo(2, "Hecke Hof", "hedge", box(100, 0, 140, 1), length_m=40.0)
+    safety = TrafficSafety(True, "Lichtraumprofil Geh-/Radweg (footway): 2.50 m freihalten", 2.5)
+    ctx = _ctx(traffic={1: safety})
+    day = dt.date(2026, 7, 6)
+    signals = [ForecastSignal(i, "hedge", day, day + dt.timedelta(days=14), 0.4, "Zuwachs")
+               for i in (1, 2)]
+    tasks = {t.site_id: t for t in generate_forecast_tasks([hedge, quiet], signals, day,
+                                                           day + dt.timedelta(days=6), ctx)}
+    assert tasks[1].urgency >= 0.9 and tasks[1].traffic_safety
+    assert "2.50 m" in tasks[1].explanation
+    assert tasks[2].urgency == 0.4 and not tasks[2].traffic_safety
+    # 40 m at 30 m per crew-hour (2 people) + 15 min set-up; 0.03 m³ clippings per metre
+    assert tasks[2].duration_s == 900 + 4800 and tasks[2].load_m3 == pytest.approx(1.2)
+
+
+def test_forecast_never_tasks_candidates_or_out_of_season():
+    """Candidate sites get no task; a hedge form cut in April is outside its season."""
+    from greentour.demand.generators.forecast import ForecastSignal, generate_forecast_tasks
+    from greentour.demand.model import SiteInfo
+
+    garden = SiteInfo(3, "", "garden", box(0, 0, 20, 20), area_m2=400.0, status="candidate",
+                      in_maintenance=False, care_class="utility_intensive")
+    hedge = SiteInfo(4, "", "hedge", box(0, 0, 10, 1), length_m=10.0)
+    day = dt.date(2026, 4, 13)
+    signals = [ForecastSignal(3, "mow", day, day, 0.9), ForecastSignal(4, "hedge", day, day, 0.9)]
+    assert generate_forecast_tasks([garden, hedge], signals, day, day, _ctx()) == []

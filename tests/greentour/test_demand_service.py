@@ -442,3 +442,17 @@ def test_cli_prints_tasks_and_balance(june: Path, tmp_path: Path, data_dir: Path
     bad = CliRunner().invoke(cli, ["demand", "--tenant", "lauf", "--week", "Juni"],
                              env={"GREENTOUR_DATABASE_URL": f"sqlite:///{db}"})
     assert bad.exit_code == 1 and "Fehler:" in bad.output
+
+
+def test_planner_decision_on_noise_survives_rescreening(lauf, lauf_pbf: Path) -> None:
+    """The planner's 'not noise-sensitive' stands when OSM is screened again."""
+    engine, tenant_id = lauf
+    from greentour.store.models_demand import SiteDemand
+
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        demand = s.scalar(select(SiteDemand).where(SiteDemand.noise_suggested.is_(True)))
+        site = service.confirm_noise_sensitive(s, demand.site_id, False)
+        assert site.noise_sensitive is False
+        service.screen_sites(s, lauf_pbf)
+        s.refresh(site)
+        assert site.noise_sensitive is False and demand.noise_suggested is True
