@@ -164,6 +164,40 @@ def _stamp_and_check(session: Session, _flush_context: Any, _instances: Any) -> 
             raise TenantScopeError(
                 f"{type(obj).__name__} #{getattr(obj, 'id', '?')} darf den Mandanten nicht wechseln"
             )
+    if tenant_id is not None:
+        with session.no_autoflush:
+            for obj in list(session.new) + list(session.dirty):
+                if isinstance(obj, TenantScoped):
+                    _check_references(session, obj)
+
+
+def _check_references(session: Session, obj: TenantScoped) -> None:
+    """Refuse foreign keys that point at rows of another tenant (or at no visible row)."""
+    state = inspect(obj)
+    mapper = state.mapper
+    by_table = {
+        m.local_table.name: m.class_
+        for m in Base.registry.mappers
+        if issubclass(m.class_, TenantScoped)
+    }
+    for column in mapper.local_table.columns:
+        if column.name == "tenant_id":
+            continue
+        for fk in column.foreign_keys:
+            target = by_table.get(fk.column.table.name)
+            if target is None:
+                continue
+            key = mapper.get_property_by_column(column).key
+            if state.persistent and not state.attrs[key].history.has_changes():
+                continue
+            value = getattr(obj, key)
+            if value is None:
+                continue
+            if session.get(target, value) is None:
+                raise TenantScopeError(
+                    f"{type(obj).__name__}.{key} = {value}: {target.__name__} #{value} "
+                    "gibt es in diesem Mandanten nicht"
+                )
 
 
 # --------------------------------------------------------------------------- tenants

@@ -61,17 +61,17 @@ def test_sqlite_pragmas_wal_and_foreign_keys(engine) -> None:
 
 
 def test_foreign_key_violation_is_refused(engine, tenant) -> None:
-    """A task pointing at a missing site is refused by the database."""
-    with pytest.raises(IntegrityError), tenant_session(engine, tenant.id) as s, s.begin():
-        s.add(
-            models.Task(
-                site_id=999,
-                task_type="mow",
-                generator="cycle",
-                due_earliest=dt.date(2026, 5, 1),
-                due_latest=dt.date(2026, 5, 8),
-                duration_s=3600,
-            )
+    """The database itself refuses a task pointing at a missing site (foreign keys on)."""
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO task (tenant_id, site_id, task_type, generator, due_earliest,"
+                " due_latest, urgency, duration_s, duration_source, persons, load_m3, water_l,"
+                " status, priority, notes, created_at) VALUES (:t, 999, 'mow', 'cycle',"
+                " '2026-05-01', '2026-05-08', 0.5, 3600, 'formula', 2, 0, 0, 'open', 0, '',"
+                " '2026-05-01 00:00:00')"
+            ),
+            {"t": tenant.id},
         )
 
 

@@ -208,6 +208,24 @@ def test_objects_of_other_tenant_refused_on_flush(
         assert s.scalar(select(func.count(Site.id))) == 3
 
 
+def test_reference_to_other_tenants_row_refused(engine: Engine,
+                                               two_tenants: tuple[int, int]) -> None:
+    """A new or changed foreign key pointing at another tenant's row is refused on flush."""
+    a, b = two_tenants
+    with tenant_session(engine, b) as s:
+        b_site = s.scalars(select(Site.id)).first()
+    with tenant_session(engine, a) as s, pytest.raises(TenantScopeError, match="Site #"):
+        s.add(Task(site_id=b_site, task_type="mow", generator="order",
+                   due_earliest=dt.date(2026, 5, 4), due_latest=dt.date(2026, 5, 4),
+                   duration_s=60))
+        s.flush()
+    with tenant_session(engine, a) as s, pytest.raises(TenantScopeError, match="site_id"):
+        task = s.scalars(select(Task)).first()
+        assert task is not None
+        task.site_id = b_site
+        s.flush()
+
+
 def test_bulk_insert_needs_own_tenant_id(engine: Engine, two_tenants: tuple[int, int]) -> None:
     """ORM bulk INSERT must carry the session's tenant_id in every row."""
     a, b = two_tenants
