@@ -165,7 +165,17 @@ def classify_features(
     sites = sites.reset_index(drop=True)
 
     drop: set[int] = set()
-    areas = sites.index[sites["kind"] == "area"].to_list()
+    # one OSM object is one site: a closed hedge way that also tags an area stays the area
+    first_of_key: dict[str, int] = {}
+    for i in sites.sort_values("kind").index:  # "area" sorts before "line" and "point"
+        key = sites.at[i, "key"]
+        if key in first_of_key:
+            sites.at[first_of_key[key], "merged_from"].append(f"{key} ({sites.at[i, 'kind']})")
+            drop.add(i)
+            stats.duplicates_merged += 1
+        else:
+            first_of_key[key] = i
+    areas = [i for i in sites.index[sites["kind"] == "area"] if i not in drop]
     area_geoms = sites.geometry.values
     tree = shapely.STRtree(area_geoms[areas]) if areas else None
 

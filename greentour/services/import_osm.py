@@ -1,0 +1,65 @@
+"""Plug-in of the inventory service: ``greentour import-osm FILE`` and the demo's import step.
+
+The work is done by :func:`greentour.inventory.service.import_osm`; this module only parses
+the command line, shows a progress bar and prints the import report.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from greentour.cli_support import open_engine, progress_bar, resolve_tenant, tenant_option
+from greentour.errors import DataImportError
+from greentour.inventory.service import import_osm
+from greentour.settings import REPO_ROOT
+
+DEMO_ACCEPTANCE = REPO_ROOT / "data" / "osm_acceptance_lauf.toml"
+
+
+def _bar_progress(bar: Any):  # type: ignore[no-untyped-def]
+    def progress(message: str, fraction: float) -> None:
+        bar.n = int(fraction * 100)
+        bar.set_postfix_str(message)
+        bar.refresh()
+
+    return progress
+
+
+@click.command("import-osm", help="Grünflächen und Straßennetz aus einer OSM-Datei importieren "
+                                   "(.osm.pbf, .osm, .osm.gz, .osm.bz2).")
+@tenant_option
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--acceptance", type=click.Path(exists=True, path_type=Path), default=None,
+              help="Annahmeliste (TOML mit OSM-Kennungen und Entscheidungen).")
+def command(tenant: str | None, file: Path, acceptance: Path | None) -> None:
+    engine = open_engine()
+    try:
+        t = resolve_tenant(engine, tenant)
+        with progress_bar(total=100, desc="OSM-Import", unit="%") as bar:
+            report = import_osm(engine, t.id, file, acceptance_path=acceptance,
+                                progress=_bar_progress(bar))
+        click.echo(report.to_text())
+    finally:
+        engine.dispose()
+
+
+def demo_step(ctx: Any) -> str:
+    """Demo: import the tenant's OSM extract with the curated Lauf acceptance list."""
+    assert ctx.tenant_id is not None
+    from greentour.store.models import Tenant
+    from greentour.store.tenancy import system_session
+
+    with system_session(ctx.engine) as s:
+        tenant = s.get(Tenant, ctx.tenant_id)
+        pbf = ((tenant.config_json or {}).get("osm") or {}).get("pbf") if tenant else None
+    if not pbf or ctx.data_dir is None:
+        raise DataImportError("Demo: keine OSM-Datei konfiguriert ([osm] pbf, Datenordner)")
+    report = import_osm(ctx.engine, ctx.tenant_id, Path(ctx.data_dir) / pbf,
+                        acceptance_path=DEMO_ACCEPTANCE)
+    per_head = report.maintained_m2_per_inhabitant
+    return (f"OSM-Import: {report.count('accepted')} Flächen in Pflege, "
+            f"{report.count('candidate')} Kandidaten"
+            + (f", {per_head:.1f} m² je Einwohner" if per_head else ""))
