@@ -37,6 +37,7 @@ DEFAULT_CARE_CLASS = {
     "recreation_ground": "utility_intensive",
     "verge": "utility_extensive",
     "meadow": "meadow",
+    "dog_park": "utility_extensive",
 }
 """Care class assumed when the site has none (the planner sets the real one)."""
 
@@ -58,6 +59,8 @@ class SiteInfo:
     status: str = "accepted"
     in_maintenance: bool = True
     maintained_by: str = "own"
+    traffic_safety: bool = False
+    """Screened as reaching into a clearance profile or sight triangle (see clearance.py)."""
 
     @property
     def maintained(self) -> bool:

@@ -581,8 +581,10 @@ def screen_sites(session: Session, osm_file: Path, residential_buffer_m: float =
         row.noise_suggested = suggested
         row.noise_reason = (f"Wohngebiet (OSM landuse=residential) im Umkreis von "
                             f"{residential_buffer_m:.0f} m" if suggested else "")
-        kind = {"hedge": "hedge", "tree": "tree", "tree_group": "tree", "tree_row": "hedge"}.get(
+        kind = {"hedge": "hedge", "tree": "tree", "tree_group": "tree", "tree_row": "tree"}.get(
             site.category)
+        if kind is None and site.tree_count:
+            kind = "tree"  # trees standing in a lawn or park polygon
         if kind:
             safety = context.roads.screen(info.geometry, kind)
             row.traffic_safety = safety.priority

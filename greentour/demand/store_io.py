@@ -77,6 +77,7 @@ def site_info(site: Site, demand: SiteDemand | None = None) -> SiteInfo:
         status=site.status,
         in_maintenance=bool(site.in_maintenance),
         maintained_by=site.maintained_by,
+        traffic_safety=bool(demand is not None and demand.traffic_safety),
     )
 
 

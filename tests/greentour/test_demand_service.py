@@ -456,3 +456,21 @@ def test_planner_decision_on_noise_survives_rescreening(lauf, lauf_pbf: Path) ->
         service.screen_sites(s, lauf_pbf)
         s.refresh(site)
         assert site.noise_sensitive is False and demand.noise_suggested is True
+
+
+def test_clearance_cycle_only_on_flagged_hedges(lauf, data_dir: Path) -> None:
+    """The May clearance cut (1 May is a holiday: moved to Mon 4 May) hits flagged hedges only."""
+    engine, tenant_id = lauf
+    from greentour.store.models_demand import SiteDemand
+
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        service.generate_demand(s, dt.date(2026, 5, 4), forecast=False, data_dir=data_dir)
+        rows = s.execute(select(Task, TaskDetail).join(TaskDetail, TaskDetail.task_id == Task.id)
+                         .where(Task.task_type == "clearance_cut")).all()
+        flagged = set(s.scalars(select(SiteDemand.site_id).join(Site).where(
+            SiteDemand.traffic_safety.is_(True), Site.category == "hedge",
+            Site.status == "accepted")))
+    assert flagged and {t.site_id for t, _ in rows} == flagged
+    assert {t.due_earliest for t, _ in rows} == {dt.date(2026, 5, 4)}
+    assert all(t.urgency >= 0.9 and d.traffic_safety for t, d in rows)
+    assert all("freihalten" in d.explanation for _, d in rows)
