@@ -40,9 +40,7 @@ def fetch_brightsky_weather(
             "units": "dwd",
         }
     )
-    request = urllib.request.Request(
-        f"{BRIGHTSKY_URL}?{query}", headers={"User-Agent": USER_AGENT}
-    )
+    request = urllib.request.Request(f"{BRIGHTSKY_URL}?{query}", headers={"User-Agent": USER_AGENT})
     try:
         with urllib.request.urlopen(request, timeout=timeout_s) as response:
             return json.loads(response.read().decode("utf-8"))

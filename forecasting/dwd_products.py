@@ -113,4 +113,3 @@ def read_dwd_poi_csv(path: str | Path) -> pd.DataFrame:
         units=dict(zip(names[2:], units[2:], strict=False)),
     )
     return values
-

@@ -97,10 +97,17 @@ def forecast_site(
     horizon_days: int,
     context: ForecastContext,
     forecast: pd.DataFrame | None = None,
+    allow_stale_days: int = 0,
 ) -> SiteForecast:
-    """Forecast the site's task from ``as_of`` over ``horizon_days`` days (see module doc)."""
+    """Forecast the site's task from ``as_of`` over ``horizon_days`` days (see module doc).
+
+    ``allow_stale_days``: how many days the observed weather may end before ``as_of``; the
+    missing days are taken from climatology and the explanation says so (default 0: refused).
+    """
     as_of_ts = pd.Timestamp(as_of).normalize()
-    plan = planning_weather(weather, as_of_ts, horizon_days, forecast)
+    plan = planning_weather(
+        weather, as_of_ts, horizon_days, forecast, allow_stale_days=allow_stale_days
+    )
     drivers = add_drivers(plan, site.lat, site.elevation_m)
     drivers["weather_source"] = plan["weather_source"]
     if site.kind == "lawn":
@@ -115,6 +122,15 @@ def forecast_site(
         result = forecast_young_trees(site, drivers, weather, as_of_ts, horizon_days, context)
     counts = plan.loc[plan.index > as_of_ts, "weather_source"].value_counts().to_dict()
     result.explanation.uncertainty["weather_days_ahead"] = {k: int(v) for k, v in counts.items()}
+    observed_until = plan.attrs.get("observed_until")
+    result.explanation.uncertainty["observed_until"] = observed_until
+    if observed_until and observed_until < as_of_ts.date().isoformat():
+        until = pd.Timestamp(observed_until).date()
+        result.explanation.add_note(
+            "stale_weather",
+            f"Wetterdaten enden am {fmt_date_de(until)}: bis heute und danach Klimatologie.",
+            f"Weather data end on {until.isoformat()}: climatology up to today and beyond.",
+        )
     return result
 
 

@@ -43,21 +43,32 @@ def planning_weather(
     horizon_days: int,
     forecast: pd.DataFrame | None = None,
     min_history_days: int = 365,
+    allow_stale_days: int = 0,
 ) -> pd.DataFrame:
     """Daily weather from the start of the record to ``as_of + horizon_days``.
 
     Column ``weather_source`` says per day where the values come from (observed, forecast,
-    climatology). ``observed`` must reach ``as_of`` (a gap at the end is an error: fill it first).
+    climatology). ``observed`` must reach ``as_of``; with ``allow_stale_days`` > 0 a record that
+    ends up to that many days earlier is continued by climatology from its last day (those days
+    are marked ``climatology`` too, and ``attrs['observed_until']`` tells the last observed day).
     """
     as_of = pd.Timestamp(as_of).normalize()
     if horizon_days < 0:
         raise ForecastInputError("horizon_days must be >= 0")
     past = observed.loc[:as_of]
-    if past.empty or past.index.max() < as_of:
-        last = "nothing" if past.empty else past.index.max().date()
-        raise ForecastInputError(
-            f"observed weather must reach the planning day {as_of.date()}, it ends at {last}"
+    last_obs = None if past.empty else past.index.max()
+    if last_obs is None or last_obs < as_of:
+        stale = None if last_obs is None else (as_of - last_obs).days
+        if stale is None or stale > allow_stale_days:
+            last = "nothing" if last_obs is None else last_obs.date()
+            raise ForecastInputError(
+                f"observed weather must reach the planning day {as_of.date()}, it ends at {last}"
+            )
+        extended = planning_weather(
+            observed, last_obs, stale + horizon_days, forecast, min_history_days
         )
+        extended.attrs["observed_until"] = last_obs.date().isoformat()
+        return extended
     if len(past) < min_history_days:
         raise ForecastInputError(
             f"climatology needs at least {min_history_days} observed days before "
@@ -66,6 +77,7 @@ def planning_weather(
     cols = [c for c in WEATHER_COLUMNS if c in past]
     result = past[cols].copy()
     result["weather_source"] = SOURCE_OBSERVED
+    result.attrs["observed_until"] = as_of.date().isoformat()
     if horizon_days == 0:
         return result
     future = pd.date_range(as_of + pd.Timedelta(days=1), periods=horizon_days, freq="D")
@@ -82,7 +94,9 @@ def planning_weather(
         source[has] = SOURCE_FORECAST
     ahead["weather_source"] = source
     ahead.index.name = "date"
-    return pd.concat([result, ahead])
+    combined = pd.concat([result, ahead])
+    combined.attrs["observed_until"] = as_of.date().isoformat()
+    return combined
 
 
 def analog_years(

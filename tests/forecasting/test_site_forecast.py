@@ -241,3 +241,17 @@ def test_bad_inputs_are_refused_with_precise_messages(dus_weather, context):
         forecast_site(lawn(), dus_weather.loc[:"2021-05-25"], "2021-06-01", 7, context)
     with pytest.raises(ForecastInputError, match="unknown lawn care class"):
         forecast_site(lawn(care_class="golf"), dus_weather, "2021-06-01", 7, context)
+
+
+def test_stale_weather_only_when_allowed(dus_weather, context):
+    """Weather that ends before the planning day is refused, unless stale days are allowed: then
+    climatology fills the days up to today and a note says when the data end."""
+    ended = dus_weather.loc[:"2021-05-25"]
+    with pytest.raises(ForecastInputError, match="ends at 2021-05-25"):
+        forecast_site(lawn(), ended, "2021-06-01", 7, context)
+    fc = forecast_site(lawn(), ended, "2021-06-01", 7, context, allow_stale_days=30)
+    assert fc.explanation.uncertainty["observed_until"] == "2021-05-25"
+    assert fc.explanation.notes[-1]["code"] == "stale_weather"
+    assert "25.05.2021" in fc.explanation.text("de")
+    with pytest.raises(ForecastInputError):
+        forecast_site(lawn(), ended, "2021-08-01", 7, context, allow_stale_days=30)

@@ -1,0 +1,231 @@
+"""Forecast service: weather import into observations, stored sites → forecasts, CLI, job."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from greentour.cli import cli
+from greentour.errors import DataImportError, NotFound
+from greentour.forecast_service import (
+    forecast_context,
+    forecast_tenant,
+    import_tenant_weather,
+    import_weather_file,
+    load_weather,
+)
+from greentour.jobs import claim_next, enqueue, get_job, run_job
+from greentour.store import tenant_session
+from greentour.store.models import Observation, Site, SiteLastService
+from greentour.store.models_demand import SiteDemand
+
+BREMEN = "weather/produkt_klima_tag_20241226_20260628_00691.txt"
+CONFIG = {
+    "weather": {"station_id": "00691", "files": [BREMEN]},
+    "care_classes": {"park": {"regime": "utility_intensive"}},
+}
+LAT, LON = 53.0451, 8.7981
+
+
+@pytest.fixture
+def town(make_tenant):
+    return make_tenant("bremen-test", "Bremen Test", config_json=CONFIG)
+
+
+@pytest.fixture(scope="module")
+def ctx(data_dir):
+    return forecast_context(data_dir)
+
+
+def _count(engine, tenant_id, **where) -> int:
+    with tenant_session(engine, tenant_id) as s:
+        query = select(func.count()).select_from(Observation)
+        for key, value in where.items():
+            query = query.where(getattr(Observation, key) == value)
+        return s.scalar(query)
+
+
+def _site(s, tenant_id, category, lat, lon, **kw) -> Site:
+    site = Site(
+        tenant_id=tenant_id,
+        name=f"{category} test",
+        category=category,
+        geometry_geojson=json.dumps({"type": "Point", "coordinates": [lon, lat]}),
+        geometry_type="Point",
+        lon=lon,
+        lat=lat,
+        status="accepted",
+        in_maintenance=True,
+        **kw,
+    )
+    s.add(site)
+    s.flush()
+    return site
+
+
+def test_import_stores_each_day_once_with_fill_flags(engine, town, data_dir):
+    """The Bremen KL file becomes 550 weather observations; a second import updates them; the
+    17 days without sunshine carry a fill flag instead of a zero."""
+    first = import_tenant_weather(engine, town.id, data_dir=data_dir)[0]
+    assert (first.days, first.created, first.updated) == (550, 550, 0)
+    assert first.first_day == dt.date(2024, 12, 26) and first.last_day == dt.date(2026, 6, 28)
+    again = import_weather_file(engine, town.id, data_dir / BREMEN)
+    assert (again.created, again.updated) == (0, 550)
+    assert _count(engine, town.id, kind="weather") == 550
+    with tenant_session(engine, town.id) as s:
+        rows = s.scalars(select(Observation).where(Observation.kind == "weather")).all()
+        flagged = [o for o in rows if "sunshine_h" in o.values_json["filled"]]
+        assert len(flagged) == 17
+        assert all(o.values_json["sunshine_h"] > 0 for o in flagged)  # climatology, not 0
+        weather = load_weather(s, s.get(type(town), town.id))
+    assert len(weather) == 550
+    assert int(weather["sunshine_h_filled"].sum()) == 17
+
+
+def test_refused_file_stores_nothing(engine, town, tmp_path):
+    """A file that is not weather is refused with its name and nothing is stored."""
+    bad = tmp_path / "produkt_klima_tag_kaputt.txt"
+    bad.write_text("A;B;eor\n1;2;eor\n", encoding="latin-1")
+    with pytest.raises(DataImportError, match="produkt_klima_tag_kaputt.txt"):
+        import_weather_file(engine, town.id, bad)
+    assert _count(engine, town.id, kind="weather") == 0
+    with tenant_session(engine, town.id) as s, pytest.raises(NotFound, match="import-weather"):
+        load_weather(s, s.get(type(town), town.id))
+
+
+def test_forecast_maps_sites_reports_and_sensors(engine, town, data_dir, ctx):
+    """Stored lawn, hedge and young trees get forecasts: the lawn's last cut and long-grass
+    reports feed the site factor, a soil sensor at a site 100 m away serves the trees, a site
+    without a regime is skipped with a reason."""
+    import_tenant_weather(engine, town.id, data_dir=data_dir)
+    with tenant_session(engine, town.id) as s, s.begin():
+        lawn = _site(s, town.id, "park", LAT, LON)
+        hedge = _site(s, town.id, "hedge", LAT + 0.01, LON, regime="hedge_low")
+        trees = _site(s, town.id, "tree_group", LAT + 0.02, LON)
+        sensor_site = _site(s, town.id, "tree_group", LAT + 0.02 + 0.0009, LON)
+        other = _site(s, town.id, "garden", LAT, LON + 0.01)
+        s.add(
+            SiteLastService(
+                tenant_id=town.id, site_id=lawn.id, task_type="mow", last_date=dt.date(2026, 6, 10)
+            )
+        )
+        s.add(
+            SiteDemand(
+                tenant_id=town.id,
+                site_id=trees.id,
+                young_trees=6,
+                young_trees_planted=dt.date(2025, 11, 1),
+            )
+        )
+        for day in (dt.date(2026, 5, 12), dt.date(2026, 5, 26), dt.date(2026, 6, 10)):
+            s.add(
+                Observation(
+                    tenant_id=town.id,
+                    kind="sensor",
+                    site_id=lawn.id,
+                    observed_at=dt.datetime.combine(day, dt.time(10), dt.UTC),
+                    values_json={"grass_length": "long"},
+                    source="crew_report",
+                )
+            )
+        for hour in range(6):
+            s.add(
+                Observation(
+                    tenant_id=town.id,
+                    kind="sensor",
+                    site_id=sensor_site.id,
+                    station_id="eui-a8404194a1875ff3",
+                    observed_at=dt.datetime(2026, 6, 19, 6 + hour, tzinfo=dt.UTC),
+                    values_json={"water_pct": 38.0},
+                    source="ttn:dragino-lse01",
+                )
+            )
+        s.add(
+            Observation(
+                tenant_id=town.id,
+                kind="sensor",
+                site_id=sensor_site.id,
+                station_id="eui-a8404194a1875ff3",
+                observed_at=dt.datetime(2026, 6, 19, 14, tzinfo=dt.UTC),
+                values_json={"water_pct": 0.0},
+                source="ttn:dragino-lse01",
+                rejected=True,
+                reject_reason="nicht im Boden",
+            )
+        )
+        ids = {"lawn": lawn.id, "hedge": hedge.id, "trees": trees.id, "other": other.id}
+    run = forecast_tenant(engine, town.id, dt.date(2026, 6, 20), 14, context=ctx)
+    by = {(f.site_id, f.task): f for f in run.forecasts}
+    mow = by[(str(ids["lawn"]), "mow")]
+    assert mow.explanation.since_service["last_service"] == "2026-06-10"
+    assert mow.details["site_factor"] > 1.0
+    assert (str(ids["hedge"]), "cut_hedge") in by
+    water = by[(str(ids["trees"]), "water_trees")]
+    assert water.explanation.drivers["soil_water_frac"] > 0.8  # sensor full on 19 June
+    assert any(n["code"] == "sensor_soil_water" for n in water.explanation.notes)
+    assert water.due_date is None or water.due_date > dt.date(2026, 6, 22)  # not at once
+    assert "Regime" in run.skipped[ids["other"]]
+    assert run.notes == []
+    json.dumps(run.to_dict())
+
+
+def test_stale_weather_runs_on_climatology_with_a_note(engine, town, data_dir, ctx):
+    """After the last stored day (28.06.2026) the forecast still runs and says so."""
+    import_tenant_weather(engine, town.id, data_dir=data_dir)
+    with tenant_session(engine, town.id) as s, s.begin():
+        _site(s, town.id, "park", LAT, LON)
+    run = forecast_tenant(engine, town.id, dt.date(2026, 8, 3), 7, context=ctx)
+    assert run.notes == [
+        "Wetterdaten enden am 28.06.2026: bis zum Stichtag und danach Klimatologie"
+    ]
+    assert run.forecasts[0].explanation.notes[-1]["code"] == "stale_weather"
+    with pytest.raises(Exception, match="erlaubt sind 1 bis 60"):
+        forecast_tenant(engine, town.id, dt.date(2026, 6, 1), 0, context=ctx)
+
+
+def test_cli_import_weather_and_forecast(cli_runner, engine, town, data_dir, tmp_path, monkeypatch):
+    """``greentour import-weather`` then ``greentour forecast --json`` on the per-test DB."""
+    monkeypatch.setenv("GREENTOUR_DATA_DIR", str(data_dir))
+    with tenant_session(engine, town.id) as s, s.begin():
+        _site(s, town.id, "park", LAT, LON)
+    result = cli_runner.invoke(cli, ["import-weather", "--tenant", "bremen-test"])
+    assert result.exit_code == 0, result.output
+    assert "Station 00691, 550 Tage" in result.output
+    out = tmp_path / "forecast.json"
+    result = cli_runner.invoke(
+        cli,
+        [
+            "forecast",
+            "--tenant",
+            "bremen-test",
+            "--date",
+            "2026-06-20",
+            "--all",
+            "--json",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "Prognose ab 20.06.2026, 14 Tage" in result.output
+    assert "Mähen" in result.output
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["as_of"] == "2026-06-20" and len(doc["forecasts"]) == 1
+    bad = cli_runner.invoke(cli, ["forecast", "--tenant", "bremen-test", "--date", "20.06."])
+    assert bad.exit_code == 1 and "Fehler: Datum „20.06.“ unlesbar" in bad.output
+
+
+def test_forecast_job_keeps_its_result(engine, town, data_dir, monkeypatch):
+    """A queued ``forecast`` job runs in the worker machinery and stores the forecasts."""
+    monkeypatch.setenv("GREENTOUR_DATA_DIR", str(data_dir))
+    import_tenant_weather(engine, town.id, data_dir=data_dir)
+    with tenant_session(engine, town.id) as s, s.begin():
+        _site(s, town.id, "park", LAT, LON)
+    job_id = enqueue(engine, town.id, "forecast", {"as_of": "2026-06-20", "horizon_days": 7})
+    claimed = claim_next(engine, "test-worker")
+    assert run_job(engine, claimed, heartbeat_s=60) == "done"
+    job = get_job(engine, town.id, job_id)
+    assert job.result_json["as_of"] == "2026-06-20"
+    assert job.result_json["forecasts"][0]["task"] == "mow"
