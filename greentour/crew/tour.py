@@ -15,14 +15,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from greentour.crew.cache import tour_cache
 from greentour.crew.navigation import navigation_links
-from greentour.crew.privacy import PHOTO_TYPES, PrivacySettings
+from greentour.crew.privacy import PHOTO_TYPES, PrivacySettings, privacy_settings
 from greentour.errors import Forbidden, NotFound
 from greentour.store.models import (
     AccessPoint,
@@ -125,6 +127,16 @@ def local_today(tenant: Tenant, now: dt.datetime | None = None) -> dt.date:
     """Today in the tenant's time zone."""
     now = now or dt.datetime.now(dt.UTC)
     return now.astimezone(ZoneInfo(tenant.timezone or "Europe/Berlin")).date()
+
+
+def device_today(session: Session, device: DeviceToken) -> dt.date:
+    """Today in the device tenant's time zone (the zone is cached like the tour documents)."""
+    zone = tour_cache.get_or_build(
+        device.tenant_id,
+        (_store_key(session), "timezone"),
+        lambda: session.get(Tenant, device.tenant_id).timezone or "Europe/Berlin",
+    )
+    return dt.datetime.now(dt.UTC).astimezone(ZoneInfo(zone)).date()
 
 
 # --------------------------------------------------------------------------- payload
@@ -365,7 +377,56 @@ def _stop_payload(
     return item
 
 
+def body_etag(body: bytes) -> str:
+    """A strong ETag: SHA-256 of the serialised document (quoted, 32 hex digits)."""
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
 def payload_etag(payload: dict[str, Any]) -> str:
-    """A strong ETag: SHA-256 over the canonical JSON of the payload (quoted, 32 hex digits)."""
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return '"' + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32] + '"'
+    """The ETag of a payload as :func:`tour_document` serialises it."""
+    return body_etag(serialise(payload))
+
+
+def serialise(payload: dict[str, Any]) -> bytes:
+    """Compact UTF-8 JSON (the order of keys is the payload's, which is deterministic)."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class TourDocument:
+    """A tour as sent to the tablet: serialised JSON and its ETag."""
+
+    tour_id: int
+    body: bytes
+    etag: str
+
+
+def tour_document(session: Session, tour: Tour) -> TourDocument:
+    """Build the tablet's document of ``tour`` (uncached)."""
+    tenant = session.get(Tenant, tour.tenant_id)
+    body = serialise(tour_payload(session, tour, privacy_settings(tenant.config_json)))
+    return TourDocument(tour.id, body, body_etag(body))
+
+
+def _store_key(session: Session) -> str:
+    """Which database a cached document came from (several apps may share a process)."""
+    return session.get_bind().url.render_as_string(hide_password=True)
+
+
+def device_tour_document(session: Session, device: DeviceToken, day: dt.date) -> TourDocument:
+    """The device crew's tour document for ``day``, from the short-lived cache when valid."""
+    return tour_cache.get_or_build(
+        device.tenant_id,
+        (_store_key(session), "device", device.id, day),
+        lambda: tour_document(session, device_tour(session, device, day)),
+    )
+
+
+def tour_document_by_id(session: Session, device: DeviceToken, tour_id: int) -> TourDocument:
+    """A tour document by id after the crew check (403/404), cached like the day's tour."""
+    found = device_tour_by_id(session, device, tour_id)
+    return tour_cache.get_or_build(
+        device.tenant_id,
+        (_store_key(session), "tour", found.id),
+        lambda: tour_document(session, found),
+    )

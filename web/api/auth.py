@@ -59,10 +59,9 @@ def current_device() -> tuple[Session, DeviceToken]:
     token = _bearer()
     use_tenant(tokens.tenant_id_of(token))
     session = tenant_db()
-    if session.get(Tenant, tokens.tenant_id_of(token)) is None:
-        raise Unauthorized("Geräte-Token unbekannt")
     device = tokens.authenticate(session, token)
-    session.commit()  # last_used_at
+    if session.dirty:
+        session.commit()  # last_used_at (at most every few minutes)
     g.crew_device = device
     return session, device
 

@@ -14,7 +14,7 @@ from flask import Response, current_app, request
 
 from greentour.crew import formats, photos, reports, sensors, tour
 from greentour.crew.errors import PayloadTooLarge
-from greentour.store.models import Tenant, Tour
+from greentour.store.models import Tour
 from web import get_engine
 from web.api import schemas as S
 from web.api.auth import (
@@ -41,22 +41,24 @@ def _json(payload: Any, status: int = 200, headers: dict[str, str] | None = None
     return response
 
 
-def _tour_response(session: Any, found: Tour, device_tenant_id: int) -> Response:
-    payload = tour.tour_payload(session, found, tenant_privacy(session, device_tenant_id))
-    etag = tour.payload_etag(payload)
-    headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Authorization"}
-    if etag in request.if_none_match or etag.strip('"') in request.if_none_match:
+def _tour_response(document: tour.TourDocument) -> Response:
+    headers = {"ETag": document.etag, "Cache-Control": "private, no-cache", "Vary": "Authorization"}
+    if document.etag.strip('"') in request.if_none_match:
         response = Response(status=304)
-        for key, value in headers.items():
-            response.headers[key] = value
-        return response
-    return _json(payload, headers=headers)
+    else:
+        response = Response(document.body, mimetype="application/json")
+    for key, value in headers.items():
+        response.headers[key] = value
+    return response
+
+
+def _day(session: Any, device: Any, date: dt.date | None) -> dt.date:
+    return date or tour.device_today(session, device)
 
 
 def _device_tour(date: dt.date | None) -> tuple[Any, Any, Tour]:
     session, device = current_device()
-    day = date or tour.local_today(session.get(Tenant, device.tenant_id))
-    return session, device, tour.device_tour(session, device, day)
+    return session, device, tour.device_tour(session, device, _day(session, device, date))
 
 
 # --------------------------------------------------------------------------- tour
@@ -72,8 +74,9 @@ def _device_tour(date: dt.date | None) -> tuple[Any, Any, Tour]:
     responses={304: "Unverändert", 404: "Keine Tour an diesem Tag"},
 )
 def crew_tour(query: dict[str, Any]) -> Response:
-    session, device, found = _device_tour(query["date"])
-    return _tour_response(session, found, device.tenant_id)
+    session, device = current_device()
+    day = _day(session, device, query["date"])
+    return _tour_response(tour.device_tour_document(session, device, day))
 
 
 @bp.get("/crew/tour.geojson")
@@ -111,8 +114,7 @@ def crew_tour_gpx(query: dict[str, Any]) -> Response:
 )
 def tour_by_id(tour_id: int) -> Response:
     session, device = current_device()
-    found = tour.device_tour_by_id(session, device, tour_id)
-    return _tour_response(session, found, device.tenant_id)
+    return _tour_response(tour.tour_document_by_id(session, device, tour_id))
 
 
 @bp.get("/tours/<int:tour_id>.geojson")

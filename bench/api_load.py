@@ -1,0 +1,291 @@
+"""Load benchmark of the crew API: concurrent tablets fetching their tours.
+
+Builds a throw-away SQLite store (Alembic-migrated) with one tenant and ``--crews`` crews, each
+with a published tour of ``--stops`` stops for today and its own device token; starts the real
+app under waitress on a free loopback port in a separate process; then ``--clients`` threads
+(one tablet each, persistent HTTP connection) fetch ``GET /api/v1/crew/tour`` as fast as the
+server answers, for ``--seconds`` seconds per phase:
+
+1. ``full``: plain GETs (the whole tour JSON each time), back to back;
+2. ``conditional``: GETs with If-None-Match (what a tablet does when it re-checks; 304);
+3. ``paced_full`` / ``paced_conditional``: the same, each tablet once every ``--interval-s``
+   seconds (default 1 s: 50 requests/s offered, far more than tablets polling once a minute).
+
+Prints p50/p95/p99 latency (ms), throughput and errors per phase; ``--json PATH`` writes the
+figures. The target from issue #8 is p95 <= 50 ms. The back-to-back phases are the worst case
+(every tablet asks again the moment it has its answer: latency there is mostly queueing, i.e.
+50 / throughput); the paced phases measure the answer time at a stated load.
+
+    .venv/bin/python bench/api_load.py [--clients 50] [--seconds 10] [--json PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def build_store(db_url: str, crews: int, stops: int) -> list[str]:
+    """Create the tenant, crews, one published plan and tokens; returns the clear tokens."""
+    from greentour.crew import tokens
+    from greentour.crew.tour import local_today
+    from greentour.store.db import make_engine, upgrade
+    from greentour.store.models import (
+        AccessPoint,
+        CrewDay,
+        CrewTemplate,
+        Depot,
+        Plan,
+        Site,
+        Stop,
+        Task,
+        TaskType,
+        Tenant,
+        Tour,
+        Vehicle,
+    )
+    from greentour.store.tenancy import system_session, tenant_session
+
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    with system_session(engine) as session, session.begin():
+        tenant = Tenant(slug="bench", name="Bench", timezone="Europe/Berlin")
+        session.add(tenant)
+        session.flush()
+        tenant_id = tenant.id
+    out = []
+    with tenant_session(engine, tenant_id) as session, session.begin():
+        day = local_today(session.get(Tenant, tenant_id))
+        session.add(TaskType(code="mow", name_de="Rasen mähen", name_en="Mow"))
+        vehicle = Vehicle(name="Pritsche", kind="van", profile="van")
+        depot = Depot(name="Bauhof", lon=11.28, lat=49.51)
+        plan = Plan(date_from=day, date_to=day, status="published", version=1)
+        session.add_all([vehicle, depot, plan])
+        session.flush()
+        for c in range(crews):
+            template = CrewTemplate(name=f"Kolonne {c + 1}", member_ids=[1, 2, 3])
+            session.add(template)
+            session.flush()
+            crew_day = CrewDay(date=day, name=template.name, template_id=template.id,
+                               member_ids=[1, 2, 3], vehicle_id=vehicle.id,
+                               shift_start=dt.time(7), shift_end=dt.time(15, 30),
+                               depot_id=depot.id)
+            session.add(crew_day)
+            session.flush()
+            tour = Tour(plan_id=plan.id, crew_day_id=crew_day.id)
+            session.add(tour)
+            session.flush()
+            for s in range(stops):
+                lon, lat = 11.25 + 0.002 * s, 49.49 + 0.001 * c
+                ring = [[lon, lat], [lon + 0.0005, lat], [lon + 0.0005, lat + 0.0004],
+                        [lon, lat + 0.0004], [lon, lat]]
+                site = Site(name=f"Fläche {c}-{s}", category="park", geometry_type="Polygon",
+                            geometry_geojson=json.dumps({"type": "Polygon", "coordinates": [ring]}),
+                            lon=lon, lat=lat, area_m2=2000.0, status="accepted",
+                            in_maintenance=True)
+                session.add(site)
+                session.flush()
+                session.add(AccessPoint(site_id=site.id, lon=lon, lat=lat - 0.0002))
+                task = Task(site_id=site.id, task_type="mow", generator="cycle",
+                            due_earliest=day, due_latest=day, duration_s=1800)
+                session.add(task)
+                session.flush()
+                start = dt.datetime.combine(day, dt.time(7, 30), BERLIN) + dt.timedelta(
+                    minutes=40 * s)
+                leg = [[lon - 0.002, lat], [lon - 0.001, lat + 0.0003], [lon, lat - 0.0002]]
+                session.add(Stop(tour_id=tour.id, seq=s + 1, kind="task", task_id=task.id,
+                                 arrival_at=start, start_at=start,
+                                 end_at=start + dt.timedelta(minutes=30), leg_distance_m=400.0,
+                                 leg_duration_s=120,
+                                 leg_geometry_geojson=json.dumps(
+                                     {"type": "LineString", "coordinates": leg})))
+            out.append(tokens.issue_token(session, tenant_id,
+                                          crew_template_id=template.id).token)
+    engine.dispose()
+    return out
+
+
+def serve(db_url: str, instance: str, port: int, threads: int) -> None:
+    """Server process: the real app factory under waitress."""
+    os.environ["GREENTOUR_INSTANCE_DIR"] = instance
+    os.environ["GREENTOUR_DATABASE_URL"] = db_url
+    from waitress import serve as waitress_serve
+
+    from web import create_app
+
+    app = create_app({"GREENTOUR_DATABASE_URL": db_url, "GREENTOUR_AUTO_MIGRATE": False})
+    waitress_serve(app, host="127.0.0.1", port=port, threads=threads, _quiet=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(port: int, timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/crew/")
+            conn.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("server did not start")
+
+
+def client(port: int, token: str, conditional: bool, stop_at: float, interval_s: float,
+           latencies: list[float], errors: list[str]) -> None:
+    """One tablet: fetch the tour until ``stop_at``, every ``interval_s`` (0: back to back)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Authorization": f"Bearer {token}"}
+    if conditional:
+        conn.request("GET", "/api/v1/crew/tour", headers=headers)
+        answer = conn.getresponse()
+        answer.read()
+        headers["If-None-Match"] = answer.getheader("ETag") or ""
+    expected = 304 if conditional else 200
+    next_at = time.monotonic() + random.uniform(0, interval_s)
+    while time.monotonic() < stop_at:
+        if interval_s > 0:
+            time.sleep(max(0.0, next_at - time.monotonic()))
+            next_at += interval_s
+        start = time.perf_counter()
+        try:
+            conn.request("GET", "/api/v1/crew/tour", headers=headers)
+            answer = conn.getresponse()
+            answer.read()
+        except OSError as exc:
+            errors.append(type(exc).__name__)
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            continue
+        latencies.append((time.perf_counter() - start) * 1000.0)
+        if answer.status != expected:
+            errors.append(f"HTTP {answer.status}")
+    conn.close()
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = (len(ordered) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def run_phase(port: int, tokens: list[str], clients: int, seconds: float,
+              conditional: bool, interval_s: float = 0.0) -> dict[str, float]:
+    latencies: list[float] = []
+    errors: list[str] = []
+    stop_at = time.monotonic() + seconds
+    threads = [
+        threading.Thread(target=client, args=(port, tokens[i % len(tokens)], conditional,
+                                              stop_at, interval_s, latencies, errors))
+        for i in range(clients)
+    ]
+    began = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - began
+    return {
+        "requests": len(latencies),
+        "errors": len(errors),
+        "throughput_rps": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(percentile(latencies, 0.50), 1),
+        "p95_ms": round(percentile(latencies, 0.95), 1),
+        "p99_ms": round(percentile(latencies, 0.99), 1),
+        "mean_ms": round(statistics.fmean(latencies), 1) if latencies else float("nan"),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--crews", type=int, default=50)
+    parser.add_argument("--stops", type=int, default=12)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--threads", type=int, default=8, help="waitress worker threads")
+    parser.add_argument("--interval-s", type=float, default=1.0,
+                        help="pause between a tablet's fetches in the paced phases (s)")
+    parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--serve", nargs=3, metavar=("DB_URL", "INSTANCE", "PORT"),
+                        help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve:
+        serve(args.serve[0], args.serve[1], int(args.serve[2]), args.threads)
+        return 0
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db_url = f"sqlite:///{Path(tmp) / 'bench.sqlite'}"
+        tokens = build_store(db_url, args.crews, args.stops)
+        port = free_port()
+        server = subprocess.Popen(
+            [sys.executable, __file__, "--threads", str(args.threads),
+             "--serve", db_url, str(Path(tmp) / "instance"), str(port)],
+            cwd=REPO_ROOT,
+        )
+        try:
+            wait_until_up(port)
+            run_phase(port, tokens, min(args.clients, 5), 1.0, conditional=False)  # warm-up
+            results = {
+                "clients": args.clients,
+                "crews": args.crews,
+                "stops_per_tour": args.stops,
+                "waitress_threads": args.threads,
+                "seconds_per_phase": args.seconds,
+                "cpu_count": os.cpu_count(),
+                "interval_s": args.interval_s,
+                "full": run_phase(port, tokens, args.clients, args.seconds, conditional=False),
+                "conditional": run_phase(port, tokens, args.clients, args.seconds,
+                                         conditional=True),
+                "paced_full": run_phase(port, tokens, args.clients, args.seconds,
+                                        conditional=False, interval_s=args.interval_s),
+                "paced_conditional": run_phase(port, tokens, args.clients, args.seconds,
+                                               conditional=True, interval_s=args.interval_s),
+            }
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    for phase in ("full", "conditional", "paced_full", "paced_conditional"):
+        r = results[phase]
+        print(f"{phase:18s} {r['requests']:6d} requests  {r['throughput_rps']:7.1f}/s  "
+              f"p50 {r['p50_ms']:6.1f} ms  p95 {r['p95_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  "
+              f"errors {r['errors']}")
+    results["target_p95_ms"] = 50.0
+    for phase in ("full", "paced_full"):
+        met = results[phase]["p95_ms"] <= 50.0
+        results[f"target_met_{phase}"] = met
+        print(f"target p95 <= 50 ms, {phase} ({args.clients} clients): "
+              f"{'met' if met else 'NOT met'}")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
