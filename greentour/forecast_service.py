@@ -395,6 +395,31 @@ def site_inputs(
 
 
 # --------------------------------------------------------------------------- forecasting
+def online_forecast(
+    engine: Engine, tenant_id: int, as_of: dt.date, horizon_days: int
+) -> pd.DataFrame:
+    """The coming days from DWD MOSMIX via Bright Sky at the tenant's depot (needs internet;
+    never called by the tests)."""
+    from forecasting._brightsky import fetch_mosmix_daily
+
+    with tenant_session(engine, tenant_id) as s:
+        tenant = s.get(Tenant, tenant_id)
+        depots = (tenant.config_json or {}).get("depots") or []
+        if depots and "lat" in depots[0]:
+            lat, lon = float(depots[0]["lat"]), float(depots[0]["lon"])
+        else:
+            site = s.scalars(select(Site).limit(1)).first()
+            if site is None:
+                raise NotFound(
+                    "Keine Position für die Wettervorhersage (kein Bauhof, keine Fläche)"
+                )
+            lat, lon = site.lat, site.lon
+    try:
+        return fetch_mosmix_daily(lat, lon, as_of, horizon_days)
+    except ForecastInputError as exc:
+        raise DataImportError(f"Wettervorhersage nicht abrufbar: {exc}") from exc
+
+
 @lru_cache(maxsize=2)
 def _context(care_file: str, grass10_csv: str, valentia_csv: str) -> ForecastContext:
     return ForecastContext.from_files(care_file, grass10_csv, valentia_csv)
@@ -423,8 +448,13 @@ def forecast_tenant(
     site_ids: Sequence[int] | None = None,
     allow_stale_days: int = DEFAULT_STALE_DAYS,
     progress: Callable[[int, int], None] | None = None,
+    forecast: pd.DataFrame | None = None,
 ) -> ForecastRun:
-    """Forecast every maintained site of the tenant (or ``site_ids``) from ``as_of``."""
+    """Forecast every maintained site of the tenant (or ``site_ids``) from ``as_of``.
+
+    ``forecast``: daily weather for the coming days (e.g. from :func:`online_forecast`); days it
+    does not cover come from climatology.
+    """
     if not 1 <= horizon_days <= 60:
         raise BadInput(f"Vorhersagezeitraum {horizon_days} Tage: erlaubt sind 1 bis 60")
     context = context or forecast_context()

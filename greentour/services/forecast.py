@@ -15,7 +15,7 @@ import click
 
 from greentour.cli_support import open_engine, progress_bar, resolve_tenant, tenant_option
 from greentour.errors import BadInput
-from greentour.forecast_service import ForecastRun, forecast_tenant
+from greentour.forecast_service import ForecastRun, forecast_tenant, online_forecast
 from greentour.jobs import JobContext, register_job
 
 TASK_DE = {"mow": "Mähen", "cut_hedge": "Heckenschnitt", "water_trees": "Jungbäume wässern"}
@@ -40,7 +40,13 @@ def format_run(run: ForecastRun, lang: str = "de", only_due: bool = True) -> lis
     ]
     lines += [f"  Hinweis: {n}" for n in run.notes]
     shown = [f for f in run.forecasts if f.is_due or not only_due]
-    shown.sort(key=lambda f: (f.due_date or dt.date.max, f.site_id))
+    shown.sort(
+        key=lambda f: (
+            f.due_date or dt.date.max,
+            int(f.site_id) if f.site_id.isdigit() else 0,
+            f.site_id,
+        )
+    )
     for fc in shown:
         task = (TASK_DE if de else TASK_EN)[fc.task]
         if fc.due_date is None:
@@ -92,6 +98,11 @@ def format_run(run: ForecastRun, lang: str = "de", only_due: bool = True) -> lis
     type=click.Path(dir_okay=False, path_type=Path),
     help="Ergebnis zusätzlich als JSON schreiben.",
 )
+@click.option(
+    "--online",
+    is_flag=True,
+    help="Kommende Tage aus der DWD-MOSMIX-Vorhersage (Bright Sky, Internet nötig).",
+)
 def command(
     tenant: str | None,
     day: str | None,
@@ -100,6 +111,7 @@ def command(
     show_all: bool,
     lang: str,
     json_path: Path | None,
+    online: bool,
 ) -> None:
     try:
         as_of = dt.date.fromisoformat(day) if day else dt.date.today()
@@ -115,6 +127,7 @@ def command(
                 bar.n = done
                 bar.refresh()
 
+            mosmix = online_forecast(engine, t.id, as_of, horizon_days) if online else None
             run = forecast_tenant(
                 engine,
                 t.id,
@@ -122,6 +135,7 @@ def command(
                 horizon_days,
                 site_ids=list(site_ids) or None,
                 progress=progress,
+                forecast=mosmix,
             )
     finally:
         engine.dispose()
