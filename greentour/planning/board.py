@@ -23,10 +23,20 @@ from sqlalchemy.orm import Session
 from greentour.errors import BadInput, Conflict, NotFound
 from greentour.planning import demand_step
 from greentour.planning.current import current_plan, current_tour
+from greentour.planning.labels import site_label
 from greentour.planning.lineup import crew_available_s, ensure_crew_days
 from greentour.planning.problem_builder import BuiltProblem, build_problem, crew_ref, task_ref
 from greentour.planning.store_solution import _store_stops, reasons_of
-from greentour.store.models import CrewDay, Plan, Stop, Task, Tenant, Tour, Unassigned
+from greentour.store.models import (
+    CrewDay,
+    Plan,
+    Stop,
+    Task,
+    TaskType,
+    Tenant,
+    Tour,
+    Unassigned,
+)
 from greentour.store.tenancy import session_tenant_id
 from routing.checker import retime_tour
 from routing.solution import Tour as RTour
@@ -52,6 +62,7 @@ def week_board(session: Session, week_start: dt.date) -> dict[str, Any]:
         select(CrewDay).where(CrewDay.date >= days[0], CrewDay.date <= days[-1])
         .order_by(CrewDay.name, CrewDay.date)
     ).all()
+    labels = {t.code: t.name_de for t in session.scalars(select(TaskType))}
     rows: dict[str, dict[str, Any]] = {}
     for cd in crew_days:
         row = rows.setdefault(cd.name, {"crew": cd.name, "cells": {}})
@@ -66,8 +77,9 @@ def week_board(session: Session, week_start: dt.date) -> dict[str, Any]:
                     site = stop.task.site
                     tasks.append({
                         "task_id": stop.task_id,
-                        "site": site.name or site.category,
+                        "site": site_label(site),
                         "task": stop.task.task_type,
+                        "task_label": labels.get(stop.task.task_type, stop.task.task_type),
                         "start": stop.start_at.astimezone(tz).strftime("%H:%M")
                         if stop.start_at else "",
                         "duration_min": round(stop.task.duration_s / 60),
@@ -182,6 +194,8 @@ def _result(session: Session, checked: dict[str, Any], lang: str = "de") -> dict
     target: CrewDay = checked["target"]
     tz = _tz(session)
     moved_ref = task_ref(checked["task"].id)
+    labels = {t.code: (t.name_en if lang == "en" else t.name_de)
+              for t in session.scalars(select(TaskType))}
     stops = []
     n = 0
     for stop in trial.stops:
@@ -191,8 +205,8 @@ def _result(session: Session, checked: dict[str, Any], lang: str = "de") -> dict
         task = session.get(Task, built.task_ids[stop.ref])
         stops.append({
             "seq": n,
-            "site": task.site.name or task.site.category,
-            "task": task.task_type,
+            "site": site_label(task.site),
+            "task": labels.get(task.task_type, task.task_type),
             "start": built.axis.to_datetime(stop.start_s).astimezone(tz).isoformat(),
             "end": built.axis.to_datetime(stop.end_s).astimezone(tz).isoformat(),
             "moved": stop.ref == moved_ref,

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from greentour.planning import demand_step, travel
 from greentour.planning.current import current_plan
+from greentour.planning.labels import site_label
 from greentour.store.models import (
     CrewDay,
     Depot,
@@ -27,6 +28,7 @@ from greentour.store.models import (
     Site,
     SiteLastService,
     Task,
+    TaskType,
     Tenant,
 )
 from greentour.store.tenancy import session_tenant_id
@@ -184,6 +186,8 @@ def tours(
         return None, [], []
     tz = _tz(session)
     crew_days = {cd.id: cd for cd in session.scalars(select(CrewDay).where(CrewDay.date == day))}
+    labels = {t.code: (t.name_en if lang == "en" else t.name_de)
+              for t in session.scalars(select(TaskType))}
     out = []
     for index, tour in enumerate(sorted(plan.tours, key=lambda t: t.crew_day_id)):
         cd = crew_days.get(tour.crew_day_id)
@@ -199,7 +203,9 @@ def tours(
             site = stop.task.site
             stops.append({
                 "seq": n, "stop_id": stop.id, "task_id": stop.task_id,
-                "site": site.name or site.category, "task": stop.task.task_type,
+                "site": site_label(site), "task": stop.task.task_type,
+                "task_label": labels.get(stop.task.task_type, stop.task.task_type),
+                "urgent": stop.task.generator == "order",
                 "lon": site.lon, "lat": site.lat,
                 "start": local_iso(stop.start_at, tz), "end": local_iso(stop.end_at, tz),
             })
@@ -227,7 +233,7 @@ def unassigned_items(plan: Any, lang: str = "de") -> list[dict[str, Any]]:
         task = row.task
         items.append({
             "task_id": task.id,
-            "site": task.site.name or task.site.category,
+            "site": site_label(task.site),
             "task": task.task_type,
             "duration_s": task.duration_s,
             "urgency": task.urgency,

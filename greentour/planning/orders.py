@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from greentour.errors import BadInput, NotFound
+from greentour.planning.labels import site_label
 from greentour.store.models import Site, Task, TaskType
 
 MAX_ORDER_MIN = 12 * 60
@@ -55,7 +56,7 @@ def order_form_data(session: Session) -> dict[str, Any]:
     ).all()
     types = session.scalars(select(TaskType).order_by(TaskType.name_de)).all()
     return {
-        "sites": [{"id": s.id, "label": s.name or f"{s.category} #{s.id}"} for s in sites],
+        "sites": [{"id": s.id, "label": site_label(s)} for s in sites],
         "task_types": sorted(({"code": t.code, "label": t.name_de} for t in types),
                              key=lambda t: (t["code"] not in ORDER_TYPES, t["label"])),
     }

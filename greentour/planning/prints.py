@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from greentour.errors import NotFound
 from greentour.planning.board import week_board
 from greentour.planning.current import current_tour
+from greentour.planning.labels import site_label
 from greentour.planning.lineup import ensure_crew_days
 from greentour.store.models import (
     CrewDay,
@@ -123,7 +124,7 @@ def day_sheet(session: Session, crew_day_id: int) -> dict[str, Any]:
             stops.append({
                 "kind": "task",
                 "seq": n,
-                "site": site.name or site.category,
+                "site": site_label(site),
                 "address": _address(site),
                 "task": ttype.name_de if ttype else task.task_type,
                 "start": _hhmm(stop.start_at, tz),

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from greentour.errors import BadInput
 from greentour.planning import travel
+from greentour.planning.labels import site_label
 from greentour.planning.lineup import ensure_crew_days, machine_out_of_service
 from greentour.planning.shifts import parse_hhmm
 from greentour.store.models import (
@@ -321,7 +322,7 @@ def build_problem(
             allowed_crew_days=allowed,
             locked_crew_day=locked_crew,
             locked_position=locked_pos,
-            name=f"{task.site.name or task.site.category} – {task.task_type}",
+            name=f"{site_label(task.site)} – {task.task_type}",
         ))
         task_ids[ref] = task.id
 

@@ -41,7 +41,7 @@ from greentour.planning import (
     prints,
 )
 from greentour.store import tenant_session
-from web.auth import planner_required
+from web.auth import planner_required, select_locale
 from web.auth.engine import get_engine
 from web.planner.texts import js_texts
 
@@ -117,7 +117,7 @@ def api_map() -> Response:
     """Sites, depots, tours and unassigned tasks of a day as JSON (GeoJSON inside)."""
     day = _day_arg()
     with tenant_tx() as session:
-        data = map_view.map_data(session, day, print_url=_print_url)
+        data = map_view.map_data(session, day, print_url=_print_url, lang=select_locale())
     return jsonify(data)
 
 
@@ -287,6 +287,7 @@ def api_board_check() -> Response:
             session,
             _int(data.get("task_id"), "task_id"),
             _int(data.get("crew_day_id"), "crew_day_id"),
+            lang=select_locale(),
         )
     return jsonify(result)
 
@@ -301,6 +302,7 @@ def api_board_move() -> Response:
             session,
             _int(data.get("task_id"), "task_id"),
             _int(data.get("crew_day_id"), "crew_day_id"),
+            lang=select_locale(),
         )
     return jsonify(result)
 

@@ -88,6 +88,10 @@
       el("td", { class: "num" }, minutes(tour.kpi.overtime_s)),
       el("td", {}, el("a", { href: tour.print_url, target: "_blank" }, t("Tagesauftrag")))));
     replace(document.getElementById("kpi-body"), body.length ? body : [el("tr", {}, el("td", { colspan: 8, class: "muted" }, t("Noch kein Plan für diesen Tag.")))]);
+    replace(document.getElementById("tour-list"), tours.map((tour) => el("details", { class: "tour", dataset: { crewDayId: tour.crew_day_id } },
+      el("summary", {}, el("span", { style: `color:${tour.color}` }, "■ "), `${tour.crew} (${tour.stops.length})`),
+      el("ol", {}, tour.stops.map((s) => el("li", { class: s.urgent ? "urgent" : "" },
+        `${hhmm(s.start)} ${s.site} – ${s.task_label || s.task}`, s.urgent ? el("strong", {}, ` (${t("dringend")})`) : null))))));
   }
 
   function drawUnassigned(items) {
