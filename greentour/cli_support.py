@@ -74,5 +74,11 @@ def resolve_tenant(engine: Engine, slug: str | None) -> Tenant:
 
 
 def progress_bar(total: int | None = None, desc: str = "", unit: str = "it") -> tqdm[Any]:
-    """A tqdm progress bar on stderr for long CLI steps (use as a context manager)."""
-    return tqdm(total=total, desc=desc, unit=unit, leave=False, dynamic_ncols=True)
+    """A tqdm progress bar on stderr for long CLI steps (use as a context manager).
+
+    Shown on a terminal only (``disable=None``), so logs and captured output stay clean. Print
+    other lines inside ``with bar.external_write_mode(): ...`` to keep the bar intact.
+    """
+    return tqdm(
+        total=total, desc=desc, unit=unit, leave=False, dynamic_ncols=True, disable=None
+    )

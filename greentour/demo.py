@@ -134,12 +134,18 @@ def run_demo(
     failed: list[str] = []
     todo = steps if steps is not None else DEMO_STEPS
     with progress_bar(total=len(todo), desc="Demo", unit="Schritt") as bar:
+
+        def say(line: str) -> None:
+            with bar.external_write_mode():
+                echo(line)
+
+        ctx.echo = say
         for step in todo:
             bar.set_postfix_str(step.rpartition(":")[0].rpartition(".")[2])
             func = _resolve(step)
             if func is None:
                 skipped.append(step)
-                echo(f"– {step}: noch nicht verfügbar, übersprungen")
+                say(f"– {step}: noch nicht verfügbar, übersprungen")
             else:
                 try:
                     line = func(ctx)
@@ -147,11 +153,12 @@ def run_demo(
                     if step in REQUIRED_STEPS:
                         raise
                     failed.append(step)
-                    echo(f"! {step}: {exc.message}")
+                    say(f"! {step}: {exc.message}")
                 else:
                     if line:
-                        echo(f"✓ {line}")
+                        say(f"✓ {line}")
             bar.update(1)
+    ctx.echo = echo
     assert ctx.tenant_id is not None
     engine.dispose()
     return DemoResult(
