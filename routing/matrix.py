@@ -151,6 +151,10 @@ class Router:
             np.asarray(keys, dtype=np.int64),
         ).minimum()
         self._base_csr = self._base.to_csr(len(self.nodes))
+        # legs of one plan share their locations: keep the last augmented graph and trees
+        self._leg_key: tuple[Any, ...] | None = None
+        self._leg_graph: tuple[sp.csr_matrix, np.ndarray] | None = None
+        self._leg_trees: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     # -- weights -------------------------------------------------------------------
     def _pack(self, time_ms: np.ndarray, length_dm: np.ndarray) -> np.ndarray:
@@ -266,10 +270,16 @@ class Router:
         Time and length are summed arc by arc along the path (so they can be checked
         against the matrix); the geometry follows the edges' shapes in WGS84.
         """
-        csr, index = self._prepare(locations)
+        key = tuple(locations)
+        if key != self._leg_key or self._leg_graph is None:
+            self._leg_key, self._leg_graph, self._leg_trees = key, self._prepare(locations), {}
+        csr, index = self._leg_graph
         n = len(self.nodes)
-        weights, pred = dijkstra(csr, directed=True, indices=int(index[i]),
-                                 return_predecessors=True)
+        source = int(index[i])
+        if source not in self._leg_trees:
+            self._leg_trees[source] = dijkstra(csr, directed=True, indices=source,
+                                               return_predecessors=True)
+        weights, pred = self._leg_trees[source]
         target = int(index[j])
         if not np.isfinite(weights[target]):
             raise ValueError(f"no route from location {i} to {j} for profile {self.profile}")
