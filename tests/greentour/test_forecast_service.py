@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from greentour.cli import cli
-from greentour.errors import DataImportError, NotFound
+from greentour.errors import BadInput, DataImportError, NotFound
 from greentour.forecast_service import (
     forecast_context,
     forecast_tenant,
@@ -182,7 +182,7 @@ def test_stale_weather_runs_on_climatology_with_a_note(engine, town, data_dir, c
         "Wetterdaten enden am 28.06.2026: bis zum Stichtag und danach Klimatologie"
     ]
     assert run.forecasts[0].explanation.notes[-1]["code"] == "stale_weather"
-    with pytest.raises(Exception, match="erlaubt sind 1 bis 60"):
+    with pytest.raises(BadInput, match="erlaubt sind 1 bis 60"):
         forecast_tenant(engine, town.id, dt.date(2026, 6, 1), 0, context=ctx)
 
 
