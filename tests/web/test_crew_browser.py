@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from crew_sample import build_crew_sample
@@ -52,13 +53,24 @@ def _completions(engine, tenant_id):
 
 
 def test_offline_reports_survive_reload_and_arrive_exactly_once(served, engine):
-    """Report two stops offline, reload offline (queue kept), go online: both stored once."""
+    """Report two stops offline, reload offline (queue kept), go online: both stored once.
+
+    Along the way: the page never asks for the device location and talks to no other host.
+    """
     sample, base = served
     tenant_id = sample.tenant_ids["lauf"]
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 412, "height": 915}, locale="de-DE")
+        # Record any use of the location API and every host the page talks to.
+        context.add_init_script(
+            "window.__geoCalls = 0;"
+            "for (const f of ['getCurrentPosition', 'watchPosition']) {"
+            "  navigator.geolocation[f] = () => { window.__geoCalls += 1; }; }"
+        )
+        hosts = set()
+        context.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
         page = context.new_page()
         page.goto(f"{base}/crew/#token={sample.tokens['a1']}")
         stops = page.locator("li.stop:not(.other)")
@@ -95,7 +107,9 @@ def test_offline_reports_survive_reload_and_arrive_exactly_once(served, engine):
         expect(stops.nth(0).locator(".state")).to_contain_text("Erledigt ✓")
         page.evaluate("greentourCrew.sync()")  # a further sync must not send anything again
         page.screenshot(path=str(ARTIFACTS / "crew_synced.png"), full_page=True)
+        assert page.evaluate("window.__geoCalls") == 0  # no location tracking
         browser.close()
+    assert hosts == {urlsplit(base).netloc}  # no map tiles, no CDN: only our own server
 
     stored = _completions(engine, tenant_id)
     assert [(c.stop_id, c.status) for c in stored] == [
