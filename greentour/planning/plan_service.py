@@ -113,7 +113,8 @@ def run_plan_in_tenant(
             "tasks": len(built.problem.tasks),
             "demand": demand_summary,
         }
-    report(100, "fertig")
+    note = demand_summary.get("error")
+    report(100, f"fertig – {note}" if note else "fertig")
     return summary
 
 

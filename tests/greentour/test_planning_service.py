@@ -213,3 +213,24 @@ def test_locked_crew_day_keeps_its_tour_on_replan(store) -> None:
         plan = s.get(models.Plan, result["plan_id"])
         again = next(t for t in plan.tours if t.crew_day_id == locked_id)
         assert [st.task_id for st in again.stops if st.kind == "task"] == seq
+
+
+def test_search_budgets_come_from_the_environment(monkeypatch) -> None:
+    """'Länger optimieren' searches longer than 'Planen'; a solution limit makes plans repeat."""
+    monkeypatch.delenv("GREENTOUR_PLAN_SOLUTION_LIMIT", raising=False)
+    monkeypatch.setenv("GREENTOUR_PLAN_TIME_LIMIT_S", "8")
+    monkeypatch.setenv("GREENTOUR_OPTIMIZE_TIME_LIMIT_S", "90")
+    assert plan_service.solve_params("plan").time_limit_s == 8
+    assert plan_service.solve_params("optimize").time_limit_s == 90
+    monkeypatch.setenv("GREENTOUR_PLAN_SOLUTION_LIMIT", "7")
+    params = plan_service.solve_params("plan")
+    assert params.deterministic and params.solution_limit == 7 and params.workers == 1
+
+
+def test_unknown_mode_is_refused(store) -> None:
+    """A mode other than plan, replan, optimize is refused before anything is stored."""
+    engine, tenant_id, day = store
+    with pytest.raises(BadInput, match="Planungsart"):
+        run_plan_in_tenant(engine, tenant_id, day, "schnell", FAST)
+    with tenant_session(engine, tenant_id) as s:
+        assert s.scalar(select(models.Plan.id)) is None

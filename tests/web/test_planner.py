@@ -123,6 +123,10 @@ def test_planen_runs_as_a_job_and_the_map_shows_the_result(client, app) -> None:
     assert "Tagesauftrag" in sheet and "© OpenStreetMap contributors" in sheet and "<svg" in sheet
     board = client.get(f"/planner/board?week={WEEK}").get_data(as_text=True)
     assert board.count('class="task-chip') >= len(data["tours"])
+    week = client.get(f"/planner/print/week?week={WEEK}").get_data(as_text=True)
+    assert "Wochenplan 15.06. – 19.06.2026" in week and 'class="print wall"' in week
+    sheet = client.get(f"/planner/print/timesheet/{crew_day}").get_data(as_text=True)
+    assert "Stundenzettel" in sheet and "Unterschrift" in sheet
 
 
 def test_board_check_refuses_with_violation_in_planner_language(client, app) -> None:

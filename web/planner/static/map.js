@@ -135,7 +135,7 @@
         status.textContent = `${label}: ${j.message || j.status} (${j.progress || 0} %)`;
       });
       if (job.status === "failed") status.textContent = `${t("Fehler")}: ${job.message}`;
-      else { status.textContent = `${label}: ${t("fertig")}`; await refresh(); }
+      else { status.textContent = `${label}: ${job.message || t("fertig")}`; await refresh(); }
     } catch (e) {
       status.textContent = `${t("Fehler")}: ${e.message}`;
     } finally {
