@@ -142,6 +142,11 @@ def find_template(session: Session, *, template_id: int | None, name: str | None
     return template
 
 
+def crew_templates(session: Session) -> list[CrewTemplate]:
+    """The tenant's crews (templates) by name, for choosing whom a token is for."""
+    return list(session.scalars(select(CrewTemplate).order_by(CrewTemplate.name)))
+
+
 def crew_url(base_url: str, token: str) -> str:
     """The URL a tablet opens (the token travels in the fragment, never to server logs)."""
     return f"{base_url.rstrip('/')}/crew/#token={token}"

@@ -201,9 +201,7 @@ def test_same_uuid_with_other_content_is_a_conflict(client, engine, sample):
     headers = bearer(sample.tokens["a1"])
     body = report_body(sample)
     client.post("/api/v1/reports", json=body, headers=headers)
-    clash = client.post(
-        "/api/v1/reports", json={**body, "status": "partly"}, headers=headers
-    )
+    clash = client.post("/api/v1/reports", json={**body, "status": "partly"}, headers=headers)
     assert clash.status_code == 409
     assert count(engine, sample.tenant_ids["lauf"], Completion) == 1
 
@@ -299,7 +297,9 @@ def test_done_report_feeds_last_service_task_status_duration_and_observation(
         assert minutes == 70
         last = session.scalar(select(SiteLastService))
         assert (last.site_id, last.task_type, last.last_date) == (
-            sample.site_ids["a1"][0], "mow", sample.day
+            sample.site_ids["a1"][0],
+            "mow",
+            sample.day,
         )
         assert session.get(Task, sample.task_ids["a1"][0]).status == "done"
         observation = session.scalar(select(Observation).where(Observation.source == "crew_report"))
@@ -350,13 +350,21 @@ def test_oversized_photo_gets_413_and_wrong_type_415(client, engine, sample):
     client.post("/api/v1/reports", json=body, headers=headers)
     url = f"/api/v1/reports/{body['client_uuid']}/photo"
     big = b"\xff\xd8\xff\xe0" + b"\0" * (5 * 1024 * 1024 + 10)
-    answer = client.post(url, data={"photo": (io.BytesIO(big), "gross.jpg", "image/jpeg")},
-                         headers=headers, content_type="multipart/form-data")
+    answer = client.post(
+        url,
+        data={"photo": (io.BytesIO(big), "gross.jpg", "image/jpeg")},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
     assert answer.status_code == 413
     assert "zu groß" in answer.get_json()["message"]
     pdf = b"%PDF-1.4 not a photo"
-    answer = client.post(url, data={"photo": (io.BytesIO(pdf), "x.jpg", "image/jpeg")},
-                         headers=headers, content_type="multipart/form-data")
+    answer = client.post(
+        url,
+        data={"photo": (io.BytesIO(pdf), "x.jpg", "image/jpeg")},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
     assert answer.status_code == 415
     with tenant_session(engine, sample.tenant_ids["lauf"]) as session:
         assert session.scalar(select(Completion)).photo_path is None
@@ -366,8 +374,9 @@ def test_photo_for_unknown_report_is_404(client, sample):
     """A photo for a report the server has not received yet is answered 404."""
     url = f"/api/v1/reports/{uuid.uuid4()}/photo"
     data = {"photo": (io.BytesIO(jpeg_with_gps()), "bild.jpg", "image/jpeg")}
-    answer = client.post(url, data=data, headers=bearer(sample.tokens["a1"]),
-                         content_type="multipart/form-data")
+    answer = client.post(
+        url, data=data, headers=bearer(sample.tokens["a1"]), content_type="multipart/form-data"
+    )
     assert answer.status_code == 404
 
 
@@ -434,3 +443,40 @@ def test_per_stop_times_are_visible_by_role(client, engine, sample):
     as_admin = client.get(f"/api/v1/reports?date={sample.day}").get_json()
     assert as_admin["stop_times_visible"] is True
     assert as_admin["reports"][0]["device_time"].startswith(str(sample.day))
+
+
+# --------------------------------------------------------------------------- planner's page
+def test_planner_page_creates_a_qr_token_and_lists_outdated_reports(client, engine, sample):
+    """/crew/geraete shows a new token's QR once, revokes it, and lists outdated reports."""
+    replan(engine, sample)
+    client.post("/api/v1/reports", json=report_body(sample), headers=bearer(sample.tokens["a1"]))
+    create_user(engine, sample.tenant_ids["lauf"], "dispo", "geheim-genug-123", role="planner")
+    csrf = login(client, "dispo", "geheim-genug-123")
+    page = client.get("/crew/geraete")
+    assert page.status_code == 200
+    assert "Kolonne 2" in page.get_data(as_text=True)
+    created = client.post(
+        "/crew/geraete",
+        data={
+            "crew_template_id": sample.template_ids["a2"],
+            "name": "Tablet Süd",
+            "csrf_token": csrf,
+        },
+    )
+    html = created.get_data(as_text=True)
+    assert created.status_code == 200 and "<svg" in html
+    token = re.search(r"#token=([A-Za-z0-9._-]+)", html).group(1)
+    assert client.get("/api/v1/crew/tour", headers=bearer(token)).status_code == 200
+    flagged = html[html.index('id="flagged"') :]
+    assert "Kolonne 1" in flagged and "done" in flagged
+    with tenant_session(engine, sample.tenant_ids["lauf"]) as session:
+        token_id = session.scalar(select(DeviceToken.id).where(DeviceToken.name == "Tablet Süd"))
+    revoked = client.post(f"/crew/geraete/{token_id}/widerrufen", data={"csrf_token": csrf})
+    assert revoked.status_code == 302
+    assert client.get("/api/v1/crew/tour", headers=bearer(token)).status_code == 401
+
+
+def test_planner_page_needs_a_login(client, sample):
+    """Without a login the tablet page redirects to the login form."""
+    answer = client.get("/crew/geraete")
+    assert answer.status_code in (302, 401)

@@ -87,5 +87,7 @@ def leaflet(filename: str) -> Response:
 
 
 def init_app(app) -> None:  # noqa: ANN001 - Flask app
-    """Register the crew view on the app."""
+    """Register the crew view (and the planner's tablet page) on the app."""
+    from web.crew import devices  # noqa: F401  (adds the /crew/geraete routes to bp)
+
     app.register_blueprint(bp)
