@@ -34,7 +34,7 @@ DEFAULT_CARE_CLASS = {
     "lawn": "utility_extensive",
     "village_green": "utility_extensive",
     "grass": "utility_extensive",
-    "recreation_ground": "utility_intensive",
+    "recreation_ground": "utility_extensive",
     "verge": "utility_extensive",
     "meadow": "meadow",
     "dog_park": "utility_extensive",

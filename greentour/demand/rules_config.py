@@ -9,6 +9,7 @@ Both files select sites with a ``sites`` table whose keys are AND-ed and whose l
 ``osm``            OSM ids as ``"way/23081830"``
 ``tags``           tag values that must all be present (``{ leisure = "pitch" }``)
 ``min_area_m2``    only sites at least this large
+``min_trees``      only sites with at least this many trees (``Site.tree_count``)
 ``traffic_safety`` only sites flagged (true) / not flagged (false) by the clearance screening
 =================  ==============================================================
 """
@@ -41,6 +42,7 @@ class SiteSelector:
     tags: Mapping[str, str] = field(default_factory=dict)
     min_area_m2: float = 0.0
     traffic_safety: bool | None = None
+    min_trees: int = 0
 
     def matches(self, site: SiteInfo) -> bool:
         """True when the site passes every given criterion."""
@@ -57,6 +59,8 @@ class SiteSelector:
         for key, value in self.tags.items():
             if str(site.tags.get(key)) != str(value):
                 return False
+        if self.min_trees and (site.tree_count or 0) < self.min_trees:
+            return False
         if self.traffic_safety is not None and site.traffic_safety != self.traffic_safety:
             return False
         return not (self.min_area_m2 and (site.area_m2 or 0.0) < self.min_area_m2)
@@ -66,7 +70,7 @@ def selector_from_mapping(data: Mapping[str, Any] | None) -> SiteSelector:
     """Build a selector from a TOML table."""
     data = data or {}
     unknown = set(data) - {"categories", "care_classes", "names", "osm", "tags", "min_area_m2",
-                           "traffic_safety"}
+                           "traffic_safety", "min_trees"}
     if unknown:
         raise RulesConfigError(f"unknown site selector key(s) {sorted(unknown)}")
     return SiteSelector(
@@ -77,6 +81,7 @@ def selector_from_mapping(data: Mapping[str, Any] | None) -> SiteSelector:
         tags=dict(data.get("tags", {})),
         min_area_m2=float(data.get("min_area_m2", 0.0)),
         traffic_safety=(bool(data["traffic_safety"]) if "traffic_safety" in data else None),
+        min_trees=int(data.get("min_trees", 0)),
     )
 
 

@@ -344,25 +344,39 @@ def generate_tasks(
 
 def store_tasks(session: Session, tasks: Sequence[DemandTask], start: dt.date, end: dt.date
                 ) -> dict[str, int]:
-    """Insert or update generated tasks by key; cancel stale open ones of the week."""
-    existing: dict[str, tuple[TaskDetail, Task]] = {}
+    """Insert or update generated tasks by key; cancel stale open ones of the week.
+
+    Cycle and deadline keys name their occurrence, so a done occurrence is never created again.
+    Forecast keys name only type and site(s): the open forecast task is updated as the forecast
+    moves; after it was done, a new one is created once the lawn is due again (a done task whose
+    due window ended more than 3 days before the new window opens).
+    """
+    open_by_key: dict[str, tuple[TaskDetail, Task]] = {}
+    closed_by_key: dict[str, list[Task]] = defaultdict(list)
     for detail, task in session.execute(
         select(TaskDetail, Task).join(Task, TaskDetail.task_id == Task.id)
         .where(Task.generator.in_(GENERATED))
     ).all():
-        existing[detail.key] = (detail, task)
-    counts = Counter()
+        if task.status in ("open", "planned"):
+            open_by_key[detail.key] = (detail, task)
+        else:
+            closed_by_key[detail.key].append(task)
+    counts: Counter[str] = Counter()
     produced = set()
     for dtask in tasks:
         produced.add(dtask.key)
-        found = existing.get(dtask.key)
+        found = open_by_key.get(dtask.key)
         if found is not None:
             detail, row = found
-            if row.status not in ("open", "planned"):
-                counts["kept_done"] += 1
-                continue
             counts["updated"] += 1
         else:
+            closed = closed_by_key.get(dtask.key, [])
+            if closed and (dtask.generator != "forecast" or any(
+                    t.status == "done"
+                    and t.due_latest >= dtask.due_earliest - dt.timedelta(days=3)
+                    for t in closed)):
+                counts["kept_done"] += 1
+                continue
             row = Task(site_id=dtask.site_id, task_type=dtask.task_type,
                        generator=dtask.generator)
             detail = TaskDetail(key=dtask.key)
@@ -373,7 +387,7 @@ def store_tasks(session: Session, tasks: Sequence[DemandTask], start: dt.date, e
             session.flush()
             detail.task_id = row.id
             session.add(detail)
-    for key, (_detail, row) in existing.items():
+    for key, (_detail, row) in open_by_key.items():
         if (key not in produced and row.status == "open"
                 and row.due_earliest <= end and row.due_latest >= start):
             row.status = "cancelled"
@@ -583,8 +597,6 @@ def screen_sites(session: Session, osm_file: Path, residential_buffer_m: float =
                             f"{residential_buffer_m:.0f} m" if suggested else "")
         kind = {"hedge": "hedge", "tree": "tree", "tree_group": "tree", "tree_row": "tree"}.get(
             site.category)
-        if kind is None and site.tree_count:
-            kind = "tree"  # trees standing in a lawn or park polygon
         if kind:
             safety = context.roads.screen(info.geometry, kind)
             row.traffic_safety = safety.priority

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from typing import Any
 
 import click
 from sqlalchemy import select
@@ -114,3 +115,18 @@ def command(tenant: str | None, week: str, as_of: str | None, no_generate: bool,
     for line in format_balance(balance):
         click.echo(line)
     engine.dispose()
+
+
+def demo_step(ctx: Any) -> str:
+    """Demo: generate the tasks of the demo day's week and report the capacity balance."""
+    assert ctx.tenant_id is not None
+    monday = ctx.day - dt.timedelta(days=ctx.day.weekday())
+    with tenant_session(ctx.engine, ctx.tenant_id) as s, s.begin():
+        summary = generate_demand(s, monday, as_of=ctx.day, data_dir=ctx.data_dir)
+        balance = capacity_balance(s, ctx.tenant_id, monday)
+    ctx.results["demand"] = summary
+    ctx.results["balance"] = balance.as_dict()
+    gens = ", ".join(f"{k} {v}" for k, v in sorted(summary["by_generator"].items()))
+    return (f"Bedarf: {summary['tasks']} Aufgaben ({gens or '–'}); Woche ab "
+            f"{monday:%d.%m.}: {balance.due_h:.0f} h fällig, {balance.available_h:.0f} h "
+            f"verfügbar ({balance.status})")

@@ -1,30 +1,31 @@
 """Demand on the real Lauf sample: generators, packages, durations, calendars, balance, CLI.
 
-Sites come from the real Lauf OSM extract. Until the inventory import (issue #3) is in the tree,
-``_import_lauf_sites`` reads the green features with GDAL as a stop-gap and applies the same
-acceptance idea: parks, playgrounds and cemeteries are accepted; pitches, lawns/verges, hedges
-and trees are accepted here as "confirmed by the planner"; private gardens and farmland meadows
-stay candidates. Weather is the real DWD file the tenant configures (Bremen, standing in for Lauf).
+Sites come from the real Lauf OSM extract through the inventory import (issue #3) with the
+curated Lauf acceptance list (parks, playgrounds, cemeteries plus listed greens, lawns, a pitch,
+hedges and a recreation ground), then the planner's bulk review (:func:`_planner_confirms`):
+public greens in residential neighbourhoods and grass football pitches. Private gardens,
+farmland meadows, scrub and the other candidates stay out. Weather is the real DWD file the
+tenant configures (Bremen, standing in for Lauf). Young trees are entered here as the planner
+would (none are in OSM).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import shutil
 from pathlib import Path
 
 import numpy as np
-import pyogrio
 import pytest
 from click.testing import CliRunner
-from shapely.geometry import mapping
 from sqlalchemy import Engine, select
 
 from greentour.demand import service
 from greentour.demand.capacity import parse_week
 from greentour.demand.store_io import metric_geometry
 from greentour.errors import BadInput
+from greentour.inventory.service import import_osm
+from greentour.planning.inventory_review import decide
 from greentour.services.tenants import apply_tenant_file
 from greentour.settings import REPO_ROOT
 from greentour.store import make_engine, tenant_session
@@ -43,97 +44,19 @@ from routing.timeaxis import TimeAxis
 
 JUNE_WEEK = "2026-W25"  # 15-21 June 2026, inside the Bremen DWD record (ends 2026-06-28)
 
-# OSM tag -> (category, accepted in the sample)
-_POLY_RULES = [
-    ("leisure", "park", "park", True),
-    ("leisure", "playground", "playground", True),
-    ("landuse", "cemetery", "cemetery", True),
-    ("leisure", "pitch", "sports_pitch", True),
-    ("landuse", "grass", "verge", True),
-    ("landuse", "village_green", "verge", True),
-    ("leisure", "garden", "garden", False),
-    ("landuse", "meadow", "meadow", False),
-    ("landuse", "farmland", "farmland", False),
-]
-
-
-def _present(value: object) -> bool:
-    return value is not None and value == value and value != ""
-
-
-_NO_LAWN_SPORTS = {"tennis", "equestrian", "shooting;archery", "skateboard", "basketball"}
-
-
-def _regimes() -> dict[str, str]:
-    """Category -> lawn regime from the Lauf tenant file (as the inventory import sets it)."""
-    import tomllib
-
-    cfg = tomllib.loads((REPO_ROOT / "data" / "tenants" / "lauf.toml").read_text("utf-8"))
-    return {k: v.get("regime") for k, v in cfg.get("care_classes", {}).items()}
-
-
-def _import_lauf_sites(session, pbf: Path) -> None:
-    """Stop-gap for the inventory import: Lauf green polygons, hedges and trees as sites.
-
-    Pitches count as lawns only for football/multi-sport without a hard surface (tennis courts,
-    riding arenas and skate parks are not mown).
-    """
-    regimes = _regimes()
-    polys = pyogrio.read_dataframe(pbf, layer="multipolygons", on_invalid="ignore",
-                                   columns=["osm_id", "osm_way_id", "name", "leisure", "landuse",
-                                            "sport", "other_tags"])
-    polys["sport"] = polys["sport"].fillna("")
-    polys["other_tags"] = polys["other_tags"].fillna("")
-    polys["name"] = polys["name"].fillna("")
-    metric = polys.to_crs(25832)
-    seen: set[tuple[str, int]] = set()
-    for (_, row), geom_m in zip(polys.iterrows(), metric.geometry, strict=True):
-        for key, value, category, accepted in _POLY_RULES:
-            if row[key] != value or row.geometry is None or row.geometry.is_empty:
-                continue
-            private = '"access"=>"private"' in row["other_tags"]
-            if category == "sports_pitch" and (row["sport"] in _NO_LAWN_SPORTS
-                                              or '"surface"=>' in row["other_tags"]):
-                break
-            osm_type, osm_id = (("way", int(row["osm_way_id"])) if _present(row["osm_way_id"])
-                                else ("relation", int(row["osm_id"])))
-            if (osm_type, osm_id) in seen:
-                break
-            seen.add((osm_type, osm_id))
-            point = row.geometry.representative_point()
-            ok = accepted and not private
-            session.add(Site(
-                name=row["name"], category=category,
-                geometry_geojson=json.dumps(mapping(row.geometry)),
-                geometry_type="MultiPolygon", area_m2=float(geom_m.area),
-                lon=point.x, lat=point.y, source="osm", osm_type=osm_type, osm_id=osm_id,
-                status="accepted" if ok else "candidate", in_maintenance=ok,
-                regime=regimes.get(category), tags_json={key: value},
-            ))
-            break
-    lines = pyogrio.read_dataframe(pbf, layer="lines", on_invalid="ignore",
-                                   columns=["osm_id", "name", "barrier", "other_tags"])
-    hedges = lines[lines["barrier"] == "hedge"].fillna({"name": ""})
-    for (_, row), geom_m in zip(hedges.iterrows(), hedges.to_crs(25832).geometry, strict=True):
-        point = row.geometry.interpolate(0.5, normalized=True)
-        session.add(Site(
-            name=row["name"] or "", category="hedge",
-            geometry_geojson=json.dumps(mapping(row.geometry)), geometry_type="LineString",
-            length_m=float(geom_m.length), lon=point.x, lat=point.y, source="osm",
-            osm_type="way", osm_id=int(row["osm_id"]), status="accepted", in_maintenance=True,
-            regime="hedge_low", tags_json={"barrier": "hedge"},
-        ))
-    points = pyogrio.read_dataframe(pbf, layer="points", on_invalid="ignore",
-                                    columns=["osm_id", "other_tags"])
-    trees = points[points["other_tags"].fillna("").str.contains('"natural"=>"tree"')]
-    for _, row in trees.iterrows():
-        session.add(Site(
-            name="", category="tree", geometry_geojson=json.dumps(mapping(row.geometry)),
-            geometry_type="Point", tree_count=1, lon=row.geometry.x, lat=row.geometry.y,
-            source="osm", osm_type="node", osm_id=int(row["osm_id"]), status="accepted",
-            in_maintenance=True, tags_json={"natural": "tree"},
-        ))
-    session.flush()
+def _planner_confirms(session) -> int:
+    """The planner's bulk review (as on the inventory page): public greens and lawns in
+    residential neighbourhoods and grass football pitches are the town's; gardens, meadows,
+    scrub and everything else stay candidates."""
+    chosen = []
+    for site in session.scalars(select(Site).where(Site.status == "candidate")):
+        tags = site.tags_json or {}
+        green = site.category in ("village_green", "lawn") and site.noise_sensitive
+        pitch = (site.category == "sports_pitch" and tags.get("sport") in ("soccer", "multi", None)
+                 and "surface" not in tags and tags.get("access") not in ("private", "no"))
+        if green or pitch:
+            chosen.append(site.id)
+    return decide(session, chosen, "accept")
 
 
 @pytest.fixture(scope="module")
@@ -143,12 +66,16 @@ def lauf_template(tmp_path_factory, _migrated_sqlite_template: Path, lauf_pbf: P
     shutil.copyfile(_migrated_sqlite_template, path)
     engine = make_engine(f"sqlite:///{path}")
     summary = apply_tenant_file(engine, REPO_ROOT / "data" / "tenants" / "lauf.toml")
+    import_osm(engine, summary.tenant_id, lauf_pbf,
+               acceptance_path=REPO_ROOT / "data" / "osm_acceptance_lauf.toml",
+               cache_dir=path.parent / "cache")
     with tenant_session(engine, summary.tenant_id) as s, s.begin():
-        _import_lauf_sites(s, lauf_pbf)
         service.screen_sites(s, lauf_pbf)
-        young = s.scalars(select(Site).where(Site.category == "tree").order_by(Site.id)).all()
-        for tree in young[:6]:
-            service.set_young_trees(s, tree.id, 1, dt.date(2025, 4, 15))
+        _planner_confirms(s)
+        parks = s.scalars(select(Site).where(Site.category == "park",
+                                             Site.status == "accepted").order_by(Site.id)).all()
+        for park in parks[:2]:
+            service.set_young_trees(s, park.id, 4, dt.date(2025, 4, 15))
     engine.dispose()
     return path
 
@@ -212,7 +139,9 @@ def test_forecast_tasks_explain_weather_and_carry_water(june: Path) -> None:
     mow = [d for t, d, _ in rows if t.generator == "forecast" and t.task_type == "mow"]
     assert mow and all("Schnitt bei" in d.explanation for d in mow)
     water = [t for t, _, _ in rows if t.task_type == "water_trees"]
-    assert water and all(80 <= t.water_l <= 200 for t in water)
+    # litres per young tree: the forecast's 100-150 l per watering (FLL: 75-100 l and more)
+    trees = {t.id: d.quantity for t, d, _ in rows if t.task_type == "water_trees"}
+    assert water and all(80 <= t.water_l / trees[t.id] <= 200 for t in water)
     monday = parse_week(JUNE_WEEK)
     assert all(monday <= t.due_latest and t.due_earliest <= monday + dt.timedelta(days=7)
                for t, _, _ in rows if t.generator == "forecast")
@@ -474,3 +403,21 @@ def test_clearance_cycle_only_on_flagged_hedges(lauf, data_dir: Path) -> None:
     assert {t.due_earliest for t, _ in rows} == {dt.date(2026, 5, 4)}
     assert all(t.urgency >= 0.9 and d.traffic_safety for t, d in rows)
     assert all("freihalten" in d.explanation for _, d in rows)
+
+
+def test_demo_step_reports_week(june: Path, tmp_path: Path, data_dir: Path) -> None:
+    """The demo's demand step regenerates the demo week and states due and available hours."""
+    from types import SimpleNamespace
+
+    from greentour.services.demand import demo_step
+
+    db = tmp_path / "demo.sqlite"
+    shutil.copyfile(june, db)
+    engine = make_engine(f"sqlite:///{db}")
+    ctx = SimpleNamespace(engine=engine, tenant_id=1, day=dt.date(2026, 6, 17),
+                          data_dir=data_dir, results={})
+    line = demo_step(ctx)
+    engine.dispose()
+    assert line.startswith("Bedarf:") and "h fällig" in line and "h verfügbar" in line
+    assert ctx.results["balance"]["week_start"] == "2026-06-15"
+    assert ctx.results["demand"].get("created", 0) <= 5  # the week was generated before

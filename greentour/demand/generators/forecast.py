@@ -70,5 +70,6 @@ def generate_forecast_tasks(
         if code == "water_trees" and signal.water_l_per_tree:
             trees = task.quantity
             task = task.with_(water_l=round(trees * signal.water_l_per_tree, 1))
-        out.append(task)
+        # one open forecast task per site and type: the key carries no date (see service)
+        out.append(task.with_(key=f"forecast:{code}:{site.id}"))
     return out
