@@ -325,7 +325,8 @@ def check_tour(problem: Problem, tour: Tour) -> list[Reason]:
         ):
             out.append(make_reason("break_missed", name=_break_name(crew, i),
                                    earliest=fmt(b.earliest_start_s), latest=fmt(b.latest_start_s)))
-    out.extend(check_arbzg(tour))
+    if problem.labour_rules:
+        out.extend(check_arbzg(tour))
     # locked tasks that should be on this tour
     present = set(tour.task_ids)
     for t in problem.tasks:

@@ -330,6 +330,9 @@ class Problem:
     time_axis: TimeAxis | None = None
     weights: Weights = Weights()
     location_names: tuple[str, ...] = ()
+    #: check ArbZG §4 working-time rules (off only for abstract benchmarks whose time unit
+    #: is not the second)
+    labour_rules: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tasks", tuple(self.tasks))

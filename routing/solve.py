@@ -26,6 +26,8 @@ from routing.solution import Solution, Tour, TourKpis, Unassigned
 
 #: above this many (task, allowed crew-day) pairs ``method="auto"`` assigns days first
 DIRECT_MAX_PAIRS = 2500
+#: deterministic mode: search-tree branches allowed per requested solution
+DETERMINISTIC_BRANCHES_PER_SOLUTION = 2000
 
 
 @dataclass(frozen=True)
@@ -87,13 +89,27 @@ def run_search(
     solution_limit: int | None,
     initial_routes: dict[str, list[str]] | None = None,
     crew_day_ids: list[str] | None = None,
+    skip: tuple[str, ...] = (),
+    time_limit_s: float | None = None,
 ) -> RawResult:
-    """Build the model, search, and return routes plus where OR-Tools placed the breaks."""
-    ctx = build_model(problem, allowed, crew_day_ids)
+    """Build the model, search, and return routes plus where OR-Tools placed the breaks.
+
+    The clock stops at ``deadline`` (absolute ``time.time()``) or after ``time_limit_s`` from
+    the call; both None: only ``solution_limit`` stops the search (deterministic mode).
+    ``skip`` names constraint functions to leave out (used by the per-constraint tests).
+    """
+    if deadline is None and time_limit_s is not None:
+        deadline = time.time() + time_limit_s
+    ctx = build_model(problem, allowed, crew_day_ids, skip)
     routing = ctx.routing
     remaining = None if deadline is None else max(0.1, deadline - time.time())
     sp = search_parameters(config, remaining, solution_limit)
     routing.CloseModelWithParameters(sp)
+    if deadline is None:
+        # no clock: guided local search would run forever on tiny instances once no better
+        # solution exists, so cap the search tree deterministically as well
+        routing.AddSearchMonitor(routing.solver().BranchesLimit(
+            DETERMINISTIC_BRANCHES_PER_SOLUTION * (solution_limit or 100)))
     solution = None
     if initial_routes:
         routes_idx = []

@@ -1,0 +1,233 @@
+"""Multi-day fallback: assign days first, route each day, then improve between days.
+
+One OR-Tools model over a whole week (30 crew-days × several hundred tasks) is too slow to give a
+good plan in a minute. This module splits the horizon:
+
+1. **Assign days** (:func:`assign_days`): tasks in priority order (locked, then due by due date
+   and urgency, then not-yet-due) go to one of the days on which some allowed crew-day can serve
+   them. A day's budget is its crew-hours (net of breaks) times a fill factor; among days with
+   room, the cheapest is chosen by estimated detour (travel to the nearest tasks already on that
+   day: clusters by area), lateness after the due day, and a move cost away from the previous
+   plan's day.
+2. **Route each day** with the normal OR-Tools model restricted to the day's crew-days; the days
+   run in parallel processes (``params.workers``).
+3. **Improve between days**: tasks a day could not fit are offered to their next-best day with
+   spare crew time; those days are re-solved, warm-started from their current routes.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import time
+from concurrent.futures import ProcessPoolExecutor
+from datetime import date
+
+import numpy as np
+
+from routing.constraints import task_penalty_eur
+from routing.params import SolveParams
+from routing.problem import Problem, Task
+from routing.solution import Solution
+
+#: share of a day's net crew time that day assignment may fill (the rest is driving)
+FILL_FACTOR = 0.8
+
+
+def _day_of(problem: Problem) -> dict[str, date]:
+    return {c.id: c.day for c in problem.crew_days}
+
+
+def _priority(problem: Problem, t: Task) -> tuple:
+    due = problem.is_due_in_horizon(t)
+    return (
+        0 if t.locked_crew_day else 1,
+        0 if due else 1,
+        t.due_latest_s if t.due_latest_s is not None else 2**62,
+        -t.urgency,
+        t.id,
+    )
+
+
+def assign_days(
+    problem: Problem, allowed: dict[str, list[str]], fill_factor: float = FILL_FACTOR
+) -> tuple[dict[date, list[str]], list[str]]:
+    """Day -> task ids, plus tasks for which no day had room (offered again later)."""
+    day_of = _day_of(problem)
+    days = sorted({c.day for c in problem.crew_days})
+    budget = {d: 0.0 for d in days}
+    day_end = {d: 0 for d in days}
+    for c in problem.crew_days:
+        budget[c.day] += fill_factor * (c.shift.length_s - c.break_total_s)
+        day_end[c.day] = max(day_end[c.day], c.shift.end_s)
+    m = next(iter(problem.matrices.values())).duration_s
+    depot = problem.crew_days[0].start_location
+    chosen: dict[date, list[str]] = {d: [] for d in days}
+    entries: dict[date, list[int]] = {d: [] for d in days}
+    prev_day: dict[str, date] = {}
+    if problem.previous_plan is not None:
+        for tid, (cid, _) in problem.previous_plan.assignments.items():
+            if cid in day_of:
+                prev_day[tid] = day_of[cid]
+    rate_eur_s = max(c.cost_per_hour_eur for c in problem.crew_days) / 3600 or 0.01
+    w = problem.weights
+    overflow: list[str] = []
+    for t in sorted((problem.task_by_id[tid] for tid in allowed), key=lambda t: _priority(
+            problem, t)):
+        options = sorted({day_of[c] for c in allowed[t.id]})
+        best, best_cost, best_detour = None, None, 0.0
+        for d in options:
+            near = entries[d]
+            if near:
+                dists = np.minimum(m[t.entry_location, near], m[near, t.entry_location])
+                k = min(3, len(near))
+                detour = float(np.partition(dists, k - 1)[:k].mean())
+            else:
+                detour = float(m[depot, t.entry_location])
+            need = t.service_duration_s + detour
+            if budget[d] < need and t.locked_crew_day is None:
+                continue
+            cost = 2 * detour * rate_eur_s
+            if t.due_latest_s is not None and day_end[d] > t.due_latest_s:
+                late_days = (day_end[d] - t.due_latest_s) / 86400
+                cost += w.late_eur_per_day * max(t.urgency, 0.01) * late_days
+            if t.id in prev_day and prev_day[t.id] != d:
+                cost += w.move_eur
+            if best_cost is None or cost < best_cost:
+                best, best_cost, best_detour = d, cost, detour
+        if best is None:
+            overflow.append(t.id)
+            continue
+        chosen[best].append(t.id)
+        entries[best].append(t.entry_location)
+        budget[best] -= t.service_duration_s + best_detour
+    return chosen, overflow
+
+
+def _solve_day(problem, allowed_day, crew_ids, params_tuple, time_limit_s, initial):
+    """Worker: route one day (top level for pickling)."""
+    from routing.solve import SearchConfig, run_search
+
+    fs, mh, lam, limit = params_tuple
+    return run_search(problem, allowed_day, SearchConfig(0, fs, mh, lam), None, limit, initial,
+                      crew_ids, time_limit_s=time_limit_s)
+
+
+def _route_days(problem, jobs, params: SolveParams, per_job_s: float | None):
+    """Run day jobs [(day, allowed_day, crew_ids, initial)] in parallel; -> {day: RawResult}."""
+    pt = (params.first_solution_strategy, params.metaheuristic, params.gls_lambda,
+          params.effective_solution_limit)
+    out = {}
+    if params.workers <= 1 or len(jobs) <= 1:
+        for d, al, cids, init in jobs:
+            out[d] = _solve_day(problem, al, cids, pt, per_job_s, init)
+        return out
+    with ProcessPoolExecutor(max_workers=params.workers, mp_context=mp.get_context("fork")) as ex:
+        futs = {d: ex.submit(_solve_day, problem, al, cids, pt, per_job_s, init)
+                for d, al, cids, init in jobs}
+        for d, f in futs.items():
+            out[d] = f.result()
+    return out
+
+
+def solve_by_days(
+    problem: Problem, params: SolveParams, allowed: dict[str, list[str]], pre_reasons: dict,
+    t0: float,
+) -> Solution:
+    """Days first, then routes, then one or more rounds of moving left-over tasks between days."""
+    from routing.solve import build_solution
+
+    day_of = _day_of(problem)
+    days = sorted({c.day for c in problem.crew_days})
+    crews_of = {d: [c.id for c in problem.crew_days if c.day == d] for d in days}
+    chosen, overflow = assign_days(problem, allowed)
+    reserve = min(5.0, 0.1 * params.time_limit_s) if params.explain else 0.5
+    budget = params.time_limit_s - reserve - (time.time() - t0)
+    det = params.deterministic
+    rounds = 2
+    phase1 = budget * 0.6
+    waves = max(1, -(-len(days) // params.workers))
+    per_day = None if det else max(0.5, phase1 / waves)
+
+    def jobs_for(day_tasks: dict[date, list[str]], routes: dict[str, list[str]]):
+        jobs = []
+        for d, tids in day_tasks.items():
+            if not tids:
+                continue
+            al = {tid: [c for c in allowed[tid] if day_of[c] == d] for tid in tids}
+            init = {c: routes.get(c, []) for c in crews_of[d]} if routes else None
+            jobs.append((d, al, crews_of[d], init))
+        return jobs
+
+    results = _route_days(problem, jobs_for(chosen, {}), params, per_day)
+    routes: dict[str, list[str]] = {}
+    hints: dict = {}
+    for r in results.values():
+        routes.update(r.routes)
+        hints.update(r.hints)
+    notes = [f"by_day: {len(days)} days, {len(overflow)} tasks without room at assignment"]
+    tried: dict[str, set[date]] = {tid: set() for tid in allowed}
+    for d, tids in chosen.items():
+        for tid in tids:
+            tried[tid].add(d)
+    for rnd in range(rounds):
+        remaining = params.time_limit_s - reserve - (time.time() - t0)
+        if not det and remaining < 1.0:
+            break
+        routed = {tid for seq in routes.values() for tid in seq}
+        left = [tid for tid in allowed if tid not in routed]
+        if not left:
+            break
+        # spare crew time per day from the current tours
+        spare = {d: 0.0 for d in days}
+        for c in problem.crew_days:
+            used = _tour_busy_s(problem, c.id, routes.get(c.id, []))
+            spare[c.day] += max(0.0, c.shift.length_s - c.break_total_s - used)
+        offers: dict[date, list[str]] = {}
+        for tid in sorted(left, key=lambda x: _priority(problem, problem.task_by_id[x])):
+            t = problem.task_by_id[tid]
+            options = [d for d in sorted({day_of[c] for c in allowed[tid]})
+                       if d not in tried[tid] and spare[d] >= t.service_duration_s]
+            if not options:
+                continue
+            late_ok = [d for d in options if t.due_latest_s is None
+                       or max(problem.crew_day_by_id[c].shift.end_s for c in crews_of[d])
+                       <= t.due_latest_s]
+            d = max(late_ok or options, key=lambda x: spare[x])
+            offers.setdefault(d, []).append(tid)
+            tried[tid].add(d)
+            spare[d] -= t.service_duration_s * 1.2
+        if not offers:
+            break
+        day_tasks = {d: [x for c in crews_of[d] for x in routes.get(c, [])
+                         if x in problem.task_by_id] + tids for d, tids in offers.items()}
+        waves = max(1, -(-len(day_tasks) // params.workers))
+        per = None if det else max(0.5, remaining / (rounds - rnd) / waves)
+        res = _route_days(problem, jobs_for(day_tasks, routes), params, per)
+        for r in res.values():
+            if r.objective is None:
+                continue
+            routes.update(r.routes)
+            hints.update(r.hints)
+        notes.append(f"round {rnd + 1}: offered {sum(len(v) for v in offers.values())} tasks "
+                     f"to {len(offers)} days")
+    objective = sum(r.objective or 0 for r in results.values())
+    return build_solution(problem, routes, hints, allowed, pre_reasons, params, t0,
+                          objective=objective, worker=0, status="by_day", method="by_day",
+                          notes=notes)
+
+
+def _tour_busy_s(problem: Problem, crew_id: str, seq: list[str]) -> float:
+    """Service plus travel of a route (s), without waiting."""
+    c = problem.crew_day_by_id[crew_id]
+    m = problem.matrix_for(c).duration_s
+    loc, busy = c.start_location, 0
+    for ref in seq:
+        t = problem.task_by_id.get(ref)
+        r = problem.reload_by_id.get(ref)
+        entry = t.entry_location if t else r.location
+        busy += int(m[loc, entry]) + (t.service_duration_s if t else r.service_duration_s)
+        loc = t.exit_location if t else r.location
+    return busy + int(m[loc, c.end_location])
+
+
+__all__ = ["assign_days", "solve_by_days", "task_penalty_eur"]
