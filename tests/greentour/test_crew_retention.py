@@ -179,7 +179,7 @@ def test_retention_cli_hook_runs_for_all_tenants(cli_runner, engine, sample):
 
 def test_token_cli_writes_url_and_qr(cli_runner, engine, sample, tmp_path):
     """``greentour crew-token`` prints the tablet URL with a working token and writes the QR."""
-    from greentour.crew.cli import token_command
+    from greentour.crew.cli_token import command as token_command
 
     qr = tmp_path / "kolonne.png"
     answer = cli_runner.invoke(
