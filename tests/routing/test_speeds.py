@@ -8,7 +8,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from routing.cache import cached_graph
+from routing.cache import cached_graph, file_sha256, graph_cache_key
 from routing.profiles import ProfileError, edge_allowed, load_profiles, parse_measure
 from routing.speeds import (
     add_travel_times,
@@ -147,12 +147,14 @@ def test_calibration_factor_scales_times(lauf_graph: nx.MultiDiGraph, vehicle_pr
 
 
 def test_graph_cache_hits_on_same_file(lauf_pbf: Path, tmp_path: Path, vehicle_profiles) -> None:
-    """A second build of the same file and profiles loads the cached graph; new profiles rebuild."""
+    """The same file and profiles load the cached graph; other profiles get another key."""
     profiles = [vehicle_profiles["van"]]
     first = cached_graph(lauf_pbf, tmp_path, profiles)
     second = cached_graph(lauf_pbf, tmp_path, profiles)
     assert not first.graph["cache_hit"] and second.graph["cache_hit"]
     assert second.number_of_edges() == first.number_of_edges()
-    third = cached_graph(lauf_pbf, tmp_path, [vehicle_profiles["tractor_25"]])
-    assert not third.graph["cache_hit"]
-    assert len(list(tmp_path.glob("graph-*.pickle"))) == 2
+    assert len(list(tmp_path.glob("graph-*.pickle"))) == 1
+    sha = file_sha256(lauf_pbf)
+    assert graph_cache_key(sha, profiles) == first.graph["cache_key"]
+    assert graph_cache_key(sha, [vehicle_profiles["tractor_25"]]) != first.graph["cache_key"]
+    assert graph_cache_key(sha, profiles, calibration_factor=1.1) != first.graph["cache_key"]
