@@ -265,6 +265,7 @@ def worker(once: bool, max_jobs: int | None, requeue: int | None, parent_pid: in
             engine,
             poll_s=settings.worker_poll_s,
             heartbeat_s=settings.worker_heartbeat_s,
+            stale_after_s=settings.worker_stale_s,
             once=once,
             max_jobs=max_jobs,
             files=files,

@@ -54,7 +54,8 @@ log = logging.getLogger(__name__)
 JobHandler = Callable[["JobContext"], dict[str, Any] | None]
 _HANDLERS: dict[str, JobHandler] = {}
 
-#: Extra modules with job handlers outside greentour.services (append one line to add).
+#: Extra modules with job handlers outside greentour.services (append one line to add; a
+#: deployment may also name modules in GREENTOUR_JOB_MODULES).
 JOB_MODULES: list[str] = []
 
 #: A running job whose heartbeat is older than this is considered orphaned at worker start-up.
@@ -90,10 +91,11 @@ def load_handlers() -> dict[str, str]:
     worker keeps running the others).
     """
     import greentour.services as services
+    from greentour.settings import get_settings
 
     failed: dict[str, str] = {}
     names = [f"greentour.services.{m.name}" for m in pkgutil.iter_modules(services.__path__)]
-    for name in names + JOB_MODULES:
+    for name in names + JOB_MODULES + get_settings().extra_job_modules:
         try:
             importlib.import_module(name)
         except Exception as exc:  # noqa: BLE001 - one broken plug-in must not stop the worker
@@ -382,6 +384,7 @@ def run_worker(
     heartbeat_s: float = 5.0,
     once: bool = False,
     max_jobs: int | None = None,
+    stale_after_s: float = STALE_AFTER_S,
     files: WorkerFiles | None = None,
     stop: threading.Event | None = None,
     worker_id: str | None = None,
@@ -389,7 +392,8 @@ def run_worker(
 ) -> int:
     """The worker loop; returns the number of jobs run.
 
-    At start-up orphaned running jobs are marked failed. ``once``: run the queued jobs and
+    At start-up running jobs without a heartbeat for ``stale_after_s`` (at least three heartbeat
+    intervals) are marked failed. ``once``: run the queued jobs and
     return when the queue is empty; ``max_jobs``: stop after that many; ``stop``: an event that
     ends the loop (tests, signal handlers).
     """
@@ -401,7 +405,7 @@ def run_worker(
         for module, error in load_handlers().items():
             if echo:
                 echo(f"Warnung: {module} nicht geladen ({error})")
-        stale_s = max(STALE_AFTER_S, 3 * heartbeat_s)
+        stale_s = max(stale_after_s, 3 * heartbeat_s)
         orphaned = fail_orphaned_jobs(engine, stale_after_s=stale_s)
         if orphaned and echo:
             echo(

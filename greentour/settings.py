@@ -19,7 +19,9 @@ GREENTOUR_TASK_TYPES_FILE       task type catalogue (``<repo>/data/task_types.to
 GREENTOUR_SECRET_KEY            Flask secret key (generated once into ``<instance>/secret_key``)
 GREENTOUR_TIMEZONE              local time zone of planning (``Europe/Berlin``)
 GREENTOUR_WORKER_POLL_S         how often an idle worker looks for jobs, seconds (``1.0``)
-GREENTOUR_WORKER_HEARTBEAT_S    heartbeat interval of the worker pid file, seconds (``5.0``)
+GREENTOUR_WORKER_HEARTBEAT_S    heartbeat interval of the worker and its running job, s (``5.0``)
+GREENTOUR_WORKER_STALE_S        a running job without heartbeat this long is orphaned (``30``)
+GREENTOUR_JOB_MODULES           extra modules with job handlers, comma-separated (empty)
 GREENTOUR_HOST / GREENTOUR_PORT address of ``greentour serve`` (``127.0.0.1`` / ``5000``)
 ==============================  ==============================================================
 """
@@ -58,8 +60,15 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Berlin"
     worker_poll_s: float = 1.0
     worker_heartbeat_s: float = 5.0
+    worker_stale_s: float = 30.0
+    job_modules: str = ""
     host: str = "127.0.0.1"
     port: int = 5000
+
+    @property
+    def extra_job_modules(self) -> list[str]:
+        """Modules named in ``GREENTOUR_JOB_MODULES``."""
+        return [m.strip() for m in self.job_modules.split(",") if m.strip()]
 
     @property
     def db_url(self) -> str:

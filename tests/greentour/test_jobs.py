@@ -162,3 +162,66 @@ def test_tenant_export_job(engine: Engine, tenant, tmp_path) -> None:
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["tenant"]["slug"] == tenant.slug
     assert job.result_json["rows"] == sum(len(v) for v in data["tables"].values())
+
+
+def test_killed_worker_process_leaves_job_failed_and_rerunnable(
+    engine: Engine, tenant, db_url: str, tmp_path, monkeypatch
+) -> None:
+    """A real ``greentour worker`` killed (SIGKILL) mid-job: the next worker marks the job failed;
+    re-queued it runs to the end."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GREENTOUR_")}
+    env.update(
+        GREENTOUR_DATABASE_URL=db_url,
+        GREENTOUR_INSTANCE_DIR=str(tmp_path / "instance"),
+        GREENTOUR_JOB_MODULES="jobs_for_tests",
+        GREENTOUR_WORKER_HEARTBEAT_S="0.2",
+        GREENTOUR_WORKER_POLL_S="0.1",
+        PYTHONPATH=os.pathsep.join([str(here), env.get("PYTHONPATH", "")]),
+    )
+    job_id = _enqueue_unchecked(engine, tenant.id, "test_sleep", {"seconds": 60})
+    proc = subprocess.Popen([sys.executable, "-m", "greentour.cli", "worker"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            job = get_job(engine, tenant.id, job_id)
+            if job.status == "running" and job.progress >= 2:
+                break
+            time.sleep(0.1)
+        assert job.status == "running", proc.stderr.read().decode() if proc.poll() else job
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    assert get_job(engine, tenant.id, job_id).status == "running"  # left behind by the crash
+    time.sleep(1.0)
+    monkeypatch.setenv("GREENTOUR_JOB_MODULES", "")
+    run_worker(engine, once=True, poll_s=0.01, heartbeat_s=0.2, stale_after_s=0.5)
+    job = get_job(engine, tenant.id, job_id)
+    assert job.status == "failed" and "lief nicht mehr" in job.message
+    # re-run it in this process (same handler, shorter)
+    import jobs_for_tests  # noqa: F401  (tests/greentour is on sys.path; registers test_sleep)
+
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE job SET params_json = :p WHERE id = :i"),
+                     {"p": '{"seconds": 0.3}', "i": job_id})
+    requeue_job(engine, job_id)
+    run_worker(engine, once=True, poll_s=0.01)
+    job = get_job(engine, tenant.id, job_id)
+    assert job.status == "done" and job.result_json == {"steps": 3} and job.attempts == 2
+
+
+def _enqueue_unchecked(engine: Engine, tenant_id: int, kind: str, params: dict[str, Any]) -> int:
+    """Enqueue a job whose handler only the worker subprocess knows (insert via the ORM)."""
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        job = Job(kind=kind, params_json=params)
+        s.add(job)
+        s.flush()
+        return job.id
