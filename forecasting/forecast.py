@@ -78,6 +78,35 @@ class ForecastContext:
     care: CareClasses
     grass: GrassModel
     rules: WorkabilityRules = field(default_factory=WorkabilityRules)
+    _drivers_cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def planning_drivers(
+        self,
+        weather: pd.DataFrame,
+        as_of: pd.Timestamp,
+        horizon_days: int,
+        lat: float,
+        elevation_m: float,
+        forecast: pd.DataFrame | None,
+        allow_stale_days: int,
+    ) -> pd.DataFrame:
+        """Planning weather with drivers, shared by the sites of one run.
+
+        One entry is cached: same (unmodified) weather and forecast objects, day, horizon, and
+        position within 0.05° and 10 m.
+        """
+        key = (as_of, horizon_days, round(lat * 20), round(elevation_m / 10), allow_stale_days)
+        hit = self._drivers_cache.get("entry")
+        if hit and hit[0] is weather and hit[1] is forecast and hit[2] == key:
+            return hit[3]
+        plan = planning_weather(
+            weather, as_of, horizon_days, forecast, allow_stale_days=allow_stale_days
+        )
+        drivers = add_drivers(plan, lat, elevation_m)
+        drivers["weather_source"] = plan["weather_source"]
+        drivers.attrs["observed_until"] = plan.attrs.get("observed_until")
+        self._drivers_cache["entry"] = (weather, forecast, key, drivers)
+        return drivers
 
     @classmethod
     def from_files(
@@ -105,11 +134,9 @@ def forecast_site(
     missing days are taken from climatology and the explanation says so (default 0: refused).
     """
     as_of_ts = pd.Timestamp(as_of).normalize()
-    plan = planning_weather(
-        weather, as_of_ts, horizon_days, forecast, allow_stale_days=allow_stale_days
+    drivers = context.planning_drivers(
+        weather, as_of_ts, horizon_days, site.lat, site.elevation_m, forecast, allow_stale_days
     )
-    drivers = add_drivers(plan, site.lat, site.elevation_m)
-    drivers["weather_source"] = plan["weather_source"]
     if site.kind == "lawn":
         result = _forecast_lawn(site, drivers, as_of_ts, horizon_days, context)
     elif site.kind == "hedge":
@@ -120,9 +147,9 @@ def forecast_site(
         from forecasting.trees import forecast_young_trees
 
         result = forecast_young_trees(site, drivers, weather, as_of_ts, horizon_days, context)
-    counts = plan.loc[plan.index > as_of_ts, "weather_source"].value_counts().to_dict()
+    counts = drivers.loc[drivers.index > as_of_ts, "weather_source"].value_counts().to_dict()
     result.explanation.uncertainty["weather_days_ahead"] = {k: int(v) for k, v in counts.items()}
-    observed_until = plan.attrs.get("observed_until")
+    observed_until = drivers.attrs.get("observed_until")
     result.explanation.uncertainty["observed_until"] = observed_until
     if observed_until and observed_until < as_of_ts.date().isoformat():
         until = pd.Timestamp(observed_until).date()
