@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Any
 
@@ -61,6 +62,21 @@ def solve_params(mode: str) -> SolveParams:
     )
 
 
+@contextmanager
+def write_session(engine: Engine, tenant_id: int) -> Iterator[Session]:
+    """A tenant session in one write transaction, committed at the end.
+
+    On SQLite the transaction starts with ``BEGIN IMMEDIATE``: a transaction that first reads and
+    later writes would otherwise fail with "database is locked" as soon as another connection (the
+    job heartbeat, a web request) commits in between, which long steps like the demand generation
+    cannot avoid.
+    """
+    with tenant_session(engine, tenant_id) as session, session.begin():
+        if engine.dialect.name == "sqlite":
+            session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+        yield session
+
+
 def run_plan_in_tenant(
     engine: Engine,
     tenant_id: int,
@@ -88,10 +104,10 @@ def run_plan_in_tenant(
     demand_summary: dict[str, Any] = {}
     if with_demand if with_demand is not None else mode == "plan":
         report(5, "Bedarf ermitteln")
-        with tenant_session(engine, tenant_id) as session, session.begin():
+        with write_session(engine, tenant_id) as session:
             demand_summary = demand_step.generate(session, day)
     report(10, "Planungsdaten laden")
-    with tenant_session(engine, tenant_id) as session, session.begin():
+    with write_session(engine, tenant_id) as session:
         for d in days:
             ensure_crew_days(session, d)
     with tenant_session(engine, tenant_id) as session:
@@ -101,7 +117,7 @@ def run_plan_in_tenant(
                f"{len(built.problem.crew_days)} Kolonnen)")
     solution = solve(built.problem, params)
     report(85, "Plan speichern")
-    with tenant_session(engine, tenant_id) as session, session.begin():
+    with write_session(engine, tenant_id) as session:
         plan = store_solution(
             session, built, solution, days,
             params=dict(asdict(params)), job_id=job_id, mode=mode,
