@@ -8,6 +8,7 @@ CC BY 4.0) daily weather prepared as ModVege input: T (°C), PAR and RG (MJ m-2 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -41,6 +42,45 @@ def read_grass10(path: str | Path, column: str = "growth_dairy") -> pd.Series:
         name=column,
     )
     return series.dropna().sort_index()
+
+
+def read_grasscheck(path: str | Path) -> pd.DataFrame:
+    """GrassCheck NI weekly growth by county (kg DM/ha/d), indexed by the week's Monday; empty
+    cells (no measurements in winter) stay NaN."""
+    path = Path(path)
+    raw = pd.read_csv(path)
+    if "time" not in raw:
+        raise ForecastInputError(f"{path.name}: needs a 'time' column")
+    frame = raw.set_index(pd.DatetimeIndex(pd.to_datetime(raw.pop("time")), name="week"))
+    return frame.apply(pd.to_numeric, errors="coerce")
+
+
+_LEGEND_LINE = re.compile(r"^\s*(\d{9})\s+GRF:\s*(.+?)\s*$")
+_CUTS = re.compile(r"(\d+)-(\d+)\s+Schn")
+
+
+def read_heilbronn_legend(path: str | Path) -> pd.DataFrame:
+    """The Heilbronn Grünflächenkataster layer legend: ``code``, ``name`` and, for lawn types
+    classified by cuts per year ("Zierrasen 20-30 Schn"), ``cuts_min`` and ``cuts_max``."""
+    path = Path(path)
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = _LEGEND_LINE.match(line)
+        if not match:
+            continue
+        code, name = match.groups()
+        cuts = _CUTS.search(name)
+        rows.append(
+            {
+                "code": int(code),
+                "name": name,
+                "cuts_min": int(cuts.group(1)) if cuts else None,
+                "cuts_max": int(cuts.group(2)) if cuts else None,
+            }
+        )
+    if not rows:
+        raise ForecastInputError(f"{path.name}: no 'code GRF: name' lines")
+    return pd.DataFrame(rows)
 
 
 def read_valentia(path: str | Path) -> pd.DataFrame:
