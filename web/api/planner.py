@@ -81,7 +81,7 @@ def create_device_token(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.post("/device-tokens/<int:token_id>/revoke")
-@bp.output(S.TokenOut)
+@bp.output(S.RevokedTokenOut)
 @bp.doc(summary="Geräte-Token widerrufen", security=PLANNER_SCHEME, responses={404: "unbekannt"})
 def revoke_device_token(token_id: int) -> dict[str, Any]:
     session, _role = current_planner()

@@ -264,8 +264,13 @@ class IssuedTokenOut(Schema):
     qr_png_base64 = fields.String(metadata={"description": "QR-Code der crew_url als PNG (Base64)"})
 
 
+class RevokedTokenOut(TokenOut):
+    """A token after revocation (own class: APIFlask registers nested and top-level schemas
+    separately, one class for both would be added to the document twice)."""
+
+
 class TokenListOut(Schema):
-    tokens = fields.List(fields.Nested(TokenOut))
+    tokens = fields.Nested(TokenOut, many=True)
 
 
 class TokenIdPath(Schema):
