@@ -6,12 +6,26 @@ The work is done by :func:`greentour.inventory.service.import_cadastre`.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from greentour.cli_support import open_engine, progress_bar, resolve_tenant, tenant_option
 from greentour.inventory.service import import_cadastre
-from greentour.services.import_osm import _bar_progress
+from greentour.jobs import JobContext, register_job
+from greentour.services.import_osm import _bar_progress, _job_progress, job_path
+
+
+@register_job("import-cadastre")
+def import_cadastre_job(ctx: JobContext) -> dict[str, Any]:
+    """Import a cadastre: params ``path``, ``mapping`` and optional ``osm`` (road network)."""
+    osm = ctx.params.get("osm")
+    report = import_cadastre(ctx.engine, ctx.tenant_id,
+                             job_path(ctx.params.get("path"), "Katasterdatei"),
+                             job_path(ctx.params.get("mapping"), "Zuordnung"),
+                             osm_path=job_path(osm, "OSM-Datei") if osm else None,
+                             progress=_job_progress(ctx))
+    return report.to_dict()
 
 
 @click.command("import-cadastre", help="Grünflächenkataster (GeoPackage, Shapefile, GeoJSON) "

@@ -1,7 +1,8 @@
-"""Plug-in of the inventory service: ``greentour import-osm FILE`` and the demo's import step.
+"""Plug-in of the inventory service: ``greentour import-osm FILE``, the ``import-osm`` job and
+the demo's import step.
 
 The work is done by :func:`greentour.inventory.service.import_osm`; this module only parses
-the command line, shows a progress bar and prints the import report.
+the command line (or the job parameters), reports progress and returns the import report.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from typing import Any
 import click
 
 from greentour.cli_support import open_engine, progress_bar, resolve_tenant, tenant_option
-from greentour.errors import DataImportError
+from greentour.errors import BadInput, DataImportError
 from greentour.inventory.service import import_osm
-from greentour.settings import REPO_ROOT
+from greentour.jobs import JobContext, register_job
+from greentour.settings import REPO_ROOT, get_settings
 
 DEMO_ACCEPTANCE = REPO_ROOT / "data" / "osm_acceptance_lauf.toml"
 
@@ -26,6 +28,37 @@ def _bar_progress(bar: Any):  # type: ignore[no-untyped-def]
         bar.refresh()
 
     return progress
+
+
+def job_path(value: object, what: str) -> Path:
+    """A file named in job parameters: absolute, or relative to the data folder."""
+    if not isinstance(value, str) or not value:
+        raise BadInput(f"{what} fehlt im Auftrag")
+    path = Path(value)
+    if not path.is_absolute():
+        data_dir = get_settings().data_dir
+        if data_dir is None:
+            raise BadInput(f"{what} {value!r}: kein Datenordner konfiguriert")
+        path = data_dir / path
+    return path
+
+
+def _job_progress(ctx: JobContext):  # type: ignore[no-untyped-def]
+    def progress(message: str, fraction: float) -> None:
+        ctx.progress(fraction * 100, message)
+
+    return progress
+
+
+@register_job("import-osm")
+def import_osm_job(ctx: JobContext) -> dict[str, Any]:
+    """Import an OSM file: params ``path`` (relative to the data folder or absolute) and
+    optional ``acceptance`` (acceptance-list TOML)."""
+    acceptance = ctx.params.get("acceptance")
+    report = import_osm(ctx.engine, ctx.tenant_id, job_path(ctx.params.get("path"), "OSM-Datei"),
+                        acceptance_path=job_path(acceptance, "Annahmeliste") if acceptance
+                        else None, progress=_job_progress(ctx))
+    return report.to_dict()
 
 
 @click.command("import-osm", help="Grünflächen und Straßennetz aus einer OSM-Datei importieren "

@@ -26,8 +26,10 @@ CARE = {"park": {"care_class": "PK 2", "regime": "utility_intensive", "accept_by
 
 @pytest.fixture(scope="module")
 def graph_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One graph cache folder for this module, so the Lauf graph is built once."""
-    return tmp_path_factory.mktemp("graph-cache")
+    """One graph cache (``<instance>/cache``) for this module: the Lauf graph is built once."""
+    cache = tmp_path_factory.mktemp("instance") / "cache"
+    cache.mkdir()
+    return cache
 
 
 @pytest.fixture
@@ -209,3 +211,23 @@ def test_import_cadastre_stores_accepted_sites(engine, lauf_tenant, lauf_pbf: Pa
         for site in sites:
             assert site.source == "cadastre" and site.regime == "ornamental"
             assert site.access_points and not site.access_points[0].no_access
+
+
+def test_import_job_runs_in_the_worker(engine, lauf_tenant, lauf_pbf: Path, graph_cache: Path,
+                                       monkeypatch) -> None:
+    """An ``import-osm`` job (path relative to the data folder) runs to done with the report."""
+    from greentour.jobs import claim_next, enqueue, get_job, run_job
+
+    monkeypatch.setenv("GREENTOUR_INSTANCE_DIR", str(graph_cache.parent))
+    matrix_path(graph_cache, lauf_tenant.id, "van").unlink(missing_ok=True)
+    monkeypatch.setenv("GREENTOUR_DATA_DIR", str(lauf_pbf.parent.parent))
+    job_id = enqueue(engine, lauf_tenant.id, "import-osm",
+                     {"path": f"osm/{lauf_pbf.name}", "acceptance": str(ACCEPTANCE)})
+    claimed = claim_next(engine, "test-worker")
+    assert claimed is not None and claimed.id == job_id
+    assert run_job(engine, claimed) == "done"
+    job = get_job(engine, lauf_tenant.id, job_id)
+    assert job.progress == 100 and job.message == "Fertig"
+    assert job.result_json["sites_total"] == _counts(engine, lauf_tenant.id)[0] > 800
+    assert job.result_json["maintained_m2_per_inhabitant"] > 5
+    assert matrix_path(graph_cache, lauf_tenant.id, "van").is_file()
