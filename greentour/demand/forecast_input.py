@@ -68,6 +68,28 @@ def town_weather(files: tuple[str, ...]) -> pd.DataFrame:
     return fill_gaps(weather)
 
 
+def inputs_from_frame(
+    *,
+    weather: pd.DataFrame,
+    care_file: Path,
+    grass10_csv: Path,
+    valentia_csv: Path,
+    as_of: dt.date,
+    horizon_days: int,
+    lat: float,
+    lon: float,
+) -> ForecastInputs:
+    """Forecast inputs from a daily weather frame already loaded (e.g. stored observations)."""
+    return ForecastInputs(
+        weather=weather,
+        context=forecast_context(str(care_file), str(grass10_csv), str(valentia_csv)),
+        as_of=as_of,
+        horizon_days=horizon_days,
+        lat=lat,
+        lon=lon,
+    )
+
+
 def inputs_from_files(
     *,
     weather_files: Sequence[Path],
@@ -196,21 +218,22 @@ def hedge_signals(
     last_cut: Mapping[int, dt.date] | None = None,
     hedge_class: str = "low",
 ) -> list[ForecastSignal]:
-    """Form-cut signals for hedge sites (one forecast per distinct last cut)."""
+    """Form-cut signals for hedge sites (one forecast per hedge class and last cut)."""
     last_cut = last_cut or {}
-    cache: dict[dt.date | None, object] = {}
+    cache: dict[tuple[str, dt.date | None], object] = {}
     out = []
     for site in sites:
         if not site.maintained or site.category != "hedge":
             continue
         cut = last_cut.get(site.id)
-        if cut not in cache:
-            cache[cut] = forecast_site(
-                SiteInput(site_id=f"hedge:{cut}", kind="hedge", lat=inputs.lat, lon=inputs.lon,
-                          care_class=hedge_class, last_service=cut),
+        cls = site.hedge_class if site.hedge_class in inputs.context.care.hedges else hedge_class
+        if (cls, cut) not in cache:
+            cache[(cls, cut)] = forecast_site(
+                SiteInput(site_id=f"hedge:{cls}:{cut}", kind="hedge", lat=inputs.lat,
+                          lon=inputs.lon, care_class=cls, last_service=cut),
                 inputs.weather, inputs.as_of, inputs.horizon_days, inputs.context,
             )
-        fc = cache[cut]
+        fc = cache[(cls, cut)]
         if fc.due_window is None:
             continue
         out.append(ForecastSignal(

@@ -59,6 +59,8 @@ class SiteInfo:
     status: str = "accepted"
     in_maintenance: bool = True
     maintained_by: str = "own"
+    hedge_class: str | None = None
+    """Hedge regime of data/care_classes.toml (``low``/``high``) for hedge sites."""
     traffic_safety: bool = False
     """Screened as reaching into a clearance profile or sight triangle (see clearance.py)."""
 

@@ -132,26 +132,38 @@ def forecast_signals_for(
     session: Session, tenant: Tenant, sites: Sequence[SiteInfo], as_of: dt.date,
     horizon_days: int, data_dir: Path | None = None,
 ) -> tuple[list[ForecastSignal], list[str]]:
-    """Run the forecasts for the tenant's sites with its configured weather (see forecast_input)."""
+    """Run the forecasts for the tenant's sites (see :mod:`greentour.demand.forecast_input`).
+
+    Weather: the observations stored by ``greentour import-weather`` when there are any (the
+    same frame the forecast service uses), else the DWD files named in the tenant configuration.
+    """
+    from greentour.forecast_service import load_weather
+
     notes: list[str] = []
     config = tenant.config_json or {}
     weather_cfg = config.get("weather") or {}
     data_dir = data_dir or get_settings().data_dir
-    files = [data_dir / f for f in weather_cfg.get("files", [])] if data_dir else []
-    if not files or not all(f.is_file() for f in files):
-        return [], ["Keine Wetterdaten konfiguriert oder gefunden: keine Prognose-Aufgaben"]
+    if data_dir is None:
+        return [], ["Kein Datenordner konfiguriert: keine Prognose-Aufgaben"]
     growth = data_dir / "growth" / "teagasc_grass10_weekly.csv"
     valentia = data_dir / "weather" / "meteireann_valentia_2019_modvege_input.csv"
     if not growth.is_file() or not valentia.is_file():
         return [], ["Wachstumsdaten für das Graswachstumsmodell fehlen: keine Prognose-Aufgaben"]
     depot = (config.get("depots") or [{}])[0]
-    lat = float(depot.get("lat", sites[0].geometry.centroid.y if sites else 50.0))
+    lat = float(depot.get("lat", 50.0))
     lon = float(depot.get("lon", 10.0))
-    inputs = forecast_input.inputs_from_files(
-        weather_files=files, care_file=REPO_ROOT / "data" / "care_classes.toml",
-        grass10_csv=growth, valentia_csv=valentia, as_of=as_of, horizon_days=horizon_days,
-        lat=lat, lon=lon,
-    )
+    common = {"care_file": REPO_ROOT / "data" / "care_classes.toml", "grass10_csv": growth,
+              "valentia_csv": valentia, "as_of": as_of, "horizon_days": horizon_days,
+              "lat": lat, "lon": lon}
+    try:
+        inputs = forecast_input.inputs_from_frame(weather=load_weather(session, tenant), **common)
+        source = "gespeicherte Wetterdaten"
+    except NotFound:
+        files = [data_dir / f for f in weather_cfg.get("files", [])]
+        if not files or not all(f.is_file() for f in files):
+            return [], ["Keine Wetterdaten gespeichert oder konfiguriert: keine Prognose-Aufgaben"]
+        inputs = forecast_input.inputs_from_files(weather_files=files, **common)
+        source = "Wetterdateien der Mandantenkonfiguration"
     last_weather = inputs.weather.index.max().date()
     if last_weather < as_of:
         return [], [f"Wetterdaten enden am {last_weather:%d.%m.%Y}, vor dem Stichtag "
@@ -166,7 +178,7 @@ def forecast_signals_for(
     signals += forecast_input.young_tree_signals(
         sites, inputs, planted, _last_services(session, "water"))
     notes.append(f"Prognose mit Wetter bis {last_weather:%d.%m.%Y} "
-                 f"({weather_cfg.get('station_name', 'Station')})")
+                 f"({weather_cfg.get('station_name', 'Station')}; {source})")
     return signals, notes
 
 

@@ -78,6 +78,8 @@ def site_info(site: Site, demand: SiteDemand | None = None) -> SiteInfo:
         in_maintenance=bool(site.in_maintenance),
         maintained_by=site.maintained_by,
         traffic_safety=bool(demand is not None and demand.traffic_safety),
+        hedge_class=(site.regime.removeprefix("hedge_")
+                     if site.regime and site.regime.startswith("hedge") else None),
     )
 
 

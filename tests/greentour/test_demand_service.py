@@ -421,3 +421,17 @@ def test_demo_step_reports_week(june: Path, tmp_path: Path, data_dir: Path) -> N
     assert line.startswith("Bedarf:") and "h fällig" in line and "h verfügbar" in line
     assert ctx.results["balance"]["week_start"] == "2026-06-15"
     assert ctx.results["demand"].get("created", 0) <= 5  # the week was generated before
+
+
+def test_forecast_uses_stored_weather_when_imported(lauf, data_dir: Path) -> None:
+    """After ``import-weather`` the demand forecast reads the stored observations."""
+    from greentour.forecast_service import import_tenant_weather
+
+    engine, tenant_id = lauf
+    import_tenant_weather(engine, tenant_id, since=dt.date(2025, 1, 1),
+                          files=[data_dir / "weather"
+                                 / "produkt_klima_tag_20241226_20260628_00691.txt"])
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        summary = service.generate_demand(s, parse_week(JUNE_WEEK), data_dir=data_dir)
+    assert any("gespeicherte Wetterdaten" in n for n in summary["notes"])
+    assert summary["by_generator"].get("forecast", 0) > 20
