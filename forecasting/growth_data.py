@@ -44,6 +44,15 @@ def read_grass10(path: str | Path, column: str = "growth_dairy") -> pd.Series:
     return series.dropna().sort_index()
 
 
+def read_modvege_params(path: str | Path) -> dict[str, float]:
+    """The ModVege parameter file (``param,value`` without header) as a dict."""
+    path = Path(path)
+    raw = pd.read_csv(path, header=None, names=["param", "value"])
+    if raw.empty or raw["value"].isna().any():
+        raise ForecastInputError(f"{path.name}: expected 'param,value' lines")
+    return dict(zip(raw["param"].str.strip(), raw["value"].astype(float), strict=True))
+
+
 def read_grasscheck(path: str | Path) -> pd.DataFrame:
     """GrassCheck NI weekly growth by county (kg DM/ha/d), indexed by the week's Monday; empty
     cells (no measurements in winter) stay NaN."""

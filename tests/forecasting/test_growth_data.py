@@ -44,3 +44,25 @@ def test_legend_reader_refuses_other_text(tmp_path):
     path.write_text("nothing here\n", encoding="utf-8")
     with pytest.raises(ValueError, match="GRF"):
         read_heilbronn_legend(path)
+
+
+def test_modvege_temperature_response_uses_the_climag_parameters(data_dir):
+    """The f(T) defaults are the ClimAg ModVege parameters t_0, t_1, t_2, t_max (39 rows)."""
+    import inspect
+
+    from forecasting.drivers import modvege_temperature_factor
+    from forecasting.growth_data import read_modvege_params
+
+    params = read_modvege_params(data_dir / "growth" / "modvege_params_climag.csv")
+    assert len(params) == 39
+    defaults = {
+        name: p.default
+        for name, p in inspect.signature(modvege_temperature_factor).parameters.items()
+        if p.default is not inspect.Parameter.empty
+    }
+    assert defaults == {
+        "t0_c": params["t_0"],
+        "t1_c": params["t_1"],
+        "t2_c": params["t_2"],
+        "tmax_c": params["t_max"],
+    }
