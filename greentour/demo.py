@@ -109,6 +109,14 @@ def today_local(tz: str = "Europe/Berlin") -> dt.date:
     return dt.datetime.now(zoneinfo.ZoneInfo(tz)).date()
 
 
+def default_demo_day(today: dt.date, record_end: dt.date | None) -> dt.date:
+    """The day the demo plans: today, or the last Monday of the weather record when today lies
+    after it (the forecast needs observed weather up to the planning day)."""
+    if record_end is None or today <= record_end:
+        return today
+    return record_end - dt.timedelta(days=record_end.weekday())
+
+
 def run_demo(
     settings: Settings,
     day: dt.date | None = None,
@@ -123,10 +131,18 @@ def run_demo(
     echo(f"Datenbank: {engine.url.render_as_string(hide_password=True)}")
     if settings.data_dir is None:
         echo("Hinweis: kein Datenordner gefunden (GREENTOUR_DATA_DIR); Importe entfallen")
+    if day is None:
+        from greentour.tenant_config import load_tenant_config
+
+        cfg = load_tenant_config(settings.config_dir / DEMO_TENANT_FILE)
+        day = default_demo_day(
+            today_local(settings.timezone), cfg.weather.record_end if cfg.weather else None
+        )
+    echo(f"Plantag der Demo: {day.isoformat()} (ändern mit --date)")
     ctx = DemoContext(
         settings=settings,
         engine=engine,
-        day=day or today_local(settings.timezone),
+        day=day,
         password=password or secrets.token_urlsafe(9),
         echo=echo,
     )

@@ -12,6 +12,7 @@ module; :mod:`greentour.services.tenants` writes a validated config into the sto
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import zoneinfo
 from pathlib import Path
@@ -125,6 +126,8 @@ class WeatherSection(_Strict):
     history_files: list[str] = []
     stands_in: bool = False
     """True when the station is not the town's own (sample data standing in)."""
+    record_end: dt.date | None = None
+    """Last day of the weather files; the demo plans as of a day inside the record."""
     note: str = ""
 
 

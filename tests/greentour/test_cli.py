@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
@@ -116,6 +117,11 @@ def test_demo_no_serve_stores_sample_tenant(cli_runner, engine: Engine) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "Anmeldung: admin / demo-pass-1" in result.output
+    # today (after the sample weather record) -> the record's last Monday, 2026-06-22
+    from greentour.demo import default_demo_day, today_local
+
+    expected = default_demo_day(today_local(), dt.date(2026, 6, 28))
+    assert f"Plantag der Demo: {expected.isoformat()}" in result.output
     with system_session(engine) as s:
         tenant = s.scalar(select(Tenant).where(Tenant.slug == "lauf"))
         assert tenant is not None and tenant.name == "Lauf (Beispiel)"
@@ -139,6 +145,16 @@ def test_serve_does_not_start_a_second_worker(tmp_path: Path) -> None:
     finally:
         files.remove()
     assert files.running_pid() is None
+
+
+def test_default_demo_day_lies_inside_the_weather_record() -> None:
+    """After the record the demo plans on its last Monday; inside it, today."""
+    from greentour.demo import default_demo_day
+
+    end = dt.date(2026, 6, 28)
+    assert default_demo_day(dt.date(2026, 11, 25), end) == dt.date(2026, 6, 22)
+    assert default_demo_day(dt.date(2026, 3, 4), end) == dt.date(2026, 3, 4)
+    assert default_demo_day(dt.date(2026, 11, 25), None) == dt.date(2026, 11, 25)
 
 
 def _free_port() -> int:
