@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -234,3 +235,24 @@ def test_unknown_mode_is_refused(store) -> None:
         run_plan_in_tenant(engine, tenant_id, day, "schnell", FAST)
     with tenant_session(engine, tenant_id) as s:
         assert s.scalar(select(models.Plan.id)) is None
+
+
+def test_cli_plan_prints_a_summary_and_refuses_bad_input(planner_scenario, monkeypatch,
+                                                        tmp_path) -> None:
+    """``greentour plan`` plans the day and prints one line; a day without crews is one error."""
+    from click.testing import CliRunner
+
+    from greentour.cli import cli
+
+    monkeypatch.setenv("GREENTOUR_DATABASE_URL", planner_scenario.db_url)
+    monkeypatch.setenv("GREENTOUR_INSTANCE_DIR", str(tmp_path / "instance"))
+    monkeypatch.setenv("GREENTOUR_PLAN_SOLUTION_LIMIT", "5")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["plan", "--date", planner_scenario.day.isoformat(),
+                                 "--mode", "replan"])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"Plan #\d+: \d+ Touren, 22 Aufgaben betrachtet", result.output)
+    sunday = (planner_scenario.day - dt.timedelta(days=1)).isoformat()
+    result = runner.invoke(cli, ["plan", "--date", sunday])
+    assert result.exit_code == 1
+    assert "keine Kolonne" in result.output and "Traceback" not in result.output
