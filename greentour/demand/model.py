@@ -107,6 +107,8 @@ class DemandTask:
     package_index: int | None = None
     package_count: int | None = None
     link_group: str | None = None
+    quantity_unit: str = ""
+    """Unit of ``quantity``: m2, m, trees, items or sites."""
 
     @property
     def duration_s(self) -> int:
@@ -195,4 +197,5 @@ def make_task(
         explanation=explanation,
         traffic_safety=traffic_safety,
         member_site_ids=(site.id,),
+        quantity_unit=spec.productivity_unit.removesuffix("_per_h"),
     )

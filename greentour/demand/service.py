@@ -426,6 +426,7 @@ def _fill(row: Task, detail: TaskDetail, dtask: DemandTask) -> None:
     row.package_index = dtask.package_index
     row.package_of = dtask.package_count
     detail.quantity = dtask.quantity
+    detail.quantity_unit = dtask.quantity_unit
     detail.explanation = dtask.explanation
     detail.traffic_safety = dtask.traffic_safety
     detail.member_site_ids = list(dtask.member_site_ids)

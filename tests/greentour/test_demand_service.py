@@ -142,6 +142,8 @@ def test_forecast_tasks_explain_weather_and_carry_water(june: Path) -> None:
     # litres per young tree: the forecast's 100-150 l per watering (FLL: 75-100 l and more)
     trees = {t.id: d.quantity for t, d, _ in rows if t.task_type == "water_trees"}
     assert water and all(80 <= t.water_l / trees[t.id] <= 200 for t in water)
+    assert {d.quantity_unit for t, d, _ in rows if t.task_type == "water_trees"} == {"trees"}
+    assert {d.quantity_unit for t, d, _ in rows if t.task_type == "mow"} == {"m2"}
     monday = parse_week(JUNE_WEEK)
     assert all(monday <= t.due_latest and t.due_earliest <= monday + dt.timedelta(days=7)
                for t, _, _ in rows if t.generator == "forecast")
