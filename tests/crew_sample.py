@@ -99,7 +99,7 @@ def _crew(session, sample: CrewSample, key: str, name: str, offset: int, day: dt
         site = Site(name=f"{name} Grünfläche {i + 1}", category="park",
                     geometry_geojson=json.dumps(_square(lon, lat)), geometry_type="Polygon",
                     area_m2=3200.0, lon=lon, lat=lat, status="accepted", in_maintenance=True,
-                    care_class="utility_lawn")
+                    care_class="utility_lawn", regime="utility_intensive")
         session.add(site)
         session.flush()
         session.add(AccessPoint(site_id=site.id, lon=lon - 0.0005, lat=lat, distance_m=30.0))

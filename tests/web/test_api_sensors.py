@@ -117,3 +117,43 @@ def test_not_an_uplink_is_422(client, setup):
     )
     assert answer.status_code == 422
     assert answer.get_json()["message"]
+
+
+def test_sensor_readings_and_crew_reports_reach_the_forecast_inputs(
+    client, engine, setup, uplinks
+):
+    """Stored TTN readings and a crew's grass length appear in the forecast's site inputs (#5)."""
+    import datetime as dt
+
+    from forecasting.care_classes import load_care_classes
+    from greentour import forecast_service
+    from greentour.store.models import Tenant
+
+    sample, secret = setup
+    for message in _lse01(uplinks):
+        client.post("/api/v1/sensors/ttn", json=message, headers={SECRET_HEADER: secret})
+    report = {
+        "client_uuid": "5b0f3c9e-8d1a-4e57-9b1e-2f6c1d0a9e11",
+        "stop_id": sample.stop_ids["a1"][0],
+        "plan_version": 1,
+        "status": "done",
+        "grass_length": "long",
+        "device_time": f"{sample.day.isoformat()}T09:30:00+01:00",
+    }
+    posted = client.post(
+        "/api/v1/reports", json=report, headers={"Authorization": f"Bearer {sample.tokens['a1']}"}
+    )
+    assert posted.status_code == 201
+    care = load_care_classes(forecast_service.CARE_CLASSES_FILE)
+    tenant_id = sample.tenant_ids["lauf"]
+    with tenant_session(engine, tenant_id) as session:
+        inputs, _skipped = forecast_service.site_inputs(
+            session, session.get(Tenant, tenant_id), care, sample.day + dt.timedelta(days=1)
+        )
+    by_site = dict(inputs)
+    mowed = by_site[sample.site_ids["a1"][0]]
+    assert [(r.day, r.grass_length) for r in mowed.reports] == [(sample.day, "long")]
+    assert mowed.last_service == sample.day
+    water = mowed.sensor_water_pct  # the sensor stands at this very site
+    assert water is not None and len(water) >= 2
+    assert 30 < float(water.iloc[-1]) < 50
