@@ -23,7 +23,7 @@ import networkx as nx
 import shapely
 from shapely.geometry import mapping
 from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from greentour.errors import DataImportError
 from greentour.inventory.acceptance import load_acceptance_list
@@ -157,58 +157,63 @@ def edge_point_of(G: nx.MultiDiGraph, row: AccessPoint) -> EdgePoint | None:
 def _persist(session: Session, sites: gpd.GeoDataFrame, access: list[SiteAccess | None],
              G: nx.MultiDiGraph, source: str, care: Mapping[str, Any],
              report: ImportReport) -> list[tuple[Site, SiteAccess | None]]:
+    query = select(Site).where(Site.source == source).options(selectinload(Site.access_points))
     if source == "osm":
-        existing = {(s.osm_type, s.osm_id): s for s in session.scalars(
-            select(Site).where(Site.source == "osm"))}
+        existing = {(s.osm_type, s.osm_id): s for s in session.scalars(query)}
     else:
-        existing = {s.cadastre_id: s for s in session.scalars(
-            select(Site).where(Site.source == "cadastre"))}
+        existing = {s.cadastre_id: s for s in session.scalars(query)}
     stored = []
-    for i, row in enumerate(sites.itertuples(index=False)):
-        geom = row.geometry
-        key = (row.osm_type, int(row.osm_id)) if source == "osm" else row.cadastre_id
-        site = existing.get(key)
-        if site is None:
-            site = Site(source=source, status="candidate")
-            session.add(site)
-            report.sites_new += 1
-        else:
-            report.sites_updated += 1
-        keep_decision = site.status != "candidate"
-        point = geom.representative_point()
-        tags = dict(row.tags)
-        if row.merged_from:
-            tags["greentour:merged_from"] = list(row.merged_from)
-        tags["greentour:reason"] = row.reason
-        site.name = (row.name or "")[:300]
-        site.category = row.category
-        site.geometry_geojson = _geojson(geom)
-        site.geometry_type = geom.geom_type
-        site.area_m2 = None if row.area_m2 is None or row.area_m2 != row.area_m2 else float(
-            row.area_m2)
-        site.length_m = None if row.length_m is None or row.length_m != row.length_m else \
-            float(row.length_m)
-        site.tree_count = int(row.tree_count) if row.tree_count else None
-        site.lon, site.lat = float(point.x), float(point.y)
-        site.tags_json = tags
-        if source == "osm":
-            site.osm_type, site.osm_id = row.osm_type, int(row.osm_id)
-            site.osm_version = int(row.osm_version)
-        else:
-            site.cadastre_id = row.cadastre_id
-        if not keep_decision:
-            site.status = row.status
-            site.in_maintenance = bool(row.in_maintenance)
-            site.maintained_by = "own"
-            entry = care.get(row.category) or {}
-            site.care_class = getattr(row, "care_class", None) or entry.get("care_class")
-            site.regime = getattr(row, "regime", None) or entry.get("regime")
-        site.access_points.clear()
-        if access[i] is not None:
-            site.access_points.extend(_access_rows(G, access[i]))
-        stored.append((site, access[i]))
+    with session.no_autoflush:
+        for i, row in enumerate(sites.itertuples(index=False)):
+            stored.append(_upsert(session, existing, i, row, access, G, source, care, report))
     session.flush()
     return stored
+
+
+def _upsert(session: Session, existing: Mapping[Any, Site], i: int, row: Any,
+            access: list[SiteAccess | None], G: nx.MultiDiGraph, source: str,
+            care: Mapping[str, Any], report: ImportReport) -> tuple[Site, SiteAccess | None]:
+    """Insert or update one site row and replace its access points."""
+    geom = row.geometry
+    key = (row.osm_type, int(row.osm_id)) if source == "osm" else row.cadastre_id
+    site = existing.get(key)
+    if site is None:
+        site = Site(source=source, status="candidate")
+        session.add(site)
+        report.sites_new += 1
+    else:
+        report.sites_updated += 1
+    keep_decision = site.status != "candidate"
+    point = geom.representative_point()
+    tags = dict(row.tags)
+    if row.merged_from:
+        tags["greentour:merged_from"] = list(row.merged_from)
+    tags["greentour:reason"] = row.reason
+    site.name = (row.name or "")[:300]
+    site.category = row.category
+    site.geometry_geojson = _geojson(geom)
+    site.geometry_type = geom.geom_type
+    site.area_m2 = None if row.area_m2 is None or row.area_m2 != row.area_m2 else float(
+        row.area_m2)
+    site.length_m = None if row.length_m is None or row.length_m != row.length_m else \
+        float(row.length_m)
+    site.tree_count = int(row.tree_count) if row.tree_count else None
+    site.lon, site.lat = float(point.x), float(point.y)
+    site.tags_json = tags
+    if source == "osm":
+        site.osm_type, site.osm_id = row.osm_type, int(row.osm_id)
+        site.osm_version = int(row.osm_version)
+    else:
+        site.cadastre_id = row.cadastre_id
+    if not keep_decision:
+        site.status = row.status
+        site.in_maintenance = bool(row.in_maintenance)
+        site.maintained_by = "own"
+        entry = care.get(row.category) or {}
+        site.care_class = getattr(row, "care_class", None) or entry.get("care_class")
+        site.regime = getattr(row, "regime", None) or entry.get("regime")
+    site.access_points = _access_rows(G, access[i]) if access[i] is not None else []
+    return site, access[i]
 
 
 def _finish_report(report: ImportReport, sites: gpd.GeoDataFrame,
