@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import shapely
+from pyproj import Transformer
 from sqlalchemy import func, select
 
 from greentour.errors import DataImportError
@@ -16,6 +18,7 @@ from greentour.inventory.service import import_cadastre, import_osm, matrix_path
 from greentour.store.models import AccessPoint, Site
 from greentour.store.tenancy import tenant_session
 from routing.cache import load_matrix
+from routing.matrix import edge_geometry
 
 REPO = Path(__file__).resolve().parents[2]
 ACCEPTANCE = REPO / "data" / "osm_acceptance_lauf.toml"
@@ -74,6 +77,19 @@ def test_import_osm_stores_sites_access_and_matrices(engine, lauf_tenant, lauf_p
         assert wald.access_points[0].no_access and wald.access_points[0].distance_m > 250
         with_access = {x.id for x in accepted
                        if any(not ap.no_access for ap in x.access_points)}
+        G = service.road_graph_for(lauf_pbf, lauf_tenant, graph_cache)
+        to_metric = Transformer.from_crs("EPSG:4326", "EPSG:25832", always_xy=True)
+        for site in accepted[:20]:  # stored rows turn back into the same routing location
+            for ap in site.access_points:
+                point = service.edge_point_of(G, ap)
+                assert (point is None) == ap.no_access
+                if point is not None:
+                    line = shapely.transform(edge_geometry(G, point.u, point.v, point.key),
+                                             lambda xy: np.column_stack(to_metric.transform(
+                                                 xy[:, 0], xy[:, 1])))
+                    at = line.interpolate(point.fraction, normalized=True)
+                    stored = shapely.Point(to_metric.transform(ap.lon, ap.lat))
+                    assert at.distance(stored) < 1.0
     per_head = report.maintained_m2_per_inhabitant
     assert per_head is not None and 5 < per_head < 40
     profile, duration_s, distance_m, ids = load_matrix(matrix_path(graph_cache, lauf_tenant.id,
