@@ -72,6 +72,8 @@ def test_offline_reports_survive_reload_and_arrive_exactly_once(served, engine):
         hosts = set()
         context.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
         page = context.new_page()
+        console: list[str] = []
+        page.on("console", lambda message: console.append(message.text))
         page.goto(f"{base}/crew/#token={sample.tokens['a1']}")
         stops = page.locator("li.stop:not(.other)")
         expect(stops).to_have_count(3)
@@ -108,6 +110,7 @@ def test_offline_reports_survive_reload_and_arrive_exactly_once(served, engine):
         page.evaluate("greentourCrew.sync()")  # a further sync must not send anything again
         page.screenshot(path=str(ARTIFACTS / "crew_synced.png"), full_page=True)
         assert page.evaluate("window.__geoCalls") == 0  # no location tracking
+        assert not [m for m in console if "Content Security Policy" in m]
         browser.close()
     assert hosts == {urlsplit(base).netloc}  # no map tiles, no CDN: only our own server
 

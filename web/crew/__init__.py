@@ -28,6 +28,14 @@ bp = Blueprint(
     static_url_path="/static",
 )
 
+#: Only our own server: no CDN, no tile server, no third-party scripts; Leaflet positions its
+#: vector layers with inline styles, photos are previewed from blob: URLs.
+CREW_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; connect-src 'self'; worker-src 'self'; "
+    "manifest-src 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
 #: Files the service worker keeps for offline use, relative to the crew static folder.
 SHELL_STATIC = ("crew.css", "crew.js", "icon.svg")
 LEAFLET_FILES = ("leaflet.js", "leaflet.css")
@@ -58,10 +66,16 @@ def _shell_urls() -> list[str]:
 
 
 @bp.get("/")
-def index() -> str:
+def index() -> Response:
     """The app shell (same HTML for every device; the tour is loaded by JavaScript)."""
     api_base = request.script_root + "/api/v1"
-    return render_template("crew/index.html", version=_shell_version(), api_base=api_base)
+    response = Response(
+        render_template("crew/index.html", version=_shell_version(), api_base=api_base),
+        mimetype="text/html",
+    )
+    response.headers["Content-Security-Policy"] = CREW_CSP
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 @bp.get("/sw.js")
