@@ -111,3 +111,27 @@ def test_datetimes_round_trip_as_aware_utc(engine, tenant) -> None:
         s.begin(),
     ):
         s.add(models.Job(kind="y", created_at=dt.datetime(2026, 6, 1, 8, 0)))
+
+
+def test_migrations_form_one_chain_and_downgrade_cleanly(tmp_path: Path) -> None:
+    """All revisions (of every part) form one linear chain; down to base and up again works."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from greentour.store.db import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'gt.sqlite'}"
+    cfg = alembic_config(url)
+    heads = ScriptDirectory.from_config(cfg).get_heads()
+    assert len(heads) == 1, f"several migration heads: {heads}; chain them (down_revision)"
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "base")
+        assert set(inspect(engine).get_table_names()) == {"alembic_version"}
+        upgrade(engine)
+        assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
