@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import platform
 import sys
 import time
@@ -116,7 +117,9 @@ def main(argv: list[str] | None = None) -> dict:
         max_dm = max(max_dm, float(np.abs(ours_m[finite] - np.asarray(row_m)[finite]).max()))
     figures = {
         "file": args.file.name,
-        "machine": f"{platform.machine()}, {platform.python_version()}",
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
+                   f"{platform.python_version()}",
+        "load_average_1min": round(os.getloadavg()[0], 2),
         "graph_nodes": G.number_of_nodes(),
         "graph_edges": G.number_of_edges(),
         "graph_build_s": round(build_s, 2),

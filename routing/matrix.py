@@ -92,14 +92,20 @@ def reverse_edge_key(G: nx.MultiDiGraph, u: Hashable, v: Hashable, key: int) -> 
     data = G.edges[u, v, key]
     if not G.has_edge(v, u):
         return None
-    best = None
+    ways = _as_set(data.get("osmid"))
     for k, d in G[v][u].items():
-        if d.get("osmid") == data.get("osmid") and math.isclose(
+        if _as_set(d.get("osmid")) == ways and math.isclose(
             d["length"], data["length"], rel_tol=1e-6, abs_tol=1e-3
         ):
-            best = k
-            break
-    return best
+            return k
+    return None
+
+
+def _as_set(value: Any) -> frozenset[Any]:
+    """OSM way ids of an edge as a set (simplified edges hold a list in any order)."""
+    if isinstance(value, list | tuple | set | frozenset):
+        return frozenset(value)
+    return frozenset([value])
 
 
 def _edge_point(loc: Location) -> EdgePoint | None:
