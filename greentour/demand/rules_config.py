@@ -215,3 +215,52 @@ def load_events(path: str | Path) -> list[EventEntry]:
 def select_sites(sites: Sequence[SiteInfo], selector: SiteSelector) -> list[SiteInfo]:
     """Maintained sites matching the selector (candidates and others' sites never get work)."""
     return [s for s in sites if s.maintained and selector.matches(s)]
+
+
+@dataclass(frozen=True)
+class SiteRuleEntry:
+    """A time rule to store at every selected site (see data/site_rules_<town>.toml)."""
+
+    sites: SiteSelector
+    kind: str
+    weekdays: tuple[int, ...]
+    """ISO weekdays 1=Monday .. 7=Sunday."""
+    start: dt.time
+    end: dt.time
+    reason: str
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+
+def load_site_rules(path: str | Path) -> list[SiteRuleEntry]:
+    """Read ``[[rule]]`` entries; times and weekdays are checked like the calendar's."""
+    from greentour.demand.calendars import CalendarError, parse_hhmm, parse_weekdays
+
+    path = Path(path)
+    out = []
+    for i, entry in enumerate(_read(path).get("rule", [])):
+        where = f"{path.name}: rule {i + 1}"
+        try:
+            kind = str(entry.get("kind", "blocked"))
+            if kind not in ("blocked", "allowed"):
+                raise RulesConfigError("kind must be blocked or allowed")
+            start, end = parse_hhmm(entry["start"]), parse_hhmm(entry["end"])
+            if not start < end:
+                raise RulesConfigError(f"start {entry['start']} must be before end {entry['end']}")
+            days = sorted(d + 1 for d in parse_weekdays(entry.get("weekdays", "MO-SU")))
+            out.append(SiteRuleEntry(
+                sites=selector_from_mapping(entry.get("sites")), kind=kind,
+                weekdays=tuple(days),
+                start=dt.time(start // 60, start % 60),
+                end=dt.time(0, 0) if end == 24 * 60 else dt.time(end // 60, end % 60),
+                reason=str(entry["reason"]),
+                valid_from=(dt.date.fromisoformat(str(entry["valid_from"]))
+                            if entry.get("valid_from") else None),
+                valid_to=(dt.date.fromisoformat(str(entry["valid_to"]))
+                          if entry.get("valid_to") else None),
+            ))
+        except KeyError as exc:
+            raise RulesConfigError(f"{where}: missing field {exc.args[0]}") from exc
+        except (CalendarError, RulesConfigError, ValueError, TypeError) as exc:
+            raise RulesConfigError(f"{where}: {exc}") from exc
+    return out

@@ -43,11 +43,16 @@ from greentour.demand.generators.order import OrderError, make_order_task
 from greentour.demand.holidays_de import is_public_holiday, is_workday
 from greentour.demand.model import DemandTask, SiteInfo
 from greentour.demand.packages import Lawn, group_lawns, split_task
-from greentour.demand.rules_config import RulesConfigError, load_cycles, load_events
+from greentour.demand.rules_config import (
+    RulesConfigError,
+    load_cycles,
+    load_events,
+    load_site_rules,
+)
 from greentour.demand.task_types import TaskTypeError, TaskTypeSpec
 from greentour.errors import BadInput, ConfigError, NotFound
 from greentour.settings import REPO_ROOT, get_settings
-from greentour.store.models import Site, SiteLastService, Task, Tenant
+from greentour.store.models import Site, SiteLastService, SiteTimeRule, Task, Tenant
 from greentour.store.models_demand import SiteDemand, TaskDetail
 from greentour.store.tenancy import session_tenant_id
 
@@ -622,6 +627,37 @@ def screen_sites(session: Session, osm_file: Path, residential_buffer_m: float =
                                 else suggested)
         counts["noise_suggested"] += int(suggested)
         counts["sites"] += 1
+    session.flush()
+    return dict(counts)
+
+
+def apply_site_rules(session: Session, path: Path) -> dict[str, int]:
+    """Store the time rules of a site-rules file at every selected site (idempotent by reason).
+
+    Rules are applied to all sites the selector matches, candidates included (a candidate
+    accepted later keeps its rules). Existing rules of a site with the same reason are replaced.
+    """
+    try:
+        entries = load_site_rules(path)
+    except RulesConfigError as exc:
+        raise BadInput(str(exc)) from exc
+    sites = store_io.load_sites(session, maintained_only=False)
+    rows = {s.id: s for s in session.scalars(select(Site))}
+    counts: Counter[str] = Counter()
+    for entry in entries:
+        for info in sites:
+            if not entry.sites.matches(info):
+                continue
+            site = rows[info.id]
+            for old in [r for r in site.time_rules if r.reason == entry.reason]:
+                site.time_rules.remove(old)
+                counts["replaced"] += 1
+            site.time_rules.append(SiteTimeRule(
+                kind=entry.kind, weekdays=list(entry.weekdays), start_local=entry.start,
+                end_local=entry.end, valid_from=entry.valid_from, valid_to=entry.valid_to,
+                reason=entry.reason,
+            ))
+            counts["rules"] += 1
     session.flush()
     return dict(counts)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 import click
@@ -15,10 +16,15 @@ from sqlalchemy import select
 
 from greentour.cli_support import open_engine, resolve_tenant, tenant_option
 from greentour.demand.capacity import WeekBalance, parse_week
-from greentour.demand.service import capacity_balance, generate_demand
+from greentour.demand.service import (
+    apply_site_rules,
+    capacity_balance,
+    generate_demand,
+    tenant_data_file,
+)
 from greentour.errors import BadInput
 from greentour.store import tenant_session
-from greentour.store.models import Task, TaskType
+from greentour.store.models import Task, TaskType, Tenant
 
 WEEKDAYS_DE = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 
@@ -80,8 +86,12 @@ def format_balance(balance: WeekBalance) -> list[str]:
               help="Stichtag der Prognose (Standard: Montag der Woche).")
 @click.option("--no-generate", is_flag=True, help="Nur die gespeicherten Aufgaben auswerten.")
 @click.option("--no-forecast", is_flag=True, help="Ohne Wetterprognose (nur Zyklen/Termine).")
+@click.option("--site-rules", "site_rules", default=None,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Zeitregeln der Flächen aus einer TOML-Datei übernehmen "
+                   "(z. B. data/site_rules_lauf.toml).")
 def command(tenant: str | None, week: str, as_of: str | None, no_generate: bool,
-            no_forecast: bool) -> None:
+            no_forecast: bool, site_rules: Path | None) -> None:
     """See the help text."""
     try:
         monday = parse_week(week)
@@ -92,6 +102,9 @@ def command(tenant: str | None, week: str, as_of: str | None, no_generate: bool,
     engine = open_engine()
     row = resolve_tenant(engine, tenant)
     with tenant_session(engine, row.id) as s, s.begin():
+        if site_rules is not None:
+            counts = apply_site_rules(s, site_rules)
+            click.echo(f"Zeitregeln: {counts.get('rules', 0)} gespeichert")
         if not no_generate:
             click.echo(f"Erzeuge Aufgaben für {row.name}, Woche ab {monday:%d.%m.%Y} …", err=True)
             summary = generate_demand(s, monday, forecast=not no_forecast, as_of=as_of_day)
@@ -122,6 +135,10 @@ def demo_step(ctx: Any) -> str:
     assert ctx.tenant_id is not None
     monday = ctx.day - dt.timedelta(days=ctx.day.weekday())
     with tenant_session(ctx.engine, ctx.tenant_id) as s, s.begin():
+        slug = s.get(Tenant, ctx.tenant_id).slug
+        rules_file = tenant_data_file("site_rules", slug)
+        if rules_file is not None:
+            apply_site_rules(s, rules_file)
         summary = generate_demand(s, monday, as_of=ctx.day, data_dir=ctx.data_dir)
         balance = capacity_balance(s, ctx.tenant_id, monday)
     ctx.results["demand"] = summary

@@ -437,3 +437,28 @@ def test_forecast_uses_stored_weather_when_imported(lauf, data_dir: Path) -> Non
         summary = service.generate_demand(s, parse_week(JUNE_WEEK), data_dir=data_dir)
     assert any("gespeicherte Wetterdaten" in n for n in summary["notes"])
     assert summary["by_generator"].get("forecast", 0) > 20
+
+
+def test_site_rules_file_reaches_calendars(lauf) -> None:
+    """data/site_rules_lauf.toml stores funerals and school hours once, however often applied."""
+    engine, tenant_id = lauf
+    path = REPO_ROOT / "data" / "site_rules_lauf.toml"
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        first = service.apply_site_rules(s, path)
+        again = service.apply_site_rules(s, path)
+        assert again["replaced"] == first["rules"] == again["rules"]
+        cemetery = s.scalar(select(Site).where(Site.name == "Salvator-Friedhof"))
+        assert [r.reason for r in cemetery.time_rules] == [
+            "Beerdigungen: keine Arbeiten mit Maschinen"]
+        school = s.scalar(select(Site).where(Site.osm_type == "way", Site.osm_id == 23081228))
+        task = Task(site_id=school.id, task_type="mow_wide", generator="order",
+                    due_earliest=dt.date(2026, 6, 16), due_latest=dt.date(2026, 6, 16),
+                    duration_s=3600, persons=1)
+        s.add(task)
+        s.flush()
+        axis = TimeAxis(first_day=dt.date(2026, 6, 15), land="BY")
+        term = service.solver_time_windows(task, [dt.date(2026, 6, 16)], axis, "BY")
+        holidays = service.solver_time_windows(task, [dt.date(2026, 8, 4)], axis, "BY")
+    tue, aug = dt.date(2026, 6, 16), dt.date(2026, 8, 4)
+    assert term == [(axis.at(tue, 13), axis.at(tue, 20))]
+    assert holidays == [(axis.day_start_s(aug), axis.day_end_s(aug))]  # summer holidays
