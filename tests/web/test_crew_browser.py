@@ -16,6 +16,7 @@ from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import select
 from waitress import create_server
 
+from greentour.crew import tokens
 from greentour.store.models import Completion
 from greentour.store.tenancy import tenant_session
 
@@ -39,6 +40,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 def served(app, engine):
     """The sample in the app's database, served by waitress on 127.0.0.1:<free port>."""
     sample = build_crew_sample(engine)
+    ARTIFACTS.mkdir(exist_ok=True)
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -59,7 +61,6 @@ def test_offline_reports_survive_reload_and_arrive_exactly_once(served, engine):
     """
     sample, base = served
     tenant_id = sample.tenant_ids["lauf"]
-    ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 412, "height": 915}, locale="de-DE")
@@ -122,3 +123,24 @@ def test_offline_reports_survive_reload_and_arrive_exactly_once(served, engine):
     assert stored[0].grass_length == "long"
     assert stored[1].reason == "Boden zu nass"
     assert len({c.client_uuid for c in stored}) == 2
+
+
+def test_revoked_tablet_shows_blocked_and_keeps_its_reports(served, engine):
+    """After the planner revokes the token the view says "Gerät gesperrt" and keeps the report."""
+    sample, base = served
+    tenant_id = sample.tenant_ids["lauf"]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_context(viewport={"width": 412, "height": 915}).new_page()
+        page.goto(f"{base}/crew/#token={sample.tokens['a1']}")
+        stops = page.locator("li.stop:not(.other)")
+        expect(stops).to_have_count(3)
+        with tenant_session(engine, tenant_id) as session, session.begin():
+            tokens.revoke_token(session, sample.token_ids["a1"])
+        stops.nth(2).locator("[data-status=started]").click()
+        expect(page.locator("#sync")).to_have_text("Gerät gesperrt")
+        expect(page.locator("#blocked")).to_be_visible()
+        assert page.evaluate("greentourCrew.queueAll().then((q) => q.length)") == 1
+        page.screenshot(path=str(ARTIFACTS / "crew_blocked.png"), full_page=True)
+        browser.close()
+    assert _completions(engine, tenant_id) == []

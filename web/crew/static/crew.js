@@ -135,6 +135,17 @@
     if (rejected.length) {
       notice.textContent = "Vom Server abgelehnte Meldungen (bitte der Disposition sagen): " +
         rejected.map((i) => `Halt ${i.seq_label || "?"}: ${i.rejected}`).join("; ");
+      const discard = document.createElement("button");
+      discard.type = "button";
+      discard.className = "btn secondary";
+      discard.textContent = "Abgelehnte Meldungen vom Gerät entfernen";
+      discard.addEventListener("click", async () => {
+        if (!window.confirm("Abgelehnte Meldungen wirklich entfernen?")) return;
+        for (const item of rejected) await queueDelete(item.client_uuid);
+        await updateSyncBadge();
+      });
+      notice.appendChild(document.createElement("br"));
+      notice.appendChild(discard);
       show("notice", true);
     } else {
       show("notice", false);
