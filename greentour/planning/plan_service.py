@@ -35,6 +35,8 @@ from greentour.store import tenant_session
 from routing.params import SolveParams
 
 MODES = ("plan", "replan", "optimize")
+#: at most this many consecutive days in one plan (a week)
+MAX_DAYS = 7
 Progress = Callable[[int, str], None]
 
 
@@ -86,8 +88,10 @@ def run_plan_in_tenant(
     progress: Progress | None = None,
     job_id: int | None = None,
     with_demand: bool | None = None,
+    days_count: int = 1,
 ) -> dict[str, Any]:
-    """Plan ``day`` of a tenant and store the plan; returns a short summary.
+    """Plan ``day`` (and the following days up to ``days_count``, e.g. the rest of the week) of a
+    tenant and store the plan; returns a short summary.
 
     The work runs in short transactions (demand, crew-days, reading, storing) and the search runs
     outside any transaction, so neither the web app nor the job's progress updates wait for the
@@ -100,7 +104,9 @@ def run_plan_in_tenant(
         raise BadInput(f"Unbekannte Planungsart {mode!r}")
     report = progress or (lambda _p, _m=None: None)
     params = params or solve_params(mode)
-    days = [day]
+    if not 1 <= days_count <= MAX_DAYS:
+        raise BadInput(f"Es lassen sich 1 bis {MAX_DAYS} Tage auf einmal planen")
+    days = [day + dt.timedelta(days=i) for i in range(days_count)]
     demand_summary: dict[str, Any] = {}
     if with_demand if with_demand is not None else mode == "plan":
         report(5, "Bedarf ermitteln")
@@ -108,8 +114,9 @@ def run_plan_in_tenant(
             demand_summary = demand_step.generate(session, day)
     report(10, "Planungsdaten laden")
     with write_session(engine, tenant_id) as session:
-        for d in days:
-            ensure_crew_days(session, d)
+        days = [d for d in days if any(cd.member_ids for cd in ensure_crew_days(session, d))]
+    if not days:
+        raise BadInput("Für diese Tage gibt es keine Kolonne mit Personal")
     with tenant_session(engine, tenant_id) as session:
         built = build_problem(session, days, stability=mode != "plan", progress=report)
         session.rollback()
@@ -134,13 +141,18 @@ def run_plan_in_tenant(
     return summary
 
 
-def enqueue_plan(engine: Engine, tenant_id: int, day: dt.date, mode: str) -> int:
+def enqueue_plan(
+    engine: Engine, tenant_id: int, day: dt.date, mode: str, days_count: int = 1
+) -> int:
     """Queue a plan job for the worker; returns the job id the page polls."""
     from greentour.jobs import enqueue
 
     if mode not in MODES:
         raise BadInput(f"Unbekannte Planungsart {mode!r}")
-    return enqueue(engine, tenant_id, "plan", {"day": day.isoformat(), "mode": mode})
+    if not 1 <= days_count <= MAX_DAYS:
+        raise BadInput(f"Es lassen sich 1 bis {MAX_DAYS} Tage auf einmal planen")
+    return enqueue(engine, tenant_id, "plan",
+                   {"day": day.isoformat(), "mode": mode, "days": days_count})
 
 
 def balance_for(session: Session, day: dt.date) -> dict[str, Any] | None:

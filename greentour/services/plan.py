@@ -29,8 +29,12 @@ def plan_job(ctx: JobContext) -> dict[str, Any]:
     mode = str(ctx.params.get("mode", "plan"))
     if mode not in MODES:
         raise BadInput(f"Unbekannte Planungsart {mode!r}")
+    try:
+        days_count = int(ctx.params.get("days", 1))
+    except (TypeError, ValueError) as exc:
+        raise BadInput("Anzahl der Tage ist keine Zahl") from exc
     return run_plan_in_tenant(ctx.engine, ctx.tenant_id, day, mode, progress=ctx.progress,
-                              job_id=ctx.job_id)
+                              job_id=ctx.job_id, days_count=days_count)
 
 
 def _summary(result: dict[str, Any]) -> str:
@@ -46,7 +50,10 @@ def _summary(result: dict[str, Any]) -> str:
 @click.option("--mode", type=click.Choice(MODES), default="plan", show_default=True,
               help="plan: neu planen; replan: möglichst wenig ändern; optimize: länger suchen.")
 @click.option("--time-limit", type=float, default=None, help="Suchzeit in Sekunden.")
-def command(tenant: str | None, day: dt.datetime, mode: str, time_limit: float | None) -> None:
+@click.option("--days", "days_count", type=click.IntRange(1, 7), default=1, show_default=True,
+              help="So viele Tage ab --date planen (5: die Arbeitswoche ab Montag).")
+def command(tenant: str | None, day: dt.datetime, mode: str, time_limit: float | None,
+            days_count: int) -> None:
     from tqdm import tqdm
 
     from greentour.cli_support import open_engine, resolve_tenant
@@ -64,7 +71,8 @@ def command(tenant: str | None, day: dt.datetime, mode: str, time_limit: float |
                     bar.set_postfix_str(message)
                 bar.refresh()
 
-            result = run_plan_in_tenant(engine, t.id, day.date(), mode, params, progress)
+            result = run_plan_in_tenant(engine, t.id, day.date(), mode, params, progress,
+                                        days_count=days_count)
         click.echo(_summary(result))
     finally:
         engine.dispose()

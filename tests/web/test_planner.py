@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -163,3 +164,20 @@ def test_inventory_review_accepts_candidates_in_bulk(client, planner_scenario) -
         sites = [s.get(models.Site, int(i)) for i in ids]
         assert all(x.status == "accepted" and x.in_maintenance for x in sites)
     engine.dispose()
+
+
+def test_week_plan_fills_the_board_for_every_workday(client, app) -> None:
+    """'Woche planen' plans Monday to Friday in one job; each day's cells then hold tours."""
+    response = client.post("/planner/api/plan", json={"day": WEEK, "days": 5},
+                           headers={"X-CSRFToken": client.token})
+    assert response.status_code == 202
+    run_worker(app.extensions["greentour_engine"], once=True)
+    job = client.get(response.get_json()["job_url"]).get_json()
+    assert job["status"] == "done", job
+    for offset in range(5):
+        day = DAY + dt.timedelta(days=offset)
+        data = client.get(f"/planner/api/map?day={day.isoformat()}").get_json()
+        assert data["plan"]["id"] == job["result"]["plan_id"]
+    response = client.post("/planner/api/plan", json={"day": WEEK, "days": 9},
+                           headers={"X-CSRFToken": client.token})
+    assert response.status_code == 400 and "1 bis 7 Tage" in response.get_json()["error"]

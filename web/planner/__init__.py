@@ -159,7 +159,8 @@ def api_optimize() -> Response:
 
 def _start_job(mode: str) -> Response:
     day = _day_arg()
-    job_id = plan_service.enqueue_plan(get_engine(), current_user.tenant_id, day, mode)
+    days = _int((request.get_json(silent=True) or {}).get("days"), "days") or 1
+    job_id = plan_service.enqueue_plan(get_engine(), current_user.tenant_id, day, mode, days)
     return jsonify(job_id=job_id, job_url=url_for("planner.api_job", job_id=job_id)), 202
 
 

@@ -3,7 +3,7 @@
 "use strict";
 
 (() => {
-  const { el, postJSON, replace, t, hhmm } = GT;
+  const { el, postJSON, pollJob, replace, t, hhmm } = GT;
   const urls = JSON.parse(document.getElementById("gt-urls").textContent);
   const result = document.getElementById("check-result");
   let pending = null;
@@ -30,6 +30,26 @@
     try { await postJSON(urls.move, pending); window.location.reload(); }
     catch (e) { replace(result, el("p", { class: "reason" }, `${t("Fehler")}: ${e.message}`)); }
   }
+
+  const planWeek = document.getElementById("btn-plan-week");
+  planWeek.addEventListener("click", async () => {
+    const status = document.getElementById("job-status");
+    const bar = document.querySelector("#job-progress > div");
+    planWeek.disabled = true;
+    try {
+      const started = await postJSON(urls.plan, { day: planWeek.dataset.week, days: 5 });
+      const job = await pollJob(started.job_url, (j) => {
+        bar.style.width = `${j.progress || 0}%`;
+        status.textContent = `${t("Woche planen")}: ${j.message || j.status} (${j.progress || 0} %)`;
+      });
+      if (job.status === "failed") status.textContent = `${t("Fehler")}: ${job.message}`;
+      else window.location.reload();
+    } catch (e) {
+      status.textContent = `${t("Fehler")}: ${e.message}`;
+    } finally {
+      planWeek.disabled = false;
+    }
+  });
 
   document.querySelectorAll(".task-chip[draggable=true]").forEach((chip) => {
     chip.addEventListener("dragstart", (ev) => { ev.dataTransfer.setData("text/plain", chip.dataset.taskId); });
