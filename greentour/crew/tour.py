@@ -164,8 +164,26 @@ def _access_point(site: Site, profile: str | None) -> AccessPoint | None:
     return usable[0] if usable else None
 
 
+def weekday_span_de(weekdays: list[int]) -> str:
+    """ISO weekdays as German short names with runs joined: [1, 2, 3, 4, 5, 7] → "Mo–Fr, So"."""
+    days = sorted({d for d in weekdays if 1 <= d <= 7})
+    runs: list[list[int]] = []
+    for d in days:
+        if runs and d == runs[-1][-1] + 1:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    parts = []
+    for run in runs:
+        if len(run) >= 3:
+            parts.append(f"{WEEKDAYS_DE[run[0] - 1]}–{WEEKDAYS_DE[run[-1] - 1]}")
+        else:
+            parts.extend(WEEKDAYS_DE[d - 1] for d in run)
+    return ", ".join(parts)
+
+
 def _rule_text(rule: Any) -> str:
-    days = ",".join(WEEKDAYS_DE[d - 1] for d in sorted(rule.weekdays) if 1 <= d <= 7)
+    days = weekday_span_de(rule.weekdays)
     span = f"{rule.start_local.strftime('%H:%M')}–{rule.end_local.strftime('%H:%M')}"
     verb = "keine Arbeit" if rule.kind == "blocked" else "nur"
     reason = f" ({rule.reason})" if rule.reason else ""

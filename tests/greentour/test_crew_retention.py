@@ -192,3 +192,14 @@ def test_token_cli_writes_url_and_qr(cli_runner, engine, sample, tmp_path):
     with tenant_session(engine, sample.tenant_ids["lauf"]) as session:
         device = tokens.authenticate(session, token)
         assert device.crew_template_id == sample.template_ids["a2"]
+
+
+@pytest.mark.parametrize(
+    "days, text",
+    [([1, 2, 3, 4, 5], "Mo–Fr"), ([1, 2, 3, 4, 5, 7], "Mo–Fr, So"), ([6, 7], "Sa, So"), ([], "")],
+)
+def test_time_rule_weekdays_read_like_a_sign(days, text):
+    """Weekday runs in a stop's notes are written as on a German sign (Mo–Fr)."""
+    from greentour.crew.tour import weekday_span_de
+
+    assert weekday_span_de(days) == text

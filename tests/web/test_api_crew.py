@@ -95,7 +95,7 @@ def test_tour_lists_stops_in_order_with_tasks_geometry_and_navigation(client, sa
     assert first["navigation"]["geo_uri"].startswith("geo:49.")
     assert "openstreetmap.org" in first["navigation"]["osm_url"]
     assert "Kanten mit Freischneider" in first["notes"]
-    assert "Schulpause" in work[1]["notes"]
+    assert "keine Arbeit Mo–Fr 12:00–13:00 (Schulpause)" in work[1]["notes"]
     assert any(s["kind"] == "break" for s in tour["stops"])
     assert tour["privacy"]["location_tracking"] is False
 

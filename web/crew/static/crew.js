@@ -268,6 +268,7 @@
       stateEl.textContent = state.text;
       stateEl.className = `state ${state.cls}`;
       li.classList.toggle("reported", Boolean(state.text));
+      li.classList.toggle("closed", state.cls === "done" || state.cls === "bad");
       wireStop(li, stop);
       restoreInputs(li, saved[String(stop.id)]);
       list.appendChild(li);
@@ -276,6 +277,8 @@
   }
 
   function wireStop(li, stop) {
+    // A stop the server confirmed as done is folded; the crew can open it again.
+    li.querySelector(".reopen").addEventListener("click", () => li.classList.remove("closed"));
     li.querySelectorAll("[data-grass]").forEach((btn) => {
       btn.addEventListener("click", () => {
         const wasSelected = btn.classList.contains("selected");
@@ -323,6 +326,7 @@
       stateEl.textContent = state.text;
       stateEl.className = `state ${state.cls}`;
       li.classList.toggle("reported", Boolean(state.text));
+      if (state.cls !== "done" && state.cls !== "bad") li.classList.remove("closed");
     });
   }
 
