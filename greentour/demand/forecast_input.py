@@ -168,6 +168,7 @@ def lawn_signals(
         )
         daily = fc.daily
         workable = {w.date: w.heavy_machines_ok for w in fc.workability}
+        unworkable = tuple(sorted(d for d, ok in workable.items() if not ok))
         target = lawn.target_height_mm
         trigger = lawn.trigger_height_mm
         tolerance = trigger + (trigger - target) / 2
@@ -208,6 +209,7 @@ def lawn_signals(
                 due_earliest=max(earliest.date(), inputs.as_of),
                 due_latest=max(latest.date(), inputs.as_of),
                 urgency=urgency, explanation=text, workable=any(days_ok) if days_ok else True,
+                unworkable_days=unworkable,
             ))
     return out
 

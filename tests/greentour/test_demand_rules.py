@@ -233,3 +233,23 @@ def test_forecast_never_tasks_candidates_or_out_of_season():
     day = dt.date(2026, 4, 13)
     signals = [ForecastSignal(3, "mow", day, day, 0.9), ForecastSignal(4, "hedge", day, day, 0.9)]
     assert generate_forecast_tasks([garden, hedge], signals, day, day, _ctx()) == []
+
+
+def test_heavy_mower_waits_for_workable_ground():
+    """A pitch (wide-area mower) starts after the soaked days; a light mower does not wait."""
+    from greentour.demand.generators.forecast import ForecastSignal, generate_forecast_tasks
+    from greentour.demand.model import SiteInfo
+
+    pitch = SiteInfo(5, "Sportplatz", "sports_pitch", box(0, 0, 100, 60), area_m2=6000.0,
+                     care_class="sports")
+    park = SiteInfo(6, "Park", "park", box(0, 0, 50, 50), area_m2=2500.0,
+                    care_class="utility_intensive")
+    mon = dt.date(2026, 6, 15)
+    wet = (mon, mon + dt.timedelta(days=1))
+    signals = [ForecastSignal(i, "mow", mon, mon + dt.timedelta(days=4), 0.7, "Wuchs",
+                              unworkable_days=wet) for i in (5, 6)]
+    tasks = {t.site_id: t for t in generate_forecast_tasks(
+        [pitch, park], signals, mon, mon + dt.timedelta(days=6), _ctx())}
+    assert tasks[5].task_type == "mow_wide" and tasks[5].due_earliest == dt.date(2026, 6, 17)
+    assert "zu nass" in tasks[5].explanation
+    assert tasks[6].task_type == "mow" and tasks[6].due_earliest == mon

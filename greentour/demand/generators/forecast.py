@@ -33,6 +33,8 @@ class ForecastSignal:
     water_l_per_tree: float | None = None
     workable: bool = True
     """False when no day of the window is workable (the task is still due, urgency kept)."""
+    unworkable_days: tuple[dt.date, ...] = ()
+    """Days heavy machines must stay off the ground (soaked after heavy rain)."""
 
 
 def task_type_for(signal: ForecastSignal, site: SiteInfo) -> str | None:
@@ -63,9 +65,23 @@ def generate_forecast_tasks(
         if not spec.in_season(signal.due_earliest) and not spec.in_season(signal.due_latest):
             continue
         note = signal.explanation or f"Prognose ({signal.kind})"
-        if not signal.workable:
+        earliest = signal.due_earliest
+        if spec.params.get("heavy") and signal.unworkable_days:
+            # heavy mowers wait for the first day the ground carries them
+            blocked = set(signal.unworkable_days)
+            day = earliest
+            while day <= signal.due_latest and day in blocked:
+                day += dt.timedelta(days=1)
+            if day <= signal.due_latest:
+                if day > earliest:
+                    wet_until = day - dt.timedelta(days=1)
+                    note += f"; Boden bis {wet_until:%d.%m.} zu nass für schwere Mäher"
+                earliest = day
+            else:
+                note += "; Boden im ganzen Fenster zu nass für schwere Mäher"
+        elif not signal.workable:
             note += "; Boden derzeit nicht befahrbar"
-        task = ctx.task(site, code, "forecast", (signal.due_earliest, signal.due_latest),
+        task = ctx.task(site, code, "forecast", (earliest, signal.due_latest),
                         signal.urgency, note)
         if code == "water_trees" and signal.water_l_per_tree:
             trees = task.quantity
