@@ -80,6 +80,7 @@ class Matrix:
     distance_m: np.ndarray
     locations: list[Location]
     _graph_index: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, int))
+    _state: _Augmented | None = field(repr=False, default=None)
 
     @property
     def unreachable(self) -> np.ndarray:
@@ -186,9 +187,10 @@ class Router:
         penalty = junction_penalty_s(self.G, self.profile, v) if math.isfinite(t) else 0.0
         return t - penalty, penalty, d["length"]
 
-    def _virtual_arcs(self, points: Sequence[tuple[int, EdgePoint]], first_id: int) -> _ArcSet:
+    def _virtual_arcs(self, points: Sequence[tuple[int, EdgePoint]],
+                      first_id: int) -> tuple[_ArcSet, _ByEdge]:
         """Arcs that split snapped edges at virtual nodes ``first_id + j``."""
-        by_edge: dict[tuple[Hashable, Hashable, int], list[tuple[float, int]]] = {}
+        by_edge: _ByEdge = {}
         for j, point in points:
             node = first_id + j
             by_edge.setdefault((point.u, point.v, point.key), []).append((point.fraction, node))
@@ -210,6 +212,10 @@ class Router:
                 t_ms.append((share * drive_s + (penalty_s if b == self.index[v] else 0.0)) * 1e3)
                 l_dm.append(share * length_m * 10.0)
                 keys.append(key)
+        return self._arcs(rows, cols, t_ms, l_dm, keys), by_edge
+
+    def _arcs(self, rows: list[int], cols: list[int], t_ms: list[float], l_dm: list[float],
+              keys: list[int]) -> _ArcSet:
         return _ArcSet(
             np.asarray(rows, dtype=np.int64),
             np.asarray(cols, dtype=np.int64),
@@ -219,6 +225,13 @@ class Router:
 
     def _prepare(self, locations: Sequence[Location]) -> tuple[sp.csr_matrix, np.ndarray]:
         """Augmented CSR and each location's node index in it."""
+        csr, index, _ = self._prepare_state(locations)
+        return csr, index
+
+    def _prepare_state(
+        self, locations: Sequence[Location]
+    ) -> tuple[sp.csr_matrix, np.ndarray, _Augmented]:
+        """Augmented CSR, node index per location and the state to extend it later."""
         n = len(self.nodes)
         points: list[tuple[int, EdgePoint]] = []
         index = np.empty(len(locations), dtype=np.int64)
@@ -233,14 +246,52 @@ class Router:
                     raise ValueError(f"edge fraction must lie in [0, 1], got {point.fraction}")
                 index[i] = n + len(points)
                 points.append((len(points), point))
-        virtual = self._virtual_arcs(points, n)
+        virtual, by_edge = self._virtual_arcs(points, n)
         arcs = _ArcSet.concat(self._base, virtual).minimum()
-        return arcs.to_csr(n + len(points)), index
+        return arcs.to_csr(n + len(points)), index, _Augmented(id(self), arcs, by_edge,
+                                                               len(points))
+
+    def _extend(self, state: _Augmented, point: EdgePoint) -> _Augmented:
+        """State with one more virtual node linked to its neighbours along the edge(s).
+
+        Only the new node's arcs are added (from the previous point or edge start, to the
+        next point or edge end, per direction); the other arcs stay, so every existing
+        distance is unchanged and the new node's row and column are exact.
+        """
+        n = len(self.nodes)
+        node = n + state.n_virtual
+        by_edge = dict(state.by_edge)
+        rows: list[int] = []
+        cols: list[int] = []
+        t_ms: list[float] = []
+        l_dm: list[float] = []
+        keys: list[int] = []
+        sides = [((point.u, point.v, point.key), point.fraction)]
+        if point.reverse_key is not None:
+            sides.append(((point.v, point.u, point.reverse_key), 1.0 - point.fraction))
+        for (u, v, key), f in sides:
+            entries = sorted([*by_edge.get((u, v, key), []), (f, node)])
+            by_edge[(u, v, key)] = entries
+            drive_s, penalty_s, length_m = self._edge_time_parts(u, v, key)
+            if not math.isfinite(drive_s):
+                continue
+            chain = [(0.0, self.index[u]), *entries, (1.0, self.index[v])]
+            at = chain.index((f, node))
+            for (f0, a), (f1, b) in ((chain[at - 1], chain[at]), (chain[at], chain[at + 1])):
+                share = max(f1 - f0, 0.0)
+                rows.append(a)
+                cols.append(b)
+                t_ms.append((share * drive_s + (penalty_s if b == self.index[v] else 0.0)) * 1e3)
+                l_dm.append(share * length_m * 10.0)
+                keys.append(key)
+        new = self._arcs(rows, cols, t_ms, l_dm, keys).minimum()
+        return _Augmented(id(self), _ArcSet.concat(state.arcs, new), by_edge,
+                          state.n_virtual + 1)
 
     # -- public API ----------------------------------------------------------------
     def matrix(self, locations: Sequence[Location]) -> Matrix:
         """Full matrix between ``locations`` (one Dijkstra per distinct location)."""
-        csr, index = self._prepare(locations)
+        csr, index, state = self._prepare_state(locations)
         reduced, new_index = _contract(csr, index)
         terminals = new_index[index]
         sources, inverse = np.unique(terminals, return_inverse=True)
@@ -249,12 +300,25 @@ class Router:
         duration_s, distance_m = self._unpack(packed)
         np.fill_diagonal(duration_s, 0.0)
         np.fill_diagonal(distance_m, 0.0)
-        return Matrix(self.profile, duration_s, distance_m, list(locations), index)
+        return Matrix(self.profile, duration_s, distance_m, list(locations), index, state)
 
     def add_location(self, matrix: Matrix, location: Location) -> Matrix:
         """Matrix with ``location`` appended; computes only the new row and column."""
         locations = [*matrix.locations, location]
-        csr, index = self._prepare(locations)
+        state = matrix._state
+        point = _edge_point(location)
+        if state is None or state.router_id != id(self):
+            csr, index, state = self._prepare_state(locations)
+        elif point is None:
+            if location not in self.index:
+                raise ValueError(f"location {location!r} is neither a graph node nor an "
+                                 "EdgePoint")
+            index = np.append(matrix._graph_index, self.index[location])
+            csr = state.to_csr(len(self.nodes))
+        else:
+            state = self._extend(state, point)
+            index = np.append(matrix._graph_index, len(self.nodes) + state.n_virtual - 1)
+            csr = state.to_csr(len(self.nodes))
         new = index[-1:]
         row = dijkstra(csr, directed=True, indices=new)[0][index]
         col = dijkstra(csr.T.tocsr(), directed=True, indices=new)[0][index]
@@ -268,7 +332,7 @@ class Router:
         duration_s[-1, :], distance_m[-1, :] = row_s, row_m
         duration_s[:, -1], distance_m[:, -1] = col_s, col_m
         duration_s[-1, -1] = distance_m[-1, -1] = 0.0
-        return Matrix(self.profile, duration_s, distance_m, locations, index)
+        return Matrix(self.profile, duration_s, distance_m, locations, index, state)
 
     def leg(self, locations: Sequence[Location], i: int, j: int) -> Leg:
         """Fastest path from ``locations[i]`` to ``locations[j]`` read from the predecessors.
@@ -360,6 +424,25 @@ def edge_geometry(G: nx.MultiDiGraph, u: Hashable, v: Hashable, key: int) -> Lin
     if geom is not None:
         return geom
     return LineString([(G.nodes[u]["x"], G.nodes[u]["y"]), (G.nodes[v]["x"], G.nodes[v]["y"])])
+
+
+_ByEdge = dict[tuple[Hashable, Hashable, int], list[tuple[float, int]]]
+
+
+@dataclass
+class _Augmented:
+    """Arcs of a graph with virtual nodes, kept to add a location without rebuilding."""
+
+    router_id: int
+    arcs: _ArcSet
+    by_edge: _ByEdge
+    n_virtual: int
+
+    def to_csr(self, n_graph: int) -> sp.csr_matrix:
+        """CSR of the arcs (unique per pair: new arcs always touch the newest node)."""
+        size = n_graph + self.n_virtual
+        a = self.arcs
+        return sp.csr_matrix((a.weight, (a.rows, a.cols)), shape=(size, size))
 
 
 @dataclass

@@ -229,11 +229,16 @@ def test_no_route_passes_the_bollard(lauf_graph: nx.MultiDiGraph, lauf_pbf: Path
 
 
 def test_adding_a_location_matches_full_rebuild(lauf_graph: nx.MultiDiGraph) -> None:
-    """add_location computes a row and column equal to rebuilding the whole matrix."""
+    """Adding locations one by one (row and column only) equals rebuilding the whole matrix."""
     points = _edge_points(lauf_graph, 40, seed=4)
+    p = points[3]
+    beside = EdgePoint(p.u, p.v, p.key, min(p.fraction + 0.02, 1.0), p.reverse_key)
+    node = next(iter(lauf_graph.nodes))
     router = Router(lauf_graph, "tractor_40")
-    partial = router.add_location(router.matrix(points[:-1]), points[-1])
-    full = router.matrix(points)
+    partial = router.matrix(points[:-1])
+    for extra in (points[-1], beside, node):  # new edge, same edge as a site, a graph node
+        partial = router.add_location(partial, extra)
+    full = router.matrix([*points, beside, node])
     np.testing.assert_array_equal(partial.duration_s, full.duration_s)
     np.testing.assert_array_equal(partial.distance_m, full.distance_m)
 
