@@ -309,14 +309,18 @@ def apply_move(
     task: Task = checked["task"]
     edit = {"id": uuid.uuid4().hex, "task_id": task.id, "to_crew_day_id": target.id}
     source = checked["source"]
-    target_plan = _copy_plan(session, current_plan(session, target.date), target.date, edit)
+    original = current_plan(session, target.date)
+    src_original = current_plan(session, source[0].date) if source is not None else None
+    target_plan = _copy_plan(session, original, target.date, edit)
     if source is not None:
         src_cd, _ = source
-        if src_cd.date == target.date:
-            src_plan, src_built = target_plan, checked["built"]
+        if src_cd.date == target.date or (src_original is not None and original is not None
+                                          and src_original.id == original.id):
+            src_plan = target_plan  # one plan covers both days (a week plan): edit one copy
         else:
-            src_plan = _copy_plan(session, current_plan(session, src_cd.date), src_cd.date, edit)
-            src_built = build_problem(session, [src_cd.date], stability=False)
+            src_plan = _copy_plan(session, src_original, src_cd.date, edit)
+        src_built = (checked["built"] if src_cd.date == target.date
+                     else build_problem(session, [src_cd.date], stability=False))
         if src_cd.id != target.id:
             seq = [r for r in _sequence(_tour_of(src_plan, src_cd), src_built)
                    if r != task_ref(task.id)]

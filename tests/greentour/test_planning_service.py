@@ -256,3 +256,29 @@ def test_cli_plan_prints_a_summary_and_refuses_bad_input(planner_scenario, monke
     result = runner.invoke(cli, ["plan", "--date", sunday])
     assert result.exit_code == 1
     assert "keine Kolonne" in result.output and "Traceback" not in result.output
+
+
+def test_move_to_another_day_of_a_week_plan(store) -> None:
+    """Dragging a Monday task to Tuesday in a week plan moves it there and leaves Monday without
+    it, in one new plan version that undo removes again."""
+    engine, tenant_id, day = store
+    run_plan_in_tenant(engine, tenant_id, day, "plan", FAST, with_demand=False, days_count=5)
+    tuesday = day + dt.timedelta(days=1)
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        plan = current_plan(s, day)
+        assert plan.date_from == day and plan.date_to == day + dt.timedelta(days=4)
+        monday_tour = next(t for t in plan.tours if t.crew_day.date == day
+                           and t.crew_day.name.startswith("Kolonne 6"))
+        task_id = next(st.task_id for st in monday_tour.stops if st.kind == "task")
+        target = s.scalar(select(models.CrewDay).where(
+            models.CrewDay.date == tuesday, models.CrewDay.name == monday_tour.crew_day.name))
+        result = board.apply_move(s, task_id, target.id)
+        assert result["feasible"]
+        new = current_plan(s, day)
+        assert new.id == current_plan(s, tuesday).id == result["plan_id"]
+        where = {st.task_id: t.crew_day_id for t in new.tours for st in t.stops
+                 if st.kind == "task"}
+        assert where[task_id] == target.id
+        assert sum(1 for t in new.tours for st in t.stops if st.task_id == task_id) == 1
+        board.undo_last_edit(s, day)
+        assert current_plan(s, tuesday).id == plan.id
