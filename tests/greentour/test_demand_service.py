@@ -118,7 +118,7 @@ def _tasks(engine: Engine) -> list[tuple[Task, TaskDetail, Site]]:
 
 # --------------------------------------------------------------------------- generators
 def test_each_generator_yields_tasks_on_real_lauf_sites(june: Path) -> None:
-    """In the June week cycle, forecast and deadline tasks exist on accepted Lauf sites only."""
+    """June week: cycle, forecast and deadline tasks on accepted sites, none on gardens/meadows."""
     engine = _open(june)
     rows = _tasks(engine)
     by_gen: dict[str, set[str]] = {}
@@ -126,6 +126,11 @@ def test_each_generator_yields_tasks_on_real_lauf_sites(june: Path) -> None:
         by_gen.setdefault(task.generator, set()).add(task.task_type)
         assert site.status == "accepted" and site.in_maintenance
         assert site.category not in ("garden", "meadow", "farmland")
+    with tenant_session(engine, 1) as s:
+        outside = s.scalars(select(Site.id).where(Site.category.in_(("garden", "meadow")))).all()
+        tasked = set(s.scalars(select(Task.site_id)))
+        members = {m for d in s.scalars(select(TaskDetail)) for m in d.member_site_ids}
+    assert len(outside) > 50 and not (set(outside) & (tasked | members))
     assert {"empty_bins", "inspect_playground_visual"} <= by_gen["cycle"]
     assert {"mow", "mow_wide", "water_trees"} <= by_gen["forecast"]
     assert "mow_wide" in by_gen["deadline"]  # pitches before Saturday's match
