@@ -397,6 +397,40 @@ def _check_task_rules(problem, crew, task: Task, stop: Stop, pos: int, locked_pr
     return out
 
 
+def arbzg_latest_end_s(crew: CrewDay) -> int:
+    """Latest tour end (s) for which the crew-day's fixed breaks keep ArbZG §4 for sure.
+
+    The tour starts at the shift start. A break counts from its earliest end for the stretch
+    after it and up to its latest start for the stretch before it (conservative both ways); a
+    tour may end before a break's latest start without taking it. Without suitable breaks a
+    tour is capped at 6 h of work.
+    """
+    start, latest = crew.shift.start_s, crew.latest_end_s
+    cursor, total, counted, best = start, 0, 0, start
+    breaks = list(crew.breaks)
+    for k in range(len(breaks) + 1):
+        seg_hi = breaks[k].latest_start_s if k < len(breaks) else latest
+        if counted < 30 * 60:
+            work_limit = 6 * 3600
+        elif counted < 45 * 60:
+            work_limit = 9 * 3600
+        else:
+            work_limit = 10**9
+        end = min(seg_hi, latest, cursor + ARBZG_MAX_STRETCH_S, start + work_limit + total)
+        if end >= cursor:
+            best = max(best, end)
+        if k == len(breaks):
+            break
+        b = breaks[k]
+        if b.latest_start_s - cursor > ARBZG_MAX_STRETCH_S and b.duration_s >= ARBZG_MIN_BREAK_S:
+            break
+        if b.duration_s >= ARBZG_MIN_BREAK_S:
+            cursor = b.earliest_start_s + b.duration_s
+            counted += b.duration_s
+        total += b.duration_s
+    return best
+
+
 def check_arbzg(tour: Tour) -> list[Reason]:
     """ArbZG §4 on a timed tour: breaks >= 15 min count; 30 min if > 6 h, 45 min if > 9 h."""
     if not tour.stops:

@@ -151,6 +151,19 @@ def add_shifts(ctx: ModelContext) -> None:
             dim.SetCumulVarSoftUpperBound(end, c.shift.end_s, coef)
 
 
+def add_working_time_limit(ctx: ModelContext) -> None:
+    """ArbZG §4 made safe for the fixed breaks: a tour ends no later than the crew-day's breaks
+    allow (see :func:`routing.checker.arbzg_latest_end_s`); the checker verifies it again."""
+    if not ctx.problem.labour_rules:
+        return
+    from routing.checker import arbzg_latest_end_s
+
+    dim = ctx.time_dim
+    for v, c in enumerate(ctx.crew_days):
+        end = ctx.routing.End(v)
+        dim.CumulVar(end).SetMax(max(c.shift.start_s, min(c.latest_end_s, arbzg_latest_end_s(c))))
+
+
 def add_time_windows(ctx: ModelContext) -> None:
     """Service start within the task's windows ∩ noise rules ∩ the shifts of its crew-days.
 
@@ -285,13 +298,20 @@ def add_capacities(ctx: ModelContext) -> None:
 
 
 def task_penalty_eur(problem: Problem, task: Task) -> float:
-    """What leaving the task out costs: locked >> due (by urgency) >> not yet due (prize)."""
+    """What leaving the task out costs: locked >> due (by urgency) >> not yet due (prize).
+
+    A task that the previous plan had on a crew-day that still exists costs ``move_eur`` more
+    to drop: dropping it is also moving it away (stability)."""
     w = problem.weights
     if task.locked_crew_day is not None:
         return w.locked_penalty_eur
-    if not problem.is_due_in_horizon(task):
-        return w.prize_not_due_eur * task.urgency
-    return w.penalty_due_eur * task.urgency
+    base = (w.prize_not_due_eur if not problem.is_due_in_horizon(task) else w.penalty_due_eur)
+    base *= task.urgency
+    prev = problem.previous_plan
+    if prev is not None and task.id in prev.assignments and \
+            prev.assignments[task.id][0] in problem.crew_day_by_id:
+        base += w.move_eur
+    return base
 
 
 def add_task_penalties(ctx: ModelContext) -> None:
@@ -409,6 +429,7 @@ def finalize_arc_costs(ctx: ModelContext) -> None:
 CONSTRAINTS: tuple[Callable[[ModelContext], None], ...] = (
     add_travel_and_service_time,
     add_shifts,
+    add_working_time_limit,
     add_time_windows,
     add_breaks,
     add_allowed_vehicles,

@@ -38,6 +38,8 @@ class SearchConfig:
     first_solution: str
     metaheuristic: str
     gls_lambda: float = 0.1
+    #: extra RoutingSearchParameters fields as (dotted name, value) pairs
+    extra: tuple[tuple[str, object], ...] = ()
 
 
 @dataclass
@@ -61,7 +63,7 @@ def portfolio(params: SolveParams) -> list[SearchConfig]:
         SearchConfig(3, "PATH_CHEAPEST_ARC", "GUIDED_LOCAL_SEARCH", 0.3),
     ]
     configs = [base] + [c for c in others if c.first_solution != base.first_solution]
-    return [SearchConfig(i, c.first_solution, c.metaheuristic, c.gls_lambda)
+    return [SearchConfig(i, c.first_solution, c.metaheuristic, c.gls_lambda, c.extra)
             for i, c in enumerate(configs[: params.workers])]
 
 
@@ -78,7 +80,35 @@ def search_parameters(config: SearchConfig, time_limit_s: float | None,
         sp.time_limit.FromMilliseconds(max(100, int(time_limit_s * 1000)))
     if solution_limit is not None:
         sp.solution_limit = solution_limit
+    for name, value in config.extra:
+        if name == "ils_sisr":
+            _use_ils_sisr(sp, **dict(value))
+            continue
+        target = sp
+        *path, last = name.split(".")
+        for part in path:
+            target = getattr(target, part)
+        setattr(target, last, value)
     return sp
+
+
+def _use_ils_sisr(sp, avg_removed: int = 10, max_sequence: int = 10,
+                  temperature: float | None = None) -> None:
+    """Iterated local search with SISR ruin & recreate (slack induction by string removals)."""
+    sp.use_iterated_local_search = True
+    ils = sp.iterated_local_search_parameters
+    rr = ils.ruin_recreate_parameters
+    del rr.ruin_strategies[:]
+    sisr = rr.ruin_strategies.add().sisr
+    sisr.max_removed_sequence_size = max_sequence
+    sisr.avg_num_removed_visits = avg_removed
+    sisr.bypass_factor = 0.01
+    sa = ils.reference_solution_acceptance_strategy.simulated_annealing
+    if temperature is None:
+        sa.automatic_temperatures = True
+    else:
+        sa.initial_temperature = temperature
+        sa.final_temperature = temperature / 1000
 
 
 def run_search(

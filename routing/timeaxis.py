@@ -10,7 +10,7 @@ come from the ``holidays`` package for the given Land (subdivision code such as 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -60,7 +60,8 @@ class TimeAxis:
         """Seconds on the axis of an aware datetime (naive datetimes are read as local time)."""
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=self._tz)
-        return int((moment - self.origin).total_seconds())
+        # subtract in UTC: aware datetimes sharing a tzinfo subtract as wall-clock times
+        return int((moment.astimezone(UTC) - self.origin.astimezone(UTC)).total_seconds())
 
     def at(self, day: date, hour: int, minute: int = 0) -> int:
         """Seconds on the axis of the local wall-clock time ``hour:minute`` on ``day``."""
@@ -68,7 +69,7 @@ class TimeAxis:
 
     def to_datetime(self, seconds: int) -> datetime:
         """Aware local datetime of a second on the axis (exact across DST changes)."""
-        utc = self.origin.astimezone(ZoneInfo("UTC")) + timedelta(seconds=seconds)
+        utc = self.origin.astimezone(UTC) + timedelta(seconds=seconds)
         return utc.astimezone(self._tz)
 
     def day_start_s(self, day: date) -> int:

@@ -50,3 +50,7 @@ def lunch(day_offset: int = 0, at: float = 12.0, minutes: int = 30) -> Break:
 
 def task(tid: str, loc: int, minutes: float = 30, **kw) -> Task:
     return Task(tid, loc, int(minutes * 60), **kw)
+
+
+#: four stops on a line 1 km apart plus one off the line (location 4)
+LINE_POINTS = [(0, 0), (1000, 0), (2000, 0), (3000, 0), (0, 2000)]

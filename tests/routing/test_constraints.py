@@ -179,8 +179,8 @@ def test_not_yet_due_task_fills_idle_crew():
 def test_lateness_prefers_due_day():
     """A job due Monday goes to Monday's crew; the other (due Friday) takes Tuesday."""
     mon_end = AXIS.day_end_s(MONDAY)
-    tasks = [task("due_mon", 1, 400, due_latest_s=mon_end),
-             task("due_fri", 2, 400, due_latest_s=mon_end + 4 * 86400)]
+    tasks = [task("due_mon", 1, 300, due_latest_s=mon_end),
+             task("due_fri", 2, 300, due_latest_s=mon_end + 4 * 86400)]
     p = problem(LINE, tasks, [crew("mon"), crew("tue", day_offset=1)],
                 weights=Weights(balance_eur_per_hour=0))
     a = solve(p, FAST).assignment()
