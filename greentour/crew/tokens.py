@@ -29,9 +29,6 @@ from greentour.store.models import CrewDay, CrewTemplate, DeviceToken
 
 TOKEN_PREFIX = "gtc1"
 _TOKEN_RE = re.compile(r"^gtc1\.(\d{1,12})\.([A-Za-z0-9_-]{43})$")
-#: ``last_used_at`` is written at most this often per token (one write per request would make
-#: every tour download a database write).
-LAST_USED_RESOLUTION = dt.timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -91,7 +88,9 @@ def authenticate(session: Session, token: str, now: dt.datetime | None = None) -
     """The token's record if it is known, not revoked and not expired; else :class:`Unauthorized`.
 
     ``session`` must be a tenant session of :func:`tenant_id_of` (token) – a token of another
-    tenant is therefore simply unknown.
+    tenant is therefore simply unknown. ``last_used_at`` keeps only the day of the last use
+    (00:00 UTC): enough to spot a lost tablet, too coarse to tell when a crew started work, and
+    at most one write per token and day.
     """
     now = now or utcnow()
     record = session.scalar(select(DeviceToken).where(DeviceToken.token_hash == hash_token(token)))
@@ -101,8 +100,9 @@ def authenticate(session: Session, token: str, now: dt.datetime | None = None) -
         raise Unauthorized("Geräte-Token wurde widerrufen")
     if record.expires_at is not None and record.expires_at <= now:
         raise Unauthorized("Geräte-Token ist abgelaufen")
-    if record.last_used_at is None or now - record.last_used_at > LAST_USED_RESOLUTION:
-        record.last_used_at = now
+    day_start = now.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    if record.last_used_at is None or record.last_used_at < day_start:
+        record.last_used_at = day_start
     return record
 
 

@@ -203,3 +203,14 @@ def test_time_rule_weekdays_read_like_a_sign(days, text):
     from greentour.crew.tour import weekday_span_de
 
     assert weekday_span_de(days) == text
+
+
+def test_last_use_of_a_token_is_kept_as_a_day_only(engine, sample):
+    """Using a token records the day (00:00 UTC), never the time the crew started."""
+    tenant_id = sample.tenant_ids["lauf"]
+    morning = dt.datetime(2026, 6, 2, 5, 47, 13, tzinfo=dt.UTC)
+    with tenant_session(engine, tenant_id) as session, session.begin():
+        tokens.authenticate(session, sample.tokens["a1"], now=morning)
+    with tenant_session(engine, tenant_id) as session:
+        record = session.get(DeviceToken, sample.token_ids["a1"])
+    assert record.last_used_at == dt.datetime(2026, 6, 2, tzinfo=dt.UTC)

@@ -61,7 +61,7 @@ def current_device() -> tuple[Session, DeviceToken]:
     session = tenant_db()
     device = tokens.authenticate(session, token)
     if session.dirty:
-        session.commit()  # last_used_at (at most every few minutes)
+        session.commit()  # last_used_at (the day only, at most once a day)
     g.crew_device = device
     return session, device
 
