@@ -314,9 +314,11 @@ def test_calendar_windows_reach_the_solver_input(lauf) -> None:
         s.refresh(cemetery)
         axis = TimeAxis(first_day=dt.date(2026, 3, 28), land="BY")  # Saturday before DST
         windows = service.solver_time_windows(task, [day], axis, "BY", "mower")
-    # the same seconds as the solver's own clock for that day (shift 06:30-15:30)
+    # the same seconds as the solver's own clock for that day (shift 06:30-15:30) ...
     at = axis.at
     assert windows == [(at(day, 7), at(day, 10)), (at(day, 12), at(day, 20))]
+    # ... and absolute: Saturday 24 h + Sunday 23 h (spring DST) + 7 h
+    assert windows[0][0] == (24 + 23 + 7) * 3600
     ptask = rp.Task(id="t1", entry_location=1, service_duration_s=3600,
                     time_windows=tuple(rp.TimeWindow(a, b) for a, b in windows))
     crew = rp.CrewDay(id="c1", day=day, start_location=0, end_location=0,

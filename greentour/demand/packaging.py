@@ -1,0 +1,154 @@
+"""Work packages of generated tasks: group small neighbouring lawns, split what exceeds a shift.
+
+Store-free: takes :class:`~greentour.demand.model.DemandTask` objects and the generator context,
+returns new ones. The geometry and arithmetic are in :mod:`greentour.demand.packages`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from greentour.demand.durations import DurationEstimate
+from greentour.demand.generators import GeneratorContext
+from greentour.demand.holidays_de import is_workday
+from greentour.demand.model import DemandTask, SiteInfo
+from greentour.demand.packages import Lawn, group_lawns, split_task
+from greentour.demand.task_types import TaskTypeSpec
+
+MOW_TYPES = re.compile(r"^mow(_|$)")
+
+
+@dataclass(frozen=True)
+class DemandSettings:
+    """Tunables of the demand step (defaults for a small town's Bauhof)."""
+
+    walk_distance_m: float = 150.0
+    """Small lawns closer than this on foot are served in one stop."""
+    detour_factor: float = 1.3
+    small_area_m2: float = 1500.0
+    """Lawns below this area are candidates for grouping."""
+    max_package_s: int = 6 * 3600
+    """Longest work package: an 8 h 15 min working day minus travel, unloading and slack."""
+    horizon_days: int = 7
+
+
+def _variable_s(task: DemandTask, spec: TaskTypeSpec) -> int:
+    return max(0, task.duration_s - spec.setup_s)
+
+
+def group_small_lawns(
+    tasks: Sequence[DemandTask], sites: dict[int, SiteInfo], ctx: GeneratorContext,
+    settings: DemandSettings,
+) -> list[DemandTask]:
+    """Merge small mowing tasks within walking distance whose due windows overlap."""
+    keep: list[DemandTask] = []
+    buckets: dict[tuple[str, str], list[DemandTask]] = defaultdict(list)
+    for task in tasks:
+        site = sites.get(task.site_id)
+        if (MOW_TYPES.match(task.task_type) and task.generator in ("forecast", "cycle")
+                and site is not None and (site.area_m2 or 0) < settings.small_area_m2):
+            buckets[(task.generator, task.task_type)].append(task)
+        else:
+            keep.append(task)
+    for (_generator, code), members in sorted(buckets.items()):
+        spec = ctx.spec(code)
+        by_site = {t.site_id: t for t in members}
+        lawns = [Lawn(t.site_id, sites[t.site_id].geometry, _variable_s(t, spec), t.quantity)
+                 for t in members]
+        groups = group_lawns(lawns, setup_s=spec.setup_s,
+                             walk_distance_m=settings.walk_distance_m,
+                             detour_factor=settings.detour_factor,
+                             max_package_s=settings.max_package_s)
+        for group in groups:
+            parts = [by_site[sid] for sid in group.site_ids]
+            for chunk in _overlapping(parts):
+                if len(chunk) == 1:
+                    keep.append(chunk[0])
+                    continue
+                keep.append(_merge(chunk, spec, sites, group.walk_s, group.max_pair_distance_m))
+    return keep
+
+
+def _overlapping(tasks: list[DemandTask]) -> list[list[DemandTask]]:
+    """Split tasks into runs whose due windows share at least one day (greedy by latest day)."""
+    out: list[list[DemandTask]] = []
+    for task in sorted(tasks, key=lambda t: (t.due_latest, t.site_id)):
+        if out:
+            lo = max(t.due_earliest for t in out[-1] + [task])
+            hi = min(t.due_latest for t in out[-1] + [task])
+            if lo <= hi:
+                out[-1].append(task)
+                continue
+        out.append([task])
+    return out
+
+
+def _merge(chunk: list[DemandTask], spec: TaskTypeSpec, sites: dict[int, SiteInfo],
+           walk_s: int, max_pair_m: float) -> DemandTask:
+    anchor = max(chunk, key=lambda t: (t.quantity, -t.site_id))
+    ids = tuple(sorted(t.site_id for t in chunk))
+    variable = sum(_variable_s(t, spec) for t in chunk)
+    duration = spec.setup_s + variable + walk_s
+    earliest = max(t.due_earliest for t in chunk)
+    latest = min(t.due_latest for t in chunk)
+    names = ", ".join(sites[i].name or f"Fläche {i}" for i in ids)
+    sources = {t.estimate.source for t in chunk}
+    estimate = DurationEstimate(
+        duration_s=duration, persons=spec.persons,
+        source="learned" if sources == {"learned"} else "formula",
+        base_s=duration, n_visits=min(t.estimate.n_visits for t in chunk),
+    )
+    key = f"{anchor.generator}:{spec.code}:group:{'-'.join(map(str, ids))}"
+    if anchor.generator != "forecast":
+        key += f":{earliest.isoformat()}"
+    return anchor.with_(
+        key=key, due_earliest=earliest, due_latest=latest,
+        urgency=max(t.urgency for t in chunk), quantity=sum(t.quantity for t in chunk),
+        estimate=estimate, load_m3=round(sum(t.load_m3 for t in chunk), 3),
+        explanation=(f"Gruppe aus {len(chunk)} kleinen Flächen in Gehweite "
+                     f"(max. {max_pair_m:.0f} m): {names}; {anchor.explanation}"),
+        member_site_ids=ids,
+    )
+
+
+def _add_workdays(day: dt.date, n: int, land: str) -> dt.date:
+    while n > 0:
+        day += dt.timedelta(days=1)
+        if is_workday(day, land):
+            n -= 1
+    return day
+
+
+def split_long_tasks(
+    tasks: Sequence[DemandTask], ctx: GeneratorContext, settings: DemandSettings,
+) -> list[DemandTask]:
+    """Split tasks longer than a package into linked parts on consecutive workdays."""
+    out: list[DemandTask] = []
+    for task in tasks:
+        spec = ctx.spec(task.task_type)
+        if task.duration_s <= settings.max_package_s:
+            out.append(task)
+            continue
+        parts = split_task(quantity=task.quantity, variable_s=_variable_s(task, spec),
+                           setup_s=spec.setup_s, max_package_s=settings.max_package_s)
+        for part in parts:
+            # consecutive workdays, but never past the whole task's latest day
+            earliest = min(_add_workdays(task.due_earliest, part.day_offset, ctx.land),
+                           task.due_latest)
+            est = task.estimate
+            out.append(task.with_(
+                key=f"{task.key}#{part.index}/{part.count}",
+                due_earliest=earliest, due_latest=task.due_latest,
+                quantity=part.quantity,
+                estimate=DurationEstimate(part.duration_s, est.persons, est.source,
+                                          est.base_s, est.n_visits, est.factor),
+                load_m3=round(task.load_m3 / part.count, 3),
+                water_l=round(task.water_l / part.count, 1),
+                explanation=f"Teilfläche {part.index}/{part.count}; {task.explanation}",
+                package_index=part.index, package_count=part.count, link_group=task.key,
+            ))
+    return out
