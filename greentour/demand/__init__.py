@@ -1,7 +1,9 @@
 """Work demand and capacity: task types, generators, durations, packages, calendars, balance.
 
-See docs/demand.md. Pure building blocks (no database): :mod:`recurrence`, :mod:`calendars`,
-:mod:`durations`, :mod:`packages`, :mod:`capacity`, :mod:`clearance`, :mod:`task_types`,
-:mod:`rules_config` and the generators in :mod:`greentour.demand.generators`. The store side is
-:mod:`greentour.demand.service`.
+See docs/demand.md. Pure building blocks (no database): ``recurrence``, ``holidays_de``,
+``calendars``, ``durations``, ``packages``, ``packaging``, ``capacity``, ``clearance``,
+``task_types``, ``rules_config``, ``model``, ``forecast_input`` and the generators in
+``greentour.demand.generators``. Store side: ``store_io`` (rows -> records), ``signals``
+(forecast signals of a tenant), ``site_service`` (solver windows, OSM screening, site rules,
+planner decisions) and ``service`` (generate, orders, capacity balance; re-exports the rest).
 """
