@@ -220,6 +220,8 @@ def build_problem(
         .where(Task.status.in_(("open", "planned")), Task.due_earliest <= horizon_end)
         .order_by(Task.id)
     ).all()
+    elsewhere = planned_on_other_days(session, days)
+    tasks = [t for t in tasks if t.id not in elsewhere]
 
     # locations: depots, reload points, then one per task (its site's access point)
     points: list[tuple[float, float]] = []
@@ -368,6 +370,31 @@ def build_problem(
         input_hash=digest,
         previous_plan_id=previous.id if previous else None,
     )
+
+
+def planned_on_other_days(session: Session, days: list[dt.date]) -> set[int]:
+    """Tasks in the current tours of the week around ``days`` but outside them.
+
+    Planning Monday again must not take Thursday's stops away (or list them as unassigned);
+    they stay where the current plan of their day has them.
+    """
+    from greentour.planning.current import current_plan
+
+    out: set[int] = set()
+    first, last = days[0] - dt.timedelta(days=6), days[-1] + dt.timedelta(days=LOOKAHEAD_DAYS)
+    seen: set[tuple[int, dt.date]] = set()
+    day = first
+    while day <= last:
+        if day not in days:
+            plan = current_plan(session, day)
+            if plan is not None and (plan.id, day) not in seen:
+                seen.add((plan.id, day))
+                for tour in plan.tours:
+                    if tour.crew_day.date == day:
+                        out.update(st.task_id for st in tour.stops
+                                   if st.kind == "task" and st.task_id is not None)
+        day += dt.timedelta(days=1)
+    return out
 
 
 def _locked_sequences(

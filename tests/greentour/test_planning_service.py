@@ -282,3 +282,22 @@ def test_move_to_another_day_of_a_week_plan(store) -> None:
         assert sum(1 for t in new.tours for st in t.stops if st.task_id == task_id) == 1
         board.undo_last_edit(s, day)
         assert current_plan(s, tuesday).id == plan.id
+
+
+def test_replanning_monday_leaves_the_rest_of_the_week_plan_alone(store) -> None:
+    """After a week plan, 'Neu planen' of Monday neither takes nor lists Tuesday's stops."""
+    engine, tenant_id, day = store
+    week = run_plan_in_tenant(engine, tenant_id, day, "plan", FAST, with_demand=False,
+                              days_count=5)
+    with tenant_session(engine, tenant_id) as s:
+        plan = s.get(models.Plan, week["plan_id"])
+        later = {st.task_id for t in plan.tours if t.crew_day.date > day for st in t.stops
+                 if st.kind == "task"}
+    assert later, "the week plan uses days after Monday"
+    monday = run_plan_in_tenant(engine, tenant_id, day, "replan", FAST)
+    with tenant_session(engine, tenant_id) as s:
+        plan = s.get(models.Plan, monday["plan_id"])
+        touched = {st.task_id for t in plan.tours for st in t.stops} | {
+            u.task_id for u in plan.unassigned}
+        assert not touched & later
+        assert current_plan(s, day + dt.timedelta(days=1)).id == week["plan_id"]
