@@ -53,8 +53,8 @@ async function networkFirstTour(request) {
 async function shellFirst(request) {
   const cache = await caches.open(SHELL_CACHE);
   const url = new URL(request.url);
-  const key = request.mode === "navigate" ? SHELL_INDEX : request;
-  const cached = await cache.match(key, { ignoreSearch: request.mode === "navigate" });
+  const key = url.pathname === SHELL_INDEX ? SHELL_INDEX : request;
+  const cached = await cache.match(key, { ignoreSearch: true });
   if (cached) {
     // Refresh in the background so the next start gets a new shell (stale-while-revalidate).
     fetch(request).then((res) => {
@@ -74,7 +74,9 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(networkFirstTour(request));
     return;
   }
-  if (request.mode === "navigate" || SHELL_URLS.includes(url.pathname)) {
+  // Only the crew view itself and its assets: other pages under /crew/ (the planner's tablet
+  // page /crew/geraete) always go to the network.
+  if (SHELL_URLS.includes(url.pathname)) {
     event.respondWith(shellFirst(request));
   }
 });
