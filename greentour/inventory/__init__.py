@@ -1,0 +1,1 @@
+"""Site inventory: OSM candidates and cadastre imports (see docs/inventory.md)."""

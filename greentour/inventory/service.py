@@ -25,7 +25,7 @@ from shapely.geometry import mapping
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, selectinload
 
-from greentour.errors import DataImportError
+from greentour.errors import ConfigError, DataImportError
 from greentour.inventory.acceptance import load_acceptance_list
 from greentour.inventory.cadastre import cadastre_sites, load_mapping, read_cadastre_file
 from greentour.inventory.classify import AcceptancePolicy, classify_features
@@ -41,6 +41,7 @@ from routing.matrix import EdgePoint, Router, reverse_edge_key
 
 Progress = Callable[[str, float], None]
 DEFAULT_PROFILES = ("van",)
+DEFAULT_ACCESS_MAX_M = 250.0
 
 
 def _noop(message: str, fraction: float) -> None:
@@ -112,13 +113,25 @@ def _policy(tenant: Tenant, acceptance_path: Path | None) -> AcceptancePolicy:
                             town_patterns=_town_patterns(tenant), decisions=decisions)
 
 
+def access_max_distance_m(tenant: Tenant) -> float:
+    """Tenant TOML ``[routing] access_max_distance_m`` (m), default 250: farther sites are
+    flagged "ohne Zufahrt"."""
+    value = ((tenant.config_json or {}).get("routing") or {}).get("access_max_distance_m",
+                                                                  DEFAULT_ACCESS_MAX_M)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ConfigError(tenant.config_file or tenant.slug, "routing.access_max_distance_m",
+                          f"muss eine positive Zahl (Meter) sein, nicht {value!r}")
+    return float(value)
+
+
 def _snap(G: nx.MultiDiGraph, sites: gpd.GeoDataFrame, profiles: list[str],
-          progress: Progress) -> list[SiteAccess | None]:
+          progress: Progress, max_distance_m: float = 250.0) -> list[SiteAccess | None]:
     """Access points for every site that is not rejected (None for rejected ones)."""
     todo = [(i, g) for i, (g, st) in enumerate(zip(sites.geometry, sites["status"],
                                                     strict=True)) if st != "rejected"]
     progress("Zufahrtspunkte", 0.5)
-    snapped = snap_sites(G, todo, profiles=profiles) if todo else []
+    snapped = snap_sites(G, todo, profiles=profiles,
+                         max_distance_m=max_distance_m) if todo else []
     result: list[SiteAccess | None] = [None] * len(sites)
     for access in snapped:
         result[access.site_id] = access
@@ -275,7 +288,7 @@ def import_osm(engine: Engine, tenant_id: int, path: str | Path, *,
     progress("Straßennetz", 0.2)
     G = road_graph_for(path, tenant, cache)
     profiles = _vehicle_profiles(engine, tenant_id, G.graph.get("travel_profiles", {}))
-    access = _snap(G, sites, profiles, progress)
+    access = _snap(G, sites, profiles, progress, access_max_distance_m(tenant))
     report = ImportReport(source="OpenStreetMap", file=path.name, population=tenant.population)
     report.trees_total, report.trees_in_sites = stats.trees_total, stats.trees_in_sites
     report.merged = {"Doppelt erfasst": stats.duplicates_merged,
@@ -323,7 +336,7 @@ def import_cadastre(engine: Engine, tenant_id: int, path: str | Path,
     progress("Straßennetz", 0.2)
     G = road_graph_for(Path(osm_path), tenant, cache)
     profiles = _vehicle_profiles(engine, tenant_id, G.graph.get("travel_profiles", {}))
-    access = _snap(G, sites, profiles, progress)
+    access = _snap(G, sites, profiles, progress, access_max_distance_m(tenant))
     report = ImportReport(source="Kataster", file=path.name, population=tenant.population)
     report.merged = {"Ungültige Ringe repariert": stats.invalid_repaired,
                      "Leer verworfen": stats.empty_dropped}

@@ -247,3 +247,16 @@ def test_import_job_runs_in_the_worker(engine, lauf_tenant, lauf_pbf: Path, grap
     assert job.result_json["sites_total"] == _counts(engine, lauf_tenant.id)[0] > 800
     assert job.result_json["maintained_m2_per_inhabitant"] > 5
     assert matrix_path(graph_cache, lauf_tenant.id, "van").is_file()
+
+
+def test_access_distance_is_configurable() -> None:
+    """``[routing] access_max_distance_m`` sets the no-access distance; nonsense is refused."""
+    from greentour.errors import ConfigError
+    from greentour.store.models import Tenant
+
+    assert service.access_max_distance_m(Tenant(slug="a", name="A", config_json={})) == 250.0
+    wide = Tenant(slug="a", name="A", config_json={"routing": {"access_max_distance_m": 500}})
+    assert service.access_max_distance_m(wide) == 500.0
+    bad = Tenant(slug="a", name="A", config_json={"routing": {"access_max_distance_m": "weit"}})
+    with pytest.raises(ConfigError, match="routing.access_max_distance_m"):
+        service.access_max_distance_m(bad)
