@@ -83,10 +83,21 @@ def _profiles(tenant: Tenant) -> dict[str, Any]:
     return tenant_profiles(tenant)
 
 
+def calibration_factor(tenant: Tenant) -> float:
+    """Tenant TOML ``[routing] calibration_factor`` on all travel times (default 1.0)."""
+    value = ((tenant.config_json or {}).get("routing") or {}).get("calibration_factor", 1.0)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.2 <= value <= 5:
+        raise ConfigError(tenant.config_file or tenant.slug, "routing.calibration_factor",
+                          f"muss eine Zahl zwischen 0,2 und 5 sein, nicht {value!r}")
+    return float(value)
+
+
 def road_graph_for(path: Path, tenant: Tenant, cache_dir: Path) -> nx.MultiDiGraph:
-    """The drivable graph of an OSM file with the tenant's profiles (cached by file hash)."""
+    """The drivable graph of an OSM file with the tenant's profiles and calibration factor
+    (cached by file hash, profiles and factor)."""
     try:
-        return cached_graph(path, cache_dir, _profiles(tenant).values())
+        return cached_graph(path, cache_dir, _profiles(tenant).values(),
+                            calibration_factor(tenant))
     except OsmFileError as exc:
         raise DataImportError(f"OSM-Datei {Path(path).name} ist nicht lesbar: {exc}") from exc
     except NoRoadsError as exc:

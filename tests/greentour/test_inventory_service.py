@@ -250,7 +250,7 @@ def test_import_job_runs_in_the_worker(engine, lauf_tenant, lauf_pbf: Path, grap
 
 
 def test_access_distance_is_configurable() -> None:
-    """``[routing] access_max_distance_m`` sets the no-access distance; nonsense is refused."""
+    """Tenant ``[routing]`` no-access distance and calibration factor are read; nonsense refused."""
     from greentour.errors import ConfigError
     from greentour.store.models import Tenant
 
@@ -260,3 +260,9 @@ def test_access_distance_is_configurable() -> None:
     bad = Tenant(slug="a", name="A", config_json={"routing": {"access_max_distance_m": "weit"}})
     with pytest.raises(ConfigError, match="routing.access_max_distance_m"):
         service.access_max_distance_m(bad)
+    assert service.calibration_factor(wide) == 1.0
+    slow = Tenant(slug="a", name="A", config_json={"routing": {"calibration_factor": 1.2}})
+    assert service.calibration_factor(slow) == 1.2
+    with pytest.raises(ConfigError, match="routing.calibration_factor"):
+        service.calibration_factor(Tenant(slug="a", name="A",
+                                          config_json={"routing": {"calibration_factor": 0}}))
