@@ -41,6 +41,12 @@ NEED_LABELS = {
     "not_due": ("nicht fällig", "not due"),
     "candidate": ("Kandidat (nicht bestätigt)", "candidate (not confirmed)"),
 }
+GENERATOR_LABELS = {
+    "forecast": ("aus der Wachstumsprognose", "from the growth forecast"),
+    "cycle": ("regelmäßig nach Zyklus", "recurring cycle"),
+    "deadline": ("Termin", "deadline"),
+    "order": ("Auftrag", "order"),
+}
 CREW_COLOURS = ("#1565c0", "#6a1b9a", "#00838f", "#ad1457", "#4e342e", "#283593", "#558b2f",
                 "#d84315")
 
@@ -109,6 +115,8 @@ def sites_geojson(session: Session, day: dt.date, lang: str = "de") -> dict[str,
     open_tasks: dict[int, list[Task]] = {}
     for task in session.scalars(select(Task).where(Task.status.in_(("open", "planned")))):
         open_tasks.setdefault(task.site_id, []).append(task)
+    labels = {t.code: (t.name_en if lang == "en" else t.name_de)
+              for t in session.scalars(select(TaskType))}
     last: dict[int, SiteLastService] = {}
     for row in session.scalars(select(SiteLastService)):
         if row.site_id not in last or row.last_date > last[row.site_id].last_date:
@@ -130,7 +138,9 @@ def sites_geojson(session: Session, day: dt.date, lang: str = "de") -> dict[str,
             "care_class": site.care_class,
             "last_service": (f"{_fmt_date(service.last_date)} ({service.task_type})"
                              if service else None),
-            "forecast": f"{first.task_type}: {first.generator}" if first else None,
+            "forecast": (f"{labels.get(first.task_type, first.task_type)} "
+                         f"({GENERATOR_LABELS.get(first.generator, ('', ''))[li]})"
+                         if first else None),
             "why": first.notes if first and first.notes else None,
             "due_window": (f"{_fmt_date(first.due_earliest)} – {_fmt_date(first.due_latest)}"
                            if first else None),

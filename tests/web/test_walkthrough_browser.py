@@ -172,6 +172,11 @@ def test_monday_0645_in_lauf(server: str) -> None:
         expect(unassigned).to_contain_text("Salvator-Friedhof")
         expect(unassigned.locator(".reason").first).not_to_be_empty()
         assert re.search(r"Keine Kolonne|Hubsteiger|aerial", unassigned.inner_text())
+        page.locator("path.site").first.dispatch_event("click")
+        popup = page.locator(".leaflet-popup-content")
+        expect(popup).to_contain_text("Pflegeklasse")
+        expect(popup).to_contain_text("Dauer")
+        page.locator(".leaflet-popup-close-button").click()
         page.locator("#tour-list details").first.evaluate("d => d.open = true")
         page.wait_for_timeout(500)  # let Leaflet finish drawing the vectors
         _shot(page, "map", full_page=False)

@@ -50,7 +50,7 @@
   function drawSites(fc) {
     layers.sites.clearLayers();
     L.geoJSON(fc, {
-      style: (f) => ({ color: NEED_COLOURS[f.properties.need] || "#607d8b", weight: 1.5, fillOpacity: f.properties.need === "candidate" ? 0.15 : 0.45 }),
+      style: (f) => ({ color: NEED_COLOURS[f.properties.need] || "#607d8b", weight: 1.5, fillOpacity: f.properties.need === "candidate" ? 0.15 : 0.45, className: `site need-${f.properties.need}` }),
       pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 6 }),
       onEachFeature: (f, layer) => layer.bindPopup(() => sitePopup(f.properties)),
     }).addTo(layers.sites);
