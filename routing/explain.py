@@ -240,7 +240,9 @@ def precheck(problem) -> tuple[dict[str, list[str]], dict[str, list[Reason]]]:
                     ok.append(c.id)
                     break
         if not ok:
-            reasons[t.id] = [make_reason("window_outside_shifts")]
+            noisy = t.noise_sensitive and t.noise_class != NoiseClass.NONE
+            quiet = noisy and any(problem.start_domains(_quiet(t), c) for c in windowed)
+            reasons[t.id] = [make_reason("noise_rules" if quiet else "window_outside_shifts")]
             continue
         allowed[t.id] = ok
     return allowed, reasons
