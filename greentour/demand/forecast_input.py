@@ -60,11 +60,16 @@ def forecast_context(care_file: str, grass10_csv: str, valentia_csv: str) -> For
 
 
 @lru_cache(maxsize=4)
-def town_weather(files: tuple[str, ...]) -> pd.DataFrame:
-    """Observed daily weather from DWD KL files (later files win on overlaps), gaps filled."""
+def town_weather(files: tuple[str, ...], since: dt.date | None = None) -> pd.DataFrame:
+    """Observed daily weather from DWD KL files (later files win on overlaps), gaps filled.
+
+    ``since`` cuts long history files (the climatology needs a year or more, not 70).
+    """
     frames = [read_dwd_daily(f) for f in files]
     weather = pd.concat(frames)
     weather = weather[~weather.index.duplicated(keep="last")].sort_index()
+    if since is not None:
+        weather = weather.loc[pd.Timestamp(since):]
     return fill_gaps(weather)
 
 
@@ -93,6 +98,7 @@ def inputs_from_frame(
 def inputs_from_files(
     *,
     weather_files: Sequence[Path],
+    since: dt.date | None = None,
     care_file: Path,
     grass10_csv: Path,
     valentia_csv: Path,
@@ -103,7 +109,7 @@ def inputs_from_files(
 ) -> ForecastInputs:
     """Load (cached) weather and models for a forecast run."""
     return ForecastInputs(
-        weather=town_weather(tuple(str(p) for p in weather_files)),
+        weather=town_weather(tuple(str(p) for p in weather_files), since),
         context=forecast_context(str(care_file), str(grass10_csv), str(valentia_csv)),
         as_of=as_of,
         horizon_days=horizon_days,

@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from forecasting.errors import ForecastInputError
 from greentour.demand import forecast_input
 from greentour.demand.generators.forecast import ForecastSignal
 from greentour.demand.model import SiteInfo
@@ -61,24 +62,31 @@ def forecast_signals_for(
         inputs = forecast_input.inputs_from_frame(weather=load_weather(session, tenant), **common)
         source = "gespeicherte Wetterdaten"
     except NotFound:
-        files = [data_dir / f for f in weather_cfg.get("files", [])]
-        if not files or not all(f.is_file() for f in files):
+        own = [data_dir / f for f in weather_cfg.get("files", [])]
+        history = [data_dir / f for f in weather_cfg.get("history_files", [])]
+        if not own or not all(f.is_file() for f in own):
             return [], ["Keine Wetterdaten gespeichert oder konfiguriert: keine Prognose-Aufgaben"]
-        inputs = forecast_input.inputs_from_files(weather_files=files, **common)
+        files = [f for f in history if f.is_file()] + own  # the own station wins on overlaps
+        inputs = forecast_input.inputs_from_files(
+            weather_files=files, since=as_of - dt.timedelta(days=3 * 365), **common)
         source = "Wetterdateien der Mandantenkonfiguration"
     last_weather = inputs.weather.index.max().date()
     if last_weather < as_of:
         return [], [f"Wetterdaten enden am {last_weather:%d.%m.%Y}, vor dem Stichtag "
                     f"{as_of:%d.%m.%Y}: keine Prognose-Aufgaben"]
-    signals = forecast_input.lawn_signals(sites, inputs, _last_services(session, "mow"))
-    signals += forecast_input.hedge_signals(sites, inputs, _last_services(session, "hedge"))
     demands = {d.site_id: d for d in session.scalars(select(SiteDemand))}
     planted = {
         sid: d.young_trees_planted for sid, d in demands.items()
         if d.young_trees and d.young_trees_planted
     }
-    signals += forecast_input.young_tree_signals(
-        sites, inputs, planted, _last_services(session, "water"))
-    notes.append(f"Prognose mit Wetter bis {last_weather:%d.%m.%Y} "
+    try:
+        signals = forecast_input.lawn_signals(sites, inputs, _last_services(session, "mow"))
+        signals += forecast_input.hedge_signals(sites, inputs, _last_services(session, "hedge"))
+        signals += forecast_input.young_tree_signals(
+            sites, inputs, planted, _last_services(session, "water"))
+    except ForecastInputError as exc:
+        # the cycles, deadlines and orders are still planned; the planner sees why not these
+        return [], [f"Prognose nicht möglich: {exc}"]
+    notes.append(f"Prognose ab {as_of:%d.%m.%Y} über {horizon_days} Tage "
                  f"({weather_cfg.get('station_name', 'Station')}; {source})")
     return signals, notes
