@@ -14,6 +14,7 @@ candidates take the new classification.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -359,3 +360,29 @@ def import_cadastre(engine: Engine, tenant_id: int, path: str | Path,
     _finish_report(report, sites, access)
     _store(engine, tenant, sites, access, G, "cadastre", profiles, cache, report, progress)
     return report
+
+
+_GRAPHS: dict[tuple[Any, ...], nx.MultiDiGraph] = {}
+_GRAPHS_LOCK = threading.Lock()
+
+
+def road_graph(session: Session) -> nx.MultiDiGraph | None:
+    """The tenant's road graph as the import built it (profiles and calibration factor).
+
+    The planner (:mod:`greentour.planning.travel`) asks for it, so travel times of plans
+    and of the matrices cached at import agree. None when the tenant has no OSM file.
+    Kept per process (the worker plans many times with one graph).
+    """
+    from greentour.planning.travel import osm_file_for
+    from greentour.store.tenancy import session_tenant_id
+
+    tenant = session.get(Tenant, session_tenant_id(session))
+    path = osm_file_for(tenant) if tenant is not None else None
+    if tenant is None or path is None:
+        return None
+    key = (str(path.resolve()), path.stat().st_mtime, repr(sorted(_profiles(tenant).items())),
+           calibration_factor(tenant))
+    with _GRAPHS_LOCK:
+        if key not in _GRAPHS:
+            _GRAPHS[key] = road_graph_for(path, tenant, default_cache_dir())
+        return _GRAPHS[key]

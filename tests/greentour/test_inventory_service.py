@@ -266,3 +266,22 @@ def test_access_distance_is_configurable() -> None:
     with pytest.raises(ConfigError, match="routing.calibration_factor"):
         service.calibration_factor(Tenant(slug="a", name="A",
                                           config_json={"routing": {"calibration_factor": 0}}))
+
+
+def test_planner_uses_the_calibrated_import_graph(engine, make_tenant, lauf_pbf: Path,
+                                                  graph_cache: Path, lauf_graph,
+                                                  monkeypatch) -> None:
+    """The planner's road graph is the import's, with the tenant's calibration factor."""
+    from greentour.planning import travel
+    from routing.speeds import travel_time_attr
+
+    monkeypatch.setenv("GREENTOUR_INSTANCE_DIR", str(graph_cache.parent))
+    monkeypatch.setenv("GREENTOUR_DATA_DIR", str(lauf_pbf.parent.parent))
+    t = make_tenant("lauf", "Lauf", config_json={"osm": {"pbf": f"osm/{lauf_pbf.name}"},
+                                                  "routing": {"calibration_factor": 1.25}})
+    with tenant_session(engine, t.id) as s:
+        G = travel.road_graph(s)
+        assert G is service.road_graph(s)
+    attr = travel_time_attr("van")
+    u, v, k = next(iter(lauf_graph.edges(keys=True)))
+    assert G.edges[u, v, k][attr] == pytest.approx(1.25 * lauf_graph.edges[u, v, k][attr])
