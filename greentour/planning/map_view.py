@@ -228,15 +228,18 @@ def tours(
                     ("drive_s", "work_s", "distance_m", "utilisation", "overtime_s")},
             "print_url": print_url(cd.id) if print_url else None,
         })
-    unassigned = unassigned_items(plan, lang)
+    unassigned = unassigned_items(plan, lang, labels)
     summary = {"id": plan.id, "version": plan.version,
                "created": local_iso(plan.created_at, tz)[:16].replace("T", " "),
                "mode": (plan.solver_params_json or {}).get("mode", "")}
     return summary, out, unassigned
 
 
-def unassigned_items(plan: Any, lang: str = "de") -> list[dict[str, Any]]:
+def unassigned_items(
+    plan: Any, lang: str = "de", labels: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
     """Unassigned tasks of a plan with their reasons in the UI language."""
+    labels = labels or {}
     key = "en" if lang == "en" else "de"
     items = []
     for row in sorted(plan.unassigned, key=lambda u: (-u.task.urgency, u.task_id)):
@@ -244,7 +247,8 @@ def unassigned_items(plan: Any, lang: str = "de") -> list[dict[str, Any]]:
         items.append({
             "task_id": task.id,
             "site": site_label(task.site),
-            "task": task.task_type,
+            "task": labels.get(task.task_type, task.task_type),
+            "task_type": task.task_type,
             "duration_s": task.duration_s,
             "urgency": task.urgency,
             "generator": task.generator,
