@@ -144,3 +144,37 @@ def test_revoked_tablet_shows_blocked_and_keeps_its_reports(served, engine):
         page.screenshot(path=str(ARTIFACTS / "crew_blocked.png"), full_page=True)
         browser.close()
     assert _completions(engine, tenant_id) == []
+
+
+def test_report_whose_answer_was_lost_is_resent_and_stored_once(served, engine):
+    """The server stores a report but the answer never reaches the tablet: the retry is a replay."""
+    sample, base = served
+    tenant_id = sample.tenant_ids["lauf"]
+    posts: list[int] = []
+
+    def lose_first_answer(route):
+        posts.append(1)
+        if len(posts) == 1:
+            route.fetch()  # the server receives and stores the report ...
+            route.abort("connectionreset")  # ... but the tablet never sees the answer
+        else:
+            route.continue_()
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(service_workers="block")  # routing sees every request
+        page = context.new_page()
+        page.route("**/api/v1/reports", lose_first_answer)
+        page.goto(f"{base}/crew/#token={sample.tokens['a1']}")
+        stops = page.locator("li.stop:not(.other)")
+        expect(stops).to_have_count(3)
+        stops.nth(0).locator("[data-status=done]").click()
+        # the failed answer looks like lost reception: the report stays queued
+        expect(page.locator("#sync")).to_have_attribute("data-state", "offline")
+        expect(page.locator("#sync")).to_have_attribute("data-pending", "1")
+        assert len(_completions(engine, tenant_id)) == 1  # stored, but unconfirmed on the tablet
+        page.evaluate("greentourCrew.sync()")  # e.g. the next "online" or resume event
+        expect(page.locator("#sync")).to_have_attribute("data-pending", "0")
+        browser.close()
+    assert len(posts) == 2
+    assert len(_completions(engine, tenant_id)) == 1
