@@ -469,3 +469,12 @@ def test_site_rules_file_reaches_calendars(lauf) -> None:
     tue, aug = dt.date(2026, 6, 16), dt.date(2026, 8, 4)
     assert term == [(axis.at(tue, 13), axis.at(tue, 20))]
     assert holidays == [(axis.day_start_s(aug), axis.day_end_s(aug))]  # summer holidays
+
+
+def test_week_beyond_the_weather_still_gets_cycles(lauf, data_dir: Path) -> None:
+    """After the weather record ends the planner is told why, and cycles are still generated."""
+    engine, tenant_id = lauf
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        summary = service.generate_demand(s, dt.date(2026, 7, 20), data_dir=data_dir)
+    assert any("Wetterdaten enden am 28.06.2026" in n for n in summary["notes"])
+    assert "forecast" not in summary["by_generator"] and summary["by_generator"]["cycle"] > 0
