@@ -45,7 +45,7 @@ CATEGORY_RULES: tuple[tuple[str, str, str], ...] = (
     ("landuse", "meadow", "meadow"),
     ("natural", "scrub", "scrub"),
     ("barrier", "hedge", "hedge"),
-    ("natural", "tree_row", "tree_row"),
+    ("natural", "tree_row", "tree_group"),
 )
 CATEGORY_PRIORITY = {cat: i for i, (_, _, cat) in enumerate(CATEGORY_RULES)}
 DEFAULT_ACCEPT = frozenset({"park", "playground", "cemetery"})
