@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from greentour.errors import BadInput, Conflict, NotFound
 from greentour.planning import demand_step
-from greentour.planning.current import current_plan, current_tour
+from greentour.planning.current import current_plan, current_span, current_tour, next_version
 from greentour.planning.labels import site_label
 from greentour.planning.lineup import crew_available_s, ensure_crew_days
 from greentour.planning.problem_builder import BuiltProblem, build_problem, crew_ref, task_ref
@@ -175,7 +175,8 @@ def _check(session: Session, task_id: int, crew_day_id: int) -> dict[str, Any]:
     source = _source(session, task, target.date)
     if source is not None and source[0].locked:
         raise Conflict(f"{source[0].name} am {source[0].date:%d.%m.} ist gesperrt")
-    built = build_problem(session, [target.date], stability=False)
+    built = build_problem(session, [target.date], stability=False,
+                          include_task_ids=frozenset({task.id}))
     ref = task_ref(task.id)
     if ref not in built.problem.task_by_id:
         raise BadInput("Diese Aufgabe kann an diesem Tag nicht eingeplant werden "
@@ -232,22 +233,27 @@ def check_move(
 
 
 def _copy_plan(session: Session, plan: Plan | None, day: dt.date, edit: dict[str, Any]) -> Plan:
+    """A new version of ``plan`` for the days around ``day`` where it is current (tours of other
+    days stay with the plans that are current there)."""
+    first, last = current_span(session, plan, day) if plan else (day, day)
     new = Plan(
-        date_from=plan.date_from if plan else day,
-        date_to=plan.date_to if plan else day,
+        date_from=first,
+        date_to=last,
         input_hash=plan.input_hash if plan else "",
         solver_params_json={"mode": "edit", "edit": edit},
         solver_version=plan.solver_version if plan else "",
         status="done",
         kpis_json=dict(plan.kpis_json) if plan else {},
         parent_id=plan.id if plan else None,
-        version=(plan.version + 1) if plan else 1,
+        version=next_version(session, first, last),
     )
     session.add(new)
     session.flush()
     if plan is None:
         return new
     for tour in plan.tours:
+        if not first <= tour.crew_day.date <= last:
+            continue
         copy = Tour(plan_id=new.id, crew_day_id=tour.crew_day_id, kpis_json=dict(tour.kpis_json),
                     geometry_geojson=tour.geometry_geojson, locked=tour.locked)
         session.add(copy)
@@ -320,7 +326,8 @@ def apply_move(
         else:
             src_plan = _copy_plan(session, src_original, src_cd.date, edit)
         src_built = (checked["built"] if src_cd.date == target.date
-                     else build_problem(session, [src_cd.date], stability=False))
+                     else build_problem(session, [src_cd.date], stability=False,
+                                        include_task_ids=frozenset({task.id})))
         if src_cd.id != target.id:
             seq = [r for r in _sequence(_tour_of(src_plan, src_cd), src_built)
                    if r != task_ref(task.id)]

@@ -1,15 +1,16 @@
 """Which plan and which tour are current for a day or a crew-day.
 
-A day's current plan is the newest finished plan version covering it (plans are never edited in
-place: a re-plan or a manual edit stores a new version with ``parent_id``, so undo is dropping the
-newest version).
+A day's current plan is the finished plan with the highest version covering it, then the highest id
+(the rule the crew API applies too). Plans are never edited in place: a plan, re-plan or manual
+edit stores a new version (:func:`next_version`: above every plan overlapping its days) with
+``parent_id``, so undo is dropping the newest version.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from greentour.store.models import CrewDay, Plan, Tour
@@ -22,9 +23,33 @@ def current_plan(session: Session, day: dt.date) -> Plan | None:
     return session.scalar(
         select(Plan)
         .where(Plan.status.in_(FINISHED), Plan.date_from <= day, Plan.date_to >= day)
-        .order_by(Plan.created_at.desc(), Plan.id.desc())
+        .order_by(Plan.version.desc(), Plan.id.desc())
         .limit(1)
     )
+
+
+def next_version(session: Session, date_from: dt.date, date_to: dt.date) -> int:
+    """1 + the highest version of any plan overlapping ``date_from``..``date_to``."""
+    top = session.scalar(
+        select(func.max(Plan.version)).where(Plan.date_from <= date_to, Plan.date_to >= date_from)
+    )
+    return (top or 0) + 1
+
+
+def current_span(session: Session, plan: Plan, day: dt.date) -> tuple[dt.date, dt.date]:
+    """The consecutive days around ``day`` on which ``plan`` is the current plan."""
+    first = last = day
+    while first > plan.date_from:
+        prev = current_plan(session, first - dt.timedelta(days=1))
+        if prev is None or prev.id != plan.id:
+            break
+        first -= dt.timedelta(days=1)
+    while last < plan.date_to:
+        nxt = current_plan(session, last + dt.timedelta(days=1))
+        if nxt is None or nxt.id != plan.id:
+            break
+        last += dt.timedelta(days=1)
+    return first, last
 
 
 def current_tour(session: Session, crew_day: CrewDay) -> Tour | None:

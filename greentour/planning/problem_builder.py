@@ -178,14 +178,10 @@ def _access_point(site: Site) -> tuple[float, float] | None:
 
 
 def previous_plan(session: Session, days: list[dt.date]) -> Plan | None:
-    """The newest finished plan that covers the first planning day (None: first plan)."""
-    return session.scalar(
-        select(Plan)
-        .where(Plan.status.in_(("done", "published")), Plan.date_from <= days[0],
-               Plan.date_to >= days[0])
-        .order_by(Plan.created_at.desc(), Plan.id.desc())
-        .limit(1)
-    )
+    """The current plan of the first planning day (None: first plan)."""
+    from greentour.planning.current import current_plan
+
+    return current_plan(session, days[0])
 
 
 def build_problem(
@@ -195,8 +191,13 @@ def build_problem(
     stability: bool = True,
     max_overtime_s: int = 3600,
     progress: Any = None,
+    include_task_ids: frozenset[int] = frozenset(),
 ) -> BuiltProblem:
-    """The routing problem of ``days`` (consecutive dates) from the store."""
+    """The routing problem of ``days`` (consecutive dates) from the store.
+
+    Tasks planned on other days by the current plans stay out, except ``include_task_ids`` (a
+    task the planner drags from another day).
+    """
     if not days:
         raise BadInput("Kein Planungstag angegeben")
     tenant = _tenant(session)
@@ -220,7 +221,7 @@ def build_problem(
         .where(Task.status.in_(("open", "planned")), Task.due_earliest <= horizon_end)
         .order_by(Task.id)
     ).all()
-    elsewhere = planned_on_other_days(session, days)
+    elsewhere = planned_on_other_days(session, days) - include_task_ids
     tasks = [t for t in tasks if t.id not in elsewhere]
 
     # locations: depots, reload points, then one per task (its site's access point)
@@ -253,9 +254,9 @@ def build_problem(
         task_items.append((task, add_point(("site", task.site_id), *access)))
 
     locked_prefix = _locked_sequences(session, crew_days)
-    previous = previous_plan(session, days) if stability else None
+    previous = previous_plan(session, days)
     prev_assign: dict[str, tuple[str, int]] = {}
-    if previous is not None:
+    if previous is not None and stability:
         for tour in previous.tours:
             pos = 0
             for stop in tour.stops:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from greentour.planning.current import next_version
 from greentour.planning.problem_builder import BuiltProblem
 from greentour.store.models import Plan, Stop, Task, Tour, Unassigned
 from routing.solution import Solution, StopKind
@@ -69,7 +70,7 @@ def store_solution(
             "method": solution.method,
         },
         parent_id=parent.id if parent else None,
-        version=(parent.version + 1) if parent else 1,
+        version=next_version(session, days[0], days[-1]),
         job_id=job_id,
     )
     session.add(plan)
