@@ -143,8 +143,8 @@ def solve_by_days(
     reserve = min(5.0, 0.1 * params.time_limit_s) if params.explain else 0.5
     budget = params.time_limit_s - reserve - (time.time() - t0)
     det = params.deterministic
-    rounds = 2
-    phase1 = budget * 0.6
+    rounds = 4
+    phase1 = budget * 0.5
     waves = max(1, -(-len(days) // params.workers))
     per_day = None if det else max(0.5, phase1 / waves)
 
@@ -201,7 +201,7 @@ def solve_by_days(
         day_tasks = {d: [x for c in crews_of[d] for x in routes.get(c, [])
                          if x in problem.task_by_id] + tids for d, tids in offers.items()}
         waves = max(1, -(-len(day_tasks) // params.workers))
-        per = None if det else max(0.5, remaining / (rounds - rnd) / waves)
+        per = None if det else max(0.5, remaining / min(2, rounds - rnd) / waves)
         res = _route_days(problem, jobs_for(day_tasks, routes), params, per)
         for r in res.values():
             if r.objective is None:

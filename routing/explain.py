@@ -60,6 +60,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Keine zulässige Position: Zeitfenster, Pausen oder Ladung der Touren lassen es nicht zu",
         "No feasible position: the tours' time windows, breaks or loads do not allow it",
     ),
+    "not_checked": (
+        "Nicht eingeplant (geschätzt {work_h} h Arbeit); für die genaue Prüfung reichte die "
+        "Rechenzeit nicht",
+        "Not planned (about {work_h} h of work); the time budget did not allow a detailed check",
+    ),
     "lock_infeasible": (
         "Fest zugeordnet zu {crew_day}, dort aber nicht machbar",
         "Locked to {crew_day} but not feasible there",
@@ -271,7 +276,7 @@ def tour_cost_eur(problem, tour) -> float:
 
 
 def explain_unassigned(problem, tours: dict, task_ids, allowed, max_positions: int = 4,
-                       penalty_of=None) -> dict[str, list[Reason]]:
+                       penalty_of=None, deadline: float | None = None) -> dict[str, list[Reason]]:
     """For each unassigned task: the best insertion our checker finds.
 
     Feasible but dearer than the penalty -> ``insertion_too_costly`` (``not_due_yet`` for tasks
@@ -279,12 +284,18 @@ def explain_unassigned(problem, tours: dict, task_ids, allowed, max_positions: i
     out of time); infeasible everywhere -> ``no_room`` with the minutes missing at the closest
     crew-day, or ``no_feasible_position`` when windows rather than shift length block it.
     """
+    import time
+
     from routing.checker import retime_tour
 
     out: dict[str, list[Reason]] = {}
     for tid in task_ids:
         t = problem.task_by_id[tid]
         penalty = penalty_of(t) if penalty_of else 0.0
+        if deadline is not None and time.time() > deadline:
+            out[tid] = [make_reason("not_checked",
+                                    work_h=round(t.service_duration_s / 3600, 1))]
+            continue
         if t.locked_crew_day is not None:
             out[tid] = [make_reason("lock_infeasible", crew_day=problem.crew_day_by_id[
                 t.locked_crew_day].label)]

@@ -303,7 +303,9 @@ def build_solution(
     if left:
         if params.explain:
             explained = explain_unassigned(problem, tours, left, allowed,
-                                           penalty_of=lambda t: task_penalty_eur(problem, t))
+                                           penalty_of=lambda t: task_penalty_eur(problem, t),
+                                           deadline=None if params.deterministic
+                                           else t0 + params.time_limit_s)
         else:
             from routing.explain import make_reason
 
