@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -193,7 +193,7 @@ def submit_report(
     """
     now = now or utcnow()
     client_uuid = normalise_uuid(report.client_uuid)
-    report = ReportInput(**{**report.__dict__, "client_uuid": client_uuid})
+    report = replace(report, client_uuid=client_uuid)
     _check(report)
     existing = find_report(session, client_uuid)
     if existing is not None:
