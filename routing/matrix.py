@@ -248,7 +248,7 @@ class Router:
                 points.append((len(points), point))
         virtual, by_edge = self._virtual_arcs(points, n)
         arcs = _ArcSet.concat(self._base, virtual).minimum()
-        return arcs.to_csr(n + len(points)), index, _Augmented(id(self), arcs, by_edge,
+        return arcs.to_csr(n + len(points)), index, _Augmented(self, arcs, by_edge,
                                                                len(points))
 
     def _extend(self, state: _Augmented, point: EdgePoint) -> _Augmented:
@@ -285,7 +285,7 @@ class Router:
                 l_dm.append(share * length_m * 10.0)
                 keys.append(key)
         new = self._arcs(rows, cols, t_ms, l_dm, keys).minimum()
-        return _Augmented(id(self), _ArcSet.concat(state.arcs, new), by_edge,
+        return _Augmented(self, _ArcSet.concat(state.arcs, new), by_edge,
                           state.n_virtual + 1)
 
     # -- public API ----------------------------------------------------------------
@@ -307,7 +307,7 @@ class Router:
         locations = [*matrix.locations, location]
         state = matrix._state
         point = _edge_point(location)
-        if state is None or state.router_id != id(self):
+        if state is None or state.owner is not self:
             csr, index, state = self._prepare_state(locations)
         elif point is None:
             if location not in self.index:
@@ -433,7 +433,7 @@ _ByEdge = dict[tuple[Hashable, Hashable, int], list[tuple[float, int]]]
 class _Augmented:
     """Arcs of a graph with virtual nodes, kept to add a location without rebuilding."""
 
-    router_id: int
+    owner: object
     arcs: _ArcSet
     by_edge: _ByEdge
     n_virtual: int
