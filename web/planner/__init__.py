@@ -58,9 +58,18 @@ bp = Blueprint(
 # --------------------------------------------------------------------------- helpers
 @contextmanager
 def tenant_tx() -> Iterator[Session]:
-    """One transaction in the logged-in user's tenant (committed unless an error is raised)."""
-    with tenant_session(get_engine(), current_user.tenant_id) as session, session.begin():
-        yield session
+    """One transaction in the logged-in user's tenant (committed unless an error is raised).
+
+    State-changing requests take SQLite's write lock up front (``BEGIN IMMEDIATE``, see
+    :func:`greentour.planning.plan_service.write_session`) so that a commit of the worker in
+    between cannot make them fail half-way.
+    """
+    if request.method in ("GET", "HEAD"):
+        with tenant_session(get_engine(), current_user.tenant_id) as session, session.begin():
+            yield session
+    else:
+        with plan_service.write_session(get_engine(), current_user.tenant_id) as session:
+            yield session
 
 
 def _day_arg(name: str = "day") -> dt.date:
