@@ -37,10 +37,21 @@ def _day_of(problem: Problem) -> dict[str, date]:
     return {c.id: c.day for c in problem.crew_days}
 
 
+#: tasks at least this urgent are placed before the previous plan's tasks when re-planning
+URGENT = 5.0
+
+
 def _priority(problem: Problem, t: Task) -> tuple:
+    """Locked first; when re-planning, very urgent orders, then the previous plan's tasks on
+    crew-days that still exist (stability), then the rest; within a group by due date and
+    urgency."""
     due = problem.is_due_in_horizon(t)
+    prev = problem.previous_plan
+    kept = prev is not None and t.id in prev.assignments and \
+        prev.assignments[t.id][0] in problem.crew_day_by_id
     return (
         0 if t.locked_crew_day else 1,
+        0 if t.urgency >= URGENT else (1 if kept else 2),
         0 if due else 1,
         t.due_latest_s if t.due_latest_s is not None else 2**62,
         -t.urgency,
@@ -158,7 +169,11 @@ def solve_by_days(
             jobs.append((d, al, crews_of[d], init))
         return jobs
 
-    results = _route_days(problem, jobs_for(chosen, {}), params, per_day)
+    from routing.solve import initial_routes_from
+
+    # warm start from the previous plan (re-planning), restricted to each day's tasks
+    results = _route_days(problem, jobs_for(chosen, initial_routes_from(problem) or {}), params,
+                          per_day)
     routes: dict[str, list[str]] = {}
     hints: dict = {}
     for r in results.values():

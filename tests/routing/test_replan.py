@@ -65,3 +65,16 @@ def test_crew_state_moves_start_and_drops_done_stops():
     t = after.tour(tour.crew_day_id)
     assert t.start_s == h(10)
     assert all(s.arrival_s >= h(10) for s in t.stops)
+
+
+def test_by_day_replan_keeps_assignments_on_other_days():
+    """The days-first method, re-planning without one crew-day, keeps other days' tasks."""
+    tasks = [task(f"t{i}", i, 50 + (i * 11) % 40) for i in range(1, len(POINTS))]
+    crews = [crew(f"d{d}c{k}", day_offset=d, breaks=[lunch(d)]) for d in range(2)
+             for k in range(2)]
+    p = problem(POINTS, tasks, crews)
+    params = SolveParams(deterministic=True, solution_limit=30, workers=2, method="by_day")
+    before = solve(p, params)
+    after = replan(p, before, PlanChanges(removed_crew_days=frozenset({"d1c1"})), params)
+    assert after.method == "by_day"
+    assert stability_share(before, after, exclude_crew_days={"d1c1"}) >= 0.8
