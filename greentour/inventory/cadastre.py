@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 import pyogrio
 import shapely
 from pyproj import CRS, Transformer
@@ -148,8 +149,15 @@ def cadastre_sites(frame: gpd.GeoDataFrame, mapping: CadastreMapping,
     stats.source_crs = f"EPSG:{epsg}" if epsg else crs.name
     transformer = Transformer.from_crs(crs, METRIC_CRS, always_xy=True)
     stats.transformation = transformer.description
+    if len(frame):
+        # PROJ picks the operation for the area on first use; name the one really used
+        x0, y0, x1, y1 = frame.total_bounds
+        transformer.transform((x0 + x1) / 2, (y0 + y1) / 2)
+        used = transformer.get_last_used_operation()
+        accuracy = f" (Genauigkeit {used.accuracy:g} m)" if used.accuracy >= 0 else ""
+        stats.transformation = f"{used.description}{accuracy}"
     if epsg in GAUSS_KRUEGER:
-        stats.transformation = f"Gauß-Krüger → UTM 32N: {transformer.description}"
+        stats.transformation = f"Gauß-Krüger → UTM 32N: {stats.transformation}"
     metric = frame.to_crs(METRIC_CRS)
 
     rows = []
@@ -176,8 +184,8 @@ def cadastre_sites(frame: gpd.GeoDataFrame, mapping: CadastreMapping,
                 stats.empty_dropped += 1
                 continue
         ident = str(row[mapping.id_column]) if mapping.id_column else f"{source_name}#{idx}"
-        name = str(row[mapping.name_column]) if mapping.name_column and row.get(
-            mapping.name_column) is not None else ""
+        raw_name = row.get(mapping.name_column) if mapping.name_column else None
+        name = "" if raw_name is None or pd.isna(raw_name) else str(raw_name)
         rows.append({
             "key": f"cadastre/{ident}",
             "cadastre_id": ident,

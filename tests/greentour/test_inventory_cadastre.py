@@ -64,6 +64,8 @@ def test_classes_map_to_categories_and_regimes(lauf_cadastre: gpd.GeoDataFrame,
     assert stats.skipped_by_class["Pflaster"] == (lauf_cadastre["ebene"] == 700001315).sum()
     assert stats.unmapped_classes == {"999": 1}
     assert stats.source_crs == "EPSG:25832"
+    assert "Salvator-Friedhof" in set(sites["name"])
+    assert "nan" not in set(sites["name"]) and "Wiese 1-4 Schn" in set(sites["name"])
 
 
 def test_gauss_krueger_is_transformed(lauf_cadastre: gpd.GeoDataFrame, tmp_path: Path) -> None:
@@ -75,6 +77,7 @@ def test_gauss_krueger_is_transformed(lauf_cadastre: gpd.GeoDataFrame, tmp_path:
     utm, _ = cadastre_sites(read_cadastre_file(utm_path), mapping)
     gk, stats = cadastre_sites(read_cadastre_file(gk_path), mapping)
     assert stats.source_crs == "EPSG:31468" and "Gauß-Krüger" in stats.transformation
+    assert "DHDN to ETRS89" in stats.transformation  # a datum shift, not a mere re-projection
     a = utm.to_crs("EPSG:25832").geometry.centroid
     b = gk.to_crs("EPSG:25832").geometry.centroid
     assert a.distance(b, align=False).max() < 2.0
