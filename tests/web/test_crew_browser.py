@@ -79,6 +79,8 @@ def test_offline_reports_survive_reload_and_arrive_exactly_once(served, engine):
         stops = page.locator("li.stop:not(.other)")
         expect(stops).to_have_count(3)
         expect(page.locator("#title")).to_have_text("Kolonne 1")
+        expect(page.locator("#subtitle")).to_contain_text("3 Arbeitshalte · Planstand 1")
+        expect(page.locator("#subtitle")).not_to_contain_text("nicht von heute")
         assert "#token" not in page.url  # the token leaves the address bar
         page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
         page.evaluate("greentourCrew.loadTour()")  # now through the service worker's cache

@@ -224,8 +224,10 @@
       return;
     }
     document.getElementById("title").textContent = tour.crew.name;
+    const today = new Date().toLocaleDateString("sv-SE", { timeZone: tour.timezone || undefined });
+    const stale = tour.date < today ? "Achtung, nicht von heute: " : "";
     document.getElementById("subtitle").textContent =
-      `${fmtDate(tour.date)} · ${tour.stops.filter((s) => s.kind === "task").length} Arbeitshalte · Planstand ${tour.plan.version}`;
+      `${stale}${fmtDate(tour.date)} · ${tour.stops.filter((s) => s.kind === "task").length} Arbeitshalte · Planstand ${tour.plan.version}`;
     const items = await queueAll();
     const tpl = document.getElementById("stop-template");
     tour.stops.forEach((stop) => {
