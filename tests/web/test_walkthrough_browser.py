@@ -197,9 +197,11 @@ def test_monday_0645_in_lauf(server: str) -> None:
         _shot(page, "board-refused")
         result.locator("button", has_text="Verwerfen").click()
 
-        chip = mow_row.locator("td.cell").first.locator(".task-chip").last
+        # a mowing stop of crew 2 to crew 1 on Tuesday (crew 1 has every machine crew 2 has)
+        chip = page.locator("tr", has_text="Kolonne 2 – Mähen Süd").locator(
+            "td.cell").first.locator(".task-chip").last
         chip_text = chip.inner_text().rsplit(" (", 1)[0][6:]
-        target = page.locator("tr", has_text="Kolonne 2 – Mähen Süd").locator("td.cell").first
+        target = mow_row.locator("td.cell").nth(1)
         chip.drag_to(target)
         expect(result).to_contain_text("Umplanung")
         expect(result.locator("tbody tr")).not_to_have_count(0)
@@ -207,8 +209,8 @@ def test_monday_0645_in_lauf(server: str) -> None:
             expect(result.locator("tr.moved")).to_have_count(1)
             result.locator("#btn-apply").click()
             page.wait_for_load_state("load")
-            expect(page.locator("tr", has_text="Kolonne 2 – Mähen Süd").locator(
-                "td.cell").first).to_contain_text(chip_text)
+            expect(mow_row.locator("td.cell").nth(1)).to_contain_text(chip_text)
+            expect(page.locator("button", has_text="Rückgängig")).to_be_enabled()
         else:
             expect(result.locator(".violations li").first).not_to_be_empty()
         page.set_viewport_size({"width": 1500, "height": 1000})
