@@ -26,6 +26,7 @@ import pandas as pd
 import pyogrio
 import shapely
 from pyproj import CRS, Transformer
+from pyproj.exceptions import ProjError
 
 from greentour.errors import ConfigError, DataImportError
 
@@ -153,9 +154,13 @@ def cadastre_sites(frame: gpd.GeoDataFrame, mapping: CadastreMapping,
         # PROJ picks the operation for the area on first use; name the one really used
         x0, y0, x1, y1 = frame.total_bounds
         transformer.transform((x0 + x1) / 2, (y0 + y1) / 2)
-        used = transformer.get_last_used_operation()
-        accuracy = f" (Genauigkeit {used.accuracy:g} m)" if used.accuracy >= 0 else ""
-        stats.transformation = f"{used.description}{accuracy}"
+        try:
+            used = transformer.get_last_used_operation()
+        except ProjError:  # same CRS: nothing to transform
+            used = None
+        if used is not None:
+            accuracy = f" (Genauigkeit {used.accuracy:g} m)" if used.accuracy >= 0 else ""
+            stats.transformation = f"{used.description}{accuracy}"
     if epsg in GAUSS_KRUEGER:
         stats.transformation = f"Gauß-Krüger → UTM 32N: {stats.transformation}"
     metric = frame.to_crs(METRIC_CRS)
