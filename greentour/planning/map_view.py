@@ -55,8 +55,9 @@ BASEMAPS: dict[str, dict[str, Any] | None] = {
     "basemapde": {
         "url": "https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/"
                "de_basemapde_web_raster_farbe/default/GLOBAL_WEBMERCATOR/{z}/{y}/{x}.png",
-        "attribution": "© basemap.de / BKG | Datenquellen: © GeoBasis-DE; "
-                       "Flächen, Straßen und Touren: © OpenStreetMap contributors, ODbL",
+        "attribution": "© basemap.de / BKG (Datenlizenz Deutschland – Namensnennung 2.0, "
+                       "dl-de/by-2-0); Flächen, Straßen und Touren: "
+                       "© OpenStreetMap contributors, ODbL",
         "max_zoom": 19,
     },
     "osm": {
