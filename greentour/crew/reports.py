@@ -32,6 +32,7 @@ from greentour.crew.tour import (
     current_tour,
     may_access_crew_day,
 )
+from greentour.crew.transactions import begin_write
 from greentour.errors import Conflict, Forbidden, NotFound
 from greentour.store.base import utcnow
 from greentour.store.models import Completion, CrewDay, DeviceToken, Stop, Task, Tenant
@@ -195,6 +196,7 @@ def submit_report(
     client_uuid = normalise_uuid(report.client_uuid)
     report = replace(report, client_uuid=client_uuid)
     _check(report)
+    begin_write(session)
     existing = find_report(session, client_uuid)
     if existing is not None:
         return _replay(session, existing, report)

@@ -24,6 +24,7 @@ from forecasting.errors import SensorPayloadError
 from forecasting.sensors import parse_uplink
 from greentour.crew.errors import InvalidReport, Unauthorized
 from greentour.crew.tokens import hash_token
+from greentour.crew.transactions import begin_write
 from greentour.errors import NotFound
 from greentour.store.models import Observation, Site
 from greentour.store.models_crew import SensorDevice, SensorWebhook
@@ -104,6 +105,7 @@ def ingest_uplink(session: Session, message: dict[str, Any]) -> IngestResult:
     device_id = full_id[:40]
     if not device_id:
         raise InvalidReport("end_device_ids", "device_id fehlt")
+    begin_write(session)  # TTN retries may arrive together: check and insert serialised
     existing = session.scalar(
         select(Observation).where(
             Observation.source == SOURCE,
