@@ -9,7 +9,9 @@ server answers, for ``--seconds`` seconds per phase:
 1. ``full``: plain GETs (the whole tour JSON each time), back to back;
 2. ``conditional``: GETs with If-None-Match (what a tablet does when it re-checks; 304);
 3. ``paced_full`` / ``paced_conditional``: the same, each tablet once every ``--interval-s``
-   seconds (default 1 s: 50 requests/s offered, far more than tablets polling once a minute).
+   seconds (default 1 s: 50 requests/s offered, far more than tablets polling once a minute);
+4. ``reports``: all tablets report all their stops at once, each report sent twice (a retry);
+   the store must then hold every report exactly once.
 
 Prints p50/p95/p99 latency (ms), throughput and errors per phase; ``--json PATH`` writes the
 figures. The target from issue #8 is p95 <= 50 ms. The back-to-back phases are the worst case
@@ -34,6 +36,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -186,6 +189,75 @@ def client(port: int, token: str, conditional: bool, stop_at: float, interval_s:
     conn.close()
 
 
+def report_client(port: int, token: str, rounds: int, latencies: list[float],
+                  errors: list[str]) -> int:
+    """One tablet sends ``rounds`` passes over its stops (done), each report twice (a retry).
+
+    Returns the number of distinct reports sent."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    conn.request("GET", "/api/v1/crew/tour", headers=headers)
+    tour = json.loads(conn.getresponse().read())
+    sent = 0
+    for _ in range(rounds):
+        for stop in tour["stops"]:
+            body = json.dumps({
+                "client_uuid": str(uuid.uuid4()), "stop_id": stop["id"],
+                "plan_version": tour["plan"]["version"], "status": "done",
+                "device_time": dt.datetime.now(dt.UTC).isoformat(),
+            })
+            for _attempt in range(2):
+                start = time.perf_counter()
+                conn.request("POST", "/api/v1/reports", body=body, headers=headers)
+                answer = conn.getresponse()
+                answer.read()
+                latencies.append((time.perf_counter() - start) * 1000.0)
+                if answer.status != 201:
+                    errors.append(f"HTTP {answer.status}")
+            sent += 1
+    conn.close()
+    return sent
+
+
+def run_reports(port: int, tokens: list[str], clients: int, rounds: int,
+                db_url: str) -> dict[str, float]:
+    """All tablets report at once; every report is sent twice; the store must hold each once."""
+    from sqlalchemy import func, select
+
+    from greentour.store.db import make_engine
+    from greentour.store.models import Completion
+    from greentour.store.tenancy import tenant_session
+
+    latencies: list[float] = []
+    errors: list[str] = []
+    counts: list[int] = []
+    threads = [
+        threading.Thread(target=lambda i=i: counts.append(
+            report_client(port, tokens[i % len(tokens)], rounds, latencies, errors)))
+        for i in range(clients)
+    ]
+    began = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - began
+    engine = make_engine(db_url)
+    with tenant_session(engine, 1) as session:
+        stored = session.scalar(select(func.count()).select_from(Completion))
+    engine.dispose()
+    return {
+        "requests": len(latencies),
+        "errors": len(errors),
+        "throughput_rps": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(percentile(latencies, 0.50), 1),
+        "p95_ms": round(percentile(latencies, 0.95), 1),
+        "p99_ms": round(percentile(latencies, 0.99), 1),
+        "distinct_reports_sent": sum(counts),
+        "reports_stored": stored,
+    }
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     if not ordered:
@@ -231,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=8, help="waitress worker threads")
     parser.add_argument("--interval-s", type=float, default=1.0,
                         help="pause between a tablet's fetches in the paced phases (s)")
+    parser.add_argument("--report-rounds", type=int, default=1,
+                        help="passes over its stops each tablet reports (each report sent twice)")
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--serve", nargs=3, metavar=("DB_URL", "INSTANCE", "PORT"),
                         help=argparse.SUPPRESS)
@@ -266,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
                                         conditional=False, interval_s=args.interval_s),
                 "paced_conditional": run_phase(port, tokens, args.clients, args.seconds,
                                                conditional=True, interval_s=args.interval_s),
+                "reports": run_reports(port, tokens, args.clients, args.report_rounds, db_url),
             }
         finally:
             server.terminate()
@@ -275,6 +350,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{phase:18s} {r['requests']:6d} requests  {r['throughput_rps']:7.1f}/s  "
               f"p50 {r['p50_ms']:6.1f} ms  p95 {r['p95_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  "
               f"errors {r['errors']}")
+    r = results["reports"]
+    print(f"{'reports':18s} {r['requests']:6d} requests  {r['throughput_rps']:7.1f}/s  "
+          f"p50 {r['p50_ms']:6.1f} ms  p95 {r['p95_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  "
+          f"errors {r['errors']}  sent {r['distinct_reports_sent']} (twice each), "
+          f"stored {r['reports_stored']}")
     results["target_p95_ms"] = 50.0
     for phase in ("full", "paced_full"):
         met = results[phase]["p95_ms"] <= 50.0
