@@ -196,6 +196,15 @@ def test_monday_0645_in_lauf(server: str) -> None:
         expect(result.locator("tr.moved")).to_contain_text("Spielplatz operative Inspektion")
         _shot(page, "board-refused")
         result.locator("button", has_text="Verwerfen").click()
+        expect(result).to_be_empty()
+        # the same check with the keyboard: Enter on the task, Enter on the target cell
+        inspection.focus()
+        page.keyboard.press("Enter")
+        expect(inspection).to_have_attribute("aria-pressed", "true")
+        monday_cell.focus()
+        page.keyboard.press("Enter")
+        expect(result).to_contain_text("Umplanung nicht möglich")
+        result.locator("button", has_text="Verwerfen").click()
 
         # a mowing stop of crew 2 to crew 1 on Tuesday (crew 1 has every machine crew 2 has)
         chip = page.locator("tr", has_text="Kolonne 2 – Mähen Süd").locator(

@@ -51,17 +51,37 @@
     }
   });
 
+  async function check(taskId, cell) {
+    const move = { task_id: Number(taskId), crew_day_id: Number(cell.dataset.crewDayId) };
+    try { showCheck(await postJSON(urls.check, move), move); }
+    catch (e) { result.className = "check-result refused"; replace(result, el("p", { class: "reason" }, `${t("Fehler")}: ${e.message}`)); }
+  }
+
+  // Keyboard (and click) alternative to dragging: select a task, then choose the target cell.
+  let selected = null;
   document.querySelectorAll(".task-chip[draggable=true]").forEach((chip) => {
     chip.addEventListener("dragstart", (ev) => { ev.dataTransfer.setData("text/plain", chip.dataset.taskId); });
+    chip.addEventListener("keydown", (ev) => {
+      if (ev.key !== "Enter" && ev.key !== " ") return;
+      ev.preventDefault(); ev.stopPropagation();
+      if (selected) selected.setAttribute("aria-pressed", "false");
+      selected = selected === chip ? null : chip;
+      if (selected) selected.setAttribute("aria-pressed", "true");
+    });
+  });
+  document.querySelectorAll("td.cell[data-crew-day-id]").forEach((cell) => {
+    cell.addEventListener("keydown", (ev) => {
+      if (ev.target !== cell || !selected || (ev.key !== "Enter" && ev.key !== " ")) return;
+      ev.preventDefault();
+      if (cell.dataset.locked !== "1") check(selected.dataset.taskId, cell);
+    });
   });
   document.querySelectorAll("td.cell[data-crew-day-id]").forEach((cell) => {
     cell.addEventListener("dragover", (ev) => { if (cell.dataset.locked !== "1") { ev.preventDefault(); cell.classList.add("dragover"); } });
     cell.addEventListener("dragleave", () => cell.classList.remove("dragover"));
-    cell.addEventListener("drop", async (ev) => {
+    cell.addEventListener("drop", (ev) => {
       ev.preventDefault(); cell.classList.remove("dragover");
-      const move = { task_id: Number(ev.dataTransfer.getData("text/plain")), crew_day_id: Number(cell.dataset.crewDayId) };
-      try { showCheck(await postJSON(urls.check, move), move); }
-      catch (e) { result.className = "check-result refused"; replace(result, el("p", { class: "reason" }, `${t("Fehler")}: ${e.message}`)); }
+      check(ev.dataTransfer.getData("text/plain"), cell);
     });
   });
 })();
