@@ -468,7 +468,7 @@ def test_planner_page_creates_a_qr_token_and_lists_outdated_reports(client, engi
     token = re.search(r"#token=([A-Za-z0-9._-]+)", html).group(1)
     assert client.get("/api/v1/crew/tour", headers=bearer(token)).status_code == 200
     flagged = html[html.index('id="flagged"') :]
-    assert "Kolonne 1" in flagged and "done" in flagged
+    assert "Kolonne 1" in flagged and "erledigt" in flagged
     with tenant_session(engine, sample.tenant_ids["lauf"]) as session:
         token_id = session.scalar(select(DeviceToken.id).where(DeviceToken.name == "Tablet Süd"))
     revoked = client.post(f"/crew/geraete/{token_id}/widerrufen", data={"csrf_token": csrf})

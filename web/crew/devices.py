@@ -27,6 +27,7 @@ def _page(issued: dict[str, Any] | None = None, error: str | None = None) -> str
         flagged=flagged,
         issued=issued,
         error=error,
+        status_de=reports.STATUS_DE,
     )
 
 
