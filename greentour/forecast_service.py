@@ -10,24 +10,35 @@
   site's demand record; the last service per task family, the crews' grass-length reports, and the
   daily soil water of accepted LSE01 readings at the site or at a site within
   :data:`SENSOR_NEAR_M`.
-* :func:`forecast_tenant` runs :func:`forecasting.forecast.forecast_site` for every site.
+* :func:`compute_forecasts` runs :func:`forecasting.forecast.forecast_site` for every site;
+  a lawn without a recorded cut gets the steady-state assumption (:func:`assume_last_cuts`).
+* :func:`store_forecasts` keeps the results as
+  :class:`~greentour.store.models_forecast.SiteForecast` rows (one per site, kind and
+  planning day, replaced when computed again);
+  :func:`forecast_tenant` does both in one transaction (CLI ``greentour forecast``, job
+  ``forecast``); :func:`ensure_forecasts` is demand's entry (stored rows, recomputed where an
+  input changed); :func:`latest_forecasts` is the read for the planner map.
 
-forecasting never sees the database; this module is the only place that maps records to its types.
+This is the only place where forecasts are computed, and the only place that maps records to
+forecasting's types; forecasting never sees the database.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import importlib.metadata
 import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, and_, delete, func, select
 from sqlalchemy.orm import Session
 
 from forecasting.care_classes import CareClasses
@@ -46,6 +57,7 @@ from greentour.settings import REPO_ROOT, get_settings
 from greentour.store import tenant_session
 from greentour.store.models import Observation, Site, SiteLastService, Tenant
 from greentour.store.models_demand import SiteDemand
+from greentour.store.models_forecast import SiteForecast as StoredForecast
 
 CARE_CLASSES_FILE = REPO_ROOT / "data" / "care_classes.toml"
 SENSOR_SOURCE = "ttn:dragino-lse01"
@@ -55,6 +67,10 @@ SENSOR_NEAR_M = 250.0
 DEFAULT_STALE_DAYS = 400
 """How long after the last stored weather day forecasts still run (climatology, with a note)."""
 TASK_FAMILY = {"lawn": "mow", "hedge": "hedge", "young_trees": "water"}
+"""forecasting's site kinds → the stored forecast kind and the last-service family."""
+SEASON_DAYS = 240
+"""Mowing season (mid-March to mid-November) for the average cutting interval."""
+GOLDEN = (math.sqrt(5) - 1) / 2
 
 
 @dataclass
@@ -87,6 +103,11 @@ class ForecastRun:
     forecasts: list[SiteForecast] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     skipped: dict[int, str] = field(default_factory=dict)
+    weather_source: str = ""
+    weather_until: dt.date | None = None
+    signatures: dict[tuple[int, str], str] = field(default_factory=dict)
+    """(site id, kind) → :func:`input_signature`, stored with each forecast."""
+    stored: int = 0
 
     def to_dict(self) -> dict:
         """JSON-ready summary (the daily paths left out)."""
@@ -101,6 +122,7 @@ class ForecastRun:
             "forecasts": items,
             "notes": self.notes,
             "skipped": {str(k): v for k, v in self.skipped.items()},
+            "stored": self.stored,
         }
 
 
@@ -257,6 +279,40 @@ def load_weather(session: Session, tenant: Tenant) -> pd.DataFrame:
     return weather
 
 
+# --------------------------------------------------------------------------- weather for a run
+def tenant_weather(
+    session: Session, tenant: Tenant, as_of: dt.date, data_dir: Path | None = None
+) -> tuple[pd.DataFrame, str]:
+    """The daily weather for a forecast run, and where it came from.
+
+    The observations stored by ``greentour import-weather`` (:func:`load_weather`); when none are
+    stored, the files of the tenant configuration are read without storing them (history cut to
+    the three years before ``as_of``; the own station wins on overlaps), so a fresh instance
+    still forecasts. :class:`NotFound` when neither exists.
+    """
+    try:
+        return load_weather(session, tenant), "gespeicherte Wetterdaten"
+    except NotFound:
+        pass
+    cfg = (tenant.config_json or {}).get("weather") or {}
+    data_dir = data_dir or get_settings().data_dir
+    own = [data_dir / f for f in cfg.get("files", [])] if data_dir else []
+    if not own or not all(f.is_file() for f in own):
+        raise NotFound(
+            f"Für „{tenant.name}“ sind keine Wetterdaten gespeichert oder konfiguriert: "
+            "zuerst „greentour import-weather“"
+        )
+    history = [data_dir / f for f in cfg.get("history_files", [])]
+    since = pd.Timestamp(as_of - dt.timedelta(days=3 * 365))
+    frames = []
+    for path in [f for f in history if f.is_file()] + own:
+        frame, _station, _source = read_weather_any(path)
+        frames.append(frame.loc[since:])
+    weather = pd.concat(frames)
+    weather = weather[~weather.index.duplicated(keep="last")].sort_index()
+    return fill_gaps(weather), "Wetterdateien der Mandantenkonfiguration (nicht gespeichert)"
+
+
 # --------------------------------------------------------------------------- site mapping
 def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance in m (haversine, mean Earth radius)."""
@@ -266,14 +322,30 @@ def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * 6371008.8 * math.asin(math.sqrt(a))
 
 
-def _regime(site: Site, tenant: Tenant) -> str | None:
+def site_regime(site: Site, tenant: Tenant) -> str | None:
+    """The site's regime (a key of data/care_classes.toml, ``hedge_<class>`` for hedges).
+
+    The site's own regime, else the tenant's ``[care_classes.<category>] regime``, else the
+    default of the category (:data:`greentour.demand.model.DEFAULT_CARE_CLASS`; hedges
+    ``hedge_low``). Demand chooses the mowing task type by the same regime.
+    """
+    from greentour.demand.model import DEFAULT_CARE_CLASS
+
     if site.regime:
         return site.regime
     entry = ((tenant.config_json or {}).get("care_classes") or {}).get(site.category) or {}
-    return entry.get("regime")
+    if entry.get("regime"):
+        return entry["regime"]
+    if site.category == "hedge":
+        return "hedge_low"
+    return DEFAULT_CARE_CLASS.get(site.category)
 
 
-def _sensor_series(session: Session, sites: dict[int, Site], tz: ZoneInfo):
+def _local_day(at: dt.datetime, tz: ZoneInfo) -> dt.date:
+    return (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(tz).date()
+
+
+def _sensor_series(session: Session, tz: ZoneInfo) -> dict[int, pd.Series]:
     """Daily mean soil water (%) of accepted sensor readings per site that has a sensor."""
     values: dict[int, dict[pd.Timestamp, list[float]]] = defaultdict(lambda: defaultdict(list))
     query = select(Observation).where(
@@ -283,10 +355,8 @@ def _sensor_series(session: Session, sites: dict[int, Site], tz: ZoneInfo):
     )
     for o in session.scalars(query):
         water = (o.values_json or {}).get("water_pct")
-        if water is None:
-            continue
-        at = o.observed_at if o.observed_at.tzinfo else o.observed_at.replace(tzinfo=dt.UTC)
-        values[o.site_id][pd.Timestamp(at.astimezone(tz).date())].append(float(water))
+        if water is not None:
+            values[o.site_id][pd.Timestamp(_local_day(o.observed_at, tz))].append(float(water))
     series = {}
     for site_id, by_day in values.items():
         s = pd.Series({d: sum(v) / len(v) for d, v in by_day.items()}).sort_index()
@@ -313,85 +383,126 @@ def site_inputs(
     session: Session, tenant: Tenant, care: CareClasses, as_of: dt.date
 ) -> tuple[list[tuple[int, SiteInput]], dict[int, str]]:
     """Forecast inputs for the tenant's maintained sites: (site id, input) pairs, and the sites
-    that were left out with the reason."""
+    that were left out with the reason.
+
+    Maintained = accepted, in maintenance and by own crews (the sites demand plans). A lawn's
+    ``last_service`` is None when no cut is recorded (see :func:`assume_last_cuts`).
+    """
     tz = ZoneInfo(tenant.timezone or "Europe/Berlin")
     sites = {
         s.id: s
-        for s in session.scalars(select(Site).where(Site.in_maintenance.is_(True)))
+        for s in session.scalars(
+            select(Site).where(Site.in_maintenance.is_(True), Site.status == "accepted")
+        )
         if s.maintained_by == "own"
     }
     last: dict[tuple[int, str], dt.date] = {}
     for row in session.scalars(select(SiteLastService)):
-        family = row.task_type.split("_")[0]
-        key = (row.site_id, family)
+        key = (row.site_id, row.task_type.split("_")[0])
         if row.last_date <= as_of:
             last[key] = max(last.get(key, row.last_date), row.last_date)
     reports: dict[int, list[CrewReport]] = defaultdict(list)
     for o in session.scalars(select(Observation).where(Observation.source == CREW_REPORT_SOURCE)):
         length = (o.values_json or {}).get("grass_length")
-        at = o.observed_at if o.observed_at.tzinfo else o.observed_at.replace(tzinfo=dt.UTC)
-        day = at.astimezone(tz).date()
+        day = _local_day(o.observed_at, tz)
         if length in ("short", "medium", "long") and o.site_id and day <= as_of:
             reports[o.site_id].append(CrewReport(day, length))
     demand = {d.site_id: d for d in session.scalars(select(SiteDemand))}
-    sensors = _sensor_series(session, sites, tz)
+    sensors = _sensor_series(session, tz)
     out: list[tuple[int, SiteInput]] = []
     skipped: dict[int, str] = {}
     for site in sites.values():
-        regime = _regime(site, tenant)
+        regime = site_regime(site, tenant)
         sensor_id, sensor = _nearest_sensor(site, sensors, sites)
         common = dict(
+            site_id=str(site.id),
             lat=site.lat,
             lon=site.lon,
             sensor_water_pct=sensor,
             sensor_id=f"Fläche {sensor_id}" if sensor_id else None,
         )
-        if regime in care.lawns:
-            out.append(
-                (
-                    site.id,
-                    SiteInput(
-                        site_id=str(site.id),
-                        kind="lawn",
-                        care_class=regime,
-                        last_service=last.get((site.id, "mow")),
-                        reports=sorted(reports.get(site.id, []), key=lambda r: r.day),
-                        **common,
-                    ),
-                )
-            )
-        elif regime and regime.startswith("hedge_") and regime[6:] in care.hedges:
-            out.append(
-                (
-                    site.id,
-                    SiteInput(
-                        site_id=str(site.id),
-                        kind="hedge",
-                        care_class=regime[6:],
-                        last_service=last.get((site.id, "hedge")),
-                        traffic_safety=bool(demand.get(site.id) and demand[site.id].traffic_safety),
-                        **common,
-                    ),
-                )
-            )
-        elif site.id not in demand or not demand[site.id].young_trees:
-            skipped[site.id] = f"keine Prognose für Regime {regime or '–'} ({site.category})"
         d = demand.get(site.id)
+        if regime in care.lawns:
+            out.append((site.id, SiteInput(
+                kind="lawn", care_class=regime, last_service=last.get((site.id, "mow")),
+                reports=sorted(reports.get(site.id, []), key=lambda r: r.day), **common)))
+        elif regime and regime.startswith("hedge_") and regime[6:] in care.hedges:
+            out.append((site.id, SiteInput(
+                kind="hedge", care_class=regime[6:], last_service=last.get((site.id, "hedge")),
+                traffic_safety=bool(d and d.traffic_safety), **common)))
+        elif d is None or not d.young_trees:
+            skipped[site.id] = f"keine Prognose für Regime {regime or '–'} ({site.category})"
         if d is not None and d.young_trees and d.young_trees_planted:
-            out.append(
-                (
-                    site.id,
-                    SiteInput(
-                        site_id=str(site.id),
-                        kind="young_trees",
-                        planted=d.young_trees_planted,
-                        tree_count=d.young_trees,
-                        last_service=last.get((site.id, "water")),
-                        **common,
-                    ),
-                )
-            )
+            out.append((site.id, SiteInput(
+                kind="young_trees", planted=d.young_trees_planted, tree_count=d.young_trees,
+                last_service=last.get((site.id, "water")), **common)))
     return out, skipped
+
+
+# --------------------------------------------------------------------------- no recorded cut
+def _current_interval_days(
+    care_class: str, weather: pd.DataFrame, as_of: dt.date, context: ForecastContext,
+    lat: float, lon: float, allow_stale_days: int, forecast: pd.DataFrame | None,
+) -> int:
+    """Days the grass of a care class took to grow from target to trigger height up to
+    ``as_of`` at this weather (the current cutting interval); the season average (240 days /
+    mean cuts per year) when it did not grow that much (dormancy)."""
+    lawn = context.care.lawn(care_class)
+    season_interval = max(3, round(SEASON_DAYS / lawn.cuts_mid))
+    reference = SiteInput(
+        site_id=f"class:{care_class}", kind="lawn", lat=lat, lon=lon, care_class=care_class,
+        last_service=as_of - dt.timedelta(days=max(3 * season_interval, 60)),
+    )
+    fc = forecast_site(reference, weather, as_of, 1, context, forecast=forecast,
+                       allow_stale_days=allow_stale_days)
+    path = fc.daily["value"].loc[: pd.Timestamp(as_of)]
+    grown = float(path.iloc[-1]) - path
+    enough = path[grown >= lawn.trigger_height_mm - lawn.target_height_mm]
+    if enough.empty:
+        return season_interval
+    return max(3, (pd.Timestamp(as_of) - enough.index[-1]).days)
+
+
+def assume_last_cuts(
+    inputs: Sequence[tuple[int, SiteInput]], weather: pd.DataFrame, as_of: dt.date,
+    context: ForecastContext, allow_stale_days: int = 0, forecast: pd.DataFrame | None = None,
+) -> dict[int, tuple[dt.date, int]]:
+    """Steady-state assumption for lawns without a recorded cut; sets their ``last_service``.
+
+    The Bauhof has kept up so far: the lawns of a care class are spread evenly over its current
+    cutting interval, each at a fixed offset (golden-ratio sequence over the site id), so a
+    week's mowing is what a running operation mows. Returns {site id: (assumed cut, interval)}.
+    """
+    assumed: dict[int, tuple[dt.date, int]] = {}
+    intervals: dict[str, int] = {}
+    for site_id, si in inputs:
+        if si.kind != "lawn" or si.last_service is not None:
+            continue
+        if si.care_class not in intervals:
+            intervals[si.care_class] = _current_interval_days(
+                si.care_class, weather, as_of, context, si.lat, si.lon, allow_stale_days,
+                forecast)
+        interval = intervals[si.care_class]
+        offset = int(((site_id * GOLDEN) % 1.0) * interval)
+        si.last_service = as_of - dt.timedelta(days=offset)
+        assumed[site_id] = (si.last_service, interval)
+    return assumed
+
+
+def _explain_assumed(fc: SiteForecast, cut: dt.date, interval: int) -> None:
+    """Say the steady-state assumption in the explanation (first note, before weather notes)."""
+    fc.explanation.since_service["assumed"] = True
+    fc.explanation.since_service["assumption"] = "steady_state"
+    fc.explanation.notes.insert(0, {
+        "code": "assumed_last_service",
+        "text_de": (f"Kein Schnitt erfasst: laufender Betrieb angenommen – die Flächen dieser "
+                    f"Pflegeklasse verteilen sich gleichmäßig über das aktuelle Schnittintervall "
+                    f"von {interval} Tagen, für diese Fläche letzter Schnitt am "
+                    f"{cut:%d.%m.%Y} (angenommen)."),
+        "text_en": (f"No cut recorded: steady operation assumed – the lawns of this care class "
+                    f"are spread evenly over the current cutting interval of {interval} days, "
+                    f"for this site last cut on {cut.isoformat()} (assumed)."),
+    })
 
 
 # --------------------------------------------------------------------------- forecasting
@@ -439,9 +550,20 @@ def forecast_context(data_dir: Path | None = None) -> ForecastContext:
     return _context(str(CARE_CLASSES_FILE), str(growth), str(valentia))
 
 
-def forecast_tenant(
-    engine: Engine,
-    tenant_id: int,
+@lru_cache(maxsize=1)
+def model_version() -> str:
+    """Version of what produced a forecast: greentour's version and the care-class file."""
+    digest = hashlib.sha1(CARE_CLASSES_FILE.read_bytes()).hexdigest()[:8]
+    try:
+        version = importlib.metadata.version("greentour")
+    except importlib.metadata.PackageNotFoundError:
+        version = "dev"
+    return f"greentour {version}; care_classes {digest}; grass hgb-monotone"
+
+
+def compute_forecasts(
+    session: Session,
+    tenant: Tenant,
     as_of: dt.date,
     horizon_days: int = 14,
     context: ForecastContext | None = None,
@@ -449,45 +571,218 @@ def forecast_tenant(
     allow_stale_days: int = DEFAULT_STALE_DAYS,
     progress: Callable[[int, int], None] | None = None,
     forecast: pd.DataFrame | None = None,
+    data_dir: Path | None = None,
+    weather: tuple[pd.DataFrame, str] | None = None,
 ) -> ForecastRun:
-    """Forecast every maintained site of the tenant (or ``site_ids``) from ``as_of``.
+    """Forecast the tenant's maintained sites (or ``site_ids``) from ``as_of``; stores nothing.
 
     ``forecast``: daily weather for the coming days (e.g. from :func:`online_forecast`); days it
-    does not cover come from climatology.
+    does not cover come from climatology. ``allow_stale_days``: how long after the last weather
+    day a run may still go on climatology (0: refused with :class:`DataImportError`).
     """
     if not 1 <= horizon_days <= 60:
         raise BadInput(f"Vorhersagezeitraum {horizon_days} Tage: erlaubt sind 1 bis 60")
-    context = context or forecast_context()
+    context = context or forecast_context(data_dir)
     run = ForecastRun(as_of=as_of, horizon_days=horizon_days)
-    with tenant_session(engine, tenant_id) as s:
-        tenant = s.get(Tenant, tenant_id)
-        weather = load_weather(s, tenant)
-        inputs, run.skipped = site_inputs(s, tenant, context.care, as_of)
+    frame, run.weather_source = weather or tenant_weather(session, tenant, as_of, data_dir)
+    run.weather_until = frame.index.max().date()
+    inputs, run.skipped = site_inputs(session, tenant, context.care, as_of)
     if site_ids is not None:
         wanted = set(site_ids)
         missing = wanted - {sid for sid, _ in inputs}
         if missing:
             raise NotFound(f"Keine Prognose für Fläche(n) {', '.join(map(str, sorted(missing)))}")
         inputs = [(sid, si) for sid, si in inputs if sid in wanted]
-    last_day = weather.index.max().date()
-    if last_day < as_of:
-        run.notes.append(
-            f"Wetterdaten enden am {last_day:%d.%m.%Y}: bis zum Stichtag und danach Klimatologie"
-        )
-    for i, (_site_id, site_input) in enumerate(inputs):
-        try:
-            run.forecasts.append(
-                forecast_site(
-                    site_input,
-                    weather,
-                    as_of,
-                    horizon_days,
-                    context,
-                    allow_stale_days=allow_stale_days,
-                )
-            )
-        except ForecastInputError as exc:
-            raise DataImportError(f"Fläche {site_input.site_id}: {exc}") from exc
-        if progress:
-            progress(i + 1, len(inputs))
+    if run.weather_until < as_of:
+        if (as_of - run.weather_until).days > allow_stale_days:
+            raise DataImportError(
+                f"Wetterdaten enden am {run.weather_until:%d.%m.%Y}, vor dem Stichtag "
+                f"{as_of:%d.%m.%Y}")
+        run.notes.append(f"Wetterdaten enden am {run.weather_until:%d.%m.%Y}: bis zum Stichtag "
+                         "und danach Klimatologie")
+    run.signatures = {
+        (sid, TASK_FAMILY[si.kind]): input_signature(si, run) for sid, si in inputs
+    }
+    try:
+        assumed = assume_last_cuts(inputs, frame, as_of, context, allow_stale_days, forecast)
+        for i, (site_id, site_input) in enumerate(inputs):
+            fc = forecast_site(site_input, frame, as_of, horizon_days, context,
+                               forecast=forecast, allow_stale_days=allow_stale_days)
+            if site_input.kind == "lawn" and site_id in assumed:
+                _explain_assumed(fc, *assumed[site_id])
+            run.forecasts.append(fc)
+            if progress:
+                progress(i + 1, len(inputs))
+    except ForecastInputError as exc:
+        raise DataImportError(f"Prognose nicht möglich: {exc}") from exc
     return run
+
+
+# --------------------------------------------------------------------------- stored forecasts
+KIND_OF_TASK = {"mow": "mow", "cut_hedge": "hedge", "water_trees": "water"}
+"""forecasting's task names → the stored kind (mow | hedge | water)."""
+
+
+def _on_day(fc: SiteForecast, day: dt.date | None) -> tuple[float | None, float | None]:
+    """The 10 % and 90 % quantile values of a mowing forecast on ``day``."""
+    if fc.task != "mow" or day is None or fc.daily.empty:
+        return None, None
+    row = fc.daily.loc[fc.daily.index == pd.Timestamp(day)]
+    if row.empty:
+        return None, None
+    return round(float(row["value_lo"].iloc[0]), 2), round(float(row["value_hi"].iloc[0]), 2)
+
+
+def _row_values(fc: SiteForecast, signature: str) -> dict[str, Any]:
+    quantity = fc.quantity
+    day = fc.due_date
+    if quantity is None and fc.task == "mow":
+        day = fc.as_of  # not due: today's height
+        quantity = fc.explanation.since_service.get("height_now_mm")
+    lo, hi = _on_day(fc, day)
+    return {
+        "site_id": int(fc.site_id),
+        "kind": KIND_OF_TASK[fc.task],
+        "as_of": fc.as_of,
+        "horizon_days": fc.horizon_days,
+        "due_date": fc.due_date,
+        "due_earliest": fc.due_window[0] if fc.due_window else None,
+        "due_latest": fc.due_window[1] if fc.due_window else None,
+        "urgency": fc.urgency,
+        "urgency_score": round(float(fc.urgency_score), 4),
+        "quantity": None if quantity is None else round(float(quantity), 2),
+        "quantity_lo": lo,
+        "quantity_hi": hi,
+        "quantity_unit": fc.quantity_unit,
+        "explanation_json": _jsonable(asdict(fc.explanation)),
+        "workability_json": [
+            {**_jsonable(asdict(w)), "date": w.date.isoformat()} for w in fc.workability
+        ],
+        "details_json": {**_jsonable(fc.details), "inputs": signature},
+        "model_version": model_version(),
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    """Plain JSON values (numpy numbers and dates as Python numbers and ISO strings)."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (dt.date, pd.Timestamp)):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def store_forecasts(session: Session, run: ForecastRun) -> list[StoredForecast]:
+    """Store a run's forecasts, replacing the rows of its sites and planning day."""
+    site_ids = sorted({int(fc.site_id) for fc in run.forecasts})
+    for start in range(0, len(site_ids), 500):
+        session.execute(delete(StoredForecast).where(
+            StoredForecast.as_of == run.as_of,
+            StoredForecast.site_id.in_(site_ids[start:start + 500])))
+    rows = [
+        StoredForecast(**_row_values(
+            fc, run.signatures.get((int(fc.site_id), KIND_OF_TASK[fc.task]), "")))
+        for fc in run.forecasts
+    ]
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
+def forecast_tenant(
+    engine: Engine,
+    tenant_id: int,
+    as_of: dt.date,
+    horizon_days: int = 14,
+    **kwargs: Any,
+) -> ForecastRun:
+    """Compute and store the forecasts of the tenant's sites in one transaction
+    (:func:`compute_forecasts` takes the keyword arguments)."""
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        tenant = s.get(Tenant, tenant_id)
+        run = compute_forecasts(s, tenant, as_of, horizon_days, **kwargs)
+        run.stored = len(store_forecasts(s, run))
+    return run
+
+
+def input_signature(si: SiteInput, run: ForecastRun) -> str:
+    """What a site's forecast depends on, as a short text: kind, class, last service, crew
+    reports, sensor days, young trees, weather end and source, horizon, model. A stored forecast
+    whose signature differs from the current one is stale."""
+    reports = f"{len(si.reports)}:{si.reports[-1].day if si.reports else '-'}"
+    sensor = "-"
+    if si.sensor_water_pct is not None and len(si.sensor_water_pct):
+        sensor = f"{len(si.sensor_water_pct)}:{si.sensor_water_pct.index[-1].date()}"
+    return "|".join(str(x) for x in (
+        si.kind, si.care_class, si.last_service, reports, sensor, si.planted, si.tree_count,
+        si.traffic_safety, run.weather_until, run.weather_source[:20], run.horizon_days,
+        model_version()))
+
+
+def ensure_forecasts(
+    session: Session,
+    tenant: Tenant,
+    as_of: dt.date,
+    horizon_days: int = 14,
+    allow_stale_days: int = DEFAULT_STALE_DAYS,
+    data_dir: Path | None = None,
+    context: ForecastContext | None = None,
+) -> tuple[list[StoredForecast], list[str]]:
+    """The stored forecasts of ``as_of`` for every maintained site, computed and stored where
+    missing or stale (an input changed since: a cut, a report, a sensor day, new weather).
+
+    Demand's ``forecast`` generator reads these. Returns (rows, notes for the planner).
+    """
+    context = context or forecast_context(data_dir)
+    weather = tenant_weather(session, tenant, as_of, data_dir)
+    probe = ForecastRun(as_of=as_of, horizon_days=horizon_days, weather_source=weather[1],
+                        weather_until=weather[0].index.max().date())
+    inputs, _skipped = site_inputs(session, tenant, context.care, as_of)
+    wanted = {(sid, TASK_FAMILY[si.kind]): input_signature(si, probe) for sid, si in inputs}
+    stored = {(r.site_id, r.kind): r for r in session.scalars(
+        select(StoredForecast).where(StoredForecast.as_of == as_of))}
+    stale = sorted({sid for key, sig in wanted.items() for sid in [key[0]]
+                    if key not in stored or (stored[key].details_json or {}).get("inputs") != sig})
+    notes = []
+    if stale:
+        run = compute_forecasts(session, tenant, as_of, horizon_days, context,
+                                site_ids=stale, allow_stale_days=allow_stale_days,
+                                data_dir=data_dir, weather=weather)
+        store_forecasts(session, run)
+        notes += run.notes
+        notes.append(f"Prognose für {len(stale)} Flächen neu berechnet")
+    rows = [r for r in session.scalars(
+        select(StoredForecast).where(StoredForecast.as_of == as_of)
+        .order_by(StoredForecast.site_id, StoredForecast.kind))
+        if (r.site_id, r.kind) in wanted]
+    notes.insert(0, f"Prognose ab {as_of:%d.%m.%Y} über {horizon_days} Tage "
+                    f"({weather[1]}; {len(rows)} Flächenprognosen)")
+    return rows, notes
+
+
+def latest_forecasts(
+    session: Session, site_ids: Sequence[int] | None = None, as_of: dt.date | None = None
+) -> list[StoredForecast]:
+    """The newest stored forecast per site and kind (planning day ≤ ``as_of`` when given).
+
+    For the planner map's site popups and demand. ``session`` is a tenant session; sorted by
+    site id and kind. Each row carries the due window, urgency, quantity and the explanation
+    in German and English (:meth:`~greentour.store.models_forecast.SiteForecast.text`).
+    """
+    newest = select(
+        StoredForecast.site_id, StoredForecast.kind, func.max(StoredForecast.as_of).label("day")
+    )
+    if as_of is not None:
+        newest = newest.where(StoredForecast.as_of <= as_of)
+    if site_ids is not None:
+        newest = newest.where(StoredForecast.site_id.in_(list(site_ids)))
+    newest = newest.group_by(StoredForecast.site_id, StoredForecast.kind).subquery()
+    query = select(StoredForecast).join(newest, and_(
+        StoredForecast.site_id == newest.c.site_id, StoredForecast.kind == newest.c.kind,
+        StoredForecast.as_of == newest.c.day,
+    )).order_by(StoredForecast.site_id, StoredForecast.kind)
+    return list(session.scalars(query))

@@ -229,6 +229,44 @@ class CareClassEntry(_Strict):
     accept_by_default: bool = False
 
 
+class DemandSection(_Strict):
+    """``[demand]``: what a town sets for its work demand (defaults: a small town's Bauhof).
+
+    Read by :mod:`greentour.demand` (``DemandSettings`` is this class).
+    """
+
+    walk_distance_m: float = Field(default=150.0, gt=0, le=1000)
+    """Small lawns closer than this on foot (straight line × ``detour_factor``) are one stop."""
+    detour_factor: float = Field(default=1.3, ge=1.0, le=3.0)
+    """Footpath detour over the straight line (1.3 is typical in towns)."""
+    walk_speed_kph: float = Field(default=4.0, gt=1.0, le=8.0)
+    """Walking speed between grouped lawns."""
+    small_lawn_area_m2: float = Field(default=1500.0, ge=0, le=50_000)
+    """Lawns below this area are candidates for grouping."""
+    max_package_h: float = Field(default=6.0, ge=1.0, le=12.0)
+    """Longest work package: the working day minus travel, unloading and slack; longer sites
+    are split into parts on consecutive workdays."""
+    forecast_horizon_days: int = Field(default=7, ge=7, le=60)
+    """Days ahead the forecast looks when demand generates a week (the map shows the same)."""
+    forecast_stale_days: int = Field(default=0, ge=0, le=400)
+    """Days the weather record may end before the planning day and forecast tasks are still
+    generated (on climatology); 0: no forecast tasks on stale weather, cycles still run."""
+    redo_after_days: int = Field(default=3, ge=0, le=30)
+    """A forecast task is created again after a done one once the new window opens more than
+    this many days after the done task's latest day."""
+
+    @property
+    def max_package_s(self) -> int:
+        """``max_package_h`` in seconds."""
+        return int(round(self.max_package_h * 3600))
+
+    @classmethod
+    def of_tenant(cls, config_json: dict[str, Any] | None) -> DemandSection:
+        """The section of a stored tenant config (validated again; defaults when absent)."""
+        data = (config_json or {}).get("demand") or {}
+        return validate(cls, data, Path("Mandantenkonfiguration [demand]"))
+
+
 class TenantConfig(_Strict):
     """A whole tenant file."""
 
@@ -244,12 +282,12 @@ class TenantConfig(_Strict):
     crews: list[CrewEntry] = []
     vehicle_profiles: dict[str, dict[str, float | int | bool | str]] = {}
     care_classes: dict[str, CareClassEntry] = {}
+    demand: DemandSection = DemandSection()
     # Free sections read by other parts (validated there): privacy (crew data retention),
-    # planning, forecast, demand, routing, crew, gis, api.
+    # planning, forecast, routing, crew, gis, api.
     privacy: dict[str, Any] = {}
     planning: dict[str, Any] = {}
     forecast: dict[str, Any] = {}
-    demand: dict[str, Any] = {}
     routing: dict[str, Any] = {}
     crew: dict[str, Any] = {}
     gis: dict[str, Any] = {}

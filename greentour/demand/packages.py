@@ -27,7 +27,7 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 from shapely.geometry.base import BaseGeometry
 
-WALK_SPEED_MPS = 4.0 / 3.6
+WALK_SPEED_KPH = 4.0
 
 
 class PackageError(ValueError):
@@ -104,6 +104,7 @@ def group_lawns(
     walk_distance_m: float = 150.0,
     detour_factor: float = 1.3,
     max_package_s: int | None = None,
+    walk_speed_kph: float = WALK_SPEED_KPH,
 ) -> list[Group]:
     """Cluster lawns so that every pair in a group is within ``walk_distance_m`` on foot.
 
@@ -130,7 +131,7 @@ def group_lawns(
     for label in sorted(set(labels.tolist())):
         idx = sorted(np.flatnonzero(labels == label).tolist(), key=lambda k: lawns[k].site_id)
         for chunk in _fill(idx, lawns, setup_s, max_package_s):
-            groups.append(_make_group(chunk, lawns, dist, setup_s))
+            groups.append(_make_group(chunk, lawns, dist, setup_s, walk_speed_kph))
     return groups
 
 
@@ -150,7 +151,8 @@ def _fill(
     return chunks
 
 
-def _make_group(idx: list[int], lawns: Sequence[Lawn], dist: np.ndarray, setup_s: int) -> Group:
+def _make_group(idx: list[int], lawns: Sequence[Lawn], dist: np.ndarray, setup_s: int,
+                walk_speed_kph: float) -> Group:
     max_pair = max((dist[a, b] for a in idx for b in idx if a < b), default=0.0)
     # walking between members: a minimum spanning path approximated by the sorted nearest chain
     walk_m = 0.0
@@ -162,7 +164,7 @@ def _make_group(idx: list[int], lawns: Sequence[Lawn], dist: np.ndarray, setup_s
             walk_m += dist[order[-1], nxt]
             order.append(nxt)
             rest.remove(nxt)
-    walk_s = int(round(2 * walk_m / WALK_SPEED_MPS))
+    walk_s = int(round(2 * walk_m / (walk_speed_kph / 3.6)))
     variable = sum(lawns[k].variable_s for k in idx)
     return Group(
         site_ids=tuple(lawns[k].site_id for k in idx),

@@ -10,7 +10,6 @@ import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from greentour.demand.durations import DurationEstimate
 from greentour.demand.generators import GeneratorContext
@@ -18,22 +17,10 @@ from greentour.demand.holidays_de import is_workday
 from greentour.demand.model import DemandTask, SiteInfo
 from greentour.demand.packages import Lawn, group_lawns, split_task
 from greentour.demand.task_types import TaskTypeSpec
+from greentour.tenant_config import DemandSection as DemandSettings
 
 MOW_TYPES = re.compile(r"^mow(_|$)")
-
-
-@dataclass(frozen=True)
-class DemandSettings:
-    """Tunables of the demand step (defaults for a small town's Bauhof)."""
-
-    walk_distance_m: float = 150.0
-    """Small lawns closer than this on foot are served in one stop."""
-    detour_factor: float = 1.3
-    small_area_m2: float = 1500.0
-    """Lawns below this area are candidates for grouping."""
-    max_package_s: int = 6 * 3600
-    """Longest work package: an 8 h 15 min working day minus travel, unloading and slack."""
-    horizon_days: int = 7
+__all__ = ["DemandSettings", "group_small_lawns", "split_long_tasks"]
 
 
 def _variable_s(task: DemandTask, spec: TaskTypeSpec) -> int:
@@ -50,7 +37,7 @@ def group_small_lawns(
     for task in tasks:
         site = sites.get(task.site_id)
         if (MOW_TYPES.match(task.task_type) and task.generator in ("forecast", "cycle")
-                and site is not None and (site.area_m2 or 0) < settings.small_area_m2):
+                and site is not None and (site.area_m2 or 0) < settings.small_lawn_area_m2):
             buckets[(task.generator, task.task_type)].append(task)
         else:
             keep.append(task)
@@ -62,7 +49,8 @@ def group_small_lawns(
         groups = group_lawns(lawns, setup_s=spec.setup_s,
                              walk_distance_m=settings.walk_distance_m,
                              detour_factor=settings.detour_factor,
-                             max_package_s=settings.max_package_s)
+                             max_package_s=settings.max_package_s,
+                             walk_speed_kph=settings.walk_speed_kph)
         for group in groups:
             parts = [by_site[sid] for sid in group.site_ids]
             for chunk in _overlapping(parts):

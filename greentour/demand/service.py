@@ -142,11 +142,15 @@ def generate_tasks(
     forecast: bool = True,
     cycles_file: Path | None = None,
     events_file: Path | None = None,
-    settings: DemandSettings = DemandSettings(),
+    settings: DemandSettings | None = None,
     data_dir: Path | None = None,
 ) -> tuple[list[DemandTask], list[str]]:
-    """Run the four generators' automatic three and the packaging, without storing anything."""
+    """Run the four generators' automatic three and the packaging, without storing anything.
+
+    ``settings``: the tenant's ``[demand]`` section unless given.
+    """
     tenant = _tenant(session)
+    settings = settings or DemandSettings.of_tenant(tenant.config_json)
     land = tenant.land or "BY"
     start = week_start - dt.timedelta(days=week_start.weekday())
     end = start + dt.timedelta(days=6)
@@ -168,8 +172,9 @@ def generate_tasks(
     except (RulesConfigError, GeneratorError) as exc:
         raise BadInput(f"Zyklen/Termine: {exc}") from exc
     if signals is None and forecast:
-        horizon = max(settings.horizon_days, (end - as_of).days)
-        signals, fnotes = forecast_signals_for(session, tenant, sites, as_of, horizon, data_dir)
+        horizon = max(settings.forecast_horizon_days, (end - as_of).days)
+        signals, fnotes = forecast_signals_for(session, tenant, as_of, horizon,
+                                               settings.forecast_stale_days, data_dir)
         notes += fnotes
     if signals:
         fixed = {(t.site_id, t.task_type, t.due_earliest, t.due_latest) for t in tasks}
@@ -185,14 +190,14 @@ def generate_tasks(
     return tasks, notes
 
 
-def store_tasks(session: Session, tasks: Sequence[DemandTask], start: dt.date, end: dt.date
-                ) -> dict[str, int]:
+def store_tasks(session: Session, tasks: Sequence[DemandTask], start: dt.date, end: dt.date,
+                redo_after_days: int = 3) -> dict[str, int]:
     """Insert or update generated tasks by key; cancel stale open ones of the week.
 
     Cycle and deadline keys name their occurrence, so a done occurrence is never created again.
     Forecast keys name only type and site(s): the open forecast task is updated as the forecast
     moves; after it was done, a new one is created once the lawn is due again (a done task whose
-    due window ended more than 3 days before the new window opens).
+    due window ended more than ``redo_after_days`` before the new window opens; ``[demand]``).
     """
     open_by_key: dict[str, tuple[TaskDetail, Task]] = {}
     closed_by_key: dict[str, list[Task]] = defaultdict(list)
@@ -216,7 +221,7 @@ def store_tasks(session: Session, tasks: Sequence[DemandTask], start: dt.date, e
             closed = closed_by_key.get(dtask.key, [])
             if closed and (dtask.generator != "forecast" or any(
                     t.status == "done"
-                    and t.due_latest >= dtask.due_earliest - dt.timedelta(days=3)
+                    and t.due_latest >= dtask.due_earliest - dt.timedelta(days=redo_after_days)
                     for t in closed)):
                 counts["kept_done"] += 1
                 continue
@@ -284,12 +289,15 @@ def generate_demand(
     if monday is None:
         raise BadInput("Woche oder Tag fehlt")
     monday = monday - dt.timedelta(days=monday.weekday())
+    settings = kwargs.pop("settings", None) or DemandSettings.of_tenant(
+        _tenant(session).config_json)
     if progress:
         progress(5, "Aufgaben erzeugen")
-    tasks, notes = generate_tasks(session, monday, **kwargs)
+    tasks, notes = generate_tasks(session, monday, settings=settings, **kwargs)
     if progress:
         progress(80, "Aufgaben speichern")
-    counts = store_tasks(session, tasks, monday, monday + dt.timedelta(days=6))
+    counts = store_tasks(session, tasks, monday, monday + dt.timedelta(days=6),
+                         settings.redo_after_days)
     return {
         "week_start": monday.isoformat(),
         "tasks": len(tasks),

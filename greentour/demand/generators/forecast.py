@@ -1,11 +1,12 @@
 """The ``forecast`` generator: mowing, hedge regrowth and young-tree watering from forecast signals.
 
-The signals come from :mod:`forecasting` (issue #5): per site and kind a due window, an urgency and
-an explanation ("grass at 68 mm, trigger 45 mm on 17.06."), with workability already applied
-(no heavy mowers on soaked ground moves the window). This module turns a signal into a task of the
-right type: mowing by the site's care class, a form cut for hedges (a hard cut is never generated
-from a forecast: BNatSchG §39 (5) allows it only October-February and it is planned as a deadline
-or an order), watering with the signal's water amount.
+The signals are the forecast service's stored per-site forecasts (issue #5, mapped by
+:mod:`greentour.demand.signals`): per site and kind a due window, an urgency, an explanation
+("grass at 68 mm, trigger 45 mm on 17.06.") and the days heavy mowers must stay off soaked
+ground. This module turns a signal into a task of the right type: mowing by the forecast's care
+class, a form cut for hedges (a hard cut is never generated from a forecast: BNatSchG §39 (5)
+allows it only October-February and it is planned as a deadline or an order), watering with
+the signal's water amount.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from greentour.demand.generators import GeneratorContext
-from greentour.demand.model import DemandTask, SiteInfo
+from greentour.demand.model import MOW_CARE_CLASSES, DemandTask, SiteInfo
 
 KIND_TYPES = {"hedge": "hedge_cut", "water": "water_trees"}
 
@@ -35,12 +36,14 @@ class ForecastSignal:
     """False when no day of the window is workable (the task is still due, urgency kept)."""
     unworkable_days: tuple[dt.date, ...] = ()
     """Days heavy machines must stay off the ground (soaked after heavy rain)."""
+    care_class: str | None = None
+    """Mowing: the lawn regime the forecast used (chooses the mowing task type)."""
 
 
 def task_type_for(signal: ForecastSignal, site: SiteInfo) -> str | None:
     """The task type code a signal asks for at a site (None: nothing to do there)."""
     if signal.kind == "mow":
-        return site.mow_type
+        return MOW_CARE_CLASSES.get(signal.care_class or "") or site.mow_type
     return KIND_TYPES.get(signal.kind)
 
 
