@@ -133,7 +133,8 @@ def test_revoked_tablet_shows_blocked_and_keeps_its_reports(served, engine):
     tenant_id = sample.tenant_ids["lauf"]
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_context(viewport={"width": 412, "height": 915}).new_page()
+        context = browser.new_context(viewport={"width": 412, "height": 915}, locale="de-DE")
+        page = context.new_page()
         page.goto(f"{base}/crew/#token={sample.tokens['a1']}")
         stops = page.locator("li.stop:not(.other)")
         expect(stops).to_have_count(3)
@@ -164,7 +165,8 @@ def test_report_whose_answer_was_lost_is_resent_and_stored_once(served, engine):
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(service_workers="block")  # routing sees every request
+        # service workers blocked: page routing sees every request
+        context = browser.new_context(service_workers="block", locale="de-DE")
         page = context.new_page()
         page.route("**/api/v1/reports", lose_first_answer)
         page.goto(f"{base}/crew/#token={sample.tokens['a1']}")
@@ -194,4 +196,22 @@ def test_interactive_api_docs_render_every_operation(served):
         tags = page.locator(".opblock-tag").all_inner_texts()
         assert any("Kolonne" in t for t in tags) and any("Disposition" in t for t in tags)
         page.screenshot(path=str(ARTIFACTS / "api_docs.png"))
+        browser.close()
+
+
+def test_view_speaks_english_on_an_english_device(served):
+    """German first, English second: an en-US device gets English texts, reasons stay German."""
+    sample, base = served
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_context(locale="en-US").new_page()
+        page.goto(f"{base}/crew/")
+        expect(page.locator("#setup h2")).to_have_text("Device not set up")
+        page.goto(f"{base}/crew/#token={sample.tokens['a1']}")
+        stop = page.locator("li.stop:not(.other)").first
+        expect(stop.locator("[data-status=done]")).to_have_text("Done")
+        expect(page.locator("#subtitle")).to_contain_text("3 work stops · plan version 1")
+        option = stop.locator("select.reason option").nth(2)
+        assert option.inner_text() == "Ground too wet"
+        assert option.get_attribute("value") == "Boden zu nass"
         browser.close()

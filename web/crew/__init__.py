@@ -37,7 +37,7 @@ CREW_CSP = (
 )
 
 #: Files the service worker keeps for offline use, relative to the crew static folder.
-SHELL_STATIC = ("crew.css", "crew.js", "icon.svg")
+SHELL_STATIC = ("crew.css", "i18n.js", "crew.js", "icon.svg")
 LEAFLET_FILES = ("leaflet.js", "leaflet.css")
 
 

@@ -17,13 +17,9 @@
   const body = document.body;
   const API = body.dataset.api;
   const DB_NAME = "greentour-crew";
-  const STATUS_LABELS = {
-    started: "Begonnen",
-    done: "Erledigt",
-    partly: "Teilweise",
-    not_possible: "Nicht möglich",
-  };
-  const GRASS_LABELS = { short: "kurz", medium: "mittel", long: "lang" };
+  const { t, locale } = window.greentourI18n;
+  const statusLabel = (status) => t(`status.${status}`);
+  const waitingText = (n) => (n === 1 ? t("sync.waiting1") : t("sync.waitingN", { n }));
 
   let tour = null;
   let syncing = false;
@@ -84,12 +80,12 @@
     const d = new Date(iso);
     const options = { hour: "2-digit", minute: "2-digit" };
     if (tour && tour.timezone) options.timeZone = tour.timezone; // the town's time, not the device's
-    return d.toLocaleTimeString("de-DE", options);
+    return d.toLocaleTimeString(locale, options);
   }
 
   function fmtDate(iso) {
     const d = new Date(iso + "T12:00:00");
-    return d.toLocaleDateString("de-DE", { weekday: "long", day: "numeric", month: "long" });
+    return d.toLocaleDateString(locale, { weekday: "long", day: "numeric", month: "long" });
   }
 
   function show(id, visible) {
@@ -112,35 +108,35 @@
     let text;
     if (blocked) {
       state = "error";
-      text = "Gerät gesperrt";
+      text = t("sync.blocked");
     } else if (!navigator.onLine || !lastNetworkOk) {
       state = "offline";
-      text = waiting ? `Offline · ${waiting} ${waiting === 1 ? "Meldung wartet" : "Meldungen warten"}` : "Offline";
+      text = waiting ? `${t("sync.offline")} · ${waitingText(waiting)}` : t("sync.offline");
     } else if (syncing) {
       state = "pending";
-      text = "Wird übertragen …";
+      text = t("sync.sending");
     } else if (waiting) {
       state = "pending";
-      text = `${waiting} ${waiting === 1 ? "Meldung wartet" : "Meldungen warten"}`;
+      text = waitingText(waiting);
     } else if (rejected.length) {
       state = "error";
-      text = `${rejected.length} abgelehnt`;
+      text = t("sync.refused", { n: rejected.length });
     } else {
       state = "ok";
-      text = "Alles übertragen ✓";
+      text = t("sync.ok");
     }
     el.dataset.state = state;
     el.textContent = message || text;
     const notice = document.getElementById("notice");
     if (rejected.length) {
-      notice.textContent = "Vom Server abgelehnte Meldungen (bitte der Disposition sagen): " +
-        rejected.map((i) => `Halt ${i.seq_label || "?"}: ${i.rejected}`).join("; ");
+      notice.textContent = t("notice.refused") +
+        rejected.map((i) => `${t("notice.stop")} ${i.seq_label || "?"}: ${i.rejected}`).join("; ");
       const discard = document.createElement("button");
       discard.type = "button";
       discard.className = "btn secondary";
-      discard.textContent = "Abgelehnte Meldungen vom Gerät entfernen";
+      discard.textContent = t("notice.discard");
       discard.addEventListener("click", async () => {
-        if (!window.confirm("Abgelehnte Meldungen wirklich entfernen?")) return;
+        if (!window.confirm(t("notice.confirm"))) return;
         for (const item of rejected) await queueDelete(item.client_uuid);
         await updateSyncBadge();
       });
@@ -157,7 +153,7 @@
     const tok = await token();
     if (!tok) {
       show("setup", true);
-      document.getElementById("subtitle").textContent = "nicht eingerichtet";
+      document.getElementById("subtitle").textContent = t("subtitle.notSetUp");
       await updateSyncBadge();
       return;
     }
@@ -189,13 +185,13 @@
         tour = null;
         await kvSet("tour", null);
         render();
-        document.getElementById("subtitle").textContent = "Heute keine Tour geplant";
+        document.getElementById("subtitle").textContent = t("subtitle.noTour");
       }
     } catch (err) {
       lastNetworkOk = false;
     }
     if (!tour && !navigator.onLine) {
-      document.getElementById("subtitle").textContent = "Offline – noch keine Tour gespeichert";
+      document.getElementById("subtitle").textContent = t("subtitle.offlineEmpty");
     }
     await updateSyncBadge();
   }
@@ -204,13 +200,13 @@
     const pending = pendingItems.filter((i) => i.report.stop_id === stop.id);
     if (pending.length) {
       const last = pending[pending.length - 1];
-      return { text: `${STATUS_LABELS[last.report.status]} – wartet`, cls: "pending" };
+      return { text: `${statusLabel(last.report.status)} – ${t("state.waiting")}`, cls: "pending" };
     }
     const reports = stop.reports || [];
     if (reports.length) {
       const last = reports[reports.length - 1];
       const cls = last.status === "not_possible" ? "bad" : "done";
-      return { text: `${STATUS_LABELS[last.status]} ✓`, cls };
+      return { text: `${statusLabel(last.status)} ✓`, cls };
     }
     return { text: "", cls: "" };
   }
@@ -225,9 +221,10 @@
     }
     document.getElementById("title").textContent = tour.crew.name;
     const today = new Date().toLocaleDateString("sv-SE", { timeZone: tour.timezone || undefined });
-    const stale = tour.date < today ? "Achtung, nicht von heute: " : "";
+    const stale = tour.date < today ? t("subtitle.stale") : "";
+    const workStops = tour.stops.filter((s) => s.kind === "task").length;
     document.getElementById("subtitle").textContent =
-      `${stale}${fmtDate(tour.date)} · ${tour.stops.filter((s) => s.kind === "task").length} Arbeitshalte · Planstand ${tour.plan.version}`;
+      `${stale}${fmtDate(tour.date)} · ${t("subtitle.stops", { n: workStops, v: tour.plan.version })}`;
     const items = await queueAll();
     const tpl = document.getElementById("stop-template");
     tour.stops.forEach((stop) => {
@@ -235,7 +232,7 @@
       li.dataset.stopId = stop.id;
       li.querySelector(".seq").textContent = stop.sequence;
       li.querySelector(".site").textContent = stop.site.name;
-      const eta = stop.eta ? `ca. ${fmtTime(stop.eta)} Uhr` : "";
+      const eta = stop.eta ? t("eta", { t: fmtTime(stop.eta) }) : "";
       const dur = stop.duration_s ? ` · ${Math.round(stop.duration_s / 60)} min` : "";
       li.querySelector(".eta").textContent = eta + dur;
       const tasks = li.querySelector(".tasks");
@@ -259,7 +256,7 @@
         li.classList.add("other");
         li.querySelector(".report").classList.add("hidden");
         const span = stop.service_start && stop.service_end
-          ? `${fmtTime(stop.service_start)}–${fmtTime(stop.service_end)} Uhr`
+          ? t("span", { a: fmtTime(stop.service_start), b: fmtTime(stop.service_end) })
           : li.querySelector(".eta").textContent;
         li.querySelector(".eta").textContent = `${stop.label} · ${span}`;
         list.appendChild(li);
@@ -338,7 +335,7 @@
     const reason = li.querySelector(".reason").value;
     const note = li.querySelector(".note").value.trim();
     if (status === "not_possible" && !reason) {
-      errorEl.textContent = "Bitte einen Grund wählen.";
+      errorEl.textContent = t("error.reason");
       return;
     }
     const fileInput = li.querySelector(".photo");
@@ -346,11 +343,11 @@
     const limits = tour.limits || {};
     if (file && limits.photo_max_bytes && file.size > limits.photo_max_bytes) {
       const mb = (limits.photo_max_bytes / 1048576).toFixed(0);
-      errorEl.textContent = `Foto zu groß (höchstens ${mb} MB).`;
+      errorEl.textContent = t("error.photoSize", { mb });
       return;
     }
     if (file && limits.photo_types && !limits.photo_types.includes(file.type)) {
-      errorEl.textContent = "Nur Fotos im Format JPEG, PNG oder WebP.";
+      errorEl.textContent = t("error.photoType");
       return;
     }
     const seq = Date.now() + Math.random();
@@ -432,7 +429,7 @@
       if (res.status >= 500) return "stop";
       if (!res.ok) {
         // The report itself arrived; only the photo is refused: say so, do not retry forever.
-        item.rejected = `Foto: ${await errorText(res)}`;
+        item.rejected = `${t("error.photo")}${await errorText(res)}`;
         item.photo = null;
         await queuePut(item);
         return "next";
@@ -512,14 +509,22 @@
   }
 
   // ---------------------------------------------------------------- start
-  async function start() {
+  // The token arrives as URL fragment from the QR code (also when only the fragment changes).
+  async function takeToken() {
     const match = location.hash.match(/token=([^&]+)/);
-    if (match) {
-      await kvSet("token", decodeURIComponent(match[1]));
-      await kvSet("tour", null);
-      await kvSet("tour_etag", null);
-      history.replaceState(null, "", location.pathname);
-    }
+    if (!match) return false;
+    await kvSet("token", decodeURIComponent(match[1]));
+    await kvSet("tour", null);
+    await kvSet("tour_etag", null);
+    tour = null;
+    blocked = false;
+    show("blocked", false);
+    history.replaceState(null, "", location.pathname);
+    return true;
+  }
+
+  async function start() {
+    await takeToken();
     if (navigator.storage && navigator.storage.persist) {
       navigator.storage.persist().catch(() => {});
     }
@@ -532,6 +537,9 @@
     await sync();
   }
 
+  window.addEventListener("hashchange", async () => {
+    if (await takeToken()) { await loadTour(); await sync(); }
+  });
   window.addEventListener("online", () => { lastNetworkOk = true; sync(); loadTour(); });
   window.addEventListener("offline", () => { lastNetworkOk = false; updateSyncBadge(); });
   window.addEventListener("focus", () => sync());
