@@ -480,15 +480,18 @@ class _ArcSet:
         return sp.csr_matrix((self.weight[order], self.cols[order], indptr), shape=(n, n))
 
 
-def _contract(csr: sp.csr_matrix, terminals: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
+def _contract(csr: sp.csr_matrix, terminals: np.ndarray,
+              max_neighbours: int = 4) -> tuple[sp.csr_matrix, np.ndarray]:
     """Shrink the graph without changing any distance between ``terminals``.
 
-    Non-terminal nodes with one neighbour (dead ends, peeled repeatedly: no shortest path
-    between two other nodes enters them) are removed; nodes with two neighbours are
-    replaced by shortcut arcs ``a -> b`` with the summed packed weight wherever
-    ``a -> x -> b`` was possible (kept only if lighter than an existing arc). The packed
-    weights are integers, so sums stay exact and the matrix equals the one on the full
-    graph. On Heidelberg this removes about half of the nodes and halves Dijkstra's work.
+    Node elimination in the (min, +) algebra: a non-terminal node ``x`` with at most
+    ``max_neighbours`` distinct neighbours is removed after adding, for every arc
+    ``p -> x`` and every arc ``x -> s`` (``p != s``), a shortcut ``p -> s`` with the summed
+    packed weight (kept only when lighter than an existing arc). Every path through ``x``
+    survives as a shortcut, so distances between the remaining nodes stay exact (the packed
+    weights are integers, sums are exact); dead ends simply disappear. Low-degree nodes go
+    first, so few shortcuts are needed. On Heidelberg with 1,000 sites this leaves about
+    2,500 of 8,685 nodes and halves Dijkstra's work again.
 
     Returns the contracted CSR and, per original node, its new index (-1 if removed).
     """
@@ -512,17 +515,17 @@ def _contract(csr: sp.csr_matrix, terminals: np.ndarray) -> tuple[sp.csr_matrix,
             continue
         sx, px = succ[x], pred[x]
         neighbours = set(sx) | set(px)
-        if len(neighbours) > 2:
+        if len(neighbours) > max_neighbours:
             continue
-        if len(neighbours) == 2:
-            a, b = neighbours
-            for p, s in ((a, b), (b, a)):
-                if p in px and s in sx:
-                    w = px[p] + sx[s]
-                    old = succ[p].get(s)
-                    if old is None or w < old:
-                        succ[p][s] = w
-                        pred[s][p] = w
+        for p, wp in px.items():
+            for s_, ws in sx.items():
+                if p == s_:
+                    continue
+                w = wp + ws
+                old = succ[p].get(s_)
+                if old is None or w < old:
+                    succ[p][s_] = w
+                    pred[s_][p] = w
         for y in sx:
             del pred[y][x]
         for y in px:
