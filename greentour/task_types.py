@@ -3,19 +3,47 @@
 The file is the catalogue; each tenant gets its own copy in the ``task_type`` table when it is
 created (:func:`sync_task_types`), so tenants may tune productivity without editing the file.
 Generator-specific parameters live in the free ``[task_type.params]`` table of each entry.
+This module is the one loader and validator of the catalogue and of stored rows
+(:func:`spec_from_row`); demand works with the same :class:`TaskTypeSpec`.
+
+A task type says what a kind of work needs and how fast it goes: equipment (machine kinds of the
+Bauhof pool), qualifications, productivity **per hour of the whole default crew** (``persons``
+people) in the unit of the site quantity it works on, set-up time per visit, load per unit (green
+waste m³ or water l), default season and noise class (32. BImSchV). Productivity units and the
+site quantity they use (:meth:`TaskTypeSpec.quantity`):
+
+=================  ===================================================================
+``m2_per_h``       site area (``Site.area_m2``) x ``params.lawn_share[category]`` (the
+                   mowable share of a cemetery or playground polygon; default 1)
+``m_per_h``        line length (``Site.length_m``: hedges, tree rows, verges as lines)
+``trees_per_h``    number of trees (``Site.tree_count``, 1 for a single tree)
+``items_per_h``    number of items (bins, play devices) from ``params.items_per_site`` by
+                   site category, or the site tag ``greentour:items``
+``sites_per_h``    one unit per site: the visit takes set-up + 1 / productivity hours
+=================  ===================================================================
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from greentour.config_io import read_toml, validate
+from greentour.demand.recurrence import Season
 from greentour.errors import ConfigError
 from greentour.store.models import TaskType
 
@@ -57,6 +85,59 @@ class TaskTypeSpec(BaseModel):
             raise ValueError("season_start und season_end nur gemeinsam angeben")
         return self
 
+    @property
+    def season(self) -> Season | None:
+        """The default season (None: all year)."""
+        if self.season_start is None or self.season_end is None:
+            return None
+        return Season.parse(self.season_start, self.season_end)
+
+    def in_season(self, day: dt.date) -> bool:
+        """True when the type's default season contains ``day`` (no season: all year)."""
+        season = self.season
+        return season is None or season.contains(day)
+
+    def quantity(self, *, area_m2: float | None, length_m: float | None,
+                 tree_count: int | None, category: str, tags: Mapping[str, Any]) -> float:
+        """The site quantity this type works on, in its productivity unit (see module doc)."""
+        unit = self.productivity_unit
+        if unit == "m2_per_h":
+            share = float(self.params.get("lawn_share", {}).get(category, 1.0))
+            return float(area_m2 or 0.0) * share
+        if unit == "m_per_h":
+            if length_m:
+                return float(length_m)
+            # a hedge mapped as an area: its perimeter / 2 approximates the length
+            return float(self.params.get("default_length_m", 0.0))
+        if unit == "trees_per_h":
+            count_tag = self.params.get("count_tag")
+            if count_tag and tags.get(count_tag):
+                return float(tags[count_tag])
+            return float(tree_count or 1)
+        if unit == "items_per_h":
+            if "greentour:items" in tags:
+                return float(tags["greentour:items"])
+            per_site = self.params.get("items_per_site", {})
+            if category in per_site:
+                return float(per_site[category])
+            per_area = float(self.params.get("items_per_1000_m2", 0.0))
+            return max(1.0, round((area_m2 or 0.0) / 1000.0 * per_area))
+        return 1.0
+
+    def load(self, quantity: float) -> tuple[float, float]:
+        """(green waste m³, water l) for ``quantity`` units of work."""
+        amount = quantity * self.load_per_unit
+        if self.load_kind == "green_waste":
+            return (round(amount, 3), 0.0)
+        if self.load_kind == "water":
+            return (0.0, round(amount, 1))
+        return (0.0, 0.0)
+
+    @property
+    def productivity_per_person_h(self) -> float:
+        """Units per person-hour: the crew's productivity divided by its ``persons``."""
+        return float(self.productivity) / self.persons
+
 
 class TaskTypeCatalogue(BaseModel):
     """The whole file."""
@@ -64,6 +145,10 @@ class TaskTypeCatalogue(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     task_type: list[TaskTypeSpec] = Field(min_length=1)
+
+
+class TaskTypeError(ValueError):
+    """A stored task type is wrong; the message names the type and the field."""
 
 
 def load_task_types(path: Path) -> list[TaskTypeSpec]:
@@ -75,6 +160,37 @@ def load_task_types(path: Path) -> list[TaskTypeSpec]:
             raise ConfigError(path, f"task_type[{i}].code", f"Code {spec.code!r} doppelt")
         seen.add(spec.code)
     return catalogue.task_type
+
+
+def task_types_by_code(path: Path) -> dict[str, TaskTypeSpec]:
+    """The catalogue by code (:func:`load_task_types`)."""
+    return {spec.code: spec for spec in load_task_types(Path(path))}
+
+
+def spec_from_row(row: TaskType) -> TaskTypeSpec:
+    """The validated spec of a tenant's stored ``task_type`` row."""
+    try:
+        return TaskTypeSpec.model_validate({
+            "code": row.code,
+            "name_de": row.name_de,
+            "name_en": row.name_en or row.name_de,
+            "equipment": list(row.equipment or []),
+            "qualifications": list(row.qualifications or []),
+            "productivity": row.productivity,
+            "productivity_unit": row.productivity_unit,
+            "setup_s": row.setup_s,
+            "persons": row.persons,
+            "load_kind": row.load_kind or "none",
+            "load_per_unit": row.load_per_unit or 0.0,
+            "season_start": row.season_start,
+            "season_end": row.season_end,
+            "noise_class": row.noise_class or "none",
+            "params": dict(row.params_json or {}),
+        })
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise TaskTypeError(f"task type {row.code!r}: {where}: {first['msg']}") from None
 
 
 def sync_task_types(session: Session, specs: list[TaskTypeSpec]) -> int:

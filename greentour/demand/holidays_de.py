@@ -1,4 +1,9 @@
-"""Public holidays per German Land (via the ``holidays`` package) and the workday test.
+"""Public holidays per German Land and the workday test, for greentour.
+
+The one place that knows the holidays is :meth:`routing.timeaxis.TimeAxis.is_public_holiday`
+(the ``holidays`` package per Land): the solver's time axis and greentour's calendars, cycles,
+packages and capacity balance answer the same question the same way. This module adds the Land
+check and a cache, and the workday rules of a Bauhof.
 
 The Land is the ISO 3166-2 subdivision code without the country prefix (``BY`` Bavaria, ``NW``
 North Rhine-Westphalia, ...). Regional holidays that apply only to some municipalities of a Land
@@ -11,33 +16,22 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 
-import holidays
-
-LANDS = ("BB", "BE", "BW", "BY", "HB", "HE", "HH", "MV", "NI", "NW", "RP", "SH", "SL", "SN",
-         "ST", "TH")
+from greentour.tenant_config import LAENDER
+from routing.timeaxis import TimeAxis
 
 
 class UnknownLandError(ValueError):
     """The tenant's Land code is not a German federal state."""
 
 
-@lru_cache(maxsize=64)
-def _holidays(land: str, year: int) -> dict[dt.date, str]:
-    if land not in LANDS:
-        raise UnknownLandError(
-            f"unknown Land {land!r}; use one of {', '.join(LANDS)} (e.g. BY for Bavaria)"
-        )
-    return dict(holidays.country_holidays("DE", subdiv=land, years=year, language="de"))
-
-
-def holiday_name(day: dt.date, land: str) -> str | None:
-    """The public holiday's German name on ``day`` in ``land``, or None."""
-    return _holidays(land, day.year).get(day)
-
-
+@lru_cache(maxsize=8192)
 def is_public_holiday(day: dt.date, land: str) -> bool:
     """True on a statutory public holiday of the Land."""
-    return day in _holidays(land, day.year)
+    if land not in LAENDER:
+        raise UnknownLandError(
+            f"unknown Land {land!r}; use one of {', '.join(sorted(LAENDER))} (e.g. BY for Bavaria)"
+        )
+    return TimeAxis(first_day=day, land=land).is_public_holiday(day)
 
 
 def is_workday(day: dt.date, land: str) -> bool:

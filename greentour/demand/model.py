@@ -14,7 +14,7 @@ from typing import Any
 from shapely.geometry.base import BaseGeometry
 
 from greentour.demand.durations import DurationEstimate, Visit, estimate_duration
-from greentour.demand.task_types import TaskTypeSpec
+from greentour.task_types import TaskTypeSpec
 
 MOW_CARE_CLASSES = {
     "ornamental": "mow_ornamental",

@@ -16,7 +16,7 @@ from greentour.demand.generators import GeneratorContext
 from greentour.demand.holidays_de import is_workday
 from greentour.demand.model import DemandTask, SiteInfo
 from greentour.demand.packages import Lawn, group_lawns, split_task
-from greentour.demand.task_types import TaskTypeSpec
+from greentour.task_types import TaskTypeSpec
 from greentour.tenant_config import DemandSection as DemandSettings
 
 MOW_TYPES = re.compile(r"^mow(_|$)")

@@ -57,12 +57,12 @@ from greentour.demand.site_service import (
     site_calendar,
     solver_time_windows,
 )
-from greentour.demand.task_types import TaskTypeError
 from greentour.errors import BadInput, ConfigError, NotFound
 from greentour.settings import REPO_ROOT, get_settings
 from greentour.store.models import Site, Task, Tenant
 from greentour.store.models_demand import SiteDemand, TaskDetail
 from greentour.store.tenancy import session_tenant_id
+from greentour.task_types import TaskTypeError
 
 GENERATED = ("forecast", "cycle", "deadline")
 

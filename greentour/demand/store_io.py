@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 
 from greentour.demand.durations import Visit
 from greentour.demand.model import SiteInfo, TargetTime, estimate_for, site_quantity
-from greentour.demand.task_types import TaskTypeSpec, load_task_types, spec_from_row
 from greentour.settings import get_settings
 from greentour.store.models import (
     Completion,
@@ -32,6 +31,7 @@ from greentour.store.models import (
     TaskType,
 )
 from greentour.store.models_demand import SiteDemand, TaskDetail
+from greentour.task_types import TaskTypeSpec, spec_from_row, task_types_by_code
 
 METRIC_CRS = "EPSG:25832"
 
@@ -99,7 +99,7 @@ def task_type_specs(session: Session, fallback_file: Path | None = None) -> dict
     rows = session.scalars(select(TaskType)).all()
     if rows:
         return {r.code: spec_from_row(r) for r in rows}
-    return load_task_types(fallback_file or get_settings().task_types_file)
+    return task_types_by_code(fallback_file or get_settings().task_types_file)
 
 
 def target_times(session: Session) -> dict[tuple[int, str], TargetTime]:

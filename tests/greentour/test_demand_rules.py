@@ -193,10 +193,10 @@ def test_balance_spreads_windows_and_counts_overdue():
 # --------------------------------------------------------------------------- generators (pure)
 def _ctx(**kwargs):
     from greentour.demand.generators import GeneratorContext
-    from greentour.demand.task_types import load_task_types
     from greentour.settings import REPO_ROOT
+    from greentour.task_types import task_types_by_code
 
-    return GeneratorContext(types=load_task_types(REPO_ROOT / "data" / "task_types.toml"),
+    return GeneratorContext(types=task_types_by_code(REPO_ROOT / "data" / "task_types.toml"),
                             **kwargs)
 
 

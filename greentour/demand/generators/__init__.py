@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from greentour.demand.clearance import TrafficSafety
 from greentour.demand.durations import Visit
 from greentour.demand.model import DemandTask, SiteInfo, TargetTime, make_task
-from greentour.demand.task_types import TaskTypeSpec
+from greentour.task_types import TaskTypeSpec
 
 
 class GeneratorError(ValueError):
