@@ -21,8 +21,8 @@ a virtual node only splits an edge and never shortens another path.
 
 from __future__ import annotations
 
+import heapq
 import math
-from collections import deque
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -490,8 +490,8 @@ def _contract(csr: sp.csr_matrix, terminals: np.ndarray,
     packed weight (kept only when lighter than an existing arc). Every path through ``x``
     survives as a shortcut, so distances between the remaining nodes stay exact (the packed
     weights are integers, sums are exact); dead ends simply disappear. Low-degree nodes go
-    first, so few shortcuts are needed. On Heidelberg with 1,000 sites this leaves about
-    2,500 of 8,685 nodes and halves Dijkstra's work again.
+    first (minimum-degree order), so few shortcuts are needed. On Heidelberg with 1,000
+    sites this leaves about 2,400 of 8,685 nodes and halves Dijkstra's work again.
 
     Returns the contracted CSR and, per original node, its new index (-1 if removed).
     """
@@ -508,15 +508,24 @@ def _contract(csr: sp.csr_matrix, terminals: np.ndarray,
     for t in terminals.tolist():
         is_terminal[t] = True
     alive = [True] * n
-    queue = deque(range(n))
-    while queue:
-        x = queue.popleft()
-        if not alive[x] or is_terminal[x]:
+
+    def degree(node: int) -> int:
+        return len(succ[node].keys() | pred[node].keys())
+
+    # minimum-degree order: eliminating the least connected nodes first keeps shortcuts few
+    heap = [(degree(x), x) for x in range(n) if not is_terminal[x]]
+    heapq.heapify(heap)
+    while heap:
+        d, x = heapq.heappop(heap)
+        if not alive[x]:
             continue
         sx, px = succ[x], pred[x]
-        neighbours = set(sx) | set(px)
-        if len(neighbours) > max_neighbours:
+        neighbours = sx.keys() | px.keys()
+        if len(neighbours) != d:  # stale entry: degree changed since it was pushed
+            heapq.heappush(heap, (len(neighbours), x))
             continue
+        if d > max_neighbours:
+            break
         for p, wp in px.items():
             for s_, ws in sx.items():
                 if p == s_:
@@ -532,7 +541,9 @@ def _contract(csr: sp.csr_matrix, terminals: np.ndarray,
             del succ[y][x]
         succ[x], pred[x] = {}, {}
         alive[x] = False
-        queue.extend(neighbours)
+        for y in neighbours:
+            if not is_terminal[y]:
+                heapq.heappush(heap, (degree(y), y))
     kept = np.flatnonzero(alive)
     new_index = np.full(n, -1, dtype=np.int64)
     new_index[kept] = np.arange(len(kept))
