@@ -215,3 +215,37 @@ def test_view_speaks_english_on_an_english_device(served):
         assert option.inner_text() == "Ground too wet"
         assert option.get_attribute("value") == "Boden zu nass"
         browser.close()
+
+
+def test_photo_taken_offline_is_uploaded_with_its_report(served, engine, app):
+    """A photo chosen offline waits in IndexedDB and is uploaded after its report."""
+    import io
+
+    from PIL import Image
+
+    sample, base = served
+    tenant_id = sample.tenant_ids["lauf"]
+    jpeg = io.BytesIO()
+    Image.new("RGB", (320, 240), (90, 160, 60)).save(jpeg, format="JPEG")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="de-DE")
+        page = context.new_page()
+        page.goto(f"{base}/crew/#token={sample.tokens['a1']}")
+        stop = page.locator("li.stop:not(.other)").nth(2)
+        expect(stop).to_be_visible()
+        context.set_offline(True)
+        stop.locator("input.photo").set_input_files(
+            {"name": "schaden.jpg", "mimeType": "image/jpeg", "buffer": jpeg.getvalue()}
+        )
+        stop.locator("select.reason").select_option("Maschine defekt")
+        stop.locator("[data-status=partly]").click()
+        expect(page.locator("#sync")).to_have_attribute("data-pending", "1")
+        context.set_offline(False)
+        expect(page.locator("#sync")).to_have_attribute("data-pending", "0", timeout=15000)
+        browser.close()
+    stored = _completions(engine, tenant_id)
+    assert [(c.status, c.reason) for c in stored] == [("partly", "Maschine defekt")]
+    photo = app.extensions["greentour_settings"].instance_dir / stored[0].photo_path
+    with Image.open(photo) as image:
+        assert image.size == (320, 240)
