@@ -167,26 +167,22 @@ def task_types_by_code(path: Path) -> dict[str, TaskTypeSpec]:
     return {spec.code: spec for spec in load_task_types(Path(path))}
 
 
+ROW_FIELDS = (
+    "name_de", "name_en", "equipment", "qualifications", "productivity", "productivity_unit",
+    "setup_s", "persons", "load_kind", "load_per_unit", "season_start", "season_end",
+    "noise_class",
+)
+"""Fields copied as they are between a spec and its ``task_type`` row (plus params ↔
+params_json)."""
+
+
 def spec_from_row(row: TaskType) -> TaskTypeSpec:
     """The validated spec of a tenant's stored ``task_type`` row."""
+    values = {name: getattr(row, name) for name in ROW_FIELDS}
+    values["noise_class"] = values["noise_class"] or "none"
     try:
-        return TaskTypeSpec.model_validate({
-            "code": row.code,
-            "name_de": row.name_de,
-            "name_en": row.name_en or row.name_de,
-            "equipment": list(row.equipment or []),
-            "qualifications": list(row.qualifications or []),
-            "productivity": row.productivity,
-            "productivity_unit": row.productivity_unit,
-            "setup_s": row.setup_s,
-            "persons": row.persons,
-            "load_kind": row.load_kind or "none",
-            "load_per_unit": row.load_per_unit or 0.0,
-            "season_start": row.season_start,
-            "season_end": row.season_end,
-            "noise_class": row.noise_class or "none",
-            "params": dict(row.params_json or {}),
-        })
+        return TaskTypeSpec.model_validate(
+            {**values, "code": row.code, "params": dict(row.params_json or {})})
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in first["loc"])
@@ -201,19 +197,9 @@ def sync_task_types(session: Session, specs: list[TaskTypeSpec]) -> int:
     existing = {t.code: t for t in session.scalars(select(TaskType))}
     for spec in specs:
         row = existing.get(spec.code) or TaskType(code=spec.code)
-        row.name_de = spec.name_de
-        row.name_en = spec.name_en
-        row.equipment = list(spec.equipment)
-        row.qualifications = list(spec.qualifications)
-        row.productivity = spec.productivity
-        row.productivity_unit = spec.productivity_unit
-        row.setup_s = spec.setup_s
-        row.persons = spec.persons
-        row.load_kind = spec.load_kind
-        row.load_per_unit = spec.load_per_unit
-        row.season_start = spec.season_start
-        row.season_end = spec.season_end
-        row.noise_class = spec.noise_class
+        for name in ROW_FIELDS:
+            value = getattr(spec, name)
+            setattr(row, name, list(value) if isinstance(value, list) else value)
         row.params_json = dict(spec.params)
         session.add(row)
     session.flush()

@@ -49,15 +49,11 @@ class CrewCapacity:
         return self.persons * self.work_s
 
 
-@dataclass
-class DayBalance:
-    """Due and available person-hours on one date."""
+class _Balance:
+    """Balance and status from ``due_h`` and ``available_h`` (person-hours)."""
 
-    date: dt.date
-    due_h: float = 0.0
-    available_h: float = 0.0
-    crews: int = 0
-    persons: int = 0
+    due_h: float
+    available_h: float
 
     @property
     def balance_h(self) -> float:
@@ -71,7 +67,18 @@ class DayBalance:
 
 
 @dataclass
-class WeekBalance:
+class DayBalance(_Balance):
+    """Due and available person-hours on one date."""
+
+    date: dt.date
+    due_h: float = 0.0
+    available_h: float = 0.0
+    crews: int = 0
+    persons: int = 0
+
+
+@dataclass
+class WeekBalance(_Balance):
     """The week's balance with its breakdowns (person-hours)."""
 
     week_start: dt.date
@@ -90,16 +97,6 @@ class WeekBalance:
     def available_h(self) -> float:
         """Available person-hours of the week."""
         return sum(d.available_h for d in self.days)
-
-    @property
-    def balance_h(self) -> float:
-        """Available minus due person-hours."""
-        return self.available_h - self.due_h
-
-    @property
-    def status(self) -> str:
-        """``ok``, ``knapp`` or ``überlastet``."""
-        return _status(self.due_h, self.available_h)
 
     def as_dict(self) -> dict:
         """JSON-ready form for the web map and the API (hours rounded to 0.1)."""

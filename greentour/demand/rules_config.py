@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -142,74 +142,70 @@ def _read(path: Path) -> dict[str, Any]:
         raise RulesConfigError(f"{path.name}: cannot read ({exc})") from exc
 
 
-def load_cycles(path: str | Path, default_seasons: Mapping[str, Season | None] | None = None
-                ) -> list[CycleEntry]:
-    """Read ``[[cycle]]`` entries; a rule without season inherits the task type's season."""
-    path = Path(path)
-    data = _read(path)
+def _entries(path: Path, section: str, build: Callable[[int, dict[str, Any]], Any]) -> list[Any]:
+    """Build one record per ``[[section]]`` entry; any error names the file and the entry."""
     out = []
-    for i, entry in enumerate(data.get("cycle", [])):
-        where = f"{path.name}: cycle {entry.get('name', i + 1)!r}"
+    for i, entry in enumerate(_read(path).get(section, [])):
+        where = f"{path.name}: {section} {entry.get('name', i + 1)!r}"
         try:
-            rule_data = dict(entry.get("rule", {}))
-            rule = rule_from_mapping(rule_data)
-            if "season" not in rule_data and default_seasons:
-                season = default_seasons.get(entry["task_type"])
-                if season is not None:
-                    rule = CycleRule(**{**rule.__dict__, "season": season})
-            out.append(
-                CycleEntry(
-                    name=str(entry.get("name", entry["task_type"])),
-                    task_type=str(entry["task_type"]),
-                    sites=selector_from_mapping(entry.get("sites")),
-                    rule=rule,
-                    urgency=float(entry.get("urgency", 0.6)),
-                    reference=str(entry.get("reference", "")),
-                )
-            )
+            out.append(build(i, entry))
         except KeyError as exc:
             raise RulesConfigError(f"{where}: missing field {exc.args[0]}") from exc
         except (RecurrenceError, RulesConfigError, ValueError, TypeError) as exc:
             raise RulesConfigError(f"{where}: {exc}") from exc
     return out
+
+
+def load_cycles(path: str | Path, default_seasons: Mapping[str, Season | None] | None = None
+                ) -> list[CycleEntry]:
+    """Read ``[[cycle]]`` entries; a rule without season inherits the task type's season."""
+
+    def build(_i: int, entry: dict[str, Any]) -> CycleEntry:
+        rule_data = dict(entry.get("rule", {}))
+        rule = rule_from_mapping(rule_data)
+        if "season" not in rule_data and default_seasons:
+            season = default_seasons.get(entry["task_type"])
+            if season is not None:
+                rule = CycleRule(**{**rule.__dict__, "season": season})
+        return CycleEntry(
+            name=str(entry.get("name", entry["task_type"])),
+            task_type=str(entry["task_type"]),
+            sites=selector_from_mapping(entry.get("sites")),
+            rule=rule,
+            urgency=float(entry.get("urgency", 0.6)),
+            reference=str(entry.get("reference", "")),
+        )
+
+    return _entries(Path(path), "cycle", build)
 
 
 def load_events(path: str | Path) -> list[EventEntry]:
     """Read ``[[event]]`` entries of the deadline calendar."""
-    path = Path(path)
-    data = _read(path)
-    out = []
-    for i, entry in enumerate(data.get("event", [])):
-        where = f"{path.name}: event {entry.get('name', i + 1)!r}"
-        try:
-            rule = rule_from_mapping(dict(entry["rule"])) if "rule" in entry else None
-            by = entry.get("by")
-            if by is not None:
-                by = str(by)
-                if len(by) == 5:
-                    dt.date(2024, int(by[:2]), int(by[3:]))
-                else:
-                    dt.date.fromisoformat(by)
-            if rule is None and by is None:
-                raise RulesConfigError("give either by (date) or rule (recurrence)")
-            types = entry["task_types"]
-            out.append(
-                EventEntry(
-                    name=str(entry.get("name", f"event {i + 1}")),
-                    task_types=tuple(types if isinstance(types, list) else [types]),
-                    sites=selector_from_mapping(entry.get("sites")),
-                    by=by,
-                    rule=rule,
-                    lead_days=int(entry.get("lead_days", 7)),
-                    done_days_before=int(entry.get("done_days_before", 0)),
-                    urgency=float(entry.get("urgency", 0.9)),
-                )
-            )
-        except KeyError as exc:
-            raise RulesConfigError(f"{where}: missing field {exc.args[0]}") from exc
-        except (RecurrenceError, RulesConfigError, ValueError, TypeError) as exc:
-            raise RulesConfigError(f"{where}: {exc}") from exc
-    return out
+
+    def build(i: int, entry: dict[str, Any]) -> EventEntry:
+        rule = rule_from_mapping(dict(entry["rule"])) if "rule" in entry else None
+        by = entry.get("by")
+        if by is not None:
+            by = str(by)
+            if len(by) == 5:
+                dt.date(2024, int(by[:2]), int(by[3:]))
+            else:
+                dt.date.fromisoformat(by)
+        if rule is None and by is None:
+            raise RulesConfigError("give either by (date) or rule (recurrence)")
+        types = entry["task_types"]
+        return EventEntry(
+            name=str(entry.get("name", f"event {i + 1}")),
+            task_types=tuple(types if isinstance(types, list) else [types]),
+            sites=selector_from_mapping(entry.get("sites")),
+            by=by,
+            rule=rule,
+            lead_days=int(entry.get("lead_days", 7)),
+            done_days_before=int(entry.get("done_days_before", 0)),
+            urgency=float(entry.get("urgency", 0.9)),
+        )
+
+    return _entries(Path(path), "event", build)
 
 
 def select_sites(sites: Sequence[SiteInfo], selector: SiteSelector) -> list[SiteInfo]:

@@ -138,8 +138,8 @@ def apply_site_rules(session: Session, path: Path) -> dict[str, int]:
     return dict(counts)
 
 
-def confirm_noise_sensitive(session: Session, site_id: int, sensitive: bool) -> Site:
-    """The planner confirms or rejects the noise-sensitivity of a site."""
+def _site_and_demand(session: Session, site_id: int) -> tuple[Site, SiteDemand]:
+    """The site and its demand record (created when missing); NotFound for an unknown site."""
     site = session.get(Site, site_id)
     if site is None:
         raise NotFound(f"Fläche {site_id} nicht gefunden")
@@ -147,6 +147,12 @@ def confirm_noise_sensitive(session: Session, site_id: int, sensitive: bool) -> 
     if row is None:
         row = SiteDemand(site_id=site_id)
         session.add(row)
+    return site, row
+
+
+def confirm_noise_sensitive(session: Session, site_id: int, sensitive: bool) -> Site:
+    """The planner confirms or rejects the noise-sensitivity of a site."""
+    site, row = _site_and_demand(session, site_id)
     row.noise_confirmed = bool(sensitive)
     site.noise_sensitive = bool(sensitive)
     session.flush()
@@ -157,13 +163,7 @@ def set_young_trees(session: Session, site_id: int, count: int, planted: dt.date
     """Record young trees at a site (the forecast waters them in their first years)."""
     if count < 1:
         raise BadInput("Anzahl Jungbäume muss mindestens 1 sein")
-    site = session.get(Site, site_id)
-    if site is None:
-        raise NotFound(f"Fläche {site_id} nicht gefunden")
-    row = session.scalar(select(SiteDemand).where(SiteDemand.site_id == site_id))
-    if row is None:
-        row = SiteDemand(site_id=site_id)
-        session.add(row)
+    _site, row = _site_and_demand(session, site_id)
     row.young_trees = count
     row.young_trees_planted = planted
     session.flush()

@@ -253,3 +253,79 @@ def test_heavy_mower_waits_for_workable_ground():
     assert tasks[5].task_type == "mow_wide" and tasks[5].due_earliest == dt.date(2026, 6, 17)
     assert "zu nass" in tasks[5].explanation
     assert tasks[6].task_type == "mow" and tasks[6].due_earliest == mon
+
+
+# --------------------------------------------------------------------------- [demand] section
+def _lauf_with(tmp_path, extra: str):
+    from greentour.settings import REPO_ROOT
+
+    path = tmp_path / "lauf.toml"
+    path.write_text((REPO_ROOT / "data" / "tenants" / "lauf.toml").read_text(encoding="utf-8")
+                    + "\n[demand]\n" + extra + "\n", encoding="utf-8")
+    return path
+
+
+def test_demand_section_defaults_and_refusals(tmp_path):
+    """No [demand] section: the defaults; a bad value or an unknown key is refused with file,
+    key and reason."""
+    from greentour.errors import ConfigError
+    from greentour.tenant_config import load_tenant_config
+
+    cfg = load_tenant_config(_lauf_with(tmp_path, "walk_distance_m = 80\nmax_package_h = 5.5"))
+    assert (cfg.demand.walk_distance_m, cfg.demand.max_package_s) == (80.0, 19800)
+    assert cfg.demand.small_lawn_area_m2 == 1500.0 and cfg.demand.forecast_stale_days == 0
+    with pytest.raises(ConfigError) as info:
+        load_tenant_config(_lauf_with(tmp_path, "max_package_h = 0.2"))
+    assert info.value.key == "demand.max_package_h" and "lauf.toml" in str(info.value)
+    with pytest.raises(ConfigError, match="unbekannter Schlüssel") as info:
+        load_tenant_config(_lauf_with(tmp_path, "walk_distanz_m = 100"))
+    assert info.value.key == "demand.walk_distanz_m"
+
+
+def test_walking_distance_of_the_town_decides_grouping():
+    """Two small lawns 100 m apart (x1.3 on foot) are one task at 150 m, two at 120 m."""
+    from greentour.demand.generators.forecast import ForecastSignal, generate_forecast_tasks
+    from greentour.demand.model import SiteInfo
+    from greentour.demand.packaging import DemandSettings, group_small_lawns
+
+    sites = [SiteInfo(i, f"Rasen {i}", "park", box(i * 110, 0, i * 110 + 10, 10),
+                      area_m2=100.0, care_class="utility_intensive") for i in (1, 2)]
+    day = dt.date(2026, 6, 15)
+    signals = [ForecastSignal(i, "mow", day, day + dt.timedelta(days=3), 0.6, "Schnitt bei 75 mm")
+               for i in (1, 2)]
+    ctx = _ctx()
+    tasks = generate_forecast_tasks(sites, signals, day, day + dt.timedelta(days=6), ctx)
+    by_id = {s.id: s for s in sites}
+    wide = group_small_lawns(tasks, by_id, ctx, DemandSettings(walk_distance_m=150))
+    narrow = group_small_lawns(tasks, by_id, ctx, DemandSettings(walk_distance_m=120))
+    assert [t.member_site_ids for t in wide] == [(1, 2)]
+    assert sorted(t.member_site_ids for t in narrow) == [(1,), (2,)]
+    slow = group_small_lawns(tasks, by_id, ctx, DemandSettings(walk_speed_kph=2.0))
+    assert slow[0].duration_s > wide[0].duration_s  # walking between the lawns takes longer
+
+
+def test_forecast_signal_maps_a_stored_forecast():
+    """A stored mowing forecast becomes a signal: window, urgency from the growth score, the
+    explanation with its notes, wet days and the care class that picks the mowing type."""
+    from greentour.demand.signals import signal_of
+    from greentour.store.models_forecast import SiteForecast
+
+    day = dt.date(2026, 6, 15)
+    row = SiteForecast(
+        site_id=7, kind="mow", as_of=day, horizon_days=7, due_date=day + dt.timedelta(days=2),
+        due_earliest=day + dt.timedelta(days=1), due_latest=day + dt.timedelta(days=4),
+        urgency="high", urgency_score=0.8, quantity=76.0, quantity_unit="mm",
+        explanation_json={"text_de": "Schnitt bei 75 mm.", "text_en": "cut at 75 mm.",
+                          "notes": [{"code": "assumed_last_service", "text_de": "angenommen.",
+                                     "text_en": "assumed."}]},
+        workability_json=[{"date": (day + dt.timedelta(days=k)).isoformat(),
+                           "heavy_machines_ok": k != 1} for k in range(8)],
+        details_json={"care_class": "sports"}, model_version="t")
+    signal = signal_of(row)
+    assert (signal.due_earliest, signal.due_latest) == (day + dt.timedelta(days=1),
+                                                        day + dt.timedelta(days=4))
+    assert signal.urgency == pytest.approx(0.8) and signal.care_class == "sports"
+    assert signal.explanation == "Schnitt bei 75 mm. angenommen."
+    assert signal.unworkable_days == (day + dt.timedelta(days=1),) and signal.workable
+    row.due_earliest = row.due_latest = row.due_date = None
+    assert signal_of(row) is None

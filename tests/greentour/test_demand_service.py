@@ -478,3 +478,58 @@ def test_week_beyond_the_weather_still_gets_cycles(lauf, data_dir: Path) -> None
         summary = service.generate_demand(s, dt.date(2026, 7, 20), data_dir=data_dir)
     assert any("Wetterdaten enden am 28.06.2026" in n for n in summary["notes"])
     assert "forecast" not in summary["by_generator"] and summary["by_generator"]["cycle"] > 0
+
+
+def test_demand_reads_the_stored_per_site_forecasts(june: Path, tmp_path: Path,
+                                                    data_dir: Path) -> None:
+    """Forecast tasks come from the stored per-site forecasts (no second forecast path): each
+    mowing task's site has a stored forecast whose explanation it carries, lawns without a
+    recorded cut say the assumption, and a cut recorded afterwards removes the task."""
+    from greentour.forecast_service import latest_forecasts
+    from greentour.store.models import SiteLastService
+
+    db = tmp_path / "cut.sqlite"
+    shutil.copyfile(june, db)
+    engine = make_engine(f"sqlite:///{db}")
+    monday = parse_week(JUNE_WEEK)
+    with tenant_session(engine, 1) as s, s.begin():
+        stored = {(r.site_id, r.kind): r for r in latest_forecasts(s, as_of=monday)}
+        single = s.execute(
+            select(Task, TaskDetail).join(TaskDetail, TaskDetail.task_id == Task.id).where(
+                Task.generator == "forecast", Task.task_type == "mow", Task.status == "open")
+        ).all()
+        single = [(t, d) for t, d in single if len(d.member_site_ids) == 1 and not d.link_group]
+        assert single
+        for task, detail in single:
+            row = stored[(task.site_id, "mow")]
+            assert row.as_of == monday and row.due_earliest is not None
+            assert detail.explanation.startswith(row.text("de")[:60])
+        assumed = [t for t, d in single if "laufender Betrieb angenommen" in d.explanation]
+        assert assumed
+        task = assumed[0]
+        s.add(SiteLastService(site_id=task.site_id, task_type="mow", last_date=monday))
+        s.flush()
+        summary = service.generate_demand(s, monday, data_dir=data_dir)
+        s.refresh(task)
+        row = {(r.site_id, r.kind): r for r in latest_forecasts(s, [task.site_id])}[
+            (task.site_id, "mow")]
+    engine.dispose()
+    assert any("neu berechnet" in n for n in summary["notes"])  # only the changed site
+    assert task.status == "cancelled"
+    assert row.explanation_json["since_service"]["last_service"] == monday.isoformat()
+    assert not row.explanation_json["since_service"]["assumed"]
+
+
+def test_tenant_demand_section_sets_the_package_length(lauf, data_dir: Path) -> None:
+    """A town's ``[demand] max_package_h = 3`` splits every generated task into parts of 3 h."""
+    engine, tenant_id = lauf
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        tenant = s.get(Tenant, tenant_id)
+        tenant.config_json = {**tenant.config_json,
+                              "demand": {**tenant.config_json.get("demand", {}),
+                                         "max_package_h": 3.0}}
+        s.flush()
+        service.generate_demand(s, dt.date(2026, 10, 26), forecast=False, data_dir=data_dir)
+        rows = s.scalars(select(Task).where(Task.status == "open")).all()
+    assert rows and max(t.duration_s for t in rows) <= 3 * 3600
+    assert any(t.package_of and t.package_of > 1 for t in rows)

@@ -15,12 +15,14 @@ from greentour.forecast_service import (
     forecast_tenant,
     import_tenant_weather,
     import_weather_file,
+    latest_forecasts,
     load_weather,
 )
 from greentour.jobs import claim_next, enqueue, get_job, run_job
 from greentour.store import tenant_session
 from greentour.store.models import Observation, Site, SiteLastService
 from greentour.store.models_demand import SiteDemand
+from greentour.store.models_forecast import SiteForecast as StoredForecast
 
 BREMEN = "weather/produkt_klima_tag_20241226_20260628_00691.txt"
 CONFIG = {
@@ -64,6 +66,20 @@ def _site(s, tenant_id, category, lat, lon, **kw) -> Site:
     s.add(site)
     s.flush()
     return site
+
+
+def _reading(tenant_id: int, site_id: int, hour: int, water_pct: float, **kw) -> Observation:
+    """An LSE01 soil-water reading on 19 June 2026 at ``hour`` UTC."""
+    return Observation(
+        tenant_id=tenant_id,
+        kind="sensor",
+        site_id=site_id,
+        station_id="eui-a8404194a1875ff3",
+        observed_at=dt.datetime(2026, 6, 19, hour, tzinfo=dt.UTC),
+        values_json={"water_pct": water_pct},
+        source="ttn:dragino-lse01",
+        **kw,
+    )
 
 
 def test_import_stores_each_day_once_with_fill_flags(engine, town, data_dir):
@@ -132,30 +148,9 @@ def test_forecast_maps_sites_reports_and_sensors(engine, town, data_dir, ctx):
                 )
             )
         for hour in range(6):
-            s.add(
-                Observation(
-                    tenant_id=town.id,
-                    kind="sensor",
-                    site_id=sensor_site.id,
-                    station_id="eui-a8404194a1875ff3",
-                    observed_at=dt.datetime(2026, 6, 19, 6 + hour, tzinfo=dt.UTC),
-                    values_json={"water_pct": 38.0},
-                    source="ttn:dragino-lse01",
-                )
-            )
-        s.add(
-            Observation(
-                tenant_id=town.id,
-                kind="sensor",
-                site_id=sensor_site.id,
-                station_id="eui-a8404194a1875ff3",
-                observed_at=dt.datetime(2026, 6, 19, 14, tzinfo=dt.UTC),
-                values_json={"water_pct": 0.0},
-                source="ttn:dragino-lse01",
-                rejected=True,
-                reject_reason="nicht im Boden",
-            )
-        )
+            s.add(_reading(town.id, sensor_site.id, 6 + hour, 38.0))
+        s.add(_reading(town.id, sensor_site.id, 14, 0.0, rejected=True,
+                       reject_reason="nicht im Boden"))
         ids = {"lawn": lawn.id, "hedge": hedge.id, "trees": trees.id, "other": other.id}
     run = forecast_tenant(engine, town.id, dt.date(2026, 6, 20), 14, context=ctx)
     by = {(f.site_id, f.task): f for f in run.forecasts}
@@ -229,3 +224,52 @@ def test_forecast_job_keeps_its_result(engine, town, data_dir, monkeypatch):
     job = get_job(engine, town.id, job_id)
     assert job.result_json["as_of"] == "2026-06-20"
     assert job.result_json["forecasts"][0]["task"] == "mow"
+
+
+def test_forecasts_are_stored_replaced_and_read_back(engine, town, data_dir, ctx):
+    """A run stores one row per site and kind; running the same day again replaces them;
+    ``latest_forecasts`` gives the newest day per site and kind (or the newest up to a day)."""
+    import_tenant_weather(engine, town.id, data_dir=data_dir)
+    with tenant_session(engine, town.id) as s, s.begin():
+        lawn = _site(s, town.id, "park", LAT, LON)
+        hedge = _site(s, town.id, "hedge", LAT + 0.01, LON, regime="hedge_low")
+    for day in (dt.date(2026, 6, 15), dt.date(2026, 6, 20), dt.date(2026, 6, 20)):
+        run = forecast_tenant(engine, town.id, day, 7, context=ctx)
+        assert run.stored == 2
+    with tenant_session(engine, town.id) as s:
+        assert s.scalar(select(func.count()).select_from(StoredForecast)) == 4
+        newest = latest_forecasts(s)
+        earlier = latest_forecasts(s, site_ids=[lawn.id], as_of=dt.date(2026, 6, 19))
+    assert [(r.site_id, r.kind, r.as_of) for r in newest] == [
+        (lawn.id, "mow", dt.date(2026, 6, 20)), (hedge.id, "hedge", dt.date(2026, 6, 20))]
+    assert [(r.kind, r.as_of) for r in earlier] == [("mow", dt.date(2026, 6, 15))]
+    mow = newest[0]
+    assert mow.quantity_unit == "mm" and mow.quantity_lo <= mow.quantity <= mow.quantity_hi
+    assert mow.text("de").startswith("Gebrauchsrasen") and "mm" in mow.text("en")
+    assert mow.model_version.startswith("greentour")
+    assert len(mow.workability_json) == 8  # as_of and the 7 days ahead
+
+
+def test_lawn_without_recorded_cut_says_the_steady_state_assumption(engine, town, data_dir, ctx):
+    """Without a recorded cut a lawn's last cut is assumed inside the current cutting interval,
+    the same day on every run, and the explanation says so in German and English."""
+    import_tenant_weather(engine, town.id, data_dir=data_dir)
+    with tenant_session(engine, town.id) as s, s.begin():
+        lawns = [_site(s, town.id, "park", LAT + i * 0.001, LON) for i in range(8)]
+    day = dt.date(2026, 6, 15)
+    first = forecast_tenant(engine, town.id, day, 7, context=ctx)
+    again = forecast_tenant(engine, town.id, day, 7, context=ctx)
+    cuts = [dt.date.fromisoformat(f.explanation.since_service["last_service"])
+            for f in first.forecasts]
+    assert cuts == [dt.date.fromisoformat(f.explanation.since_service["last_service"])
+                    for f in again.forecasts]
+    note = first.forecasts[0].explanation.notes[0]
+    assert note["code"] == "assumed_last_service"
+    assert "laufender Betrieb angenommen" in note["text_de"]
+    assert "steady operation assumed" in note["text_en"]
+    interval = int(note["text_en"].split("interval of ")[1].split(" days")[0])
+    assert 3 <= interval <= 40
+    assert all(day - dt.timedelta(days=interval) < c <= day for c in cuts)
+    assert len(set(cuts)) > 4  # spread over the interval, not all on one day
+    assert all(f.explanation.since_service["assumed"] for f in first.forecasts)
+    assert len(lawns) == len(first.forecasts)
