@@ -37,6 +37,8 @@ PLUGGABLE_COMMANDS: dict[str, str] = {
     "demand": "greentour.services.demand",
     "plan": "greentour.services.plan",
     "export": "greentour.services.export",
+    "crew-token": "greentour.crew.cli_token",
+    "crew-retention": "greentour.crew.cli",
 }
 
 #: Short help of the plugged-in commands, shown by ``greentour --help`` without importing them.
@@ -48,6 +50,8 @@ PLUGGABLE_HELP: dict[str, str] = {
     "demand": "Aufgaben aus Vorhersage, Zyklen, Fristen und Aufträgen erzeugen.",
     "plan": "Touren für Tage planen (OR-Tools).",
     "export": "Touren und Flächen als GeoJSON/GeoPackage/GPX exportieren.",
+    "crew-token": "Geräte-Token für eine Kolonne erzeugen (URL und QR-Code).",
+    "crew-retention": "Kolonnendaten nach den Löschfristen des Mandanten löschen.",
 }
 
 COMMAND_ORDER = [
@@ -59,6 +63,8 @@ COMMAND_ORDER = [
     "demand",
     "plan",
     "export",
+    "crew-token",
+    "crew-retention",
     "serve",
     "worker",
     "jobs",
