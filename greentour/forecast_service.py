@@ -759,8 +759,9 @@ def ensure_forecasts(
         select(StoredForecast).where(StoredForecast.as_of == as_of)
         .order_by(StoredForecast.site_id, StoredForecast.kind))
         if (r.site_id, r.kind) in wanted]
+    station = ((tenant.config_json or {}).get("weather") or {}).get("station_name") or "Station"
     notes.insert(0, f"Prognose ab {as_of:%d.%m.%Y} über {horizon_days} Tage "
-                    f"({weather[1]}; {len(rows)} Flächenprognosen)")
+                    f"({station}; {weather[1]}; {len(rows)} Flächenprognosen)")
     return rows, notes
 
 

@@ -1,7 +1,9 @@
 """``greentour forecast``: what is due at which site, and why (mowing, hedges, young trees).
 
 Plugged into the CLI by :data:`greentour.cli.PLUGGABLE_COMMANDS`; the job kind ``forecast`` runs
-the same service in the worker and keeps the result (without daily paths) in the job's result.
+the same service in the worker. Both store the forecasts as ``SiteForecast`` rows (read by
+demand and the planner map through :func:`greentour.forecast_service.latest_forecasts`); the
+job also keeps a summary (without daily paths) in the job's result.
 """
 
 from __future__ import annotations
@@ -67,9 +69,9 @@ def format_run(run: ForecastRun, lang: str = "de", only_due: bool = True) -> lis
         lines.append("    " + fc.explanation.text(lang))
     due = sum(1 for f in run.forecasts if f.is_due)
     lines.append(
-        f"{due} von {len(run.forecasts)} Aufgaben fällig"
+        f"{due} von {len(run.forecasts)} Aufgaben fällig, {run.stored} Prognosen gespeichert"
         if de
-        else f"{due} of {len(run.forecasts)} tasks due"
+        else f"{due} of {len(run.forecasts)} tasks due, {run.stored} forecasts stored"
     )
     return lines
 
