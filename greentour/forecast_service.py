@@ -444,14 +444,19 @@ def _current_interval_days(
     care_class: str, weather: pd.DataFrame, as_of: dt.date, context: ForecastContext,
     lat: float, lon: float, allow_stale_days: int, forecast: pd.DataFrame | None,
 ) -> int:
-    """Days the grass of a care class took to grow from target to trigger height up to
-    ``as_of`` at this weather (the current cutting interval); the season average (240 days /
-    mean cuts per year) when it did not grow that much (dormancy)."""
+    """The current cutting interval of a care class at this weather, in days.
+
+    The days the grass took to grow from target to trigger height up to ``as_of``, looking back
+    at most 1.5 × the season's average interval (240 days / mean cuts per year); when it grew
+    slower than that (late autumn, dormancy, drought) the season's average interval: the
+    regular rhythm of the Bauhof has then kept the lawns short.
+    """
     lawn = context.care.lawn(care_class)
     season_interval = max(3, round(SEASON_DAYS / lawn.cuts_mid))
+    lookback_days = int(1.5 * season_interval) + 1
     reference = SiteInput(
         site_id=f"class:{care_class}", kind="lawn", lat=lat, lon=lon, care_class=care_class,
-        last_service=as_of - dt.timedelta(days=max(3 * season_interval, 60)),
+        last_service=as_of - dt.timedelta(days=lookback_days),
     )
     fc = forecast_site(reference, weather, as_of, 1, context, forecast=forecast,
                        allow_stale_days=allow_stale_days)

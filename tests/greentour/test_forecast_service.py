@@ -273,3 +273,10 @@ def test_lawn_without_recorded_cut_says_the_steady_state_assumption(engine, town
     assert len(set(cuts)) > 4  # spread over the interval, not all on one day
     assert all(f.explanation.since_service["assumed"] for f in first.forecasts)
     assert len(lawns) == len(first.forecasts)
+    assert any(f.is_due for f in first.forecasts)  # June: a running operation mows weekly
+    # November 2025 needs a year of weather before it: Düsseldorf's history, as Lauf has it
+    import_weather_file(engine, town.id,
+                        data_dir / "weather" / "produkt_klima_tag_19520101_20231231_01078.txt",
+                        since=dt.date(2023, 1, 1))
+    november = forecast_tenant(engine, town.id, dt.date(2025, 11, 3), 7, context=ctx)
+    assert not any(f.is_due for f in november.forecasts)  # slow growth: the rhythm kept up
