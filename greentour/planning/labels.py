@@ -31,9 +31,54 @@ def category_label(category: str, lang: str = "de") -> str:
     return pair[1 if lang == "en" else 0] if pair else category
 
 
+#: German street-name endings that take "am" (masculine, neuter); the rest takes "an der"
+_AM_ENDINGS = ("weg", "platz", "ring", "damm", "pfad", "steig", "graben", "berg", "markt",
+               "anger", "hof", "winkel", "bogen", "feld", "ufer", "tor", "eck", "rain", "grund",
+               "park", "kanal", "see", "bach", "hang", "stieg", "gries", "wall")
+_FEMININE_ENDINGS = ("straße", "strasse", "gasse", "allee", "zeile", "chaussee", "promenade",
+                     "brücke", "leite", "au", "halde", "steige", "siedlung", "höhe", "wiese")
+#: street names that begin with a preposition ("Am Gries") are named as they are
+_PREPOSITIONS = ("am ", "an ", "auf ", "bei ", "beim ", "hinter ", "im ", "in ", "unter ",
+                 "vor ", "zum ", "zur ", "über ", "untere ", "obere ")
+
+
+def at_street(category: str, street: str, lang: str = "de") -> str:
+    """``Spielplatz`` + ``Bahnhofstraße`` -> ``Spielplatz an der Bahnhofstraße``.
+
+    German: "an der" for feminine endings (-straße, -gasse, -allee ...), "am" for masculine and
+    neuter ones (-weg, -platz, -ring ...), a comma where the ending says nothing or the name
+    begins with a preposition ("Spielplatz, Am Gries"). English: "Playground on Bahnhofstraße".
+    """
+    if lang == "en":
+        return f"{category} on {street}"
+    low = street.lower()
+    if low.startswith(_PREPOSITIONS):
+        return f"{category}, {street}"
+    if low.endswith(_FEMININE_ENDINGS):
+        return f"{category} an der {street}"
+    if low.endswith(_AM_ENDINGS):
+        return f"{category} am {street}"
+    return f"{category}, {street}"
+
+
+def site_ref(site: Any) -> str:
+    """The site's source reference as a secondary detail: ``OSM way/38725248`` or ``#12``."""
+    if getattr(site, "osm_id", None):
+        kind = getattr(site, "osm_type", None)
+        return f"OSM {kind}/{site.osm_id}" if kind else f"OSM {site.osm_id}"
+    return f"#{site.id}"
+
+
 def site_label(site: Any, lang: str = "de") -> str:
-    """A site's name, or its category with the OSM id (or store id) when OSM has no name."""
+    """A site's name; without one its category and the street it lies on ("Spielplatz an der
+    Bahnhofstraße", see :mod:`greentour.planning.streets`); the category with :func:`site_ref`
+    only when no street is known. Plain text: OSM names are escaped where they are shown."""
     if site.name:
         return site.name
-    ref = f"OSM {site.osm_id}" if getattr(site, "osm_id", None) else f"#{site.id}"
-    return f"{category_label(site.category, lang)} ({ref})"
+    from greentour.planning.streets import site_street
+
+    category = category_label(site.category, lang)
+    street = site_street(site)
+    if street:
+        return at_street(category, street, lang)
+    return f"{category} ({site_ref(site)})"

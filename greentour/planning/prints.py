@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from greentour.errors import NotFound
 from greentour.planning.board import week_board
 from greentour.planning.current import current_tour
-from greentour.planning.labels import site_label
+from greentour.planning.labels import site_label, site_ref
 from greentour.planning.lineup import ensure_crew_days
 from greentour.store.models import (
     CrewDay,
@@ -126,6 +126,7 @@ def day_sheet(session: Session, crew_day_id: int) -> dict[str, Any]:
                 "seq": n,
                 "site": site_label(site),
                 "address": _address(site),
+                "ref": site_ref(site),
                 "task": ttype.name_de if ttype else task.task_type,
                 "start": _hhmm(stop.start_at, tz),
                 "end": _hhmm(stop.end_at, tz),

@@ -14,7 +14,12 @@ Rules encoded here, from the store to the solver's language:
 * loads: green waste in m³ (positive), water in l (negative: poured from the tank);
 * site time rules (funerals, school hours) through :mod:`greentour.demand.calendars`; noise rules
   (32. BImSchV) by the solver from the task type's noise class and the site's flag;
-* tasks in a locked crew-day's tour stay there in their order (locked prefix).
+* tasks in a locked crew-day's tour stay there in their order (locked prefix);
+* cycle, deadline and order tasks have a fixed first day: their time windows start at local
+  midnight of ``due_earliest`` (a hard bound; only forecast work may be done early, as optional
+  work with a small prize) and end at midnight before the next occurrence of the same duty at
+  the same site, so two occurrences (bins Monday and Thursday) never share a crew-day; such a
+  task whose first day lies after the planning days is not offered at all.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +41,7 @@ from greentour.planning.labels import site_label
 from greentour.planning.lineup import ensure_crew_days, machine_out_of_service
 from greentour.planning.shifts import parse_hhmm
 from greentour.store.models import (
+    AccessPoint,
     CrewDay,
     Depot,
     Machine,
@@ -59,6 +67,8 @@ NOISE_CLASSES = {"lawn_mower": NoiseClass.MOWER, "mower": NoiseClass.MOWER,
 #: tasks due up to this many days after the horizon are offered as optional work
 LOOKAHEAD_DAYS = 7
 RELOAD_KIND = {"green_waste": "green_waste_m3", "water": "water_l"}
+#: generators whose tasks must not be served before ``due_earliest`` (forecast work may be early)
+FIXED_DAY_GENERATORS = frozenset({"cycle", "deadline", "order"})
 
 
 @dataclass
@@ -167,14 +177,57 @@ def _site_windows(
     return solver_time_windows(task, days, axis, land, "none")
 
 
-def _access_point(site: Site) -> tuple[float, float] | None:
-    """Where the crew stops for ``site``: its first usable access point; a site never snapped
-    (no access point rows) is snapped at planning time from its representative point; a site
-    flagged no-access gives None."""
+def next_occurrences(tasks: Sequence[Task]) -> dict[int, dt.date]:
+    """Task id -> first day of the next occurrence of the same duty (site and task type).
+
+    Only fixed-day tasks (cycle, deadline, order) count; packages of one split job share their
+    first day and are no occurrences of each other.
+    """
+    groups: dict[tuple[int, str], list[Task]] = defaultdict(list)
+    for task in tasks:
+        if task.generator in FIXED_DAY_GENERATORS:
+            groups[(task.site_id, task.task_type)].append(task)
+    out: dict[int, dt.date] = {}
+    for group in groups.values():
+        starts = sorted({t.due_earliest for t in group})
+        for task in group:
+            later = [d for d in starts if d > task.due_earliest]
+            if later:
+                out[task.id] = later[0]
+    return out
+
+
+def due_windows(
+    task: Task,
+    site_windows: list[tuple[int, int]],
+    next_day: dt.date | None,
+    axis: TimeAxis,
+    horizon_end: dt.date,
+) -> list[tuple[int, int]] | None:
+    """The task's time windows on the axis (seconds), or None for "any time in a shift".
+
+    Fixed-day tasks: from midnight starting ``due_earliest`` to midnight starting ``next_day``
+    (the next occurrence) or past the horizon, intersected with the site's windows. An empty
+    list means the task cannot be served in the horizon at all.
+    """
+    if task.generator not in FIXED_DAY_GENERATORS:
+        return site_windows or None
+    start_s = max(0, axis.day_start_s(task.due_earliest))
+    end_s = axis.day_start_s(next_day) if next_day else axis.day_end_s(horizon_end)
+    base = site_windows or [(0, axis.day_end_s(horizon_end))]
+    out = [(max(a, start_s), min(b, end_s)) for a, b in base]
+    return [(a, b) for a, b in out if a < b]
+
+
+def _access_point(site: Site) -> tuple[float, float, AccessPoint | None] | None:
+    """Where the crew stops for ``site``: lon, lat and the stored row of its first usable access
+    point (the inventory's edge point is used as it is); a site never snapped (no rows) is
+    snapped at planning time from its representative point; a site flagged no-access gives None.
+    """
     if not site.access_points:
-        return site.lon, site.lat
+        return site.lon, site.lat, None
     usable = [a for a in site.access_points if not a.no_access]
-    return (usable[0].lon, usable[0].lat) if usable else None
+    return (usable[0].lon, usable[0].lat, usable[0]) if usable else None
 
 
 def previous_plan(session: Session, days: list[dt.date]) -> Plan | None:
@@ -222,16 +275,22 @@ def build_problem(
         .order_by(Task.id)
     ).all()
     elsewhere = planned_on_other_days(session, days) - include_task_ids
-    tasks = [t for t in tasks if t.id not in elsewhere]
+    following = next_occurrences(tasks)
+    # a fixed-day task whose first day lies after the planning days is not due in this plan
+    tasks = [t for t in tasks if t.id not in elsewhere and not (
+        t.generator in FIXED_DAY_GENERATORS and t.due_earliest > days[-1])]
 
     # locations: depots, reload points, then one per task (its site's access point)
     points: list[tuple[float, float]] = []
+    stored_rows: list[AccessPoint | None] = []
     loc_of: dict[tuple[str, int], int] = {}
 
-    def add_point(key: tuple[str, int], lon: float, lat: float) -> int:
+    def add_point(key: tuple[str, int], lon: float, lat: float,
+                  row: AccessPoint | None = None) -> int:
         if key not in loc_of:
             loc_of[key] = len(points)
             points.append((lon, lat))
+            stored_rows.append(row)
         return loc_of[key]
 
     for depot in depots.values():
@@ -268,7 +327,7 @@ def build_problem(
         progress(10, "Fahrzeiten auf dem Straßennetz")
     profiles = {(vehicles[cd.vehicle_id].profile if cd.vehicle_id in vehicles
                  else travel.DEFAULT_PROFILE) for cd in crew_days}
-    trav = travel.build(session, points, profiles)
+    trav = travel.build(session, points, profiles, stored_rows)
 
     problem_crews = []
     crew_ids: dict[str, int] = {}
@@ -299,9 +358,19 @@ def build_problem(
             # a locked crew-day takes no new work
             base = allowed if allowed is not None else frozenset(sizes)
             allowed = base - locked_crews
-        windows = []
-        if task.site.time_rules:
-            windows = [rp.TimeWindow(s, e) for s, e in _site_windows(task, days, axis, land)]
+        site_windows = _site_windows(task, days, axis, land) if task.site.time_rules else []
+        spans = due_windows(task, site_windows, following.get(task.id), axis, horizon_end)
+        if spans == []:
+            nxt = following.get(task.id)
+            precheck[task.id] = [reason(
+                "superseded",
+                f"Nächster Termin derselben Arbeit ab {nxt:%d.%m.} – dieser entfällt"
+                if nxt else "Kein erlaubter Zeitraum in den Planungstagen",
+                f"Next occurrence of the same duty from {nxt:%d %b} – this one lapses"
+                if nxt else "No allowed time in the planning days",
+            )]
+            continue
+        windows = [rp.TimeWindow(a, b) for a, b in spans or ()]
         loads: dict[str, float] = {}
         if task.load_m3:
             loads["green_waste_m3"] = float(task.load_m3)

@@ -1,11 +1,14 @@
 """Travel times, distances and road legs between planning locations, on the real road graph.
 
-Points (depots, reload points, site access points; WGS84 lon/lat) are snapped to the nearest
-allowed edge (:func:`routing.access.snap_sites`) and :class:`routing.matrix.Router` computes the
-fastest-path matrix per vehicle profile and the leg geometries. The tenant's road graph comes from
-the inventory service when it offers one, else from the tenant's OSM file (tenant TOML
-``[osm] pbf``, or ``GREENTOUR_OSM_FILE``; relative paths are read below the data folder). Graphs and
-routers are cached per process (the worker plans many times with one graph).
+Site access points stored by the inventory import (``AccessPoint`` rows: edge ``u, v, key`` and
+offset) are used as they are (:func:`greentour.inventory.service.edge_point_of`), so a plan stops
+where the inventory put the entrance and its travel times equal the import's cached matrices.
+Other points (depots, reload points, sites without stored rows; WGS84 lon/lat) are snapped to the
+nearest allowed edge (:func:`routing.access.snap_sites`), and :class:`routing.matrix.Router`
+computes the fastest-path matrix per vehicle profile and the leg geometries. The tenant's road
+graph comes from the inventory service when it offers one, else from the tenant's OSM file
+(tenant TOML ``[osm] pbf``, or ``GREENTOUR_OSM_FILE``; relative paths are read below the data
+folder). Graphs and routers are cached per process (the worker plans many times with one graph).
 """
 
 from __future__ import annotations
@@ -24,11 +27,11 @@ from shapely.geometry import Point
 from sqlalchemy.orm import Session
 
 from greentour.errors import BadInput
-from greentour.store.models import Tenant
+from greentour.store.models import AccessPoint, Tenant
 from greentour.store.tenancy import session_tenant_id
 from routing import problem as rp
 from routing.access import snap_sites
-from routing.matrix import Router
+from routing.matrix import EdgePoint, Router
 from routing.profiles import VehicleProfile, load_profiles
 from routing.speeds import add_travel_times
 
@@ -160,8 +163,29 @@ def _router(graph: nx.MultiDiGraph, profile: str) -> Router:
         return _ROUTERS[key]
 
 
-def build(session: Session, points: list[tuple[float, float]], profiles: set[str]) -> Travel:
-    """Fastest-path matrices (s, m) between ``points`` for each profile in ``profiles``."""
+def stored_edge_point(graph: nx.MultiDiGraph, row: AccessPoint | None) -> EdgePoint | None:
+    """The routing location of a stored access point; None when there is no row or its edge is
+    not in ``graph`` (the OSM file changed since the import: the point is snapped again)."""
+    if row is None or row.edge_u is None or row.edge_v is None or row.edge_key is None:
+        return None
+    if not graph.has_edge(row.edge_u, row.edge_v, row.edge_key):
+        return None
+    from greentour.inventory.service import edge_point_of
+
+    return edge_point_of(graph, row)
+
+
+def build(
+    session: Session,
+    points: list[tuple[float, float]],
+    profiles: set[str],
+    stored: list[AccessPoint | None] | None = None,
+) -> Travel:
+    """Fastest-path matrices (s, m) between ``points`` for each profile in ``profiles``.
+
+    ``stored[i]``, when given, is the inventory's access point row of ``points[i]``: its edge
+    point is used instead of snapping ``points[i]`` again.
+    """
     known = tenant_profiles(session.get(Tenant, session_tenant_id(session)))
     unknown = sorted(p for p in profiles if p not in known)
     if unknown:
@@ -170,18 +194,20 @@ def build(session: Session, points: list[tuple[float, float]], profiles: set[str
     if not points:
         raise BadInput("Keine Orte zum Planen")
     graph = road_graph(session)
+    rows = stored or [None] * len(points)
+    locations: list[EdgePoint | None] = [stored_edge_point(graph, row) for row in rows]
+    missing = [i for i, loc in enumerate(locations) if loc is None]
     snapped = snap_sites(
         graph,
-        [(i, Point(lon, lat)) for i, (lon, lat) in enumerate(points)],
+        [(i, Point(*points[i])) for i in missing],
         profiles=sorted(profiles),
         max_distance_m=5_000.0,
         large_site_m2=float("inf"),
-    )
-    locations = []
+    ) if missing else []
     for result in snapped:
         if result.primary is None:
             raise BadInput(f"Ort {points[result.site_id]} liegt an keiner befahrbaren Straße")
-        locations.append(result.primary.edge_point)
+        locations[result.site_id] = result.primary.edge_point
     matrices: dict[str, rp.TravelMatrix] = {}
     routers: dict[str, Router] = {}
     for profile in sorted(profiles):

@@ -128,7 +128,7 @@ def test_monday_walkthrough_storm_order_and_displaced_work(store) -> None:
         assert available_h() == pytest.approx(before - 2 * 8.25, abs=0.11)
         park = s.scalar(select(models.Site).where(models.Site.name == "Barth-Park"))
         storm = orders.add_urgent_order(s, day=day, site_id=park.id,
-                                        task_type="clear_storm_damage", duration_min=90,
+                                        task_type="storm_damage", duration_min=90,
                                         persons=2, note="Baum über Fußweg")
         storm_id = storm.id
         prune_id = s.scalar(select(models.Task.id).where(models.Task.task_type == "prune_trees"))

@@ -1,0 +1,198 @@
+"""Rules of the store -> solver mapping found in a demo plan: fixed-day work is never early, orders
+use the task catalogue, unnamed sites are named by their street, stored access points are used.
+
+Real SQLite copy of the Lauf scenario, the real Lauf road graph and OR-Tools (deterministic
+solution limit).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from shapely.geometry import Point
+from sqlalchemy import func, select
+
+from greentour.errors import BadInput
+from greentour.planning import orders, travel
+from greentour.planning.labels import at_street, site_label, site_ref
+from greentour.planning.plan_service import run_plan_in_tenant
+from greentour.planning.problem_builder import build_problem, task_ref
+from greentour.planning.streets import street_index
+from greentour.store import make_engine, models, tenant_session
+from routing.access import snap_sites
+from routing.params import SolveParams
+
+FAST = SolveParams(time_limit_s=20, solution_limit=5, deterministic=True, workers=1)
+
+
+@pytest.fixture
+def store(planner_scenario):
+    """Engine, tenant id and day (a Monday) of a fresh copy of the walkthrough scenario."""
+    engine = make_engine(planner_scenario.db_url)
+    yield engine, planner_scenario.tenant_id, planner_scenario.day
+    engine.dispose()
+
+
+def _bins(s, site: models.Site, first: dt.date, generator: str = "cycle") -> int:
+    task = models.Task(site_id=site.id, task_type="empty_bins", generator=generator,
+                       due_earliest=first, due_latest=first, urgency=0.6, duration_s=600,
+                       persons=1, notes="Papierkörbe Mo/Do")
+    s.add(task)
+    s.flush()
+    return task.id
+
+
+def _park(s) -> models.Site:
+    return s.scalar(select(models.Site).where(models.Site.name == "Barth-Park"))
+
+
+# --------------------------------------------------------------------------- fixed-day work
+def test_cycle_task_windows_start_on_its_day_and_end_before_the_next_occurrence(store) -> None:
+    """Bins Mo/Do: Monday's window ends at Thursday 00:00, Thursday's starts there; a Monday-only
+    plan does not offer Thursday's bins; forecast work keeps no day bound."""
+    engine, tenant_id, day = store
+    thursday = day + dt.timedelta(days=3)
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        park = _park(s)
+        monday_id, thursday_id = _bins(s, park, day), _bins(s, park, thursday)
+        week = build_problem(s, [day + dt.timedelta(days=i) for i in range(5)])
+        only_monday = build_problem(s, [day])
+    tasks = week.problem.task_by_id
+    axis = week.axis
+    mon, thu = tasks[task_ref(monday_id)], tasks[task_ref(thursday_id)]
+    assert [w.start_s for w in mon.time_windows] == [axis.day_start_s(day)]
+    assert max(w.end_s for w in mon.time_windows) == axis.day_start_s(thursday)
+    assert min(w.start_s for w in thu.time_windows) == axis.day_start_s(thursday)
+    allowed_mon = {week.problem.crew_day_by_id[c].day
+                   for c in week.problem.allowed_crew_day_ids(mon)}
+    allowed_thu = {week.problem.crew_day_by_id[c].day
+                   for c in week.problem.allowed_crew_day_ids(thu)}
+    assert max(allowed_mon) < thursday <= min(allowed_thu)
+    assert task_ref(thursday_id) not in only_monday.problem.task_by_id
+    mow = next(t for t in week.problem.tasks if "mow" in t.name)
+    assert mow.time_windows == ()
+
+
+def test_week_plan_serves_no_fixed_day_task_early_nor_two_occurrences_on_one_crew_day(
+        store) -> None:
+    """In a stored week plan every cycle task starts on or after its first day, and the Monday and
+    Thursday bins of one site are on different crew-days (the demo had both on Monday)."""
+    engine, tenant_id, day = store
+    thursday = day + dt.timedelta(days=3)
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        park = _park(s)
+        pair = (_bins(s, park, day), _bins(s, park, thursday))
+    result = run_plan_in_tenant(engine, tenant_id, day, "plan", FAST, with_demand=False,
+                                days_count=5)
+    with tenant_session(engine, tenant_id) as s:
+        plan = s.get(models.Plan, result["plan_id"])
+        where: dict[int, int] = {}
+        for tour in plan.tours:
+            for st in tour.stops:
+                if st.kind != "task":
+                    continue
+                where[st.task_id] = tour.crew_day_id
+                if st.task.generator != "forecast":
+                    assert tour.crew_day.date >= st.task.due_earliest, (st.task_id, tour.id)
+    assert pair[0] in where and pair[1] in where, "both occurrences are planned in the week"
+    assert where[pair[0]] != where[pair[1]]
+
+
+def test_occurrence_overtaken_by_the_next_one_is_left_out_with_a_reason(store) -> None:
+    """Last week's bins whose next occurrence is due today are not planned; the reason says so."""
+    engine, tenant_id, day = store
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        park = _park(s)
+        old = _bins(s, park, day - dt.timedelta(days=4))
+        current = _bins(s, park, day)
+        built = build_problem(s, [day])
+    assert task_ref(old) not in built.problem.task_by_id
+    assert built.precheck_unassigned[old][0]["code"] == "superseded"
+    assert "15.06." in built.precheck_unassigned[old][0]["de"]
+    assert task_ref(current) in built.problem.task_by_id
+
+
+# --------------------------------------------------------------------------- urgent orders
+def test_urgent_order_uses_the_catalogue_type_and_refuses_unknown_types(store) -> None:
+    """The storm order is the catalogue's storm_damage (chipper, chainsaw); an unknown type is
+    refused with the known types named, and no task type is ever added."""
+    engine, tenant_id, day = store
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        n_types = s.scalar(select(func.count(models.TaskType.id)))
+        form = orders.order_form_data(s)
+        assert form["task_types"][0]["code"] == "storm_damage"
+        park = _park(s)
+        with pytest.raises(BadInput, match="Katalog.*Sturmschaden beseitigen"):
+            orders.add_urgent_order(s, day=day, site_id=park.id,
+                                    task_type="clear_storm_damage", duration_min=90)
+        task = orders.add_urgent_order(s, day=day, site_id=park.id, task_type="storm_damage",
+                                       duration_min=90, persons=2, note="Baum über Fußweg")
+        assert (task.task_type, task.generator) == ("storm_damage", "order")
+        assert task.due_earliest == task.due_latest == day
+        assert task.duration_s == 90 * 60 and "Baum über Fußweg" in task.notes
+        assert s.scalar(select(func.count(models.TaskType.id))) == n_types
+        assert s.scalar(select(func.count(models.Task.id)).where(
+            models.Task.task_type == "clear_storm_damage")) == 0
+
+
+# --------------------------------------------------------------------------- site labels
+def test_german_street_phrase() -> None:
+    """'an der' for -straße, 'am' for -weg/-platz, a comma for names with a preposition."""
+    assert at_street("Spielplatz", "Bahnhofstraße") == "Spielplatz an der Bahnhofstraße"
+    assert at_street("Park", "Kunigundenweg") == "Park am Kunigundenweg"
+    assert at_street("Wiese", "Am Gries") == "Wiese, Am Gries"
+    assert at_street("Playground", "Bahnhofstraße", "en") == "Playground on Bahnhofstraße"
+
+
+def test_unnamed_site_is_labelled_by_category_and_nearest_street(store) -> None:
+    """An unnamed OSM playground reads 'Spielplatz an der/am <street of the graph>', the OSM id
+    stays available as the secondary detail, and an addr:street tag wins."""
+    engine, tenant_id, _ = store
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        graph = travel.road_graph(s)
+        names = set(street_index(graph).names)
+        unnamed = s.scalars(select(models.Site).where(
+            func.coalesce(models.Site.name, "") == "",
+            models.Site.category == "playground")).all()
+        assert unnamed
+        labels = [site_label(site) for site in unnamed]
+        for site, label in zip(unnamed, labels, strict=True):
+            assert label.startswith("Spielplatz"), label
+            assert "OSM" not in label
+            assert any(label.endswith(n) for n in names), label
+            assert site_ref(site) == f"OSM {site.osm_type}/{site.osm_id}"
+        site = unnamed[0]
+        site.tags_json = {**(site.tags_json or {}), "addr:street": "Test<gasse"}
+        assert site_label(site) == "Spielplatz an der Test<gasse"
+
+
+# --------------------------------------------------------------------------- access points
+def test_stored_access_point_is_used_not_snapped_again(store) -> None:
+    """A site's stored access point (edge and offset, as the inventory stored it) is the plan's
+    location even where snapping its site point would pick another edge; a row whose edge is
+    not in the graph is snapped again."""
+    engine, tenant_id, day = store
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        graph = travel.road_graph(s)
+        park = _park(s)
+        own = snap_sites(graph, [(0, Point(park.lon, park.lat))],
+                         profiles=["flatbed_truck"])[0].primary.edge_point
+        u, v, key = next((a, b, k) for a, b, k in graph.edges(keys=True)
+                         if {a, b} != {own.u, own.v})
+        length = graph.edges[u, v, key]["length"]
+        s.add(models.AccessPoint(site_id=park.id, lon=park.lon, lat=park.lat, edge_u=u,
+                                 edge_v=v, edge_key=key, offset_m=length / 2, distance_m=5.0))
+        s.flush()
+        s.refresh(park)
+        built = build_problem(s, [day])
+        loc = next(t.entry_location for t in built.problem.tasks
+                   if built.task_ids[t.id] in {x.id for x in park.tasks})
+        point = built.travel.locations[loc]
+        assert (point.u, point.v, point.key) == (u, v, key)
+        assert point.fraction == pytest.approx(0.5)
+        park.access_points[0].edge_u = -1
+        s.flush()
+        again = build_problem(s, [day])
+        point = again.travel.locations[loc]
+        assert (point.u, point.v) != (u, v) and point is not None
