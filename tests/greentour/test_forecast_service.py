@@ -205,7 +205,7 @@ def test_cli_import_weather_and_forecast(cli_runner, engine, town, data_dir, tmp
     )
     assert result.exit_code == 0, result.output
     assert "Prognose ab 20.06.2026, 14 Tage" in result.output
-    assert "Mähen" in result.output
+    assert "Mähen" in result.output and "1 Prognosen gespeichert" in result.output
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert doc["as_of"] == "2026-06-20" and len(doc["forecasts"]) == 1
     bad = cli_runner.invoke(cli, ["forecast", "--tenant", "bremen-test", "--date", "20.06."])
@@ -213,7 +213,8 @@ def test_cli_import_weather_and_forecast(cli_runner, engine, town, data_dir, tmp
 
 
 def test_forecast_job_keeps_its_result(engine, town, data_dir, monkeypatch):
-    """A queued ``forecast`` job runs in the worker machinery and stores the forecasts."""
+    """A queued ``forecast`` job runs in the worker machinery, stores the forecast rows and
+    keeps a summary as its result."""
     monkeypatch.setenv("GREENTOUR_DATA_DIR", str(data_dir))
     import_tenant_weather(engine, town.id, data_dir=data_dir)
     with tenant_session(engine, town.id) as s, s.begin():
@@ -224,6 +225,10 @@ def test_forecast_job_keeps_its_result(engine, town, data_dir, monkeypatch):
     job = get_job(engine, town.id, job_id)
     assert job.result_json["as_of"] == "2026-06-20"
     assert job.result_json["forecasts"][0]["task"] == "mow"
+    assert job.result_json["stored"] == 1
+    with tenant_session(engine, town.id) as s:
+        (row,) = latest_forecasts(s)
+    assert (row.kind, row.as_of, row.horizon_days) == ("mow", dt.date(2026, 6, 20), 7)
 
 
 def test_forecasts_are_stored_replaced_and_read_back(engine, town, data_dir, ctx):
