@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
 
 import numpy as np
 
@@ -383,6 +382,9 @@ class Problem:
                      f"crew-day {cd!r}: locked positions {sorted(positions)} must be 0..k-1 "
                      "without gaps or duplicates")
         _require(self.weights.reload_copies >= 0, "weights.reload_copies must be >= 0")
+        object.__setattr__(self, "_task_by_id", {t.id: t for t in self.tasks})
+        object.__setattr__(self, "_crew_day_by_id", {c.id: c for c in self.crew_days})
+        object.__setattr__(self, "_reload_by_id", {r.id: r for r in self.reload_points})
 
     @staticmethod
     def _unique(what: str, ids: list[str]) -> None:
@@ -391,18 +393,19 @@ class Problem:
             _require(i not in seen, f"duplicate {what} id {i!r}")
             seen.add(i)
 
-    # --- lookups -------------------------------------------------------------------------
-    @cached_property
+    # --- lookups (built eagerly in __post_init__: a lazily filled __dict__ could change
+    # while another thread pickles the problem for a worker process) ------------------------
+    @property
     def task_by_id(self) -> dict[str, Task]:
-        return {t.id: t for t in self.tasks}
+        return self._task_by_id
 
-    @cached_property
+    @property
     def crew_day_by_id(self) -> dict[str, CrewDay]:
-        return {c.id: c for c in self.crew_days}
+        return self._crew_day_by_id
 
-    @cached_property
+    @property
     def reload_by_id(self) -> dict[str, ReloadPoint]:
-        return {r.id: r for r in self.reload_points}
+        return self._reload_by_id
 
     @property
     def n_locations(self) -> int:
