@@ -77,7 +77,7 @@ def assign_days(
     prev_day: dict[str, date] = {}
     if problem.previous_plan is not None:
         for tid, (cid, _) in problem.previous_plan.assignments.items():
-            if cid in day_of:
+            if cid in day_of and tid in allowed and cid in allowed[tid]:
                 prev_day[tid] = day_of[cid]
     rate_eur_s = max(c.cost_per_hour_eur for c in problem.crew_days) / 3600 or 0.01
     w = problem.weights
@@ -95,7 +95,10 @@ def assign_days(
             else:
                 detour = float(m[depot, t.entry_location])
             need = t.service_duration_s + detour
-            if budget[d] < need and t.locked_crew_day is None:
+            # a task of the previous plan may stay on its day regardless of the estimate: the
+            # crew-day still exists and its tour fitted
+            stays = prev_day.get(t.id) == d
+            if budget[d] < need and t.locked_crew_day is None and not stays:
                 continue
             cost = 2 * detour * rate_eur_s
             if t.due_latest_s is not None and day_end[d] > t.due_latest_s:
