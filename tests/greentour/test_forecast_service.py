@@ -285,3 +285,23 @@ def test_lawn_without_recorded_cut_says_the_steady_state_assumption(engine, town
                         since=dt.date(2023, 1, 1))
     november = forecast_tenant(engine, town.id, dt.date(2025, 11, 3), 7, context=ctx)
     assert not any(f.is_due for f in november.forecasts)  # slow growth: the rhythm kept up
+
+
+def test_demo_forecasts_are_what_demand_reads(engine, town, data_dir, monkeypatch):
+    """The demo's forecast step stores the rows demand then reads unchanged (no second run)."""
+    from types import SimpleNamespace
+
+    from greentour.forecast_service import ensure_forecasts
+    from greentour.services.forecast import demo_step
+
+    monkeypatch.setenv("GREENTOUR_DATA_DIR", str(data_dir))
+    import_tenant_weather(engine, town.id, data_dir=data_dir)
+    with tenant_session(engine, town.id) as s, s.begin():
+        _site(s, town.id, "park", LAT, LON)
+    day = dt.date(2026, 6, 17)
+    ctx = SimpleNamespace(engine=engine, tenant_id=town.id, day=day, results={})
+    assert demo_step(ctx).startswith("Prognose:")
+    with tenant_session(engine, town.id) as s, s.begin():
+        rows, notes = ensure_forecasts(s, s.get(type(town), town.id), day, 7, data_dir=data_dir)
+    assert len(rows) == 1 and rows[0].computed_at is not None
+    assert not any("neu berechnet" in n for n in notes)
