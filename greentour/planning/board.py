@@ -4,6 +4,9 @@ A move of a task to another crew-day is checked by the independent checker
 (:func:`routing.checker.retime_tour`): the task is tried at every position of the target tour, the
 earliest-ending position without violations wins; if none is free of violations the move is
 refused with the violations of the best try, in planner language. Nothing is stored by a check.
+A move that breaks no rule but makes the target tour end later past its shift end (overtime
+within the crew-day's allowed hour) is shown with a warning and stored only when the planner
+confirms it (``confirm_overtime``).
 
 Applying a move stores new plan versions (``mode = "edit"``) of the affected days: the target tour
 re-timed with the task, the source tour re-timed without it. Undo removes the newest edit, so the
@@ -179,14 +182,20 @@ def _check(session: Session, task_id: int, crew_day_id: int) -> dict[str, Any]:
                           include_task_ids=frozenset({task.id}))
     ref = task_ref(task.id)
     if ref not in built.problem.task_by_id:
-        raise BadInput("Diese Aufgabe kann an diesem Tag nicht eingeplant werden "
-                       "(noch nicht fällig oder ohne Zufahrt)")
+        why = built.precheck_unassigned.get(task.id)
+        if why:
+            raise BadInput(f"Diese Aufgabe kann am {target.date:%d.%m.} nicht eingeplant werden: "
+                           f"{why[0]['de']}")
+        raise BadInput(f"Diese Aufgabe kann am {target.date:%d.%m.} nicht eingeplant werden "
+                       f"(fällig ab {task.due_earliest:%d.%m.})")
     crew_id = crew_ref(target.id)
     target_tour = current_tour(session, target)
     seq = _sequence(target_tour, built, without=task.id)
     trial, pos = _best_insertion(built, crew_id, seq, ref)
+    current = _sequence(target_tour, built)
+    before_s = retime_tour(built.problem, crew_id, current).kpis.overtime_s if current else 0
     return {"task": task, "target": target, "source": source, "built": built,
-            "tour": trial, "position": pos}
+            "tour": trial, "position": pos, "overtime_before_s": before_s}
 
 
 def _result(session: Session, checked: dict[str, Any], lang: str = "de") -> dict[str, Any]:
@@ -213,12 +222,26 @@ def _result(session: Session, checked: dict[str, Any], lang: str = "de") -> dict
             "moved": stop.ref == moved_ref,
         })
     key = "en" if lang == "en" else "de"
+    added_min = round(max(0, trial.kpis.overtime_s - checked["overtime_before_s"]) / 60)
+    end_local = built.axis.to_datetime(trial.end_s).astimezone(tz)
+    warnings = []
+    if trial.is_feasible and added_min > 0:
+        total_min = round(trial.kpis.overtime_s / 60)
+        warnings.append(
+            f"Tour endet {end_local:%H:%M}, {total_min} Minuten nach Schichtende "
+            f"{target.shift_end:%H:%M} (Überstunden, {added_min} Minuten durch diese Umplanung)"
+            if key == "de" else
+            f"Tour ends {end_local:%H:%M}, {total_min} minutes after the shift end "
+            f"{target.shift_end:%H:%M} (overtime, {added_min} minutes from this move)")
     return {
         "feasible": trial.is_feasible,
         "crew": f"{target.name} {target.date:%d.%m.}",
         "crew_day_id": target.id,
-        "end": built.axis.to_datetime(trial.end_s).astimezone(tz).isoformat(),
+        "end": end_local.isoformat(),
         "violations": [r[key] for r in reasons_of(trial.violations)],
+        "overtime_min": round(trial.kpis.overtime_s / 60),
+        "added_overtime_min": added_min,
+        "warnings": warnings,
         "stops": stops,
     }
 
@@ -302,15 +325,25 @@ def _replace_tour(
 
 
 def apply_move(
-    session: Session, task_id: int | None, crew_day_id: int | None, lang: str = "de"
+    session: Session, task_id: int | None, crew_day_id: int | None, lang: str = "de",
+    confirm_overtime: bool = False,
 ) -> dict[str, Any]:
-    """Store a move that the checker accepts; a refused move raises :class:`Conflict`."""
+    """Store a move that the checker accepts; a refused move raises :class:`Conflict`.
+
+    A move that lengthens the target tour past its shift end (overtime within the allowed hour,
+    no rule broken) is only stored with ``confirm_overtime``: the planner has seen the warning.
+    """
     if task_id is None or crew_day_id is None:
         raise BadInput("Aufgabe und Ziel-Kolonne angeben")
     checked = _check(session, task_id, crew_day_id)
-    result = _result(session, checked, lang)
+    result = _result(session, checked, "de")
     if not result["feasible"]:
         raise Conflict("Umplanung nicht möglich: " + "; ".join(result["violations"]))
+    if result["added_overtime_min"] > 0 and not confirm_overtime:
+        raise Conflict("Umplanung bringt Überstunden, bitte bestätigen: "
+                       + "; ".join(result["warnings"]))
+    if lang != "de":
+        result = _result(session, checked, lang)
     target: CrewDay = checked["target"]
     task: Task = checked["task"]
     edit = {"id": uuid.uuid4().hex, "task_id": task.id, "to_crew_day_id": target.id}

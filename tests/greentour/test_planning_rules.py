@@ -8,13 +8,15 @@ solution limit).
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from shapely.geometry import Point
 from sqlalchemy import func, select
 
-from greentour.errors import BadInput
-from greentour.planning import orders, travel
+from greentour.errors import BadInput, Conflict
+from greentour.planning import board, orders, travel
+from greentour.planning.current import current_plan
 from greentour.planning.labels import at_street, site_label, site_ref
 from greentour.planning.plan_service import run_plan_in_tenant
 from greentour.planning.problem_builder import build_problem, task_ref
@@ -23,6 +25,7 @@ from greentour.store import make_engine, models, tenant_session
 from routing.access import snap_sites
 from routing.params import SolveParams
 
+BERLIN = ZoneInfo("Europe/Berlin")
 FAST = SolveParams(time_limit_s=20, solution_limit=5, deterministic=True, workers=1)
 
 
@@ -196,3 +199,46 @@ def test_stored_access_point_is_used_not_snapped_again(store) -> None:
         again = build_problem(s, [day])
         point = again.travel.locations[loc]
         assert (point.u, point.v) != (u, v) and point is not None
+
+
+# --------------------------------------------------------------------------- board overtime
+def test_board_move_into_overtime_needs_the_planners_confirmation(store) -> None:
+    """A move that breaks no rule but pushes a tour past its shift end is shown with an overtime
+    warning and refused until the planner confirms it; then it is stored."""
+    engine, tenant_id, day = store
+    run_plan_in_tenant(engine, tenant_id, day, "plan", FAST, with_demand=False)
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        plan = current_plan(s, day)
+        tour = next(t for t in plan.tours if t.crew_day.name.startswith("Kolonne 6"))
+        cd = tour.crew_day
+        end = max(st.end_at for st in tour.stops).astimezone(BERLIN)
+        shift_end = dt.datetime.combine(day, cd.shift_end, tzinfo=BERLIN)
+        # a job at a park as long as the time left in the shift, longer until it needs overtime
+        spare_s = int((shift_end - end).total_seconds())
+        job = _bins(s, _park(s), day)
+        for extra_min in range(10, 70, 10):
+            s.get(models.Task, job).duration_s = spare_s + extra_min * 60
+            s.flush()
+            checked = board.check_move(s, job, cd.id)
+            if checked["added_overtime_min"] > 0:
+                break
+        assert checked["feasible"], checked["violations"]
+        assert checked["added_overtime_min"] > 0 and "Überstunden" in checked["warnings"][0]
+        with pytest.raises(Conflict, match="Überstunden"):
+            board.apply_move(s, job, cd.id)
+        assert current_plan(s, day).id == plan.id, "nothing stored without confirmation"
+        applied = board.apply_move(s, job, cd.id, confirm_overtime=True)
+        where = {st.task_id: t.crew_day_id for t in current_plan(s, day).tours
+                 for st in t.stops}
+        assert applied["plan_id"] != plan.id and where[job] == cd.id
+
+
+def test_board_refuses_a_cycle_task_before_its_day(store) -> None:
+    """Dragging Thursday's bins onto Monday is refused with the day it is due from."""
+    engine, tenant_id, day = store
+    run_plan_in_tenant(engine, tenant_id, day, "plan", FAST, with_demand=False)
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        thursday = _bins(s, _park(s), day + dt.timedelta(days=3))
+        monday_crew = current_plan(s, day).tours[0].crew_day_id
+        with pytest.raises(BadInput, match="fällig ab 18.06."):
+            board.check_move(s, thursday, monday_crew)

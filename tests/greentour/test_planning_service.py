@@ -186,7 +186,8 @@ def test_board_move_is_checked_retimed_applied_and_undone(store) -> None:
         checked = board.check_move(s, mow_task, other.id)
         assert any(st["moved"] for st in checked["stops"])
         assert checked["feasible"] and not checked["violations"]
-        applied = board.apply_move(s, mow_task, other.id)
+        applied = board.apply_move(s, mow_task, other.id,
+                                   confirm_overtime=checked["added_overtime_min"] > 0)
         new = current_plan(s, day)
         assert new.id == applied["plan_id"] and new.parent_id == plan.id
         moved_to = {st.task_id: t.crew_day_id for t in new.tours for st in t.stops}

@@ -313,6 +313,7 @@ def api_board_move() -> Response:
             _int(data.get("task_id"), "task_id"),
             _int(data.get("crew_day_id"), "crew_day_id"),
             lang=select_locale(),
+            confirm_overtime=data.get("confirm_overtime") is True,
         )
     return jsonify(result)
 

@@ -17,12 +17,14 @@
       ? el("p", {}, el("strong", {}, t("Umplanung möglich")), ` – ${check.crew}: ${t("Ende")} ${hhmm(check.end)}`)
       : el("p", {}, el("strong", {}, t("Umplanung nicht möglich")), ` – ${check.crew}`);
     const violations = el("ul", { class: "violations" }, check.violations.map((v) => el("li", { class: "reason" }, v)));
+    const overtime = (check.warnings || []).length > 0;
+    const warnings = el("ul", { class: "warnings" }, (check.warnings || []).map((w) => el("li", { class: "warning" }, w)));
     const buttons = el("div", { class: "actions" },
-      check.feasible ? el("button", { class: "btn", id: "btn-apply", onclick: apply }, t("Übernehmen")) : null,
+      check.feasible ? el("button", { class: "btn", id: "btn-apply", onclick: apply }, t(overtime ? "Mit Überstunden übernehmen" : "Übernehmen")) : null,
       el("button", { class: "btn secondary", onclick: () => { replace(result, ""); result.className = "check-result"; pending = null; } }, t("Verwerfen")));
-    pending = check.feasible ? move : null;
-    result.className = "check-result " + (check.feasible ? "accepted" : "refused");
-    replace(result, head, violations, retimed, buttons);
+    pending = check.feasible ? { ...move, confirm_overtime: overtime } : null;
+    result.className = "check-result " + (check.feasible ? (overtime ? "accepted overtime" : "accepted") : "refused");
+    replace(result, head, violations, warnings, retimed, buttons);
   }
 
   async function apply() {
