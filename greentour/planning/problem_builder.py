@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -230,6 +231,22 @@ def _access_point(site: Site) -> tuple[float, float, AccessPoint | None] | None:
     return (usable[0].lon, usable[0].lat, usable[0]) if usable else None
 
 
+def allowed_overtime_s() -> int:
+    """Overtime a planned tour may use, seconds: ``GREENTOUR_PLAN_MAX_OVERTIME_MIN`` (default 0:
+    tours end by the shift end; the board then refuses moves past it). With an allowance the
+    solver may plan overtime at ``Weights.overtime_eur_per_hour`` and the board asks the planner
+    to confirm a move into it."""
+    raw = os.environ.get("GREENTOUR_PLAN_MAX_OVERTIME_MIN", "0")
+    try:
+        minutes = int(raw)
+    except ValueError:
+        raise BadInput(f"GREENTOUR_PLAN_MAX_OVERTIME_MIN muss eine ganze Zahl sein, nicht {raw!r}"
+                       ) from None
+    if not 0 <= minutes <= 240:
+        raise BadInput("GREENTOUR_PLAN_MAX_OVERTIME_MIN muss zwischen 0 und 240 liegen")
+    return minutes * 60
+
+
 def previous_plan(session: Session, days: list[dt.date]) -> Plan | None:
     """The current plan of the first planning day (None: first plan)."""
     from greentour.planning.current import current_plan
@@ -242,15 +259,18 @@ def build_problem(
     days: list[dt.date],
     *,
     stability: bool = True,
-    max_overtime_s: int = 3600,
+    max_overtime_s: int | None = None,
     progress: Any = None,
     include_task_ids: frozenset[int] = frozenset(),
 ) -> BuiltProblem:
     """The routing problem of ``days`` (consecutive dates) from the store.
 
     Tasks planned on other days by the current plans stay out, except ``include_task_ids`` (a
-    task the planner drags from another day).
+    task the planner drags from another day). ``max_overtime_s``: how long a tour may run past
+    its shift end (None: :func:`allowed_overtime_s`, 0 unless the operator allows overtime).
     """
+    if max_overtime_s is None:
+        max_overtime_s = allowed_overtime_s()
     if not days:
         raise BadInput("Kein Planungstag angegeben")
     tenant = _tenant(session)

@@ -202,10 +202,31 @@ def test_stored_access_point_is_used_not_snapped_again(store) -> None:
 
 
 # --------------------------------------------------------------------------- board overtime
-def test_board_move_into_overtime_needs_the_planners_confirmation(store) -> None:
-    """A move that breaks no rule but pushes a tour past its shift end is shown with an overtime
-    warning and refused until the planner confirms it; then it is stored."""
+def test_stored_plan_ends_every_tour_by_its_shift_end(store) -> None:
+    """Without an overtime allowance no stored tour runs past its crew-day's shift end, even
+    when the mowing crews have more work than shift time (the demo's 9.2 h of 8.2 h)."""
     engine, tenant_id, day = store
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        for task in s.scalars(select(models.Task).where(models.Task.task_type == "mow")):
+            task.duration_s *= 3
+    result = run_plan_in_tenant(engine, tenant_id, day, "plan", FAST, with_demand=False,
+                                days_count=2)
+    with tenant_session(engine, tenant_id) as s:
+        plan = s.get(models.Plan, result["plan_id"])
+        assert plan.tours
+        for tour in plan.tours:
+            cd = tour.crew_day
+            shift_end = dt.datetime.combine(cd.date, cd.shift_end, tzinfo=BERLIN)
+            assert max(st.end_at for st in tour.stops) <= shift_end, cd.name
+            assert tour.kpis_json["overtime_s"] == 0
+
+
+def test_board_move_into_overtime_needs_the_planners_confirmation(store, monkeypatch) -> None:
+    """With an hour of overtime allowed, a move that pushes a tour past its shift end is shown
+    with a warning and refused until the planner confirms it; without the allowance the same
+    move is refused as a violation."""
+    engine, tenant_id, day = store
+    monkeypatch.setenv("GREENTOUR_PLAN_MAX_OVERTIME_MIN", "60")
     run_plan_in_tenant(engine, tenant_id, day, "plan", FAST, with_demand=False)
     with tenant_session(engine, tenant_id) as s, s.begin():
         plan = current_plan(s, day)
@@ -227,6 +248,11 @@ def test_board_move_into_overtime_needs_the_planners_confirmation(store) -> None
         with pytest.raises(Conflict, match="Überstunden"):
             board.apply_move(s, job, cd.id)
         assert current_plan(s, day).id == plan.id, "nothing stored without confirmation"
+        monkeypatch.setenv("GREENTOUR_PLAN_MAX_OVERTIME_MIN", "0")
+        refused = board.check_move(s, job, cd.id)
+        assert not refused["feasible"]
+        assert any("nach Schichtende" in v for v in refused["violations"]), refused["violations"]
+        monkeypatch.setenv("GREENTOUR_PLAN_MAX_OVERTIME_MIN", "60")
         applied = board.apply_move(s, job, cd.id, confirm_overtime=True)
         where = {st.task_id: t.crew_day_id for t in current_plan(s, day).tours
                  for st in t.stops}
