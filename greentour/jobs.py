@@ -22,7 +22,10 @@
   (``greentour worker --requeue-failed ID``) queues a failed job again.
 
 Job rows are tenant-owned. The worker is infrastructure and works on the job table through Core
-statements on its own connections; handlers get tenant sessions.
+statements on its own connections; handlers get tenant sessions. Every write of the worker (claim,
+progress, heartbeat, finish) takes SQLite's write lock first
+(:func:`greentour.store.write_connection`), so it waits for a handler's write transaction instead
+of failing, and never leaves a stale snapshot that would break it.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from greentour.errors import BadInput, Conflict, GreentourError, NotFound
-from greentour.store import tenant_session
+from greentour.store import tenant_session, write_connection
 from greentour.store.base import utcnow
 from greentour.store.models import Job
 
@@ -132,10 +135,8 @@ class JobContext:
 
 
 def _update(engine: Engine, job_id: int, **values: Any) -> int:
-    with engine.begin() as conn:
-        result = conn.execute(
-            update(_job_table).where(_job_table.c.id == job_id).values(**values)
-        )
+    with write_connection(engine) as conn:
+        result = conn.execute(update(_job_table).where(_job_table.c.id == job_id).values(**values))
         return result.rowcount
 
 
@@ -179,7 +180,7 @@ class ClaimedJob:
 def claim_next(engine: Engine, worker_id: str) -> ClaimedJob | None:
     """Atomically take the oldest queued job (any tenant) for this worker; None if none."""
     while True:
-        with engine.begin() as conn:
+        with write_connection(engine) as conn:
             row = conn.execute(
                 select(_job_table.c.id)
                 .where(_job_table.c.status == "queued")
@@ -269,7 +270,7 @@ def _finish(
 def fail_orphaned_jobs(engine: Engine, stale_after_s: float = STALE_AFTER_S) -> list[int]:
     """Mark ``running`` jobs without a heartbeat for ``stale_after_s`` as failed; returns ids."""
     cutoff = utcnow() - dt.timedelta(seconds=stale_after_s)
-    with engine.begin() as conn:
+    with write_connection(engine) as conn:
         rows = conn.execute(
             select(_job_table.c.id, _job_table.c.heartbeat_at, _job_table.c.worker_id).where(
                 _job_table.c.status == "running"
@@ -296,10 +297,8 @@ def fail_orphaned_jobs(engine: Engine, stale_after_s: float = STALE_AFTER_S) -> 
 
 def requeue_job(engine: Engine, job_id: int) -> None:
     """Queue a failed job again (progress, message and result reset)."""
-    with engine.begin() as conn:
-        row = conn.execute(
-            select(_job_table.c.status).where(_job_table.c.id == job_id)
-        ).first()
+    with write_connection(engine) as conn:
+        row = conn.execute(select(_job_table.c.status).where(_job_table.c.id == job_id)).first()
         if row is None:
             raise NotFound(f"Auftrag #{job_id} gibt es nicht")
         if row.status != "failed":

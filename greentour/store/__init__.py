@@ -6,6 +6,8 @@ Typical use::
     engine = make_engine(settings.db_url)
     with tenant_session(engine, tenant.id) as s, s.begin():
         s.add(models.Site(...))
+    with write_session(engine, tenant.id) as s:   # read-then-write: SQLite write lock first
+        ...
 """
 
 import importlib
@@ -13,7 +15,14 @@ import pkgutil
 
 from greentour.store import models
 from greentour.store.base import Base, TenantScoped, utcnow
-from greentour.store.db import current_revision, make_engine, upgrade
+from greentour.store.db import (
+    begin_write,
+    current_revision,
+    make_engine,
+    upgrade,
+    write_connection,
+    write_session,
+)
 from greentour.store.tenancy import (
     TenantScopeError,
     delete_tenant,
@@ -46,6 +55,7 @@ __all__ = [
     "Base",
     "TenantScopeError",
     "TenantScoped",
+    "begin_write",
     "current_revision",
     "delete_tenant",
     "export_tenant",
@@ -59,4 +69,6 @@ __all__ = [
     "tenant_session",
     "upgrade",
     "utcnow",
+    "write_connection",
+    "write_session",
 ]

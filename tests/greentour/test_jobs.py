@@ -71,9 +71,7 @@ def test_failing_job_is_marked_failed_with_planner_message(engine: Engine, tenan
     assert job.progress == 30
 
 
-def test_job_left_running_is_failed_at_startup_and_can_be_requeued(
-    engine: Engine, tenant
-) -> None:
+def test_job_left_running_is_failed_at_startup_and_can_be_requeued(engine: Engine, tenant) -> None:
     """A job left running by a dead worker is failed at worker start; requeued it runs again."""
     job_id = enqueue(engine, tenant.id, "test_sum", {"numbers": [5]})
     claimed = claim_next(engine, "host:99999")
@@ -187,8 +185,12 @@ def test_killed_worker_process_leaves_job_failed_and_rerunnable(
         PYTHONPATH=os.pathsep.join([str(here), env.get("PYTHONPATH", "")]),
     )
     job_id = _enqueue_unchecked(engine, tenant.id, "test_sleep", {"seconds": 60})
-    proc = subprocess.Popen([sys.executable, "-m", "greentour.cli", "worker"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "greentour.cli", "worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -210,8 +212,10 @@ def test_killed_worker_process_leaves_job_failed_and_rerunnable(
     import jobs_for_tests  # noqa: F401  (tests/greentour is on sys.path; registers test_sleep)
 
     with engine.begin() as conn:
-        conn.execute(text("UPDATE job SET params_json = :p WHERE id = :i"),
-                     {"p": '{"seconds": 0.3}', "i": job_id})
+        conn.execute(
+            text("UPDATE job SET params_json = :p WHERE id = :i"),
+            {"p": '{"seconds": 0.3}', "i": job_id},
+        )
     requeue_job(engine, job_id)
     run_worker(engine, once=True, poll_s=0.01)
     job = get_job(engine, tenant.id, job_id)
@@ -225,3 +229,28 @@ def _enqueue_unchecked(engine: Engine, tenant_id: int, kind: str, params: dict[s
         s.add(job)
         s.flush()
         return job.id
+
+
+def test_progress_waits_for_a_write_transaction_instead_of_failing(engine: Engine, tenant) -> None:
+    """Progress and heartbeat writes wait while a handler holds the write lock, then are stored."""
+    from greentour.jobs import _update
+    from greentour.store import write_session
+
+    job_id = enqueue(engine, tenant.id, "test_sum", {"numbers": [1]})
+    holding = threading.Event()
+
+    def writer() -> None:
+        with write_session(engine, tenant.id) as s:
+            s.get(Job, job_id)
+            holding.set()
+            threading.Event().wait(0.3)  # the progress write below waits for this commit
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    holding.wait(5)
+    ctx = JobContext(engine, job_id, tenant.id, "test_sum", {})
+    ctx.progress(42, "halb")
+    _update(engine, job_id, heartbeat_at=dt.datetime.now(dt.UTC))
+    thread.join(5)
+    job = get_job(engine, tenant.id, job_id)
+    assert (job.progress, job.message) == (42, "halb")
