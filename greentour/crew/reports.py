@@ -32,8 +32,8 @@ from greentour.crew.tour import (
     current_tour,
     may_access_crew_day,
 )
-from greentour.crew.transactions import begin_write
 from greentour.errors import Conflict, Forbidden, NotFound
+from greentour.store import begin_write
 from greentour.store.base import utcnow
 from greentour.store.models import Completion, CrewDay, DeviceToken, Stop, Task, Tenant
 from greentour.store.models_crew import StopStart

@@ -24,8 +24,8 @@ from forecasting.errors import SensorPayloadError
 from forecasting.sensors import parse_uplink
 from greentour.crew.errors import InvalidReport, Unauthorized
 from greentour.crew.tokens import hash_token
-from greentour.crew.transactions import begin_write
 from greentour.errors import NotFound
+from greentour.store import begin_write
 from greentour.store.models import Observation, Site
 from greentour.store.models_crew import SensorDevice, SensorWebhook
 

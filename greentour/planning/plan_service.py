@@ -31,7 +31,7 @@ from greentour.planning import demand_step
 from greentour.planning.lineup import ensure_crew_days
 from greentour.planning.problem_builder import build_problem
 from greentour.planning.store_solution import store_solution
-from greentour.store import tenant_session
+from greentour.store import begin_write, tenant_session
 from routing.params import SolveParams
 
 MODES = ("plan", "replan", "optimize")
@@ -74,8 +74,7 @@ def write_session(engine: Engine, tenant_id: int) -> Iterator[Session]:
     cannot avoid.
     """
     with tenant_session(engine, tenant_id) as session, session.begin():
-        if engine.dialect.name == "sqlite":
-            session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+        begin_write(session)
         yield session
 
 
