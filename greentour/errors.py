@@ -34,6 +34,12 @@ class BadInput(GreentourError):
     http_status = 400
 
 
+class Unauthorized(GreentourError):
+    """No valid credentials: a device token missing, unknown, expired or revoked (HTTP 401)."""
+
+    http_status = 401
+
+
 class Forbidden(GreentourError):
     """The user or device may not do this (other tenant, missing role, revoked token)."""
 
@@ -50,6 +56,18 @@ class Conflict(GreentourError):
     """The request collides with the stored state (duplicate, outdated plan version, lock)."""
 
     http_status = 409
+
+
+class PayloadTooLarge(GreentourError):
+    """An upload (photo, import file) is larger than the tenant allows (HTTP 413)."""
+
+    http_status = 413
+
+
+class UnsupportedMediaType(GreentourError):
+    """An upload is not of an accepted type, judged by its content (HTTP 415)."""
+
+    http_status = 415
 
 
 class DataImportError(GreentourError):

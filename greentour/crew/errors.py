@@ -1,26 +1,14 @@
-"""Errors of the crew side that need HTTP statuses the core hierarchy does not have."""
+"""Errors of the crew side.
+
+``Unauthorized`` (401), ``PayloadTooLarge`` (413) and ``UnsupportedMediaType`` (415) live in the
+one hierarchy of :mod:`greentour.errors` and are re-exported here for the crew modules.
+"""
 
 from __future__ import annotations
 
-from greentour.errors import GreentourError
+from greentour.errors import GreentourError, PayloadTooLarge, Unauthorized, UnsupportedMediaType
 
-
-class Unauthorized(GreentourError):
-    """No valid device token: missing, unknown, expired or revoked (HTTP 401)."""
-
-    http_status = 401
-
-
-class PayloadTooLarge(GreentourError):
-    """An upload (photo) is larger than the tenant allows (HTTP 413)."""
-
-    http_status = 413
-
-
-class UnsupportedMediaType(GreentourError):
-    """An upload is not of an accepted type, judged by its content (HTTP 415)."""
-
-    http_status = 415
+__all__ = ["InvalidReport", "PayloadTooLarge", "Unauthorized", "UnsupportedMediaType"]
 
 
 class InvalidReport(GreentourError):

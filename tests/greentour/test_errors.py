@@ -1,0 +1,43 @@
+"""One error hierarchy: every user-facing error is a GreentourError with its HTTP status."""
+
+from __future__ import annotations
+
+import pytest
+
+import greentour.crew.errors as crew_errors
+from greentour import errors
+
+
+@pytest.mark.parametrize(
+    ("name", "status"),
+    [
+        ("BadInput", 400),
+        ("Unauthorized", 401),
+        ("Forbidden", 403),
+        ("NotFound", 404),
+        ("Conflict", 409),
+        ("PayloadTooLarge", 413),
+        ("UnsupportedMediaType", 415),
+        ("DataImportError", 422),
+    ],
+)
+def test_errors_carry_their_http_status(app, name: str, status: int) -> None:
+    """Each error of greentour.errors reaches the client with its status and German message."""
+    error_class = getattr(errors, name)
+    assert issubclass(error_class, errors.GreentourError)
+
+    def _raise() -> None:
+        raise error_class(f"Meldung für {name}")
+
+    app.add_url_rule(f"/api/_test_error_{name}", f"_test_error_{name}", _raise)
+    response = app.test_client().get(f"/api/_test_error_{name}")
+    assert response.status_code == status
+    assert response.get_json() == {"error": name, "message": f"Meldung für {name}"}
+
+
+def test_crew_errors_are_the_core_classes() -> None:
+    """greentour.crew.errors re-exports the core classes (one hierarchy, not look-alikes)."""
+    assert crew_errors.Unauthorized is errors.Unauthorized
+    assert crew_errors.PayloadTooLarge is errors.PayloadTooLarge
+    assert crew_errors.UnsupportedMediaType is errors.UnsupportedMediaType
+    assert issubclass(crew_errors.InvalidReport, errors.GreentourError)
