@@ -283,9 +283,10 @@ class TenantConfig(_Strict):
     vehicle_profiles: dict[str, dict[str, float | int | bool | str]] = {}
     care_classes: dict[str, CareClassEntry] = {}
     demand: DemandSection = DemandSection()
-    # Free sections read by other parts (validated there): privacy (crew data retention),
-    # planning, forecast, routing, crew, gis, api.
     privacy: dict[str, Any] = {}
+    """Crew data retention; checked on load by :func:`greentour.crew.privacy.privacy_settings`."""
+    # Free sections read by other parts (validated there): planning, forecast, routing, crew,
+    # gis, api.
     planning: dict[str, Any] = {}
     forecast: dict[str, Any] = {}
     routing: dict[str, Any] = {}
@@ -380,13 +381,16 @@ def default_profiles_file() -> Path:
 
 
 def load_tenant_config(path: Path, profiles_file: Path | None = None) -> TenantConfig:
-    """Read, validate and cross-check one tenant file.
+    """Read, validate and cross-check one tenant file (including its ``[privacy]`` table).
 
     ``profiles_file`` (default data/vehicle_profiles.toml) lists the vehicle profile names that
     ``vehicles[].profile`` may use.
     """
     cfg = validate(TenantConfig, read_toml(path), path)
+    from greentour.crew.privacy import privacy_settings
     from greentour.settings import REPO_ROOT
+
+    privacy_settings({"privacy": cfg.privacy}, str(path))  # refused now, not at the first report
 
     profiles = known_vehicle_profiles(profiles_file or default_profiles_file())
     regimes = known_regimes(REPO_ROOT / "data" / "care_classes.toml")

@@ -132,3 +132,59 @@ def test_removed_staff_is_deactivated(engine: Engine, tmp_path: Path) -> None:
     with tenant_session(engine, summary.tenant_id) as s:
         hofmann = s.scalar(select(Staff).where(Staff.config_key == "hofmann"))
         assert hofmann is not None and hofmann.active is False
+
+
+def _uncommented(section: str) -> str:
+    """The commented ``[section]`` example of the Lauf file with its lines uncommented."""
+    lines = LAUF.read_text(encoding="utf-8").splitlines()
+    start = lines.index(f"# [{section}]")
+    block = []
+    for line in lines[start:]:
+        if not line.startswith("# "):
+            break
+        block.append(line.removeprefix("# "))
+    return "\n".join(block) + "\n"
+
+
+def test_commented_demand_and_privacy_examples_are_the_defaults(tmp_path: Path) -> None:
+    """The [demand] and [privacy] examples in lauf.toml load and equal the built-in defaults."""
+    from greentour.crew.privacy import PrivacySettings, privacy_settings
+    from greentour.tenant_config import DemandSection
+
+    path = tmp_path / "stadt.toml"
+    text = LAUF.read_text(encoding="utf-8")
+    path.write_text(text + "\n" + _uncommented("demand") + _uncommented("privacy"), "utf-8")
+    cfg = load_tenant_config(path)
+    assert set(cfg.demand.model_fields_set) == set(DemandSection.model_fields)
+    assert cfg.demand == DemandSection()
+    assert set(cfg.privacy) == set(PrivacySettings.__dataclass_fields__)
+    assert privacy_settings({"privacy": cfg.privacy}) == PrivacySettings()
+
+
+@pytest.mark.parametrize(
+    ("privacy", "key", "reason"),
+    [
+        ("photos_days = 0", "privacy.photos_days", "ganze Zahl ≥ 1"),
+        ('stop_times_days = "90"', "privacy.stop_times_days", "ganze Zahl ≥ 1"),
+        ('stop_times_visible_to = ["crew"]', "privacy.stop_times_visible_to", "planner, admin"),
+        ("keep_gps_days = 7", "privacy.keep_gps_days", "unbekannter Schlüssel"),
+    ],
+)
+def test_bad_privacy_refused_on_load(tmp_path: Path, privacy: str, key: str, reason: str) -> None:
+    """A bad [privacy] value is refused when the file is loaded, naming file, key and reason."""
+    path = tmp_path / "stadt.toml"
+    path.write_text(LAUF.read_text(encoding="utf-8") + f"\n[privacy]\n{privacy}\n", "utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_tenant_config(path)
+    assert (info.value.file, info.value.key) == (str(path), key)
+    assert reason in info.value.reason
+
+
+def test_bad_privacy_stores_nothing(engine: Engine, tmp_path: Path) -> None:
+    """A tenant file with a bad [privacy] value is not stored at all."""
+    path = tmp_path / "stadt.toml"
+    path.write_text(LAUF.read_text(encoding="utf-8") + "\n[privacy]\nnotes_days = -1\n", "utf-8")
+    with pytest.raises(ConfigError, match="privacy.notes_days"):
+        apply_tenant_file(engine, path)
+    with system_session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(Tenant)) == 0
