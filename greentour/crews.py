@@ -2,16 +2,17 @@
 
 The per-day rules (who is absent, machines in repair, shift and break times from the tenant file)
 are those of the morning line-up, :func:`greentour.planning.lineup.ensure_crew_days`; this module
-adds the range and skips Sundays and public holidays of the tenant's Land.
+adds the range and skips Sundays and public holidays of the tenant's Land (the holiday rules are
+those of :mod:`greentour.demand.holidays_de`, the one place for holidays).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-import holidays
 from sqlalchemy.orm import Session
 
+from greentour.demand.holidays_de import is_sunday_or_holiday
 from greentour.errors import BadInput, NotFound
 from greentour.store import session_tenant_id
 from greentour.store.models import CrewDay, Tenant
@@ -20,10 +21,9 @@ MAX_RANGE_DAYS = 62
 
 
 def is_working_day(day: dt.date, land: str) -> bool:
-    """Not a Sunday and not a public holiday in the Land (``BY``, ``NW``, ...)."""
-    if day.isoweekday() == 7:
-        return False
-    return day not in holidays.country_holidays("DE", subdiv=land, years=day.year)
+    """Not a Sunday and not a public holiday in the Land (``BY``, ``NW``, ...); Saturdays count
+    (a crew template may work them)."""
+    return not is_sunday_or_holiday(day, land)
 
 
 def generate_crew_days(

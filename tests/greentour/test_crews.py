@@ -76,3 +76,18 @@ def test_working_days_follow_the_land() -> None:
     assert not is_working_day(dt.date(2026, 6, 4), "BY")
     assert is_working_day(dt.date(2026, 6, 4), "HB")
     assert not is_working_day(dt.date(2026, 6, 7), "BY")
+
+
+def test_working_days_use_the_one_holiday_calendar() -> None:
+    """Crew-days and demand agree on every day of 2026: Saturdays work, Reformation Day by Land."""
+    from greentour.demand.holidays_de import is_public_holiday
+
+    assert is_working_day(dt.date(2026, 6, 6), "BY")  # a Saturday
+    assert not is_working_day(dt.date(2026, 10, 31), "SN")  # Reformationstag in Saxony
+    assert is_working_day(dt.date(2026, 10, 31), "BY")
+    for land in ("BY", "NW", "SN"):
+        day = dt.date(2026, 1, 1)
+        while day.year == 2026:
+            expected = day.weekday() != 6 and not is_public_holiday(day, land)
+            assert is_working_day(day, land) == expected, (day, land)
+            day += dt.timedelta(days=1)
