@@ -414,7 +414,7 @@ def build_problem(
             allowed_crew_days=allowed,
             locked_crew_day=locked_crew,
             locked_position=locked_pos,
-            name=f"{site_label(task.site)} – {task.task_type}",
+            name=f"{site_label(task.site)} – {ttype.name_de if ttype else task.task_type}",
         ))
         task_ids[ref] = task.id
 
