@@ -151,28 +151,26 @@ class ShiftSection(_Strict):
     breaks: list[Window] = []
 
 
-class DepotEntry(_Strict):
+class _PlaceEntry(_Strict):
+    """A named place crews drive to: key, position, opening hours and its OSM object."""
+
+    key: str = Field(pattern=_KEY)
+    name: str
+    lon: Lon
+    lat: Lat
+    opening_hours: OpeningHours = {}
+    osm: str | None = Field(default=None, pattern=r"^(node|way|relation)/\d+$")
+
+
+class DepotEntry(_PlaceEntry):
     """``[[depots]]``: where crews start and end."""
 
-    key: str = Field(pattern=_KEY)
-    name: str
-    lon: Lon
-    lat: Lat
-    opening_hours: OpeningHours = {}
-    osm: str | None = Field(default=None, pattern=r"^(node|way|relation)/\d+$")
 
-
-class ReloadPointEntry(_Strict):
+class ReloadPointEntry(_PlaceEntry):
     """``[[reload_points]]``: green-waste yards and water refill points."""
 
-    key: str = Field(pattern=_KEY)
-    name: str
     kind: Literal["green_waste", "water"]
-    lon: Lon
-    lat: Lat
-    opening_hours: OpeningHours = {}
     service_s: int = Field(default=900, ge=0, le=7200)
-    osm: str | None = Field(default=None, pattern=r"^(node|way|relation)/\d+$")
 
 
 class StaffEntry(_Strict):

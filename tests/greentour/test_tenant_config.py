@@ -63,6 +63,12 @@ def test_lauf_sample_is_complete() -> None:
         ('regime = "meadow"', 'regime = "jungle"', "care_classes.meadow.regime",
          "Regime 'jungle' unbekannt"),
         ('key = "koch"', 'key = "weber"', "staff[7].key", "doppelt"),
+        ('osm = "node/403115167"', 'osm = "node:403115167"', "reload_points[0] (wertstoffhof).osm",
+         "should match pattern"),
+        ('kind = "green_waste"', 'kind = "compost"', "reload_points[0] (wertstoffhof).kind",
+         "'green_waste' or 'water'"),
+        ('service_s = 1200', 'service_s = 1200\nopening = "immer"',
+         "reload_points[1] (bauhof-wasser).opening", "unbekannter Schlüssel"),
     ],
 )
 def test_bad_file_names_file_key_and_reason(
