@@ -129,3 +129,19 @@ def test_postgres_job_round_trip(pg: Engine, tmp_path: Path) -> None:
     assert run_worker(pg, once=True, poll_s=0.01) == 1
     assert get_job(pg, tid, job_id).status == "done"
     assert claim_next(pg, "w") is None
+
+
+def test_postgres_write_session_is_a_plain_transaction(pg: Engine) -> None:
+    """write_session/begin_write issue nothing on PostgreSQL; a read-then-write step commits
+    although another connection committed in between."""
+    from greentour.store import begin_write, write_connection, write_session
+
+    tid = _tenant(pg, "schreiben")
+    with write_session(pg, tid) as s, s.begin_nested():
+        assert s.scalar(select(func.count(Site.id))) == 0
+        with tenant_session(pg, tid) as other, other.begin():
+            other.add(_site("zwischendurch"))
+        begin_write(s)  # nothing to do here: no "BEGIN IMMEDIATE" on PostgreSQL
+        s.add(_site("danach"))
+    with write_connection(pg) as conn:
+        assert conn.execute(text("SELECT count(*) FROM site")).scalar_one() == 2
