@@ -13,9 +13,9 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from greentour.demand.holidays_de import is_sunday_or_holiday
-from greentour.errors import BadInput, NotFound
-from greentour.store import session_tenant_id
-from greentour.store.models import CrewDay, Tenant
+from greentour.errors import BadInput
+from greentour.store import session_tenant
+from greentour.store.models import CrewDay
 
 MAX_RANGE_DAYS = 62
 
@@ -41,10 +41,7 @@ def generate_crew_days(
         raise BadInput(f"Zeitraum verkehrt: {date_from} liegt nach {date_to}")
     if (date_to - date_from).days >= MAX_RANGE_DAYS:
         raise BadInput(f"Zeitraum zu lang: höchstens {MAX_RANGE_DAYS} Tage")
-    tenant_id = session_tenant_id(session)
-    tenant = session.get(Tenant, tenant_id) if tenant_id is not None else None
-    if tenant is None:
-        raise NotFound("Kein Mandant für diese Sitzung")
+    tenant = session_tenant(session)
     out: dict[dt.date, list[CrewDay]] = {}
     day = date_from
     while day <= date_to:

@@ -67,6 +67,18 @@ def session_tenant_id(session: Session) -> int | None:
     return value if isinstance(value, int) else None
 
 
+def session_tenant(session: Session) -> Tenant:
+    """The :class:`Tenant` row a tenant session is bound to.
+
+    :class:`NotFound` for a system session or a tenant that no longer exists.
+    """
+    tenant_id = session_tenant_id(session)
+    tenant = session.get(Tenant, tenant_id) if tenant_id is not None else None
+    if tenant is None:
+        raise NotFound("Kein Mandant für diese Sitzung")
+    return tenant
+
+
 _table_cache: tuple[int, frozenset[str]] = (-1, frozenset())
 
 

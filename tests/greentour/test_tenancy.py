@@ -296,3 +296,15 @@ def test_delete_tenant_removes_only_that_tenant(
         tenants = conn.execute(text("SELECT slug FROM tenant")).scalars().all()
     assert left == {b: 3}
     assert tenants == ["stadt-b"]
+
+
+def test_session_tenant_is_the_bound_tenant(engine: Engine, two_tenants: tuple[int, int]) -> None:
+    """session_tenant gives the session's own tenant row; a system session has none."""
+    from greentour.errors import NotFound
+    from greentour.store import session_tenant
+
+    _, b = two_tenants
+    with tenant_session(engine, b) as s:
+        assert (session_tenant(s).id, session_tenant(s).slug) == (b, "stadt-b")
+    with system_session(engine) as s, pytest.raises(NotFound, match="Kein Mandant"):
+        session_tenant(s)
