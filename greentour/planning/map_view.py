@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from greentour.planning import demand_step, travel
 from greentour.planning.current import current_plan
@@ -125,6 +125,7 @@ def sites_geojson(session: Session, day: dt.date, lang: str = "de") -> dict[str,
     features = []
     for site in session.scalars(
         select(Site).where(Site.status != "rejected").order_by(Site.id)
+        .options(selectinload(Site.access_points))
     ):
         tasks = sorted(open_tasks.get(site.id, []), key=lambda t: (t.due_latest, t.id))
         need = "candidate" if site.status == "candidate" else need_of(tasks, day)
@@ -133,6 +134,7 @@ def sites_geojson(session: Session, day: dt.date, lang: str = "de") -> dict[str,
         props = {
             "id": site.id,
             "name": site.name,
+            "label": site_label(site, lang),
             "category": site.category,
             "need": need,
             "need_label": NEED_LABELS[need][li],

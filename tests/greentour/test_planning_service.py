@@ -92,6 +92,9 @@ def test_map_data_colours_sites_and_lists_tours(planned) -> None:
     assert {"due", "candidate"} <= needs
     park = next(f for f in data["sites"]["features"] if f["properties"]["name"] == "Barth-Park")
     assert park["properties"]["provenance"].startswith("OSM way/38454218")
+    unnamed = [f["properties"] for f in data["sites"]["features"]
+               if not f["properties"]["name"] and f["properties"]["category"] == "playground"]
+    assert unnamed and all(p["label"].startswith("Spielplatz an") for p in unnamed)
     assert park["properties"]["duration_source"]
     tour = data["tours"][0]
     assert [st["seq"] for st in tour["stops"]] == list(range(1, len(tour["stops"]) + 1))

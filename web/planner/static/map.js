@@ -34,7 +34,7 @@
 
   function sitePopup(p) {
     return el("div", { class: "popup" },
-      el("strong", {}, p.name || t("Fläche ohne Namen")),
+      el("strong", {}, p.label || p.name || t("Fläche ohne Namen")),
       el("div", { class: "muted" }, p.category_label || p.category || ""),
       el("dl", {},
         row(t("Bedarf"), p.need_label),
