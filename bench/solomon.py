@@ -140,7 +140,8 @@ def run_one(path: Path, time_limit_s: float, workers: int) -> dict:
     problem = to_problem(read_solomon(path))
     sol = solve(
         problem,
-        SolveParams(time_limit_s=time_limit_s, workers=workers, explain=False, method="direct"),
+        SolveParams(time_limit_s=time_limit_s, workers=workers, explain=False, method="direct",
+                    lean_operators=True),
     )
     wall = time.time() - t0
     used = [t for t in sol.tours if t.task_ids]

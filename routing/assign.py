@@ -119,17 +119,18 @@ def assign_days(
 
 def _solve_day(problem, allowed_day, crew_ids, params_tuple, time_limit_s, initial):
     """Worker: route one day (top level for pickling)."""
-    from routing.solve import SearchConfig, run_search
+    from routing.solve import LEAN_OPERATORS, SearchConfig, run_search
 
-    fs, mh, lam, limit = params_tuple
-    return run_search(problem, allowed_day, SearchConfig(0, fs, mh, lam), None, limit, initial,
-                      crew_ids, time_limit_s=time_limit_s)
+    fs, mh, lam, limit, lean = params_tuple
+    return run_search(problem, allowed_day,
+                      SearchConfig(0, fs, mh, lam, LEAN_OPERATORS if lean else ()), None, limit,
+                      initial, crew_ids, time_limit_s=time_limit_s)
 
 
 def _route_days(problem, jobs, params: SolveParams, per_job_s: float | None):
     """Run day jobs [(day, allowed_day, crew_ids, initial)] in parallel; -> {day: RawResult}."""
     pt = (params.first_solution_strategy, params.metaheuristic, params.gls_lambda,
-          params.effective_solution_limit)
+          params.effective_solution_limit, params.lean_operators)
     out = {}
     if params.workers <= 1 or len(jobs) <= 1:
         for d, al, cids, init in jobs:

@@ -32,6 +32,10 @@ class SolveParams:
     * ``method``: ``direct`` (one OR-Tools model), ``by_day`` (assign days first, then route each
       day; for weeks of hundreds of tasks) or ``auto`` (chosen by size).
     * ``gls_lambda``: guided local search penalty factor (OR-Tools default 0.1).
+    * ``lean_operators``: switch off OR-Tools' large-neighbourhood insertion, Lin-Kernighan,
+      sub-trip and pickup/delivery operators. Much faster guided local search when every task
+      gets served (Solomon); harmful when many tasks stay optional, because those operators
+      are what inserts left-out tasks (the Lauf week), hence off by default.
     """
 
     time_limit_s: float = 10.0
@@ -44,6 +48,7 @@ class SolveParams:
     method: str = "auto"
     gls_lambda: float = 0.1
     explain: bool = True
+    lean_operators: bool = False
 
     def __post_init__(self) -> None:
         if self.time_limit_s <= 0:

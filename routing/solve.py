@@ -30,9 +30,10 @@ DIRECT_MAX_PAIRS = 2500
 DETERMINISTIC_BRANCHES_PER_SOLUTION = 2000
 
 
-#: local search operators switched off in every search: large-neighbourhood insertions,
-#: Lin-Kernighan, sub-trip and pickup/delivery moves. On Solomon R/RC instances under a 10 s
-#: budget this roughly halves the gap (guided local search gets many more iterations).
+#: local search operators switched off with ``SolveParams.lean_operators``: large-neighbourhood
+#: insertions, Lin-Kernighan, sub-trip and pickup/delivery moves. On Solomon R/RC instances under
+#: a 10 s budget this roughly halves the gap (guided local search gets many more iterations); on
+#: the Lauf week, where many tasks stay optional, it loses work (those operators insert them).
 LEAN_OPERATORS: tuple[tuple[str, object], ...] = tuple(
     (f"local_search_operators.{name}", 2)  # 2 = BOOL_FALSE
     for name in (
@@ -56,7 +57,7 @@ class SearchConfig:
     metaheuristic: str
     gls_lambda: float = 0.1
     #: extra RoutingSearchParameters fields as (dotted name, value) pairs
-    extra: tuple[tuple[str, object], ...] = LEAN_OPERATORS
+    extra: tuple[tuple[str, object], ...] = ()
 
 
 @dataclass
@@ -73,14 +74,16 @@ class RawResult:
 def portfolio(params: SolveParams) -> list[SearchConfig]:
     """Differently configured searches: worker 0 follows ``params``, the others diversify the
     first solution (local cheapest insertion, savings) and the guided local search penalty."""
-    base = SearchConfig(0, params.first_solution_strategy, params.metaheuristic, params.gls_lambda)
+    extra = LEAN_OPERATORS if params.lean_operators else ()
+    base = SearchConfig(0, params.first_solution_strategy, params.metaheuristic, params.gls_lambda,
+                        extra)
     others = [
         SearchConfig(1, "LOCAL_CHEAPEST_INSERTION", "GUIDED_LOCAL_SEARCH", 0.2),
         SearchConfig(2, "SAVINGS", "GUIDED_LOCAL_SEARCH", 0.1),
         SearchConfig(3, "PATH_CHEAPEST_ARC", "GUIDED_LOCAL_SEARCH", 0.3),
     ]
     configs = [base] + [c for c in others if c.first_solution != base.first_solution]
-    return [SearchConfig(i, c.first_solution, c.metaheuristic, c.gls_lambda, c.extra)
+    return [SearchConfig(i, c.first_solution, c.metaheuristic, c.gls_lambda, extra)
             for i, c in enumerate(configs[: params.workers])]
 
 
