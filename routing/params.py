@@ -27,7 +27,8 @@ class SolveParams:
       portfolio use differently configured searches (see :mod:`routing.solve`).
     * ``workers``: parallel searches in separate processes (the best plan is kept; ties broken
       by cost, then worker id).
-    * ``seed``: seeds the randomised parts we own (day assignment tie-breaks).
+    * ``seed``: recorded with the plan. The OR-Tools routing search and our day assignment
+      have no random parts, so it changes nothing today (kept for a randomised portfolio).
     * ``deterministic``: identical plans for identical inputs (no clock limits).
     * ``method``: ``direct`` (one OR-Tools model), ``by_day`` (assign days first, then route each
       day; for weeks of hundreds of tasks) or ``auto`` (chosen by size).
