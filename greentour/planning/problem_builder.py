@@ -24,6 +24,7 @@ Rules encoded here, from the store to the solver's language:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -431,16 +432,20 @@ def build_problem(
         ))
         reload_ids[ref] = rpnt.id
 
-    prev = rp.PreviousPlan({k: v for k, v in prev_assign.items()
-                            if k in task_ids and v[0] in crew_ids}) if prev_assign else None
     problem = rp.Problem(
         tasks=tuple(problem_tasks),
         crew_days=tuple(problem_crews),
         matrices=trav.matrices,
         reload_points=tuple(reloads),
-        previous_plan=prev,
         time_axis=axis,
     )
+    if prev_assign:
+        # the previous plan warm-starts the search: keep only assignments still allowed (a plan
+        # made before the fixed-day rule may hold Thursday's bins on Monday)
+        by_id = problem.task_by_id
+        kept = {k: v for k, v in prev_assign.items() if k in by_id and v[0] in crew_ids
+                and v[0] in problem.allowed_crew_day_ids(by_id[k])}
+        problem = dataclasses.replace(problem, previous_plan=rp.PreviousPlan(kept))
     digest = hashlib.sha256(json.dumps({
         "days": [d.isoformat() for d in days],
         "tasks": sorted((t.id, t.duration_s, t.due_earliest.isoformat(), t.due_latest.isoformat())

@@ -271,3 +271,21 @@ def test_board_refuses_a_cycle_task_before_its_day(store) -> None:
         monday_crew = current_plan(s, day).tours[0].crew_day_id
         with pytest.raises(BadInput, match="fällig ab 18.06."):
             board.check_move(s, thursday, monday_crew)
+
+
+def test_previous_plan_keeps_only_assignments_the_rules_still_allow(store) -> None:
+    """A task the previous plan had before its (now later) first day does not warm-start the
+    search on that crew-day; the other assignments stay."""
+    engine, tenant_id, day = store
+    run_plan_in_tenant(engine, tenant_id, day, "plan", FAST, with_demand=False)
+    tuesday = day + dt.timedelta(days=1)
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        plan = current_plan(s, day)
+        stops = [st for t in plan.tours for st in t.stops if st.kind == "task"]
+        moved = next(st.task for st in stops if st.task.generator == "cycle")
+        moved.due_earliest = moved.due_latest = tuesday
+        s.flush()
+        built = build_problem(s, [day, tuesday])
+    kept = built.problem.previous_plan.assignments
+    assert task_ref(moved.id) not in kept
+    assert len(kept) == len(stops) - 1
