@@ -102,24 +102,37 @@ def run(data_dir: Path, care_path: Path, calibrate: bool = False) -> dict:
         "label": "simulated cuts per year on real DWD Düsseldorf weather 2014-2023",
         "classes": season_evaluation(rel, care),
     }
-    # 3. Decision test.
-    report["decision"] = decision_test(
-        growth, valentia, VALENTIA_LAT_DEG, VALENTIA_ELEVATION_M, care
-    )
-    # The look-ahead (days) is chosen on the reverse direction (fit 2021, test 2020): the fewest
-    # cuts with no more days over the trigger than the calendar. Shown for both directions.
-    report["decision_lookahead_sensitivity"] = [
+    # 3. Decision test. The policy is fixed in advance (docs/forecasting.md): cut when the
+    # fast-growth (90 % quantile) height path reaches the trigger by the next visit (tomorrow).
+    # Both directions with the same rule.
+    decisions = {
+        (tr, te): decision_test(
+            growth,
+            valentia,
+            VALENTIA_LAT_DEG,
+            VALENTIA_ELEVATION_M,
+            care,
+            train_year=tr,
+            test_year=te,
+        )
+        for tr, te in ((2020, 2021), (2021, 2020))
+    }
+    report["decision"] = decisions[(2020, 2021)]
+    report["decision_reverse"] = {
+        k: v for k, v in decisions[(2021, 2020)].items() if k not in ("series", "reports")
+    }
+    # The rule tried first and rejected (median height, look-ahead chosen on the fit year with a
+    # blocked cross-fitted model): shown with its fit-year table, for honesty.
+    report["decision_fit_year_lookahead"] = [
         {
-            "train_year": tr,
-            "test_year": te,
-            "lookahead_days": la,
-            **{
-                k: {"cuts": r[k]["cuts"], "days_over_trigger": r[k]["days_over_trigger"]}
-                for k in ("forecast", "calendar")
-            },
+            k: r[k]
+            for k in ("train_year", "test_year", "policy", "lookahead_days", "lookahead_choice")
         }
-        for tr, te in ((2021, 2020), (2020, 2021))
-        for la in (1, 2, 3)
+        | {
+            k: {"cuts": r[k]["cuts"], "days_over_trigger": r[k]["days_over_trigger"]}
+            for k in ("forecast", "calendar")
+        }
+        for tr, te in ((2020, 2021), (2021, 2020))
         for r in [
             decision_test(
                 growth,
@@ -129,6 +142,35 @@ def run(data_dir: Path, care_path: Path, calibrate: bool = False) -> dict:
                 care,
                 train_year=tr,
                 test_year=te,
+                policy="median",
+            )
+        ]
+    ]
+    # Fixed look-aheads for both policies: sensitivity only, NOT used for any choice.
+    report["decision_lookahead_sensitivity"] = [
+        {
+            "train_year": tr,
+            "test_year": te,
+            "policy": policy,
+            "lookahead_days": la,
+            **{
+                k: {"cuts": r[k]["cuts"], "days_over_trigger": r[k]["days_over_trigger"]}
+                for k in ("forecast", "calendar")
+            },
+        }
+        for policy, lookaheads in (("upper_quantile", (0, 1, 2)), ("median", (1, 2, 3)))
+        for tr, te in ((2020, 2021), (2021, 2020))
+        for la in lookaheads
+        for r in [
+            decision_test(
+                growth,
+                valentia,
+                VALENTIA_LAT_DEG,
+                VALENTIA_ELEVATION_M,
+                care,
+                train_year=tr,
+                test_year=te,
+                policy=policy,
                 lookahead_days=la,
             )
         ]
@@ -165,28 +207,50 @@ def print_report(report: dict) -> None:
             f"  {key:18s} range {lo}-{hi}: {cuts}  in range {c['years_in_range']}/{c['years']}"
             f"  summer cuts 2018/2021/2022: {s.get(2018)}/{s.get(2021)}/{s.get(2022)}"
         )
-    d = report["decision"]
-    print(
-        f"3. Decision test (SIMULATED lawn from measured Grass10 {d['test_year']} growth, "
-        f"class {d['lawn_class']})"
-    )
-    print(
-        f"  mowing season {d['mowing_season'][0]}..{d['mowing_season'][1]}, trigger "
-        f"{d['trigger_mm']} mm, {d['mm_per_day_at_100_kg']} mm/d per 100 kg DM/ha/d (set on "
-        f"{d['train_year']})"
-    )
-    for name in ("forecast", "calendar", "oracle"):
-        r = d[name]
+    print("3. Decision test (SIMULATED lawn from MEASURED Grass10 growth)")
+    for d in (report["decision"], report["decision_reverse"]):
         print(
-            f"  {name:9s} cuts={r['cuts']:2d}  days over trigger in season="
-            f"{r['days_over_trigger']:3d} (all year {r['days_over_trigger_all_year']:3d})"
-            f"  max height in season={r['max_height_in_season_mm']} mm"
+            f"  fit {d['train_year']} -> test {d['test_year']}, class {d['lawn_class']}, mowing "
+            f"season {d['mowing_season'][0]}..{d['mowing_season'][1]}, trigger "
+            f"{d['trigger_mm']} mm, {d['mm_per_day_at_100_kg']} mm/d per 100 kg DM/ha/d (set on "
+            f"{d['train_year']})"
         )
-    print("  look-ahead sensitivity (forecast cuts/days over vs calendar cuts/days over):")
+        print(
+            f"  policy {d['policy']}, look-ahead {d['lookahead_days']} d — "
+            f"{d['lookahead_choice']['rule']}"
+        )
+        for name in ("forecast", "calendar", "oracle"):
+            r = d[name]
+            print(
+                f"    {name:9s} cuts={r['cuts']:2d}  days over trigger in season="
+                f"{r['days_over_trigger']:3d} (all year {r['days_over_trigger_all_year']:3d})"
+                f"  max height in season={r['max_height_in_season_mm']} mm"
+            )
+        f, c = d["forecast"], d["calendar"]
+        met = f["cuts"] < c["cuts"] and f["days_over_trigger"] <= c["days_over_trigger"]
+        print(
+            "    target (fewer cuts, no more days over than the calendar): "
+            + ("met" if met else "MISSED")
+        )
+    print("  rule tried first, rejected: median height, look-ahead chosen on the FIT year")
+    for row in report["decision_fit_year_lookahead"]:
+        ch = row["lookahead_choice"]
+        table = " ".join(
+            f"{c['lookahead_days']}:{c['cuts']}/{c['days_over_trigger']}"
+            for c in ch["fit_year_candidates"]
+        )
+        cal = ch["fit_year_calendar"]
+        print(
+            f"    fit {row['train_year']} (fit-year look-ahead:cuts/days over {table}; calendar "
+            f"{cal['cuts']}/{cal['days_over_trigger']}) -> {row['lookahead_days']} d; test "
+            f"{row['test_year']}: {row['forecast']['cuts']}/{row['forecast']['days_over_trigger']}"
+            f" vs calendar {row['calendar']['cuts']}/{row['calendar']['days_over_trigger']}"
+        )
+    print("  fixed look-aheads (sensitivity only, not used for any choice), forecast vs calendar:")
     for row in report["decision_lookahead_sensitivity"]:
         f, c = row["forecast"], row["calendar"]
         print(
-            f"    fit {row['train_year']} test {row['test_year']} look-ahead "
+            f"    {row['policy']:14s} fit {row['train_year']} test {row['test_year']} look-ahead "
             f"{row['lookahead_days']} d: {f['cuts']}/{f['days_over_trigger']} vs "
             f"{c['cuts']}/{c['days_over_trigger']}"
         )
