@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gzip
 import http.client
 import json
 import os
@@ -127,7 +128,7 @@ def build_store(db_url: str, crews: int, stops: int) -> list[str]:
 
 
 def serve(db_url: str, instance: str, port: int, threads: int) -> None:
-    """Server process: the real app factory under waitress."""
+    """Server process for ``--server waitress``: the real app factory under waitress."""
     os.environ["GREENTOUR_INSTANCE_DIR"] = instance
     os.environ["GREENTOUR_DATABASE_URL"] = db_url
     from waitress import serve as waitress_serve
@@ -136,6 +137,31 @@ def serve(db_url: str, instance: str, port: int, threads: int) -> None:
 
     app = create_app({"GREENTOUR_DATABASE_URL": db_url, "GREENTOUR_AUTO_MIGRATE": False})
     waitress_serve(app, host="127.0.0.1", port=port, threads=threads, _quiet=True)
+
+
+def gunicorn_command(port: int, workers: int, threads: int) -> list[str]:
+    """The production set-up of docs/crew-api.md: gunicorn, ``workers`` processes with
+    ``threads`` threads each (gthread worker, keep-alive) serving ``web:create_app()``."""
+    return [
+        sys.executable, "-m", "gunicorn",
+        "--workers", str(workers), "--threads", str(threads),
+        "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+        "web:create_app()",
+    ]
+
+
+def start_server(args: argparse.Namespace, db_url: str, instance: Path,
+                 port: int) -> subprocess.Popen:
+    """Start the app server in its own process(es) on loopback."""
+    if args.server == "waitress":
+        return subprocess.Popen(
+            [sys.executable, __file__, "--threads", str(args.threads),
+             "--serve", db_url, str(instance), str(port)],
+            cwd=REPO_ROOT,
+        )
+    env = {**os.environ, "GREENTOUR_DATABASE_URL": db_url, "GREENTOUR_INSTANCE_DIR": str(instance)}
+    return subprocess.Popen(gunicorn_command(port, args.workers, args.threads), cwd=REPO_ROOT,
+                            env=env)
 
 
 def free_port() -> int:
@@ -159,9 +185,11 @@ def wait_until_up(port: int, timeout_s: float = 60.0) -> None:
 
 def client(port: int, token: str, conditional: bool, stop_at: float, interval_s: float,
            latencies: list[float], errors: list[str]) -> None:
-    """One tablet: fetch the tour until ``stop_at``, every ``interval_s`` (0: back to back)."""
+    """One tablet: fetch the tour until ``stop_at``, every ``interval_s`` (0: back to back).
+
+    Like a browser it accepts gzip and decodes the body inside the timed span."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = {"Authorization": f"Bearer {token}", "Accept-Encoding": "gzip"}
     if conditional:
         conn.request("GET", "/api/v1/crew/tour", headers=headers)
         answer = conn.getresponse()
@@ -177,7 +205,9 @@ def client(port: int, token: str, conditional: bool, stop_at: float, interval_s:
         try:
             conn.request("GET", "/api/v1/crew/tour", headers=headers)
             answer = conn.getresponse()
-            answer.read()
+            body = answer.read()
+            if answer.getheader("Content-Encoding") == "gzip":
+                body = gzip.decompress(body)
         except OSError as exc:
             errors.append(type(exc).__name__)
             conn.close()
@@ -300,7 +330,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--crews", type=int, default=50)
     parser.add_argument("--stops", type=int, default=12)
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--threads", type=int, default=8, help="waitress worker threads")
+    parser.add_argument("--server", choices=("gunicorn", "waitress"), default="gunicorn",
+                        help="WSGI server (gunicorn: the production set-up of docs/crew-api.md)")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="gunicorn worker processes (one per core)")
+    parser.add_argument("--threads", type=int, default=4,
+                        help="threads per gunicorn worker (waitress: threads of its one process)")
     parser.add_argument("--interval-s", type=float, default=1.0,
                         help="pause between a tablet's fetches in the paced phases (s)")
     parser.add_argument("--report-rounds", type=int, default=1,
@@ -317,19 +352,21 @@ def main(argv: list[str] | None = None) -> int:
         db_url = f"sqlite:///{Path(tmp) / 'bench.sqlite'}"
         tokens = build_store(db_url, args.crews, args.stops)
         port = free_port()
-        server = subprocess.Popen(
-            [sys.executable, __file__, "--threads", str(args.threads),
-             "--serve", db_url, str(Path(tmp) / "instance"), str(port)],
-            cwd=REPO_ROOT,
-        )
+        server = start_server(args, db_url, Path(tmp) / "instance", port)
         try:
             wait_until_up(port)
-            run_phase(port, tokens, min(args.clients, 5), 1.0, conditional=False)  # warm-up
+            # warm-up: every worker process builds and caches the tours (about 20-30 ms each
+            # when cold); new connections each round so that both workers see most tablets
+            for _ in range(3):
+                run_phase(port, tokens, args.clients, 1.0, conditional=False)
             results = {
                 "clients": args.clients,
                 "crews": args.crews,
                 "stops_per_tour": args.stops,
-                "waitress_threads": args.threads,
+                "server": args.server,
+                "workers": args.workers if args.server == "gunicorn" else 1,
+                "threads": args.threads,
+                "load_average_before": [round(x, 2) for x in os.getloadavg()],
                 "seconds_per_phase": args.seconds,
                 "cpu_count": os.cpu_count(),
                 "interval_s": args.interval_s,
@@ -345,6 +382,12 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             server.terminate()
             server.wait(timeout=10)
+    results["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    setup = (f"gunicorn {results['workers']} workers x {args.threads} threads"
+             if args.server == "gunicorn" else f"waitress 1 process x {args.threads} threads")
+    print(f"server: {setup}; {args.clients} clients, {args.crews} crews x {args.stops} stops, "
+          f"{args.seconds:g} s per phase; cpus {os.cpu_count()}; load average (1/5/15 min) "
+          f"before {results['load_average_before']}, after {results['load_average_after']}")
     for phase in ("full", "conditional", "paced_full", "paced_conditional"):
         r = results[phase]
         print(f"{phase:18s} {r['requests']:6d} requests  {r['throughput_rps']:7.1f}/s  "

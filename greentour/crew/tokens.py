@@ -22,6 +22,7 @@ import qrcode.image.svg
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from greentour.crew.cache import store_key, token_cache
 from greentour.crew.errors import Unauthorized
 from greentour.errors import BadInput, NotFound
 from greentour.store.base import utcnow
@@ -104,6 +105,54 @@ def authenticate(session: Session, token: str, now: dt.datetime | None = None) -
     if record.last_used_at is None or record.last_used_at < day_start:
         record.last_used_at = day_start
     return record
+
+
+@dataclass(frozen=True)
+class DeviceIdentity:
+    """What a request needs of a checked token: who it is and which crew it may see.
+
+    Immutable, so one instance can serve many requests and threads (an ORM row cannot).
+    """
+
+    id: int
+    tenant_id: int
+    crew_template_id: int | None
+    crew_day_id: int | None
+    expires_at: dt.datetime | None
+
+
+#: A checked device: the stored row or its immutable cached identity (same attribute names).
+Device = DeviceToken | DeviceIdentity
+
+
+def authenticate_cached(
+    session: Session, token: str, now: dt.datetime | None = None
+) -> DeviceIdentity:
+    """:func:`authenticate`, remembered for a short time (:data:`greentour.crew.cache.token_cache`).
+
+    Only accepted tokens are remembered, under their hash. A revocation committed by this
+    process, or by another process of this host, takes effect at the next request (the tenant's
+    cache version / host stamp changes); one written on another host within
+    :data:`greentour.crew.cache.TOKEN_TTL_S` seconds. Expiry is checked on every request.
+    """
+    now = now or utcnow()
+    tenant_id = tenant_id_of(token)
+    digest = hash_token(token)
+
+    def check() -> DeviceIdentity:
+        record = authenticate(session, token, now)
+        return DeviceIdentity(
+            record.id,
+            record.tenant_id,
+            record.crew_template_id,
+            record.crew_day_id,
+            record.expires_at,
+        )
+
+    identity = token_cache.get_or_build(tenant_id, (store_key(session), digest), check)
+    if identity.expires_at is not None and identity.expires_at <= now:
+        raise Unauthorized("Geräte-Token ist abgelaufen")
+    return identity
 
 
 def revoke_token(session: Session, token_id: int) -> DeviceToken:

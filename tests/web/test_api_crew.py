@@ -7,6 +7,7 @@ the store models (tests/crew_sample.py).
 from __future__ import annotations
 
 import base64
+import gzip
 import io
 import re
 import uuid
@@ -519,3 +520,21 @@ def test_concurrent_retries_of_one_report_store_it_once(app, engine, sample):
     assert {status for status, _ in answers} == {201}
     assert len({text for _, text in answers}) == 1
     assert count(engine, sample.tenant_ids["lauf"], Completion) == 1
+
+
+def test_tour_is_sent_gzip_coded_when_accepted_with_its_own_etag(client, sample):
+    """With Accept-Encoding gzip the same document comes compressed; both ETags give 304."""
+    headers = bearer(sample.tokens["a1"])
+    plain = client.get("/api/v1/crew/tour", headers=headers)
+    coded = client.get("/api/v1/crew/tour", headers={**headers, "Accept-Encoding": "gzip"})
+    assert coded.status_code == 200 and coded.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in coded.headers["Vary"]
+    assert gzip.decompress(coded.get_data()) == plain.get_data()
+    assert len(coded.get_data()) < len(plain.get_data()) / 3
+    assert coded.headers["ETag"] != plain.headers["ETag"]
+    for etag in (plain.headers["ETag"], coded.headers["ETag"]):
+        again = client.get(
+            "/api/v1/crew/tour",
+            headers={**headers, "Accept-Encoding": "gzip", "If-None-Match": etag},
+        )
+        assert again.status_code == 304

@@ -16,7 +16,7 @@ from greentour.crew.errors import Unauthorized
 from greentour.crew.privacy import PrivacySettings, privacy_settings
 from greentour.crew.sensors import SECRET_HEADER, check_secret, tenant_id_of_secret
 from greentour.errors import Forbidden
-from greentour.store.models import DeviceToken, Tenant
+from greentour.store.models import Tenant
 from web import tenant_db, use_tenant
 
 DEVICE_SCHEME = "DeviceToken"
@@ -52,14 +52,18 @@ def _bearer() -> str:
     return value.strip()
 
 
-def current_device() -> tuple[Session, DeviceToken]:
-    """The authenticated crew device and a tenant session of its tenant (401 otherwise)."""
+def current_device() -> tuple[Session, tokens.DeviceIdentity]:
+    """The authenticated crew device and a tenant session of its tenant (401 otherwise).
+
+    The token check is remembered for a few seconds (:func:`tokens.authenticate_cached`); a
+    revocation still takes effect at the next request on this host.
+    """
     if "crew_device" in g:
         return tenant_db(), g.crew_device
     token = _bearer()
     use_tenant(tokens.tenant_id_of(token))
     session = tenant_db()
-    device = tokens.authenticate(session, token)
+    device = tokens.authenticate_cached(session, token)
     if session.dirty:
         session.commit()  # last_used_at (the day only, at most once a day)
     g.crew_device = device

@@ -42,9 +42,18 @@ def _json(payload: Any, status: int = 200, headers: dict[str, str] | None = None
 
 
 def _tour_response(document: tour.TourDocument) -> Response:
-    headers = {"ETag": document.etag, "Cache-Control": "private, no-cache", "Vary": "Authorization"}
-    if document.etag.strip('"') in request.if_none_match:
+    """200 with the document (gzip-coded when the client accepts it) or 304 on a match."""
+    gzipped = bool(document.gzip_body) and request.accept_encodings["gzip"] > 0
+    headers = {
+        "ETag": document.gzip_etag if gzipped else document.etag,
+        "Cache-Control": "private, no-cache",
+        "Vary": "Authorization, Accept-Encoding",
+    }
+    if document.matches(request.if_none_match):
         response = Response(status=304)
+    elif gzipped:
+        response = Response(document.gzip_body, mimetype="application/json")
+        headers["Content-Encoding"] = "gzip"
     else:
         response = Response(document.body, mimetype="application/json")
     for key, value in headers.items():
