@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -31,7 +30,7 @@ from greentour.planning import demand_step
 from greentour.planning.lineup import ensure_crew_days
 from greentour.planning.problem_builder import build_problem
 from greentour.planning.store_solution import store_solution
-from greentour.store import begin_write, tenant_session
+from greentour.store import tenant_session, write_session
 from routing.params import SolveParams
 
 MODES = ("plan", "replan", "optimize")
@@ -62,20 +61,6 @@ def solve_params(mode: str) -> SolveParams:
         workers=1 if limit else 2,
         seed=0,
     )
-
-
-@contextmanager
-def write_session(engine: Engine, tenant_id: int) -> Iterator[Session]:
-    """A tenant session in one write transaction, committed at the end.
-
-    On SQLite the transaction starts with ``BEGIN IMMEDIATE``: a transaction that first reads and
-    later writes would otherwise fail with "database is locked" as soon as another connection (the
-    job heartbeat, a web request) commits in between, which long steps like the demand generation
-    cannot avoid.
-    """
-    with tenant_session(engine, tenant_id) as session, session.begin():
-        begin_write(session)
-        yield session
 
 
 def run_plan_in_tenant(

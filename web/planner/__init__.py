@@ -40,7 +40,7 @@ from greentour.planning import (
     plan_service,
     prints,
 )
-from greentour.store import tenant_session
+from greentour.store import tenant_session, write_session
 from web.auth import planner_required, select_locale
 from web.auth.engine import get_engine
 from web.planner.texts import js_texts
@@ -61,14 +61,14 @@ def tenant_tx() -> Iterator[Session]:
     """One transaction in the logged-in user's tenant (committed unless an error is raised).
 
     State-changing requests take SQLite's write lock up front (``BEGIN IMMEDIATE``, see
-    :func:`greentour.planning.plan_service.write_session`) so that a commit of the worker in
+    :func:`greentour.store.write_session`) so that a commit of the worker in
     between cannot make them fail half-way.
     """
     if request.method in ("GET", "HEAD"):
         with tenant_session(get_engine(), current_user.tenant_id) as session, session.begin():
             yield session
     else:
-        with plan_service.write_session(get_engine(), current_user.tenant_id) as session:
+        with write_session(get_engine(), current_user.tenant_id) as session:
             yield session
 
 
