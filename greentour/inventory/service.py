@@ -374,11 +374,11 @@ def road_graph(session: Session) -> nx.MultiDiGraph | None:
     Kept per process (the worker plans many times with one graph).
     """
     from greentour.planning.travel import osm_file_for
-    from greentour.store.tenancy import session_tenant_id
+    from greentour.store import session_tenant
 
-    tenant = session.get(Tenant, session_tenant_id(session))
-    path = osm_file_for(tenant) if tenant is not None else None
-    if tenant is None or path is None:
+    tenant = session_tenant(session)
+    path = osm_file_for(tenant)
+    if path is None:
         return None
     key = (str(path.resolve()), path.stat().st_mtime, repr(sorted(_profiles(tenant).items())),
            calibration_factor(tenant))

@@ -30,17 +30,16 @@ from greentour.planning.labels import site_label
 from greentour.planning.lineup import crew_available_s, ensure_crew_days
 from greentour.planning.problem_builder import BuiltProblem, build_problem, crew_ref, task_ref
 from greentour.planning.store_solution import _store_stops, reasons_of
+from greentour.store import session_tenant
 from greentour.store.models import (
     CrewDay,
     Plan,
     Stop,
     Task,
     TaskType,
-    Tenant,
     Tour,
     Unassigned,
 )
-from greentour.store.tenancy import session_tenant_id
 from routing.checker import retime_tour
 from routing.solution import Tour as RTour
 
@@ -48,8 +47,8 @@ WEEKDAYS_DE = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 
 
 def _tz(session: Session) -> ZoneInfo:
-    tenant = session.get(Tenant, session_tenant_id(session))
-    return ZoneInfo((tenant.timezone if tenant else None) or "Europe/Berlin")
+    tenant = session_tenant(session)
+    return ZoneInfo(tenant.timezone or "Europe/Berlin")
 
 
 def week_board(session: Session, week_start: dt.date) -> dict[str, Any]:

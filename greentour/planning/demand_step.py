@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from greentour.demand.capacity import CrewCapacity, DueItem, balance_week
 from greentour.errors import GreentourError
 from greentour.planning.lineup import crew_available_s, ensure_crew_days
-from greentour.store.models import CrewDay, Task, Tenant
-from greentour.store.tenancy import session_tenant_id
+from greentour.store import session_tenant
+from greentour.store.models import CrewDay, Task
 
 
 def week_start(day: dt.date) -> dt.date:
@@ -73,8 +73,8 @@ def _balance_here(session: Session, day: dt.date) -> dict[str, Any]:
     """The same balance computed here (used only while the demand service is missing)."""
     monday = week_start(day)
     sunday = monday + dt.timedelta(days=6)
-    tenant = session.get(Tenant, session_tenant_id(session))
-    land = (tenant.land if tenant else None) or "BY"
+    tenant = session_tenant(session)
+    land = tenant.land or "BY"
     for offset in range(5):
         ensure_crew_days(session, monday + dt.timedelta(days=offset))
     tasks = session.scalars(

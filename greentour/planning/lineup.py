@@ -16,16 +16,15 @@ from sqlalchemy.orm import Session
 
 from greentour.errors import BadInput, Conflict, NotFound
 from greentour.planning.shifts import breaks_for, shift_for, shift_work_seconds
+from greentour.store import session_tenant
 from greentour.store.models import (
     Absence,
     CrewDay,
     CrewTemplate,
     Machine,
     Staff,
-    Tenant,
     Vehicle,
 )
-from greentour.store.tenancy import session_tenant_id
 
 #: Licence classes every employee is assumed to hold (car licence).
 BASIC_LICENCES = {"B"}
@@ -97,14 +96,6 @@ def absent_staff_ids(session: Session, day: dt.date) -> dict[int, str]:
     return {a.staff_id: a.reason for a in rows}
 
 
-def _tenant(session: Session) -> Tenant:
-    tenant_id = session_tenant_id(session)
-    tenant = session.get(Tenant, tenant_id) if tenant_id is not None else None
-    if tenant is None:
-        raise NotFound("Kein Mandant für diese Sitzung")
-    return tenant
-
-
 def ensure_crew_days(session: Session, day: dt.date) -> list[CrewDay]:
     """The crew-days of ``day``; generated from the weekly templates when none exist yet.
 
@@ -116,7 +107,7 @@ def ensure_crew_days(session: Session, day: dt.date) -> list[CrewDay]:
     ).all()
     if existing:
         return list(existing)
-    tenant = _tenant(session)
+    tenant = session_tenant(session)
     config = tenant.config_json or {}
     default_shift = shift_for(config, day)
     breaks = breaks_for(config)

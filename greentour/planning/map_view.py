@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from greentour.planning import demand_step, travel
 from greentour.planning.current import current_plan
 from greentour.planning.labels import site_label
+from greentour.store import session_tenant
 from greentour.store.models import (
     CrewDay,
     Depot,
@@ -29,9 +30,7 @@ from greentour.store.models import (
     SiteLastService,
     Task,
     TaskType,
-    Tenant,
 )
-from greentour.store.tenancy import session_tenant_id
 
 SOON_DAYS = 7
 NEED_LABELS = {
@@ -262,8 +261,8 @@ def unassigned_items(
 
 
 def _tz(session: Session) -> ZoneInfo:
-    tenant = session.get(Tenant, session_tenant_id(session))
-    return ZoneInfo((tenant.timezone if tenant else None) or "Europe/Berlin")
+    tenant = session_tenant(session)
+    return ZoneInfo(tenant.timezone or "Europe/Berlin")
 
 
 def bbox(session: Session) -> list[float] | None:

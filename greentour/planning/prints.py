@@ -21,6 +21,7 @@ from greentour.planning.board import week_board
 from greentour.planning.current import current_tour
 from greentour.planning.labels import site_label, site_ref
 from greentour.planning.lineup import ensure_crew_days
+from greentour.store import session_tenant
 from greentour.store.models import (
     CrewDay,
     Depot,
@@ -28,10 +29,8 @@ from greentour.store.models import (
     ReloadPoint,
     Staff,
     TaskType,
-    Tenant,
     Vehicle,
 )
-from greentour.store.tenancy import session_tenant_id
 
 ATTRIBUTION = "Karte und Flächen: © OpenStreetMap contributors, ODbL"
 SVG_W, SVG_H, SVG_PAD = 280, 220, 12
@@ -39,8 +38,8 @@ WEEKDAYS_DE = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samst
 
 
 def _tz(session: Session) -> ZoneInfo:
-    tenant = session.get(Tenant, session_tenant_id(session))
-    return ZoneInfo((tenant.timezone if tenant else None) or "Europe/Berlin")
+    tenant = session_tenant(session)
+    return ZoneInfo(tenant.timezone or "Europe/Berlin")
 
 
 def printable_crew_days(session: Session, day: dt.date) -> list[dict[str, Any]]:

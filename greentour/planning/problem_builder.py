@@ -42,6 +42,7 @@ from greentour.planning import travel
 from greentour.planning.labels import site_label
 from greentour.planning.lineup import ensure_crew_days, machine_out_of_service
 from greentour.planning.shifts import parse_hhmm
+from greentour.store import session_tenant
 from greentour.store.models import (
     AccessPoint,
     CrewDay,
@@ -53,10 +54,8 @@ from greentour.store.models import (
     Staff,
     Task,
     TaskType,
-    Tenant,
     Vehicle,
 )
-from greentour.store.tenancy import session_tenant_id
 from routing import problem as rp
 from routing.timeaxis import DayType, NoiseClass, TimeAxis
 
@@ -100,13 +99,6 @@ def crew_ref(crew_day_id: int) -> str:
 def reason(code: str, de: str, en: str) -> dict[str, str]:
     """A stored reason: stable code plus German and English text."""
     return {"code": code, "de": de, "en": en}
-
-
-def _tenant(session: Session) -> Tenant:
-    tenant = session.get(Tenant, session_tenant_id(session))
-    if tenant is None:
-        raise BadInput("Kein Mandant für diese Sitzung")
-    return tenant
 
 
 def _seconds(axis: TimeAxis, day: dt.date, t: dt.time) -> int:
@@ -274,7 +266,7 @@ def build_problem(
         max_overtime_s = allowed_overtime_s()
     if not days:
         raise BadInput("Kein Planungstag angegeben")
-    tenant = _tenant(session)
+    tenant = session_tenant(session)
     land = tenant.land or "BY"
     axis = TimeAxis(first_day=days[0], tz_name=tenant.timezone or "Europe/Berlin", land=land)
     crew_days = [cd for d in days for cd in ensure_crew_days(session, d)]

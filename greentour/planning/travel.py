@@ -27,8 +27,8 @@ from shapely.geometry import Point
 from sqlalchemy.orm import Session
 
 from greentour.errors import BadInput
+from greentour.store import session_tenant
 from greentour.store.models import AccessPoint, Tenant
-from greentour.store.tenancy import session_tenant_id
 from routing import problem as rp
 from routing.access import snap_sites
 from routing.matrix import EdgePoint, Router
@@ -122,12 +122,12 @@ def road_graph(session: Session) -> nx.MultiDiGraph:
     Built once per OSM file and profiles and kept in the instance folder's cache
     (:func:`routing.cache.cached_graph`) and in this process.
     """
-    tenant = session.get(Tenant, session_tenant_id(session))
+    tenant = session_tenant(session)
     profiles = tenant_profiles(tenant)
     graph = _inventory_graph(session)
     if graph is not None:
         return _with_times(graph, profiles)
-    path = osm_file_for(tenant) if tenant else None
+    path = osm_file_for(tenant)
     if path is None:
         raise BadInput(
             "Kein Straßennetz für diesen Mandanten: OSM-Datei fehlt ([osm] pbf in der "
@@ -186,7 +186,7 @@ def build(
     ``stored[i]``, when given, is the inventory's access point row of ``points[i]``: its edge
     point is used instead of snapping ``points[i]`` again.
     """
-    known = tenant_profiles(session.get(Tenant, session_tenant_id(session)))
+    known = tenant_profiles(session_tenant(session))
     unknown = sorted(p for p in profiles if p not in known)
     if unknown:
         raise BadInput(f"Unbekanntes Fahrzeugprofil: {', '.join(unknown)} "
