@@ -23,8 +23,8 @@ from greentour.demand.service import (
     tenant_data_file,
 )
 from greentour.errors import BadInput
-from greentour.store import tenant_session
-from greentour.store.models import Task, TaskType, Tenant
+from greentour.store import session_tenant, write_session
+from greentour.store.models import Task, TaskType
 
 WEEKDAYS_DE = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 
@@ -101,7 +101,7 @@ def command(tenant: str | None, week: str, as_of: str | None, no_generate: bool,
     sunday = monday + dt.timedelta(days=6)
     engine = open_engine()
     row = resolve_tenant(engine, tenant)
-    with tenant_session(engine, row.id) as s, s.begin():
+    with write_session(engine, row.id) as s:
         if site_rules is not None:
             counts = apply_site_rules(s, site_rules)
             click.echo(f"Zeitregeln: {counts.get('rules', 0)} gespeichert")
@@ -134,8 +134,8 @@ def demo_step(ctx: Any) -> str:
     """Demo: generate the tasks of the demo day's week and report the capacity balance."""
     assert ctx.tenant_id is not None
     monday = ctx.day - dt.timedelta(days=ctx.day.weekday())
-    with tenant_session(ctx.engine, ctx.tenant_id) as s, s.begin():
-        slug = s.get(Tenant, ctx.tenant_id).slug
+    with write_session(ctx.engine, ctx.tenant_id) as s:
+        slug = session_tenant(s).slug
         rules_file = tenant_data_file("site_rules", slug)
         if rules_file is not None:
             apply_site_rules(s, rules_file)
