@@ -1,7 +1,8 @@
 """Errors of the crew side.
 
 ``Unauthorized`` (401), ``PayloadTooLarge`` (413) and ``UnsupportedMediaType`` (415) live in the
-one hierarchy of :mod:`greentour.errors` and are re-exported here for the crew modules.
+one hierarchy of :mod:`greentour.errors`; import them from there. They stay re-exported here
+for older imports.
 """
 
 from __future__ import annotations

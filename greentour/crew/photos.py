@@ -14,8 +14,8 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from greentour.crew.errors import PayloadTooLarge, UnsupportedMediaType
 from greentour.crew.privacy import PrivacySettings
+from greentour.errors import PayloadTooLarge, UnsupportedMediaType
 from greentour.store.models import Completion
 
 MAX_EDGE_PX = 2048

@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session
 
 from forecasting.errors import SensorPayloadError
 from forecasting.sensors import parse_uplink
-from greentour.crew.errors import InvalidReport, Unauthorized
+from greentour.crew.errors import InvalidReport
 from greentour.crew.tokens import hash_token
-from greentour.errors import NotFound
+from greentour.errors import NotFound, Unauthorized
 from greentour.store import begin_write
 from greentour.store.models import Observation, Site
 from greentour.store.models_crew import SensorDevice, SensorWebhook
