@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from greentour.errors import BadInput, Conflict, NotFound
 from greentour.planning import demand_step
 from greentour.planning.current import current_plan, current_span, current_tour, next_version
-from greentour.planning.labels import site_label
+from greentour.planning.labels import WEEKDAYS_DE, site_label
 from greentour.planning.lineup import crew_available_s, ensure_crew_days
 from greentour.planning.problem_builder import BuiltProblem, build_problem, crew_ref, task_ref
 from greentour.planning.store_solution import _store_stops, reasons_of
@@ -42,8 +42,6 @@ from greentour.store.models import (
 )
 from routing.checker import retime_tour
 from routing.solution import Tour as RTour
-
-WEEKDAYS_DE = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 
 
 def _tz(session: Session) -> ZoneInfo:

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+#: German weekday abbreviations, Monday first (index: ``date.weekday()``)
+WEEKDAYS_DE = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
+#: German weekday names, Monday first (index: ``date.weekday()``)
+WEEKDAY_NAMES_DE = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
+
 #: site categories in German and English
 CATEGORY_LABELS: dict[str, tuple[str, str]] = {
     "park": ("Park", "Park"),

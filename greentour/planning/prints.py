@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from greentour.errors import NotFound
 from greentour.planning.board import week_board
 from greentour.planning.current import current_tour
-from greentour.planning.labels import site_label, site_ref
+from greentour.planning.labels import WEEKDAY_NAMES_DE, WEEKDAYS_DE, site_label, site_ref
 from greentour.planning.lineup import ensure_crew_days
 from greentour.store import session_tenant
 from greentour.store.models import (
@@ -34,7 +34,6 @@ from greentour.store.models import (
 
 ATTRIBUTION = "Karte und Flächen: © OpenStreetMap contributors, ODbL"
 SVG_W, SVG_H, SVG_PAD = 280, 220, 12
-WEEKDAYS_DE = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
 
 
 def _tz(session: Session) -> ZoneInfo:
@@ -57,10 +56,9 @@ def _hhmm(value: dt.datetime | None, tz: ZoneInfo) -> str:
 
 
 def _rule_text(site: Any) -> list[str]:
-    days = ["Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"]
     out = []
     for rule in site.time_rules:
-        when = ",".join(days[d - 1] for d in rule.weekdays) if rule.weekdays else "täglich"
+        when = ",".join(WEEKDAYS_DE[d - 1] for d in rule.weekdays) if rule.weekdays else "täglich"
         verb = "gesperrt" if rule.kind == "blocked" else "nur"
         text = f"{when} {rule.start_local:%H:%M}–{rule.end_local:%H:%M} {verb}"
         if rule.reason:
@@ -138,7 +136,7 @@ def day_sheet(session: Session, crew_day_id: int) -> dict[str, Any]:
         "crew_day_id": cd.id,
         "crew": cd.name,
         "date": cd.date,
-        "date_text": f"{WEEKDAYS_DE[cd.date.weekday()]}, {cd.date:%d.%m.%Y}",
+        "date_text": f"{WEEKDAY_NAMES_DE[cd.date.weekday()]}, {cd.date:%d.%m.%Y}",
         "shift": f"{cd.shift_start:%H:%M}–{cd.shift_end:%H:%M}",
         "breaks": [f"{a}–{b}" for a, b in cd.breaks_json],
         "vehicle": vehicle.name if vehicle else "–",

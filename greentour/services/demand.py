@@ -23,10 +23,9 @@ from greentour.demand.service import (
     tenant_data_file,
 )
 from greentour.errors import BadInput
+from greentour.planning.labels import WEEKDAYS_DE
 from greentour.store import session_tenant, write_session
 from greentour.store.models import Task, TaskType
-
-WEEKDAYS_DE = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 
 
 def _hours(value: float) -> str:
