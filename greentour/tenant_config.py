@@ -283,8 +283,8 @@ class TenantConfig(_Strict):
     demand: DemandSection = DemandSection()
     privacy: dict[str, Any] = {}
     """Crew data retention; checked on load by :func:`greentour.crew.privacy.privacy_settings`."""
-    # Free sections read by other parts (validated there): planning, forecast, routing, crew,
-    # gis, api.
+    # Free sections read by other parts (validated there): planning, forecast, crew, api;
+    # routing and gis are checked on load too (greentour.routing_settings, greentour.gis.settings).
     planning: dict[str, Any] = {}
     forecast: dict[str, Any] = {}
     routing: dict[str, Any] = {}
@@ -379,16 +379,25 @@ def default_profiles_file() -> Path:
 
 
 def load_tenant_config(path: Path, profiles_file: Path | None = None) -> TenantConfig:
-    """Read, validate and cross-check one tenant file (including its ``[privacy]`` table).
+    """Read, validate and cross-check one tenant file (including its ``[privacy]``, ``[gis]`` and
+    ``[routing]`` tables).
 
     ``profiles_file`` (default data/vehicle_profiles.toml) lists the vehicle profile names that
     ``vehicles[].profile`` may use.
     """
     cfg = validate(TenantConfig, read_toml(path), path)
     from greentour.crew.privacy import privacy_settings
+    from greentour.gis.settings import GisSettingsError, parse_gis_section
+    from greentour.routing_settings import check_routing_section
     from greentour.settings import REPO_ROOT
 
-    privacy_settings({"privacy": cfg.privacy}, str(path))  # refused now, not at the first report
+    # refused now, not at the first report, export or import
+    privacy_settings({"privacy": cfg.privacy}, str(path))
+    try:
+        parse_gis_section(cfg.gis)
+    except GisSettingsError as exc:
+        raise ConfigError(path, exc.key, str(exc)) from None
+    check_routing_section({"routing": cfg.routing}, str(path))
 
     profiles = known_vehicle_profiles(profiles_file or default_profiles_file())
     regimes = known_regimes(REPO_ROOT / "data" / "care_classes.toml")

@@ -18,8 +18,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import shapely
-from pyproj import CRS
-from pyproj.exceptions import CRSError
 from shapely.geometry import LineString, Point, shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Engine, select
@@ -28,6 +26,7 @@ from sqlalchemy.orm import Session, selectinload
 from greentour.errors import BadInput, NotFound
 from greentour.gis import records as R
 from greentour.gis.crs import metric_epsg_for
+from greentour.gis.settings import GisSettingsError, parse_gis_section
 from greentour.store.models import (
     AccessPoint,
     Completion,
@@ -81,27 +80,10 @@ def gis_settings(tenant: Tenant) -> tuple[int | None, tuple[str, ...]]:
     GeoPackage; default chosen from the data) and ``attribution`` (text or list of texts added
     to the OSM attribution, e.g. for the town's cadastre). Refused with a clear message when
     malformed."""
-    gis = (tenant.config_json or {}).get("gis", {}) or {}
-    if not isinstance(gis, dict):
-        raise BadInput(f"{tenant.name}: [gis] muss ein Abschnitt sein")
-    unknown = sorted(set(gis) - {"epsg", "attribution"})
-    if unknown:
-        raise BadInput(f"{tenant.name}: [gis] kennt {', '.join(unknown)} nicht "
-                       "(erlaubt: epsg, attribution)")
-    epsg = gis.get("epsg")
-    if epsg is not None:
-        try:
-            crs = CRS.from_epsg(int(epsg))
-        except (CRSError, TypeError, ValueError):
-            raise BadInput(f"{tenant.name}: [gis] epsg = {epsg!r} ist kein EPSG-Code") from None
-        unit = crs.axis_info[0].unit_name if crs.axis_info else ""
-        if not crs.is_projected or unit not in ("metre", "meter"):
-            raise BadInput(f"{tenant.name}: [gis] epsg = {epsg} ist kein metrisches "
-                           "projiziertes KBS (z. B. 25832 oder 25833)")
-        epsg = int(epsg)
-    extra = gis.get("attribution") or ()
-    extra = (extra,) if isinstance(extra, str) else tuple(str(a) for a in extra)
-    return epsg, extra
+    try:
+        return parse_gis_section((tenant.config_json or {}).get("gis"))
+    except GisSettingsError as exc:
+        raise BadInput(f"{tenant.name}: [gis] {exc}") from None
 
 
 def road_source(tenant: Tenant) -> str:

@@ -26,12 +26,13 @@ from shapely.geometry import mapping
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, selectinload
 
-from greentour.errors import ConfigError, DataImportError
+from greentour.errors import DataImportError
 from greentour.inventory.acceptance import load_acceptance_list
 from greentour.inventory.cadastre import cadastre_sites, load_mapping, read_cadastre_file
 from greentour.inventory.classify import AcceptancePolicy, classify_features
 from greentour.inventory.osm_features import read_green_features
 from greentour.inventory.report import ImportReport, category_rows
+from greentour.routing_settings import access_max_distance_m_of, calibration_factor_of
 from greentour.store.models import AccessPoint, Site, Tenant, Vehicle
 from greentour.store.tenancy import system_session, tenant_session
 from routing._osm_reader import OsmFileError
@@ -42,7 +43,6 @@ from routing.matrix import EdgePoint, Router, reverse_edge_key
 
 Progress = Callable[[str, float], None]
 DEFAULT_PROFILES = ("van",)
-DEFAULT_ACCESS_MAX_M = 250.0
 
 
 def _noop(message: str, fraction: float) -> None:
@@ -86,11 +86,7 @@ def _profiles(tenant: Tenant) -> dict[str, Any]:
 
 def calibration_factor(tenant: Tenant) -> float:
     """Tenant TOML ``[routing] calibration_factor`` on all travel times (default 1.0)."""
-    value = ((tenant.config_json or {}).get("routing") or {}).get("calibration_factor", 1.0)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.2 <= value <= 5:
-        raise ConfigError(tenant.config_file or tenant.slug, "routing.calibration_factor",
-                          f"muss eine Zahl zwischen 0,2 und 5 sein, nicht {value!r}")
-    return float(value)
+    return calibration_factor_of(tenant.config_json, tenant.config_file or tenant.slug)
 
 
 def road_graph_for(path: Path, tenant: Tenant, cache_dir: Path) -> nx.MultiDiGraph:
@@ -128,12 +124,7 @@ def _policy(tenant: Tenant, acceptance_path: Path | None) -> AcceptancePolicy:
 def access_max_distance_m(tenant: Tenant) -> float:
     """Tenant TOML ``[routing] access_max_distance_m`` (m), default 250: farther sites are
     flagged "ohne Zufahrt"."""
-    value = ((tenant.config_json or {}).get("routing") or {}).get("access_max_distance_m",
-                                                                  DEFAULT_ACCESS_MAX_M)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ConfigError(tenant.config_file or tenant.slug, "routing.access_max_distance_m",
-                          f"muss eine positive Zahl (Meter) sein, nicht {value!r}")
-    return float(value)
+    return access_max_distance_m_of(tenant.config_json, tenant.config_file or tenant.slug)
 
 
 def _snap(G: nx.MultiDiGraph, sites: gpd.GeoDataFrame, profiles: list[str],

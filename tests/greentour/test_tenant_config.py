@@ -194,3 +194,40 @@ def test_bad_privacy_stores_nothing(engine: Engine, tmp_path: Path) -> None:
         apply_tenant_file(engine, path)
     with system_session(engine) as s:
         assert s.scalar(select(func.count()).select_from(Tenant)) == 0
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "reason"),
+    [
+        ("[gis]\nepsg = 4326", "gis.epsg", "kein metrisches"),
+        ('[gis]\nepsg = "abc"', "gis.epsg", "kein EPSG-Code"),
+        ('[gis]\ncolour = "red"', "gis.colour", "kennt colour nicht"),
+        ("[gis]\nattribution = 3", "gis.attribution", "weder Text noch Liste"),
+        ("[routing]\ncalibration_factor = 0", "routing.calibration_factor", "zwischen 0,2 und 5"),
+        ('[routing]\naccess_max_distance_m = "weit"', "routing.access_max_distance_m",
+         "positive Zahl"),
+        ("[routing]\ncalibration_faktor = 1.1", "routing.calibration_faktor",
+         "unbekannter Schlüssel"),
+    ],
+)
+def test_bad_gis_and_routing_refused_on_load(
+    tmp_path: Path, section: str, key: str, reason: str
+) -> None:
+    """A bad [gis] or [routing] value is refused when the file is loaded, naming file and key."""
+    path = tmp_path / "stadt.toml"
+    path.write_text(LAUF.read_text(encoding="utf-8") + f"\n{section}\n", "utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_tenant_config(path)
+    assert (info.value.file, info.value.key) == (str(path), key)
+    assert reason in info.value.reason
+
+
+def test_good_gis_and_routing_load(tmp_path: Path) -> None:
+    """Valid [gis] and [routing] sections load and keep their values."""
+    path = tmp_path / "stadt.toml"
+    extra = ('\n[gis]\nepsg = 25833\nattribution = "Kataster Stadt Lauf"\n'
+             "\n[routing]\ncalibration_factor = 1.2\naccess_max_distance_m = 400\n")
+    path.write_text(LAUF.read_text(encoding="utf-8") + extra, "utf-8")
+    cfg = load_tenant_config(path)
+    assert cfg.gis == {"epsg": 25833, "attribution": "Kataster Stadt Lauf"}
+    assert cfg.routing == {"calibration_factor": 1.2, "access_max_distance_m": 400}
