@@ -7,9 +7,9 @@ names the entry instead of silently accepting nothing.
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 
+from greentour.config_io import read_toml
 from greentour.errors import ConfigError
 
 DECISIONS = ("accept", "reject", "candidate")
@@ -19,12 +19,7 @@ _KEY = re.compile(r"^(node|way|relation)/\d+$")
 def load_acceptance_list(path: str | Path) -> dict[str, str]:
     """``{"way/123": "accept", ...}`` from an acceptance-list TOML file."""
     p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(p, "", "Datei nicht gefunden") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(p, "", f"kein gültiges TOML: {exc}") from exc
+    data = read_toml(p)
     decisions: dict[str, str] = {}
     for i, entry in enumerate(data.get("decision", [])):
         key, decision = entry.get("osm"), entry.get("decision")

@@ -15,7 +15,6 @@ categories, care classes and regimes. Rules:
 
 from __future__ import annotations
 
-import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +27,7 @@ import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import ProjError
 
+from greentour.config_io import read_toml
 from greentour.errors import ConfigError, DataImportError
 
 METRIC_CRS = "EPSG:25832"
@@ -85,12 +85,7 @@ class CadastreStats:
 def load_mapping(path: str | Path) -> CadastreMapping:
     """Read and validate a cadastre mapping TOML."""
     p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(p, "", "Zuordnungsdatei nicht gefunden") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(p, "", f"kein gültiges TOML: {exc}") from exc
+    data = read_toml(p)
     columns = data.get("columns", {})
     if not isinstance(columns.get("class"), str):
         raise ConfigError(p, "columns.class", "Spalte mit der Flächenart fehlt")
