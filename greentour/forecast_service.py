@@ -54,7 +54,7 @@ from forecasting.weather import (
 )
 from greentour.errors import BadInput, DataImportError, NotFound
 from greentour.settings import REPO_ROOT, get_settings
-from greentour.store import tenant_session
+from greentour.store import tenant_session, tenant_zone
 from greentour.store.models import Observation, Site, SiteLastService, Tenant
 from greentour.store.models_demand import SiteDemand
 from greentour.store.models_forecast import SiteForecast as StoredForecast
@@ -169,7 +169,7 @@ def import_weather_file(
     columns = [c for c in WEATHER_COLUMNS if c in filled and filled[c].notna().any()]
     with tenant_session(engine, tenant_id) as s, s.begin():
         tenant = s.get(Tenant, tenant_id)
-        tz = ZoneInfo(tenant.timezone or "Europe/Berlin")
+        tz = tenant_zone(tenant)
         existing = {
             o.observed_at.replace(tzinfo=dt.UTC)
             if o.observed_at.tzinfo is None
@@ -255,7 +255,7 @@ def load_weather(session: Session, tenant: Tenant) -> pd.DataFrame:
             "„greentour import-weather“"
         )
     primary = ((tenant.config_json or {}).get("weather") or {}).get("station_id")
-    tz = ZoneInfo(tenant.timezone or "Europe/Berlin")
+    tz = tenant_zone(tenant)
     records = []
     for o in rows:
         at = o.observed_at if o.observed_at.tzinfo else o.observed_at.replace(tzinfo=dt.UTC)
@@ -388,7 +388,7 @@ def site_inputs(
     Maintained = accepted, in maintenance and by own crews (the sites demand plans). A lawn's
     ``last_service`` is None when no cut is recorded (see :func:`assume_last_cuts`).
     """
-    tz = ZoneInfo(tenant.timezone or "Europe/Berlin")
+    tz = tenant_zone(tenant)
     sites = {
         s.id: s
         for s in session.scalars(

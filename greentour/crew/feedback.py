@@ -14,11 +14,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from greentour.store import tenant_zone
 from greentour.store.models import Completion, CrewDay, Observation, SiteLastService, Task, Tenant
 
 OBSERVATION_SOURCE = "crew_report"
@@ -37,7 +37,7 @@ def apply_completion(
         task.status = "done"
     if completion.grass_length is not None:
         tenant = session.get(Tenant, completion.tenant_id)
-        tz = ZoneInfo(tenant.timezone or "Europe/Berlin")
+        tz = tenant_zone(tenant)
         session.add(
             Observation(
                 tenant_id=completion.tenant_id,

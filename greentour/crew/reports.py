@@ -18,7 +18,6 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, replace
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -33,7 +32,7 @@ from greentour.crew.tour import (
     may_access_crew_day,
 )
 from greentour.errors import Conflict, Forbidden, NotFound
-from greentour.store import begin_write
+from greentour.store import begin_write, tenant_zone
 from greentour.store.base import utcnow
 from greentour.store.models import Completion, CrewDay, DeviceToken, Stop, Task, Tenant
 from greentour.store.models_crew import StopStart
@@ -173,7 +172,7 @@ def _resolve_target(
         return crew_day_id, stop, stop.task
     # The stop is gone (an old plan was deleted) but the task is known: keep the report on the
     # crew's day of the report so that nothing is lost; it is flagged for the planner.
-    day = report.device_time.astimezone(ZoneInfo(tenant.timezone or "Europe/Berlin")).date()
+    day = report.device_time.astimezone(tenant_zone(tenant)).date()
     crew_days = crew_day_ids_for(session, device, day) or crew_day_ids_for(session, device)
     if not crew_days:
         raise Forbidden("Diese Kolonne hat an dem Tag keinen Einsatz")
@@ -274,7 +273,7 @@ def _last_start(
 def _service_day(device_time: dt.datetime, now: dt.datetime, tenant: Tenant) -> dt.date:
     """The local day the work was done: the device's clock unless it runs far ahead."""
     moment = device_time if device_time <= now + MAX_CLOCK_AHEAD else now
-    return moment.astimezone(ZoneInfo(tenant.timezone or "Europe/Berlin")).date()
+    return moment.astimezone(tenant_zone(tenant)).date()
 
 
 # --------------------------------------------------------------------------- planner's view

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, delete, or_, select
 from sqlalchemy.orm import Session
@@ -28,7 +27,7 @@ from greentour.crew.privacy import PrivacySettings, privacy_settings
 from greentour.store.base import utcnow
 from greentour.store.models import Completion, Tenant
 from greentour.store.models_crew import StopStart
-from greentour.store.tenancy import system_session, tenant_session
+from greentour.store.tenancy import system_session, tenant_session, tenant_zone
 
 
 @dataclass(frozen=True)
@@ -52,7 +51,7 @@ def purge_tenant(
     """Apply the retention periods to one tenant's crew data (in the caller's transaction)."""
     now = now or utcnow()
     privacy = privacy or privacy_settings(tenant.config_json)
-    tz = ZoneInfo(tenant.timezone or "Europe/Berlin")
+    tz = tenant_zone(tenant)
 
     times_before = now - dt.timedelta(days=privacy.stop_times_days)
     erased = 0

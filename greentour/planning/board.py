@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,7 +29,7 @@ from greentour.planning.labels import WEEKDAYS_DE, site_label
 from greentour.planning.lineup import crew_available_s, ensure_crew_days
 from greentour.planning.problem_builder import BuiltProblem, build_problem, crew_ref, task_ref
 from greentour.planning.store_solution import _store_stops, reasons_of
-from greentour.store import session_tenant
+from greentour.store import session_tenant, tenant_zone
 from greentour.store.models import (
     CrewDay,
     Plan,
@@ -44,14 +43,9 @@ from routing.checker import retime_tour
 from routing.solution import Tour as RTour
 
 
-def _tz(session: Session) -> ZoneInfo:
-    tenant = session_tenant(session)
-    return ZoneInfo(tenant.timezone or "Europe/Berlin")
-
-
 def week_board(session: Session, week_start: dt.date) -> dict[str, Any]:
     """Rows per crew, cells per workday: tasks in tour order, planned vs available hours."""
-    tz = _tz(session)
+    tz = tenant_zone(session_tenant(session))
     days = [week_start + dt.timedelta(days=i) for i in range(5)]
     for day in days:
         ensure_crew_days(session, day)
@@ -199,7 +193,7 @@ def _result(session: Session, checked: dict[str, Any], lang: str = "de") -> dict
     built: BuiltProblem = checked["built"]
     trial: RTour = checked["tour"]
     target: CrewDay = checked["target"]
-    tz = _tz(session)
+    tz = tenant_zone(session_tenant(session))
     moved_ref = task_ref(checked["task"].id)
     labels = {t.code: (t.name_en if lang == "en" else t.name_de)
               for t in session.scalars(select(TaskType))}

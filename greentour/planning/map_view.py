@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from greentour.planning import demand_step, travel
 from greentour.planning.current import current_plan
 from greentour.planning.labels import site_label
-from greentour.store import session_tenant
+from greentour.store import session_tenant, tenant_zone
 from greentour.store.models import (
     CrewDay,
     Depot,
@@ -196,7 +196,7 @@ def tours(
     plan = current_plan(session, day)
     if plan is None:
         return None, [], []
-    tz = _tz(session)
+    tz = tenant_zone(session_tenant(session))
     crew_days = {cd.id: cd for cd in session.scalars(select(CrewDay).where(CrewDay.date == day))}
     labels = {t.code: (t.name_en if lang == "en" else t.name_de)
               for t in session.scalars(select(TaskType))}
@@ -258,11 +258,6 @@ def unassigned_items(
             or ["–"],
         })
     return items
-
-
-def _tz(session: Session) -> ZoneInfo:
-    tenant = session_tenant(session)
-    return ZoneInfo(tenant.timezone or "Europe/Berlin")
 
 
 def bbox(session: Session) -> list[float] | None:

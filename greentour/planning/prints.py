@@ -21,7 +21,7 @@ from greentour.planning.board import week_board
 from greentour.planning.current import current_tour
 from greentour.planning.labels import WEEKDAY_NAMES_DE, WEEKDAYS_DE, site_label, site_ref
 from greentour.planning.lineup import ensure_crew_days
-from greentour.store import session_tenant
+from greentour.store import session_tenant, tenant_zone
 from greentour.store.models import (
     CrewDay,
     Depot,
@@ -34,11 +34,6 @@ from greentour.store.models import (
 
 ATTRIBUTION = "Karte und Flächen: © OpenStreetMap contributors, ODbL"
 SVG_W, SVG_H, SVG_PAD = 280, 220, 12
-
-
-def _tz(session: Session) -> ZoneInfo:
-    tenant = session_tenant(session)
-    return ZoneInfo(tenant.timezone or "Europe/Berlin")
 
 
 def printable_crew_days(session: Session, day: dt.date) -> list[dict[str, Any]]:
@@ -81,7 +76,7 @@ def day_sheet(session: Session, crew_day_id: int) -> dict[str, Any]:
     cd = session.get(CrewDay, crew_day_id)
     if cd is None:
         raise NotFound(f"Kolonnentag {crew_day_id} gibt es nicht")
-    tz = _tz(session)
+    tz = tenant_zone(session_tenant(session))
     people = [session.get(Staff, i) for i in cd.member_ids]
     machines = [session.get(Machine, i) for i in cd.machine_ids]
     vehicle = session.get(Vehicle, cd.vehicle_id) if cd.vehicle_id else None

@@ -33,6 +33,7 @@ from greentour.store.tenancy import (
     session_tenant_id,
     system_session,
     tenant_session,
+    tenant_zone,
 )
 
 
@@ -69,6 +70,7 @@ __all__ = [
     "session_tenant_id",
     "system_session",
     "tenant_session",
+    "tenant_zone",
     "upgrade",
     "utcnow",
     "write_connection",

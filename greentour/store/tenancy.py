@@ -25,6 +25,7 @@ import json
 import re
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, delete, event, inspect, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
@@ -77,6 +78,15 @@ def session_tenant(session: Session) -> Tenant:
     if tenant is None:
         raise NotFound("Kein Mandant für diese Sitzung")
     return tenant
+
+
+#: time zone of a tenant that names none (``[tenant] timezone``)
+DEFAULT_TIMEZONE = "Europe/Berlin"
+
+
+def tenant_zone(tenant: Tenant) -> ZoneInfo:
+    """The tenant's local time zone (``[tenant] timezone``; Europe/Berlin when unset)."""
+    return ZoneInfo(tenant.timezone or DEFAULT_TIMEZONE)
 
 
 _table_cache: tuple[int, frozenset[str]] = (-1, frozenset())
