@@ -248,16 +248,9 @@ class TokenOut(Schema):
     revoked = fields.Boolean()
 
 
-class IssuedTokenOut(Schema):
-    id = fields.Integer()
-    name = fields.String()
-    crew = fields.String()
-    crew_template_id = fields.Integer(allow_none=True)
-    crew_day_id = fields.Integer(allow_none=True)
-    created_at = fields.String()
-    expires_at = fields.String(allow_none=True)
-    last_used_at = fields.String(allow_none=True)
-    revoked = fields.Boolean()
+class IssuedTokenOut(TokenOut):
+    """A token right after issuing: :class:`TokenOut` plus the secret and its QR codes."""
+
     token = fields.String(metadata={"description": "nur jetzt sichtbar; gespeichert wird der Hash"})
     crew_url = fields.String(metadata={"description": "URL für das Tablet (Token im Fragment)"})
     qr_svg = fields.String(metadata={"description": "QR-Code der crew_url als SVG"})
