@@ -258,6 +258,19 @@ def _crew_day(session: Session, crew_day_id: int) -> CrewDay:
     return crew_day
 
 
+def _reassign(
+    session: Session, day: dt.date, attr: str, item_id: int, target: CrewDay | None
+) -> None:
+    """Put ``item_id`` into ``target``'s id list ``attr`` (``member_ids``/``machine_ids``) and
+    out of every other crew-day of ``day`` (``target`` None: out of all of them)."""
+    for cd in session.scalars(select(CrewDay).where(CrewDay.date == day)):
+        if item_id in getattr(cd, attr) and cd is not target:
+            setattr(cd, attr, [i for i in getattr(cd, attr) if i != item_id])
+    if target is not None and item_id not in getattr(target, attr):
+        setattr(target, attr, [*getattr(target, attr), item_id])
+    session.flush()
+
+
 def move_person(
     session: Session, day: dt.date, staff_id: int, to_crew_day_id: int | None
 ) -> None:
@@ -272,12 +285,7 @@ def move_person(
         raise Conflict(f"{target.name} ist gesperrt")
     if target is not None and staff_id in absent_staff_ids(session, day):
         raise Conflict(f"{person.name} ist an diesem Tag abwesend")
-    for cd in session.scalars(select(CrewDay).where(CrewDay.date == day)):
-        if staff_id in cd.member_ids and cd is not target:
-            cd.member_ids = [i for i in cd.member_ids if i != staff_id]
-    if target is not None and staff_id not in target.member_ids:
-        target.member_ids = [*target.member_ids, staff_id]
-    session.flush()
+    _reassign(session, day, "member_ids", staff_id, target)
 
 
 def move_machine(
@@ -295,12 +303,7 @@ def move_machine(
         raise Conflict(f"{machine.name} ist an diesem Tag in Reparatur")
     if target is not None and target.date != day:
         raise BadInput("Die Kolonne gehört zu einem anderen Tag")
-    for cd in session.scalars(select(CrewDay).where(CrewDay.date == day)):
-        if machine_id in cd.machine_ids and cd is not target:
-            cd.machine_ids = [i for i in cd.machine_ids if i != machine_id]
-    if target is not None and machine_id not in target.machine_ids:
-        target.machine_ids = [*target.machine_ids, machine_id]
-    session.flush()
+    _reassign(session, day, "machine_ids", machine_id, target)
 
 
 def report_absence(
