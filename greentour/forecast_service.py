@@ -54,7 +54,7 @@ from forecasting.weather import (
 )
 from greentour.errors import BadInput, DataImportError, NotFound
 from greentour.settings import REPO_ROOT, get_settings
-from greentour.store import tenant_session, tenant_zone
+from greentour.store import session_tenant, tenant_session, tenant_zone
 from greentour.store.models import Observation, Site, SiteLastService, Tenant
 from greentour.store.models_demand import SiteDemand
 from greentour.store.models_forecast import SiteForecast as StoredForecast
@@ -168,7 +168,7 @@ def import_weather_file(
     filled = fill_gaps(frame)
     columns = [c for c in WEATHER_COLUMNS if c in filled and filled[c].notna().any()]
     with tenant_session(engine, tenant_id) as s, s.begin():
-        tenant = s.get(Tenant, tenant_id)
+        tenant = session_tenant(s)
         tz = tenant_zone(tenant)
         existing = {
             o.observed_at.replace(tzinfo=dt.UTC)
@@ -237,7 +237,7 @@ def import_tenant_weather(
     """Import the given files, or the files of the tenant's configuration."""
     if not files:
         with tenant_session(engine, tenant_id) as s:
-            tenant = s.get(Tenant, tenant_id)
+            tenant = session_tenant(s)
             files = tenant_weather_files(tenant, data_dir or get_settings().data_dir)
     return [import_weather_file(engine, tenant_id, Path(f), since) for f in files]
 
@@ -519,7 +519,7 @@ def online_forecast(
     from forecasting._brightsky import fetch_mosmix_daily
 
     with tenant_session(engine, tenant_id) as s:
-        tenant = s.get(Tenant, tenant_id)
+        tenant = session_tenant(s)
         depots = (tenant.config_json or {}).get("depots") or []
         if depots and "lat" in depots[0]:
             lat, lon = float(depots[0]["lat"]), float(depots[0]["lon"])
@@ -708,7 +708,7 @@ def forecast_tenant(
     """Compute and store the forecasts of the tenant's sites in one transaction
     (:func:`compute_forecasts` takes the keyword arguments)."""
     with tenant_session(engine, tenant_id) as s, s.begin():
-        tenant = s.get(Tenant, tenant_id)
+        tenant = session_tenant(s)
         run = compute_forecasts(s, tenant, as_of, horizon_days, **kwargs)
         run.stored = len(store_forecasts(s, run))
     return run

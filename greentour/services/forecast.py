@@ -168,13 +168,12 @@ def run_forecast_job(ctx: JobContext) -> dict[str, Any]:
 def demo_step(ctx: Any) -> str:
     """Demo: the forecasts of the demo day, stored with the horizon demand uses next (so the
     demand step reads them instead of computing them again)."""
-    from greentour.store import tenant_session
-    from greentour.store.models import Tenant
+    from greentour.store import session_tenant, tenant_session
     from greentour.tenant_config import DemandSection
 
     assert ctx.tenant_id is not None
     with tenant_session(ctx.engine, ctx.tenant_id) as s:
-        settings = DemandSection.of_tenant(s.get(Tenant, ctx.tenant_id).config_json)
+        settings = DemandSection.of_tenant(session_tenant(s).config_json)
     sunday = ctx.day + dt.timedelta(days=6 - ctx.day.weekday())
     horizon = max(settings.forecast_horizon_days, (sunday - ctx.day).days)
     run = forecast_tenant(ctx.engine, ctx.tenant_id, ctx.day, horizon)
