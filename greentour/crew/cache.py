@@ -80,7 +80,7 @@ class HostStamps:
     def __init__(self, folder: Path | None = None) -> None:
         self.folder = folder or Path(
             os.environ.get("GREENTOUR_CACHE_STAMPS")
-            or Path(tempfile.gettempdir()) / f"greentour-cache-{os.getuid()}"
+            or Path(tempfile.gettempdir()) / f"greentour-cache-{getattr(os, 'getuid', str)()}"
         )
         self._maps: dict[str, mmap.mmap | None] = {}
         self._lock = threading.Lock()
