@@ -250,6 +250,7 @@ def tenant_delete(slug: str, yes: bool) -> None:
               help="Enden, sobald dieser Prozess (greentour serve) nicht mehr läuft.")
 def worker(once: bool, max_jobs: int | None, requeue: int | None, parent_pid: int | None) -> None:
     """Aufträge (Importe, Vorhersagen, Pläne) aus der Warteschlange ausführen."""
+    import greentour.crew.cache  # noqa: F401  (stamps tenant changes: tablets see new plans at once)
     from greentour.cli_support import open_engine
     from greentour.jobs import WorkerFiles, requeue_job, run_worker
     from greentour.settings import get_settings
