@@ -19,7 +19,12 @@ Rules encoded here, from the store to the solver's language:
   midnight of ``due_earliest`` (a hard bound; only forecast work may be done early, as optional
   work with a small prize) and end at midnight before the next occurrence of the same duty at
   the same site, so two occurrences (bins Monday and Thursday) never share a crew-day; such a
-  task whose first day lies after the planning days is not offered at all.
+  task whose first day lies after the planning days is not offered at all;
+* work packages of one split site (same ``TaskDetail.link_group``): the part of rank ``r`` among
+  the group's open parts may not start before the ``r``-th working day of the plan (a hard
+  bound through its time windows), and each part gets a preferred crew-day — the same crew
+  (by name) on consecutive working days — through the solver's stability preference
+  (:class:`routing.problem.PreviousPlan`; moving a part elsewhere costs ``move_eur``).
 """
 
 from __future__ import annotations
@@ -56,6 +61,7 @@ from greentour.store.models import (
     TaskType,
     Vehicle,
 )
+from greentour.store.models_demand import TaskDetail
 from routing import problem as rp
 from routing.timeaxis import DayType, NoiseClass, TimeAxis
 
@@ -191,6 +197,68 @@ def next_occurrences(tasks: Sequence[Task]) -> dict[int, dt.date]:
     return out
 
 
+def package_ranks(session: Session, tasks: Sequence[Task]) -> dict[int, tuple[str, int]]:
+    """Task id -> (link group, rank among the group's parts in ``tasks``, 0-based by part index).
+
+    Parts are linked by ``TaskDetail.link_group``; a part without a detail row falls back to
+    site, task type, part count and latest day. A part already done (not in ``tasks``) does not
+    hold back the rest: ranks count only the parts still to plan.
+    """
+    parts = [t for t in tasks if (t.package_of or 0) > 1 and t.package_index is not None]
+    if not parts:
+        return {}
+    links = dict(session.execute(select(TaskDetail.task_id, TaskDetail.link_group).where(
+        TaskDetail.task_id.in_([t.id for t in parts]))).all())
+    groups: dict[str, list[Task]] = defaultdict(list)
+    for t in parts:
+        key = links.get(t.id) or f"{t.site_id}:{t.task_type}:{t.package_of}:{t.due_latest}"
+        groups[key].append(t)
+    out: dict[int, tuple[str, int]] = {}
+    for key, group in groups.items():
+        if len(group) < 2:
+            continue
+        for rank, t in enumerate(sorted(group, key=lambda t: (t.package_index, t.id))):
+            out[t.id] = (key, rank)
+    return out
+
+
+def package_preferences(
+    problem: rp.Problem, ranks: dict[str, tuple[str, int]], work_days: list[dt.date],
+    fixed: dict[str, tuple[str, int]],
+) -> dict[str, tuple[str, int]]:
+    """Task ref -> preferred (crew-day ref, position): the parts of a group on one crew (same
+    crew-day name) on consecutive working days, part of rank r on ``work_days[r]``.
+
+    A part already in ``fixed`` (the previous plan) keeps its crew-day and names the crew for
+    the rest; otherwise the crew allowed for every part with the least preferred work so far
+    is chosen (ties by name). A group no single crew can serve gets no preference."""
+    by_day_name = {(c.day, c.name): c.id for c in reversed(problem.crew_days)}
+    names = sorted({c.name for c in problem.crew_days})
+    load_s: dict[str, int] = defaultdict(int)
+    groups: dict[str, list[tuple[int, rp.Task]]] = defaultdict(list)
+    for ref, (key, rank) in ranks.items():
+        if ref in problem.task_by_id:
+            groups[key].append((rank, problem.task_by_id[ref]))
+    out: dict[str, tuple[str, int]] = {}
+    for key in sorted(groups):
+        parts = sorted(groups[key], key=lambda p: p[0])
+        fits = [n for n in names if all(
+            by_day_name.get((work_days[r], n)) in problem.allowed_crew_day_ids(t)
+            for r, t in parts)]
+        anchored = [problem.crew_day_by_id[fixed[t.id][0]].name for _, t in parts
+                    if t.id in fixed]
+        if anchored and anchored[0] in fits:
+            fits = [anchored[0]]
+        if not fits:
+            continue
+        name = min(fits, key=lambda n: (load_s[n], n))
+        for r, t in parts:
+            load_s[name] += t.service_duration_s
+            if t.id not in fixed:
+                out[t.id] = (by_day_name[(work_days[r], name)], 10_000 + r)
+    return out
+
+
 def due_windows(
     task: Task,
     site_windows: list[tuple[int, int]],
@@ -293,6 +361,9 @@ def build_problem(
     tasks = [t for t in tasks if t.id not in elsewhere and not (
         t.generator in FIXED_DAY_GENERATORS and t.due_earliest > days[-1])]
 
+    ranks = package_ranks(session, tasks)
+    work_days = sorted({cd.date for cd in crew_days})
+
     # locations: depots, reload points, then one per task (its site's access point)
     points: list[tuple[float, float]] = []
     stored_rows: list[AccessPoint | None] = []
@@ -373,6 +444,22 @@ def build_problem(
             allowed = base - locked_crews
         site_windows = _site_windows(task, days, axis, land) if task.site.time_rules else []
         spans = due_windows(task, site_windows, following.get(task.id), axis, horizon_end)
+        rank = ranks.get(task.id, ("", 0))[1]
+        if rank >= len(work_days):
+            precheck[task.id] = [reason(
+                "package_order",
+                f"Teil {task.package_index}/{task.package_of} folgt auf die vorigen Teile – "
+                "nach den Planungstagen",
+                f"Part {task.package_index}/{task.package_of} follows the earlier parts – "
+                "after the planning days",
+            )]
+            continue
+        if rank > 0:
+            # part r of a split site starts no earlier than the r-th working day of the plan
+            first_s = axis.day_start_s(work_days[rank])
+            spans = [(max(a, first_s), b) for a, b in spans or [
+                (0, axis.day_end_s(horizon_end))]]
+            spans = [(a, b) for a, b in spans if a < b]
         if spans == []:
             nxt = following.get(task.id)
             precheck[task.id] = [reason(
@@ -431,12 +518,14 @@ def build_problem(
         reload_points=tuple(reloads),
         time_axis=axis,
     )
-    if prev_assign:
-        # the previous plan warm-starts the search: keep only assignments still allowed (a plan
-        # made before the fixed-day rule may hold Thursday's bins on Monday)
-        by_id = problem.task_by_id
-        kept = {k: v for k, v in prev_assign.items() if k in by_id and v[0] in crew_ids
-                and v[0] in problem.allowed_crew_day_ids(by_id[k])}
+    by_id = problem.task_by_id
+    # the previous plan warm-starts the search: keep only assignments still allowed (a plan
+    # made before the fixed-day rule may hold Thursday's bins on Monday)
+    kept = {k: v for k, v in prev_assign.items() if k in by_id and v[0] in crew_ids
+            and v[0] in problem.allowed_crew_day_ids(by_id[k])}
+    kept.update(package_preferences(
+        problem, {task_ref(tid): v for tid, v in ranks.items()}, work_days, kept))
+    if prev_assign or kept:
         problem = dataclasses.replace(problem, previous_plan=rp.PreviousPlan(kept))
     digest = hashlib.sha256(json.dumps({
         "days": [d.isoformat() for d in days],

@@ -22,6 +22,7 @@ from greentour.planning.plan_service import run_plan_in_tenant
 from greentour.planning.problem_builder import build_problem, task_ref
 from greentour.planning.streets import street_index
 from greentour.store import make_engine, models, tenant_session
+from greentour.store.models_demand import TaskDetail
 from routing.access import snap_sites
 from routing.params import SolveParams
 
@@ -289,3 +290,60 @@ def test_previous_plan_keeps_only_assignments_the_rules_still_allow(store) -> No
     kept = built.problem.previous_plan.assignments
     assert task_ref(moved.id) not in kept
     assert len(kept) == len(stops) - 1
+
+
+# --------------------------------------------------------------------------- work packages
+def _packages(s, site: models.Site, first: dt.date, count: int = 3) -> list[int]:
+    """A mowing job split into ``count`` linked parts, all due from ``first`` (the worst case:
+    nothing in the due dates orders them)."""
+    ids = []
+    for k in range(1, count + 1):
+        task = models.Task(site_id=site.id, task_type="mow", generator="forecast",
+                           due_earliest=first, due_latest=first + dt.timedelta(days=4),
+                           urgency=0.7, duration_s=150 * 60, persons=1, load_m3=1.0,
+                           package_index=k, package_of=count, notes=f"Teilfläche {k}/{count}")
+        s.add(task)
+        s.flush()
+        s.add(TaskDetail(task_id=task.id, key=f"forecast:mow:{site.id}#{k}/{count}",
+                         link_group=f"forecast:mow:{site.id}"))
+        ids.append(task.id)
+    s.flush()
+    return ids
+
+
+def test_package_parts_start_on_consecutive_days_with_one_preferred_crew(store) -> None:
+    """Part k of a split site may not start before the k-th planning day, and every part prefers
+    the crew-day of one crew (same name) on consecutive days."""
+    engine, tenant_id, day = store
+    week = [day + dt.timedelta(days=i) for i in range(5)]
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        parts = _packages(s, _park(s), day)
+        built = build_problem(s, week)
+    problem, axis = built.problem, built.axis
+    prefs = problem.previous_plan.assignments
+    crews = [problem.crew_day_by_id[prefs[task_ref(tid)][0]] for tid in parts]
+    for k, tid in enumerate(parts):
+        task = problem.task_by_id[task_ref(tid)]
+        if k == 0:
+            assert task.time_windows == ()
+        else:
+            assert min(w.start_s for w in task.time_windows) == axis.day_start_s(week[k])
+    assert [c.day for c in crews] == week[:3]
+    assert len({c.name for c in crews}) == 1
+
+
+def test_week_plan_puts_package_parts_in_order_on_one_crew(store) -> None:
+    """In a stored week plan the three parts of a split site lie on Monday, Tuesday and
+    Wednesday, in part order, on the same crew."""
+    engine, tenant_id, day = store
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        parts = _packages(s, _park(s), day)
+    result = run_plan_in_tenant(engine, tenant_id, day, "plan", FAST, with_demand=False,
+                                days_count=5)
+    with tenant_session(engine, tenant_id) as s:
+        plan = s.get(models.Plan, result["plan_id"])
+        where = {st.task_id: (tour.crew_day.date, tour.crew_day.name)
+                 for tour in plan.tours for st in tour.stops if st.kind == "task"}
+    assert all(tid in where for tid in parts), "every part is planned in the week"
+    assert [where[tid][0] for tid in parts] == [day + dt.timedelta(days=k) for k in range(3)]
+    assert len({where[tid][1] for tid in parts}) == 1
