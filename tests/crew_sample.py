@@ -204,3 +204,38 @@ def replan(engine: Engine, sample: CrewSample, slug: str = "lauf") -> int:
                                  leg_geometry_geojson=stop.leg_geometry_geojson))
         old.status = "done"
         return new.id
+
+
+def race_identical_posts(
+    app: object, path: str, body: str, headers: dict[str, str], clients: int = 8
+) -> list[tuple[int, str]]:
+    """POST the same body from ``clients`` threads at once to ``app`` under a real waitress server.
+
+    A barrier releases all clients together, so the requests really race (retries of one crew
+    report arriving at the same moment). Returns (status, body text) per client.
+    """
+    import http.client
+    import threading
+
+    from waitress import create_server
+
+    server = create_server(app, host="127.0.0.1", port=0, threads=clients)
+    threading.Thread(target=server.run, daemon=True).start()
+    start = threading.Barrier(clients)
+    answers: list[tuple[int, str]] = []
+
+    def post() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", server.effective_port, timeout=30)
+        start.wait()
+        conn.request("POST", path, body=body, headers=headers)
+        answer = conn.getresponse()
+        answers.append((answer.status, answer.read().decode()))
+        conn.close()
+
+    threads = [threading.Thread(target=post) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    server.close()
+    return answers

@@ -5,16 +5,13 @@ Uses the throwaway cluster fixtures of the store's PostgreSQL tests (no second i
 
 from __future__ import annotations
 
-import http.client
 import json
-import threading
 import uuid
 
 import pytest
-from crew_sample import build_crew_sample
+from crew_sample import build_crew_sample, race_identical_posts
 from sqlalchemy import func, select
 from test_store_postgres import pg, pg_url  # noqa: F401  (fixtures: a throwaway cluster)
-from waitress import create_server
 
 from greentour.store.models import Completion
 from greentour.store.tenancy import tenant_session
@@ -49,9 +46,6 @@ def test_racing_retries_store_one_report_on_postgres(pg, pg_app):  # noqa: F811
         "a1"
     ]
 
-    server = create_server(pg_app, host="127.0.0.1", port=0, threads=8)
-    runner = threading.Thread(target=server.run, daemon=True)
-    runner.start()
     body = json.dumps(
         {
             "client_uuid": str(uuid.uuid4()),
@@ -61,28 +55,8 @@ def test_racing_retries_store_one_report_on_postgres(pg, pg_app):  # noqa: F811
             "device_time": f"{sample.day}T09:00:00+02:00",
         }
     )
-    barrier = threading.Barrier(8)
-    answers: list[tuple[int, str]] = []
-
-    def post() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", server.effective_port, timeout=30)
-        barrier.wait()
-        conn.request(
-            "POST",
-            "/api/v1/reports",
-            body=body,
-            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-        )
-        answer = conn.getresponse()
-        answers.append((answer.status, answer.read().decode()))
-        conn.close()
-
-    threads = [threading.Thread(target=post) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    server.close()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    answers = race_identical_posts(pg_app, "/api/v1/reports", body, headers)
     assert {status for status, _ in answers} == {201}
     assert len({text for _, text in answers}) == 1
     with tenant_session(pg, sample.tenant_ids["lauf"]) as session:

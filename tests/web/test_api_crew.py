@@ -14,7 +14,7 @@ import uuid
 import xml.etree.ElementTree as ET
 
 import pytest
-from crew_sample import build_crew_sample, replan
+from crew_sample import build_crew_sample, race_identical_posts, replan
 from PIL import Image
 from sqlalchemy import func, select
 
@@ -485,38 +485,11 @@ def test_planner_page_needs_a_login(client, sample):
 
 def test_concurrent_retries_of_one_report_store_it_once(app, engine, sample):
     """Eight simultaneous POSTs of the same report (real server, threads) store one row."""
-    import http.client
     import json
-    import threading
 
-    from waitress import create_server
-
-    server = create_server(app, host="127.0.0.1", port=0, threads=8)
-    runner = threading.Thread(target=server.run, daemon=True)
-    runner.start()
     body = json.dumps(report_body(sample, status="partly", reason="Zeit reicht nicht"))
-    start = threading.Barrier(8)
-    answers: list[tuple[int, str]] = []
-
-    def post() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", server.effective_port, timeout=30)
-        start.wait()
-        conn.request(
-            "POST",
-            "/api/v1/reports",
-            body=body,
-            headers={**bearer(sample.tokens["a1"]), "Content-Type": "application/json"},
-        )
-        answer = conn.getresponse()
-        answers.append((answer.status, answer.read().decode()))
-        conn.close()
-
-    threads = [threading.Thread(target=post) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    server.close()
+    headers = {**bearer(sample.tokens["a1"]), "Content-Type": "application/json"}
+    answers = race_identical_posts(app, "/api/v1/reports", body, headers)
     assert {status for status, _ in answers} == {201}
     assert len({text for _, text in answers}) == 1
     assert count(engine, sample.tenant_ids["lauf"], Completion) == 1
