@@ -105,16 +105,21 @@ def run(data_dir: Path, care_path: Path, calibrate: bool = False) -> dict:
     # 3. Decision test. The policy is fixed in advance (docs/forecasting.md): cut when the
     # fast-growth (90 % quantile) height path reaches the trigger by the next visit (tomorrow).
     # Both directions with the same rule.
-    decisions = {
-        (tr, te): decision_test(
+    def decide(train_year: int, test_year: int, **policy: object) -> dict:
+        """One run of the decision test on the Valentia/Grass10 data (simulated lawn)."""
+        return decision_test(
             growth,
             valentia,
             VALENTIA_LAT_DEG,
             VALENTIA_ELEVATION_M,
             care,
-            train_year=tr,
-            test_year=te,
+            train_year=train_year,
+            test_year=test_year,
+            **policy,
         )
+
+    decisions = {
+        (tr, te): decide(tr, te)
         for tr, te in ((2020, 2021), (2021, 2020))
     }
     report["decision"] = decisions[(2020, 2021)]
@@ -134,16 +139,7 @@ def run(data_dir: Path, care_path: Path, calibrate: bool = False) -> dict:
         }
         for tr, te in ((2020, 2021), (2021, 2020))
         for r in [
-            decision_test(
-                growth,
-                valentia,
-                VALENTIA_LAT_DEG,
-                VALENTIA_ELEVATION_M,
-                care,
-                train_year=tr,
-                test_year=te,
-                policy="median",
-            )
+            decide(tr, te, policy="median")
         ]
     ]
     # Fixed look-aheads for both policies: sensitivity only, NOT used for any choice.
@@ -162,17 +158,7 @@ def run(data_dir: Path, care_path: Path, calibrate: bool = False) -> dict:
         for tr, te in ((2020, 2021), (2021, 2020))
         for la in lookaheads
         for r in [
-            decision_test(
-                growth,
-                valentia,
-                VALENTIA_LAT_DEG,
-                VALENTIA_ELEVATION_M,
-                care,
-                train_year=tr,
-                test_year=te,
-                policy=policy,
-                lookahead_days=la,
-            )
+            decide(tr, te, policy=policy, lookahead_days=la)
         ]
     ]
     report["runtime_s"] = round(time.perf_counter() - t0, 1)
