@@ -18,7 +18,6 @@ import importlib
 import importlib.util
 import os
 import signal
-import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -278,6 +277,7 @@ def worker(once: bool, max_jobs: int | None, requeue: int | None, parent_pid: in
             files=files,
             stop=stop,
             echo=lambda line: click.echo(line, err=True),
+            supervise_children=True,
         )
     except KeyboardInterrupt:
         n = 0
@@ -311,28 +311,23 @@ def _watch_parent(parent_pid: int, stop: threading.Event) -> None:
             stop.set()
 
 
-def start_worker_if_needed(instance_dir: Path) -> subprocess.Popen[bytes] | None:
-    """Start one ``greentour worker`` subprocess unless a live worker owns the instance."""
-    from greentour.jobs import WorkerFiles
-
-    if WorkerFiles(instance_dir).running_pid() is not None:
-        return None
-    return subprocess.Popen(
-        [sys.executable, "-m", "greentour.cli", "worker", "--parent-pid", str(os.getpid())],
-        env=os.environ.copy(),
-    )
-
-
 def serve_app(host: str, port: int, with_worker: bool = True, banner: str = "") -> None:
-    """Serve the web app with waitress (and one worker subprocess) until interrupted."""
+    """Serve the web app with waitress (and one supervised worker subprocess) until interrupted."""
     from waitress import serve as waitress_serve
 
     from greentour.settings import get_settings
+    from greentour.supervisor import WorkerSupervisor
     from web import create_app
 
     settings = get_settings()
     app = create_app()
-    child = start_worker_if_needed(settings.ensure_instance_dir()) if with_worker else None
+    supervisor = None
+    if with_worker:
+        supervisor = WorkerSupervisor(
+            app.extensions["greentour_engine"], settings.ensure_instance_dir(),
+            echo=lambda line: click.echo(line, err=True),
+        )
+        supervisor.start()
 
     def _terminate(*_: Any) -> None:
         raise SystemExit(0)
@@ -345,12 +340,8 @@ def serve_app(host: str, port: int, with_worker: bool = True, banner: str = "") 
     try:
         waitress_serve(app, host=host, port=port, threads=4, _quiet=True)
     finally:
-        if child is not None and child.poll() is None:
-            child.terminate()
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        if supervisor is not None:
+            supervisor.stop()
 
 
 @cli.command()

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from greentour.store.models import CrewDay, Plan, Tour
+from greentour.store.tenancy import session_tenant_id
 
 FINISHED = ("done", "published")
+
+#: PostgreSQL advisory lock key for numbering plan versions (second key: the town).
+_PLAN_VERSION_LOCK = 0x706C616E
 
 
 def current_plan(session: Session, day: dt.date) -> Plan | None:
@@ -29,7 +33,17 @@ def current_plan(session: Session, day: dt.date) -> Plan | None:
 
 
 def next_version(session: Session, date_from: dt.date, date_to: dt.date) -> int:
-    """1 + the highest version of any plan overlapping ``date_from``..``date_to``."""
+    """1 + the highest version of any plan overlapping ``date_from``..``date_to``.
+
+    Call it in the write transaction that stores the plan. On PostgreSQL it first takes a
+    transaction lock per town, so two workers storing plans at once number them one after the
+    other (on SQLite the write transaction is already exclusive); the unique constraint
+    ``uq_plan_tenant_day_version`` refuses any duplicate that slips through.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        tenant_id = session_tenant_id(session)
+        session.execute(text("SELECT pg_advisory_xact_lock(:k, :t)"),
+                        {"k": _PLAN_VERSION_LOCK, "t": int(tenant_id or 0)})
     top = session.scalar(
         select(func.max(Plan.version)).where(Plan.date_from <= date_to, Plan.date_to >= date_from)
     )

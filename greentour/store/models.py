@@ -17,11 +17,13 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     Time,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -427,6 +429,11 @@ class Plan(TenantScoped, Base):
     """A solver run for a day range; re-plans are new versions with ``parent_id``."""
 
     __tablename__ = "plan"
+    __table_args__ = (
+        # versions rise over overlapping plans (greentour.planning.current.next_version): two
+        # plans starting on the same day never share one (two workers once stored two "v2")
+        UniqueConstraint("tenant_id", "date_from", "version", name="uq_plan_tenant_day_version"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     date_from: Mapped[dt.date] = mapped_column(Date)
@@ -570,6 +577,12 @@ class Job(TenantScoped, Base):
     """Durable long work (import, forecast, plan) run by ``greentour worker``."""
 
     __tablename__ = "job"
+    __table_args__ = (
+        # one running job per town (fairness; greentour.jobs.claim_next)
+        Index("uq_job_running_per_tenant", "tenant_id", unique=True,
+              sqlite_where=text("status = 'running'"),
+              postgresql_where=text("status = 'running'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40), index=True)

@@ -135,13 +135,15 @@ def test_serve_does_not_start_a_second_worker(tmp_path: Path) -> None:
 
     That serve starts a worker when none runs, and stops it, is checked by the demo server test.
     """
-    from greentour.cli import start_worker_if_needed
     from greentour.jobs import WorkerFiles
+    from greentour.supervisor import WorkerSupervisor
 
     files = WorkerFiles(tmp_path)
     files.write_pid()  # this test process plays the live worker
     try:
-        assert start_worker_if_needed(tmp_path) is None
+        supervisor = WorkerSupervisor(None, tmp_path)  # type: ignore[arg-type]
+        supervisor._spawn()
+        assert supervisor.child is None
     finally:
         files.remove()
     assert files.running_pid() is None

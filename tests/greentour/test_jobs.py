@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
+import socket
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,14 +18,16 @@ from sqlalchemy import Engine, text
 
 from greentour.errors import BadInput, Conflict, DataImportError
 from greentour.jobs import (
+    MAX_ATTEMPTS,
     JobContext,
     WorkerFiles,
     claim_next,
     enqueue,
-    fail_orphaned_jobs,
     get_job,
+    recover_orphaned_jobs,
     register_job,
     requeue_job,
+    run_job,
     run_worker,
 )
 from greentour.store import tenant_session
@@ -71,33 +80,70 @@ def test_failing_job_is_marked_failed_with_planner_message(engine: Engine, tenan
     assert job.progress == 30
 
 
-def test_job_left_running_is_failed_at_startup_and_can_be_requeued(engine: Engine, tenant) -> None:
-    """A job left running by a dead worker is failed at worker start; requeued it runs again."""
+def test_job_left_running_is_requeued_at_startup_and_completes(engine: Engine, tenant) -> None:
+    """A job left running by a dead worker is re-queued by the next worker and runs to its end."""
     job_id = enqueue(engine, tenant.id, "test_sum", {"numbers": [5]})
     claimed = claim_next(engine, "host:99999")
     assert claimed is not None and claimed.id == job_id
-    old = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)).replace(tzinfo=None)
-    with engine.begin() as conn:  # the dead worker's last heartbeat was ten minutes ago
-        conn.execute(
-            text("UPDATE job SET heartbeat_at = :t WHERE id = :i"), {"t": old, "i": job_id}
-        )
-    assert run_worker(engine, once=True, poll_s=0.01) == 0
-    job = get_job(engine, tenant.id, job_id)
-    assert job.status == "failed"
-    assert "host:99999" in job.message and f"--requeue-failed {job_id}" in job.message
-    requeue_job(engine, job_id)
-    assert get_job(engine, tenant.id, job_id).status == "queued"
+    _age_heartbeat(engine, job_id, minutes=10)  # the dead worker's last beat: ten minutes ago
     assert run_worker(engine, once=True, poll_s=0.01) == 1
     job = get_job(engine, tenant.id, job_id)
     assert job.status == "done" and job.result_json == {"total": 5} and job.attempts == 2
 
 
+def test_job_orphaned_too_often_fails_and_can_be_requeued_by_hand(engine: Engine, tenant) -> None:
+    """After MAX_ATTEMPTS lost workers the job fails with a message; requeued it runs again."""
+    job_id = enqueue(engine, tenant.id, "test_sum", {"numbers": [5]})
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        claimed = claim_next(engine, "host:99999")
+        assert claimed is not None and claimed.id == job_id
+        _age_heartbeat(engine, job_id, minutes=10)
+        found = recover_orphaned_jobs(engine, stale_after_s=30)
+        if attempt < MAX_ATTEMPTS:
+            assert found.requeued == [job_id]
+            assert "automatisch erneut eingereiht" in get_job(engine, tenant.id, job_id).message
+    assert found.failed == [job_id]
+    job = get_job(engine, tenant.id, job_id)
+    assert job.status == "failed"
+    assert "host:99999" in job.message and f"--requeue-failed {job_id}" in job.message
+    requeue_job(engine, job_id)
+    assert run_worker(engine, once=True, poll_s=0.01) == 1
+    assert get_job(engine, tenant.id, job_id).status == "done"
+
+
+def _age_heartbeat(engine: Engine, job_id: int, minutes: int) -> None:
+    old = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=minutes)).replace(tzinfo=None)
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE job SET heartbeat_at = :t WHERE id = :i"), {"t": old, "i": job_id}
+        )
+
+
 def test_running_job_with_fresh_heartbeat_is_left_alone(engine: Engine, tenant) -> None:
-    """A running job of a live worker (recent heartbeat) is not failed by another worker."""
+    """A running job of a live worker (recent heartbeat) is not touched by another worker."""
     enqueue(engine, tenant.id, "test_sum", {"numbers": [1]})
     claimed = claim_next(engine, "other-live-worker")
     assert claimed is not None
-    assert fail_orphaned_jobs(engine, stale_after_s=30) == []
+    found = recover_orphaned_jobs(engine, stale_after_s=30)
+    assert found.requeued == [] and found.failed == []
+
+
+def test_late_finish_of_a_requeued_job_does_not_overwrite_the_new_run(
+    engine: Engine, tenant
+) -> None:
+    """A worker that only looked dead (missed heartbeats) cannot mark the re-run job done."""
+    from greentour.jobs import _finish
+
+    job_id = enqueue(engine, tenant.id, "test_sum", {"numbers": [1]})
+    first = claim_next(engine, "slow-worker")
+    assert first is not None
+    _age_heartbeat(engine, job_id, minutes=10)
+    recover_orphaned_jobs(engine, stale_after_s=30)
+    second = claim_next(engine, "new-worker")
+    assert second is not None and second.id == job_id
+    _finish(engine, job_id, "failed", "spät", worker_id="slow-worker")
+    job = get_job(engine, tenant.id, job_id)
+    assert job.status == "running" and job.worker_id == "new-worker"
 
 
 def test_requeue_only_failed_jobs(engine: Engine, tenant) -> None:
@@ -107,9 +153,10 @@ def test_requeue_only_failed_jobs(engine: Engine, tenant) -> None:
         requeue_job(engine, job_id)
 
 
-def test_claim_is_exclusive(engine: Engine, tenant) -> None:
-    """Concurrent workers never claim the same job."""
-    ids = [enqueue(engine, tenant.id, "test_sum", {"numbers": [i]}) for i in range(6)]
+def test_claim_is_exclusive(engine: Engine, make_tenant) -> None:
+    """Concurrent workers never claim the same job, and never two jobs of one town at once."""
+    towns = [make_tenant(f"stadt-{c}") for c in "abc"]
+    ids = [enqueue(engine, t.id, "test_sum", {"numbers": [i]}) for t in towns for i in range(2)]
     claimed: list[int] = []
     lock = threading.Lock()
 
@@ -123,7 +170,50 @@ def test_claim_is_exclusive(engine: Engine, tenant) -> None:
         t.start()
     for t in threads:
         t.join()
-    assert sorted(claimed) == ids
+    assert sorted(claimed) == ids[0::2]  # the first job of each town; the second waits
+
+
+def test_one_running_job_per_town_and_round_robin_between_towns(
+    engine: Engine, make_tenant
+) -> None:
+    """Town A's three queued optimisations do not delay town B's plan queued after them."""
+    a, b = make_tenant("stadt-a"), make_tenant("stadt-b")
+    a_jobs = [enqueue(engine, a.id, "test_sum", {"numbers": [i]}) for i in range(3)]
+    b_job = enqueue(engine, b.id, "test_sum", {"numbers": [7]})
+    first = claim_next(engine, "w1")
+    assert first is not None and first.id == a_jobs[0]
+    second = claim_next(engine, "w2")  # town A is busy: the second worker takes town B's job
+    assert second is not None and second.id == b_job
+    assert claim_next(engine, "w3") is None  # both towns busy
+    run_job(engine, first)
+    run_job(engine, second)
+    order = []
+    while (job := claim_next(engine, "w1")) is not None:
+        order.append(job.id)
+        run_job(engine, job)
+    assert order == a_jobs[1:]
+    # with one worker: B's job queued behind A's goes next, before A's remaining jobs
+    a_more = [enqueue(engine, a.id, "test_sum", {"numbers": [10 + i]}) for i in range(2)]
+    b_more = enqueue(engine, b.id, "test_sum", {"numbers": [20]})
+    order = []
+    while (job := claim_next(engine, "w1")) is not None:
+        order.append(job.id)
+        run_job(engine, job)
+    assert order == [b_more, *a_more]
+
+
+def test_identical_queued_jobs_are_merged(engine: Engine, make_tenant) -> None:
+    """Three identical clicks queue one job; other parameters or another town queue their own."""
+    a, b = make_tenant("stadt-a"), make_tenant("stadt-b")
+    params = {"day": "2026-06-15", "mode": "improve", "days": 1}
+    ids = {enqueue(engine, a.id, "test_sum", {"numbers": [1], **params}) for _ in range(3)}
+    assert len(ids) == 1
+    other = enqueue(engine, a.id, "test_sum", {"numbers": [2], **params})
+    town_b = enqueue(engine, b.id, "test_sum", {"numbers": [1], **params})
+    assert len(ids | {other, town_b}) == 3
+    job_id = ids.pop()
+    claim_next(engine, "w1")  # running jobs are not merged into: a new click queues again
+    assert enqueue(engine, a.id, "test_sum", {"numbers": [1], **params}) != job_id
 
 
 def test_unknown_kind_refused_and_jobs_are_tenant_scoped(engine: Engine, make_tenant) -> None:
@@ -162,64 +252,119 @@ def test_tenant_export_job(engine: Engine, tenant, tmp_path) -> None:
     assert job.result_json["rows"] == sum(len(v) for v in data["tables"].values())
 
 
-def test_killed_worker_process_leaves_job_failed_and_rerunnable(
-    engine: Engine, tenant, db_url: str, tmp_path, monkeypatch
-) -> None:
-    """A real ``greentour worker`` killed (SIGKILL) mid-job: the next worker marks the job failed;
-    re-queued it runs to the end."""
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-    from pathlib import Path
-
+def _worker_env(db_url: str, instance: Path) -> dict[str, str]:
     here = Path(__file__).resolve().parent
     env = {k: v for k, v in os.environ.items() if not k.startswith("GREENTOUR_")}
     env.update(
         GREENTOUR_DATABASE_URL=db_url,
-        GREENTOUR_INSTANCE_DIR=str(tmp_path / "instance"),
+        GREENTOUR_INSTANCE_DIR=str(instance),
         GREENTOUR_JOB_MODULES="jobs_for_tests",
         GREENTOUR_WORKER_HEARTBEAT_S="0.2",
         GREENTOUR_WORKER_POLL_S="0.1",
+        GREENTOUR_WORKER_STALE_S="1",
         PYTHONPATH=os.pathsep.join([str(here), env.get("PYTHONPATH", "")]),
     )
-    job_id = _enqueue_unchecked(engine, tenant.id, "test_sleep", {"seconds": 60})
-    proc = subprocess.Popen(
+    return env
+
+
+def _wait_for(predicate, timeout_s: float = 60.0, what: str = "") -> None:  # noqa: ANN001
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _child_pid(engine: Engine, tenant_id: int, job_id: int) -> int | None:
+    job = get_job(engine, tenant_id, job_id)
+    if job.status == "running" and job.message.startswith("child "):
+        return int(job.message.split()[1])
+    return None
+
+
+def test_killed_worker_job_is_requeued_and_its_solver_process_dies(
+    engine: Engine, tenant, db_url: str, tmp_path
+) -> None:
+    """``kill -9`` of a real ``greentour worker`` mid-job: its forked child (ignoring SIGTERM, as
+    the solver's did) dies with it, and a second running worker re-queues the job by itself and
+    runs it to the end (attempt 2), without anybody calling --requeue-failed."""
+    job_id = _enqueue_unchecked(engine, tenant.id, "test_fork_sleep",
+                                {"seconds": 60, "retry_seconds": 0.3})
+    env = _worker_env(db_url, tmp_path / "instance-a")
+    first = subprocess.Popen([sys.executable, "-m", "greentour.cli", "worker"], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_for(lambda: _child_pid(engine, tenant.id, job_id), what="the forked child")
+        child = _child_pid(engine, tenant.id, job_id)
+        assert child is not None and _alive(child)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+    _wait_for(lambda: not _alive(child), timeout_s=10, what=f"child {child} to die")
+    second = subprocess.Popen(
         [sys.executable, "-m", "greentour.cli", "worker"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        env=_worker_env(db_url, tmp_path / "instance-b"),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            job = get_job(engine, tenant.id, job_id)
-            if job.status == "running" and job.progress >= 2:
-                break
-            time.sleep(0.1)
-        assert job.status == "running", proc.stderr.read().decode() if proc.poll() else job
+        _wait_for(lambda: get_job(engine, tenant.id, job_id).status in ("done", "failed"),
+                  what="the re-queued job")
     finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
-    assert get_job(engine, tenant.id, job_id).status == "running"  # left behind by the crash
-    time.sleep(1.0)
-    monkeypatch.setenv("GREENTOUR_JOB_MODULES", "")
-    run_worker(engine, once=True, poll_s=0.01, heartbeat_s=0.2, stale_after_s=0.5)
+        second.terminate()
+        second.wait(timeout=20)
     job = get_job(engine, tenant.id, job_id)
-    assert job.status == "failed" and "lief nicht mehr" in job.message
-    # re-run it in this process (same handler, shorter)
-    import jobs_for_tests  # noqa: F401  (tests/greentour is on sys.path; registers test_sleep)
+    assert job.status == "done" and job.result_json == {"attempts": 2}, job.message
 
-    with engine.begin() as conn:
-        conn.execute(
-            text("UPDATE job SET params_json = :p WHERE id = :i"),
-            {"p": '{"seconds": 0.3}', "i": job_id},
-        )
-    requeue_job(engine, job_id)
-    run_worker(engine, once=True, poll_s=0.01)
-    job = get_job(engine, tenant.id, job_id)
-    assert job.status == "done" and job.result_json == {"steps": 3} and job.attempts == 2
+
+def test_serve_restarts_a_killed_worker_and_requeues_its_job(
+    engine: Engine, tenant, db_url: str, tmp_path
+) -> None:
+    """``greentour serve``: after ``kill -9`` of its worker a new worker starts, the dead
+    worker's job is re-queued and completes, and a job queued afterwards runs too; stopping
+    serve leaves no worker or solver process behind."""
+    job_id = _enqueue_unchecked(engine, tenant.id, "test_fork_sleep",
+                                {"seconds": 60, "retry_seconds": 0.3})
+    instance = tmp_path / "instance"
+    files = WorkerFiles(instance)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "greentour.cli", "serve", "--port", str(port)],
+        env={**_worker_env(db_url, instance), "GREENTOUR_WORKER_STALE_S": "600"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    pids: list[int] = []
+    try:
+        _wait_for(lambda: _child_pid(engine, tenant.id, job_id), what="the first worker's job")
+        first_worker = files.running_pid()
+        assert first_worker is not None
+        pids += [first_worker, _child_pid(engine, tenant.id, job_id)]  # type: ignore[list-item]
+        os.kill(first_worker, signal.SIGKILL)
+        # stale_s is 600 s here: only serve's supervision can re-queue the job this fast
+        _wait_for(lambda: get_job(engine, tenant.id, job_id).status == "done", timeout_s=60,
+                  what="the job re-run by the restarted worker")
+        later = _enqueue_unchecked(engine, tenant.id, "test_sleep", {"seconds": 0.2})
+        _wait_for(lambda: get_job(engine, tenant.id, later).status == "done",
+                  what="a job queued after the restart")
+        second_worker = files.running_pid()
+        assert second_worker not in (None, first_worker)
+        pids.append(second_worker)  # type: ignore[arg-type]
+    finally:
+        serve.terminate()
+        serve.wait(timeout=30)
+    _wait_for(lambda: not any(_alive(p) for p in pids), timeout_s=15,
+              what="worker and solver processes to end")
 
 
 def _enqueue_unchecked(engine: Engine, tenant_id: int, kind: str, params: dict[str, Any]) -> int:
