@@ -145,3 +145,49 @@ def test_postgres_write_session_is_a_plain_transaction(pg: Engine) -> None:
         s.add(_site("danach"))
     with write_connection(pg) as conn:
         assert conn.execute(text("SELECT count(*) FROM site")).scalar_one() == 2
+
+
+def test_postgres_racing_plan_stores_get_distinct_versions(pg: Engine) -> None:
+    """Two workers storing a plan for the same day at once: versions 2 and 3, never two "v2"
+    (the first holds its transaction open after numbering; the second numbers after it)."""
+    import threading
+
+    from sqlalchemy.exc import IntegrityError
+
+    from greentour.planning.current import next_version
+    from greentour.store import write_session
+    from greentour.store.models import Plan
+
+    tid = _tenant(pg, "stadt-a")
+    day = dt.date(2026, 6, 15)
+    with write_session(pg, tid) as s:
+        s.add(Plan(date_from=day, date_to=day, status="done", version=1))
+    numbered = threading.Event()
+    errors: list[BaseException] = []
+
+    def store(hold_s: float, signal_after: bool) -> None:
+        try:
+            with write_session(pg, tid) as s:
+                version = next_version(s, day, day)
+                s.add(Plan(date_from=day, date_to=day, status="done", version=version))
+                s.flush()
+                if signal_after:
+                    numbered.set()
+                    threading.Event().wait(hold_s)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+            numbered.set()
+
+    first = threading.Thread(target=store, args=(1.0, True))
+    first.start()
+    numbered.wait(30)
+    second = threading.Thread(target=store, args=(0.0, False))
+    second.start()
+    first.join(30)
+    second.join(30)
+    assert not errors, errors
+    with tenant_session(pg, tid) as s:
+        versions = sorted(s.scalars(select(Plan.version)).all())
+    assert versions == [1, 2, 3]
+    with pytest.raises(IntegrityError), write_session(pg, tid) as s:  # the constraint holds
+        s.add(Plan(date_from=day, date_to=day, status="done", version=3))
