@@ -379,8 +379,10 @@ def demo(day: dt.datetime | None, host: str | None, port: int | None, password: 
     steps = [s for s in DEMO_STEPS if s in REQUIRED_STEPS] if quick else None
     result = run_demo(settings, day.date() if day else None, password, echo=click.echo,
                       steps=steps)
+    login_line = (f"Anmeldung: {result.username} / {result.password}" if result.password else
+                  f"Anmeldung: {result.username} mit dem bisherigen Passwort (unverändert)")
     if no_serve:
-        click.echo(f"Anmeldung: {result.username} / {result.password}")
+        click.echo(login_line)
         return
     host = host or settings.host
     if host in ("127.0.0.1", "localhost", "::1"):
@@ -389,7 +391,7 @@ def demo(day: dt.datetime | None, host: str | None, port: int | None, password: 
     serve_app(
         host,
         port or settings.port,
-        banner=f"Anmeldung: {result.username} / {result.password}",
+        banner=login_line,
     )
 
 

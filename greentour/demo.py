@@ -69,6 +69,7 @@ class DemoResult:
     slug: str
     username: str
     password: str
+    """The new account's password; empty when the account existed (its password is kept)."""
     day: dt.date
     skipped: list[str]
     failed: list[str]
@@ -91,7 +92,10 @@ def create_admin(ctx: DemoContext) -> str:
     from greentour.planning.accounts import ensure_user
 
     assert ctx.tenant_id is not None
-    ensure_user(ctx.engine, ctx.tenant_id, ctx.username, ctx.password, role="admin")
+    _, created = ensure_user(ctx.engine, ctx.tenant_id, ctx.username, ctx.password, role="admin")
+    if not created:
+        ctx.password = ""  # an existing account keeps its password: the demo never resets it
+        return f"Konto „{ctx.username}“ besteht schon, Passwort unverändert"
     return f"Konto „{ctx.username}“ (Rolle admin) bereit"
 
 

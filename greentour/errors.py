@@ -70,6 +70,16 @@ class UnsupportedMediaType(GreentourError):
     http_status = 415
 
 
+class TooManyRequests(GreentourError):
+    """Too many attempts in a short time (login throttling, HTTP 429); says when to retry."""
+
+    http_status = 429
+
+    def __init__(self, message: str, retry_after_s: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
 class DataImportError(GreentourError):
     """An import file (OSM, cadastre, weather) was readable but its content cannot be used."""
 

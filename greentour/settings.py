@@ -23,6 +23,11 @@ GREENTOUR_WORKER_HEARTBEAT_S    heartbeat interval of the worker and its running
 GREENTOUR_WORKER_STALE_S        a running job without heartbeat this long is orphaned (``30``)
 GREENTOUR_JOB_MODULES           extra modules with job handlers, comma-separated (empty)
 GREENTOUR_HOST / GREENTOUR_PORT address of ``greentour serve`` (``127.0.0.1`` / ``5000``)
+GREENTOUR_SESSION_IDLE_S        a login ends after this long without a request, s (``1800``)
+GREENTOUR_SESSION_MAX_S         a login ends this long after it began, s (``43200``, 12 h)
+GREENTOUR_LOGIN_WINDOW_S        window in which failed logins are counted, s (``900``)
+GREENTOUR_LOGIN_MAX_FAILURES    failed logins per account name in the window (``5``)
+GREENTOUR_LOGIN_MAX_FAILURES_PER_ADDRESS  failed logins per client address (``20``)
 ==============================  ==============================================================
 """
 
@@ -64,6 +69,11 @@ class Settings(BaseSettings):
     job_modules: str = ""
     host: str = "127.0.0.1"
     port: int = 5000
+    session_idle_s: float = 1800.0
+    session_max_s: float = 12 * 3600.0
+    login_window_s: float = 900.0
+    login_max_failures: int = 5
+    login_max_failures_per_address: int = 20
 
     @property
     def extra_job_modules(self) -> list[str]:

@@ -27,7 +27,7 @@ from greentour.store import make_engine, models, tenant_session, upgrade
 
 REPO = Path(__file__).resolve().parent.parent
 DAY = dt.date(2026, 6, 15)  # a Monday in June
-USERNAME, PASSWORD = "disponentin", "Lauf-2026!"
+USERNAME, PASSWORD = "disponentin", "Lauf-Dispo-2026!"
 TOWN_PARK = "Barth-Park"
 _GEOD = Geod(ellps="WGS84")
 _TAGS = {("leisure", "park"): "park", ("landuse", "cemetery"): "cemetery",

@@ -30,6 +30,7 @@ from greentour.settings import get_settings
 #: Blueprint modules in registration order (auth first: it installs login, CSRF and Babel).
 BLUEPRINT_MODULES: list[str] = [
     "web.auth",
+    "web.security",
     "web.planner",
     "web.api",
     "web.crew",
@@ -142,7 +143,8 @@ def _close_tenant_db(_exc: BaseException | None) -> None:
         session.close()
 
 
-def _wants_json() -> bool:
+def wants_json() -> bool:
+    """True when the client expects JSON (API/OGC paths or ``Accept: application/json``)."""
     if request.path.startswith(("/api/", "/ogc/", "/crew/api")):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
@@ -152,7 +154,7 @@ def _wants_json() -> bool:
 def _register_errors(app: Flask) -> None:
     @app.errorhandler(GreentourError)
     def _greentour_error(error: GreentourError) -> Any:
-        if _wants_json():
+        if wants_json():
             return jsonify(error=type(error).__name__, message=error.message), error.http_status
         return (
             render_template("error.html", message=error.message, status=error.http_status),

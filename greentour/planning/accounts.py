@@ -1,8 +1,11 @@
 """Planner accounts: password check and user creation (web login, demo, admin CLI).
 
 Passwords are stored as salted hashes (werkzeug.security, scrypt by default); the plain password is
-never stored or logged. A user works in a tenant through a :class:`Membership` with role
-``planner`` or ``admin``. A failed login never says whether the name or the password was wrong.
+never stored or logged. New passwords pass the policy of :mod:`greentour.accounts.passwords`
+(length >= 12, not on the breached list); changing one goes through
+:func:`greentour.accounts.service.set_password`. A user works in a tenant through a
+:class:`Membership` with role ``planner`` or ``admin``. A failed login never says whether the name
+or the password was wrong, and takes as long for an unknown name as for a known one.
 """
 
 from __future__ import annotations
@@ -10,13 +13,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from greentour.accounts.passwords import (
+    MIN_LENGTH,
+    check_password_policy,
+    hash_password,
+    verify_password,
+)
 from greentour.errors import BadInput, Conflict, Forbidden
 from greentour.store import system_session
 from greentour.store.models import Membership, Tenant, User
 
-MIN_PASSWORD_LEN = 8
+MIN_PASSWORD_LEN = MIN_LENGTH
 ROLES = ("planner", "admin")
 
 
@@ -53,11 +61,9 @@ def authenticate(engine: Engine, username: str, password: str) -> Account:
     refused = Forbidden("Anmeldung fehlgeschlagen: Name oder Passwort falsch")
     with system_session(engine) as session:
         user = session.scalar(select(User).where(User.username == username.strip()))
-        if user is None or not user.is_active:
-            # hash anyway so that timing does not tell whether the name exists
-            check_password_hash(generate_password_hash("x"), password)
-            raise refused
-        if not check_password_hash(user.password_hash, password):
+        known = user is not None and user.is_active
+        # one hash check either way, so the time does not tell whether the name exists
+        if not verify_password(user.password_hash if known else None, password) or not known:
             raise refused
         membership = session.scalar(
             select(Membership).where(Membership.user_id == user.id).order_by(Membership.tenant_id)
@@ -95,8 +101,7 @@ def create_user(
     username = username.strip()
     if not username:
         raise BadInput("Benutzername fehlt")
-    if len(password) < MIN_PASSWORD_LEN:
-        raise BadInput(f"Passwort zu kurz: mindestens {MIN_PASSWORD_LEN} Zeichen")
+    check_password_policy(password, username)
     if role not in ROLES:
         raise BadInput(f"Rolle {role!r} unbekannt: erlaubt sind {', '.join(ROLES)}")
     with system_session(engine) as session, session.begin():
@@ -108,7 +113,7 @@ def create_user(
         user = User(
             username=username,
             display_name=display_name or username,
-            password_hash=generate_password_hash(password),
+            password_hash=hash_password(password),
         )
         session.add(user)
         session.flush()
@@ -118,12 +123,12 @@ def create_user(
 
 def ensure_user(
     engine: Engine, tenant_id: int, username: str, password: str, role: str = "planner"
-) -> int:
-    """Like :func:`create_user`, but an existing user gets the password and membership (demo)."""
+) -> tuple[int, bool]:
+    """Like :func:`create_user`, but an existing user keeps its password and only gets the
+    membership (demo). Returns the user id and whether the user was created."""
     with system_session(engine) as session, session.begin():
         user = session.scalar(select(User).where(User.username == username))
         if user is not None:
-            user.password_hash = generate_password_hash(password)
             membership = session.scalar(
                 select(Membership).where(
                     Membership.user_id == user.id, Membership.tenant_id == tenant_id
@@ -131,5 +136,5 @@ def ensure_user(
             )
             if membership is None:
                 session.add(Membership(tenant_id=tenant_id, user_id=user.id, role=role))
-            return user.id
-    return create_user(engine, tenant_id, username, password, role)
+            return user.id, False
+    return create_user(engine, tenant_id, username, password, role), True

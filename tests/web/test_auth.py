@@ -141,3 +141,224 @@ def test_membership_decides_the_tenant_and_its_data(planner_scenario) -> None:
     assert client.get("/planner/api/jobs/1").status_code == 404
     flask_app.extensions["greentour_engine"].dispose()
     engine.dispose()
+
+
+# ---------------------------------------------------------------- sessions and logins (issue 14)
+def _logout(client) -> None:
+    html = client.get("/planner/").get_data(as_text=True)
+    client.post("/auth/logout", data={"csrf_token": _token(html)})
+
+
+def test_saved_cookie_stops_working_after_logout(app) -> None:
+    """Logout ends the session on the server: a cookie saved before logging out is refused."""
+    client = app.test_client()
+    login(client)
+    saved = client.get_cookie("session").value
+    _logout(client)
+    thief = app.test_client()
+    thief.set_cookie("session", saved)
+    response = thief.get("/planner/")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_password_change_ends_every_session_of_the_user(app, planner_scenario) -> None:
+    """set_password ends all sessions (other browsers too); the new password works, the old not."""
+    from greentour.accounts.service import set_password
+
+    first, second = app.test_client(), app.test_client()
+    login(first)
+    login(second)
+    assert first.get("/planner/").status_code == 200
+    engine = app.extensions["greentour_engine"]
+    with system_session(engine) as s:
+        user_id = s.scalar(select(models.User.id).where(models.User.username == USERNAME))
+    assert set_password(engine, user_id, "Neues-Passwort-Sommer-2026") == 2
+    for client in (first, second):
+        assert client.get("/planner/").status_code == 302
+    assert login(app.test_client()).status_code == 401
+    assert login(app.test_client(), password="Neues-Passwort-Sommer-2026").status_code == 302
+
+
+def test_idle_and_absolute_timeouts_end_the_session(planner_scenario, monkeypatch,
+                                                    tmp_path) -> None:
+    """A session unused longer than the idle time, or older than the absolute limit, is over;
+    the cookie's signature itself expires with the absolute limit (not after 31 days)."""
+    import datetime as dt
+
+    from greentour.store.models_accounts import AuthSession
+
+    monkeypatch.setenv("GREENTOUR_INSTANCE_DIR", str(tmp_path / "instance"))
+    monkeypatch.setenv("GREENTOUR_BASEMAP", "none")
+    flask_app = _app(planner_scenario.db_url)
+    assert flask_app.permanent_session_lifetime == dt.timedelta(hours=12)
+    engine = flask_app.extensions["greentour_engine"]
+
+    def age(client, **delta: float) -> None:
+        with system_session(engine) as s, s.begin():
+            row = s.scalars(select(AuthSession).order_by(AuthSession.id.desc())).first()
+            row.last_seen_at -= dt.timedelta(**delta)
+            if "hours" in delta:
+                row.created_at -= dt.timedelta(**delta)
+
+    client = flask_app.test_client()
+    login(client)
+    age(client, minutes=20)
+    assert client.get("/planner/").status_code == 200  # 20 min idle: still logged in
+    age(client, minutes=31)
+    assert client.get("/planner/").status_code == 302  # 31 min idle: logged out
+    client = flask_app.test_client()
+    login(client)
+    with system_session(engine) as s, s.begin():  # busy all day, but logged in 12 h 1 min ago
+        row = s.scalars(select(AuthSession).order_by(AuthSession.id.desc())).first()
+        row.created_at -= dt.timedelta(hours=12, minutes=1)
+    assert client.get("/planner/").status_code == 302
+    engine.dispose()
+
+
+def test_login_throttled_per_account_and_per_address(app) -> None:
+    """After 5 wrong passwords the account answers 429 (even to the right password); one
+    address trying 20 different names is throttled too; other addresses still log in."""
+    client = app.test_client()
+    for _ in range(5):
+        assert login(client, password="falsch-falsch-falsch").status_code == 401
+    response = login(client)
+    assert response.status_code == 429 and "Zu viele" in response.get_data(as_text=True)
+    assert int(response.headers["Retry-After"]) > 0
+    assert client.get("/planner/").status_code == 302
+    # another address: the account is throttled for everyone (no password check at all)
+    other = app.test_client()
+    token = _token(other.get("/auth/login").get_data(as_text=True))
+    response = other.post("/auth/login", data={"username": USERNAME, "password": PASSWORD,
+                                               "csrf_token": token},
+                          environ_base={"REMOTE_ADDR": "10.0.0.7"})
+    assert response.status_code == 429
+    # one address spraying many names
+    sprayer = app.test_client()
+    token = _token(sprayer.get("/auth/login").get_data(as_text=True))
+    codes = [
+        sprayer.post("/auth/login", data={"username": f"name{i}", "password": "x" * 12,
+                                          "csrf_token": token},
+                     environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code
+        for i in range(21)
+    ]
+    assert codes[:20] == [401] * 20 and codes[20] == 429
+
+
+def test_unknown_and_known_names_cost_the_same_hash_work(planner_scenario, monkeypatch) -> None:
+    """An unknown name is checked against one dummy hash, a known one against its own hash: one
+    scrypt check each, no extra hash generation (which made unknown names 50 % slower)."""
+    import werkzeug.security as ws
+
+    import greentour.accounts.passwords as pw
+
+    calls = {"check": 0, "generate": 0}
+    real_check, real_generate = ws.check_password_hash, ws.generate_password_hash
+
+    def counting_check(*args, **kwargs):
+        calls["check"] += 1
+        return real_check(*args, **kwargs)
+
+    def counting_generate(*args, **kwargs):
+        calls["generate"] += 1
+        return real_generate(*args, **kwargs)
+
+    monkeypatch.setattr(pw, "check_password_hash", counting_check)
+    monkeypatch.setattr(pw, "generate_password_hash", counting_generate)
+    engine = make_engine(planner_scenario.db_url)
+    seen = []
+    for name in (USERNAME, "gibt-es-nicht"):
+        calls.update(check=0, generate=0)
+        with pytest.raises(Exception, match="Name oder Passwort falsch"):
+            authenticate(engine, name, "falsch-falsch-falsch")
+        seen.append(dict(calls))
+    engine.dispose()
+    assert seen == [{"check": 1, "generate": 0}, {"check": 1, "generate": 0}]
+
+
+@pytest.mark.parametrize("password, reason", [
+    ("12345678", "zu kurz"),
+    ("kurz-1234", "zu kurz"),
+    ("123456789012", "leicht zu erraten"),
+    ("111122223333", "leicht zu erraten"),
+    ("Passwort2026!", "gehackter"),
+    ("qwertzuiop1234", "gehackter"),
+    ("aaaaaaaaaaaaaaa", "wiederholten"),
+    ("chefin-im-bauhof", "Benutzernamen"),
+    ("x" * 129 + "yz", "zu lang"),
+])
+def test_password_policy_refuses_short_breached_and_trivial(planner_scenario, password,
+                                                           reason) -> None:
+    """Length >= 12, not on the breached list (zxcvbn's list), not the name: German reasons."""
+    from greentour.errors import BadInput
+
+    engine = make_engine(planner_scenario.db_url)
+    with pytest.raises(BadInput, match=reason):
+        create_user(engine, 1, "chefin", password)
+    engine.dispose()
+
+
+def test_long_unlisted_password_with_spaces_is_accepted(planner_scenario) -> None:
+    """A passphrase of common words with spaces passes the policy."""
+    engine = make_engine(planner_scenario.db_url)
+    create_user(engine, 1, "chefin", "grüne Wiese am Bauhof")
+    assert authenticate(engine, "chefin", "grüne Wiese am Bauhof").username == "chefin"
+    engine.dispose()
+
+
+def test_security_headers_on_every_page(app) -> None:
+    """Login page, planner pages, the crew tablet page, API docs, JSON, 404 and static files all
+    carry CSP (frame-ancestors 'none'), nosniff and a Referrer-Policy."""
+    client = app.test_client()
+    login(client)
+    for path in ("/auth/login", "/planner/", "/planner/board", "/planner/lineup", "/crew/",
+                 "/api/v1/docs", "/api/v1/openapi.json", "/gibt-es-nicht",
+                 "/planner/static/common.js"):
+        response = client.get(path)
+        csp = response.headers.get("Content-Security-Policy", "")
+        assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp, path
+        assert "'unsafe-eval'" not in csp and "'unsafe-inline'" not in csp.split("style-src")[0]
+        assert "object-src 'none'" in csp or path == "/crew/", path  # crew: default-src 'self'
+        assert response.headers.get("X-Content-Type-Options") == "nosniff", path
+        assert response.headers.get("Referrer-Policy") in ("same-origin", "no-referrer"), path
+        assert response.headers.get("X-Frame-Options") == "DENY", path
+
+
+def test_csrf_failure_and_other_errors_answer_with_a_german_page(app) -> None:
+    """A form sent without a valid CSRF token gets the German error page, not Werkzeug's English
+    one; so do 404 and 405; JSON clients get JSON."""
+    client = app.test_client()
+    response = client.post("/auth/login", data={"username": USERNAME, "password": PASSWORD,
+                                                "csrf_token": "verfallen"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Sicherheitsprüfung fehlgeschlagen" in html and "Bad Request" not in html
+    assert "The CSRF token" not in html
+    response = client.get("/gibt-es-nicht")
+    assert response.status_code == 404 and "Diese Seite gibt es nicht" in response.get_data(
+        as_text=True)
+    response = client.get("/auth/logout")
+    assert response.status_code == 405 and "nicht möglich" in response.get_data(as_text=True)
+    response = client.get("/gibt-es-nicht", headers={"Accept": "application/json"})
+    assert response.status_code == 404 and response.get_json()["message"]
+
+
+def test_demo_never_changes_an_existing_password(tmp_path, monkeypatch) -> None:
+    """`greentour demo --quick --password ...` on an instance whose admin exists keeps the old
+    password; a too short password for a new admin is refused with one German line."""
+    from click.testing import CliRunner
+
+    from greentour.cli import cli
+
+    monkeypatch.setenv("GREENTOUR_INSTANCE_DIR", str(tmp_path / "instance"))
+    runner = CliRunner()
+    result = runner.invoke(cli, ["demo", "--quick", "--no-serve", "--password", "a"])
+    assert result.exit_code == 1 and "Fehler: Passwort zu kurz" in result.output
+    first = runner.invoke(cli, ["demo", "--quick", "--no-serve",
+                                "--password", "Erstes-Demo-Passwort"])
+    assert first.exit_code == 0, first.output
+    again = runner.invoke(cli, ["demo", "--quick", "--no-serve", "--password", "a"])
+    assert again.exit_code == 0, again.output
+    assert "Passwort unverändert" in again.output
+    engine = make_engine(f"sqlite:///{tmp_path / 'instance' / 'greentour.sqlite'}")
+    assert authenticate(engine, "admin", "Erstes-Demo-Passwort").username == "admin"
+    engine.dispose()

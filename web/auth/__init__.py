@@ -1,8 +1,12 @@
 """Login, roles, secure session cookies, CSRF protection and the UI language.
 
-* Passwords are checked by :func:`greentour.planning.accounts.authenticate` (werkzeug hashes).
-* flask-login keeps ``"<user id>:<tenant id>"`` in the signed session cookie; every request reloads
-  the account so that a removed membership ends access at once.
+* Logins go through :func:`greentour.accounts.service.login`: throttled per account name and
+  client address (HTTP 429 with Retry-After), one hash check whether the name exists or not.
+* flask-login keeps ``"<user id>:<tenant id>"`` in the signed session cookie together with a
+  server-side session id (:mod:`greentour.accounts.sessions`); every request reloads the account
+  and checks the session, so logout, a password change, 30 min idle or 12 h after login end
+  access even for a cookie saved before (``GREENTOUR_SESSION_IDLE_S`` / ``_MAX_S``). The cookie is
+  a browser-session cookie whose signature expires with the absolute timeout.
 * Cookies are HttpOnly and SameSite=Lax, and Secure unless the app runs in debug or testing mode
   (or ``GREENTOUR_INSECURE_COOKIES=1`` is set for plain-HTTP local use).
 * :data:`csrf` (Flask-WTF) protects every form and every state-changing request; JSON requests send
@@ -13,6 +17,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Callable
 from functools import wraps
@@ -24,6 +29,7 @@ from flask import (
     Flask,
     abort,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -35,8 +41,11 @@ from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 
-from greentour.errors import Forbidden
-from greentour.planning.accounts import Account, authenticate, load_account
+from greentour.accounts import service as accounts
+from greentour.accounts.sessions import check_session, end_session, open_session
+from greentour.errors import Forbidden, TooManyRequests
+from greentour.planning.accounts import Account, load_account
+from greentour.settings import get_settings
 from web.auth.engine import get_engine
 
 csrf = CSRFProtect()
@@ -73,8 +82,17 @@ def _load_user(user_id: str) -> LoggedIn | None:
         uid, tid = (int(part) for part in user_id.split(":"))
     except ValueError:
         return None
-    account = load_account(get_engine(), uid, tid)
+    settings = get_settings()
+    engine = get_engine()
+    if not check_session(engine, session.get(SESSION_KEY), uid, tid,
+                         idle_s=settings.session_idle_s, max_s=settings.session_max_s):
+        return None
+    account = load_account(engine, uid, tid)
     return LoggedIn(account) if account else None
+
+
+#: The key of the server-side session id in the signed cookie.
+SESSION_KEY = "gt_sid"
 
 
 def role_required(*roles: str) -> Callable[[F], F]:
@@ -114,15 +132,23 @@ def login() -> Any:
     error = None
     if request.method == "POST":
         try:
-            account = authenticate(
-                get_engine(), request.form.get("username", ""), request.form.get("password", "")
+            account = accounts.login(
+                get_engine(), request.form.get("username", ""),
+                request.form.get("password", ""), request.remote_addr or "unbekannt",
             )
+        except TooManyRequests as exc:
+            response = make_response(render_template("auth/login.html", error=exc.message), 429)
+            response.headers["Retry-After"] = str(exc.retry_after_s)
+            return response
         except Forbidden as exc:
             error = exc.message
         else:
-            session.clear()
+            lang = session.get("lang") or account.locale
+            end_session(get_engine(), session.get(SESSION_KEY), "new_login")
+            session.clear()  # a new session id: no fixation of a session set before the login
+            session[SESSION_KEY] = open_session(get_engine(), account.user_id, account.tenant_id)
             login_user(LoggedIn(account))
-            session["lang"] = session.get("lang") or account.locale
+            session["lang"] = lang
             return redirect(_safe_next(request.args.get("next")))
     status = 401 if error else 200
     return render_template("auth/login.html", error=error), status
@@ -131,6 +157,7 @@ def login() -> Any:
 @bp.post("/logout")
 def logout() -> Any:
     """Log out (POST with CSRF token, so a foreign page cannot log the user out)."""
+    end_session(get_engine(), session.get(SESSION_KEY), "logout")
     logout_user()
     session.clear()
     flash(_("Abgemeldet."), "info")
@@ -165,6 +192,9 @@ def init_app(app: Flask) -> None:
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=secure,
     )
+    settings = get_settings()
+    # the signed cookie itself expires with the absolute timeout (Flask's default: 31 days)
+    app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(seconds=settings.session_max_s)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 12 * 3600)
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "de")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(_translations_dir()))
