@@ -190,8 +190,11 @@ def test_interactive_api_docs_render_every_operation(served):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
+        console: list[str] = []
+        page.on("console", lambda message: console.append(message.text))
         page.goto(f"{base}/api/v1/docs")
         page.wait_for_selector(".opblock", timeout=15000)
+        assert not [m for m in console if "Content Security Policy" in m], console
         assert page.locator(".opblock").count() >= 12
         tags = page.locator(".opblock-tag").all_inner_texts()
         assert any("Kolonne" in t for t in tags) and any("Disposition" in t for t in tags)

@@ -109,6 +109,8 @@ def test_monday_0645_in_lauf(server: str) -> None:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1500, "height": 950}, locale="de-DE")
         page.set_default_timeout(30_000)
+        console: list[str] = []  # the Content-Security-Policy must not block anything we ship
+        page.on("console", lambda message: console.append(message.text))
 
         # --- log in (German by default)
         page.goto(f"{server}/auth/login")
@@ -169,7 +171,7 @@ def test_monday_0645_in_lauf(server: str) -> None:
 
         # --- plan: a job with progress, the result without reloading the page
         page.goto(f"{server}/planner/?day={WEEK}")
-        page.wait_for_function("document.getElementById('map-page').dataset.loaded")
+        page.wait_for_function("() => document.getElementById('map-page').dataset.loaded")
         page.click("#btn-plan")
         expect(page.locator("#job-status")).to_contain_text("fertig", timeout=120_000)
         expect(page.locator("#kpi-body tr")).not_to_have_count(0)
@@ -247,4 +249,5 @@ def test_monday_0645_in_lauf(server: str) -> None:
         pdf = ARTIFACTS / "tagesauftrag.pdf"
         page.pdf(path=str(pdf), format="A4", print_background=True)
         assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 10_000
+        assert not [m for m in console if "Content Security Policy" in m], console
         browser.close()
