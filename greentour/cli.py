@@ -26,6 +26,7 @@ from typing import Any
 import click
 
 from greentour.errors import GreentourError
+from greentour.private_files import restrict_umask
 
 #: Command name -> module in greentour.services that defines ``command``.
 PLUGGABLE_COMMANDS: dict[str, str] = {
@@ -396,7 +397,8 @@ def demo(day: dt.datetime | None, host: str | None, port: int | None, password: 
 
 
 def main() -> None:
-    """Console entry point ``greentour``."""
+    """Console entry point ``greentour`` (files it creates are owner-only: umask 077)."""
+    restrict_umask()
     cli.main(prog_name="greentour")
 
 

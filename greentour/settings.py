@@ -39,6 +39,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from greentour.private_files import private_dir, write_private_text
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -88,9 +90,8 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.instance_dir / 'greentour.sqlite'}"
 
     def ensure_instance_dir(self) -> Path:
-        """Create the instance folder if needed and return it."""
-        self.instance_dir.mkdir(parents=True, exist_ok=True)
-        return self.instance_dir
+        """Create the instance folder if needed (mode 0700) and return it."""
+        return private_dir(self.instance_dir)
 
     def flask_secret_key(self) -> str:
         """The configured secret key, else one generated once and kept in the instance folder."""
@@ -98,8 +99,7 @@ class Settings(BaseSettings):
             return self.secret_key
         path = self.ensure_instance_dir() / "secret_key"
         if not path.exists():
-            path.write_text(secrets.token_hex(32), encoding="utf-8")
-            path.chmod(0o600)
+            write_private_text(path, secrets.token_hex(32))
         return path.read_text(encoding="utf-8").strip()
 
 

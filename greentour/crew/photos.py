@@ -16,6 +16,7 @@ from PIL import Image, UnidentifiedImageError
 
 from greentour.crew.privacy import PrivacySettings
 from greentour.errors import PayloadTooLarge, UnsupportedMediaType
+from greentour.private_files import write_private_bytes
 from greentour.store.models import Completion
 
 MAX_EDGE_PX = 2048
@@ -88,11 +89,7 @@ def store_photo(
         return False
     cleaned, ext = clean_photo(data)
     relative = Path("photos") / str(completion.tenant_id) / f"{completion.client_uuid}.{ext}"
-    target = instance_dir / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(target.suffix + ".part")
-    tmp.write_bytes(cleaned)
-    tmp.replace(target)
+    write_private_bytes(instance_dir / relative, cleaned)  # 0600 in 0700 folders
     completion.photo_path = relative.as_posix()
     return True
 

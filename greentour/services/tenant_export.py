@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from greentour.jobs import JobContext, register_job
+from greentour.private_files import write_private_text
 from greentour.settings import get_settings
 from greentour.store import export_tenant
 
@@ -26,8 +27,7 @@ def run_tenant_export(ctx: JobContext) -> dict[str, Any]:
     name = f"{data['tenant']['slug']}-{stamp}.json"
     default = get_settings().ensure_instance_dir() / "exports" / name
     path = Path(ctx.params.get("path") or default)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_private_text(path, json.dumps(data, ensure_ascii=False, indent=1))  # 0600, folder 0700
     rows = sum(len(v) for v in data["tables"].values())
     ctx.progress(100, f"{rows} Datensätze exportiert")
     return {"path": str(path), "rows": rows}

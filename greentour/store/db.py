@@ -25,6 +25,8 @@ from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session
 
+from greentour.private_files import private_dir, private_file
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 #: How long a SQLite writer waits for the write lock before "database is locked". Long enough
 #: for the longest write step (demand generation of a town, storing a week plan), so a web request
@@ -44,8 +46,18 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine for ``url``; SQLite files get their folder created and the pragmas set."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith(
+            "file:"
+        ):
+            # the database holds employees' reports and password hashes: owner only
+            database = Path(parsed.database)
+            if not database.parent.exists():
+                private_dir(database.parent)
+            private_file(database)
+            for suffix in ("-wal", "-shm"):
+                side = database.with_name(database.name + suffix)
+                if side.exists():
+                    private_file(side)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

@@ -33,6 +33,7 @@ from sqlalchemy.sql import util as sql_util
 from sqlalchemy.sql.elements import TextClause
 
 from greentour.errors import Forbidden, NotFound
+from greentour.private_files import write_private_text
 from greentour.store.base import Base, TenantScoped
 from greentour.store.models import Membership, Tenant, tenant_scoped_models
 
@@ -271,7 +272,7 @@ def export_tenant(engine: Engine, tenant_id: int) -> dict[str, Any]:
 def export_tenant_json(engine: Engine, tenant_id: int, path: Path) -> int:
     """Write :func:`export_tenant` to ``path`` (UTF-8 JSON); returns the number of rows."""
     data = export_tenant(engine, tenant_id)
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_private_text(path, json.dumps(data, ensure_ascii=False, indent=1))  # mode 0600
     return sum(len(rows) for rows in data["tables"].values())
 
 
