@@ -215,3 +215,11 @@ def planner_scenario(planner_scenario_template, tmp_path: Path):
     path = tmp_path / "planner.sqlite"
     _shutil.copyfile(planner_scenario_template.db_url.removeprefix("sqlite:///"), path)
     return dataclasses.replace(planner_scenario_template, db_url=f"sqlite:///{path}")
+
+
+# ------------------------------------------------------------------ PostgreSQL in CI (issue 14)
+from postgres_required import (  # noqa: E402, F401  (hooks: GREENTOUR_REQUIRE_POSTGRES=1)
+    pytest_runtest_makereport,
+    pytest_sessionfinish,
+    pytest_terminal_summary,
+)

@@ -16,6 +16,8 @@ from test_store_postgres import pg, pg_url  # noqa: F401  (fixtures: a throwaway
 from greentour.store.models import Completion
 from greentour.store.tenancy import tenant_session
 
+pytestmark = pytest.mark.postgres
+
 
 @pytest.fixture
 def pg_app(pg, pg_url, tmp_path, monkeypatch):  # noqa: F811 - fixtures imported above

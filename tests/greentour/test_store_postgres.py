@@ -20,11 +20,15 @@ from greentour.store import delete_tenant, make_engine, system_session, tenant_s
 from greentour.store.base import Base
 from greentour.store.models import Site, Task, Tenant
 
+pytestmark = pytest.mark.postgres
+
 
 def _pg_bin() -> Path:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     if not found:
-        pytest.fail("PostgreSQL server binaries not found (apt-get install postgresql)")
+        # skipped on a developer machine without PostgreSQL; CI sets GREENTOUR_REQUIRE_POSTGRES=1
+        # and the skip becomes a failure there (tests/conftest.py)
+        pytest.skip("PostgreSQL server binaries not found (apt-get install postgresql)")
     return Path(found[-1]).parent
 
 
