@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import glob
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pg_cluster import ClusterUnavailable, ThrowawayCluster
 from sqlalchemy import Engine, delete, func, inspect, select, text, update
 
 from greentour.jobs import claim_next, enqueue, get_job, run_worker
@@ -23,58 +18,20 @@ from greentour.store.models import Site, Task, Tenant
 pytestmark = pytest.mark.postgres
 
 
-def _pg_bin() -> Path:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not found:
-        # skipped on a developer machine without PostgreSQL; CI sets GREENTOUR_REQUIRE_POSTGRES=1
-        # and the skip becomes a failure there (tests/conftest.py)
-        pytest.skip("PostgreSQL server binaries not found (apt-get install postgresql)")
-    return Path(found[-1]).parent
-
-
-def _as_pg(cmd: list[str]) -> list[str]:
-    """initdb/pg_ctl refuse to run as root: run them as the postgres user then."""
-    if os.geteuid() == 0:
-        return ["runuser", "-u", "postgres", "--", *cmd]
-    return cmd
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def pg_url() -> Iterator[str]:
-    """A fresh PostgreSQL cluster in a temp dir, migrated to head; stopped and removed after.
-
-    The folder is made with ``mkdtemp`` (not pytest's tmp_path, which the postgres user may not
-    enter when the tests run as root).
-    """
-    bindir = _pg_bin()
-    root = Path(tempfile.mkdtemp(prefix="greentour-pg-"))
-    data, sock = root / "data", root / "sock"
-    sock.mkdir()
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres")
-        shutil.chown(sock, "postgres")
-    subprocess.run(_as_pg([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A",
-                           "trust", "--no-sync", "-E", "UTF8"]), check=True,
-                   capture_output=True)
-    port = _free_port()
-    server_opts = f"-k {sock} -p {port} -h '' -F -c full_page_writes=off"  # no TCP, no fsync
-    subprocess.run(_as_pg([str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l",
-                           str(root / "log"), "-o", server_opts, "start"]),
-                   check=True, capture_output=True)
-    url = f"postgresql+psycopg://postgres@/postgres?host={sock}&port={port}"
+    """A fresh PostgreSQL cluster (tests/pg_cluster.py), migrated to head; removed after."""
     try:
-        upgrade(url)
-        yield url
+        cluster = ThrowawayCluster().start()
+    except ClusterUnavailable as exc:
+        # skipped on a developer machine without PostgreSQL; CI sets GREENTOUR_REQUIRE_POSTGRES=1
+        # and the skip becomes a failure there (tests/postgres_required.py)
+        pytest.skip(str(exc))
+    try:
+        upgrade(cluster.url)
+        yield cluster.url
     finally:
-        subprocess.run(_as_pg([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate",
-                               "stop"]), capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)
+        cluster.stop()
 
 
 @pytest.fixture
