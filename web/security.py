@@ -12,9 +12,11 @@ Every response gets
   requests keep it) and ``Cross-Origin-Opener-Policy: same-origin``. Headers a blueprint set
   itself win (the crew tablet sends a stricter CSP and ``no-referrer``).
 
-HTML errors (CSRF failures, 404, 405, 413, 429, 500, ...) answer with the German error page
-(English when chosen), JSON clients (``/api/``, ``/ogc/``, ``Accept: application/json``) get
-``{"error", "message"}``; blueprints with their own handlers (the crew API) keep them.
+A lost database connection (PostgreSQL restarting) answers 503 with Retry-After instead of 500,
+so clients retry. HTML errors (CSRF failures, 404, 405, 413, 429, 500, ...) answer with the
+German error page (English when chosen), JSON clients (``/api/``, ``/ogc/``,
+``Accept: application/json``) get ``{"error", "message"}``; blueprints with their own
+handlers (the crew API) keep them.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 from flask import Flask, Response, g, jsonify, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from greentour.errors import TooManyRequests
@@ -91,6 +94,16 @@ def error_response(status: int, message: str) -> Any:
     return render_template("error.html", message=message, status=status), status
 
 
+def _is_disconnect(error: DBAPIError) -> bool:
+    """True for "server closed the connection" / "cannot connect" errors (database restart)."""
+    text = str(error.orig or error).lower()
+    return any(part in text for part in (
+        "server closed the connection", "connection refused", "terminating connection",
+        "connection failed", "no such file or directory", "the database system is",
+        "consuming input failed", "connection is closed",
+    ))
+
+
 def init_app(app: Flask) -> None:
     """Register the headers, the nonce helper and the error pages on ``app``."""
     app.after_request(_add_headers)
@@ -114,6 +127,16 @@ def init_app(app: Flask) -> None:
         if error.code is None or error.code < 400:
             return error
         return error_response(error.code, _status_text(error.code))
+
+    @app.errorhandler(DBAPIError)
+    def _database_unavailable(error: DBAPIError) -> Any:
+        if not error.connection_invalidated and not _is_disconnect(error):
+            raise error  # a real bug: the 500 handler below answers
+        response = app.make_response(error_response(503, _(
+            "Datenbank vorübergehend nicht erreichbar; bitte gleich noch einmal versuchen."
+        )))
+        response.headers["Retry-After"] = "2"
+        return response
 
     @app.errorhandler(InternalServerError)
     def _internal(_error: InternalServerError) -> Any:

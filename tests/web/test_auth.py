@@ -362,3 +362,19 @@ def test_demo_never_changes_an_existing_password(tmp_path, monkeypatch) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'instance' / 'greentour.sqlite'}")
     assert authenticate(engine, "admin", "Erstes-Demo-Passwort").username == "admin"
     engine.dispose()
+
+
+def test_unreachable_database_answers_503_with_retry_after(tmp_path, monkeypatch) -> None:
+    """A PostgreSQL server that is down (restarting) gives 503 + Retry-After, not 500, so the
+    tablet retries its report later."""
+    monkeypatch.setenv("GREENTOUR_INSTANCE_DIR", str(tmp_path / "instance"))
+    url = f"postgresql+psycopg://postgres@/postgres?host={tmp_path}&port=1"  # nobody listens
+    flask_app = _app(url)
+    client = flask_app.test_client()
+    token = "gtc1.1." + "a" * 43
+    response = client.get("/api/v1/crew/tour", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 503 and response.headers["Retry-After"] == "2"
+    assert "Datenbank" in response.get_json()["message"]
+    response = client.get("/planner/", headers={"Accept": "text/html"})
+    assert response.status_code in (302, 503)
+    flask_app.extensions["greentour_engine"].dispose()
