@@ -60,30 +60,6 @@ MB = 1024 * 1024
 
 
 # --------------------------------------------------------------------------- processes
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def _group_members(pgid: int) -> list[int]:
-    """Live processes whose process group is ``pgid``."""
-    members = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="ascii") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[0] != "Z" and int(fields[2]) == pgid:
-            members.append(int(entry))
-    return members
-
-
 def _rss_mb(pid: int) -> tuple[float, float]:
     """Resident (VmRSS) and peak resident (VmHWM) memory of ``pid`` in MB."""
     values = {}
@@ -112,6 +88,7 @@ def experiment_worker(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     from greentour.jobs import WorkerFiles, get_job
     from greentour.planning.plan_service import enqueue_plan
     from greentour.store import make_engine
+    from greentour.supervisor import group_members, pid_alive
 
     instance = work / "worker-instance"
     instance.mkdir()
@@ -134,12 +111,12 @@ def experiment_worker(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             job = get_job(engine, scenario.tenant_id, job_id)
             worker = files.running_pid()
             return (job.status == "running" and job.progress >= 30 and worker is not None
-                    and len(_group_members(worker)) > 1)
+                    and len(group_members(worker)) > 1)
 
         _wait_for(in_solver, 120, "the plan job in the solver")
         worker = files.running_pid()
         assert worker is not None
-        doomed = _group_members(worker)  # the worker and the solver processes it forked
+        doomed = group_members(worker)  # the worker and the solver processes it forked
         os.kill(worker, signal.SIGKILL)
         killed_at = time.monotonic()
         requeue_s = _wait_for(
@@ -152,8 +129,8 @@ def experiment_worker(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         job = get_job(engine, scenario.tenant_id, job_id)
         new_worker = files.running_pid()
         time.sleep(1.0)
-        survivors = [p for p in doomed if _alive(p)] + [
-            p for p in _group_members(worker) if p not in doomed]
+        survivors = [p for p in doomed if pid_alive(p)] + [
+            p for p in group_members(worker) if p not in doomed]
     finally:
         serve.terminate()
         serve.wait(timeout=60)

@@ -38,6 +38,31 @@ HEALTHY_AFTER_S = 60.0
 MAX_PAUSE_S = 60.0
 
 
+def pid_alive(pid: int) -> bool:
+    """True while process ``pid`` runs (Linux ``/proc``; a zombie counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def group_members(pgid: int) -> list[int]:
+    """Live processes in process group ``pgid`` (Linux ``/proc``)."""
+    members = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            members.append(int(entry))
+    return members
+
+
 def kill_group(pgid: int) -> None:
     """SIGKILL every process left in process group ``pgid`` (ignored if none is left)."""
     with contextlib.suppress(ProcessLookupError, PermissionError):

@@ -32,6 +32,7 @@ from greentour.jobs import (
 )
 from greentour.store import tenant_session
 from greentour.store.models import Job
+from greentour.supervisor import pid_alive
 
 PROGRESS_SEEN: list[int] = []
 
@@ -276,15 +277,6 @@ def _wait_for(predicate, timeout_s: float = 60.0, what: str = "") -> None:  # no
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def _alive(pid: int) -> bool:
-    """True while ``pid`` runs (a zombie counts as gone)."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 def _child_pid(engine: Engine, tenant_id: int, job_id: int) -> int | None:
     job = get_job(engine, tenant_id, job_id)
     if job.status == "running" and job.message.startswith("child "):
@@ -306,11 +298,11 @@ def test_killed_worker_job_is_requeued_and_its_solver_process_dies(
     try:
         _wait_for(lambda: _child_pid(engine, tenant.id, job_id), what="the forked child")
         child = _child_pid(engine, tenant.id, job_id)
-        assert child is not None and _alive(child)
+        assert child is not None and pid_alive(child)
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
-    _wait_for(lambda: not _alive(child), timeout_s=10, what=f"child {child} to die")
+    _wait_for(lambda: not pid_alive(child), timeout_s=10, what=f"child {child} to die")
     second = subprocess.Popen(
         [sys.executable, "-m", "greentour.cli", "worker"],
         env=_worker_env(db_url, tmp_path / "instance-b"),
@@ -363,7 +355,7 @@ def test_serve_restarts_a_killed_worker_and_requeues_its_job(
     finally:
         serve.terminate()
         serve.wait(timeout=30)
-    _wait_for(lambda: not any(_alive(p) for p in pids), timeout_s=15,
+    _wait_for(lambda: not any(pid_alive(p) for p in pids), timeout_s=15,
               what="worker and solver processes to end")
 
 
