@@ -366,7 +366,8 @@ def serve(host: str | None, port: int | None, no_worker: bool) -> None:
 @click.option("--host", default=None)
 @click.option("--port", type=int, default=None)
 @click.option("--password", envvar="GREENTOUR_DEMO_PASSWORD", default=None,
-              help="Passwort des Demo-Kontos „admin“ (Standard: zufällig, wird angezeigt).")
+              help="Passwort eines neuen Demo-Kontos „admin“ (Standard: zufällig, wird "
+                   "angezeigt); ein bestehendes Konto behält sein Passwort.")
 @click.option("--no-serve", is_flag=True, help="Nur einrichten, nicht starten.")
 @click.option("--quick", is_flag=True,
               help="Nur Mandant und Konto anlegen (ohne Importe, Vorhersage und Plan).")

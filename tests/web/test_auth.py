@@ -340,6 +340,9 @@ def test_csrf_failure_and_other_errors_answer_with_a_german_page(app) -> None:
     assert response.status_code == 405 and "nicht möglich" in response.get_data(as_text=True)
     response = client.get("/gibt-es-nicht", headers={"Accept": "application/json"})
     assert response.status_code == 404 and response.get_json()["message"]
+    client.get("/auth/lang/en")  # English through the catalogue
+    response = client.post("/auth/login", data={"csrf_token": "verfallen"})
+    assert "Security check failed" in response.get_data(as_text=True)
 
 
 def test_demo_never_changes_an_existing_password(tmp_path, monkeypatch) -> None:
