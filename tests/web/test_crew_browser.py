@@ -184,6 +184,62 @@ def test_report_whose_answer_was_lost_is_resent_and_stored_once(served, engine):
     assert len(_completions(engine, tenant_id)) == 1
 
 
+def test_refused_report_is_shown_and_the_rest_of_the_queue_still_goes_out(served, engine):
+    """A 4xx report is shown "abgelehnt" with its reason and never resent; a 5xx one waits; the
+    other stops' reports are sent in the same round (one bad report no longer blocks the queue).
+
+    The 5xx comes from a busy proxy in front of the server (Playwright answers 503 once for the
+    second stop's report without passing it on); the 422 comes from the real server.
+    """
+    sample, base = served
+    tenant_id = sample.tenant_ids["lauf"]
+    busy_once: list[str] = []
+
+    def proxy_busy_for_second_stop(route):
+        body = route.request.post_data or ""
+        if f'"stop_id":{sample.stop_ids["a1"][1]},' in body and not busy_once:
+            busy_once.append(body)
+            route.fulfill(status=503, content_type="text/html", body="<h1>503</h1>")
+        else:
+            route.continue_()
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(service_workers="block", locale="de-DE")
+        page = context.new_page()
+        page.route("**/api/v1/reports", proxy_busy_for_second_stop)
+        page.goto(f"{base}/crew/#token={sample.tokens['a1']}")
+        stops = page.locator("li.stop:not(.other)")
+        expect(stops).to_have_count(3)
+        context.set_offline(True)
+        stops.nth(0).locator("textarea.note").fill("Ast\x00bruch")
+        for index in range(3):
+            stops.nth(index).locator("[data-status=done]").click()
+        expect(page.locator("#sync")).to_have_attribute("data-pending", "3")
+        context.set_offline(False)
+        page.evaluate("greentourCrew.sync()")
+        first_state = stops.nth(0).locator(".state")
+        expect(first_state).to_contain_text("Erledigt – abgelehnt", timeout=15000)
+        expect(first_state).to_contain_text("note")
+        expect(stops.nth(2).locator(".state")).to_contain_text("Erledigt ✓")
+        expect(stops.nth(1).locator(".state")).to_contain_text("wartet")
+        expect(page.locator("#sync")).to_have_attribute("data-rejected", "1")
+        expect(page.locator("#notice")).to_contain_text("Vom Server abgelehnte Meldungen")
+        stored = [c.stop_id for c in _completions(engine, tenant_id)]
+        assert stored == [sample.stop_ids["a1"][2]]
+        page.screenshot(path=str(ARTIFACTS / "crew_refused_report.png"), full_page=True)
+
+        page.evaluate("greentourCrew.sync()")  # the next round: the busy proxy lets it through
+        expect(stops.nth(1).locator(".state")).to_contain_text("Erledigt ✓", timeout=15000)
+        expect(page.locator("#sync")).to_have_attribute("data-pending", "0")
+        expect(first_state).to_contain_text("abgelehnt")  # never resent
+        browser.close()
+    assert len(busy_once) == 1
+    assert sorted(c.stop_id for c in _completions(engine, tenant_id)) == sorted(
+        sample.stop_ids["a1"][1:]
+    )
+
+
 def test_interactive_api_docs_render_every_operation(served):
     """Swagger UI at /api/v1/docs renders the generated document (grouped by blueprint tag)."""
     _sample, base = served
