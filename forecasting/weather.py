@@ -319,6 +319,65 @@ def read_weather_csv(
     return frame
 
 
+#: Daily values outside these ranges cannot be measured at a station in Germany (records:
+#: 41.2 °C, -45.9 °C, 312 mm of rain in a day); such a value is rejected, not used.
+PLAUSIBLE_RANGES: dict[str, tuple[float, float]] = {
+    "tmean_c": (-40.0, 45.0),
+    "tmax_c": (-35.0, 50.0),
+    "tmin_c": (-50.0, 40.0),
+    "precip_mm": (0.0, 400.0),
+    "sunshine_h": (0.0, 17.0),
+    "wind_ms": (0.0, 60.0),
+    "rh_pct": (0.0, 100.0),
+    "vp_hpa": (0.0, 60.0),
+    "pressure_hpa": (500.0, 1090.0),
+    "rs_mj": (0.0, 40.0),
+    "par_mj": (0.0, 20.0),
+    "et0_mm": (0.0, 15.0),
+}
+#: Gaps longer than this many days are not filled at import (a file with two rows 226 years
+#: apart would otherwise become 82,717 invented days).
+MAX_FILL_GAP_DAYS = 62
+
+
+Rejection = tuple[pd.Timestamp, str, float]
+"""A rejected value: (day, column, value)."""
+
+
+def reject_implausible(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Rejection]]:
+    """``frame`` with every value outside :data:`PLAUSIBLE_RANGES` set to NaN (so that
+    :func:`fill_gaps` fills and flags it), and the rejected (day, column, value) triples."""
+    out = frame.copy()
+    out.attrs = dict(frame.attrs)
+    rejected: list[Rejection] = []
+    for col, (low, high) in PLAUSIBLE_RANGES.items():
+        if col not in out:
+            continue
+        values = pd.to_numeric(out[col], errors="coerce")
+        bad = values.notna() & ((values < low) | (values > high))
+        for day, value in values[bad].items():
+            rejected.append((day, col, float(value)))
+        out.loc[bad, col] = np.nan
+    rejected.sort(key=lambda item: (item[0], item[1]))
+    return out, rejected
+
+
+def split_at_long_gaps(
+    frame: pd.DataFrame, max_gap_days: int = MAX_FILL_GAP_DAYS
+) -> list[pd.DataFrame]:
+    """``frame`` (sorted by day) cut where more than ``max_gap_days`` days are missing."""
+    if frame.empty:
+        return []
+    steps = frame.index.to_series().diff().dt.days.fillna(1).to_numpy()
+    starts = [0, *np.flatnonzero(steps > max_gap_days + 1).tolist(), len(frame)]
+    parts = []
+    for a, b in zip(starts[:-1], starts[1:], strict=True):
+        part = frame.iloc[a:b]
+        part.attrs = dict(frame.attrs)
+        parts.append(part)
+    return parts
+
+
 def fill_gaps(
     frame: pd.DataFrame,
     columns: list[str] | None = None,

@@ -34,6 +34,21 @@ class BadInput(GreentourError):
     http_status = 400
 
 
+class InvalidField(GreentourError):
+    """One named field of a request or file is unusable (HTTP 422), e.g. a NUL character in a note.
+
+    ``field`` names the field (a JSON path such as ``items[2].name``, a form or query parameter);
+    ``location`` says where it was sent (``json``, ``form``, ``query``, ``path``).
+    """
+
+    http_status = 422
+
+    def __init__(self, field: str, message: str, location: str = "json") -> None:
+        super().__init__(message)
+        self.field = field
+        self.location = location
+
+
 class Unauthorized(GreentourError):
     """No valid credentials: a device token missing, unknown, expired or revoked (HTTP 401)."""
 

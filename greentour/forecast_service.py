@@ -46,13 +46,17 @@ from forecasting.errors import ForecastInputError
 from forecasting.explain import SiteForecast
 from forecasting.forecast import CrewReport, ForecastContext, SiteInput, forecast_site
 from forecasting.weather import (
+    MAX_FILL_GAP_DAYS,
     WEATHER_COLUMNS,
     fill_gaps,
     read_brightsky_json,
     read_dwd_daily,
     read_weather_csv,
+    reject_implausible,
+    split_at_long_gaps,
 )
 from greentour.errors import BadInput, DataImportError, NotFound
+from greentour.input_checks import DAY_MIN
 from greentour.settings import REPO_ROOT, get_settings
 from greentour.store import session_tenant, tenant_session, tenant_zone
 from greentour.store.models import Observation, Site, SiteLastService, Tenant
@@ -64,6 +68,8 @@ SENSOR_SOURCE = "ttn:dragino-lse01"
 CREW_REPORT_SOURCE = "crew_report"
 SENSOR_NEAR_M = 250.0
 """A soil sensor counts for a site when it stands at the site or at a site this close (m)."""
+WEATHER_DAYS_AHEAD = 16
+"""Weather rows may be dated at most this far ahead of today (forecasts), none later."""
 DEFAULT_STALE_DAYS = 400
 """How long after the last stored weather day forecasts still run (climatology, with a note)."""
 TASK_FAMILY = {"lawn": "mow", "hedge": "hedge", "young_trees": "water"}
@@ -85,12 +91,29 @@ class ImportSummary:
     filled_days: int
     first_day: dt.date
     last_day: dt.date
+    rejected_values: int = 0
+    """Values outside the plausible ranges: kept under ``rejected`` in the day's values, the
+    value itself filled and flagged."""
+    rejected_rows: int = 0
+    """Rows dated outside 1900 … today + 16 days: not stored."""
+    unfilled_gaps: int = 0
+    """Gaps longer than MAX_FILL_GAP_DAYS: left open, not invented."""
 
     def line_de(self) -> str:
+        problems = [
+            text for count, text in (
+                (self.rejected_values, f"{self.rejected_values} unplausible Werte verworfen"),
+                (self.rejected_rows, f"{self.rejected_rows} Zeilen mit unmöglichem Datum "
+                                     "verworfen"),
+                (self.unfilled_gaps, f"{self.unfilled_gaps} Lücken über "
+                                     f"{MAX_FILL_GAP_DAYS} Tage nicht aufgefüllt"),
+            ) if count
+        ]
         return (
             f"{self.file}: Station {self.station_id}, {self.days} Tage "
             f"{self.first_day:%d.%m.%Y}-{self.last_day:%d.%m.%Y} ({self.created} neu, "
-            f"{self.updated} aktualisiert, {self.filled_days} Tage mit ergänzten Werten)"
+            f"{self.updated} aktualisiert, {self.filled_days} Tage mit ergänzten Werten"
+            + "".join(f"; {p}" for p in problems) + ")"
         )
 
 
@@ -162,10 +185,21 @@ def import_weather_file(
     frame, station_id, source = read_weather_any(path)
     if since is not None:
         frame = frame.loc[pd.Timestamp(since) :]
+    latest = dt.date.today() + dt.timedelta(days=WEATHER_DAYS_AHEAD)
+    plausible_day = (frame.index >= pd.Timestamp(DAY_MIN)) & (frame.index <= pd.Timestamp(latest))
+    rejected_rows = int((~plausible_day).sum())
+    frame, rejected = reject_implausible(frame[plausible_day])
+    rejected_by_day: dict[dt.date, dict[str, float]] = {}
+    for day, col, value in rejected:
+        rejected_by_day.setdefault(day.date(), {})[col] = value
     frame = frame.dropna(how="all", subset=[c for c in WEATHER_COLUMNS if c in frame])
     if frame.empty:
-        raise DataImportError(f"Wetterdatei {path.name}: keine Tage mit Werten (ab {since})")
-    filled = fill_gaps(frame)
+        raise DataImportError(
+            f"Wetterdatei {path.name}: keine Tage mit plausiblen Werten (ab {since}; "
+            f"{len(rejected)} unplausible Werte, {rejected_rows} Zeilen mit unmöglichem Datum)"
+        )
+    segments = split_at_long_gaps(frame)
+    filled = pd.concat([fill_gaps(part) for part in segments])
     columns = [c for c in WEATHER_COLUMNS if c in filled and filled[c].notna().any()]
     with tenant_session(engine, tenant_id) as s, s.begin():
         tenant = session_tenant(s)
@@ -185,6 +219,8 @@ def import_weather_file(
             values = {c: round(float(row[c]), 3) for c in columns}
             flags = [c for c in columns if bool(row.get(f"{c}_filled", False))]
             values["filled"] = flags
+            if day.date() in rejected_by_day:
+                values["rejected"] = rejected_by_day[day.date()]
             instant = _day_instant(day.date(), tz)
             obs = existing.get(instant)
             if obs is None:
@@ -211,6 +247,9 @@ def import_weather_file(
         filled_days=int(filled["filled"].sum()),
         first_day=filled.index.min().date(),
         last_day=filled.index.max().date(),
+        rejected_values=len(rejected),
+        rejected_rows=rejected_rows,
+        unfilled_gaps=len(segments) - 1,
     )
 
 

@@ -18,10 +18,11 @@ import zoneinfo
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from greentour.config_io import read_toml, validate
 from greentour.errors import ConfigError
+from greentour.planning.shifts import DEFAULT_BREAKS, DEFAULT_SHIFTS, WEEKDAY_KEYS, shift_problem
 
 QUALIFICATIONS = frozenset(
     {
@@ -97,7 +98,7 @@ class TenantSection(_Strict):
     land: str
     population: int | None = Field(default=None, gt=0)
     timezone: str = "Europe/Berlin"
-    is_public: bool = False
+    is_public: StrictBool = False
 
     @field_validator("land")
     @classmethod
@@ -124,7 +125,7 @@ class WeatherSection(_Strict):
     station_name: str = ""
     files: list[str] = Field(min_length=1)
     history_files: list[str] = []
-    stands_in: bool = False
+    stands_in: StrictBool = False
     """True when the station is not the town's own (sample data standing in)."""
     record_end: dt.date | None = None
     """Last day of the weather files; the demo plans as of a day inside the record."""
@@ -200,7 +201,7 @@ class MachineEntry(_Strict):
     key: str = Field(pattern=_KEY)
     name: str
     kind: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    heavy: bool = False
+    heavy: StrictBool = False
     qualification: Qualification | None = None
     capacity_water_l: float = Field(default=0.0, ge=0)
 
@@ -224,7 +225,7 @@ class CareClassEntry(_Strict):
 
     care_class: str
     regime: str | None = None
-    accept_by_default: bool = False
+    accept_by_default: StrictBool = False
 
 
 class DemandSection(_Strict):
@@ -328,6 +329,11 @@ def _check_references(
             raise ConfigError(path, f"{where}.depot", f"kein Betriebshof mit key {crew.depot!r}")
         if (crew.shift_start is None) != (crew.shift_end is None):
             raise ConfigError(path, f"{where}.shift_start", "Beginn und Ende nur gemeinsam angeben")
+        if crew.shift_start is not None and crew.shift_end is not None:
+            problem = shift_problem(crew.shift_start, crew.shift_end, _effective_shifts(cfg)[1])
+            if problem:
+                raise ConfigError(path, f"{where}.shift_end", problem)
+    _check_shifts(cfg, path)
     if regimes is not None:
         for category, entry in cfg.care_classes.items():
             if entry.regime is not None and entry.regime not in regimes:
@@ -348,6 +354,34 @@ def _check_references(
         for name in cfg.vehicle_profiles:
             if name not in profiles:
                 raise ConfigError(path, f"vehicle_profiles.{name}", "Fahrzeugprofil unbekannt")
+
+
+def _effective_shifts(cfg: TenantConfig) -> tuple[dict[str, tuple[str, str] | None], list]:
+    """Shift per weekday and fixed breaks as planning reads them (sample defaults where the
+    file is silent, :mod:`greentour.planning.shifts`)."""
+    shifts = {day: getattr(cfg.shifts, day) or DEFAULT_SHIFTS[day] for day in WEEKDAY_KEYS}
+    return shifts, list(cfg.shifts.breaks or DEFAULT_BREAKS)
+
+
+def _check_shifts(cfg: TenantConfig, path: Path) -> None:
+    """Breaks do not overlap each other; each lies wholly inside a weekday's shift or outside it,
+    and inside at least one shift (else it never applies)."""
+    shifts, breaks = _effective_shifts(cfg)
+    ordered = sorted(range(len(breaks)), key=lambda i: tuple(breaks[i]))
+    for i, j in zip(ordered, ordered[1:], strict=False):
+        if breaks[j][0] < breaks[i][1]:
+            raise ConfigError(
+                path, f"shifts.breaks[{j}]",
+                f"Pause {breaks[j][0]}–{breaks[j][1]} überschneidet sich mit "
+                f"{breaks[i][0]}–{breaks[i][1]}",
+            )
+    for day, window in shifts.items():
+        problem = shift_problem(window[0], window[1], breaks) if window else None
+        if problem:
+            raise ConfigError(path, f"shifts.{day}", problem)
+    for i, (a, b) in enumerate(breaks):
+        if not any(w is not None and w[0] <= a and b <= w[1] for w in shifts.values()):
+            raise ConfigError(path, f"shifts.breaks[{i}]", f"Pause {a}–{b} liegt in keiner Schicht")
 
 
 def known_vehicle_profiles(profiles_file: Path | None) -> set[str] | None:

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
 from greentour.crew import tokens
 from greentour.crew.tour import local_today
+from greentour.planning.accounts import create_user
 from greentour.store.models import (
     AccessPoint,
     CrewDay,
@@ -239,3 +242,17 @@ def race_identical_posts(
         thread.join()
     server.close()
     return answers
+
+
+def login_planner(client: Any, engine: Engine, tenant_id: int, username: str = "dispo") -> str:
+    """Create a planner of the tenant, log in through the real form; returns the CSRF token."""
+    password = "geheim-genug-123"
+    create_user(engine, tenant_id, username, password, role="planner")
+    page = client.get("/auth/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    answer = client.post(
+        "/auth/login", data={"username": username, "password": password, "csrf_token": csrf}
+    )
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    page = client.get("/auth/login").get_data(as_text=True)  # login starts a new session
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)

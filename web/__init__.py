@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from greentour.errors import Forbidden, GreentourError
 from greentour.settings import get_settings
+from web import request_guard
 
 #: Blueprint modules in registration order (auth first: it installs login, CSRF and Babel).
 BLUEPRINT_MODULES: list[str] = [
@@ -61,6 +62,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["greentour_settings"] = settings
     app.extensions["greentour_engine"] = _engine_for(app)
 
+    request_guard.init_app(app)
     for module_name in app.config.get("GREENTOUR_BLUEPRINTS", BLUEPRINT_MODULES):
         _register(app, module_name)
     _register_errors(app)
@@ -159,6 +161,11 @@ def _register_errors(app: Flask) -> None:
         return (
             render_template("error.html", message=error.message, status=error.http_status),
             error.http_status,
+        )
+
+    for range_error in request_guard.RANGE_ERRORS:
+        app.register_error_handler(
+            range_error, lambda _error: _greentour_error(request_guard.out_of_range())
         )
 
 

@@ -160,6 +160,8 @@ class TenantVersionedCache:
         self._entries: OrderedDict[tuple[Any, ...], CachedValue] = OrderedDict()
         self._versions: dict[int, int] = {}
         self._lock = threading.Lock()
+        #: How many values were built (misses), for tests and benchmarks.
+        self.builds = 0
 
     def version(self, tenant_id: int) -> int:
         return self._versions.get(tenant_id, 0)
@@ -192,6 +194,7 @@ class TenantVersionedCache:
                 return hit.value
         value = build()
         with self._lock:
+            self.builds += 1
             lifetime_s = self.ttl_s * (1.0 - JITTER * random.random())
             self._entries[full_key] = CachedValue(value, version, stamp, now + lifetime_s)
             self._entries.move_to_end(full_key)

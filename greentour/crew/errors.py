@@ -7,19 +7,16 @@ for older imports.
 
 from __future__ import annotations
 
-from greentour.errors import GreentourError, PayloadTooLarge, Unauthorized, UnsupportedMediaType
+from greentour.errors import InvalidField, PayloadTooLarge, Unauthorized, UnsupportedMediaType
 
 __all__ = ["InvalidReport", "PayloadTooLarge", "Unauthorized", "UnsupportedMediaType"]
 
 
-class InvalidReport(GreentourError):
+class InvalidReport(InvalidField):
     """A report is well-formed JSON but not consistent (HTTP 422), e.g. a stop of another crew.
 
     ``field`` names the offending field so that the API can answer per field.
     """
 
-    http_status = 422
-
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(field, message, "json")

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from greentour.crew import feedback
 from greentour.crew.errors import InvalidReport
 from greentour.crew.privacy import PrivacySettings
+from greentour.crew.tokens import Device
 from greentour.crew.tour import (
     crew_day_ids_for,
     current_tour,
@@ -34,7 +35,7 @@ from greentour.crew.tour import (
 from greentour.errors import Conflict, Forbidden, NotFound
 from greentour.store import begin_write, tenant_zone
 from greentour.store.base import utcnow
-from greentour.store.models import Completion, CrewDay, DeviceToken, Stop, Task, Tenant
+from greentour.store.models import Completion, CrewDay, DeviceToken, Stop, Task, Tenant, Tour
 from greentour.store.models_crew import StopStart
 
 ReportStatus = Literal["started", "done", "partly", "not_possible"]
@@ -170,13 +171,34 @@ def _resolve_target(
         if task is not None and stop.task_id != task.id:
             raise InvalidReport("task_id", f"Aufgabe #{task.id} gehört nicht zu Halt #{stop.id}")
         return crew_day_id, stop, stop.task
-    # The stop is gone (an old plan was deleted) but the task is known: keep the report on the
-    # crew's day of the report so that nothing is lost; it is flagged for the planner.
-    day = report.device_time.astimezone(tenant_zone(tenant)).date()
-    crew_days = crew_day_ids_for(session, device, day) or crew_day_ids_for(session, device)
+    # The stop is gone (an old plan version was deleted) or the tablet named only the task: the
+    # task must be on this crew's tour in some stored plan version, else the report is forged.
+    if task is None:
+        raise InvalidReport("stop_id", f"Halt #{report.stop_id} gibt es nicht")
+    crew_days = crew_days_with_task(session, device, task.id)
     if not crew_days:
-        raise Forbidden("Diese Kolonne hat an dem Tag keinen Einsatz")
-    return crew_days[-1], None, task
+        raise Forbidden(f"Aufgabe #{task.id} steht auf keiner Tour dieser Kolonne")
+    day = report.device_time.astimezone(tenant_zone(tenant)).date()
+    on_day = [cd_id for cd_id, cd_date in crew_days if cd_date == day]
+    return (on_day or [cd_id for cd_id, _ in crew_days])[-1], None, task
+
+
+def crew_days_with_task(
+    session: Session, device: Device, task_id: int
+) -> list[tuple[int, dt.date]]:
+    """(crew-day id, date) of the device's crew whose tour holds the task in any plan version."""
+    allowed = crew_day_ids_for(session, device)
+    if not allowed:
+        return []
+    stmt = (
+        select(CrewDay.id, CrewDay.date)
+        .join(Tour, Tour.crew_day_id == CrewDay.id)
+        .join(Stop, Stop.tour_id == Tour.id)
+        .where(Stop.task_id == task_id, CrewDay.id.in_(allowed))
+        .distinct()
+        .order_by(CrewDay.id)
+    )
+    return [(row[0], row[1]) for row in session.execute(stmt)]
 
 
 def submit_report(
@@ -198,7 +220,7 @@ def submit_report(
     begin_write(session)
     existing = find_report(session, client_uuid)
     if existing is not None:
-        return _replay(session, existing, report)
+        return _replay(session, device, existing, report)
 
     tenant = session.get(Tenant, device.tenant_id)
     crew_day_id, stop, task = _resolve_target(session, device, report, tenant)
@@ -239,7 +261,7 @@ def submit_report(
         existing = find_report(session, client_uuid)
         if existing is None:
             raise
-        return _replay(session, existing, report)
+        return _replay(session, device, existing, report)
     if isinstance(record, Completion) and task is not None:
         service_day = _service_day(report.device_time, now, tenant)
         feedback.apply_completion(
@@ -249,8 +271,11 @@ def submit_report(
 
 
 def _replay(
-    session: Session, existing: Completion | StopStart, report: ReportInput
+    session: Session, device: Device, existing: Completion | StopStart, report: ReportInput
 ) -> ReportResult:
+    """The stored answer to a retry, given only to the crew that sent the original."""
+    if not may_access_crew_day(session, device, existing.crew_day_id):
+        raise Forbidden(f"Meldung {report.client_uuid} gehört zu einer anderen Kolonne")
     if not _same_report(existing, report):
         raise Conflict(
             f"Meldung {report.client_uuid} wurde schon mit anderem Inhalt gespeichert "

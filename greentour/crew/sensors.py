@@ -6,7 +6,10 @@ by a planner (:func:`create_webhook_secret`), shown once, and only its SHA-256 i
 are decoded with the forecasting library's Dragino LSE01 decoder
 (:func:`forecasting.sensors.parse_uplink`); implausible readings are stored as rejected with the
 reason, never dropped, never silently zero. TTN retries a webhook that timed out: the same device
-and receive time is stored once.
+and receive time is stored once; the same device and time with *other* values is a conflict
+(409), never silently dropped. A receive time before :data:`EARLIEST_RECEIVED` (LoRaWAN did not
+exist; a clock reset to 1970) or more than :data:`MAX_AHEAD` after the server clock (2099) is
+refused (422).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from forecasting.errors import SensorPayloadError
 from forecasting.sensors import parse_uplink
 from greentour.crew.errors import InvalidReport
 from greentour.crew.tokens import hash_token
-from greentour.errors import NotFound, Unauthorized
+from greentour.errors import Conflict, NotFound, Unauthorized
 from greentour.store import begin_write
 from greentour.store.models import Observation, Site
 from greentour.store.models_crew import SensorDevice, SensorWebhook
@@ -32,6 +35,9 @@ from greentour.store.models_crew import SensorDevice, SensorWebhook
 SECRET_PREFIX = "gts1"
 SECRET_HEADER = "X-Greentour-Secret"
 SOURCE = "ttn:dragino-lse01"
+#: Receive times outside EARLIEST_RECEIVED … now + MAX_AHEAD are refused.
+EARLIEST_RECEIVED = dt.datetime(2015, 1, 1, tzinfo=dt.UTC)
+MAX_AHEAD = dt.timedelta(hours=1)
 _SECRET_RE = re.compile(r"^gts1\.(\d{1,12})\.([A-Za-z0-9_-]{43})$")
 
 
@@ -90,8 +96,12 @@ def assign_device(
     return record
 
 
-def ingest_uplink(session: Session, message: dict[str, Any]) -> IngestResult:
-    """Decode one TTN uplink and store it as a sensor observation (accepted or rejected)."""
+def ingest_uplink(
+    session: Session, message: dict[str, Any], now: dt.datetime | None = None
+) -> IngestResult:
+    """Decode one TTN uplink and store it as a sensor observation (accepted or rejected).
+
+    ``now`` (UTC, aware) is the server clock the receive time is checked against."""
     if not isinstance(message, dict):
         raise InvalidReport("body", "TTN-Uplink muss ein JSON-Objekt sein")
     try:
@@ -101,6 +111,13 @@ def ingest_uplink(session: Session, message: dict[str, Any]) -> IngestResult:
     observed_at = reading.received_at
     if not isinstance(observed_at, dt.datetime) or observed_at.tzinfo is None:
         raise InvalidReport("received_at", "Empfangszeit ohne Zeitzone (ISO 8601 mit Z erwartet)")
+    now = now or dt.datetime.now(dt.UTC)
+    if not EARLIEST_RECEIVED <= observed_at <= now + MAX_AHEAD:
+        raise InvalidReport(
+            "received_at",
+            f"Empfangszeit {observed_at.isoformat(timespec='seconds')} ist unplausibel "
+            f"(vor {EARLIEST_RECEIVED.year} oder mehr als eine Stunde nach der Serverzeit)",
+        )
     full_id = str(reading.device_id)[:120]
     device_id = full_id[:40]
     if not device_id:
@@ -113,7 +130,20 @@ def ingest_uplink(session: Session, message: dict[str, Any]) -> IngestResult:
             Observation.observed_at == observed_at,
         )
     )
+    values = {
+        "water_pct": reading.water_pct,
+        "soil_temp_c": reading.soil_temp_c,
+        "ec_us_cm": reading.ec_us_cm,
+        "battery_v": reading.battery_v,
+        "payload_variant": reading.payload_variant,
+        "reason_codes": [r.code for r in reading.reasons],
+    }
     if existing is not None:
+        if existing.values_json != values:
+            raise Conflict(
+                f"Uplink von {device_id} um {observed_at.isoformat(timespec='seconds')} wurde "
+                "schon mit anderen Werten gespeichert"
+            )
         return IngestResult(existing, created=False)
     device = session.scalar(select(SensorDevice).where(SensorDevice.device_id == full_id))
     reasons = "; ".join(r.text_de for r in reading.reasons)
@@ -122,14 +152,7 @@ def ingest_uplink(session: Session, message: dict[str, Any]) -> IngestResult:
         site_id=device.site_id if device is not None else None,
         station_id=device_id,
         observed_at=observed_at,
-        values_json={
-            "water_pct": reading.water_pct,
-            "soil_temp_c": reading.soil_temp_c,
-            "ec_us_cm": reading.ec_us_cm,
-            "battery_v": reading.battery_v,
-            "payload_variant": reading.payload_variant,
-            "reason_codes": [r.code for r in reading.reasons],
-        },
+        values_json=values,
         source=SOURCE,
         rejected=not reading.accepted,
         reject_reason=reasons[:200] or None,

@@ -22,7 +22,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from greentour.errors import Forbidden, GreentourError, NotFound
 from greentour.gis import ogc_query as Q
-from greentour.gis.export import live_layers
+from greentour.gis.export import cached_live_layers
 from greentour.gis.ogc import Service
 from greentour.store.models import Membership, Tenant, User
 from greentour.store.tenancy import get_tenant, system_session
@@ -76,16 +76,17 @@ def _bearer(authorization: str) -> str | None:
 def check_access(
     engine: Engine, tenant: Tenant, headers: Mapping[str, str], secret_key: str
 ) -> int | None:
-    """The member's user id allowed to read ``tenant`` (None for a public tenant).
+    """The member's user id allowed to read ``tenant``; None for an anonymous caller of a
+    public tenant (who sees only its public layers).
 
-    Raises :class:`AuthenticationRequired` without valid credentials."""
-    if tenant.is_public:
-        return None
+    Raises :class:`AuthenticationRequired` without valid credentials (also when a caller of a
+    public tenant sends wrong ones). The message never names the town."""
     authorization = headers.get("Authorization", "")
     token = headers.get(TOKEN_HEADER) or _bearer(authorization)
+    if tenant.is_public and not token and not authorization:
+        return None
     refused = AuthenticationRequired(
-        f"Die GIS-Ebenen von {tenant.name} brauchen eine Anmeldung "
-        "(Benutzername/Passwort oder GIS-Token)"
+        "Diese GIS-Ebenen brauchen eine Anmeldung (Benutzername/Passwort oder GIS-Token)"
     )
     with system_session(engine) as session:
         if token:
@@ -146,10 +147,10 @@ def ogc_service(
         tenant = get_tenant(engine, tenant_slug)
     except NotFound:
         raise NotFound(f"Für „{tenant_slug}“ gibt es keine GIS-Ebenen") from None
-    check_access(engine, tenant, headers, secret_key)
+    user_id = check_access(engine, tenant, headers, secret_key)
     return Service(
         slug=tenant.slug, name=tenant.name, is_public=tenant.is_public,
         timezone=tenant.timezone or "Europe/Berlin",
-        load=lambda: live_layers(engine, tenant.id, today),
-        max_limit=max_limit,
+        load=lambda: cached_live_layers(engine, tenant.id, today),
+        max_limit=max_limit, anonymous=user_id is None,
     )

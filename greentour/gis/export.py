@@ -20,9 +20,10 @@ from zoneinfo import ZoneInfo
 import shapely
 from shapely.geometry import LineString, Point, shape
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from greentour.crew.cache import TenantVersionedCache, store_key
 from greentour.errors import BadInput, NotFound
 from greentour.gis import records as R
 from greentour.gis.crs import metric_epsg_for
@@ -382,6 +383,39 @@ def live_layers(engine: Engine, tenant_id: int, today: dt.date | None = None) ->
     if layers.metric_epsg is None:
         layers.metric_epsg = metric_epsg_for(f.geometry for _, f in layers.all_features())
     return layers
+
+
+def layers_fingerprint(session: Session) -> tuple[Any, ...]:
+    """What the live layers depend on, in one query: plans (a new version, a status change or
+    a deleted edit), reports, sites and tasks. Equal fingerprints mean equal layers."""
+    def stats(*columns: Any) -> Any:
+        return select(*columns).scalar_subquery()
+
+    row = session.execute(select(
+        stats(func.count(Plan.id)), stats(func.max(Plan.id)),
+        stats(func.count(Plan.id).filter(Plan.status == "published")),
+        stats(func.count(Completion.id)), stats(func.max(Completion.id)),
+        stats(func.count(Site.id)), stats(func.max(Site.updated_at)),
+        stats(func.count(Task.id)), stats(func.max(Task.id)),
+        stats(func.count(Task.id).filter(Task.status == "done")),
+    )).one()
+    return tuple(row)
+
+
+#: Live layers per tenant, day and :func:`layers_fingerprint`; a change the fingerprint does not
+#: see (a task's due date edited in place) reaches GIS clients within LAYER_TTL_S seconds.
+LAYER_TTL_S = 300.0
+layer_cache = TenantVersionedCache(ttl_s=LAYER_TTL_S, max_entries=64)
+
+
+def cached_live_layers(engine: Engine, tenant_id: int, today: dt.date | None = None) -> R.LayerSet:
+    """:func:`live_layers`, rebuilt only when the plan, reports, sites or tasks changed.
+
+    The answer is shared between requests: callers must not change it."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    with tenant_session(engine, tenant_id) as session:
+        key = (store_key(session), today, layers_fingerprint(session))
+    return layer_cache.get_or_build(tenant_id, key, lambda: live_layers(engine, tenant_id, today))
 
 
 def export_plan(

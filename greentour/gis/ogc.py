@@ -31,7 +31,14 @@ from greentour.gis import ogc_query as Q
 from greentour.gis.geojson import MEDIA_TYPE as GEOJSON
 from greentour.gis.geojson import dumps, feature_dict
 from greentour.gis.licence import OSM_LICENCE_URL, SHARE_ALIKE_NOTE, licence_for
-from greentour.gis.records import LAYER_SPECS, SPECS_BY_ID, Layer, LayerSet, LayerSpec
+from greentour.gis.records import (
+    LAYER_SPECS,
+    PUBLIC_LAYER_SPECS,
+    Layer,
+    LayerSet,
+    LayerSpec,
+    project,
+)
 from greentour.gis.styles import QML_MEDIA_TYPE, read_style
 
 log = logging.getLogger(__name__)
@@ -72,7 +79,11 @@ class ApiResponse:
 @dataclass
 class Service:
     """One tenant's OGC API: identity, public flag, time zone, paging limits and a loader of
-    its current layers (called at most once per request)."""
+    its current layers (called at most once per request).
+
+    ``anonymous`` is set for a public town read without credentials: it then publishes
+    :data:`~greentour.gis.records.PUBLIC_LAYER_SPECS` only (sites and due dates) and never names
+    the town (``name`` is not shown)."""
 
     slug: str
     name: str
@@ -81,6 +92,17 @@ class Service:
     load: Callable[[], LayerSet]
     max_limit: int = Q.MAX_LIMIT
     default_limit: int = Q.DEFAULT_LIMIT
+    anonymous: bool = False
+
+    @property
+    def specs(self) -> tuple[LayerSpec, ...]:
+        """The collections this caller may read."""
+        return PUBLIC_LAYER_SPECS if self.anonymous else LAYER_SPECS
+
+    @property
+    def display_name(self) -> str:
+        """The town's name for members; a neutral title for anonymous callers."""
+        return "öffentliche Grünflächen" if self.anonymous else self.name
 
     def __post_init__(self) -> None:
         if self.max_limit < 1:
@@ -153,13 +175,16 @@ def landing(service: Service, req: ApiRequest) -> ApiResponse:
     """Landing page: title, description, links (and the share-alike note for public tenants)."""
     _no_params(req)
     base = req.base_url
+    content = (
+        "Grünflächen und ihre nächste Fälligkeit" if service.anonymous
+        else f"Grünflächen, Touren, Stopps und nicht eingeplante Aufgaben von {service.name}"
+    )
     description = (
-        f"Grünflächen, Touren, Stopps und nicht eingeplante Aufgaben von {service.name} "
-        "als OGC API – Features (GeoJSON, WGS84). Daten aus OpenStreetMap: "
+        f"{content} als OGC API – Features (GeoJSON, WGS84). Daten aus OpenStreetMap: "
         "© OpenStreetMap contributors, ODbL."
     )
     doc: dict[str, Any] = {
-        "title": f"greentour – {service.name}",
+        "title": f"greentour – {service.display_name}",
         "description": description,
         "attribution": "© OpenStreetMap contributors, ODbL",
         "links": [
@@ -243,16 +268,16 @@ def collections(service: Service, req: ApiRequest) -> ApiResponse:
     base = req.base_url
     return _respond(200, {
         "links": [_link(f"{base}/collections", "self", JSON, "Sammlungen")],
-        "collections": [_collection_doc(service, base, spec) for spec in LAYER_SPECS],
+        "collections": [_collection_doc(service, base, spec) for spec in service.specs],
     })
 
 
-def _spec(collection_id: str) -> LayerSpec:
-    spec = SPECS_BY_ID.get(collection_id)
+def _spec(service: Service, collection_id: str) -> LayerSpec:
+    spec = next((s for s in service.specs if s.id == collection_id), None)
     if spec is None:
         raise NotFound(
             f"Sammlung „{collection_id}“ gibt es nicht; vorhanden: "
-            + ", ".join(s.id for s in LAYER_SPECS)
+            + ", ".join(s.id for s in service.specs)
         )
     return spec
 
@@ -261,7 +286,7 @@ def _spec(collection_id: str) -> LayerSpec:
 def collection(service: Service, req: ApiRequest, collection_id: str) -> ApiResponse:
     """One collection's description."""
     _no_params(req)
-    return _respond(200, _collection_doc(service, req.base_url, _spec(collection_id)))
+    return _respond(200, _collection_doc(service, req.base_url, _spec(service, collection_id)))
 
 
 # --------------------------------------------------------------------------- items
@@ -278,7 +303,7 @@ def _now_z() -> str:
 @_handled
 def items(service: Service, req: ApiRequest, collection_id: str) -> ApiResponse:
     """A page of features matching bbox/datetime, ordered by id, with paging links."""
-    spec = _spec(collection_id)
+    spec = _spec(service, collection_id)
     query = Q.parse_items_query(req.args, service.timezone, service.max_limit,
                                 service.default_limit)
     layer = service.layers.layer(spec.id)
@@ -302,7 +327,7 @@ def items(service: Service, req: ApiRequest, collection_id: str) -> ApiResponse:
                            "prev", GEOJSON, "vorige Seite"))
     doc = {
         "type": "FeatureCollection",
-        "features": [feature_dict(spec, f, tz) for f in page],
+        "features": [feature_dict(spec, project(spec, f), tz) for f in page],
         "numberMatched": len(matched),
         "numberReturned": len(page),
         "timeStamp": _now_z(),
@@ -320,7 +345,7 @@ def items(service: Service, req: ApiRequest, collection_id: str) -> ApiResponse:
 @_handled
 def item(service: Service, req: ApiRequest, collection_id: str, feature_id: str) -> ApiResponse:
     """One feature by its stable id."""
-    spec = _spec(collection_id)
+    spec = _spec(service, collection_id)
     Q.check_known(req.args, Q.ITEM_PARAMS)
     try:
         fid = int(feature_id)
@@ -329,7 +354,7 @@ def item(service: Service, req: ApiRequest, collection_id: str, feature_id: str)
     found = [f for f in service.layers.layer(spec.id).features if f.fid == fid]
     if not found:
         raise NotFound(f"Objekt {fid} gibt es in {spec.id} nicht")
-    doc = feature_dict(spec, found[0], ZoneInfo(service.timezone))
+    doc = feature_dict(spec, project(spec, found[0]), ZoneInfo(service.timezone))
     href = f"{req.base_url}/collections/{spec.id}"
     doc["links"] = [
         _link(f"{href}/items/{fid}", "self", GEOJSON, "dieses Objekt"),
@@ -357,14 +382,14 @@ def service_doc(service: Service, req: ApiRequest) -> ApiResponse:
     rows = "".join(
         f"<li><code>{html.escape(s.id)}</code> – {html.escape(s.title)} "
         f"({html.escape(s.geometry_type)}): {html.escape(s.description)}</li>"
-        for s in LAYER_SPECS
+        for s in service.specs
     )
     auth = ("öffentlich, ohne Anmeldung" if service.is_public else
             "Anmeldung mit Benutzername und Passwort (HTTP Basic) oder GIS-Token "
             "(Kopfzeile <code>X-Greentour-Token</code>)")
     page = f"""<!doctype html><html lang="de"><head><meta charset="utf-8">
-<title>greentour OGC API – {html.escape(service.name)}</title></head><body>
-<h1>OGC API – Features: {html.escape(service.name)}</h1>
+<title>greentour OGC API – {html.escape(service.display_name)}</title></head><body>
+<h1>OGC API – Features: {html.escape(service.display_name)}</h1>
 <p>Adresse für QGIS: <code>{html.escape(req.base_url)}</code> ({auth}).</p>
 <ol><li>QGIS: <em>Layer → Layer hinzufügen → WFS / OGC API – Features</em>.</li>
 <li><em>Neu</em>, Name „greentour“, URL wie oben, bei Bedarf Authentifizierung (Basic).</li>

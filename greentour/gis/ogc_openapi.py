@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from greentour.gis.records import LAYER_SPECS
-
 _TYPES = {"int": {"type": "integer"}, "float": {"type": "number"}, "str": {"type": "string"},
           "bool": {"type": "boolean"}, "date": {"type": "string", "format": "date"},
           "datetime": {"type": "string", "format": "date-time"}}
@@ -45,7 +43,7 @@ def openapi_document(service: Any, base_url: str) -> dict[str, Any]:
         _param("bbox-crs", {"type": "string"}, "nur CRS84"),
         _param("crs", {"type": "string"}, "nur CRS84 (Ausgabe-KBS)"),
     ]
-    for spec in LAYER_SPECS:
+    for spec in service.specs:
         params = list(page)
         if spec.id in ("tours", "stops", "unassigned"):
             params.append(_param("datetime", {"type": "string"},
@@ -76,7 +74,7 @@ def openapi_document(service: Any, base_url: str) -> dict[str, Any]:
                 "application/geo+json": {"schema": feature_schema}}}, **errors}}}
     doc: dict[str, Any] = {
         "openapi": "3.0.3",
-        "info": {"title": f"greentour OGC API – {service.name}", "version": "1.0.0",
+        "info": {"title": f"greentour OGC API – {service.display_name}", "version": "1.0.0",
                  "license": {"name": "ODbL-1.0 (OpenStreetMap-Daten)",
                              "url": "https://opendatacommons.org/licenses/odbl/1-0/"}},
         "servers": [{"url": base_url}],

@@ -15,6 +15,7 @@ import shapely
 
 from greentour.errors import BadInput
 from greentour.gis.records import Feature, LayerSpec
+from greentour.input_checks import DAY_MAX, DAY_MIN
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 DEFAULT_LIMIT = 100
@@ -123,6 +124,7 @@ def _instant(text: str, tz: ZoneInfo, end: bool) -> dt.datetime | None:
     try:
         if len(text) == 10:
             day = dt.date.fromisoformat(text)
+            _check_year(text, day)
             start = dt.datetime.combine(day, dt.time(0), tz)
             return start + dt.timedelta(days=1) if end else start
         # an unencoded "+01:00" arrives as " 01:00": read it as the offset it was meant to be
@@ -131,7 +133,15 @@ def _instant(text: str, tz: ZoneInfo, end: bool) -> dt.datetime | None:
         raise BadInput(
             f"datetime „{text}“ ist kein RFC-3339-Zeitpunkt (z. B. 2026-06-01T07:00:00Z)"
         ) from None
+    _check_year(text, value.date())
     return value if value.tzinfo else value.replace(tzinfo=tz)
+
+
+def _check_year(text: str, day: dt.date) -> None:
+    if not DAY_MIN <= day <= DAY_MAX:
+        raise BadInput(
+            f"datetime „{text}“ liegt außerhalb von {DAY_MIN.year}–{DAY_MAX.year}"
+        )
 
 
 def parse_datetime(raw: str, tz: ZoneInfo) -> tuple[dt.datetime | None, dt.datetime | None]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import shapely
@@ -177,6 +177,33 @@ UNASSIGNED = LayerSpec(
 #: All layers in their published order (GeoPackage tables, OGC collections).
 LAYER_SPECS: tuple[LayerSpec, ...] = (SITE_AREAS, SITE_LINES, SITE_POINTS, TOURS, STOPS, UNASSIGNED)
 SPECS_BY_ID = {spec.id: spec for spec in LAYER_SPECS}
+
+#: What a public town shows anonymous users: its sites and when they are due. No crews,
+#: vehicles, planned times, outcomes (last done, need), costs or open work (docs/datenschutz.md).
+PUBLIC_SITE_FIELDS = frozenset({
+    "site_id", "name", "category", "care_class", "area_m2", "length_m", "tree_count",
+    "in_maintenance", "next_due", *(f.name for f in _PROVENANCE),
+})
+
+
+def public_spec(spec: LayerSpec) -> LayerSpec:
+    """``spec`` with only the fields anonymous users may see."""
+    return replace(spec, fields=tuple(f for f in spec.fields if f.name in PUBLIC_SITE_FIELDS))
+
+
+#: The layers (and fields) a public town's OGC API gives anonymous users.
+PUBLIC_LAYER_SPECS: tuple[LayerSpec, ...] = tuple(
+    public_spec(spec) for spec in (SITE_AREAS, SITE_LINES, SITE_POINTS)
+)
+
+
+def project(spec: LayerSpec, feature: Feature) -> Feature:
+    """``feature`` with only the properties ``spec`` declares (unchanged if it has no others)."""
+    names = spec.field_names()
+    if set(feature.properties) <= set(names):
+        return feature
+    return Feature(feature.fid, feature.geometry,
+                   {k: v for k, v in feature.properties.items() if k in names})
 
 
 @dataclass

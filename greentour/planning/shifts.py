@@ -9,6 +9,7 @@ weekend shift, fixed breaks 09:00-09:15 and 12:00-12:30 (see USERS.md).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -31,6 +32,22 @@ def parse_hhmm(text: str) -> dt.time:
         return dt.time(int(hours), int(minutes))
     except (ValueError, AttributeError) as exc:
         raise ValueError(f"Uhrzeit {text!r} ist nicht im Format HH:MM") from exc
+
+
+def hhmm(value: dt.time) -> str:
+    """``time(6, 30)`` -> ``"06:30"``."""
+    return value.strftime("%H:%M")
+
+
+def shift_problem(start: str, end: str, breaks: Sequence[Sequence[str]]) -> str | None:
+    """Why a shift ``start``–``end`` ("HH:MM") with these fixed breaks cannot be planned (German),
+    or None. A break lies wholly inside the shift or wholly outside it (then it does not apply)."""
+    if start >= end:
+        return f"Schichtende {end} liegt nicht nach Beginn {start}"
+    for a, b in breaks:
+        if a < end and b > start and not (start <= a and b <= end):
+            return f"Pause {a}–{b} liegt nicht ganz in der Schicht {start}–{end}"
+    return None
 
 
 def _find(config: dict[str, Any], *keys: str) -> Any:

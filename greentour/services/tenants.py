@@ -14,8 +14,10 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from greentour.planning.shifts import breaks_for, hhmm, shift_for, shift_problem
 from greentour.store import system_session, tenant_session
 from greentour.store.models import (
+    CrewDay,
     CrewTemplate,
     Depot,
     Machine,
@@ -84,8 +86,40 @@ def apply_tenant_config(
         with tenant_session(conn, summary.tenant_id) as s:
             summary.counts = _apply_records(s, cfg)
             summary.counts["task_types"] = sync_task_types(s, types)
+            summary.counts["crew_days_repaired"] = repair_crew_days(
+                s, cfg.model_dump(mode="json")
+            )
             s.flush()
     return summary
+
+
+def repair_crew_days(s: Session, config: dict) -> int:
+    """Give crew-days whose shift cannot be planned (zero-length, inverted, a break across its
+    end – created from an earlier, wrong tenant file) the shift and breaks the file now sets.
+
+    Valid crew-days, also those the planner edited, stay as they are. Returns how many were
+    repaired."""
+    s.flush()
+    templates = {t.id: t for t in s.scalars(select(CrewTemplate))}
+    breaks = breaks_for(config)
+    repaired = 0
+    for crew_day in s.scalars(select(CrewDay)):
+        start, end = crew_day.shift_start, crew_day.shift_end
+        if start is not None and end is not None and shift_problem(
+            hhmm(start), hhmm(end), crew_day.breaks_json or []
+        ) is None:
+            continue
+        template = templates.get(crew_day.template_id)
+        default = shift_for(config, crew_day.date)
+        if template is not None and template.shift_start and template.shift_end:
+            crew_day.shift_start, crew_day.shift_end = template.shift_start, template.shift_end
+        elif default is not None:
+            crew_day.shift_start, crew_day.shift_end = default
+        else:
+            continue
+        crew_day.breaks_json = breaks
+        repaired += 1
+    return repaired
 
 
 def _apply_records(s: Session, cfg: TenantConfig) -> dict[str, int]:

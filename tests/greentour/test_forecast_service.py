@@ -112,6 +112,41 @@ def test_refused_file_stores_nothing(engine, town, tmp_path):
         load_weather(s, s.get(type(town), town.id))
 
 
+def _weather(engine, tenant_id) -> dict[dt.date, dict]:
+    with tenant_session(engine, tenant_id) as s:
+        rows = s.scalars(select(Observation).where(Observation.kind == "weather")).all()
+        return {o.observed_at.date(): o.values_json for o in rows}
+
+
+def test_rows_centuries_apart_are_not_turned_into_invented_days(engine, town, tmp_path):
+    """1797 is refused as a date; 1950 and 2023 stay two days, not 26,000 filled ones (#14)."""
+    csv = tmp_path / "station.csv"
+    csv.write_text("date,tmean_c,precip_mm\n1797-06-01,15,0\n1950-06-01,16,1\n"
+                   "2023-06-01,17,2\n2023-06-03,18,0\n", encoding="utf-8")
+    summary = import_weather_file(engine, town.id, csv)
+    assert summary.rejected_rows == 1 and summary.unfilled_gaps == 1
+    assert summary.days == 4 and summary.filled_days == 1  # 2023-06-02 between two rows
+    assert "1 Zeilen mit unmöglichem Datum verworfen" in summary.line_de()
+    assert "1 Lücken über 62 Tage nicht aufgefüllt" in summary.line_de()
+    assert _count(engine, town.id, kind="weather") == 4
+
+
+def test_impossible_weather_values_are_rejected_counted_and_filled(engine, town, tmp_path):
+    """85 °C and -3 mm are kept as rejected, counted, and replaced by flagged fills (#14)."""
+    csv = tmp_path / "station.csv"
+    rows = [f"2023-06-{d:02d},{20 + d % 3},{25 + d % 4},1.0" for d in range(1, 11)]
+    rows[4] = "2023-06-05,21,85,-3"
+    csv.write_text("date,tmean_c,tmax_c,precip_mm\n" + "\n".join(rows) + "\n",
+                   encoding="utf-8")
+    summary = import_weather_file(engine, town.id, csv)
+    assert summary.rejected_values == 2
+    assert "2 unplausible Werte verworfen" in summary.line_de()
+    day = next(v for d, v in _weather(engine, town.id).items() if d == dt.date(2023, 6, 5))
+    assert day["rejected"] == {"tmax_c": 85.0, "precip_mm": -3.0}
+    assert set(day["filled"]) == {"tmax_c", "precip_mm"}
+    assert 20 <= day["tmax_c"] <= 30 and day["precip_mm"] >= 0
+
+
 def test_forecast_maps_sites_reports_and_sensors(engine, town, data_dir, ctx):
     """Stored lawn, hedge and young trees get forecasts: the lawn's last cut and long-grass
     reports feed the site factor, a soil sensor at a site 100 m away serves the trees, a site

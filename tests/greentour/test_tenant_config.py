@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -9,10 +10,11 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from greentour.errors import ConfigError
+from greentour.planning.lineup import ensure_crew_days
 from greentour.services.tenants import apply_tenant_file
 from greentour.settings import REPO_ROOT
 from greentour.store import system_session, tenant_session
-from greentour.store.models import CrewTemplate, Machine, Staff, TaskType, Tenant, Vehicle
+from greentour.store.models import CrewDay, CrewTemplate, Machine, Staff, TaskType, Tenant, Vehicle
 from greentour.tenant_config import load_tenant_config
 
 LAUF = REPO_ROOT / "data" / "tenants" / "lauf.toml"
@@ -231,3 +233,63 @@ def test_good_gis_and_routing_load(tmp_path: Path) -> None:
     cfg = load_tenant_config(path)
     assert cfg.gis == {"epsg": 25833, "attribution": "Kataster Stadt Lauf"}
     assert cfg.routing == {"calibration_factor": 1.2, "access_max_distance_m": 400}
+
+
+CREW1 = 'district = "Nord"\n'
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "reason"),
+    [
+        (CREW1, CREW1 + 'shift_start = "07:00"\nshift_end = "07:00"\n',
+         "crews[0] (Kolonne 1 – Mähen Nord).shift_end", "nicht nach Beginn 07:00"),
+        (CREW1, CREW1 + 'shift_start = "15:00"\nshift_end = "07:00"\n',
+         "crews[0] (Kolonne 1 – Mähen Nord).shift_end", "nicht nach Beginn 15:00"),
+        (CREW1, CREW1 + 'shift_start = "09:10"\nshift_end = "14:00"\n',
+         "crews[0] (Kolonne 1 – Mähen Nord).shift_end", "Pause 09:00–09:15 liegt nicht ganz"),
+        ('breaks = [["09:00", "09:15"], ["12:00", "12:30"]]',
+         'breaks = [["09:00", "09:15"], ["12:00", "13:00"]]', "shifts.fri",
+         "Pause 12:00–13:00 liegt nicht ganz in der Schicht 06:30–12:30"),
+        ('breaks = [["09:00", "09:15"], ["12:00", "12:30"]]',
+         'breaks = [["09:00", "09:30"], ["09:15", "09:45"]]', "shifts.breaks[1]",
+         "überschneidet sich"),
+        ('breaks = [["09:00", "09:15"], ["12:00", "12:30"]]',
+         'breaks = [["09:00", "09:15"], ["18:00", "18:30"]]', "shifts.breaks[1]",
+         "liegt in keiner Schicht"),
+        ("is_public = true", 'is_public = "yes"', "tenant.is_public", "valid boolean"),
+        ("is_public = true", "is_public = 1", "tenant.is_public", "valid boolean"),
+    ],
+)
+def test_unplannable_shifts_and_loose_booleans_are_refused(
+    engine: Engine, tmp_path: Path, old: str, new: str, key: str, reason: str
+) -> None:
+    """Zero-length, inverted or break-cut shifts and "yes" for a boolean: refused, nothing stored
+    (#14: they used to block every later plan; "yes" made a town public)."""
+    path = _variant(tmp_path, old, new)
+    with pytest.raises(ConfigError) as info:
+        apply_tenant_file(engine, path)
+    assert info.value.key == key
+    assert reason in info.value.reason
+    with system_session(engine) as s:
+        assert s.scalar(select(func.count(Tenant.id))) == 0
+
+
+def test_fixed_file_repairs_crew_days_made_from_the_wrong_one(engine: Engine) -> None:
+    """Crew-days stored with a zero-length shift (from an earlier file) get the fixed file's shift
+    and breaks when the file is applied again; valid and edited crew-days stay as they are."""
+    summary = apply_tenant_file(engine, LAUF)
+    monday = dt.date(2026, 6, 1)
+    with tenant_session(engine, summary.tenant_id) as s, s.begin():
+        crew_days = ensure_crew_days(s, monday)
+        assert len(crew_days) == 6
+        broken, edited = crew_days[0], crew_days[1]
+        broken.shift_start = broken.shift_end = dt.time(7, 0)  # what the wrong file produced
+        edited.shift_start, edited.shift_end = dt.time(7, 0), dt.time(14, 0)  # planner's edit
+        broken_id, edited_id = broken.id, edited.id
+    again = apply_tenant_file(engine, LAUF)
+    assert again.counts["crew_days_repaired"] == 1
+    with tenant_session(engine, summary.tenant_id) as s:
+        repaired, kept = s.get(CrewDay, broken_id), s.get(CrewDay, edited_id)
+        assert (repaired.shift_start, repaired.shift_end) == (dt.time(6, 30), dt.time(15, 30))
+        assert repaired.breaks_json == [["09:00", "09:15"], ["12:00", "12:30"]]
+        assert (kept.shift_start, kept.shift_end) == (dt.time(7, 0), dt.time(14, 0))

@@ -20,7 +20,16 @@ from sqlalchemy import func, select
 
 from greentour.demand import store_io
 from greentour.planning.accounts import create_user
-from greentour.store.models import Completion, DeviceToken, Observation, SiteLastService, Task
+from greentour.store.models import (
+    Completion,
+    DeviceToken,
+    Observation,
+    Plan,
+    SiteLastService,
+    Stop,
+    Task,
+    Tour,
+)
 from greentour.store.models_crew import StopStart
 from greentour.store.tenancy import tenant_session
 
@@ -251,6 +260,58 @@ def test_report_on_a_stop_of_another_crew_is_forbidden(client, engine, sample):
     assert answer.status_code == 422
     assert "task_id" in answer.get_json()["detail"]["json"]
     assert count(engine, sample.tenant_ids["lauf"], Completion) == 0
+
+
+def test_report_on_a_missing_stop_with_another_crews_task_is_forbidden(client, engine, sample):
+    """A made-up stop plus a task of another crew is refused (403) and changes nothing (#14)."""
+    tenant_id = sample.tenant_ids["lauf"]
+    forged = report_body(sample, stop_id=999_999, task_id=sample.task_ids["a2"][0],
+                         grass_length="long")
+    answer = client.post("/api/v1/reports", json=forged, headers=bearer(sample.tokens["a1"]))
+    assert answer.status_code == 403
+    assert "keiner Tour dieser Kolonne" in answer.get_json()["message"]
+    only_task = {**forged, "client_uuid": str(uuid.uuid4())}
+    del only_task["stop_id"]
+    answer = client.post("/api/v1/reports", json=only_task, headers=bearer(sample.tokens["a1"]))
+    assert answer.status_code == 403
+    assert count(engine, tenant_id, Completion) == 0
+    assert count(engine, tenant_id, SiteLastService) == 0
+    assert count(engine, tenant_id, Observation) == 0
+    with tenant_session(engine, tenant_id) as session:
+        assert session.get(Task, sample.task_ids["a2"][0]).status == "planned"
+
+
+def test_report_on_a_task_only_an_older_tour_version_held_is_kept_and_flagged(
+    client, engine, sample
+):
+    """The stop is gone and the task left the current tour: still the crew's, stored flagged."""
+    replan(engine, sample)
+    moved_task = sample.task_ids["a1"][2]
+    with tenant_session(engine, sample.tenant_ids["lauf"]) as session, session.begin():
+        current = session.scalar(
+            select(Stop).join(Tour).join(Plan).where(Plan.version == 2, Stop.task_id == moved_task)
+        )
+        session.delete(current)
+    body = report_body(sample, index=2, stop_id=999_999)
+    answer = client.post("/api/v1/reports", json=body, headers=bearer(sample.tokens["a1"]))
+    assert answer.status_code == 201, answer.get_json()
+    stored = answer.get_json()
+    assert stored["flagged_outdated"] is True and stored["stop_id"] is None
+    assert stored["crew_day_id"] == sample.crew_day_ids["a1"]
+
+
+def test_replayed_uuid_answers_only_to_the_crew_that_sent_it(client, engine, sample):
+    """Another crew re-sending a stored report's UUID gets 403 without the report or its times."""
+    body = report_body(sample)
+    first = client.post("/api/v1/reports", json=body, headers=bearer(sample.tokens["a1"]))
+    assert first.status_code == 201
+    for other in (body, {**body, "stop_id": sample.stop_ids["a2"][0],
+                         "task_id": sample.task_ids["a2"][0]}):
+        answer = client.post("/api/v1/reports", json=other, headers=bearer(sample.tokens["a2"]))
+        assert answer.status_code == 403
+        text = answer.get_data(as_text=True)
+        assert "device_time" not in text and "08:55" not in text and "06:55" not in text
+    assert count(engine, sample.tenant_ids["lauf"], Completion) == 1
 
 
 def test_report_against_an_old_plan_version_is_kept_and_flagged(client, engine, sample):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
@@ -157,3 +158,37 @@ def test_sensor_readings_and_crew_reports_reach_the_forecast_inputs(
     water = mowed.sensor_water_pct  # the sensor stands at this very site
     assert water is not None and len(water) >= 2
     assert 30 < float(water.iloc[-1]) < 50
+
+
+def _at(message: dict, received_at: str) -> dict:
+    """``message`` as if TTN had received it at ``received_at``."""
+    moved = copy.deepcopy(message)
+    moved["received_at"] = received_at
+    moved["uplink_message"]["received_at"] = received_at
+    return moved
+
+
+def test_same_uplink_with_changed_values_is_a_conflict(client, engine, setup, uplinks):
+    """Same device and receive time with other values: 409, the first reading stays (#14)."""
+    sample, secret = setup
+    first, other = _bare(_lse01(uplinks)[-1]), _bare(_lse01(uplinks)[-2])
+    headers = {SECRET_HEADER: secret}
+    assert client.post("/api/v1/sensors/ttn", json=first, headers=headers).status_code == 201
+    changed = _at(other, first["received_at"])
+    answer = client.post("/api/v1/sensors/ttn", json=changed, headers=headers)
+    assert answer.status_code == 409
+    assert "anderen Werten" in answer.get_json()["message"]
+    stored = _observations(engine, sample.tenant_ids["lauf"])
+    assert len(stored) == 1
+    assert client.post("/api/v1/sensors/ttn", json=first, headers=headers).status_code == 201
+
+
+@pytest.mark.parametrize("received_at", ["2099-06-20T14:34:32Z", "1970-01-01T00:00:00Z"])
+def test_uplink_dated_2099_or_1970_is_refused(client, engine, setup, uplinks, received_at):
+    """A receive time far in the future or before LoRaWAN existed is 422 naming received_at."""
+    sample, secret = setup
+    message = _at(_bare(_lse01(uplinks)[-1]), received_at)
+    answer = client.post("/api/v1/sensors/ttn", json=message, headers={SECRET_HEADER: secret})
+    assert answer.status_code == 422
+    assert "received_at" in answer.get_json()["detail"]["json"]
+    assert _observations(engine, sample.tenant_ids["lauf"]) == []

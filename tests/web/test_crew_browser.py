@@ -49,6 +49,19 @@ def served(app, engine):
     thread.join(timeout=5)
 
 
+def _routed_crew_view(pw, base, sample, on_report):
+    """Kolonne 1's view with every report POST passing ``on_report`` (service workers blocked,
+    so page routing sees every request); returns (browser, context, page, work stops)."""
+    browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    context = browser.new_context(service_workers="block", locale="de-DE")
+    page = context.new_page()
+    page.route("**/api/v1/reports", on_report)
+    page.goto(f"{base}/crew/#token={sample.tokens['a1']}")
+    stops = page.locator("li.stop:not(.other)")
+    expect(stops).to_have_count(3)
+    return browser, context, page, stops
+
+
 def _completions(engine, tenant_id):
     with tenant_session(engine, tenant_id) as session:
         return list(session.scalars(select(Completion).order_by(Completion.id)))
@@ -164,14 +177,7 @@ def test_report_whose_answer_was_lost_is_resent_and_stored_once(served, engine):
             route.continue_()
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        # service workers blocked: page routing sees every request
-        context = browser.new_context(service_workers="block", locale="de-DE")
-        page = context.new_page()
-        page.route("**/api/v1/reports", lose_first_answer)
-        page.goto(f"{base}/crew/#token={sample.tokens['a1']}")
-        stops = page.locator("li.stop:not(.other)")
-        expect(stops).to_have_count(3)
+        browser, _context, page, stops = _routed_crew_view(pw, base, sample, lose_first_answer)
         stops.nth(0).locator("[data-status=done]").click()
         # the failed answer looks like lost reception: the report stays queued
         expect(page.locator("#sync")).to_have_attribute("data-state", "offline")
@@ -182,6 +188,65 @@ def test_report_whose_answer_was_lost_is_resent_and_stored_once(served, engine):
         browser.close()
     assert len(posts) == 2
     assert len(_completions(engine, tenant_id)) == 1
+
+
+def test_refused_report_is_shown_and_the_rest_of_the_queue_still_goes_out(served, engine):
+    """A 4xx report is shown "abgelehnt" with its reason and never resent; a 5xx one waits; the
+    other stops' reports are sent in the same round (one bad report no longer blocks the queue).
+
+    The 5xx comes from a busy proxy in front of the server (Playwright answers 503 once for the
+    second stop's report without passing it on); the 422 comes from the real server.
+    """
+    sample, base = served
+    tenant_id = sample.tenant_ids["lauf"]
+    busy_once: list[str] = []
+    sent: list[int] = []  # stop indexes of the report POSTs in the order the tablet sent them
+    online: list[bool] = []
+
+    def proxy_busy_for_second_stop(route):
+        body = route.request.post_data or ""
+        if not online:  # the tablet tried while offline: the request never leaves it
+            route.abort("internetdisconnected")
+            return
+        sent.append(next(i for i, stop_id in enumerate(sample.stop_ids["a1"])
+                         if f'"stop_id":{stop_id},' in body))
+        if sent[-1] == 1 and not busy_once:
+            busy_once.append(body)
+            route.fulfill(status=503, content_type="text/html", body="<h1>503</h1>")
+        else:
+            route.continue_()
+
+    with sync_playwright() as pw:
+        browser, context, page, stops = _routed_crew_view(
+            pw, base, sample, proxy_busy_for_second_stop
+        )
+        context.set_offline(True)
+        stops.nth(0).locator("textarea.note").fill("Ast\x00bruch")
+        for index in range(3):
+            stops.nth(index).locator("[data-status=done]").click()
+        expect(page.locator("#sync")).to_have_attribute("data-pending", "3")
+        online.append(True)
+        context.set_offline(False)  # the "online" event sends the queue: one round
+        first_state = stops.nth(0).locator(".state")
+        expect(first_state).to_contain_text("Erledigt – abgelehnt", timeout=15000)
+        expect(first_state).to_contain_text("note")
+        expect(stops.nth(2).locator(".state")).to_contain_text("Erledigt ✓")
+        expect(page.locator("#sync")).to_have_attribute("data-rejected", "1")
+        expect(page.locator("#notice")).to_contain_text("Vom Server abgelehnte Meldungen")
+        page.screenshot(path=str(ARTIFACTS / "crew_refused_report.png"), full_page=True)
+        # the busy answer for stop 2 did not stop the round: stop 3 went out right after it
+        assert sent[:3] == [0, 1, 2]
+
+        page.evaluate("greentourCrew.sync()")  # a later round: the busy proxy lets it through
+        expect(stops.nth(1).locator(".state")).to_contain_text("Erledigt ✓", timeout=15000)
+        expect(page.locator("#sync")).to_have_attribute("data-pending", "0")
+        expect(first_state).to_contain_text("abgelehnt")
+        browser.close()
+    assert len(busy_once) == 1
+    assert sent.count(0) == 1  # the refused report is never resent
+    assert sorted(c.stop_id for c in _completions(engine, tenant_id)) == sorted(
+        sample.stop_ids["a1"][1:]
+    )
 
 
 def test_interactive_api_docs_render_every_operation(served):

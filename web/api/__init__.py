@@ -19,7 +19,9 @@ import apiflask.settings as apiflask_settings
 from apiflask import APIFlask
 from flask import Blueprint, Flask, Response, current_app, render_template, send_from_directory
 
-from web.api.auth import SECURITY_SCHEMES
+from web import request_guard
+from web.api import crew, planner
+from web.api.auth import SECURITY_SCHEMES, current_planner
 
 API_TITLE = "greentour API"
 API_VERSION = "1.0.0"
@@ -46,8 +48,6 @@ def _swagger_dir() -> Path:
 
 
 def _blueprints() -> list[Any]:
-    from web.api import crew, planner
-
     return [crew.bp, planner.bp]
 
 
@@ -102,11 +102,12 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(bp)
     app.register_blueprint(docs_bp)
     app.extensions["greentour_api_spec"] = build_spec_app()
+    request_guard.authenticate_first(app, crew.bp.name, crew.authenticate)
+    request_guard.authenticate_first(app, planner.bp.name, current_planner)
+    request_guard.limit_body(app, "api_crew.post_photo", crew.photo_body_limit)
     try:
         from web.auth import csrf
     except ImportError:  # pragma: no cover - web.auth is part of the app
         return
-    from web.api import crew
-
     # Devices and TTN authenticate with a token or secret header, not with a cookie: no CSRF.
     csrf.exempt(crew.bp)

@@ -84,11 +84,14 @@ def current_planner() -> tuple[Session, str]:
 
 def current_webhook() -> Session:
     """A tenant session for the TTN webhook whose secret header is valid (401 otherwise)."""
+    if g.get("ttn_webhook_checked"):
+        return tenant_db()
     secret = request.headers.get(SECRET_HEADER, "")
     tenant_id = tenant_id_of_secret(secret)
     use_tenant(tenant_id)
     session = tenant_db()
     check_secret(session, secret)
+    g.ttn_webhook_checked = True
     return session
 
 

@@ -13,7 +13,6 @@ from apiflask import APIBlueprint
 from flask import Response, current_app, request
 
 from greentour.crew import formats, photos, reports, sensors, tour
-from greentour.crew.errors import PayloadTooLarge
 from greentour.store.models import Tour
 from web import get_engine
 from web.api import schemas as S
@@ -188,23 +187,18 @@ def post_report(body: dict[str, Any]) -> Response:
     return _json(result.report, status=201, headers=headers)
 
 
-@bp.before_request
-def _limit_upload_size() -> None:
-    """Refuse an oversized photo before it is read (413)."""
-    if request.endpoint != "api_crew.post_photo":
-        return
-    limit = 5 * 1024 * 1024
-    try:
-        _session, device = current_device()
-        limit = tenant_privacy(_session, device.tenant_id).photo_max_bytes
-    except Exception:  # noqa: BLE001 - authentication errors are answered by the view
-        return
-    request.max_content_length = limit + MULTIPART_OVERHEAD_BYTES
-    if request.content_length is not None and request.content_length > request.max_content_length:
-        raise PayloadTooLarge(
-            f"Foto zu groß: höchstens {limit / 1048576:.1f} MB (gesendet "
-            f"{request.content_length / 1048576:.1f} MB)"
-        )
+def photo_body_limit() -> int:
+    """Largest photo upload of the request's tenant (bytes, with the multipart envelope)."""
+    session, device = current_device()
+    return tenant_privacy(session, device.tenant_id).photo_max_bytes + MULTIPART_OVERHEAD_BYTES
+
+
+def authenticate() -> None:
+    """Check the caller before its body is read: the TTN secret or the crew device's token."""
+    if request.endpoint == "api_crew.ttn_uplink":
+        current_webhook()
+    else:
+        current_device()
 
 
 @bp.post("/reports/<client_uuid>/photo")

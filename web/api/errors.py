@@ -1,7 +1,8 @@
 """JSON error answers of the REST API v1: ``{"status", "message", "detail"}``.
 
 Every error under /api/v1 answers JSON, whatever raised it: request validation (APIFlask,
-422 with the reasons per field), greentour's own errors (their HTTP status, German message),
+422 with the reasons per field; :class:`~greentour.errors.InvalidField` the same way),
+greentour's own errors (their HTTP status, German message), numbers or days out of range (422)
 or Werkzeug (404, 405, 413 ...). A 401 carries ``WWW-Authenticate: Bearer``.
 """
 
@@ -14,8 +15,8 @@ from apiflask.exceptions import HTTPError
 from flask import jsonify
 from werkzeug.exceptions import HTTPException
 
-from greentour.crew.errors import InvalidReport
-from greentour.errors import GreentourError
+from greentour.errors import GreentourError, InvalidField
+from web.request_guard import RANGE_ERRORS, out_of_range
 
 
 def _answer(status: int, message: str, detail: Any = None, headers: dict | None = None) -> Any:
@@ -35,9 +36,12 @@ def register_error_handlers(bp: APIBlueprint) -> None:
     def _apiflask_error(error: HTTPError) -> Any:
         return _answer(error.status_code, error.message, error.detail, dict(error.headers or {}))
 
-    @bp.errorhandler(InvalidReport)
-    def _invalid_report(error: InvalidReport) -> Any:
-        return _answer(422, error.message, {"json": {error.field: [error.message]}})
+    @bp.errorhandler(InvalidField)
+    def _invalid_field(error: InvalidField) -> Any:
+        return _answer(422, error.message, {error.location: {error.field: [error.message]}})
+
+    for range_error in RANGE_ERRORS:
+        bp.register_error_handler(range_error, lambda _error: _invalid_field(out_of_range()))
 
     @bp.errorhandler(GreentourError)
     def _greentour_error(error: GreentourError) -> Any:

@@ -6,10 +6,10 @@ import base64
 from typing import Any
 
 from apiflask import APIBlueprint
-from flask import request
+from flask import Response, current_app, request
 from flask_login import current_user
 
-from greentour.crew import reports, sensors, tokens
+from greentour.crew import photos, reports, sensors, tokens
 from greentour.store.models import DeviceToken
 from web.api import schemas as S
 from web.api.auth import PLANNER_SCHEME, current_planner, tenant_privacy
@@ -111,6 +111,29 @@ def list_reports(query: dict[str, Any]) -> dict[str, Any]:
         with_times=visible,
     )
     return {"reports": items, "stop_times_visible": visible}
+
+
+@bp.get("/reports/<client_uuid>/photo")
+@bp.input(S.PhotoQuery, location="query", arg_name="query")
+@bp.doc(
+    summary="Foto einer Meldung ansehen (Disposition)",
+    description="Das gespeicherte Foto (ohne Metadaten, höchstens 2048 px) oder mit "
+    "size=thumb ein Vorschaubild von höchstens 320 px für Karte und Wochentafel.",
+    security=PLANNER_SCHEME,
+    responses={200: "JPEG, PNG oder WebP", 404: "Meldung ohne Foto"},
+)
+def report_photo(client_uuid: str, query: dict[str, Any]) -> Response:
+    session, _role = current_planner()
+    data, media_type = photos.photo_for_planner(
+        session,
+        current_app.extensions["greentour_settings"].instance_dir,
+        reports.normalise_uuid(client_uuid),
+        thumbnail=query["size"] == "thumb",
+    )
+    response = Response(data, mimetype=media_type)
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @bp.post("/sensors/webhooks")

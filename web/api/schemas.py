@@ -13,9 +13,12 @@ from apiflask.validators import Length, OneOf, Range
 from marshmallow import ValidationError, validates, validates_schema
 
 from greentour.crew.reports import GRASS_LENGTHS, REPORT_STATUSES
+from greentour.input_checks import DAY_MAX, DAY_MIN, ID_MAX
 
 #: Ids are positive 32-bit integers (larger values cannot exist and are refused with 422).
-ID_RANGE = Range(min=1, max=2**31 - 1)
+ID_RANGE = Range(min=1, max=ID_MAX)
+#: Days a query may name (:mod:`greentour.input_checks`).
+DAY_RANGE = Range(min=DAY_MIN, max=DAY_MAX)
 #: Device times outside this span are refused (a tablet clock reset to 1970 is an error).
 DEVICE_TIME_MIN = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 DEVICE_TIME_MAX = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
@@ -24,6 +27,7 @@ DEVICE_TIME_MAX = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
 class DateQuery(Schema):
     date = fields.Date(
         load_default=None,
+        validate=DAY_RANGE,
         metadata={"description": "Tag (YYYY-MM-DD); Standard: heute in der Zeitzone des Mandanten"},
     )
 
@@ -202,10 +206,18 @@ class PhotoOut(Schema):
 
 
 class ReportListQuery(Schema):
-    date = fields.Date(load_default=None)
+    date = fields.Date(load_default=None, validate=DAY_RANGE)
     crew_day_id = fields.Integer(load_default=None, validate=ID_RANGE)
     flagged = fields.Boolean(
         load_default=False, metadata={"description": "nur Meldungen gegen einen älteren Planstand"}
+    )
+
+
+class PhotoQuery(Schema):
+    size = fields.String(
+        load_default="full",
+        validate=OneOf(["full", "thumb"]),
+        metadata={"description": "full (höchstens 2048 px) oder thumb (höchstens 320 px)"},
     )
 
 

@@ -30,6 +30,7 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from greentour.errors import BadInput, GreentourError
+from greentour.input_checks import check_day
 from greentour.planning import board as board_service
 from greentour.planning import (
     inventory_review,
@@ -77,7 +78,7 @@ def _day_arg(name: str = "day") -> dt.date:
     if not value:
         return plan_service.default_day()
     try:
-        return dt.date.fromisoformat(str(value))
+        return check_day(dt.date.fromisoformat(str(value)), name)
     except ValueError as exc:
         raise BadInput(_("Datum %(value)s ist ungültig (JJJJ-MM-TT)", value=value)) from exc
 

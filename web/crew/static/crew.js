@@ -8,7 +8,10 @@
  * - Every report gets a client-generated UUID before it is queued; the server stores a report once
  *   per UUID, so re-sending after a lost answer never duplicates it.
  * - The queue is sent on load, on "online", when the page becomes visible again (resume), on focus
- *   and every 30 s.
+ *   and every 30 s. A report the server refuses (4xx, e.g. 422 with the reason) is kept aside,
+ *   shown at its stop as "abgelehnt: <reason>" and never resent; the rest of the queue goes on.
+ *   A 5xx, 408 or 429 keeps the report for the next round (later reports of the same stop wait
+ *   behind it, other stops go on); a network error ends the round.
  * - No location is read: navigation is handed to the device's map app through geo: links.
  */
 (function () {
@@ -196,11 +199,21 @@
     await updateSyncBadge();
   }
 
-  function stopStateText(stop, pendingItems) {
-    const pending = pendingItems.filter((i) => i.report.stop_id === stop.id);
+  function stopStateText(stop, items) {
+    const mine = items.filter((i) => i.report.stop_id === stop.id);
+    const pending = mine.filter((i) => !i.rejected);
     if (pending.length) {
       const last = pending[pending.length - 1];
       return { text: `${statusLabel(last.report.status)} – ${t("state.waiting")}`, cls: "pending" };
+    }
+    const refused = mine.filter((i) => i.rejected);
+    if (refused.length) {
+      // Refused by the server (4xx): shown with the reason, never resent; the crew may report again.
+      const last = refused[refused.length - 1];
+      return {
+        text: `${statusLabel(last.report.status)} – ${t("state.refused")}: ${last.rejected}`,
+        cls: "refused",
+      };
     }
     const reports = stop.reports || [];
     if (reports.length) {
@@ -262,7 +275,7 @@
         list.appendChild(li);
         return;
       }
-      const state = stopStateText(stop, items.filter((i) => !i.rejected));
+      const state = stopStateText(stop, items);
       const stateEl = li.querySelector(".state");
       stateEl.textContent = state.text;
       stateEl.className = `state ${state.cls}`;
@@ -316,7 +329,7 @@
 
   async function renderStates() {
     if (!tour) return;
-    const items = (await queueAll()).filter((i) => !i.rejected);
+    const items = await queueAll();
     document.querySelectorAll("#stops li[data-stop-id]").forEach((li) => {
       const stop = tour.stops.find((s) => String(s.id) === li.dataset.stopId);
       if (!stop || stop.kind !== "task") return;
@@ -394,6 +407,10 @@
     }
   }
 
+  // Answers that say "try again later": the server or a proxy is busy or broken (5xx), the
+  // request timed out (408) or was throttled (429). Every other 4xx refuses this one report.
+  const retryLater = (status) => status >= 500 || status === 408 || status === 429;
+
   async function sendOne(item, tok) {
     const headers = { Authorization: `Bearer ${tok}` };
     if (!item.report_sent) {
@@ -407,7 +424,7 @@
         show("blocked", true);
         return "stop";
       }
-      if (res.status >= 500) return "stop";
+      if (retryLater(res.status)) return "retry";
       if (!res.ok) {
         item.rejected = await errorText(res);
         await queuePut(item);
@@ -426,7 +443,7 @@
         blocked = true;
         return "stop";
       }
-      if (res.status >= 500) return "stop";
+      if (retryLater(res.status)) return "retry";
       if (!res.ok) {
         // The report itself arrived; only the photo is refused: say so, do not retry forever.
         item.rejected = `${t("error.photo")}${await errorText(res)}`;
@@ -449,7 +466,11 @@
     try {
       await updateSyncBadge();
       const items = (await queueAll()).filter((i) => !i.rejected);
+      // A report the server could not take now (5xx) stays queued for the next round; the
+      // reports of other stops go on, later reports of the same stop wait behind it (order).
+      const heldStops = new Set();
       for (const item of items) {
+        if (heldStops.has(item.report.stop_id)) continue;
         let outcome;
         try {
           outcome = await sendOne(item, tok);
@@ -459,6 +480,10 @@
           break;
         }
         if (outcome === "stop") break;
+        if (outcome === "retry") {
+          heldStops.add(item.report.stop_id);
+          continue;
+        }
         sent += 1;
       }
     } finally {
