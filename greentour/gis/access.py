@@ -18,8 +18,11 @@ from collections.abc import Mapping
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Engine, select
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
+from greentour.accounts.passwords import verify_password
+from greentour.accounts.service import throttle_policy
+from greentour.accounts.throttle import check_allowed, record_attempt
 from greentour.errors import Forbidden, GreentourError, NotFound
 from greentour.gis import ogc_query as Q
 from greentour.gis.export import cached_live_layers
@@ -74,10 +77,15 @@ def _bearer(authorization: str) -> str | None:
 
 
 def check_access(
-    engine: Engine, tenant: Tenant, headers: Mapping[str, str], secret_key: str
+    engine: Engine, tenant: Tenant, headers: Mapping[str, str], secret_key: str,
+    address: str = "",
 ) -> int | None:
     """The member's user id allowed to read ``tenant``; None for an anonymous caller of a
     public tenant (who sees only its public layers).
+
+    Basic passwords are throttled like the login form (per name and client ``address``,
+    :mod:`greentour.accounts.throttle`: 429 after too many failures, before the password is
+    checked) and unknown names cost the same one hash check as known ones.
 
     Raises :class:`AuthenticationRequired` without valid credentials (also when a caller of a
     public tenant sends wrong ones). The message never names the town."""
@@ -103,11 +111,14 @@ def check_access(
         if credentials is None:
             raise refused
         username, password = credentials
+        check_allowed(engine, username, address or "ogc", throttle_policy())
         user = session.scalar(select(User).where(User.username == username.strip()))
         if user is None or not user.is_active:
-            check_password_hash(generate_password_hash("x"), password)
+            verify_password(None, password)  # same time as a known name
+            record_attempt(engine, username, address or "ogc", success=False)
             raise refused
         if not _password_ok(user, password):
+            record_attempt(engine, username, address or "ogc", success=False)
             raise refused
         if not _is_member(session, tenant.id, user.id):
             raise refused
@@ -140,14 +151,14 @@ def _password_ok(user: User, password: str) -> bool:
 
 def ogc_service(
     engine: Engine, tenant_slug: str, headers: Mapping[str, str], secret_key: str,
-    max_limit: int = Q.MAX_LIMIT, today: dt.date | None = None,
+    max_limit: int = Q.MAX_LIMIT, today: dt.date | None = None, address: str = "",
 ) -> Service:
     """The OGC API service of one tenant after the access check (404 for unknown tenants)."""
     try:
         tenant = get_tenant(engine, tenant_slug)
     except NotFound:
         raise NotFound(f"Für „{tenant_slug}“ gibt es keine GIS-Ebenen") from None
-    user_id = check_access(engine, tenant, headers, secret_key)
+    user_id = check_access(engine, tenant, headers, secret_key, address)
     return Service(
         slug=tenant.slug, name=tenant.name, is_public=tenant.is_public,
         timezone=tenant.timezone or "Europe/Berlin",

@@ -78,3 +78,21 @@ def test_public_tenant_needs_nothing(engine, make_tenant):
     """A public tenant is open without credentials."""
     public = make_tenant("offen", is_public=True)
     assert check_access(engine, public, {}, SECRET) is None
+
+
+def test_basic_passwords_are_throttled_like_the_login_form(engine, member):
+    """Guessing through OGC Basic auth is throttled too: after 5 wrong passwords for a name the
+    answer is 429 even for the right password; an unknown name is refused the same way."""
+    from greentour.errors import TooManyRequests
+
+    a, _b, _user = member
+    for _ in range(5):
+        with pytest.raises(AuthenticationRequired):
+            check_access(engine, a, _basic("anna", "falsch-geraten"), SECRET, "10.1.1.1")
+    with pytest.raises(TooManyRequests):
+        check_access(engine, a, _basic("anna", "sicher-123"), SECRET, "10.1.1.2")
+    for _ in range(5):
+        with pytest.raises(AuthenticationRequired):
+            check_access(engine, a, _basic("niemand", "geraten"), SECRET, "10.1.1.3")
+    with pytest.raises(TooManyRequests):
+        check_access(engine, a, _basic("niemand", "geraten"), SECRET, "10.1.1.3")

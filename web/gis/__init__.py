@@ -53,6 +53,7 @@ def _ogc(tenant: str, call: Callable[..., ogc.ApiResponse], *args: Any) -> Respo
         service = ogc_service(
             _engine(), tenant, request.headers, current_app.config["SECRET_KEY"],
             max_limit=int(current_app.config.get("GREENTOUR_OGC_MAX_LIMIT", MAX_LIMIT)),
+            address=request.remote_addr or "",
         )
     except AuthenticationRequired as exc:
         response = _flask_response(ogc.error_response(exc))
