@@ -473,6 +473,12 @@ class WorkerFiles:
             if path.exists() and (path != self.pid_file or self._pid() == os.getpid()):
                 path.unlink(missing_ok=True)
 
+    def remove_for(self, pid: int) -> None:
+        """Remove the files of worker ``pid`` (a supervisor after that worker died)."""
+        if self._pid() == pid:
+            self.pid_file.unlink(missing_ok=True)
+            self.heartbeat_file.unlink(missing_ok=True)
+
     def _pid(self) -> int | None:
         try:
             return int(self.pid_file.read_text(encoding="utf-8").strip())

@@ -126,6 +126,7 @@ class WorkerSupervisor:
         if code is None or self._stop.is_set():
             return
         kill_group(child.pid)
+        WorkerFiles(self.instance_dir).remove_for(child.pid)
         dead_id = f"{socket.gethostname()}:{child.pid}"
         found = recover_orphaned_jobs(self.engine, dead_worker_id=dead_id)
         ran_s = time.monotonic() - self._started_at
@@ -158,3 +159,4 @@ class WorkerSupervisor:
                 child.kill()
                 child.wait(timeout=10)
         kill_group(child.pid)
+        WorkerFiles(self.instance_dir).remove_for(child.pid)  # killed before it could tidy up

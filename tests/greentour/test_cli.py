@@ -113,10 +113,10 @@ def test_worker_runs_queued_job_and_requeues(cli_runner, engine: Engine, tenant)
 def test_demo_no_serve_stores_sample_tenant(cli_runner, engine: Engine) -> None:
     """``greentour demo --no-serve --quick`` stores "Lauf (Beispiel)" and prints the login."""
     result = cli_runner.invoke(
-        cli, ["demo", "--no-serve", "--quick", "--password", "demo-pass-1"]
+        cli, ["demo", "--no-serve", "--quick", "--password", "Demo-Passwort-Lauf-1"]
     )
     assert result.exit_code == 0, result.output
-    assert "Anmeldung: admin / demo-pass-1" in result.output
+    assert "Anmeldung: admin / Demo-Passwort-Lauf-1" in result.output
     # today (after the sample weather record) -> the record's last Monday, 2026-06-22
     from greentour.demo import default_demo_day, today_local
 
@@ -173,7 +173,7 @@ def test_demo_server_answers_http_200(tmp_path: Path) -> None:
     env.update(GREENTOUR_INSTANCE_DIR=str(tmp_path / "instance"), PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(
         [sys.executable, "-m", "greentour.cli", "demo", "--port", str(port),
-         "--quick", "--password", "demo-pass-2"],
+         "--quick", "--password", "Demo-Passwort-Lauf-2"],
         env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     url = f"http://127.0.0.1:{port}/"
@@ -198,6 +198,6 @@ def test_demo_server_answers_http_200(tmp_path: Path) -> None:
         out, err = proc.communicate(timeout=30)
     assert status == 200, f"no answer at {url}\n{out}\n{err}"
     assert 'lang="de"' in body
-    assert url in out and "Anmeldung: admin / demo-pass-2" in out
+    assert url in out and "Anmeldung: admin / Demo-Passwort-Lauf-2" in out
     assert worker_started, f"serve did not start a worker\n{err}"
     assert not worker_pid_file.exists(), "worker did not stop with the server"
