@@ -28,6 +28,8 @@ GREENTOUR_SESSION_MAX_S         a login ends this long after it began, s (``4320
 GREENTOUR_LOGIN_WINDOW_S        window in which failed logins are counted, s (``900``)
 GREENTOUR_LOGIN_MAX_FAILURES    failed logins per account name in the window (``5``)
 GREENTOUR_LOGIN_MAX_FAILURES_PER_ADDRESS  failed logins per client address (``20``)
+GREENTOUR_TRUSTED_PROXIES       reverse proxies in front of the app whose X-Forwarded-For/-Proto
+                                are trusted (``0``; 1 behind one HTTPS proxy)
 ==============================  ==============================================================
 """
 
@@ -76,6 +78,7 @@ class Settings(BaseSettings):
     login_window_s: float = 900.0
     login_max_failures: int = 5
     login_max_failures_per_address: int = 20
+    trusted_proxies: int = 0
 
     @property
     def extra_job_modules(self) -> list[str]:

@@ -29,8 +29,10 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from greentour.errors import TooManyRequests
+from greentour.settings import get_settings
 
 CSP = (
     "default-src 'self'; "
@@ -105,7 +107,15 @@ def _is_disconnect(error: DBAPIError) -> bool:
 
 
 def init_app(app: Flask) -> None:
-    """Register the headers, the nonce helper and the error pages on ``app``."""
+    """Register the headers, the nonce helper and the error pages on ``app``.
+
+    Behind ``GREENTOUR_TRUSTED_PROXIES`` reverse proxies the client address (login throttling
+    per address) and the scheme come from their X-Forwarded-For/-Proto headers (werkzeug's
+    ProxyFix); without it every user behind the proxy would share one address.
+    """
+    proxies = get_settings().trusted_proxies
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     app.after_request(_add_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
 

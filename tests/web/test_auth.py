@@ -381,3 +381,23 @@ def test_unreachable_database_answers_503_with_retry_after(tmp_path, monkeypatch
     response = client.get("/planner/", headers={"Accept": "text/html"})
     assert response.status_code in (302, 503)
     flask_app.extensions["greentour_engine"].dispose()
+
+
+def test_behind_a_trusted_proxy_addresses_are_throttled_apart(planner_scenario, monkeypatch,
+                                                              tmp_path) -> None:
+    """With GREENTOUR_TRUSTED_PROXIES=1 the X-Forwarded-For address counts, so one sprayer
+    behind the HTTPS proxy does not lock out every other user coming through it."""
+    monkeypatch.setenv("GREENTOUR_INSTANCE_DIR", str(tmp_path / "instance"))
+    monkeypatch.setenv("GREENTOUR_TRUSTED_PROXIES", "1")
+    flask_app = _app(planner_scenario.db_url)
+    client = flask_app.test_client()
+    token = _token(client.get("/auth/login").get_data(as_text=True))
+
+    def attempt(name: str, password: str, forwarded: str) -> int:
+        return client.post("/auth/login", data={"username": name, "password": password,
+                                                "csrf_token": token},
+                           headers={"X-Forwarded-For": forwarded}).status_code
+
+    assert [attempt(f"name{i}", "x" * 12, "203.0.113.5") for i in range(21)][-1] == 429
+    assert attempt(USERNAME, PASSWORD, "198.51.100.7") == 302  # another user, same proxy
+    flask_app.extensions["greentour_engine"].dispose()
