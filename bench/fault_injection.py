@@ -20,7 +20,7 @@ writes them all):
    ``--bodies`` (1,000) hostile requests to every API route (crew API, planner API, sensors,
    OGC; path parameters filled in): oversized bodies (12 MB), NUL characters, lone surrogates,
    100,000-deep JSON, invalid UTF-8, out-of-range numbers and dates, wrong content types, empty
-   bodies, random bytes and decompression-bomb images (a 61 KB PNG of 20,000 × 20,000 px), half
+   bodies, random bytes and decompression-bomb images (a 48 KB PNG of 20,000 × 20,000 px), half
    with a valid device token. Measured: answers by status class, 5xx (target 0), connection
    failures, the server's resident memory before and after and its peak (target: growth below
    100 MB).
