@@ -14,6 +14,8 @@ notes_days                 days free-text notes of reports are kept (365)
 stop_times_visible_to      roles that see per-stop times of past reports (["admin"]);
                            everyone else sees the outcome per stop and the crew-day's totals
 photo_max_bytes            largest photo accepted, bytes (5 MiB)
+device_token_days          days a new tablet token is valid unless the planner says otherwise
+                           (365); a lost tablet that nobody revoked stops working then
 =========================  =====================================================================
 
 There is deliberately no setting for GPS tracking: the crew view never reads the device location.
@@ -39,6 +41,7 @@ class PrivacySettings:
     notes_days: int = 365
     stop_times_visible_to: tuple[str, ...] = ("admin",)
     photo_max_bytes: int = 5 * 1024 * 1024
+    device_token_days: int = 365
 
     def may_see_stop_times(self, role: str | None) -> bool:
         """Whether a user with ``role`` sees per-stop times of reports."""
@@ -69,7 +72,9 @@ def privacy_settings(
     if unknown:
         raise ConfigError(source, f"privacy.{unknown[0]}", "unbekannter Schlüssel")
     values: dict[str, Any] = {}
-    for key in ("stop_times_days", "photos_days", "notes_days", "photo_max_bytes"):
+    for key in (
+        "stop_times_days", "photos_days", "notes_days", "photo_max_bytes", "device_token_days"
+    ):
         values[key] = _positive_int(source, key, table.get(key, getattr(defaults, key)))
     roles = table.get("stop_times_visible_to", list(defaults.stop_times_visible_to))
     if not isinstance(roles, list) or any(r not in ROLES for r in roles):

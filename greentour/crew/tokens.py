@@ -24,7 +24,9 @@ from sqlalchemy.orm import Session
 
 from greentour.crew.cache import store_key, token_cache
 from greentour.crew.errors import Unauthorized
+from greentour.crew.privacy import privacy_settings
 from greentour.errors import BadInput, NotFound
+from greentour.store import session_tenant
 from greentour.store.base import utcnow
 from greentour.store.models import CrewDay, CrewTemplate, DeviceToken
 
@@ -62,7 +64,9 @@ def issue_token(
     name: str = "",
     valid_days: int | None = None,
 ) -> IssuedToken:
-    """Create a token for exactly one crew template or one crew-day of the session's tenant."""
+    """Create a token for exactly one crew template or one crew-day of the session's tenant.
+
+    Without ``valid_days`` it expires after the tenant's ``privacy.device_token_days`` (365)."""
     if (crew_template_id is None) == (crew_day_id is None):
         raise BadInput("Ein Geräte-Token gehört zu genau einer Kolonne oder einer Tagesbesetzung")
     if crew_template_id is not None and session.get(CrewTemplate, crew_template_id) is None:
@@ -71,6 +75,8 @@ def issue_token(
         raise NotFound(f"Tagesbesetzung #{crew_day_id} gibt es nicht")
     if valid_days is not None and valid_days < 1:
         raise BadInput("Gültigkeit muss mindestens 1 Tag sein")
+    if valid_days is None:
+        valid_days = privacy_settings(session_tenant(session).config_json).device_token_days
     token = f"{TOKEN_PREFIX}.{tenant_id}.{secrets.token_urlsafe(32)}"
     record = DeviceToken(
         tenant_id=tenant_id,
@@ -78,7 +84,7 @@ def issue_token(
         crew_template_id=crew_template_id,
         crew_day_id=crew_day_id,
         token_hash=hash_token(token),
-        expires_at=utcnow() + dt.timedelta(days=valid_days) if valid_days else None,
+        expires_at=utcnow() + dt.timedelta(days=valid_days),
     )
     session.add(record)
     session.flush()

@@ -1,10 +1,11 @@
-"""Who may read a tenant's OGC API: anyone for a public tenant, otherwise a tenant member by
-HTTP Basic (user name and password) or by a GIS token in a request header.
+"""Who may read a tenant's OGC API: anyone for a public tenant (its public layers only),
+otherwise a tenant member by HTTP Basic (user name and password) or by a GIS token in a header.
 
 QGIS can send both: its "Basic" authentication method, or "API Header" with
-``X-Greentour-Token: <token>`` (``Authorization: Bearer <token>`` works too). A token is signed
-with the app's secret key and names tenant and user; it is checked against the stored membership
-on every request, so removing the membership or deactivating the user ends access at once.
+``X-Greentour-Token: <token>`` (``Authorization: Bearer <token>`` works too). A token is stored
+as a hash (:mod:`greentour.gis.tokens`), expires and can be revoked; it is checked against the
+stored membership on every request, so removing the membership or deactivating the user ends
+access at once.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import hashlib
 import time
 from collections.abc import Mapping
 
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Engine, select
 from werkzeug.security import check_password_hash
 
@@ -25,13 +25,14 @@ from greentour.accounts.service import throttle_policy
 from greentour.accounts.throttle import check_allowed, record_attempt
 from greentour.errors import Forbidden, GreentourError, NotFound
 from greentour.gis import ogc_query as Q
+from greentour.gis import tokens as gis_tokens
 from greentour.gis.export import cached_live_layers
 from greentour.gis.ogc import Service
+from greentour.gis.tokens import issue_gis_token
 from greentour.store.models import Membership, Tenant, User
-from greentour.store.tenancy import get_tenant, system_session
+from greentour.store.tenancy import get_tenant, system_session, tenant_session
 
 TOKEN_HEADER = "X-Greentour-Token"
-_TOKEN_SALT = "greentour-gis-token"
 
 
 class AuthenticationRequired(GreentourError):
@@ -40,16 +41,19 @@ class AuthenticationRequired(GreentourError):
     http_status = 401
 
 
-def make_gis_token(engine: Engine, secret_key: str, tenant_slug: str, username: str) -> str:
-    """A GIS token for ``username`` in tenant ``tenant_slug`` (the user must be a member)."""
+def make_gis_token(
+    engine: Engine, tenant_slug: str, username: str, name: str = "",
+    valid_days: int | None = None,
+) -> str:
+    """A new stored GIS token for ``username`` in tenant ``tenant_slug`` (must be a member)."""
     tenant = get_tenant(engine, tenant_slug)
     with system_session(engine) as session:
         user = session.scalar(select(User).where(User.username == username))
         if user is None or not _is_member(session, tenant.id, user.id):
             raise Forbidden(f"{username} ist kein Mitglied von {tenant.name}")
-        return URLSafeSerializer(secret_key, salt=_TOKEN_SALT).dumps(
-            {"t": tenant.id, "u": user.id}
-        )
+        user_id = user.id
+    with tenant_session(engine, tenant.id) as session, session.begin():
+        return issue_gis_token(session, tenant.id, user_id, name, valid_days).token
 
 
 def _is_member(session, tenant_id: int, user_id: int) -> bool:
@@ -76,10 +80,14 @@ def _bearer(authorization: str) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
+<<<<<<< HEAD
 def check_access(
     engine: Engine, tenant: Tenant, headers: Mapping[str, str], secret_key: str,
     address: str = "",
 ) -> int | None:
+=======
+def check_access(engine: Engine, tenant: Tenant, headers: Mapping[str, str]) -> int | None:
+>>>>>>> h14api
     """The member's user id allowed to read ``tenant``; None for an anonymous caller of a
     public tenant (who sees only its public layers).
 
@@ -98,13 +106,12 @@ def check_access(
     )
     with system_session(engine) as session:
         if token:
-            try:
-                data = URLSafeSerializer(secret_key, salt=_TOKEN_SALT).loads(token)
-            except BadSignature:
-                raise refused from None
-            user = session.get(User, data.get("u"))
-            if (data.get("t") != tenant.id or user is None or not user.is_active
-                    or not _is_member(session, tenant.id, user.id)):
+            if gis_tokens.tenant_id_of(token) != tenant.id:
+                raise refused
+            with tenant_session(engine, tenant.id) as scoped, scoped.begin():
+                user_id = gis_tokens.valid_token_user(scoped, token)
+            user = session.get(User, user_id) if user_id is not None else None
+            if user is None or not user.is_active or not _is_member(session, tenant.id, user.id):
                 raise refused
             return user.id
         credentials = _basic_credentials(authorization)
@@ -150,15 +157,24 @@ def _password_ok(user: User, password: str) -> bool:
 
 
 def ogc_service(
+<<<<<<< HEAD
     engine: Engine, tenant_slug: str, headers: Mapping[str, str], secret_key: str,
     max_limit: int = Q.MAX_LIMIT, today: dt.date | None = None, address: str = "",
+=======
+    engine: Engine, tenant_slug: str, headers: Mapping[str, str],
+    max_limit: int = Q.MAX_LIMIT, today: dt.date | None = None,
+>>>>>>> h14api
 ) -> Service:
     """The OGC API service of one tenant after the access check (404 for unknown tenants)."""
     try:
         tenant = get_tenant(engine, tenant_slug)
     except NotFound:
         raise NotFound(f"Für „{tenant_slug}“ gibt es keine GIS-Ebenen") from None
+<<<<<<< HEAD
     user_id = check_access(engine, tenant, headers, secret_key, address)
+=======
+    user_id = check_access(engine, tenant, headers)
+>>>>>>> h14api
     return Service(
         slug=tenant.slug, name=tenant.name, is_public=tenant.is_public,
         timezone=tenant.timezone or "Europe/Berlin",

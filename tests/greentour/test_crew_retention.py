@@ -166,6 +166,26 @@ def test_expired_token_is_refused(engine, sample):
     assert "abgelaufen" in info.value.message
 
 
+def test_device_tokens_expire_by_default_after_the_tenant_setting(engine, sample):
+    """Without a validity a token expires after privacy.device_token_days (365, or the
+    tenant's value); before #14 it never expired."""
+    tenant_id = sample.tenant_ids["lauf"]
+    now = dt.datetime.now(dt.UTC)
+    with tenant_session(engine, tenant_id) as session, session.begin():
+        default = tokens.issue_token(session, tenant_id, crew_template_id=sample.template_ids["a1"])
+        assert abs(default.record.expires_at - (now + dt.timedelta(days=365))).total_seconds() < 60
+        session.get(Tenant, tenant_id).config_json = {"privacy": {"device_token_days": 30}}
+    with tenant_session(engine, tenant_id) as session, session.begin():
+        short = tokens.issue_token(session, tenant_id, crew_template_id=sample.template_ids["a1"])
+        token = short.token
+    with tenant_session(engine, tenant_id) as session:
+        tokens.authenticate(session, token, now=now + dt.timedelta(days=29))
+        with pytest.raises(Unauthorized, match="abgelaufen"):
+            tokens.authenticate(session, token, now=now + dt.timedelta(days=31))
+    with pytest.raises(ConfigError, match="device_token_days"):
+        privacy_settings({"privacy": {"device_token_days": 0}})
+
+
 def test_retention_cli_hook_runs_for_all_tenants(cli_runner, engine, sample):
     """``greentour crew-retention`` applies the periods to every tenant and says so."""
     from greentour.crew.cli import command

@@ -71,7 +71,7 @@ def server(gis_sample, tmp_path_factory):
 @pytest.fixture(scope="module")
 def token(gis_sample):
     engine = make_engine(gis_sample.db_url)
-    value = make_gis_token(engine, SECRET, "lauf", "gis")
+    value = make_gis_token(engine, "lauf", "gis")
     engine.dispose()
     return value
 

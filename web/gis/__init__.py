@@ -12,22 +12,35 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
 
 from greentour.errors import BadInput, GreentourError
 from greentour.gis import ogc
+from greentour.gis import tokens as gis_tokens
 from greentour.gis.access import (
     TOKEN_HEADER,
     AuthenticationRequired,
-    make_gis_token,
     ogc_service,
 )
 from greentour.gis.export import export_plan
 from greentour.gis.geojson import MEDIA_TYPE as GEOJSON_MEDIA_TYPE
 from greentour.gis.gpx import MEDIA_TYPE as GPX_MEDIA_TYPE
 from greentour.gis.ogc_query import MAX_LIMIT
+from greentour.store import session_tenant
+from web import tenant_db
 
-bp = Blueprint("gis", __name__)
+bp = Blueprint("gis", __name__, template_folder="templates")
 
 _MEDIA = {"geojson": GEOJSON_MEDIA_TYPE, "gpkg": "application/geopackage+sqlite3",
           "gpx": GPX_MEDIA_TYPE}
@@ -51,7 +64,7 @@ def _ogc(tenant: str, call: Callable[..., ogc.ApiResponse], *args: Any) -> Respo
     req = ogc.ApiRequest(base_url=base_url, args=request.args.to_dict(flat=False))
     try:
         service = ogc_service(
-            _engine(), tenant, request.headers, current_app.config["SECRET_KEY"],
+            _engine(), tenant, request.headers,
             max_limit=int(current_app.config.get("GREENTOUR_OGC_MAX_LIMIT", MAX_LIMIT)),
             address=request.remote_addr or "",
         )
@@ -130,8 +143,6 @@ def _planner_required(view: Callable[..., Any]) -> Callable[..., Any]:
 @_planner_required
 def export(plan_id: int, fmt: str) -> Response:
     """Download a plan as GeoJSON, GeoPackage or GPX (``?tour=ID`` for one crew-day's GPX)."""
-    from flask_login import current_user
-
     if fmt not in _MEDIA:
         raise BadInput(f"Unbekanntes Format „{fmt}“; möglich: {', '.join(_MEDIA)}")
     tour = request.args.get("tour", type=int)
@@ -144,24 +155,54 @@ def export(plan_id: int, fmt: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
+def _token_page(issued: str | None = None, status: int = 200) -> tuple[str, int]:
+    return render_template(
+        "gis/tokens.html",
+        tokens=gis_tokens.list_gis_tokens(tenant_db()),
+        ogc_url=url_for("gis.landing", tenant=_tenant_slug(), _external=True),
+        header=TOKEN_HEADER, issued=issued, username=current_user.account.username,
+        default_days=gis_tokens.DEFAULT_VALID_DAYS, max_days=gis_tokens.MAX_VALID_DAYS,
+    ), status
+
+
+def _tenant_slug() -> str:
+    return session_tenant(tenant_db()).slug
+
+
 @bp.get("/gis/token")
 @_planner_required
-def token() -> Response:
-    """The logged-in planner's GIS token and the OGC API address to paste into QGIS."""
-    from flask_login import current_user
-    from sqlalchemy import select
+def token() -> tuple[str, int]:
+    """The GIS tokens of the town (user, expiry, last use) and the OGC API address for QGIS."""
+    return _token_page()
 
-    from greentour.store.models import Tenant
-    from greentour.store.tenancy import system_session
 
-    with system_session(_engine()) as session:
-        slug = session.scalar(select(Tenant.slug).where(Tenant.id == current_user.tenant_id))
-    value = make_gis_token(_engine(), current_app.config["SECRET_KEY"], slug,
-                           current_user.account.username)
-    return jsonify(url=url_for("gis.landing", tenant=slug, _external=True),
-                   header=TOKEN_HEADER, token=value)
+@bp.post("/gis/token")
+@_planner_required
+def create_token() -> tuple[str, int]:
+    """A new GIS token for the logged-in user, shown once."""
+    days = request.form.get("valid_days", "").strip()
+    if days and not days.isdigit():
+        raise BadInput(f"Gültigkeit „{days}“ ist keine Zahl von Tagen")
+    session = tenant_db()
+    issued = gis_tokens.issue_gis_token(
+        session, current_user.tenant_id, current_user.account.user_id,
+        request.form.get("name", ""), int(days) if days else None,
+    )
+    session.commit()
+    return _token_page(issued.token, 201)
+
+
+@bp.post("/gis/token/<int:token_id>/widerrufen")
+@_planner_required
+def revoke_token(token_id: int) -> Any:
+    """Revoke a GIS token: QGIS gets 401 at its next request."""
+    session = tenant_db()
+    record = gis_tokens.revoke_gis_token(session, token_id)
+    session.commit()
+    flash(f"GIS-Token „{record.name or record.id}“ widerrufen.", "info")
+    return redirect(url_for("gis.token"))
 
 
 def init_app(app: Flask) -> None:
-    """Register the GIS blueprint (GET only: no CSRF-protected forms)."""
+    """Register the GIS blueprint (the token page's forms carry the app's CSRF token)."""
     app.register_blueprint(bp)

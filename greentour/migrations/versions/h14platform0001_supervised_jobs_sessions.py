@@ -1,7 +1,7 @@
 """supervised jobs, unique plan versions, server-side login sessions and login attempts
 
 Revision ID: h14platform0001
-Revises: f5forecast0001
+Revises: h14api0001
 Create Date: 2026-12-02 19:50:00
 
 Before the unique constraint on (tenant_id, date_from, version), plans that already share one
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "h14platform0001"
-down_revision: str | None = "f5forecast0001"
+down_revision: str | None = "h14api0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
