@@ -80,14 +80,9 @@ def _bearer(authorization: str) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
-<<<<<<< HEAD
 def check_access(
-    engine: Engine, tenant: Tenant, headers: Mapping[str, str], secret_key: str,
-    address: str = "",
+    engine: Engine, tenant: Tenant, headers: Mapping[str, str], address: str = ""
 ) -> int | None:
-=======
-def check_access(engine: Engine, tenant: Tenant, headers: Mapping[str, str]) -> int | None:
->>>>>>> h14api
     """The member's user id allowed to read ``tenant``; None for an anonymous caller of a
     public tenant (who sees only its public layers).
 
@@ -157,24 +152,15 @@ def _password_ok(user: User, password: str) -> bool:
 
 
 def ogc_service(
-<<<<<<< HEAD
-    engine: Engine, tenant_slug: str, headers: Mapping[str, str], secret_key: str,
-    max_limit: int = Q.MAX_LIMIT, today: dt.date | None = None, address: str = "",
-=======
     engine: Engine, tenant_slug: str, headers: Mapping[str, str],
-    max_limit: int = Q.MAX_LIMIT, today: dt.date | None = None,
->>>>>>> h14api
+    max_limit: int = Q.MAX_LIMIT, today: dt.date | None = None, address: str = "",
 ) -> Service:
     """The OGC API service of one tenant after the access check (404 for unknown tenants)."""
     try:
         tenant = get_tenant(engine, tenant_slug)
     except NotFound:
         raise NotFound(f"Für „{tenant_slug}“ gibt es keine GIS-Ebenen") from None
-<<<<<<< HEAD
-    user_id = check_access(engine, tenant, headers, secret_key, address)
-=======
-    user_id = check_access(engine, tenant, headers)
->>>>>>> h14api
+    user_id = check_access(engine, tenant, headers, address)
     return Service(
         slug=tenant.slug, name=tenant.name, is_public=tenant.is_public,
         timezone=tenant.timezone or "Europe/Berlin",

@@ -95,8 +95,7 @@ def test_token_expires_and_can_be_revoked(engine, member):
 def test_public_tenant_needs_nothing(engine, make_tenant):
     """A public tenant is open without credentials."""
     public = make_tenant("offen", is_public=True)
-<<<<<<< HEAD
-    assert check_access(engine, public, {}, SECRET) is None
+    assert check_access(engine, public, {}) is None
 
 
 def test_basic_passwords_are_throttled_like_the_login_form(engine, member):
@@ -107,14 +106,11 @@ def test_basic_passwords_are_throttled_like_the_login_form(engine, member):
     a, _b, _user = member
     for _ in range(5):
         with pytest.raises(AuthenticationRequired):
-            check_access(engine, a, _basic("anna", "falsch-geraten"), SECRET, "10.1.1.1")
+            check_access(engine, a, _basic("anna", "falsch-geraten"), "10.1.1.1")
     with pytest.raises(TooManyRequests):
-        check_access(engine, a, _basic("anna", "sicher-123"), SECRET, "10.1.1.2")
+        check_access(engine, a, _basic("anna", "sicher-123"), "10.1.1.2")
     for _ in range(5):
         with pytest.raises(AuthenticationRequired):
-            check_access(engine, a, _basic("niemand", "geraten"), SECRET, "10.1.1.3")
+            check_access(engine, a, _basic("niemand", "geraten"), "10.1.1.3")
     with pytest.raises(TooManyRequests):
-        check_access(engine, a, _basic("niemand", "geraten"), SECRET, "10.1.1.3")
-=======
-    assert check_access(engine, public, {}) is None
->>>>>>> h14api
+        check_access(engine, a, _basic("niemand", "geraten"), "10.1.1.3")
