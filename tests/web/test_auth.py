@@ -312,7 +312,7 @@ def test_security_headers_on_every_page(app) -> None:
     login(client)
     for path in ("/auth/login", "/planner/", "/planner/board", "/planner/lineup", "/crew/",
                  "/api/v1/docs", "/api/v1/openapi.json", "/gibt-es-nicht",
-                 "/planner/static/common.js"):
+                 "/planner/static/common.js", "/gis/token"):
         response = client.get(path)
         csp = response.headers.get("Content-Security-Policy", "")
         assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp, path
