@@ -644,6 +644,12 @@ def compute_forecasts(
                 f"{as_of:%d.%m.%Y}")
         run.notes.append(f"Wetterdaten enden am {run.weather_until:%d.%m.%Y}: bis zum Stichtag "
                          "und danach Klimatologie")
+    refused = session.scalar(select(func.count()).select_from(Observation).where(
+        Observation.source == SENSOR_SOURCE, Observation.rejected.is_(True),
+        Observation.observed_at <= _day_instant(as_of, tenant_zone(tenant)),
+    ))
+    if refused:
+        run.notes.append(f"{refused} Sensormesswerte unplausibel (gespeichert, nicht verwendet)")
     run.signatures = {
         (sid, TASK_FAMILY[si.kind]): input_signature(si, run) for sid, si in inputs
     }

@@ -21,7 +21,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from greentour.config_io import read_toml, validate
-from greentour.errors import ConfigError
+from greentour.errors import ConfigError, InvalidField
+from greentour.input_checks import check_json_tree
 from greentour.planning.shifts import DEFAULT_BREAKS, DEFAULT_SHIFTS, WEEKDAY_KEYS, shift_problem
 
 QUALIFICATIONS = frozenset(
@@ -419,7 +420,12 @@ def load_tenant_config(path: Path, profiles_file: Path | None = None) -> TenantC
     ``profiles_file`` (default data/vehicle_profiles.toml) lists the vehicle profile names that
     ``vehicles[].profile`` may use.
     """
-    cfg = validate(TenantConfig, read_toml(path), path)
+    raw = read_toml(path)
+    try:
+        check_json_tree(raw, "toml")
+    except InvalidField as exc:
+        raise ConfigError(path, exc.field, exc.message) from None
+    cfg = validate(TenantConfig, raw, path)
     from greentour.crew.privacy import privacy_settings
     from greentour.gis.settings import GisSettingsError, parse_gis_section
     from greentour.routing_settings import check_routing_section

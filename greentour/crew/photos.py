@@ -104,7 +104,11 @@ def clean_photo(data: bytes, max_edge_px: int = MAX_EDGE_PX) -> tuple[bytes, str
                     image.draft("RGB", (max_edge_px, max_edge_px))
                 image.load()
                 clean = ImageOps.exif_transpose(image)
-        except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        except Image.DecompressionBombError:
+            raise PayloadTooLarge(
+                f"Foto hat zu viele Bildpunkte (höchstens {MAX_JPEG_PIXELS / 1e6:.0f} Mio.)"
+            ) from None
+        except (UnidentifiedImageError, OSError, ValueError) as exc:
             raise UnsupportedMediaType(f"Foto nicht lesbar ({exc.__class__.__name__})") from None
         clean.thumbnail((max_edge_px, max_edge_px))
         if fmt == "JPEG" and clean.mode not in ("RGB", "L"):

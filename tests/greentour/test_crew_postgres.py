@@ -10,6 +10,7 @@ import uuid
 
 import pytest
 from crew_sample import build_crew_sample, login_planner, race_identical_posts
+from hostile_requests import hostile_failures
 from sqlalchemy import func, select
 from test_store_postgres import pg, pg_url  # noqa: F401  (fixtures: a throwaway cluster)
 
@@ -101,3 +102,11 @@ def test_nul_in_every_text_field_is_422_naming_it_on_postgres(pg, pg_app):  # no
     with tenant_session(pg, tenant_id) as session:
         assert session.scalar(select(func.count()).select_from(Completion)) == 0
         assert session.scalar(select(func.count()).select_from(Task)) == 6
+
+
+@pytest.mark.parametrize("who", ["device", "planner"])
+def test_every_route_answers_hostile_bodies_with_4xx_on_postgres(pg, pg_app, who):  # noqa: F811
+    """The hostile bodies of tests/web/test_request_guard.py against every route on PostgreSQL."""
+    sample = build_crew_sample(pg)
+    client = pg_app.test_client()
+    assert hostile_failures(pg_app, client, pg, sample, who) == []

@@ -198,7 +198,8 @@ def test_forecast_maps_sites_reports_and_sensors(engine, town, data_dir, ctx):
     assert any(n["code"] == "sensor_soil_water" for n in water.explanation.notes)
     assert water.due_date is None or water.due_date > dt.date(2026, 6, 22)  # not at once
     assert "Regime" in run.skipped[ids["other"]]
-    assert run.notes == []
+    # the probe out of the soil is counted, not used (#14)
+    assert run.notes == ["1 Sensormesswerte unplausibel (gespeichert, nicht verwendet)"]
     json.dumps(run.to_dict())
 
 

@@ -258,13 +258,14 @@ CREW1 = 'district = "Nord"\n'
          "liegt in keiner Schicht"),
         ("is_public = true", 'is_public = "yes"', "tenant.is_public", "valid boolean"),
         ("is_public = true", "is_public = 1", "tenant.is_public", "valid boolean"),
+        ('name = "Lauf (Beispiel)"', 'name = "Lauf\\u0000"', "tenant.name", "NUL-Zeichen"),
     ],
 )
 def test_unplannable_shifts_and_loose_booleans_are_refused(
     engine: Engine, tmp_path: Path, old: str, new: str, key: str, reason: str
 ) -> None:
-    """Zero-length, inverted or break-cut shifts and "yes" for a boolean: refused, nothing stored
-    (#14: they used to block every later plan; "yes" made a town public)."""
+    """Zero-length, inverted or break-cut shifts, "yes" for a boolean, a NUL in a name: refused,
+    nothing stored (#14: they used to block every later plan; "yes" made a town public)."""
     path = _variant(tmp_path, old, new)
     with pytest.raises(ConfigError) as info:
         apply_tenant_file(engine, path)

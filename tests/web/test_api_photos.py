@@ -90,6 +90,16 @@ def test_png_decoding_bomb_is_refused_from_its_header(client, engine, sample):
         assert session.scalar(select(Completion)).photo_path is None
 
 
+def test_png_whose_header_claims_ten_billion_pixels_is_413(client, sample):
+    """A PNG header of 100,000 × 100,000 px (Pillow's own bomb guard trips) is 413, not 415."""
+    header = struct.pack(">IIBBBBB", 100_000, 100_000, 8, 2, 0, 0, 0)
+    claim = (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header)
+             + _chunk(b"IDAT", zlib.compress(b"\0" * 100)) + _chunk(b"IEND", b""))
+    _uuid, answer = report_with_photo(client, sample, claim)
+    assert answer.status_code == 413
+    assert "zu viele Bildpunkte" in answer.get_json()["message"]
+
+
 def test_small_png_that_expands_a_thousandfold_is_refused(client, sample):
     """A 2500 × 2500 px PNG (under the pixel cap) of a few KB expands too much: 413."""
     _uuid, answer = report_with_photo(client, sample, png_bomb(2500))

@@ -1,5 +1,5 @@
-"""OGC API of a public town: anonymous users see sites and due dates only, never the town's name;
-layers are cached per plan version (#14).
+"""OGC API of a public town: anonymous users see sites and due dates only, never the town's name
+(#14).
 
 Real app factory, real SQLite, the crew sample (tests/crew_sample.py) with "lauf" made public and
 a crew report stored through the real API.
@@ -11,16 +11,18 @@ import base64
 import uuid
 
 import pytest
-from crew_sample import build_crew_sample, replan
-from sqlalchemy import select
+from crew_sample import build_crew_sample
 
-from greentour.gis.export import layer_cache
-from greentour.gis.records import PUBLIC_SITE_FIELDS
 from greentour.planning.accounts import create_user
-from greentour.store.models import Site, Tenant
-from greentour.store.tenancy import system_session, tenant_session
+from greentour.store.models import Tenant
+from greentour.store.tenancy import system_session
 
 TOWN = "Lauf (Test)"
+#: What anonymous users may see of a site (docs/datenschutz.md): no crews, times or outcomes.
+PUBLIC_SITE_FIELDS = {
+    "site_id", "name", "category", "care_class", "area_m2", "length_m", "tree_count",
+    "in_maintenance", "next_due", "source", "osm_type", "osm_id", "osm_version", "cadastre_ref",
+}
 PRIVATE_WORDS = ("Kolonne", "Pritsche", "crew", "vehicle", "eta", "last_done", "start_at")
 
 
@@ -108,31 +110,3 @@ def test_out_of_range_datetime_is_an_ogc_exception_for_anonymous_users(client, s
         assert answer.status_code == 400, value
         assert answer.get_json()["code"] == "InvalidParameterValue"
         assert "1900–2199" in answer.get_json()["description"]
-
-
-def test_layers_are_built_once_per_plan_version(client, engine, sample):
-    """Repeated requests reuse the layers; a new plan version, a report or a site edit rebuilds."""
-    urls = ("/ogc/lauf/collections", "/ogc/lauf/collections/site_areas/items",
-            "/ogc/lauf/collections/stops/items")
-
-    def builds_for_requests() -> int:
-        before = layer_cache.builds
-        for url in urls:
-            assert client.get(url, headers=basic()).status_code == 200
-        return layer_cache.builds - before
-
-    assert builds_for_requests() == 1
-    assert builds_for_requests() == 0
-    replan(engine, sample)
-    assert builds_for_requests() == 1
-    assert builds_for_requests() == 0
-    report_done(client, sample)
-    assert builds_for_requests() == 1
-    with tenant_session(engine, sample.tenant_ids["lauf"]) as session, session.begin():
-        site = session.scalar(select(Site).order_by(Site.id))
-        site.name = "Stadtpark (umbenannt)"
-    assert builds_for_requests() == 1
-    names = [f["properties"]["name"] for f in client.get(
-        "/ogc/lauf/collections/site_areas/items", headers=basic()).get_json()["features"]]
-    assert "Stadtpark (umbenannt)" in names
-    assert builds_for_requests() == 0

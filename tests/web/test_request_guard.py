@@ -7,46 +7,15 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import uuid
 
 import pytest
 from crew_sample import build_crew_sample, login_planner
+from hostile_requests import DEEP_JSON, HUGE_BYTES, CountingStream, hostile_failures, huge_post
 from sqlalchemy import func, select
 
 from greentour.store.models import Completion, Task
 from greentour.store.tenancy import tenant_session
-
-HUGE_BYTES = 150 * 1024 * 1024
-DEEP_JSON = "[" * 100_000 + "]" * 100_000
-
-
-class CountingStream(io.RawIOBase):
-    """A request body that claims to be huge and counts what the server reads of it."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.read_bytes = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self.read_bytes
-
-    def seek(self, pos: int, whence: int = 0) -> int:
-        """The test client measures the body by seeking; that reads nothing."""
-        self.read_bytes = self.size if whence == 2 else pos
-        return self.read_bytes
-
-    def readinto(self, buffer) -> int:  # type: ignore[override]
-        n = min(len(buffer), self.size - self.read_bytes)
-        buffer[:n] = b"{" * n
-        self.read_bytes += n
-        return n
 
 
 @pytest.fixture
@@ -73,17 +42,6 @@ def report_body(sample, **extra) -> dict:
     }
     body.update(extra)
     return body
-
-
-def huge_post(client, path: str, headers: dict[str, str]) -> tuple[int, CountingStream]:
-    stream = CountingStream(HUGE_BYTES)
-    answer = client.post(
-        path,
-        input_stream=stream,
-        headers={**headers, "Content-Type": "application/json"},
-        environ_overrides={"CONTENT_LENGTH": str(HUGE_BYTES)},
-    )
-    return answer.status_code, stream
 
 
 # --------------------------------------------------------------------------- size and order
@@ -185,52 +143,7 @@ def test_ids_past_a_database_integer_are_4xx(client, engine, sample):
 
 
 # --------------------------------------------------------------------------- every route
-def _paths(app) -> list[tuple[str, str]]:
-    out = []
-    for rule in app.url_map.iter_rules():
-        if "static" in rule.endpoint or "leaflet" in rule.rule:
-            continue
-        path = rule.rule
-        for name, conv in rule._converters.items():  # noqa: SLF001 - the rule's own converters
-            value = "1" if type(conv).__name__ == "BoundedIntConverter" else "lauf"
-            path = re.sub(rf"<[^>]*{name}>", value, path)
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            out.append((method, path))
-    return out
-
-
-HOSTILE = {
-    "nul": ('{"name": "a\\u0000b", "note": "x\\u0000", "reason": "\\u0000"}', 422),
-    "surrogate": ('{"name": "\\ud800", "note": "\\udfff x"}', 422),
-    "deep": (DEEP_JSON, 400),
-}
-
-
 @pytest.mark.parametrize("who", ["anonymous", "device", "planner"])
 def test_every_route_answers_hostile_bodies_with_4xx(app, client, engine, sample, who):
     """NUL, surrogates, deep JSON, huge bodies, huge ids and days: every route answers < 500."""
-    headers: dict[str, str] = {"Accept": "application/json"}
-    if who == "device":
-        headers.update(bearer(sample.tokens["a1"]))
-    elif who == "planner":
-        csrf = planner_csrf(client, engine, sample)
-        headers["X-CSRFToken"] = csrf
-    failures = []
-    for method, path in _paths(app):
-        if path == "/auth/logout":
-            continue
-        for name, (body, _status) in HOSTILE.items():
-            answer = client.open(path, method=method, data=body,
-                                 content_type="application/json", headers=headers)
-            if answer.status_code >= 500:
-                failures.append((name, method, path, answer.status_code))
-        for query in ("day=9999-12-31", "date=9999-12-31", "datetime=9999-12-31T00:00:00Z",
-                      f"crew_day_id={2**80}", "limit=" + "9" * 30, "bbox=a%00b", "day=%00"):
-            answer = client.open(f"{path}?{query}", method=method, headers=headers)
-            if answer.status_code >= 500:
-                failures.append((query, method, path, answer.status_code))
-        if method != "GET":
-            status, stream = huge_post(client, path, headers) if method == "POST" else (0, None)
-            if status >= 500 or (stream is not None and stream.read_bytes > 2 * 1024 * 1024):
-                failures.append(("huge", method, path, status))
-    assert failures == []
+    assert hostile_failures(app, client, engine, sample, who) == []
