@@ -20,7 +20,7 @@ from routing.explain import precheck
 from routing.finish import build_solution, retime_routes
 from routing.params import SolveParams
 from routing.problem import Problem
-from routing.repair import plan_cost_eur, repair
+from routing.repair import construct_routes, plan_cost_eur, repair
 from routing.search import (
     DETERMINISTIC_BRANCHES_PER_SOLUTION,
     LEAN_OPERATORS,
@@ -37,6 +37,12 @@ from routing.solution import Solution
 
 #: above this many (task, allowed crew-day) pairs ``method="auto"`` assigns days first
 DIRECT_MAX_PAIRS = 2500
+#: a horizon of several days with more routable tasks than this is planned days first (one
+#: OR-Tools model per day is small enough to search well on a busy machine)
+BY_DAY_MIN_TASKS = 120
+#: above this many routable tasks the search starts from the insertion construction
+#: (:func:`routing.repair.construct_routes`) instead of OR-Tools' own first solution
+CONSTRUCT_MIN_TASKS = 60
 #: share of the search budget for the polish after the repair phase
 POLISH_SHARE = 0.15
 
@@ -51,7 +57,8 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Solution:
     if method == "auto":
         pairs = sum(len(v) for v in allowed.values())
         days = {c.day for c in problem.crew_days}
-        method = "by_day" if pairs > DIRECT_MAX_PAIRS and len(days) > 1 else "direct"
+        big = pairs > DIRECT_MAX_PAIRS or len(allowed) > BY_DAY_MIN_TASKS
+        method = "by_day" if big and len(days) > 1 else "direct"
     if method == "by_day":
         return solve_by_days(problem, params, allowed, pre_reasons, t0)
     reserve = min(3.0, 0.1 * params.time_limit_s) if params.explain else 0.5
@@ -59,23 +66,34 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Solution:
     polish = params.repair and not params.deterministic
     budget = Budget.of(params, search_s * (1 - POLISH_SHARE if polish else 1.0), t0)
     deadline = t0 + params.time_limit_s - reserve
-    results = run_portfolio(problem, allowed, params, deadline, initial_routes_from(problem),
-                            budget=budget)
+    start = initial_routes_from(problem)
+    constructed = None
+    if start is None and params.repair and len(allowed) > CONSTRUCT_MIN_TASKS:
+        constructed = construct_routes(problem, allowed)
+        start = {cid: t.sequence for cid, t in constructed.items()}
+    results = run_portfolio(problem, allowed, params, deadline, start, budget=budget)
     best = best_result(results)
-    if best is None:
+    notes = [f"worker {r.worker}: stopped by {r.stopped_by or r.status}, {r.cpu_s} CPU s"
+             for r in results if r.objective is not None]
+    if best is None and constructed is None:
         return build_solution(problem, {}, {}, allowed, pre_reasons, params, t0,
                               status="no solution", notes=[
                                   "no solution found within the limits; every task left "
                                   "unassigned"])
-    routes, hints = best.routes, best.hints
-    notes = [f"worker {r.worker}: stopped by {r.stopped_by or r.status}, {r.cpu_s} CPU s"
-             for r in results if r.objective is not None]
+    routes = best.routes if best else {}
+    hints = best.hints if best else {}
     tours = None
     if polish:
         tours, note = _repair_and_polish(problem, allowed, params, routes, hints,
                                          search_s * POLISH_SHARE)
         notes.append(note)
         routes, hints = {}, {}
+        if constructed is not None and plan_cost_eur(problem, constructed) < \
+                plan_cost_eur(problem, tours) - 1e-6:
+            tours = constructed
+            notes.append("the constructed first plan stays: the searches did not beat it")
+    if best is None:
+        best = RawResult(0, None, status="first plan only")
     return build_solution(problem, routes, hints, allowed, pre_reasons, params, t0,
                           objective=best.objective, worker=best.worker, status=best.status,
                           method="direct", notes=notes, tours=tours)

@@ -29,22 +29,13 @@ import vroom
 
 from routing.checker import arbzg_latest_end_s, retime_tour
 from routing.constraints import LOAD_SCALE
+from routing.constraints import _merge as merge_intervals
 from routing.insertion import locked_prefix_length
 from routing.problem import UNREACHABLE_S, Problem
 from routing.solution import Tour
 
 #: VROOM's durations and costs are unsigned 32-bit integers
 _MAX_U32 = 2**32 - 1
-
-
-def _merge(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    out: list[list[int]] = []
-    for a, b in sorted(intervals):
-        if out and a <= out[-1][1] + 1:
-            out[-1][1] = max(out[-1][1], b)
-        else:
-            out.append([a, b])
-    return [(a, b) for a, b in out]
 
 
 def vroom_routes(
@@ -121,7 +112,7 @@ def vroom_routes(
             j + 1, location=task_node[tid], default_service=t.service_duration_s,
             pickup=[int(round(abs(t.loads.get(k, 0.0)) * LOAD_SCALE)) for k in kinds],
             skills={skill_of[frozenset(allowed[tid])]}, priority=priority,
-            time_windows=[vroom.TimeWindow(a, b) for a, b in _merge(domains)]))
+            time_windows=[vroom.TimeWindow(a, b) for a, b in merge_intervals(domains)]))
     routes: dict[str, list[str]] = {c.id: [] for c in crews}
     if not jobs:
         return routes
