@@ -69,10 +69,10 @@ def build_solution(
     explained = {}
     if left:
         if params.explain:
+            ceiling = t0 + 2 * params.max_wall_factor * params.time_limit_s
             explained = explain_unassigned(problem, tours, left, allowed,
                                            penalty_of=lambda t: task_penalty_eur(problem, t),
-                                           deadline=None if params.deterministic
-                                           else t0 + 2 * params.max_wall_factor * params.time_limit_s)
+                                           deadline=None if params.deterministic else ceiling)
         else:
             explained = {tid: [make_reason("not_checked", work_h=round(
                 problem.task_by_id[tid].service_duration_s / 3600, 1))] for tid in left}
