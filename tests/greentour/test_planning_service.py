@@ -170,7 +170,10 @@ def test_replan_without_changes_keeps_the_tours(store) -> None:
 def test_board_move_is_checked_retimed_applied_and_undone(store) -> None:
     """A refused move names the violation; an accepted one is re-timed, stored, and undone."""
     engine, tenant_id, day = store
-    run_plan_in_tenant(engine, tenant_id, day, "plan", FAST, with_demand=False)
+    # the raw search's plan (no repair phase) leaves Kolonne 2 room for one more job; the
+    # repaired plan fills every crew-day, so no move would be accepted
+    run_plan_in_tenant(engine, tenant_id, day, "plan", FAST.with_(repair=False),
+                       with_demand=False)
     with tenant_session(engine, tenant_id) as s, s.begin():
         plan = current_plan(s, day)
         crews = {t.crew_day.name: t for t in plan.tours}
