@@ -58,7 +58,7 @@ class SolveParams:
     explain: bool = True
     lean_operators: bool = False
     repair: bool = True
-    min_search_share: float = 0.5
+    min_search_share: float = 0.8
     stall_share: float = 0.2
     max_wall_factor: float = 3.0
 

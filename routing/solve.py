@@ -40,8 +40,10 @@ DIRECT_MAX_PAIRS = 2500
 #: a horizon of several days with more routable tasks than this is planned days first (one
 #: OR-Tools model per day is small enough to search well on a busy machine)
 BY_DAY_MIN_TASKS = 120
-#: above this many routable tasks the search starts from the insertion construction
-#: (:func:`routing.repair.construct_routes`) instead of OR-Tools' own first solution
+#: above this many routable tasks of a multi-day horizon the search starts from the insertion
+#: construction (:func:`routing.repair.construct_routes`) instead of OR-Tools' own first
+#: solution (single days, e.g. Solomon, search best from OR-Tools' own start with the whole
+#: budget; the repair phase still runs after it)
 CONSTRUCT_MIN_TASKS = 60
 #: share of the search budget for the polish after the repair phase
 POLISH_SHARE = 0.15
@@ -63,12 +65,13 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Solution:
         return solve_by_days(problem, params, allowed, pre_reasons, t0)
     reserve = min(3.0, 0.1 * params.time_limit_s) if params.explain else 0.5
     search_s = max(0.1, params.time_limit_s - reserve - (time.time() - t0))
-    polish = params.repair and not params.deterministic
+    multi_day = len({c.day for c in problem.crew_days}) > 1
+    polish = params.repair and not params.deterministic and multi_day
     budget = Budget.of(params, search_s * (1 - POLISH_SHARE if polish else 1.0), t0)
     deadline = t0 + params.time_limit_s - reserve
     start = initial_routes_from(problem)
     constructed = None
-    if start is None and params.repair and len(allowed) > CONSTRUCT_MIN_TASKS:
+    if start is None and params.repair and multi_day and len(allowed) > CONSTRUCT_MIN_TASKS:
         constructed = construct_routes(problem, allowed)
         start = {cid: t.sequence for cid, t in constructed.items()}
     results = run_portfolio(problem, allowed, params, deadline, start, budget=budget)
