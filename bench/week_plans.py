@@ -88,11 +88,16 @@ def storm(problem: Problem, n: int = 40) -> Problem:
     return dataclasses.replace(problem, tasks=problem.tasks + tuple(orders))
 
 
+#: the sample's job generator (``leaves`` swaps lauf_week.week_tasks for _leaf_jobs while it
+#: builds the November week)
+SAMPLE_JOBS = lauf_week.week_tasks
+
+
 def _leaf_jobs(sites, task_types: dict) -> list[dict]:
     """The sample's jobs with every mowing job turned into leaf collection of the same area."""
     leaves = task_types["collect_leaves"]
     out = []
-    for j in lauf_week.week_tasks(sites, task_types):
+    for j in SAMPLE_JOBS(sites, task_types):
         tt = task_types[j["code"]]
         if j["code"].startswith("mow"):
             area_m2 = max(0.0, j["duration_s"] - tt["setup_s"]) / 3600 * tt["productivity"]
