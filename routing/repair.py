@@ -151,12 +151,17 @@ def insert_with_ejection(problem: Problem, tours: dict[str, Tour],
     inserted = 0
     for tid in sorted(_left(problem, tours, allowed), key=lambda x: (-penalty[x], x)):
         best = None  # (delta, {cid: tour})
+        need_s = problem.task_by_id[tid].service_duration_s
         for cid in allowed[tid]:
             tour = tours[cid]
             base = tour_cost_eur(problem, tour)
+            crew = problem.crew_day_by_id[cid]
+            slack_s = crew.latest_end_s - tour.end_s + tour.kpis.wait_s
             for x in tour.task_ids:
                 if problem.task_by_id[x].locked_crew_day is not None or x not in allowed:
                     continue
+                if problem.task_by_id[x].service_duration_s + slack_s < need_s:
+                    continue  # taking x out cannot make room for the task
                 if effort is not None and not effort.spend():
                     break
                 without = retime_tour(problem, cid, [r for r in tour.sequence if r != x])
