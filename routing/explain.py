@@ -7,8 +7,9 @@ place where the wording lives.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
+
+from routing.solution import Reason
 
 # code -> (German template, English template); parameters are filled with str.format
 CATALOGUE: dict[str, tuple[str, str]] = {
@@ -136,20 +137,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "unknown_stop": ("Unbekannter Halt {task}", "Unknown stop {task}"),
 }
-
-
-@dataclass(frozen=True)
-class Reason:
-    """A structured explanation: stable code, parameters, German and English text."""
-
-    code: str
-    params: dict[str, Any] = field(default_factory=dict)
-    message_de: str = ""
-    message_en: str = ""
-
-    @property
-    def message(self) -> str:
-        return self.message_de
 
 
 def make_reason(code: str, **params: Any) -> Reason:

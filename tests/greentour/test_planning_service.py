@@ -170,7 +170,10 @@ def test_replan_without_changes_keeps_the_tours(store) -> None:
 def test_board_move_is_checked_retimed_applied_and_undone(store) -> None:
     """A refused move names the violation; an accepted one is re-timed, stored, and undone."""
     engine, tenant_id, day = store
-    run_plan_in_tenant(engine, tenant_id, day, "plan", FAST, with_demand=False)
+    # the raw search's plan (no repair phase) leaves Kolonne 2 room for one more job; the
+    # repaired plan fills every crew-day, so no move would be accepted
+    run_plan_in_tenant(engine, tenant_id, day, "plan", FAST.with_(repair=False),
+                       with_demand=False)
     with tenant_session(engine, tenant_id) as s, s.begin():
         plan = current_plan(s, day)
         crews = {t.crew_day.name: t for t in plan.tours}
@@ -266,7 +269,10 @@ def test_move_to_another_day_of_a_week_plan(store) -> None:
     """Dragging a Monday task to Tuesday in a week plan moves it there and leaves Monday without
     it, in one new plan version that undo removes again."""
     engine, tenant_id, day = store
-    run_plan_in_tenant(engine, tenant_id, day, "plan", FAST, with_demand=False, days_count=5)
+    # the raw search's plan (no repair phase) has Kolonne 6 working Monday with room on
+    # Tuesday; the repaired plan fills the week differently
+    run_plan_in_tenant(engine, tenant_id, day, "plan", FAST.with_(repair=False),
+                       with_demand=False, days_count=5)
     tuesday = day + dt.timedelta(days=1)
     with tenant_session(engine, tenant_id) as s, s.begin():
         plan = current_plan(s, day)

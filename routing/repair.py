@@ -1,0 +1,225 @@
+"""The repair phase: no task that fits is left out, no reload visit that is not needed.
+
+After any search (and when the clock ran out) :func:`repair` takes the tours as they stand and
+
+1. drops reload visits the tour is feasible without (our checker decides),
+2. inserts unassigned tasks: every task's cheapest feasible insertion is computed
+   (:func:`routing.insertion.best_insertion`, verified by our checker); the task whose insertion
+   saves most (penalty minus insertion cost) goes in first, the tours it touched are re-timed
+   and the tasks whose best insertion was on that tour are looked at again; repeated until no
+   unassigned task has an insertion cheaper than its penalty. A final full pass makes sure of it.
+
+3. a short improvement: single tasks move to their cheapest position elsewhere while that
+   lowers the objective (:func:`relocate`); a task still left out may take the place of one
+   task that moves to another crew-day (or, if cheaper, stays out) (:func:`insert_with_ejection`);
+   then step 2 once more.
+
+The same insertion loop, started from empty tours, is the construction
+(:func:`construct_routes`): it fills every crew-day by due day, urgency and area (the cheapest
+detour puts neighbouring sites on the same tour).
+
+:func:`plan_cost_eur` is our objective in euro for a set of tours: driving time and km at the
+crew-days' rates, overtime, lateness, plus the penalty of every task left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from routing.checker import retime_tour
+from routing.constraints import task_penalty_eur
+from routing.explain import tour_cost_eur
+from routing.insertion import Insertion, best_insertion, drop_unneeded_reloads
+from routing.problem import Problem
+from routing.solution import Tour
+
+
+def plan_cost_eur(problem: Problem, tours: Mapping[str, Tour]) -> float:
+    """Tour costs (drive, km, overtime, lateness) plus the penalty of each task on no tour."""
+    served = {tid for t in tours.values() for tid in t.task_ids}
+    cost = sum(tour_cost_eur(problem, t) for t in tours.values())
+    cost += sum(task_penalty_eur(problem, t) for t in problem.tasks if t.id not in served)
+    return cost
+
+
+def _left(problem: Problem, tours: Mapping[str, Tour],
+          allowed: Mapping[str, list[str]]) -> list[str]:
+    """Routable tasks on no tour, in ``allowed`` order."""
+    served = {tid for t in tours.values() for tid in t.task_ids}
+    return [tid for tid in allowed if tid not in served]
+
+
+def insert_fitting(
+    problem: Problem,
+    tours: dict[str, Tour],
+    allowed: Mapping[str, list[str]],
+) -> int:
+    """Insert unassigned tasks while one has an insertion cheaper than its penalty (greatest
+    saving first); updates ``tours`` in place and returns the number inserted. Ends with a full
+    pass over every task left against the final tours, so what is left does not fit."""
+    penalty = {tid: task_penalty_eur(problem, problem.task_by_id[tid]) for tid in allowed}
+    best: dict[str, Insertion | None] = {}
+    inserted = 0
+    fresh = False  # every cached insertion was computed against the current tours
+    while True:
+        left = _left(problem, tours, allowed)
+        for tid in left:
+            if tid not in best:
+                best[tid] = best_insertion(problem, tours, tid, allowed[tid],
+                                           max_cost_eur=penalty[tid])
+        cands = [(penalty[tid] - best[tid].cost_eur, tid) for tid in left if best[tid]]
+        if not cands:
+            if fresh:
+                return inserted
+            best.clear()
+            fresh = True
+            continue
+        _, tid = max(cands)
+        ins = best.pop(tid)
+        tours[ins.crew_day_id] = ins.tour
+        inserted += 1
+        fresh = False
+        for other in [o for o, b in best.items() if b is not None and
+                      b.crew_day_id == ins.crew_day_id]:
+            del best[other]
+
+
+class Effort:
+    """A budget of insertion searches for the improvement steps: counted work, not seconds, so
+    the plan does not depend on how busy the machine is."""
+
+    def __init__(self, searches: int | None) -> None:
+        self.left = searches
+
+    def spend(self) -> bool:
+        """Use one insertion search; False when none is left (None: unlimited)."""
+        if self.left is None:
+            return True
+        if self.left <= 0:
+            return False
+        self.left -= 1
+        return True
+
+
+def relocate(problem: Problem, tours: dict[str, Tour], allowed: Mapping[str, list[str]],
+             max_moves: int | None = None, effort: Effort | None = None) -> int:
+    """Short improvement: move single tasks to their cheapest position elsewhere (any crew-day
+    allowed for them, or another place in the same tour) while that lowers our objective;
+    updates ``tours`` in place, returns the number of moves. Locked tasks stay."""
+    moves = 0
+    improved = True
+    while improved and (max_moves is None or moves < max_moves):
+        improved = False
+        for cid in [c.id for c in problem.crew_days]:
+            tour = tours[cid]
+            for tid in list(tour.task_ids):
+                task = problem.task_by_id[tid]
+                if task.locked_crew_day is not None or tid not in allowed:
+                    continue
+                tour = tours[cid]
+                seq = [r for r in tour.sequence if r != tid]
+                without = retime_tour(problem, cid, seq)
+                if without.violations:
+                    continue
+                gain = tour_cost_eur(problem, tour) - tour_cost_eur(problem, without)
+                if gain <= 1e-6:
+                    continue
+                if effort is not None and not effort.spend():
+                    return moves
+                trial = dict(tours)
+                trial[cid] = without
+                ins = best_insertion(problem, trial, tid, allowed[tid], max_cost_eur=gain)
+                if ins is None or ins.cost_eur >= gain - 0.01:
+                    continue
+                if ins.crew_day_id == cid and tuple(ins.sequence) == tuple(tour.sequence):
+                    continue
+                tours[cid] = without
+                tours[ins.crew_day_id] = ins.tour
+                moves += 1
+                improved = True
+                if max_moves is not None and moves >= max_moves:
+                    return moves
+    return moves
+
+
+def insert_with_ejection(problem: Problem, tours: dict[str, Tour],
+                         allowed: Mapping[str, list[str]], effort: Effort | None = None) -> int:
+    """For each task left out (most costly to leave out first): make room on a crew-day by
+    moving one of its tasks elsewhere (or leaving that one out, if it costs less to leave out),
+    when that lowers the objective. Updates ``tours`` in place; returns the tasks inserted."""
+    penalty = {tid: task_penalty_eur(problem, problem.task_by_id[tid]) for tid in allowed}
+    inserted = 0
+    for tid in sorted(_left(problem, tours, allowed), key=lambda x: (-penalty[x], x)):
+        best = None  # (delta, {cid: tour})
+        need_s = problem.task_by_id[tid].service_duration_s
+        for cid in allowed[tid]:
+            tour = tours[cid]
+            base = tour_cost_eur(problem, tour)
+            crew = problem.crew_day_by_id[cid]
+            slack_s = crew.latest_end_s - tour.end_s + tour.kpis.wait_s
+            for x in tour.task_ids:
+                if problem.task_by_id[x].locked_crew_day is not None or x not in allowed:
+                    continue
+                if problem.task_by_id[x].service_duration_s + slack_s < need_s:
+                    continue  # taking x out cannot make room for the task
+                if effort is not None and not effort.spend():
+                    break
+                without = retime_tour(problem, cid, [r for r in tour.sequence if r != x])
+                if without.violations:
+                    continue
+                trial = dict(tours)
+                trial[cid] = without
+                ins = best_insertion(problem, trial, tid, [cid],
+                                     max_cost_eur=penalty[tid] + penalty[x])
+                if ins is None:
+                    continue
+                trial[cid] = ins.tour
+                change = tour_cost_eur(problem, ins.tour) - base
+                others = [c for c in allowed[x] if c != cid]
+                moved = best_insertion(problem, trial, x, others,
+                                       max_cost_eur=penalty[x]) if others else None
+                delta = change - penalty[tid] + (moved.cost_eur if moved else penalty[x])
+                if delta < -1e-6 and (best is None or delta < best[0]):
+                    new = {cid: ins.tour}
+                    if moved is not None:
+                        new[moved.crew_day_id] = moved.tour
+                    best = (delta, new)
+        if best is not None:
+            tours.update(best[1])
+            inserted += 1
+    return inserted
+
+
+def repair(
+    problem: Problem,
+    tours: Mapping[str, Tour],
+    allowed: Mapping[str, list[str]],
+    improve: bool = True,
+    effort: int | None = None,
+) -> dict[str, Tour]:
+    """Tours without unneeded reloads and with every task inserted that fits cheaper than its
+    penalty (see module docstring), then (``improve``) the short improvement, at most
+    ``effort`` insertion searches (None: until nothing improves), and the insertion once more.
+    Tours with violations are kept as they are."""
+    out = {}
+    for cid, tour in tours.items():
+        out[cid] = tour if tour.violations else drop_unneeded_reloads(problem, tour)
+    insert_fitting(problem, out, allowed)
+    if improve:
+        budget = Effort(effort)
+        changed = insert_with_ejection(problem, out, allowed, budget)
+        changed += relocate(problem, out, allowed, effort=budget)
+        if changed:
+            insert_fitting(problem, out, allowed)
+    return out
+
+
+def construct_routes(problem: Problem, allowed: Mapping[str, list[str]]) -> dict[str, Tour]:
+    """A complete first plan from empty tours by the repair phase's insertion loop."""
+    tours = {c.id: retime_tour(problem, c.id, []) for c in problem.crew_days}
+    insert_fitting(problem, tours, allowed)
+    return tours
+
+
+__all__ = ["construct_routes", "insert_fitting", "plan_cost_eur", "insert_with_ejection",
+           "relocate", "repair"]
