@@ -14,7 +14,12 @@ Rules encoded here, from the store to the solver's language:
 * loads: green waste in m³ (positive), water in l (negative: poured from the tank);
 * site time rules (funerals, school hours) through :mod:`greentour.demand.calendars`; noise rules
   (32. BImSchV) by the solver from the task type's noise class and the site's flag;
-* tasks in a locked crew-day's tour stay there in their order (locked prefix);
+* a locked crew-day is never changed by any plan mode: its current tour (stops, times, legs) is
+  copied into the new plan unchanged (``BuiltProblem.locked_tour_ids``), its tasks stay out of
+  the problem, and it takes no new work (no task may use it);
+* the line-up binds: a vehicle nobody on the crew-day may drive is not used (no load, no
+  machine that travels on or behind it), a machine nobody may operate or in repair is not there
+  (:func:`greentour.planning.lineup.usable_kit`);
 * cycle, deadline and order tasks have a fixed first day: their time windows start at local
   midnight of ``due_earliest`` (a hard bound; only forecast work may be done early, as optional
   work with a small prize) and end at midnight before the next occurrence of the same duty at
@@ -44,8 +49,9 @@ from sqlalchemy.orm import Session
 
 from greentour.errors import BadInput
 from greentour.planning import travel
+from greentour.planning.current import current_plan, current_tour
 from greentour.planning.labels import site_label
-from greentour.planning.lineup import ensure_crew_days, machine_out_of_service
+from greentour.planning.lineup import ensure_crew_days, usable_kit
 from greentour.planning.shifts import parse_hhmm
 from greentour.store import session_tenant
 from greentour.store.models import (
@@ -59,6 +65,7 @@ from greentour.store.models import (
     Staff,
     Task,
     TaskType,
+    Tour,
     Vehicle,
 )
 from greentour.store.models_demand import TaskDetail
@@ -76,6 +83,8 @@ LOOKAHEAD_DAYS = 7
 RELOAD_KIND = {"green_waste": "green_waste_m3", "water": "water_l"}
 #: generators whose tasks must not be served before ``due_earliest`` (forecast work may be early)
 FIXED_DAY_GENERATORS = frozenset({"cycle", "deadline", "order"})
+#: how a crew travels that may not drive its own vehicle (a car, licence class B)
+NO_VEHICLE_PROFILE = "van"
 
 
 @dataclass
@@ -92,6 +101,8 @@ class BuiltProblem:
     precheck_unassigned: dict[int, list[dict[str, str]]] = field(default_factory=dict)
     input_hash: str = ""
     previous_plan_id: int | None = None
+    #: tours of locked crew-days, copied unchanged into the new plan
+    locked_tour_ids: list[int] = field(default_factory=list)
 
 
 def task_ref(task_id: int) -> str:
@@ -119,6 +130,14 @@ def day_type(day: dt.date, land: str) -> DayType:
     return DayType.HOLIDAY if is_public_holiday(day, land) else DayType.WORKDAY
 
 
+def crew_profile(vehicle: Vehicle | None, kit_vehicle: Vehicle | None) -> str:
+    """Speed profile of a crew-day: its vehicle's; a crew that may not drive its vehicle goes by
+    car (:data:`NO_VEHICLE_PROFILE`); no vehicle assigned: :data:`travel.DEFAULT_PROFILE`."""
+    if kit_vehicle is not None:
+        return kit_vehicle.profile
+    return NO_VEHICLE_PROFILE if vehicle is not None else travel.DEFAULT_PROFILE
+
+
 def _crew_day(
     axis: TimeAxis,
     cd: CrewDay,
@@ -130,10 +149,8 @@ def _crew_day(
     max_overtime_s: int,
 ) -> rp.CrewDay:
     members = [people[i] for i in cd.member_ids if i in people]
-    working = [
-        machines[i] for i in cd.machine_ids
-        if i in machines and not machine_out_of_service(machines[i], cd.date)
-    ]
+    kit = usable_kit(cd, people, machines, vehicle)
+    working = kit.machines
     breaks = []
     for name, (start, end) in zip(("Frühstück", "Mittag", "Pause 3", "Pause 4"),
                                   cd.breaks_json, strict=False):
@@ -143,11 +160,13 @@ def _crew_day(
         if length > 0 and cd.shift_start <= a and b <= cd.shift_end:
             breaks.append(rp.Break(s, s, length, name))
     capacity: dict[str, float] = {}
-    if vehicle is not None:
-        if vehicle.capacity_m3 > 0:
-            capacity["green_waste_m3"] = vehicle.capacity_m3
-        if vehicle.capacity_water_l > 0:
-            capacity["water_l"] = vehicle.capacity_water_l
+    if kit.vehicle is not None:
+        if kit.vehicle.capacity_m3 > 0:
+            capacity["green_waste_m3"] = kit.vehicle.capacity_m3
+        # the tank of a water trailer the crew tows adds to the vehicle's own
+        water_l = kit.vehicle.capacity_water_l + sum(m.capacity_water_l or 0.0 for m in working)
+        if water_l > 0:
+            capacity["water_l"] = water_l
     return rp.CrewDay(
         id=crew_ref(cd.id),
         day=cd.date,
@@ -159,7 +178,7 @@ def _crew_day(
         breaks=tuple(breaks),
         max_overtime_s=max_overtime_s,
         capacity=capacity,
-        profile=vehicle.profile if vehicle else travel.DEFAULT_PROFILE,
+        profile=crew_profile(vehicle, kit.vehicle),
         day_type=day_type(cd.date, land),
         equipment=frozenset(m.kind for m in working),
         qualifications=frozenset(q for p in members for q in p.qualifications),
@@ -310,8 +329,6 @@ def allowed_overtime_s() -> int:
 
 def previous_plan(session: Session, days: list[dt.date]) -> Plan | None:
     """The current plan of the first planning day (None: first plan)."""
-    from greentour.planning.current import current_plan
-
     return current_plan(session, days[0])
 
 
@@ -355,7 +372,10 @@ def build_problem(
         .where(Task.status.in_(("open", "planned")), Task.due_earliest <= horizon_end)
         .order_by(Task.id)
     ).all()
-    elsewhere = planned_on_other_days(session, days) - include_task_ids
+    locked_tours = locked_tours_of(session, crew_days)
+    locked_tasks = {st.task_id for tour in locked_tours for st in tour.stops
+                    if st.kind == "task" and st.task_id is not None}
+    elsewhere = (planned_on_other_days(session, days) - include_task_ids) | locked_tasks
     following = next_occurrences(tasks)
     # a fixed-day task whose first day lies after the planning days is not due in this plan
     tasks = [t for t in tasks if t.id not in elsewhere and not (
@@ -396,7 +416,6 @@ def build_problem(
             continue
         task_items.append((task, add_point(("site", task.site_id), *access)))
 
-    locked_prefix = _locked_sequences(session, crew_days)
     previous = previous_plan(session, days)
     prev_assign: dict[str, tuple[str, int]] = {}
     if previous is not None and stability:
@@ -409,8 +428,9 @@ def build_problem(
 
     if progress:
         progress(10, "Fahrzeiten auf dem Straßennetz")
-    profiles = {(vehicles[cd.vehicle_id].profile if cd.vehicle_id in vehicles
-                 else travel.DEFAULT_PROFILE) for cd in crew_days}
+    profiles = {crew_profile(vehicles.get(cd.vehicle_id),
+                             usable_kit(cd, people, machines, vehicles.get(cd.vehicle_id)).vehicle)
+                for cd in crew_days}
     trav = travel.build(session, points, profiles, stored_rows)
 
     problem_crews = []
@@ -437,11 +457,8 @@ def build_problem(
         never_alone = equipment & NEVER_ALONE_EQUIPMENT or quals & NEVER_ALONE_QUALIFICATIONS
         if never_alone and task.persons > 1:
             allowed = frozenset(c for c, n in sizes.items() if n >= task.persons)
-        locked_crew, locked_pos = locked_prefix.get(task.id, (None, None))
-        if locked_crew is None:
-            # a locked crew-day takes no new work
-            base = allowed if allowed is not None else frozenset(sizes)
-            allowed = base - locked_crews
+        # a locked crew-day takes no new work
+        allowed = (allowed if allowed is not None else frozenset(sizes)) - locked_crews
         site_windows = _site_windows(task, days, axis, land) if task.site.time_rules else []
         spans = due_windows(task, site_windows, following.get(task.id), axis, horizon_end)
         rank = ranks.get(task.id, ("", 0))[1]
@@ -492,8 +509,6 @@ def build_problem(
             required_equipment=equipment,
             required_qualifications=quals,
             allowed_crew_days=allowed,
-            locked_crew_day=locked_crew,
-            locked_position=locked_pos,
             name=f"{site_label(task.site)} – {ttype.name_de if ttype else task.task_type}",
         ))
         task_ids[ref] = task.id
@@ -533,6 +548,7 @@ def build_problem(
                         for t, _ in task_items),
         "crews": sorted((cd.id, cd.member_ids, cd.machine_ids, cd.vehicle_id, cd.locked)
                         for cd in crew_days),
+        "locked_tours": sorted(t.id for t in locked_tours),
     }, default=str).encode()).hexdigest()
     return BuiltProblem(
         problem=problem,
@@ -545,6 +561,7 @@ def build_problem(
         precheck_unassigned=precheck,
         input_hash=digest,
         previous_plan_id=previous.id if previous else None,
+        locked_tour_ids=[t.id for t in locked_tours],
     )
 
 
@@ -554,8 +571,6 @@ def planned_on_other_days(session: Session, days: list[dt.date]) -> set[int]:
     Planning Monday again must not take Thursday's stops away (or list them as unassigned);
     they stay where the current plan of their day has them.
     """
-    from greentour.planning.current import current_plan
-
     out: set[int] = set()
     first, last = days[0] - dt.timedelta(days=6), days[-1] + dt.timedelta(days=LOOKAHEAD_DAYS)
     seen: set[tuple[int, dt.date]] = set()
@@ -573,22 +588,12 @@ def planned_on_other_days(session: Session, days: list[dt.date]) -> set[int]:
     return out
 
 
-def _locked_sequences(
-    session: Session, crew_days: list[CrewDay]
-) -> dict[int, tuple[str, int]]:
-    """Task id -> (crew-day ref, position) for the tours of locked crew-days (kept as they are)."""
-    out: dict[int, tuple[str, int]] = {}
+def locked_tours_of(session: Session, crew_days: list[CrewDay]) -> list[Tour]:
+    """The current tours of the locked crew-days among ``crew_days`` (kept as they are)."""
+    out = []
     for cd in crew_days:
-        if not cd.locked:
-            continue
-        from greentour.planning.current import current_tour
-
-        tour = current_tour(session, cd)
-        if tour is None:
-            continue
-        pos = 0
-        for stop in tour.stops:
-            if stop.kind == "task" and stop.task_id is not None:
-                out[stop.task_id] = (crew_ref(cd.id), pos)
-                pos += 1
+        if cd.locked:
+            tour = current_tour(session, cd)
+            if tour is not None:
+                out.append(tour)
     return out

@@ -1,0 +1,124 @@
+"""The line-up and locks bind the plan: a locked crew-day survives every plan mode unchanged, a
+crew-day nobody may drive its vehicle gets no trailer work, a machine nobody may operate is not
+planned.
+
+Real SQLite copy of the Lauf walkthrough scenario (data/tenants/lauf.toml), the real Lauf road
+graph and OR-Tools (deterministic solution limit).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from greentour.planning import board
+from greentour.planning.current import current_plan
+from greentour.planning.plan_service import run_plan_in_tenant
+from greentour.planning.problem_builder import build_problem, crew_ref
+from greentour.store import make_engine, models, tenant_session
+from routing.params import SolveParams
+
+FAST = SolveParams(time_limit_s=20, solution_limit=5, deterministic=True, workers=1)
+
+
+@pytest.fixture
+def store(planner_scenario):
+    """Engine, tenant id and day (a Monday) of a fresh copy of the walkthrough scenario."""
+    engine = make_engine(planner_scenario.db_url)
+    yield engine, planner_scenario.tenant_id, planner_scenario.day
+    engine.dispose()
+
+
+def _tours_of(s, plan_id: int, day: dt.date) -> dict[int, list[tuple]]:
+    """Crew-day id -> stops (kind, task, start) of the plan's tours on ``day``."""
+    plan = s.get(models.Plan, plan_id)
+    return {t.crew_day_id: [(st.kind, st.task_id, st.start_at) for st in t.stops]
+            for t in plan.tours if t.crew_day.date == day}
+
+
+def _staff(s, key: str) -> int:
+    return s.scalar(select(models.Staff.id).where(models.Staff.config_key == key))
+
+
+def test_locked_day_survives_week_planning(store) -> None:
+    """'Woche planen' again (mode plan, all five days) keeps every tour of a locked day exactly
+    as it was (same stops, same times), even after an absence changed that day's crews; no
+    task of the locked tours is planned a second time."""
+    engine, tenant_id, day = store
+    week = run_plan_in_tenant(engine, tenant_id, day, "plan", FAST, with_demand=False,
+                              days_count=5)
+    tuesday = day + dt.timedelta(days=1)
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        before = _tours_of(s, week["plan_id"], tuesday)
+        assert before, "the first week plan has work on Tuesday"
+        for cd in s.scalars(select(models.CrewDay).where(models.CrewDay.date == tuesday)):
+            board.set_locked(s, cd.id, True)
+        # someone on a locked Tuesday crew falls ill: the lock still holds
+        from greentour.planning import lineup
+        sick = s.get(models.CrewDay, next(iter(before))).member_ids[0]
+        lineup.report_absence(s, sick, tuesday, tuesday, "krank")
+        locked_tasks = {task for stops in before.values() for _, task, _ in stops if task}
+    again = run_plan_in_tenant(engine, tenant_id, day, "plan", FAST, with_demand=False,
+                               days_count=5)
+    with tenant_session(engine, tenant_id) as s:
+        assert _tours_of(s, again["plan_id"], tuesday) == before
+        plan = s.get(models.Plan, again["plan_id"])
+        others = [st.task_id for t in plan.tours if t.crew_day.date != tuesday
+                  for st in t.stops if st.task_id]
+        assert not locked_tasks & set(others)
+        assert not locked_tasks & {u.task_id for u in plan.unassigned}
+        assert current_plan(s, tuesday).id == again["plan_id"]
+
+
+def test_crew_day_without_licensed_driver_gets_no_trailer_work(store) -> None:
+    """Kolonne 1 drives Pritsche 1 (licence BE) with the ride-on mower on its trailer; with two
+    people holding only class B it may not use the vehicle: the problem gives it no machine
+    that travels on the trailer and no load, and the plan puts no mowing on it."""
+    engine, tenant_id, day = store
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        from greentour.planning.lineup import ensure_crew_days
+        crews = {cd.name: cd for cd in ensure_crew_days(s, day)}
+        k1 = next(cd for name, cd in crews.items() if name.startswith("Kolonne 1"))
+        k1.member_ids = [_staff(s, "wagner"), _staff(s, "koch")]
+        for cd in crews.values():
+            if cd is not k1:
+                cd.member_ids = [i for i in cd.member_ids if i not in k1.member_ids]
+        k1_id = k1.id
+    with tenant_session(engine, tenant_id) as s:
+        built = build_problem(s, [day])
+        crew = built.problem.crew_day_by_id[crew_ref(k1_id)]
+        assert crew.equipment == {"brush_cutter"}  # ride-on and wide-area mowers stay home
+        assert crew.capacity == {} and crew.profile == "van"
+        mowing = [t for t in built.problem.tasks if "ride_on_mower" in t.required_equipment]
+        assert mowing
+        assert all(crew.id not in built.problem.allowed_crew_day_ids(t) for t in mowing)
+        s.rollback()
+    result = run_plan_in_tenant(engine, tenant_id, day, "plan", FAST, with_demand=False)
+    with tenant_session(engine, tenant_id) as s:
+        plan = s.get(models.Plan, result["plan_id"])
+        tour = next((t for t in plan.tours if t.crew_day_id == k1_id), None)
+        kinds = {st.task.task_type for st in tour.stops if st.task} if tour else set()
+        assert not kinds & {"mow", "mow_wide", "mow_ornamental", "mow_meadow"}
+        mown = [st for t in plan.tours for st in t.stops if st.task and st.task.task_type == "mow"]
+        assert mown, "other crews still mow"
+
+
+def test_machine_nobody_may_operate_is_not_planned(store) -> None:
+    """The aerial lift goes with Kolonne 5; when its two aerial-platform operators are away, the
+    lift is not in the crew-day's equipment, so the tree pruning with the lift is not planned
+    there (the line-up's flag is a constraint)."""
+    engine, tenant_id, day = store
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        from greentour.planning import lineup
+        for key in ("klein", "wolf"):
+            lineup.report_absence(s, _staff(s, key), day, day, "Lehrgang")
+        k5 = next(cd for cd in lineup.ensure_crew_days(s, day)
+                  if cd.name.startswith("Kolonne 5"))
+        k5.member_ids = [*k5.member_ids, _staff(s, "fischer")]
+        k5_id = k5.id
+    with tenant_session(engine, tenant_id) as s:
+        built = build_problem(s, [day])
+        assert "aerial_lift" not in built.problem.crew_day_by_id[crew_ref(k5_id)].equipment
+        s.rollback()
