@@ -10,25 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from sqlalchemy import select
 
-from greentour.planning import board
+from greentour.planning import board, lineup
 from greentour.planning.current import current_plan
 from greentour.planning.plan_service import run_plan_in_tenant
 from greentour.planning.problem_builder import build_problem, crew_ref
-from greentour.store import make_engine, models, tenant_session
+from greentour.store import models, tenant_session
 from routing.params import SolveParams
 
 FAST = SolveParams(time_limit_s=20, solution_limit=5, deterministic=True, workers=1)
-
-
-@pytest.fixture
-def store(planner_scenario):
-    """Engine, tenant id and day (a Monday) of a fresh copy of the walkthrough scenario."""
-    engine = make_engine(planner_scenario.db_url)
-    yield engine, planner_scenario.tenant_id, planner_scenario.day
-    engine.dispose()
 
 
 def _tours_of(s, plan_id: int, day: dt.date) -> dict[int, list[tuple]]:
@@ -42,11 +33,11 @@ def _staff(s, key: str) -> int:
     return s.scalar(select(models.Staff.id).where(models.Staff.config_key == key))
 
 
-def test_locked_day_survives_week_planning(store) -> None:
+def test_locked_day_survives_week_planning(planner_store) -> None:
     """'Woche planen' again (mode plan, all five days) keeps every tour of a locked day exactly
     as it was (same stops, same times), even after an absence changed that day's crews; no
     task of the locked tours is planned a second time."""
-    engine, tenant_id, day = store
+    engine, tenant_id, day = planner_store
     week = run_plan_in_tenant(engine, tenant_id, day, "plan", FAST, with_demand=False,
                               days_count=5)
     tuesday = day + dt.timedelta(days=1)
@@ -56,7 +47,6 @@ def test_locked_day_survives_week_planning(store) -> None:
         for cd in s.scalars(select(models.CrewDay).where(models.CrewDay.date == tuesday)):
             board.set_locked(s, cd.id, True)
         # someone on a locked Tuesday crew falls ill: the lock still holds
-        from greentour.planning import lineup
         sick = s.get(models.CrewDay, next(iter(before))).member_ids[0]
         lineup.report_absence(s, sick, tuesday, tuesday, "krank")
         locked_tasks = {task for stops in before.values() for _, task, _ in stops if task}
@@ -72,14 +62,13 @@ def test_locked_day_survives_week_planning(store) -> None:
         assert current_plan(s, tuesday).id == again["plan_id"]
 
 
-def test_crew_day_without_licensed_driver_gets_no_trailer_work(store) -> None:
+def test_crew_day_without_licensed_driver_gets_no_trailer_work(planner_store) -> None:
     """Kolonne 1 drives Pritsche 1 (licence BE) with the ride-on mower on its trailer; with two
     people holding only class B it may not use the vehicle: the problem gives it no machine
     that travels on the trailer and no load, and the plan puts no mowing on it."""
-    engine, tenant_id, day = store
+    engine, tenant_id, day = planner_store
     with tenant_session(engine, tenant_id) as s, s.begin():
-        from greentour.planning.lineup import ensure_crew_days
-        crews = {cd.name: cd for cd in ensure_crew_days(s, day)}
+        crews = {cd.name: cd for cd in lineup.ensure_crew_days(s, day)}
         k1 = next(cd for name, cd in crews.items() if name.startswith("Kolonne 1"))
         k1.member_ids = [_staff(s, "wagner"), _staff(s, "koch")]
         for cd in crews.values():
@@ -105,13 +94,12 @@ def test_crew_day_without_licensed_driver_gets_no_trailer_work(store) -> None:
         assert mown, "other crews still mow"
 
 
-def test_machine_nobody_may_operate_is_not_planned(store) -> None:
+def test_machine_nobody_may_operate_is_not_planned(planner_store) -> None:
     """The aerial lift goes with Kolonne 5; when its two aerial-platform operators are away, the
     lift is not in the crew-day's equipment, so the tree pruning with the lift is not planned
     there (the line-up's flag is a constraint)."""
-    engine, tenant_id, day = store
+    engine, tenant_id, day = planner_store
     with tenant_session(engine, tenant_id) as s, s.begin():
-        from greentour.planning import lineup
         for key in ("klein", "wolf"):
             lineup.report_absence(s, _staff(s, key), day, day, "Lehrgang")
         k5 = next(cd for cd in lineup.ensure_crew_days(s, day)
