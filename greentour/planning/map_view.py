@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from greentour.planning import demand_step, travel
 from greentour.planning.current import current_plan
-from greentour.planning.labels import site_label
+from greentour.planning.labels import reason_text, site_label
 from greentour.store import session_tenant, tenant_zone
 from greentour.store.models import (
     CrewDay,
@@ -254,8 +254,7 @@ def unassigned_items(
             "duration_s": task.duration_s,
             "urgency": task.urgency,
             "generator": task.generator,
-            "reasons": [r.get(key) or r.get("de") or r.get("code", "") for r in row.reasons_json]
-            or ["–"],
+            "reasons": [reason_text(r, key) for r in row.reasons_json] or ["–"],
         })
     return items
 

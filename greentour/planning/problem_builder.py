@@ -70,6 +70,7 @@ from greentour.store.models import (
 )
 from greentour.store.models_demand import TaskDetail
 from routing import problem as rp
+from routing.explain import describe_missing
 from routing.timeaxis import DayType, NoiseClass, TimeAxis
 
 #: kinds of work that are never done alone
@@ -116,6 +117,22 @@ def crew_ref(crew_day_id: int) -> str:
 def reason(code: str, de: str, en: str) -> dict[str, str]:
     """A stored reason: stable code plus German and English text."""
     return {"code": code, "de": de, "en": en}
+
+
+def no_team_reason(persons: int, equipment: frozenset[str], quals: frozenset[str],
+                   n_days: int) -> dict[str, str]:
+    """Work never done alone (chainsaw, aerial lift) for which no crew-day of the planning days
+    has ``persons`` people together with the machines and qualifications it needs."""
+    what_de, what_en = describe_missing(set(equipment), set(quals))
+    when_de = "An keinem dieser Tage ist eine" if n_days > 1 else "An diesem Tag ist keine"
+    when_en = "on any of these days" if n_days > 1 else "on this day"
+    return reason(
+        "no_team",
+        f"{when_de} Kolonne aus mindestens {persons} Personen mit {what_de} eingeteilt "
+        "(diese Arbeit nie allein)",
+        f"No crew of at least {persons} people with {what_en} {when_en} "
+        "(this work is never done alone)",
+    )
 
 
 def _seconds(axis: TimeAxis, day: dt.date, t: dt.time) -> int:
@@ -457,6 +474,12 @@ def build_problem(
         never_alone = equipment & NEVER_ALONE_EQUIPMENT or quals & NEVER_ALONE_QUALIFICATIONS
         if never_alone and task.persons > 1:
             allowed = frozenset(c for c, n in sizes.items() if n >= task.persons)
+            kitted = [c for c in problem_crews if c.id not in locked_crews
+                      and equipment <= c.equipment and quals <= c.qualifications]
+            if kitted and not any(c.id in allowed for c in kitted):
+                # the machines and qualifications are there, but never with enough people
+                precheck[task.id] = [no_team_reason(task.persons, equipment, quals, len(days))]
+                continue
         # a locked crew-day takes no new work
         allowed = (allowed if allowed is not None else frozenset(sizes)) - locked_crews
         site_windows = _site_windows(task, days, axis, land) if task.site.time_rules else []

@@ -110,3 +110,24 @@ def test_machine_nobody_may_operate_is_not_planned(planner_store) -> None:
         built = build_problem(s, [day])
         assert "aerial_lift" not in built.problem.crew_day_by_id[crew_ref(k5_id)].equipment
         s.rollback()
+
+
+def test_work_never_done_alone_says_no_team_of_two_is_formed(planner_store) -> None:
+    """Tree pruning with the aerial lift needs three people (the scenario's task); when the lift's crew is only its
+    operator, the task is left out with a reason in planner words (how many people with what),
+    no euro figure."""
+    engine, tenant_id, day = planner_store
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        k5 = next(cd for cd in lineup.ensure_crew_days(s, day)
+                  if cd.name.startswith("Kolonne 5"))
+        k5.member_ids = [_staff(s, "klein")]
+        prune_id = s.scalar(select(models.Task.id).where(models.Task.task_type == "prune_trees"))
+    with tenant_session(engine, tenant_id) as s:
+        built = build_problem(s, [day])
+        (why,) = built.precheck_unassigned[prune_id]
+        s.rollback()
+    assert why["code"] == "no_team"
+    assert why["de"].startswith("An diesem Tag ist keine Kolonne aus mindestens 3 Personen mit "
+                                "Hubsteiger")
+    assert "Motorsägenschein" in why["de"] and "€" not in why["de"]
+    assert why["en"].startswith("No crew of at least 3 people with aerial lift")
