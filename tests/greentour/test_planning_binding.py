@@ -112,10 +112,10 @@ def test_machine_nobody_may_operate_is_not_planned(planner_store) -> None:
         s.rollback()
 
 
-def test_work_never_done_alone_says_no_team_of_two_is_formed(planner_store) -> None:
-    """Tree pruning with the aerial lift needs three people (the scenario's task); when the lift's crew is only its
-    operator, the task is left out with a reason in planner words (how many people with what),
-    no euro figure."""
+def test_work_never_done_alone_says_no_team_is_formed(planner_store) -> None:
+    """Tree pruning with the aerial lift needs three people (the scenario's task); when the
+    lift's crew is only its operator, the task is left out with a reason in planner words (how
+    many people with what), no euro figure."""
     engine, tenant_id, day = planner_store
     with tenant_session(engine, tenant_id) as s, s.begin():
         k5 = next(cd for cd in lineup.ensure_crew_days(s, day)
