@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from greentour.errors import BadInput
 from greentour.planning import demand_step
 from greentour.planning.lineup import ensure_crew_days
+from greentour.planning.plan_check import findings_of, store_check
 from greentour.planning.problem_builder import build_problem
 from greentour.planning.store_solution import store_solution
 from greentour.store import tenant_session, write_session
@@ -113,11 +114,15 @@ def run_plan_in_tenant(
             session, built, solution, days,
             params=dict(asdict(params)), job_id=job_id, mode=mode,
         )
+        session.refresh(plan)
+        findings = findings_of(session, built, solution, plan)
+        store_check(session, plan, findings)
         summary = {
             "plan_id": plan.id,
             "tours": len(plan.tours),
             "unassigned": len(plan.unassigned),
             "tasks": len(built.problem.tasks),
+            "findings": len(findings),
             "demand": demand_summary,
         }
     note = demand_summary.get("error")

@@ -357,8 +357,12 @@ def build_problem(
     max_overtime_s: int | None = None,
     progress: Any = None,
     include_task_ids: frozenset[int] = frozenset(),
+    keep_locked: bool = False,
 ) -> BuiltProblem:
     """The routing problem of ``days`` (consecutive dates) from the store.
+
+    ``keep_locked`` (the plan check): the locked crew-days' tours stay in the problem as locked
+    tasks (crew-day and position fixed) instead of being set aside for copying.
 
     Tasks planned on other days by the current plans stay out, except ``include_task_ids`` (a
     task the planner drags from another day). ``max_overtime_s``: how long a tour may run past
@@ -390,9 +394,13 @@ def build_problem(
         .order_by(Task.id)
     ).all()
     locked_tours = locked_tours_of(session, crew_days)
-    locked_tasks = {st.task_id for tour in locked_tours for st in tour.stops
-                    if st.kind == "task" and st.task_id is not None}
-    elsewhere = (planned_on_other_days(session, days) - include_task_ids) | locked_tasks
+    locked_at: dict[int, tuple[str, int]] = {}
+    for tour in locked_tours:
+        seq = [st.task_id for st in tour.stops if st.kind == "task" and st.task_id is not None]
+        locked_at.update({tid: (crew_ref(tour.crew_day_id), pos) for pos, tid in enumerate(seq)})
+    elsewhere = planned_on_other_days(session, days) - include_task_ids
+    if not keep_locked:
+        elsewhere |= set(locked_at)
     following = next_occurrences(tasks)
     # a fixed-day task whose first day lies after the planning days is not due in this plan
     tasks = [t for t in tasks if t.id not in elsewhere and not (
@@ -464,6 +472,7 @@ def build_problem(
     locked_crews = {crew_ref(cd.id) for cd in crew_days if cd.locked}
 
     problem_tasks = []
+    task_items_locked: list[rp.Task] = []
     task_ids: dict[str, int] = {}
     for task, loc in task_items:
         ttype = types.get(task.task_type)
@@ -472,6 +481,11 @@ def build_problem(
         ref = task_ref(task.id)
         allowed = None
         never_alone = equipment & NEVER_ALONE_EQUIPMENT or quals & NEVER_ALONE_QUALIFICATIONS
+        lock = locked_at.get(task.id) if keep_locked else None
+        if lock is not None:
+            task_items_locked.append(_locked_task(task, loc, lock, equipment, quals, axis))
+            task_ids[ref] = task.id
+            continue
         if never_alone and task.persons > 1:
             allowed = frozenset(c for c, n in sizes.items() if n >= task.persons)
             kitted = [c for c in problem_crews if c.id not in locked_crews
@@ -536,6 +550,7 @@ def build_problem(
         ))
         task_ids[ref] = task.id
 
+    problem_tasks = task_items_locked + problem_tasks
     reloads = []
     reload_ids: dict[str, int] = {}
     for rpnt in reload_rows:
@@ -584,7 +599,23 @@ def build_problem(
         precheck_unassigned=precheck,
         input_hash=digest,
         previous_plan_id=previous.id if previous else None,
-        locked_tour_ids=[t.id for t in locked_tours],
+        locked_tour_ids=[] if keep_locked else [t.id for t in locked_tours],
+    )
+
+
+def _locked_task(task: Task, loc: int, lock: tuple[str, int], equipment: frozenset[str],
+                 quals: frozenset[str], axis: TimeAxis) -> rp.Task:
+    """A task of a locked tour as the plan check sees it: on its crew-day at its position."""
+    return rp.Task(
+        id=task_ref(task.id), entry_location=loc, service_duration_s=int(task.duration_s),
+        due_earliest_s=axis.day_start_s(task.due_earliest),
+        due_latest_s=axis.day_end_s(task.due_latest) - 1,
+        urgency=max(0.05, float(task.urgency)),
+        loads={k: v for k, v in (("green_waste_m3", float(task.load_m3 or 0)),
+                                 ("water_l", -float(task.water_l or 0))) if v},
+        required_equipment=equipment, required_qualifications=quals,
+        locked_crew_day=lock[0], locked_position=lock[1],
+        name=site_label(task.site),
     )
 
 

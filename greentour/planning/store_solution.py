@@ -54,7 +54,8 @@ def store_solution(
         date_from=days[0],
         date_to=days[-1],
         input_hash=built.input_hash,
-        solver_params_json={**params, "mode": mode},
+        solver_params_json={**params, "mode": mode, "locked": [
+            t.crew_day_id for t in (session.get(Tour, i) for i in built.locked_tour_ids) if t]},
         solver_version=_ortools_version(),
         status="done",
         kpis_json={
