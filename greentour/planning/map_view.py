@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from greentour.planning import demand_step, travel
 from greentour.planning.current import current_plan
 from greentour.planning.labels import reason_text, site_label
+from greentour.planning.plan_check import stored_check
 from greentour.store import session_tenant, tenant_zone
 from greentour.store.models import (
     CrewDay,
@@ -231,9 +232,11 @@ def tours(
             "print_url": print_url(cd.id) if print_url else None,
         })
     unassigned = unassigned_items(plan, lang, labels)
+    check = stored_check(plan)
     summary = {"id": plan.id, "version": plan.version,
                "created": local_iso(plan.created_at, tz)[:16].replace("T", " "),
-               "mode": (plan.solver_params_json or {}).get("mode", "")}
+               "mode": (plan.solver_params_json or {}).get("mode", ""),
+               "check": None if check is None else [f.for_view(lang) for f in check]}
     return summary, out, unassigned
 
 

@@ -58,6 +58,11 @@ class PlanFinding:
     def text(self, lang: str = "de") -> str:
         return self.en if lang == "en" else self.de
 
+    def for_view(self, lang: str = "de") -> dict[str, Any]:
+        """What the map panel shows: kind, text in ``lang``, task and crew-day ids."""
+        return {"kind": self.kind, "text": self.text(lang), "task_id": self.task_id,
+                "crew_day_id": self.crew_day_id}
+
 
 # --------------------------------------------------------------------------- wording
 def _day_de(day: dt.date) -> str:
