@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from greentour.demand.service import stale_verdicts
 from greentour.planning import demand_step, travel
 from greentour.planning.current import current_plan
 from greentour.planning.labels import reason_text, site_label
@@ -87,11 +88,12 @@ def _lang_index(lang: str) -> int:
     return 1 if lang == "en" else 0
 
 
-def need_of(tasks: list[Task], day: dt.date) -> str:
-    """The need class of a site on ``day`` from its open tasks."""
-    if any(t.due_latest < day for t in tasks):
+def need_of(tasks: list[Task], day: dt.date, carried: frozenset[int] = frozenset()) -> str:
+    """The need class of a site on ``day`` from its open tasks (stale ones already left out;
+    ``carried``: overdue orders carried into this week, due rather than overdue)."""
+    if any(t.due_latest < day and t.id not in carried for t in tasks):
         return "overdue"
-    if any(t.due_earliest <= day <= t.due_latest for t in tasks):
+    if any(t.due_earliest <= day <= t.due_latest or t.id in carried for t in tasks):
         return "due"
     if any(t.due_earliest <= day + dt.timedelta(days=SOON_DAYS) for t in tasks):
         return "soon"
@@ -114,8 +116,13 @@ def sites_geojson(session: Session, day: dt.date, lang: str = "de") -> dict[str,
     """Accepted and candidate sites with their need class and popup facts (GeoJSON, WGS84)."""
     li = _lang_index(lang)
     open_tasks: dict[int, list[Task]] = {}
-    for task in session.scalars(select(Task).where(Task.status.in_(("open", "planned")))):
-        open_tasks.setdefault(task.site_id, []).append(task)
+    rows = session.scalars(select(Task).where(Task.status.in_(("open", "planned")))).all()
+    # a stale task (a June mowing task in December) is no need: it is closed when planning
+    stale = stale_verdicts(session, day, rows)
+    carried = frozenset(i for i, v in stale.items() if v.action == "carry")
+    for task in rows:
+        if task.id not in stale or task.id in carried:
+            open_tasks.setdefault(task.site_id, []).append(task)
     labels = {t.code: (t.name_en if lang == "en" else t.name_de)
               for t in session.scalars(select(TaskType))}
     last: dict[int, SiteLastService] = {}
@@ -128,7 +135,7 @@ def sites_geojson(session: Session, day: dt.date, lang: str = "de") -> dict[str,
         .options(selectinload(Site.access_points))
     ):
         tasks = sorted(open_tasks.get(site.id, []), key=lambda t: (t.due_latest, t.id))
-        need = "candidate" if site.status == "candidate" else need_of(tasks, day)
+        need = "candidate" if site.status == "candidate" else need_of(tasks, day, carried)
         first = tasks[0] if tasks else None
         service = last.get(site.id)
         props = {

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from greentour.demand.service import settle_past_tasks
 from greentour.errors import BadInput
 from greentour.planning import demand_step
 from greentour.planning.lineup import ensure_crew_days
@@ -99,6 +100,8 @@ def run_plan_in_tenant(
             demand_summary = demand_step.generate(session, day)
     report(10, "Planungsdaten laden")
     with write_session(engine, tenant_id) as session:
+        # stale open work of past days is closed with its reason or carried forward first
+        settle_past_tasks(session, day)
         days = [d for d in days if any(cd.member_ids for cd in ensure_crew_days(session, d))]
     if not days:
         raise BadInput("Für diese Tage gibt es keine Kolonne mit Personal")

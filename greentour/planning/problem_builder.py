@@ -47,6 +47,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from greentour.demand.staleness import next_occurrences
 from greentour.errors import BadInput
 from greentour.planning import travel
 from greentour.planning.current import current_plan, current_tour
@@ -211,26 +212,6 @@ def _site_windows(
     from greentour.demand.service import solver_time_windows
 
     return solver_time_windows(task, days, axis, land, "none")
-
-
-def next_occurrences(tasks: Sequence[Task]) -> dict[int, dt.date]:
-    """Task id -> first day of the next occurrence of the same duty (site and task type).
-
-    Only fixed-day tasks (cycle, deadline, order) count; packages of one split job share their
-    first day and are no occurrences of each other.
-    """
-    groups: dict[tuple[int, str], list[Task]] = defaultdict(list)
-    for task in tasks:
-        if task.generator in FIXED_DAY_GENERATORS:
-            groups[(task.site_id, task.task_type)].append(task)
-    out: dict[int, dt.date] = {}
-    for group in groups.values():
-        starts = sorted({t.due_earliest for t in group})
-        for task in group:
-            later = [d for d in starts if d > task.due_earliest]
-            if later:
-                out[task.id] = later[0]
-    return out
 
 
 def package_ranks(session: Session, tasks: Sequence[Task]) -> dict[int, tuple[str, int]]:
@@ -401,7 +382,7 @@ def build_problem(
     elsewhere = planned_on_other_days(session, days) - include_task_ids
     if not keep_locked:
         elsewhere |= set(locked_at)
-    following = next_occurrences(tasks)
+    following = next_occurrences(tasks, FIXED_DAY_GENERATORS)
     # a fixed-day task whose first day lies after the planning days is not due in this plan
     tasks = [t for t in tasks if t.id not in elsewhere and not (
         t.generator in FIXED_DAY_GENERATORS and t.due_earliest > days[-1])]

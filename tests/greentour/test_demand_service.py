@@ -533,3 +533,57 @@ def test_tenant_demand_section_sets_the_package_length(lauf, data_dir: Path) -> 
         rows = s.scalars(select(Task).where(Task.status == "open")).all()
     assert rows and max(t.duration_s for t in rows) <= 3 * 3600
     assert any(t.package_of and t.package_of > 1 for t in rows)
+
+
+# --------------------------------------------------------------------------- seasons, stale work
+MOWING = ("mow", "mow_wide", "mow_meadow", "mow_ornamental", "mow_pitch", "mulch_flail")
+
+
+def test_december_week_has_no_mowing_watering_or_summer_work(lauf, data_dir: Path) -> None:
+    """A December week (inside the weather record) gets bins, inspections and leaves, but no
+    mowing, no watering and no summer hedge shaping: their seasons are over."""
+    engine, tenant_id = lauf
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        summary = service.generate_demand(s, dt.date(2025, 12, 8), data_dir=data_dir)
+    types = set(summary["by_type"])
+    assert summary["tasks"] > 0 and types
+    assert not types & {*MOWING, "water_young_trees", "hedge_cut"}, types
+    with tenant_session(engine, tenant_id) as s:
+        codes = {t.task_type for t in s.scalars(select(Task).where(Task.status == "open"))}
+    assert not codes & {*MOWING, "water_young_trees", "hedge_cut"}
+
+
+def test_june_work_is_neither_overdue_nor_due_in_december(june: Path, tmp_path: Path) -> None:
+    """Open June tasks seen in December: the map shows no site overdue or due because of them;
+    settling closes them with a reason (mowing: out of season; inspections: lapsed) and
+    carries a June order forward with its history; nothing is deleted."""
+    from greentour.planning.map_view import sites_geojson
+
+    path = tmp_path / "december.sqlite"
+    shutil.copyfile(june, path)
+    engine = _open(path)
+    december = dt.date(2026, 12, 7)
+    with tenant_session(engine, 1) as s, s.begin():
+        june_ids = {t.id for t in s.scalars(select(Task).where(Task.status == "open"))}
+        assert any(t.task_type in MOWING for t in s.scalars(select(Task)))
+        park = s.scalar(select(Site).where(Site.category == "park", Site.status == "accepted"))
+        order = service.create_order(s, None, park.id, "storm_damage",
+                                     due_latest=dt.date(2026, 6, 19), hours=2.0,
+                                     today=dt.date(2026, 6, 17))
+        order_id = order.id
+        needs = {f["properties"]["need"] for f in sites_geojson(s, december)["features"]}
+        assert "overdue" not in needs and "due" in needs  # the carried order is this week's
+        counts = service.settle_past_tasks(s, december)
+        assert counts["closed"] == len(june_ids) and counts["carried"] == 1
+    with tenant_session(engine, 1) as s:
+        rows = {t.id: t for t in s.scalars(select(Task).where(Task.id.in_(june_ids)))}
+        assert len(rows) == len(june_ids) and all(t.status == "cancelled" for t in rows.values())
+        mown = [t for t in rows.values() if t.task_type in MOWING and t.generator != "deadline"]
+        assert mown and all("außerhalb der Saison" in t.notes for t in mown)
+        assert all("Frist" in t.notes for t in rows.values() if t.generator == "deadline")
+        carried = s.get(Task, order_id)
+        assert carried.status == "open" and carried.due_earliest == december
+        assert "ursprünglich fällig bis 19.06.2026" in carried.notes
+        needs = {f["properties"]["need"] for f in sites_geojson(s, december)["features"]}
+        assert "overdue" not in needs
+    engine.dispose()
