@@ -422,9 +422,12 @@ def capacity_balance(
     tasks = session.scalars(
         select(Task).where(Task.status.in_(("open", "planned")), Task.due_earliest <= sunday)
     ).all()
+    names = {s.id: s.name or f"Fläche {s.id}" for s in session.scalars(select(Site))}
+    # stale work of past days (closed when planning) is no due work of this week
+    stale = {i for i, v in stale_verdicts(session, monday, tasks).items() if v.action == "close"}
     items = [
         DueItem(t.task_type, t.generator, float(t.urgency), t.due_earliest, t.due_latest,
-                int(t.duration_s) * max(1, int(t.persons)))
-        for t in tasks
+                int(t.duration_s) * max(1, int(t.persons)), names.get(t.site_id, ""))
+        for t in tasks if t.id not in stale
     ]
     return balance_week(items, crews, monday, land=land)

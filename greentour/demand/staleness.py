@@ -10,6 +10,7 @@ stale task is never shown as overdue.
 
 Rules (``today`` is the planning day):
 
+* only work whose due window has ended counts (work due today or later stands as it is);
 * out of season today (mowing after mid-November, watering after September, hedge shaping
   outside its window; the type's ``season_start``/``season_end``): closed, "außerhalb der
   Saison" — forecast and cycle work only; orders have no season;
@@ -66,12 +67,11 @@ def verdict(
     same duty at the same site (cycle work), if any.
     """
     generator = task.generator
-    if generator in SEASONAL_GENERATORS and in_season is not None and not in_season(today) \
-            and task.due_earliest <= today:
-        return Verdict("close", f"außerhalb der Saison – geschlossen am {_d(today)}",
-                       f"out of season – closed on {_d(today)}")
     if task.due_latest >= today:
         return None
+    if generator in SEASONAL_GENERATORS and in_season is not None and not in_season(today):
+        return Verdict("close", f"außerhalb der Saison – geschlossen am {_d(today)}",
+                       f"out of season – closed on {_d(today)}")
     overdue_days = (today - task.due_latest).days
     if generator == "cycle" and next_start is not None and next_start <= today:
         return Verdict("close", f"Termin verstrichen, nächster Termin ab {_d(next_start)}",

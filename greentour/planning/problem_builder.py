@@ -25,11 +25,12 @@ Rules encoded here, from the store to the solver's language:
   work with a small prize) and end at midnight before the next occurrence of the same duty at
   the same site, so two occurrences (bins Monday and Thursday) never share a crew-day; such a
   task whose first day lies after the planning days is not offered at all;
-* work packages of one split site (same ``TaskDetail.link_group``): the part of rank ``r`` among
-  the group's open parts may not start before the ``r``-th working day of the plan (a hard
-  bound through its time windows), and each part gets a preferred crew-day — the same crew
-  (by name) on consecutive working days — through the solver's stability preference
-  (:class:`routing.problem.PreviousPlan`; moving a part elsewhere costs ``move_eur``).
+* work packages of one split site (same ``TaskDetail.link_group``) are parts of at most one
+  shift that several crews may do on the same day and over the due window (no order between
+  them is enforced); each part gets a preferred crew-day on its own due day — one crew across
+  days, different crews for parts due the same day — through the solver's stability
+  preference (:class:`routing.problem.PreviousPlan`; moving a part elsewhere costs
+  ``move_eur``).
 """
 
 from __future__ import annotations
@@ -218,8 +219,7 @@ def package_ranks(session: Session, tasks: Sequence[Task]) -> dict[int, tuple[st
     """Task id -> (link group, rank among the group's parts in ``tasks``, 0-based by part index).
 
     Parts are linked by ``TaskDetail.link_group``; a part without a detail row falls back to
-    site, task type, part count and latest day. A part already done (not in ``tasks``) does not
-    hold back the rest: ranks count only the parts still to plan.
+    site, task type and part count. Ranks count only the parts still to plan.
     """
     parts = [t for t in tasks if (t.package_of or 0) > 1 and t.package_index is not None]
     if not parts:
@@ -228,7 +228,7 @@ def package_ranks(session: Session, tasks: Sequence[Task]) -> dict[int, tuple[st
         TaskDetail.task_id.in_([t.id for t in parts]))).all())
     groups: dict[str, list[Task]] = defaultdict(list)
     for t in parts:
-        key = links.get(t.id) or f"{t.site_id}:{t.task_type}:{t.package_of}:{t.due_latest}"
+        key = links.get(t.id) or f"{t.site_id}:{t.task_type}:{t.package_of}"
         groups[key].append(t)
     out: dict[int, tuple[str, int]] = {}
     for key, group in groups.items():
@@ -243,36 +243,48 @@ def package_preferences(
     problem: rp.Problem, ranks: dict[str, tuple[str, int]], work_days: list[dt.date],
     fixed: dict[str, tuple[str, int]],
 ) -> dict[str, tuple[str, int]]:
-    """Task ref -> preferred (crew-day ref, position): the parts of a group on one crew (same
-    crew-day name) on consecutive working days, part of rank r on ``work_days[r]``.
+    """Task ref -> preferred (crew-day ref, position) for the parts of split sites.
 
-    A part already in ``fixed`` (the previous plan) keeps its crew-day and names the crew for
-    the rest; otherwise the crew allowed for every part with the least preferred work so far
-    is chosen (ties by name). A group no single crew can serve gets no preference."""
+    Each part prefers a crew-day on its own due day (the demand generator spreads a big site's
+    parts over its window; the last working day of the plan up to that day): parts on different
+    days prefer one crew (same crew-day name), parts due on the same day prefer different crews,
+    so several crews share a big site on one day. A part already in ``fixed`` (the previous plan)
+    keeps its crew-day and names the crew for the rest. A preference is soft (moving costs
+    ``move_eur``)."""
     by_day_name = {(c.day, c.name): c.id for c in reversed(problem.crew_days)}
     names = sorted({c.name for c in problem.crew_days})
+    axis = problem.time_axis
     load_s: dict[str, int] = defaultdict(int)
     groups: dict[str, list[tuple[int, rp.Task]]] = defaultdict(list)
     for ref, (key, rank) in ranks.items():
         if ref in problem.task_by_id:
             groups[key].append((rank, problem.task_by_id[ref]))
+
+    def day_of(t: rp.Task) -> dt.date:
+        due = axis.day_of(t.due_latest_s) if axis and t.due_latest_s is not None else None
+        before = [d for d in work_days if due is None or d <= due]
+        return before[-1] if before else work_days[0]
+
     out: dict[str, tuple[str, int]] = {}
     for key in sorted(groups):
         parts = sorted(groups[key], key=lambda p: p[0])
-        fits = [n for n in names if all(
-            by_day_name.get((work_days[r], n)) in problem.allowed_crew_day_ids(t)
-            for r, t in parts)]
+        allowed = {t.id: set(problem.allowed_crew_day_ids(t)) for _, t in parts}
         anchored = [problem.crew_day_by_id[fixed[t.id][0]].name for _, t in parts
                     if t.id in fixed]
-        if anchored and anchored[0] in fits:
-            fits = [anchored[0]]
-        if not fits:
-            continue
-        name = min(fits, key=lambda n: (load_s[n], n))
+        main = anchored[0] if anchored else min(names, key=lambda n: (load_s[n], n))
+        taken: dict[dt.date, set[str]] = defaultdict(set)
         for r, t in parts:
+            if t.id in fixed:
+                continue
+            day = day_of(t)
+            order = [main] + sorted((n for n in names if n != main), key=lambda n: (load_s[n], n))
+            name = next((n for n in order if n not in taken[day]
+                         and by_day_name.get((day, n)) in allowed[t.id]), None)
+            if name is None:
+                continue
+            taken[day].add(name)
             load_s[name] += t.service_duration_s
-            if t.id not in fixed:
-                out[t.id] = (by_day_name[(work_days[r], name)], 10_000 + r)
+            out[t.id] = (by_day_name[(day, name)], 10_000 + r)
     return out
 
 
@@ -479,22 +491,6 @@ def build_problem(
         allowed = (allowed if allowed is not None else frozenset(sizes)) - locked_crews
         site_windows = _site_windows(task, days, axis, land) if task.site.time_rules else []
         spans = due_windows(task, site_windows, following.get(task.id), axis, horizon_end)
-        rank = ranks.get(task.id, ("", 0))[1]
-        if rank >= len(work_days):
-            precheck[task.id] = [reason(
-                "package_order",
-                f"Teil {task.package_index}/{task.package_of} folgt auf die vorigen Teile – "
-                "nach den Planungstagen",
-                f"Part {task.package_index}/{task.package_of} follows the earlier parts – "
-                "after the planning days",
-            )]
-            continue
-        if rank > 0:
-            # part r of a split site starts no earlier than the r-th working day of the plan
-            first_s = axis.day_start_s(work_days[rank])
-            spans = [(max(a, first_s), b) for a, b in spans or [
-                (0, axis.day_end_s(horizon_end))]]
-            spans = [(a, b) for a, b in spans if a < b]
         if spans == []:
             nxt = following.get(task.id)
             precheck[task.id] = [reason(
