@@ -108,11 +108,12 @@ def split_long_tasks(
     """Split tasks longer than a package into linked parts of at most one package each, spread
     evenly over the workdays of the task's due window.
 
-    Part ``i`` of ``n`` is due by the workday at ``i * d / n`` of the window's ``d`` workdays, so
-    the capacity balance sees the site's hours where they fall (a 52.7 ha cemetery due in a
-    week is about five parts a day, not 25 parts on the last day). Forecast parts are due on
-    that day (forecast work may still be done earlier); fixed-day parts (cycle, deadline,
-    order) keep the window's first day. Several crews may do parts of one site on one day.
+    Forecast parts: part ``i`` of ``n`` is due on the workday at ``i * d / n`` of the window's
+    ``d`` workdays (forecast work may still be done earlier), so the capacity balance sees the
+    site's hours where they fall (a 52.7 ha cemetery due in a week is about five parts a day,
+    not 25 parts on the last day). Fixed-day parts (cycle, deadline) keep the whole window (a
+    deadline stays the deadline); the balance spreads each evenly over it. Several crews may do
+    parts of one site on one day.
     """
     out: list[DemandTask] = []
     for task in tasks:
@@ -125,11 +126,12 @@ def split_long_tasks(
         days = workdays(task.due_earliest, task.due_latest, ctx.land) or [task.due_latest]
         for k, part in enumerate(parts):
             due = days[min(len(days) - 1, k * len(days) // part.count)]
-            earliest = due if task.generator == "forecast" else task.due_earliest
+            forecast = task.generator == "forecast"
             est = task.estimate
             out.append(task.with_(
                 key=f"{task.key}#{part.index}/{part.count}",
-                due_earliest=earliest, due_latest=due,
+                due_earliest=due if forecast else task.due_earliest,
+                due_latest=due if forecast else task.due_latest,
                 quantity=part.quantity,
                 estimate=DurationEstimate(part.duration_s, est.persons, est.source,
                                           est.base_s, est.n_visits, est.factor),

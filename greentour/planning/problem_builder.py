@@ -245,8 +245,8 @@ def package_preferences(
 ) -> dict[str, tuple[str, int]]:
     """Task ref -> preferred (crew-day ref, position) for the parts of split sites.
 
-    Each part prefers a crew-day on its own due day (the demand generator spreads a big site's
-    parts over its window; the last working day of the plan up to that day): parts on different
+    Each part prefers a crew-day on its share of the working days in its due window (a forecast
+    part's own due day: the demand generator spreads a big site's parts): parts on different
     days prefer one crew (same crew-day name), parts due on the same day prefer different crews,
     so several crews share a big site on one day. A part already in ``fixed`` (the previous plan)
     keeps its crew-day and names the crew for the rest. A preference is soft (moving costs
@@ -260,10 +260,15 @@ def package_preferences(
         if ref in problem.task_by_id:
             groups[key].append((rank, problem.task_by_id[ref]))
 
-    def day_of(t: rp.Task) -> dt.date:
-        due = axis.day_of(t.due_latest_s) if axis and t.due_latest_s is not None else None
-        before = [d for d in work_days if due is None or d <= due]
-        return before[-1] if before else work_days[0]
+    def day_of(t: rp.Task, rank: int, count: int) -> dt.date:
+        """The part's day: its share of the working days in its due window."""
+        lo = axis.day_of(t.due_earliest_s) if axis and t.due_earliest_s is not None else None
+        hi = axis.day_of(t.due_latest_s) if axis and t.due_latest_s is not None else None
+        inside = [d for d in work_days if (lo is None or d >= lo) and (hi is None or d <= hi)]
+        if not inside:
+            before = [d for d in work_days if hi is None or d <= hi]
+            return before[-1] if before else work_days[0]
+        return inside[min(len(inside) - 1, rank * len(inside) // max(1, count))]
 
     out: dict[str, tuple[str, int]] = {}
     for key in sorted(groups):
@@ -276,7 +281,7 @@ def package_preferences(
         for r, t in parts:
             if t.id in fixed:
                 continue
-            day = day_of(t)
+            day = day_of(t, r, len(parts))
             order = [main] + sorted((n for n in names if n != main), key=lambda n: (load_s[n], n))
             name = next((n for n in order if n not in taken[day]
                          and by_day_name.get((day, n)) in allowed[t.id]), None)
