@@ -185,20 +185,22 @@ class UsableKit:
 
 def usable_kit(
     crew_day: CrewDay, people: dict[int, Staff], machines: dict[int, Machine],
-    vehicle: Vehicle | None,
+    vehicle: Vehicle | None, held_elsewhere: frozenset[int] = frozenset(),
 ) -> UsableKit:
     """The vehicle and machines of ``crew_day`` that its members may drive and operate.
 
-    A machine in repair, one whose operator qualification nobody in the crew holds, and (when
-    the vehicle cannot be driven) every machine that travels on or behind the vehicle are left
-    out; the problem builder gives the solver only what is left.
+    A machine in repair, one whose operator qualification nobody in the crew holds, one that
+    another crew of the day holds (``held_elsewhere``: a machine booked twice goes to the first
+    crew by name), and (when the vehicle cannot be driven) every machine that travels on or
+    behind the vehicle are left out; the problem builder gives the solver only what is left.
     """
     members = [people[i] for i in crew_day.member_ids if i in people]
     quals = {q for p in members for q in p.qualifications}
     refused = vehicle is not None and not may_drive(vehicle, members)
     kit = [
         machines[i] for i in crew_day.machine_ids
-        if i in machines and not machine_out_of_service(machines[i], crew_day.date)
+        if i in machines and i not in held_elsewhere
+        and not machine_out_of_service(machines[i], crew_day.date)
         and (not machines[i].qualification or machines[i].qualification in quals)
         and (not refused or machines[i].kind in HAND_HELD_MACHINES)
     ]

@@ -18,7 +18,8 @@ Rules encoded here, from the store to the solver's language:
   copied into the new plan unchanged (``BuiltProblem.locked_tour_ids``), its tasks stay out of
   the problem, and it takes no new work (no task may use it);
 * the line-up binds: a vehicle nobody on the crew-day may drive is not used (no load, no
-  machine that travels on or behind it), a machine nobody may operate or in repair is not there
+  machine that travels on or behind it), a machine nobody may operate, in repair or booked by
+  an earlier crew (by name) of the same day is not there
   (:func:`greentour.planning.lineup.usable_kit`);
 * cycle, deadline and order tasks have a fixed first day: their time windows start at local
   midnight of ``due_earliest`` (a hard bound; only forecast work may be done early, as optional
@@ -166,9 +167,10 @@ def _crew_day(
     vehicle: Vehicle | None,
     land: str,
     max_overtime_s: int,
+    held_elsewhere: frozenset[int] = frozenset(),
 ) -> rp.CrewDay:
     members = [people[i] for i in cd.member_ids if i in people]
-    kit = usable_kit(cd, people, machines, vehicle)
+    kit = usable_kit(cd, people, machines, vehicle, held_elsewhere)
     working = kit.machines
     breaks = []
     for name, (start, end) in zip(("Frühstück", "Mittag", "Pause 3", "Pause 4"),
@@ -459,11 +461,17 @@ def build_problem(
     problem_crews = []
     crew_ids: dict[str, int] = {}
     sizes: dict[str, int] = {}
+    # a machine booked by two crews of a day goes to the first by name (the line-up flags it)
+    holder: dict[tuple[dt.date, int], int] = {}
+    for cd in sorted(crew_days, key=lambda c: (c.date, c.name)):
+        for machine_id in cd.machine_ids:
+            holder.setdefault((cd.date, machine_id), cd.id)
     for cd in crew_days:
         depot = depots.get(cd.depot_id) if cd.depot_id else default_depot
         loc = loc_of[("depot", (depot or default_depot).id)]
+        elsewhere_held = frozenset(m for m in cd.machine_ids if holder[(cd.date, m)] != cd.id)
         pc = _crew_day(axis, cd, loc, people, machines, vehicles.get(cd.vehicle_id), land,
-                       0 if cd.locked else max_overtime_s)
+                       0 if cd.locked else max_overtime_s, elsewhere_held)
         problem_crews.append(pc)
         crew_ids[pc.id] = cd.id
         sizes[pc.id] = len([i for i in cd.member_ids if i in people])

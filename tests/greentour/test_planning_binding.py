@@ -131,3 +131,22 @@ def test_work_never_done_alone_says_no_team_is_formed(planner_store) -> None:
                                 "Hubsteiger")
     assert "Motorsägenschein" in why["de"] and "€" not in why["de"]
     assert why["en"].startswith("No crew of at least 3 people with aerial lift")
+
+
+def test_machine_booked_twice_goes_to_one_crew(planner_store) -> None:
+    """The aerial lift put into two crews of Monday is equipment of the first (by name) only."""
+    engine, tenant_id, day = planner_store
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        crews = sorted(lineup.ensure_crew_days(s, day), key=lambda c: c.name)
+        k5 = next(cd for cd in crews if cd.name.startswith("Kolonne 5"))
+        k6 = next(cd for cd in crews if cd.name.startswith("Kolonne 6"))
+        lift = s.scalar(select(models.Machine.id).where(models.Machine.kind == "aerial_lift"))
+        k6.machine_ids = [*k6.machine_ids, lift]
+        k6.member_ids = [*k6.member_ids, _staff(s, "wolf")]
+        k5.member_ids = [i for i in k5.member_ids if i != _staff(s, "wolf")]
+        ids = (k5.id, k6.id)
+    with tenant_session(engine, tenant_id) as s:
+        built = build_problem(s, [day])
+        s.rollback()
+    first, second = (built.problem.crew_day_by_id[crew_ref(i)] for i in ids)
+    assert "aerial_lift" in first.equipment and "aerial_lift" not in second.equipment
