@@ -24,11 +24,19 @@ from datetime import date
 
 import numpy as np
 
+from routing.checker import retime_tour
 from routing.constraints import task_penalty_eur
+from routing.explain import tour_cost_eur
+from routing.finish import build_solution
 from routing.params import SolveParams
 from routing.problem import Problem, Task
+from routing.repair import construct_routes, insert_fitting
+from routing.search import LEAN_OPERATORS, Budget, SearchConfig, initial_routes_from, run_search
 from routing.solution import Solution
 
+#: up to this many tasks the first plan inserts every task into the whole week (the best start);
+#: above, each day's assigned tasks into that day (much faster)
+WEEK_CONSTRUCTION_MAX_TASKS = 600
 #: share of a day's net crew time that day assignment may fill (the rest is driving)
 FILL_FACTOR = 0.8
 
@@ -117,27 +125,27 @@ def assign_days(
     return chosen, overflow
 
 
-def _solve_day(problem, allowed_day, crew_ids, params_tuple, time_limit_s, initial):
+def _solve_day(problem, allowed_day, crew_ids, params_tuple, budget: Budget | None, initial):
     """Worker: route one day (top level for pickling)."""
-    from routing.solve import LEAN_OPERATORS, SearchConfig, run_search
-
-    fs, mh, lam, limit, lean = params_tuple
+    fs, mh, lam, limit, lean, seed = params_tuple
     return run_search(problem, allowed_day,
                       SearchConfig(0, fs, mh, lam, LEAN_OPERATORS if lean else ()), None, limit,
-                      initial, crew_ids, time_limit_s=time_limit_s)
+                      initial, crew_ids, budget=budget, seed=seed)
 
 
 def _route_days(problem, jobs, params: SolveParams, per_job_s: float | None):
-    """Run day jobs [(day, allowed_day, crew_ids, initial)] in parallel; -> {day: RawResult}."""
+    """Run day jobs [(day, allowed_day, crew_ids, initial)] in parallel; -> {day: RawResult}.
+    ``per_job_s``: search budget per job (None: deterministic limits)."""
     pt = (params.first_solution_strategy, params.metaheuristic, params.gls_lambda,
-          params.effective_solution_limit, params.lean_operators)
+          params.effective_solution_limit, params.lean_operators, params.seed)
+    budget = None if per_job_s is None else Budget.of(params, per_job_s)
     out = {}
     if params.workers <= 1 or len(jobs) <= 1:
         for d, al, cids, init in jobs:
-            out[d] = _solve_day(problem, al, cids, pt, per_job_s, init)
+            out[d] = _solve_day(problem, al, cids, pt, budget, init)
         return out
     with ProcessPoolExecutor(max_workers=params.workers, mp_context=mp.get_context("fork")) as ex:
-        futs = {d: ex.submit(_solve_day, problem, al, cids, pt, per_job_s, init)
+        futs = {d: ex.submit(_solve_day, problem, al, cids, pt, budget, init)
                 for d, al, cids, init in jobs}
         for d, f in futs.items():
             out[d] = f.result()
@@ -148,9 +156,9 @@ def solve_by_days(
     problem: Problem, params: SolveParams, allowed: dict[str, list[str]], pre_reasons: dict,
     t0: float,
 ) -> Solution:
-    """Days first, then routes, then one or more rounds of moving left-over tasks between days."""
-    from routing.solve import build_solution
-
+    """Days first, then routes, then one or more rounds of moving left-over tasks between days,
+    then the repair phase over the whole horizon (:func:`routing.finish.build_solution`): every
+    left-over task that fits any crew-day of any day cheaper than its penalty goes in."""
     day_of = _day_of(problem)
     days = sorted({c.day for c in problem.crew_days})
     crews_of = {d: [c.id for c in problem.crew_days if c.day == d] for d in days}
@@ -173,24 +181,34 @@ def solve_by_days(
             jobs.append((d, al, crews_of[d], init))
         return jobs
 
-    from routing.solve import initial_routes_from
-
-    # warm start from the previous plan (re-planning), restricted to each day's tasks
-    results = _route_days(problem, jobs_for(chosen, initial_routes_from(problem) or {}), params,
-                          per_day)
-    routes: dict[str, list[str]] = {}
+    # a first plan per day by cheapest insertion (routing.repair), or the previous plan when
+    # re-planning; OR-Tools then polishes each day from it
+    start = initial_routes_from(problem)
+    if not start:
+        if len(allowed) <= WEEK_CONSTRUCTION_MAX_TASKS:
+            start = {cid: t.sequence for cid, t in construct_routes(problem, allowed).items()}
+        else:
+            start = construct_by_days(problem, allowed, chosen)
+        chosen = {d: [x for c in crews_of[d] for x in start.get(c, [])
+                      if x in problem.task_by_id] for d in days}
+    results = _route_days(problem, jobs_for(chosen, start), params, per_day)
+    routes: dict[str, list[str]] = {c.id: list(start.get(c.id, [])) for c in problem.crew_days}
     hints: dict = {}
-    for r in results.values():
-        routes.update(r.routes)
-        hints.update(r.hints)
+    for d, r in results.items():
+        if r.objective is not None and _better(problem, r.routes, r.hints, routes, crews_of[d]):
+            routes.update(r.routes)
+            hints.update(r.hints)
     notes = [f"by_day: {len(days)} days, {len(overflow)} tasks without room at assignment"]
     tried: dict[str, set[date]] = {tid: set() for tid in allowed}
     for d, tids in chosen.items():
         for tid in tids:
             tried[tid].add(d)
+    # the rounds share what phase 1 left of the budget (search seconds, see routing.search);
+    # the wall clock only caps them at the hard ceiling
+    remaining = budget - (per_day or 0.0) * waves
+    ceiling = t0 + params.max_wall_factor * params.time_limit_s
     for rnd in range(rounds):
-        remaining = params.time_limit_s - reserve - (time.time() - t0)
-        if not det and remaining < 1.0:
+        if not det and (remaining < 1.0 or time.time() > ceiling):
             break
         routed = {tid for seq in routes.values() for tid in seq}
         left = [tid for tid in allowed if tid not in routed]
@@ -221,18 +239,50 @@ def solve_by_days(
                          if x in problem.task_by_id] + tids for d, tids in offers.items()}
         waves = max(1, -(-len(day_tasks) // params.workers))
         per = None if det else max(0.5, remaining / min(2, rounds - rnd) / waves)
+        remaining -= (per or 0.0) * waves
         res = _route_days(problem, jobs_for(day_tasks, routes), params, per)
-        for r in res.values():
-            if r.objective is None:
-                continue
-            routes.update(r.routes)
-            hints.update(r.hints)
+        for d, r in res.items():
+            if r.objective is not None and _better(problem, r.routes, r.hints, routes,
+                                                   crews_of[d]):
+                routes.update(r.routes)
+                hints.update({c: r.hints[c] for c in r.hints})
         notes.append(f"round {rnd + 1}: offered {sum(len(v) for v in offers.values())} tasks "
                      f"to {len(offers)} days")
     objective = sum(r.objective or 0 for r in results.values())
     return build_solution(problem, routes, hints, allowed, pre_reasons, params, t0,
                           objective=objective, worker=0, status="by_day", method="by_day",
                           notes=notes)
+
+
+def construct_by_days(problem: Problem, allowed: dict[str, list[str]],
+                      chosen: dict[date, list[str]]) -> dict[str, list[str]]:
+    """Crew-day id -> stop order: each day's assigned tasks inserted into that day's crew-days
+    by :func:`routing.repair.insert_fitting` (cheapest feasible insertion, our checker)."""
+    day_of = _day_of(problem)
+    tours = {c.id: retime_tour(problem, c.id, []) for c in problem.crew_days}
+    for d, tids in chosen.items():
+        day_allowed = {tid: [c for c in allowed[tid] if day_of[c] == d] for tid in tids}
+        insert_fitting(problem, tours, {t: cs for t, cs in day_allowed.items() if cs})
+    return {cid: t.sequence for cid, t in tours.items()}
+
+
+def _better(problem: Problem, new_routes, new_hints, routes, crew_ids) -> bool:
+    """True if the day's new routes cost less than its current ones (our objective: tour
+    costs plus the penalties of the day's tasks that the new routes leave out) and our checker
+    accepts them."""
+    old = {c: retime_tour(problem, c, routes.get(c, [])) for c in crew_ids}
+    new = {c: retime_tour(problem, c, new_routes.get(c, []), new_hints.get(c)) for c in crew_ids}
+    if any(t.violations for t in new.values()):
+        return False
+    served_old = {x for t in old.values() for x in t.task_ids}
+    served_new = {x for t in new.values() for x in t.task_ids}
+    dropped = sum(task_penalty_eur(problem, problem.task_by_id[x])
+                  for x in served_old - served_new)
+    gained = sum(task_penalty_eur(problem, problem.task_by_id[x])
+                 for x in served_new - served_old)
+    old_cost = sum(tour_cost_eur(problem, t) for t in old.values())
+    new_cost = sum(tour_cost_eur(problem, t) for t in new.values())
+    return new_cost + dropped - gained < old_cost - 1e-6
 
 
 def _tour_busy_s(problem: Problem, crew_id: str, seq: list[str]) -> float:

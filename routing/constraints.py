@@ -74,13 +74,20 @@ def eur(value: float) -> int:
 
 
 def create_context(
-    problem: Problem, allowed: dict[str, list[str]], crew_day_ids: Iterable[str] | None = None
+    problem: Problem, allowed: dict[str, list[str]], crew_day_ids: Iterable[str] | None = None,
+    seed: int = 0,
 ) -> ModelContext:
-    """Nodes and model for the tasks in ``allowed`` (task id -> allowed crew-day ids)."""
+    """Nodes and model for the tasks in ``allowed`` (task id -> allowed crew-day ids).
+
+    ``seed`` 0 keeps the tasks in ``allowed`` order; any other seed shuffles them with
+    ``numpy.random.default_rng(seed)`` (OR-Tools' first solution and neighbourhoods follow the
+    node order, so another seed gives another, equally valid plan; the same seed the same)."""
     crew_days = [c for c in problem.crew_days
                  if crew_day_ids is None or c.id in set(crew_day_ids)]
     vehicle_of = {c.id: v for v, c in enumerate(crew_days)}
     tasks = [problem.task_by_id[tid] for tid in allowed]
+    if seed:
+        tasks = [tasks[i] for i in np.random.default_rng(seed).permutation(len(tasks))]
     nodes: list[Node] = []
     depot_node: dict[int, int] = {}
     for c in crew_days:
@@ -448,9 +455,10 @@ def build_model(
     allowed: dict[str, list[str]],
     crew_day_ids: Iterable[str] | None = None,
     skip: Iterable[str] = (),
+    seed: int = 0,
 ) -> ModelContext:
     """Create the context and apply every constraint function not named in ``skip``."""
-    ctx = create_context(problem, allowed, crew_day_ids)
+    ctx = create_context(problem, allowed, crew_day_ids, seed)
     skip = set(skip)
     if "add_travel_cost" in skip:
         ctx.arc_cost_enabled = False

@@ -6,21 +6,25 @@ unassigned tasks use it.
 
 Candidates are (crew-day, position) pairs after the locked prefix. Each has an exact lower bound
 of its extra cost, the driving detour at the crew-day's rates (euro); candidates are tried in
-that order and every one is re-timed by :func:`routing.checker.retime_tour` (windows, breaks,
-noise rules, ArbZG, loads). If the vehicle would overflow, the same position is tried with a
-visit to the nearest suitable reload point just before the task. Costs are
+that order. A fast schedule (:func:`quick_schedule`: the checker's earliest-start rules for
+windows, breaks and loads, without building stops) sorts out the impossible ones and prices the
+rest exactly (detour, overtime, lateness); the cheapest is then re-timed and verified by
+:func:`routing.checker.retime_tour` (every rule, ArbZG included) before it counts. Each position
+is also tried with a visit to the nearest suitable reload point just before the task, used only
+when the plain insertion does not fit (the truck would overflow). Costs are
 :func:`routing.explain.tour_cost_eur` differences (drive, km, overtime, lateness) plus
 ``weights.move_eur`` when the previous plan had the task on another crew-day.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from routing.checker import retime_tour
+from routing.checker import _earliest_start, _reload_domains, retime_tour
 from routing.explain import tour_cost_eur
-from routing.problem import Problem, Task
+from routing.problem import UNREACHABLE_S, CrewDay, Problem, Task
 from routing.solution import Tour
 
 #: default cap on checker calls per task and search
@@ -54,8 +58,14 @@ def ref_exit(problem: Problem, ref: str) -> int:
 
 def locked_prefix_length(problem: Problem, crew_day_id: str) -> int:
     """Number of stops at the start of the crew-day's tour fixed by ``locked_position``."""
-    return sum(1 for t in problem.tasks
-               if t.locked_crew_day == crew_day_id and t.locked_position is not None)
+    cache = _per_problem(problem)
+    if "locked" not in cache:
+        counts: dict[str, int] = {}
+        for t in problem.tasks:
+            if t.locked_crew_day is not None and t.locked_position is not None:
+                counts[t.locked_crew_day] = counts.get(t.locked_crew_day, 0) + 1
+        cache["locked"] = counts
+    return cache["locked"].get(crew_day_id, 0)
 
 
 def move_cost_eur(problem: Problem, task: Task, crew_day_id: str) -> float:
@@ -67,6 +77,109 @@ def move_cost_eur(problem: Problem, task: Task, crew_day_id: str) -> float:
     if cid == crew_day_id or cid not in problem.crew_day_by_id:
         return 0.0
     return problem.weights.move_eur
+
+
+_CACHES: dict[int, dict] = {}
+
+
+def _per_problem(problem: Problem) -> dict:
+    """A cache that lives as long as ``problem`` (derived data asked for on every trial)."""
+    key = id(problem)
+    cache = _CACHES.get(key)
+    if cache is None:
+        cache = _CACHES[key] = {}
+        weakref.finalize(problem, _CACHES.pop, key, None)
+    return cache
+
+
+def _domains(problem: Problem, task: Task, crew: CrewDay) -> list[tuple[int, int]]:
+    """``problem.start_domains``, cached per problem."""
+    cache = _per_problem(problem)
+    k = (task.id, crew.id)
+    if k not in cache:
+        cache[k] = problem.start_domains(task, crew)
+    return cache[k]
+
+
+def quick_schedule(problem: Problem, crew: CrewDay, seq: Sequence[str]
+                   ) -> tuple[int, float] | None:
+    """(end at the depot in s, lateness cost in euro) of ``seq`` scheduled by the checker's
+    earliest-start rules (fixed breaks as :func:`routing.checker.retime_tour` places them
+    without hints), or None if a window, the shift end or a load capacity makes it impossible.
+    A pre-filter only: ArbZG and the other rules are left to the checker."""
+    dur = problem.matrix_for(crew).duration_s
+    t, loc = crew.shift.start_s, crew.start_location
+    pending = list(range(len(crew.breaks)))
+    loads: dict[str, float] = {}
+    late_eur = 0.0
+    w = problem.weights
+    for ref in [*seq, None]:
+        if ref is None:
+            entry, service, domains, split, task = crew.end_location, 0, None, False, None
+        else:
+            task = problem.task_by_id.get(ref)
+            if task is not None:
+                entry, exit_, service = task.entry_location, task.exit_location, \
+                    task.service_duration_s
+                domains = _domains(problem, task, crew)
+                split = problem.is_splittable(task)
+            else:
+                r = problem.reload_by_id[ref]
+                entry = exit_ = r.location
+                service = r.service_duration_s
+                domains = _reload_domains(r, crew, service)
+                split = False
+        travel = int(dur[loc, entry])
+        if travel >= UNREACHABLE_S:
+            return None
+        cur, left = t, travel
+        while True:
+            arrival = cur + left
+            start = arrival if domains is None else _earliest_start(domains, arrival)
+            ref_start = start if start is not None else arrival
+            chosen = None
+            for i in pending:
+                b = crew.breaks[i]
+                forced = (ref_start > b.latest_start_s) if split else \
+                    (service > 0 and ref_start + service > b.latest_start_s)
+                if max(cur, b.earliest_start_s) <= ref_start or forced:
+                    chosen = i
+                    break
+            if chosen is None:
+                break
+            b = crew.breaks[chosen]
+            bs = max(cur, b.earliest_start_s)
+            pending.remove(chosen)
+            left -= min(left, max(0, bs - cur))
+            cur = bs + b.duration_s
+        if ref is None:
+            return (arrival, late_eur) if arrival <= crew.latest_end_s else None
+        if start is None:
+            return None
+        end = start + service
+        if split:
+            cursor = start
+            for i in list(pending):
+                b = crew.breaks[i]
+                if b.earliest_start_s < end:
+                    bs = max(cursor, b.earliest_start_s)
+                    pending.remove(i)
+                    cursor = bs + b.duration_s
+                    end += b.duration_s
+        if task is not None:
+            for kind, amount in task.loads.items():
+                if amount:
+                    loads[kind] = loads.get(kind, 0.0) + abs(amount)
+                    if loads[kind] > crew.capacity.get(kind, 0.0) + 1e-6:
+                        return None
+            if task.due_latest_s is not None and start > task.due_latest_s:
+                late_eur += w.late_eur_per_day * max(task.urgency, 0.01) * \
+                    (start - task.due_latest_s) / 86400
+        else:
+            for kind in r.kinds:
+                loads[kind] = 0.0
+        t, loc = end, exit_
+    return None  # pragma: no cover - the loop returns at the depot
 
 
 def _candidates(problem: Problem, tours: Mapping[str, Tour], task: Task,
@@ -94,7 +207,7 @@ def _candidates(problem: Problem, tours: Mapping[str, Tour], task: Task,
                 continue
             detour_m = int(dist[a, task.entry_location]) + int(dist[task.exit_location, b]) - \
                 int(dist[a, b])
-            lb = max(0.0, detour_s * rate_s + max(0, detour_m) * rate_m) + move
+            lb = detour_s * rate_s + detour_m * rate_m + move
             out.append((lb, cid, p))
     out.sort(key=lambda x: (x[0], x[1], x[2]))
     return out
@@ -131,42 +244,78 @@ def best_insertion(
     so the search also stops once no remaining bound can beat the best insertion found.
     """
     task = problem.task_by_id[task_id]
-    base_cost: dict[str, float] = {}
-    best: Insertion | None = None
-    trials = 0
+    w = problem.weights
+    priced: list[tuple[float, str, list[str], bool]] = []
+    base: dict[str, tuple[int, float]] = {}
+    best_quick = None
     for lb, cid, p in _candidates(problem, tours, task, crew_day_ids):
         if max_cost_eur is not None and lb > max_cost_eur + 1e-9:
             break
-        if best is not None and lb >= best.cost_eur - 1e-9:
+        if best_quick is not None and lb >= best_quick - 1e-9:
             break
-        if trials >= max_trials:
-            break
+        crew = problem.crew_day_by_id[cid]
         tour = tours[cid]
-        if cid not in base_cost:
-            base_cost[cid] = tour_cost_eur(problem, tour)
         seq = list(tour.sequence)
+        if cid not in base:
+            q0 = quick_schedule(problem, crew, seq)
+            base[cid] = q0 if q0 is not None else (tour.end_s, 0.0)
+        end0, late0 = base[cid]
         options = [(seq[:p] + [task_id] + seq[p:], False)]
+        before = ref_exit(problem, seq[p - 1]) if p > 0 else crew.start_location
+        yard = _reload_for(problem, task, cid, before)
+        if yard is not None and (p == 0 or seq[p - 1] != yard):
+            options.append((seq[:p] + [yard, task_id] + seq[p:], True))
         for new_seq, reload in options:
-            trials += 1
-            new = retime_tour(problem, cid, new_seq)
-            if new.violations:
-                if not reload and any(v.code == "capacity_exceeded" for v in new.violations):
-                    before = ref_exit(problem, seq[p - 1]) if p > 0 else \
-                        problem.crew_day_by_id[cid].start_location
-                    yard = _reload_for(problem, task, cid, before)
-                    if yard is not None and (p == 0 or seq[p - 1] != yard):
-                        options.append((seq[:p] + [yard, task_id] + seq[p:], True))
+            q = quick_schedule(problem, crew, new_seq)
+            if q is None:
                 continue
-            cost = tour_cost_eur(problem, new) - base_cost[cid] + move_cost_eur(problem, task,
-                                                                               cid)
+            end, late = q
+            over = (max(0, end - crew.shift.end_s) - max(0, end0 - crew.shift.end_s)) * \
+                w.overtime_eur_per_hour / 3600
+            cost = (lb if not reload else _detour_eur(problem, crew, seq, new_seq)
+                    + move_cost_eur(problem, task, cid)) + over + late - late0
             if max_cost_eur is not None and cost > max_cost_eur + 1e-9:
                 continue
-            if best is None or cost < best.cost_eur - 1e-9:
-                best = Insertion(task_id, cid, tuple(new_seq), new, cost, reload)
+            priced.append((cost, cid, new_seq, reload))
+            if best_quick is None or cost < best_quick:
+                best_quick = cost
             break
-        if first_fit and best is not None:
+        if first_fit and priced:
+            break
+    # verify, cheapest first, with our checker
+    best: Insertion | None = None
+    trials = 0
+    for cost, cid, new_seq, reload in sorted(priced, key=lambda x: (x[0], x[1])):
+        if trials >= max_trials or (best is not None and cost >= best.cost_eur - 1e-9):
+            break
+        trials += 1
+        new = retime_tour(problem, cid, new_seq)
+        if new.violations:
+            continue
+        exact = tour_cost_eur(problem, new) - tour_cost_eur(problem, tours[cid]) + \
+            move_cost_eur(problem, task, cid)
+        if max_cost_eur is not None and exact > max_cost_eur + 1e-9:
+            continue
+        if best is None or exact < best.cost_eur - 1e-9:
+            best = Insertion(task_id, cid, tuple(new_seq), new, exact, reload)
+        if first_fit:
             break
     return best
+
+
+def _detour_eur(problem: Problem, crew: CrewDay, old: list[str], new: list[str]) -> float:
+    """Extra driving cost (time and km at the crew-day's rates) of ``new`` over ``old``."""
+    m = problem.matrix_for(crew)
+
+    def drive(seq):
+        locs = [(crew.start_location, crew.start_location)] + \
+            [(ref_entry(problem, r), ref_exit(problem, r)) for r in seq] + \
+            [(crew.end_location, crew.end_location)]
+        d_s = sum(int(m.duration_s[a[1], b[0]]) for a, b in zip(locs, locs[1:], strict=False))
+        d_m = sum(int(m.distance_m[a[1], b[0]]) for a, b in zip(locs, locs[1:], strict=False))
+        return d_s * crew.cost_per_hour_eur / 3600 + d_m * crew.cost_per_km_eur / 1000
+
+    return drive(new) - drive(old)
 
 
 def removable_reloads(problem: Problem, tour: Tour) -> list[int]:

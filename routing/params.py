@@ -20,19 +20,26 @@ METHODS = ("auto", "direct", "by_day")
 class SolveParams:
     """How long and how to search.
 
-    * ``time_limit_s``: wall-clock budget for the whole call, model building included.
+    * ``time_limit_s``: the budget of the whole call. The search part of it is measured in CPU
+      seconds of the searching processes (a busy machine makes the call longer, not the plan
+      worse): it ends after that much search, or once ``min_search_share`` of it is done and
+      the plan has not improved for ``stall_share`` of it; ``max_wall_factor`` × the budget is
+      the hard wall-clock ceiling.
     * ``solution_limit``: stop each search after this many improving solutions; in
       ``deterministic`` mode it replaces the clock (default 100 then).
     * ``first_solution_strategy`` / ``metaheuristic``: for worker 0; the other workers of the
       portfolio use differently configured searches (see :mod:`routing.solve`).
     * ``workers``: parallel searches in separate processes (the best plan is kept; ties broken
       by cost, then worker id).
-    * ``seed``: recorded with the plan. The OR-Tools routing search and our day assignment
-      have no random parts, so it changes nothing today (kept for a randomised portfolio).
+    * ``seed``: 0 keeps the model's task order; another seed shuffles it
+      (``numpy.random.default_rng(seed)``), so OR-Tools starts and searches differently: another
+      valid plan, the same one for the same seed in deterministic mode.
     * ``deterministic``: identical plans for identical inputs (no clock limits).
     * ``method``: ``direct`` (one OR-Tools model), ``by_day`` (assign days first, then route each
       day; for weeks of hundreds of tasks) or ``auto`` (chosen by size).
     * ``gls_lambda``: guided local search penalty factor (OR-Tools default 0.1).
+    * ``repair``: after the search, insert every task that fits cheaper than its penalty and
+      drop unneeded reload visits (:mod:`routing.repair`); off only to study the raw search.
     * ``lean_operators``: switch off OR-Tools' large-neighbourhood insertion, Lin-Kernighan,
       sub-trip and pickup/delivery operators. Much faster guided local search when every task
       gets served (Solomon); harmful when many tasks stay optional, because those operators
@@ -50,6 +57,10 @@ class SolveParams:
     gls_lambda: float = 0.1
     explain: bool = True
     lean_operators: bool = False
+    repair: bool = True
+    min_search_share: float = 0.5
+    stall_share: float = 0.2
+    max_wall_factor: float = 3.0
 
     def __post_init__(self) -> None:
         if self.time_limit_s <= 0:
@@ -64,6 +75,11 @@ class SolveParams:
                                f"{', '.join(METAHEURISTICS)}")
         if self.workers < 1:
             raise ProblemError(f"workers must be >= 1, got {self.workers}")
+        if not 0 <= self.min_search_share <= 1 or not 0 < self.stall_share <= 1:
+            raise ProblemError("min_search_share must lie in [0, 1] and stall_share in (0, 1], "
+                               f"got {self.min_search_share} and {self.stall_share}")
+        if self.max_wall_factor < 1:
+            raise ProblemError(f"max_wall_factor must be >= 1, got {self.max_wall_factor}")
         if self.method not in METHODS:
             raise ProblemError(f"unknown method {self.method!r}; choose one of {METHODS}")
 

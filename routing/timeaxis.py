@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
@@ -90,7 +91,7 @@ class TimeAxis:
 
     def is_public_holiday(self, day: date) -> bool:
         """True if ``day`` is a public holiday in the Land (``holidays`` package)."""
-        return day in holidays_lib.Germany(subdiv=self.land, years=day.year)
+        return day in _public_holidays(self.land, day.year)
 
     def day_type(self, day: date) -> DayType:
         """Workday, Sunday or public holiday (Saturday is a workday under the 32. BImSchV)."""
@@ -105,6 +106,13 @@ class TimeAxis:
         moment = self.to_datetime(seconds)
         weekday = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")[moment.weekday()]
         return f"{weekday} {moment:%d.%m. %H:%M}"
+
+
+@lru_cache(maxsize=64)
+def _public_holidays(land: str | None, year: int) -> frozenset[date]:
+    """The Land's public holidays of a year (building the ``holidays`` calendar costs about
+    1 ms, and the checker asks for every stop)."""
+    return frozenset(holidays_lib.Germany(subdiv=land, years=year).keys())
 
 
 # 32. BImSchV §7 with Annex: local wall-clock hours in which a machine may run at a
@@ -126,6 +134,13 @@ def noise_allowed_windows(
     """
     if not noise_sensitive or noise_class == NoiseClass.NONE:
         return None
+    return list(_noise_windows(axis, day, NoiseClass(noise_class)))
+
+
+@lru_cache(maxsize=4096)
+def _noise_windows(axis: TimeAxis, day: date, noise_class: NoiseClass
+                   ) -> tuple[tuple[int, int], ...]:
+    """Cached body of :func:`noise_allowed_windows` (the checker asks for every stop)."""
     if axis.day_type(day) != DayType.WORKDAY:
-        return []
-    return [(axis.at(day, a), axis.at(day, b)) for a, b in NOISE_ALLOWED_HOURS[noise_class]]
+        return ()
+    return tuple((axis.at(day, a), axis.at(day, b)) for a, b in NOISE_ALLOWED_HOURS[noise_class])

@@ -1,0 +1,90 @@
+"""The last step of every solve: our checker's times, the repair phase, reasons, the Solution.
+
+:func:`retime_routes` re-times stop orders with :func:`routing.checker.retime_tour` (using the
+solver's break placement when it helps); :func:`build_solution` adds the repair phase
+(:func:`routing.repair.repair`) and the explanations of what is left out.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+
+from routing.checker import BreakHint, retime_tour
+from routing.constraints import task_penalty_eur
+from routing.explain import explain_unassigned, make_reason
+from routing.params import SolveParams
+from routing.problem import Problem
+from routing.repair import repair
+from routing.solution import Solution, Tour, TourKpis, Unassigned
+
+
+def retime_routes(problem: Problem, routes: Mapping[str, list[str]],
+                  hints: Mapping[str, dict[int, BreakHint]] | None = None) -> dict[str, Tour]:
+    """Crew-day id -> tour re-timed by our checker (every crew-day, empty ones included)."""
+    hints = hints or {}
+    tours: dict[str, Tour] = {}
+    for c in problem.crew_days:
+        seq = list(routes.get(c.id, []))
+        tour = retime_tour(problem, c.id, seq, hints.get(c.id))
+        if tour.violations and hints.get(c.id):
+            alt = retime_tour(problem, c.id, seq)
+            if len(alt.violations) < len(tour.violations):
+                tour = alt
+        tours[c.id] = tour
+    return tours
+
+
+def build_solution(
+    problem: Problem,
+    routes: dict[str, list[str]],
+    hints: dict[str, dict[int, BreakHint]],
+    allowed: dict[str, list[str]],
+    pre_reasons: dict,
+    params: SolveParams,
+    t0: float,
+    objective: int | None = None,
+    worker: int | None = None,
+    status: str = "",
+    method: str = "direct",
+    notes: list[str] | None = None,
+    tours: Mapping[str, Tour] | None = None,
+) -> Solution:
+    """Re-time every route with our checker, run the repair phase (``params.repair``) and
+    explain what was left out. ``tours`` (already re-timed and repaired) replace ``routes``."""
+    notes = list(notes or [])
+    repaired = tours is not None
+    tours = dict(tours) if tours is not None else retime_routes(problem, routes, hints)
+    if params.repair and not repaired:
+        before = sum(len(t.task_ids) for t in tours.values())
+        tours = repair(problem, tours, allowed)
+        added = sum(len(t.task_ids) for t in tours.values()) - before
+        if added:
+            notes.append(f"repair: {added} task(s) inserted after the search")
+    for cid, tour in tours.items():
+        if tour.violations:
+            notes.append(f"{cid}: checker found {len(tour.violations)} violation(s)")
+    assigned = {tid for t in tours.values() for tid in t.task_ids}
+    left = [tid for tid in allowed if tid not in assigned]
+    explained = {}
+    if left:
+        if params.explain:
+            ceiling = t0 + 2 * params.max_wall_factor * params.time_limit_s
+            explained = explain_unassigned(problem, tours, left, allowed,
+                                           penalty_of=lambda t: task_penalty_eur(problem, t),
+                                           deadline=None if params.deterministic else ceiling)
+        else:
+            explained = {tid: [make_reason("not_checked", work_h=round(
+                problem.task_by_id[tid].service_duration_s / 3600, 1))] for tid in left}
+    unassigned = [Unassigned(tid, tuple(rs)) for tid, rs in pre_reasons.items()]
+    unassigned += [Unassigned(tid, tuple(explained[tid])) for tid in left]
+    order = {t.id: i for i, t in enumerate(problem.tasks)}
+    unassigned.sort(key=lambda u: order[u.task_id])
+    available = sum(c.shift.length_s - c.break_total_s for c in problem.crew_days)
+    ordered = tuple(tours[c.id] for c in problem.crew_days)
+    kpis = TourKpis.total([t.kpis for t in ordered], available)
+    return Solution(ordered, tuple(unassigned), kpis, objective, status, worker,
+                    round(time.time() - t0, 3), method, tuple(notes))
+
+
+__all__ = ["build_solution", "retime_routes"]
