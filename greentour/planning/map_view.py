@@ -296,7 +296,8 @@ def map_data(
         balance = {"due_h": today["due_h"], "available_h": today["available_h"],
                    "short_h": round(max(0.0, today["due_h"] - today["available_h"]), 1),
                    "week_due_h": week["due_h"], "week_available_h": week["available_h"],
-                   "status": today["status"]}
+                   "status": today["status"], "week_status": week["status"],
+                   "week_note": week.get("overload_en" if lang == "en" else "overload_de", "")}
     return {
         "day": day.isoformat(),
         "bbox": bbox(session),

@@ -137,8 +137,10 @@
   function drawBalance(b) {
     const box = document.getElementById("balance");
     if (!b) { replace(box, ""); return; }
-    replace(box, el("span", { class: "badge " + (b.short_h > 0 ? "err" : "ok") },
-      `${t("Fällig")}: ${b.due_h} h · ${t("Verfügbar")}: ${b.available_h} h`));
+    replace(box, [el("span", { class: "badge " + (b.short_h > 0 ? "err" : "ok") },
+      `${t("Fällig")}: ${b.due_h} h · ${t("Verfügbar")}: ${b.available_h} h`),
+      b.week_status === "überlastet" ? el("span", { class: "badge err", id: "week-overload" },
+        `${t("Woche überlastet")}: ${b.week_note}`) : null].filter(Boolean));
   }
 
   async function refresh() {
