@@ -7,7 +7,6 @@ Real SQLite copy of the Lauf walkthrough scenario, the real Lauf road graph, OR-
 from __future__ import annotations
 
 from click.testing import CliRunner
-from sqlalchemy import select
 
 from greentour.cli import cli
 from greentour.planning.plan_check import check_plan, stored_check
@@ -25,29 +24,13 @@ def _plan(planner_store) -> int:
 
 def test_good_plan_has_an_empty_check_stored_and_recomputed(planner_store, planner_scenario,
                                                             monkeypatch, tmp_path) -> None:
-    """Every stored plan carries its check (in both languages, no euro). A plan of Monday's
-    five playground inspections serves them all on time; with the reload trips the solver adds
-    (none needed: the inspections carry no load) taken out, the recomputed check is empty and
-    the CLI says so in one line."""
-    engine, tenant_id, day = planner_store
-    with tenant_session(engine, tenant_id) as s, s.begin():
-        tasks = s.scalars(select(models.Task).order_by(models.Task.id)).all()
-        keep = [t for t in tasks if t.task_type == "inspect_playground"][:5]
-        for t in tasks:
-            if t not in keep:
-                t.status = "cancelled"
+    """The Monday plan (22 tasks, search plus repair phase) is stored with its check, and the
+    check is empty; recomputed from the store it is empty too, and the CLI says so in one
+    line."""
+    engine, tenant_id, _ = planner_store
     plan_id = _plan(planner_store)
-    with tenant_session(engine, tenant_id) as s, s.begin():
-        plan = s.get(models.Plan, plan_id)
-        stored = stored_check(plan)
-        assert stored is not None
-        assert all(f.de and f.en and "€" not in f.de + f.en for f in stored)
-        assert not plan.unassigned
-        assert sum(1 for t in plan.tours for st in t.stops if st.kind == "task") == 5
-        for tour in plan.tours:
-            for st in [st for st in tour.stops if st.kind == "reload"]:
-                s.delete(st)
     with tenant_session(engine, tenant_id) as s:
+        assert stored_check(s.get(models.Plan, plan_id)) == []
         assert check_plan(s, plan_id) == []
         s.rollback()
     monkeypatch.setenv("GREENTOUR_DATABASE_URL", planner_scenario.db_url)
