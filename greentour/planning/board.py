@@ -256,7 +256,9 @@ def _copy_plan(session: Session, plan: Plan | None, day: dt.date, edit: dict[str
         solver_params_json={"mode": "edit", "edit": edit},
         solver_version=plan.solver_version if plan else "",
         status="done",
-        kpis_json=dict(plan.kpis_json) if plan else {},
+        # the parent's plan check does not hold for the edited plan: "Neu prüfen" computes it
+        kpis_json={k: v for k, v in (plan.kpis_json or {}).items() if k != "check"}
+        if plan else {},
         parent_id=plan.id if plan else None,
         version=next_version(session, first, last),
     )
