@@ -7,6 +7,7 @@ Real SQLite copy of the Lauf walkthrough scenario, the real Lauf road graph, OR-
 from __future__ import annotations
 
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from greentour.cli import cli
 from greentour.planning.plan_check import check_plan, stored_check
@@ -105,3 +106,29 @@ def test_changed_locked_tour_is_a_lock_finding(planner_store) -> None:
         kinds = [f.kind for f in check_plan(s, second)]
         s.rollback()
     assert "lock_changed" in kinds
+
+
+def test_check_finds_an_idle_crew_and_a_line_up_that_no_longer_holds(planner_store) -> None:
+    """A stored plan whose Kolonne 2 tour was emptied shows Kolonne 2 idle beside the work it
+    could take; after Kolonne 1's licensed drivers are swapped for class-B drivers, its mowing
+    stops break the line-up (the ride-on mower travels on the BE trailer)."""
+    engine, tenant_id, day = planner_store
+    plan_id = _plan(planner_store)
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        plan = s.get(models.Plan, plan_id)
+        k2 = next(t for t in plan.tours if t.crew_day.name.startswith("Kolonne 2"))
+        for st in [st for st in k2.stops if st.kind == "task"]:
+            s.delete(st)
+        k2_id = k2.crew_day_id
+        k1 = next(t for t in plan.tours if t.crew_day.name.startswith("Kolonne 1")).crew_day
+        b_only = [p.id for p in s.scalars(select(models.Staff)) if p.config_key in ("koch",
+                                                                                     "hofmann")]
+        k1.member_ids = b_only
+        k1_id = k1.id
+    with tenant_session(engine, tenant_id) as s:
+        findings = check_plan(s, plan_id)
+        s.rollback()
+    idle = [f for f in findings if f.kind == "crew_day_idle" and f.crew_day_id == k2_id]
+    assert idle and "hat keine Arbeit, obwohl" in idle[0].de and "has no work" in idle[0].en
+    broken = [f for f in findings if f.kind == "rule_violation" and f.crew_day_id == k1_id]
+    assert broken and any("Aufsitzmäher" in f.de for f in broken)
