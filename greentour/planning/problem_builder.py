@@ -475,7 +475,8 @@ def build_problem(
         problem_crews.append(pc)
         crew_ids[pc.id] = cd.id
         sizes[pc.id] = len([i for i in cd.member_ids if i in people])
-    locked_crews = {crew_ref(cd.id) for cd in crew_days if cd.locked}
+    locked_crews = {crew_ref(cd.id) for cd in crew_days if cd.locked} | {
+        crew_ref(t.crew_day_id) for t in locked_tours}
 
     problem_tasks = []
     task_items_locked: list[rp.Task] = []
@@ -633,11 +634,11 @@ def planned_on_other_days(session: Session, days: list[dt.date]) -> set[int]:
 
 
 def locked_tours_of(session: Session, crew_days: list[CrewDay]) -> list[Tour]:
-    """The current tours of the locked crew-days among ``crew_days`` (kept as they are)."""
+    """The current tours of ``crew_days`` that are locked (the crew-day or the tour itself),
+    kept as they are."""
     out = []
     for cd in crew_days:
-        if cd.locked:
-            tour = current_tour(session, cd)
-            if tour is not None:
-                out.append(tour)
+        tour = current_tour(session, cd)
+        if tour is not None and (cd.locked or tour.locked):
+            out.append(tour)
     return out

@@ -150,3 +150,20 @@ def test_machine_booked_twice_goes_to_one_crew(planner_store) -> None:
         s.rollback()
     first, second = (built.problem.crew_day_by_id[crew_ref(i)] for i in ids)
     assert "aerial_lift" in first.equipment and "aerial_lift" not in second.equipment
+
+
+def test_locked_tour_survives_every_plan_mode(planner_store) -> None:
+    """A tour locked by itself (``Tour.locked``) is kept unchanged by 'Planen' and 'Neu planen'
+    like a locked crew-day's tour; its crew-day takes no new work."""
+    engine, tenant_id, day = planner_store
+    first = run_plan_in_tenant(engine, tenant_id, day, "plan", FAST, with_demand=False)
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        tour = max(s.get(models.Plan, first["plan_id"]).tours, key=lambda t: len(t.stops))
+        tour.locked = True
+        before = [(st.kind, st.task_id, st.start_at) for st in tour.stops]
+        crew_day_id = tour.crew_day_id
+    for mode in ("plan", "replan"):
+        again = run_plan_in_tenant(engine, tenant_id, day, mode, FAST, with_demand=False)
+        with tenant_session(engine, tenant_id) as s:
+            tours = _tours_of(s, again["plan_id"], day)
+            assert tours[crew_day_id] == before, mode
