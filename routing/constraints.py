@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.constraint_solver import pywrapcp
 
+from routing.checker import arbzg_latest_end_s
 from routing.problem import UNREACHABLE_S, CrewDay, Problem, Task
 
 UNITS_PER_EUR = 100_000
@@ -163,8 +164,6 @@ def add_working_time_limit(ctx: ModelContext) -> None:
     allow (see :func:`routing.checker.arbzg_latest_end_s`); the checker verifies it again."""
     if not ctx.problem.labour_rules:
         return
-    from routing.checker import arbzg_latest_end_s
-
     dim = ctx.time_dim
     for v, c in enumerate(ctx.crew_days):
         end = ctx.routing.End(v)

@@ -11,8 +11,9 @@ for tools; :data:`SOLVER_PARAMS`). Every number in a message is one the verdict 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
+
+from routing.solution import Reason
 
 # code -> (German template, English template); parameters are filled with str.format
 CATALOGUE: dict[str, tuple[str, str]] = {
@@ -177,20 +178,6 @@ def name_of(code: str, lang: str = "de") -> str:
 def day_phrase(day) -> tuple[str, str]:
     """'Donnerstag, 18.06.' and 'Thursday 18 Jun' for a date."""
     return (f"{WEEKDAYS_DE[day.weekday()]}, {day:%d.%m.}", f"{day:%A %d %b}")
-
-
-@dataclass(frozen=True)
-class Reason:
-    """A structured explanation: stable code, parameters, German and English text."""
-
-    code: str
-    params: dict[str, Any] = field(default_factory=dict)
-    message_de: str = ""
-    message_en: str = ""
-
-    @property
-    def message(self) -> str:
-        return self.message_de
 
 
 def make_reason(code: str, **params: Any) -> Reason:

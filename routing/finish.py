@@ -35,6 +35,16 @@ def retime_routes(problem: Problem, routes: Mapping[str, list[str]],
     return tours
 
 
+#: insertion searches of the short improvement per second of budget (counted work: the same
+#: plan on a quiet and on a busy machine)
+IMPROVE_SEARCHES_PER_S = 300
+
+
+def improvement_effort(params: SolveParams) -> int:
+    """Insertion searches the short improvement after the repair may use."""
+    return int(IMPROVE_SEARCHES_PER_S * params.time_limit_s)
+
+
 def build_solution(
     problem: Problem,
     routes: dict[str, list[str]],
@@ -57,7 +67,7 @@ def build_solution(
     tours = dict(tours) if tours is not None else retime_routes(problem, routes, hints)
     if params.repair and not repaired:
         before = sum(len(t.task_ids) for t in tours.values())
-        tours = repair(problem, tours, allowed)
+        tours = repair(problem, tours, allowed, effort=improvement_effort(params))
         added = sum(len(t.task_ids) for t in tours.values()) - before
         if added:
             notes.append(f"repair: {added} task(s) inserted after the search")
@@ -72,7 +82,8 @@ def build_solution(
             ceiling = t0 + 2 * params.max_wall_factor * params.time_limit_s
             explained = explain_unassigned(problem, tours, left, allowed,
                                            penalty_of=lambda t: task_penalty_eur(problem, t),
-                                           deadline=None if params.deterministic else ceiling)
+                                           deadline=None if params.deterministic or
+                                           params.repair else ceiling)
         else:
             explained = {tid: [make_reason("not_checked", work_h=round(
                 problem.task_by_id[tid].service_duration_s / 3600, 1))] for tid in left}
@@ -87,4 +98,4 @@ def build_solution(
                     round(time.time() - t0, 3), method, tuple(notes))
 
 
-__all__ = ["build_solution", "retime_routes"]
+__all__ = ["build_solution", "improvement_effort", "retime_routes"]

@@ -9,6 +9,11 @@ After any search (and when the clock ran out) :func:`repair` takes the tours as 
    and the tasks whose best insertion was on that tour are looked at again; repeated until no
    unassigned task has an insertion cheaper than its penalty. A final full pass makes sure of it.
 
+3. a short improvement: single tasks move to their cheapest position elsewhere while that
+   lowers the objective (:func:`relocate`); a task still left out may take the place of one
+   task that moves to another crew-day (or, if cheaper, stays out) (:func:`insert_with_ejection`);
+   then step 2 once more.
+
 The same insertion loop, started from empty tours, is the construction
 (:func:`construct_routes`): it fills every crew-day by due day, urgency and area (the cheapest
 detour puts neighbouring sites on the same tour).
@@ -79,17 +84,128 @@ def insert_fitting(
             del best[other]
 
 
+class Effort:
+    """A budget of insertion searches for the improvement steps: counted work, not seconds, so
+    the plan does not depend on how busy the machine is."""
+
+    def __init__(self, searches: int | None) -> None:
+        self.left = searches
+
+    def spend(self) -> bool:
+        """Use one insertion search; False when none is left (None: unlimited)."""
+        if self.left is None:
+            return True
+        if self.left <= 0:
+            return False
+        self.left -= 1
+        return True
+
+
+def relocate(problem: Problem, tours: dict[str, Tour], allowed: Mapping[str, list[str]],
+             max_moves: int | None = None, effort: Effort | None = None) -> int:
+    """Short improvement: move single tasks to their cheapest position elsewhere (any crew-day
+    allowed for them, or another place in the same tour) while that lowers our objective;
+    updates ``tours`` in place, returns the number of moves. Locked tasks stay."""
+    moves = 0
+    improved = True
+    while improved and (max_moves is None or moves < max_moves):
+        improved = False
+        for cid in [c.id for c in problem.crew_days]:
+            tour = tours[cid]
+            for tid in list(tour.task_ids):
+                task = problem.task_by_id[tid]
+                if task.locked_crew_day is not None or tid not in allowed:
+                    continue
+                tour = tours[cid]
+                seq = [r for r in tour.sequence if r != tid]
+                without = retime_tour(problem, cid, seq)
+                if without.violations:
+                    continue
+                gain = tour_cost_eur(problem, tour) - tour_cost_eur(problem, without)
+                if gain <= 1e-6:
+                    continue
+                if effort is not None and not effort.spend():
+                    return moves
+                trial = dict(tours)
+                trial[cid] = without
+                ins = best_insertion(problem, trial, tid, allowed[tid], max_cost_eur=gain)
+                if ins is None or ins.cost_eur >= gain - 0.01:
+                    continue
+                if ins.crew_day_id == cid and tuple(ins.sequence) == tuple(tour.sequence):
+                    continue
+                tours[cid] = without
+                tours[ins.crew_day_id] = ins.tour
+                moves += 1
+                improved = True
+                if max_moves is not None and moves >= max_moves:
+                    return moves
+    return moves
+
+
+def insert_with_ejection(problem: Problem, tours: dict[str, Tour],
+                         allowed: Mapping[str, list[str]], effort: Effort | None = None) -> int:
+    """For each task left out (most costly to leave out first): make room on a crew-day by
+    moving one of its tasks elsewhere (or leaving that one out, if it costs less to leave out),
+    when that lowers the objective. Updates ``tours`` in place; returns the tasks inserted."""
+    penalty = {tid: task_penalty_eur(problem, problem.task_by_id[tid]) for tid in allowed}
+    inserted = 0
+    for tid in sorted(_left(problem, tours, allowed), key=lambda x: (-penalty[x], x)):
+        best = None  # (delta, {cid: tour})
+        for cid in allowed[tid]:
+            tour = tours[cid]
+            base = tour_cost_eur(problem, tour)
+            for x in tour.task_ids:
+                if problem.task_by_id[x].locked_crew_day is not None or x not in allowed:
+                    continue
+                if effort is not None and not effort.spend():
+                    break
+                without = retime_tour(problem, cid, [r for r in tour.sequence if r != x])
+                if without.violations:
+                    continue
+                trial = dict(tours)
+                trial[cid] = without
+                ins = best_insertion(problem, trial, tid, [cid],
+                                     max_cost_eur=penalty[tid] + penalty[x])
+                if ins is None:
+                    continue
+                trial[cid] = ins.tour
+                change = tour_cost_eur(problem, ins.tour) - base
+                others = [c for c in allowed[x] if c != cid]
+                moved = best_insertion(problem, trial, x, others,
+                                       max_cost_eur=penalty[x]) if others else None
+                delta = change - penalty[tid] + (moved.cost_eur if moved else penalty[x])
+                if delta < -1e-6 and (best is None or delta < best[0]):
+                    new = {cid: ins.tour}
+                    if moved is not None:
+                        new[moved.crew_day_id] = moved.tour
+                    best = (delta, new)
+        if best is not None:
+            tours.update(best[1])
+            inserted += 1
+    return inserted
+
+
 def repair(
     problem: Problem,
     tours: Mapping[str, Tour],
     allowed: Mapping[str, list[str]],
+    improve: bool = True,
+    effort: int | None = None,
 ) -> dict[str, Tour]:
     """Tours without unneeded reloads and with every task inserted that fits cheaper than its
-    penalty (see module docstring). Tours with violations are kept as they are."""
+    penalty (see module docstring), then (``improve``) the short improvement, at most
+    ``effort`` insertion searches (None: until nothing improves), and the insertion once more.
+    Tours with violations are kept as they are."""
     out = {}
     for cid, tour in tours.items():
         out[cid] = tour if tour.violations else drop_unneeded_reloads(problem, tour)
     insert_fitting(problem, out, allowed)
+    if improve:
+        budget = Effort(effort)
+        changed = insert_with_ejection(problem, out, allowed, budget)
+        changed += relocate(problem, out, allowed, effort=budget)
+        if changed:
+            insert_fitting(problem, out, allowed)
     return out
 
 
@@ -100,4 +216,5 @@ def construct_routes(problem: Problem, allowed: Mapping[str, list[str]]) -> dict
     return tours
 
 
-__all__ = ["construct_routes", "insert_fitting", "plan_cost_eur", "repair"]
+__all__ = ["construct_routes", "insert_fitting", "plan_cost_eur", "insert_with_ejection",
+           "relocate", "repair"]

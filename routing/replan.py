@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from routing.params import SolveParams
 from routing.problem import Break, CrewDay, PreviousPlan, Problem, ProblemError, Task, TimeWindow
 from routing.solution import Solution
+from routing.solve import solve
 
 
 @dataclass(frozen=True)
@@ -102,8 +103,6 @@ def replan_problem(problem: Problem, previous: Solution, changes: PlanChanges) -
 def replan(problem: Problem, previous: Solution, changes: PlanChanges,
            params: SolveParams | None = None) -> Solution:
     """Solve the changed problem, staying close to ``previous``."""
-    from routing.solve import solve
-
     return solve(replan_problem(problem, previous, changes), params)
 
 

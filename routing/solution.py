@@ -8,8 +8,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
-from routing.explain import Reason
+
+@dataclass(frozen=True)
+class Reason:
+    """A structured explanation: stable code, parameters, German and English text (the wording
+    comes from the catalogue in :mod:`routing.explain`)."""
+
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+    message_de: str = ""
+    message_en: str = ""
+
+    @property
+    def message(self) -> str:
+        return self.message_de
 
 
 class StopKind(StrEnum):

@@ -17,7 +17,7 @@ import time
 from routing.assign import solve_by_days
 from routing.constraints import eur
 from routing.explain import precheck
-from routing.finish import build_solution, retime_routes
+from routing.finish import build_solution, improvement_effort, retime_routes
 from routing.params import SolveParams
 from routing.problem import Problem
 from routing.repair import construct_routes, plan_cost_eur, repair
@@ -101,20 +101,24 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Solution:
 
 def _repair_and_polish(problem, allowed, params: SolveParams, routes, hints, polish_s: float):
     """Repair the search's plan, let OR-Tools improve it for ``polish_s`` (one process, warm
-    start), repair that too, and keep whichever our objective prefers -> (tours, note)."""
-    repaired = repair(problem, retime_routes(problem, routes, hints), allowed)
+    start), repair that too, keep whichever our objective prefers and give it the short
+    improvement -> (tours, note)."""
+    repaired = repair(problem, retime_routes(problem, routes, hints), allowed, improve=False)
     cost = plan_cost_eur(problem, repaired)
     start = {cid: t.sequence for cid, t in repaired.items()}
     config = portfolio(params.with_(workers=1))[0]
     res = run_search(problem, allowed, config, None, None, start,
                      budget=Budget.of(params, polish_s), seed=params.seed)
-    if res.objective is None:
-        return repaired, f"polish: no solution in {polish_s:.1f} s; repaired plan kept"
-    polished = repair(problem, retime_routes(problem, res.routes, res.hints), allowed)
-    new_cost = plan_cost_eur(problem, polished)
-    if new_cost < cost - 1e-6 and not any(t.violations for t in polished.values()):
-        return polished, f"polish: {cost:.0f} -> {new_cost:.0f} EUR"
-    return repaired, f"polish: no gain ({new_cost:.0f} vs {cost:.0f} EUR)"
+    chosen, note = repaired, f"polish: no solution in {polish_s:.1f} s; repaired plan kept"
+    if res.objective is not None:
+        polished = repair(problem, retime_routes(problem, res.routes, res.hints), allowed,
+                          improve=False)
+        new_cost = plan_cost_eur(problem, polished)
+        if new_cost < cost - 1e-6 and not any(t.violations for t in polished.values()):
+            chosen, note = polished, f"polish: {cost:.0f} -> {new_cost:.0f} EUR"
+        else:
+            note = f"polish: no gain ({new_cost:.0f} vs {cost:.0f} EUR)"
+    return repair(problem, chosen, allowed, effort=improvement_effort(params)), note
 
 
 __all__ = [
