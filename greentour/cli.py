@@ -37,6 +37,7 @@ PLUGGABLE_COMMANDS: dict[str, str] = {
     "demand": "greentour.services.demand",
     "plan": "greentour.services.plan",
     "export": "greentour.services.export",
+    "check-plan": "greentour.services.check_plan",
     "crew-token": "greentour.crew.cli_token",
     "crew-retention": "greentour.crew.cli",
 }
@@ -50,6 +51,7 @@ PLUGGABLE_HELP: dict[str, str] = {
     "demand": "Aufgaben aus Vorhersage, Zyklen, Fristen und Aufträgen erzeugen.",
     "plan": "Touren für Tage planen (OR-Tools).",
     "export": "Touren und Flächen als GeoJSON/GeoPackage/GPX exportieren.",
+    "check-plan": "Einen gespeicherten Plan prüfen (liegengebliebene Arbeit, Leerlauf, Sperren).",
     "crew-token": "Geräte-Token für eine Kolonne erzeugen (URL und QR-Code).",
     "crew-retention": "Kolonnendaten nach den Löschfristen des Mandanten löschen.",
 }
@@ -62,6 +64,7 @@ COMMAND_ORDER = [
     "forecast",
     "demand",
     "plan",
+    "check-plan",
     "export",
     "crew-token",
     "crew-retention",

@@ -3,6 +3,10 @@
 A :class:`Reason` is structured (a stable ``code`` plus parameters) so the web layer can filter
 and translate, and carries a ready German and English message. The catalogue below is the one
 place where the wording lives.
+
+Messages speak the planner's language: they say what is missing (a machine, a qualification,
+room on a day, the due day) and never show the solver's euro figures (those stay in ``params``
+for tools; :data:`SOLVER_PARAMS`). Every number in a message is one the verdict rests on.
 """
 
 from __future__ import annotations
@@ -15,8 +19,8 @@ from routing.solution import Reason
 CATALOGUE: dict[str, tuple[str, str]] = {
     # --- pre-check reasons (before solving) ---
     "no_qualified_crew_day": (
-        "Keine Kolonne im Zeitraum hat {missing}",
-        "No crew-day in the horizon has {missing_en}",
+        "An keinem dieser Tage hat eine Kolonne {missing}",
+        "On none of these days does a crew have {missing_en}",
     ),
     "no_vehicle_capacity": (
         "Kein Fahrzeug kann {amount} {kind} laden",
@@ -40,22 +44,21 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     # --- post-solve reasons (from our checker's best insertion) ---
     "insertion_too_costly": (
-        "Einplanen bei {crew_day} kostet {cost_eur} € > Strafe {penalty_eur} €",
-        "Insertion into {crew_day} costs {cost_eur} EUR > penalty {penalty_eur} EUR",
+        "{crew_day} könnte es übernehmen, aber nur mit {what}; bei dieser Dringlichkeit "
+        "zurückgestellt",
+        "{crew_day} could take it, but only with {what_en}; deferred at this urgency",
     ),
     "no_room": (
         "Keine Kolonne hat Platz: es fehlen {minutes} Minuten (am ehesten {crew_day})",
         "No crew-day has room: needs {minutes} more minutes (closest: {crew_day})",
     ),
     "not_due_yet": (
-        "Noch nicht fällig; Einplanen bei {crew_day} kostet {cost_eur} € > Prämie {prize_eur} €",
-        "Not due yet; insertion into {crew_day} costs {cost_eur} EUR > prize {prize_eur} EUR",
+        "{crew_day} hätte Platz, aber die Arbeit ist erst ab {due_day} fällig",
+        "{crew_day} has room, but the work is only due from {due_day_en}",
     ),
     "search_stopped": (
-        "Passt zu {crew_day} ({cost_eur} € ≤ Strafe {penalty_eur} €), "
-        "die Suche endete vorher",
-        "Fits into {crew_day} ({cost_eur} EUR <= penalty {penalty_eur} EUR); "
-        "the search stopped before finding it",
+        "Passt zu {crew_day}; die Suche endete, bevor sie es einplante",
+        "Fits into {crew_day}; the search ended before placing it",
     ),
     "no_feasible_position": (
         "Keine zulässige Position: Zeitfenster, Pausen oder Ladung der Touren lassen es nicht zu",
@@ -139,6 +142,44 @@ CATALOGUE: dict[str, tuple[str, str]] = {
 }
 
 
+#: parameters kept for tools and tests but never put into a message (solver euro figures)
+SOLVER_PARAMS = frozenset({"cost_eur", "penalty_eur", "prize_eur"})
+
+#: planner names of the catalogue's machine kinds and qualifications (German, English); a code
+#: not listed here is shown as it is
+NAMES: dict[str, tuple[str, str]] = {
+    "ride_on_mower": ("Aufsitzmäher", "ride-on mower"),
+    "wide_area_mower": ("Großflächenmäher", "wide-area mower"),
+    "tractor_flail_mower": ("Schlegelmäher am Traktor", "tractor flail mower"),
+    "hedge_trimmer": ("Heckenschere", "hedge trimmer"),
+    "brush_cutter": ("Freischneider", "brush cutter"),
+    "aerial_lift": ("Hubsteiger", "aerial lift"),
+    "chipper": ("Häcksler", "chipper"),
+    "water_trailer": ("Wasseranhänger", "water trailer"),
+    "chainsaw": ("Motorsägenschein", "chainsaw certificate"),
+    "aerial_platform": ("Hubarbeitsbühnen-Befähigung", "aerial work platform licence"),
+    "playground_inspector": ("Spielplatzprüfer", "playground inspector"),
+    "tree_inspector": ("Baumkontrolleur", "tree inspector"),
+    "plant_protection": ("Pflanzenschutz-Sachkunde", "plant protection certificate"),
+    "first_aid": ("Ersthelfer", "first aider"),
+}
+for _cls in ("B", "BE", "C1", "C1E", "C", "CE", "T", "L"):
+    NAMES[f"licence_{_cls}"] = (f"Fahrerlaubnis {_cls}", f"driving licence {_cls}")
+
+WEEKDAYS_DE = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
+
+
+def name_of(code: str, lang: str = "de") -> str:
+    """Planner name of a machine kind or qualification code (the code when unknown)."""
+    de, en = NAMES.get(code, (code, code))
+    return de if lang == "de" else en
+
+
+def day_phrase(day) -> tuple[str, str]:
+    """'Donnerstag, 18.06.' and 'Thursday 18 Jun' for a date."""
+    return (f"{WEEKDAYS_DE[day.weekday()]}, {day:%d.%m.}", f"{day:%A %d %b}")
+
+
 def make_reason(code: str, **params: Any) -> Reason:
     """Build a Reason from the catalogue; missing ``*_en`` parameters fall back to the German."""
     de, en = CATALOGUE[code]
@@ -156,15 +197,43 @@ Violation = Reason
 
 
 def describe_missing(equipment: set[str], qualifications: set[str]) -> tuple[str, str]:
-    """German and English phrase for missing equipment / qualifications."""
-    parts_de, parts_en = [], []
-    if equipment:
-        parts_de.append("Gerät " + ", ".join(sorted(equipment)))
-        parts_en.append("equipment " + ", ".join(sorted(equipment)))
-    if qualifications:
-        parts_de.append("Qualifikation " + ", ".join(sorted(qualifications)))
-        parts_en.append("qualification " + ", ".join(sorted(qualifications)))
-    return " und ".join(parts_de) or "–", " and ".join(parts_en) or "–"
+    """German and English phrase for missing equipment / qualifications, in planner names
+    ("Hubsteiger und Motorsägenschein")."""
+    codes = sorted(equipment) + sorted(qualifications)
+    de = [name_of(c, "de") for c in codes]
+    en = [name_of(c, "en") for c in codes]
+
+    def join(items: list[str], word: str) -> str:
+        return ", ".join(items[:-1]) + f" {word} " + items[-1] if len(items) > 1 else (
+            items[0] if items else "–")
+
+    return join(de, "und"), join(en, "and")
+
+
+def _effort(problem, base, new, task, moved: bool) -> tuple[str, str]:
+    """What an insertion would take, in planner terms: extra driving, overtime, days late, a
+    change of crew ("12 min zusätzliche Fahrt und 2 Tage nach Fälligkeit")."""
+    de, en = [], []
+    drive_min = round((new.kpis.drive_s - base.kpis.drive_s) / 60)
+    if drive_min > 0:
+        de.append(f"{drive_min} min zusätzlicher Fahrt")
+        en.append(f"{drive_min} min more driving")
+    over_min = round((new.kpis.overtime_s - base.kpis.overtime_s) / 60)
+    if over_min > 0:
+        de.append(f"{over_min} min Überstunden")
+        en.append(f"{over_min} min overtime")
+    stop = next((s for s in new.stops if s.ref == task.id), None)
+    if stop is not None and task.due_latest_s is not None and stop.start_s > task.due_latest_s:
+        days = max(1, round((stop.start_s - task.due_latest_s) / 86400))
+        de.append(f"{days} Tag{'e' if days > 1 else ''} nach Fälligkeit")
+        en.append(f"{days} day{'s' if days > 1 else ''} after its due day")
+    if moved:
+        de.append("einem Wechsel der Kolonne gegenüber dem bisherigen Plan")
+        en.append("a change of crew from the current plan")
+    if not de:
+        return "geringem Mehraufwand", "little extra effort"
+    return (", ".join(de[:-1]) + " und " + de[-1] if len(de) > 1 else de[0],
+            ", ".join(en[:-1]) + " and " + en[-1] if len(en) > 1 else en[0])
 
 
 # ------------------------------------------------------------------------------------------
@@ -287,7 +356,7 @@ def explain_unassigned(problem, tours: dict, task_ids, allowed, max_positions: i
             out[tid] = [make_reason("lock_infeasible", crew_day=problem.crew_day_by_id[
                 t.locked_crew_day].label)]
             continue
-        best_cost, best_cd = None, None
+        best_cost, best_cd, best_effort = None, None, None
         best_need, need_cd = None, None
         prev = problem.previous_plan.assignments.get(tid) if problem.previous_plan else None
         for cid in allowed.get(tid, []):
@@ -321,13 +390,18 @@ def explain_unassigned(problem, tours: dict, task_ids, allowed, max_positions: i
                 cost = tour_cost_eur(problem, new) - base + move
                 if best_cost is None or cost < best_cost:
                     best_cost, best_cd = cost, crew.label
+                    best_effort = (tour, new, move > 0)
         if best_cost is not None:
             params = dict(crew_day=best_cd, cost_eur=round(best_cost, 2))
             if not problem.is_due_in_horizon(t):
-                out[tid] = [make_reason("not_due_yet", prize_eur=round(penalty, 2), **params)]
+                due = problem.time_axis.day_of(t.due_earliest_s) if problem.time_axis else None
+                de, en = day_phrase(due) if due else ("später", "later")
+                out[tid] = [make_reason("not_due_yet", prize_eur=round(penalty, 2), due_day=de,
+                                        due_day_en=en, **params)]
             elif best_cost > penalty:
+                what, what_en = _effort(problem, *best_effort[:2], t, best_effort[2])
                 out[tid] = [make_reason("insertion_too_costly", penalty_eur=round(penalty, 2),
-                                        **params)]
+                                        what=what, what_en=what_en, **params)]
             else:
                 out[tid] = [make_reason("search_stopped", penalty_eur=round(penalty, 2), **params)]
         elif best_need is not None:

@@ -217,6 +217,16 @@ def planner_scenario(planner_scenario_template, tmp_path: Path):
     return dataclasses.replace(planner_scenario_template, db_url=f"sqlite:///{path}")
 
 
+@pytest.fixture
+def planner_store(planner_scenario):
+    """Engine, tenant id and day (a Monday) of a fresh copy of the walkthrough scenario."""
+    from greentour.store import make_engine
+
+    engine = make_engine(planner_scenario.db_url)
+    yield engine, planner_scenario.tenant_id, planner_scenario.day
+    engine.dispose()
+
+
 # ------------------------------------------------------------------ PostgreSQL in CI (issue 14)
 from postgres_required import (  # noqa: E402, F401  (hooks: GREENTOUR_REQUIRE_POSTGRES=1)
     pytest_runtest_makereport,

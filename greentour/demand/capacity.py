@@ -32,6 +32,8 @@ class DueItem:
     due_earliest: dt.date
     due_latest: dt.date
     person_s: int
+    site: str = ""
+    """The site's name, so an overloaded day can say which site fills it."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,12 @@ class DayBalance(_Balance):
     available_h: float = 0.0
     crews: int = 0
     persons: int = 0
+    by_site: dict[str, float] = field(default_factory=dict)
+    """Due person-hours per site name on this date."""
+
+    def top_sites(self, n: int = 3) -> list[tuple[str, float]]:
+        """The ``n`` sites with the most due hours on this date (name, hours)."""
+        return sorted(((k, v) for k, v in self.by_site.items() if k), key=lambda kv: -kv[1])[:n]
 
 
 @dataclass
@@ -98,6 +106,35 @@ class WeekBalance(_Balance):
         """Available person-hours of the week."""
         return sum(d.available_h for d in self.days)
 
+    @property
+    def status(self) -> str:
+        """``überlastet`` when the week or any of its days is over (a free Friday does not
+        absorb an overloaded Wednesday), else ``knapp`` / ``ok`` for the week as a whole."""
+        if any(d.status == "überlastet" for d in self.days):
+            return "überlastet"
+        return _status(self.due_h, self.available_h)
+
+    @property
+    def overloaded_days(self) -> list[DayBalance]:
+        """The days with more due than available person-hours."""
+        return [d for d in self.days if d.status == "überlastet"]
+
+    def overload_note(self, lang: str = "de") -> str:
+        """One sentence per overloaded day naming the sites that fill it ("" when none):
+        "Mi 17.06.: 309,8 h fällig, 144,0 h verfügbar – vor allem Salvator-Friedhof (280,0 h)"."""
+        notes = []
+        for d in self.overloaded_days:
+            sites = ", ".join(f"{name} ({_h(h, lang)} h)" for name, h in d.top_sites())
+            if lang == "en":
+                text = (f"{d.date:%a %d %b}: {_h(d.due_h, lang)} h due, "
+                        f"{_h(d.available_h, lang)} h available")
+                notes.append(text + (f" – mostly {sites}" if sites else ""))
+            else:
+                text = (f"{_WEEKDAYS_DE[d.date.weekday()]} {d.date:%d.%m.}: "
+                        f"{_h(d.due_h, lang)} h fällig, {_h(d.available_h, lang)} h verfügbar")
+                notes.append(text + (f" – vor allem {sites}" if sites else ""))
+        return "; ".join(notes)
+
     def as_dict(self) -> dict:
         """JSON-ready form for the web map and the API (hours rounded to 0.1)."""
         return {
@@ -107,6 +144,8 @@ class WeekBalance(_Balance):
             "balance_h": round(self.balance_h, 1),
             "status": self.status,
             "task_count": self.task_count,
+            "overload_de": self.overload_note("de"),
+            "overload_en": self.overload_note("en"),
             "by_type": {k: round(v, 1) for k, v in sorted(self.by_type.items())},
             "by_urgency": {k: round(v, 1) for k, v in self.by_urgency.items()},
             "by_generator": {k: round(v, 1) for k, v in sorted(self.by_generator.items())},
@@ -119,10 +158,19 @@ class WeekBalance(_Balance):
                     "crews": d.crews,
                     "persons": d.persons,
                     "status": d.status,
+                    "sites": [{"site": k, "due_h": round(v, 1)} for k, v in d.top_sites()],
                 }
                 for d in self.days
             ],
         }
+
+
+_WEEKDAYS_DE = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
+
+
+def _h(hours: float, lang: str) -> str:
+    text = f"{hours:.1f}"
+    return text if lang == "en" else text.replace(".", ",")
 
 
 def _status(due_h: float, available_h: float) -> str:
@@ -155,7 +203,7 @@ def spread_over_days(
     week_end = days[-1]
     if item.due_earliest > week_end:
         return {}
-    window_days = _workdays(item.due_earliest, item.due_latest, land)
+    window_days = workdays(item.due_earliest, item.due_latest, land)
     if item.due_latest < week_start:
         first = next((d for d in days if is_workday(d, land)), days[0])
         return {first: float(item.person_s)}
@@ -179,7 +227,9 @@ def spread_over_days(
     return out
 
 
-def _workdays(first: dt.date, last: dt.date, land: str) -> list[dt.date]:
+def workdays(first: dt.date, last: dt.date, land: str) -> list[dt.date]:
+    """The workdays (not Sunday, Saturday or a public holiday of ``land``) from ``first`` to
+    ``last`` inclusive."""
     out = []
     day = first
     while day <= last:
@@ -211,6 +261,8 @@ def balance_week(
         total_h = sum(shares.values()) / 3600.0
         for day, person_s in shares.items():
             days[day].due_h += person_s / 3600.0
+            days[day].by_site[item.site] = days[day].by_site.get(item.site, 0.0) + (
+                person_s / 3600.0)
         by_type[item.task_type] += total_h
         by_urgency[urgency_band(item.urgency)] += total_h
         by_generator[item.generator] += total_h

@@ -6,14 +6,13 @@ returns new ones. The geometry and arithmetic are in :mod:`greentour.demand.pack
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Sequence
 
+from greentour.demand.capacity import workdays
 from greentour.demand.durations import DurationEstimate
 from greentour.demand.generators import GeneratorContext
-from greentour.demand.holidays_de import is_workday
 from greentour.demand.model import DemandTask, SiteInfo
 from greentour.demand.packages import Lawn, group_lawns, split_task
 from greentour.task_types import TaskTypeSpec
@@ -103,18 +102,19 @@ def _merge(chunk: list[DemandTask], spec: TaskTypeSpec, sites: dict[int, SiteInf
     )
 
 
-def _add_workdays(day: dt.date, n: int, land: str) -> dt.date:
-    while n > 0:
-        day += dt.timedelta(days=1)
-        if is_workday(day, land):
-            n -= 1
-    return day
-
-
 def split_long_tasks(
     tasks: Sequence[DemandTask], ctx: GeneratorContext, settings: DemandSettings,
 ) -> list[DemandTask]:
-    """Split tasks longer than a package into linked parts on consecutive workdays."""
+    """Split tasks longer than a package into linked parts of at most one package each, spread
+    evenly over the workdays of the task's due window.
+
+    Forecast parts: part ``i`` of ``n`` is due on the workday at ``i * d / n`` of the window's
+    ``d`` workdays (forecast work may still be done earlier), so the capacity balance sees the
+    site's hours where they fall (a 52.7 ha cemetery due in a week is about five parts a day,
+    not 25 parts on the last day). Fixed-day parts (cycle, deadline) keep the whole window (a
+    deadline stays the deadline); the balance spreads each evenly over it. Several crews may do
+    parts of one site on one day.
+    """
     out: list[DemandTask] = []
     for task in tasks:
         spec = ctx.spec(task.task_type)
@@ -123,14 +123,15 @@ def split_long_tasks(
             continue
         parts = split_task(quantity=task.quantity, variable_s=_variable_s(task, spec),
                            setup_s=spec.setup_s, max_package_s=settings.max_package_s)
-        for part in parts:
-            # consecutive workdays, but never past the whole task's latest day
-            earliest = min(_add_workdays(task.due_earliest, part.day_offset, ctx.land),
-                           task.due_latest)
+        days = workdays(task.due_earliest, task.due_latest, ctx.land) or [task.due_latest]
+        for k, part in enumerate(parts):
+            due = days[min(len(days) - 1, k * len(days) // part.count)]
+            forecast = task.generator == "forecast"
             est = task.estimate
             out.append(task.with_(
                 key=f"{task.key}#{part.index}/{part.count}",
-                due_earliest=earliest, due_latest=task.due_latest,
+                due_earliest=due if forecast else task.due_earliest,
+                due_latest=due if forecast else task.due_latest,
                 quantity=part.quantity,
                 estimate=DurationEstimate(part.duration_s, est.persons, est.source,
                                           est.base_s, est.n_visits, est.factor),

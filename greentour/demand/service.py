@@ -57,6 +57,7 @@ from greentour.demand.site_service import (
     site_calendar,
     solver_time_windows,
 )
+from greentour.demand.staleness import Verdict, next_occurrences, verdict
 from greentour.errors import BadInput, ConfigError, NotFound
 from greentour.settings import REPO_ROOT, get_settings
 from greentour.store.models import Site, Task, Tenant
@@ -76,6 +77,7 @@ __all__ = [
     "generate_tasks",
     "screen_sites",
     "set_young_trees",
+    "settle_past_tasks",
     "site_calendar",
     "solver_time_windows",
     "store_tasks",
@@ -293,6 +295,7 @@ def generate_demand(
         _tenant(session).config_json)
     if progress:
         progress(5, "Aufgaben erzeugen")
+    settled = settle_past_tasks(session, kwargs.get("as_of") or day or monday)
     tasks, notes = generate_tasks(session, monday, settings=settings, **kwargs)
     if progress:
         progress(80, "Aufgaben speichern")
@@ -304,8 +307,49 @@ def generate_demand(
         "by_type": dict(Counter(t.task_type for t in tasks)),
         "by_generator": dict(Counter(t.generator for t in tasks)),
         **counts,
+        **{f"stale_{k}": v for k, v in settled.items()},
         "notes": notes,
     }
+
+
+# --------------------------------------------------------------------------- stale tasks
+def stale_verdicts(session: Session, today: dt.date,
+                   tasks: Sequence[Task] | None = None) -> dict[int, Verdict]:
+    """Task id -> verdict for the open and planned tasks that are stale on ``today`` (see
+    :mod:`greentour.demand.staleness`); reads only (the map uses it to show the truth)."""
+    if tasks is None:
+        tasks = session.scalars(select(Task).where(Task.status.in_(("open", "planned")))).all()
+    specs = store_io.task_type_specs(session)
+    following = next_occurrences(tasks, ("cycle",))
+    out: dict[int, Verdict] = {}
+    for task in tasks:
+        spec = specs.get(task.task_type)
+        found = verdict(task, today, spec.in_season if spec else None, following.get(task.id))
+        if found is not None:
+            out[task.id] = found
+    return out
+
+
+def settle_past_tasks(session: Session, today: dt.date) -> dict[str, int]:
+    """Close stale open tasks with their reason, carry overdue orders forward (history kept in
+    the notes); returns counts ``closed`` and ``carried``. Tasks in a plan's tours keep their
+    rows (a closed task simply stops being planned)."""
+    tasks = session.scalars(select(Task).where(Task.status.in_(("open", "planned")))).all()
+    counts: Counter[str] = Counter()
+    by_id = {t.id: t for t in tasks}
+    for task_id, found in stale_verdicts(session, today, tasks).items():
+        task = by_id[task_id]
+        task.notes = ((task.notes + " | ") if task.notes else "") + found.de
+        if found.action == "close":
+            task.status = "cancelled"
+            counts["closed"] += 1
+        else:
+            task.due_earliest = today
+            task.due_latest = max(today, found.carry_to or today)
+            task.status = "open"
+            counts["carried"] += 1
+    session.flush()
+    return dict(counts)
 
 
 # --------------------------------------------------------------------------- orders
@@ -378,9 +422,12 @@ def capacity_balance(
     tasks = session.scalars(
         select(Task).where(Task.status.in_(("open", "planned")), Task.due_earliest <= sunday)
     ).all()
+    names = {s.id: s.name or f"Fläche {s.id}" for s in session.scalars(select(Site))}
+    # stale work of past days (closed when planning) is no due work of this week
+    stale = {i for i, v in stale_verdicts(session, monday, tasks).items() if v.action == "close"}
     items = [
         DueItem(t.task_type, t.generator, float(t.urgency), t.due_earliest, t.due_latest,
-                int(t.duration_s) * max(1, int(t.persons)))
-        for t in tasks
+                int(t.duration_s) * max(1, int(t.persons)), names.get(t.site_id, ""))
+        for t in tasks if t.id not in stale
     ]
     return balance_week(items, crews, monday, land=land)

@@ -28,6 +28,7 @@ from greentour.errors import BadInput, NotFound
 from greentour.gis import records as R
 from greentour.gis.crs import metric_epsg_for
 from greentour.gis.settings import GisSettingsError, parse_gis_section
+from greentour.planning.labels import reason_text
 from greentour.store.models import (
     AccessPoint,
     Completion,
@@ -281,14 +282,7 @@ def _add_tours(
 
 
 def _reason_text(reasons: list[Any]) -> str:
-    texts = []
-    for reason in reasons or []:
-        if isinstance(reason, dict):
-            texts.append(str(reason.get("message") or reason.get("text") or reason.get("code")
-                             or json.dumps(reason, ensure_ascii=False)))
-        else:
-            texts.append(str(reason))
-    return "; ".join(texts) or "ohne Begründung"
+    return "; ".join(reason_text(r) for r in reasons or []) or "ohne Begründung"
 
 
 def _add_unassigned(layers: R.LayerSet, rows: list[Unassigned]) -> set[int]:

@@ -28,12 +28,11 @@ from greentour.planning.current import current_plan, current_span, current_tour,
 from greentour.planning.labels import WEEKDAYS_DE, site_label
 from greentour.planning.lineup import crew_available_s, ensure_crew_days
 from greentour.planning.problem_builder import BuiltProblem, build_problem, crew_ref, task_ref
-from greentour.planning.store_solution import _store_stops, reasons_of
+from greentour.planning.store_solution import _store_stops, copy_tour, reasons_of
 from greentour.store import session_tenant, tenant_zone
 from greentour.store.models import (
     CrewDay,
     Plan,
-    Stop,
     Task,
     TaskType,
     Tour,
@@ -257,7 +256,9 @@ def _copy_plan(session: Session, plan: Plan | None, day: dt.date, edit: dict[str
         solver_params_json={"mode": "edit", "edit": edit},
         solver_version=plan.solver_version if plan else "",
         status="done",
-        kpis_json=dict(plan.kpis_json) if plan else {},
+        # the parent's plan check does not hold for the edited plan: "Neu prüfen" computes it
+        kpis_json={k: v for k, v in (plan.kpis_json or {}).items() if k != "check"}
+        if plan else {},
         parent_id=plan.id if plan else None,
         version=next_version(session, first, last),
     )
@@ -268,18 +269,7 @@ def _copy_plan(session: Session, plan: Plan | None, day: dt.date, edit: dict[str
     for tour in plan.tours:
         if not first <= tour.crew_day.date <= last:
             continue
-        copy = Tour(plan_id=new.id, crew_day_id=tour.crew_day_id, kpis_json=dict(tour.kpis_json),
-                    geometry_geojson=tour.geometry_geojson, locked=tour.locked)
-        session.add(copy)
-        session.flush()
-        for s in tour.stops:
-            session.add(Stop(
-                tour_id=copy.id, seq=s.seq, kind=s.kind, task_id=s.task_id,
-                reload_point_id=s.reload_point_id, arrival_at=s.arrival_at, start_at=s.start_at,
-                end_at=s.end_at, load_m3=s.load_m3, water_l=s.water_l,
-                leg_distance_m=s.leg_distance_m, leg_duration_s=s.leg_duration_s,
-                leg_geometry_geojson=s.leg_geometry_geojson,
-            ))
+        copy_tour(session, tour, new.id)
     for u in plan.unassigned:
         if u.task_id != edit.get("task_id"):
             session.add(Unassigned(plan_id=new.id, task_id=u.task_id,

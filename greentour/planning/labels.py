@@ -87,3 +87,28 @@ def site_label(site: Any, lang: str = "de") -> str:
     if street:
         return at_street(category, street, lang)
     return f"{category} ({site_ref(site)})"
+
+
+#: plain wording for reasons of plans stored before the messages left out the solver's euro
+#: figures (code -> German, English); a stored message showing euro is replaced by these
+_PLAIN_REASONS = {
+    "insertion_too_costly": ("Bei dieser Dringlichkeit zurückgestellt (zu viel Umweg)",
+                             "Deferred at this urgency (too much detour)"),
+    "not_due_yet": ("Noch nicht fällig", "Not due yet"),
+    "search_stopped": ("Passt in den Plan; die Suche endete, bevor sie es einplante",
+                       "Fits into the plan; the search ended before placing it"),
+}
+
+
+def reason_text(reason: Any, lang: str = "de") -> str:
+    """The planner's text of a stored reason ({code, de, en}) in ``lang``: never a solver euro
+    figure (older plans stored "kostet 3.28 € > Strafe 493 €"; those are shown in plain words)."""
+    if not isinstance(reason, dict):
+        return str(reason)
+    key = "en" if lang == "en" else "de"
+    text = str(reason.get(key) or reason.get("de") or reason.get("message")
+               or reason.get("code") or "–")
+    if "€" in text or "EUR" in text:
+        de, en = _PLAIN_REASONS.get(str(reason.get("code")), ("Nicht eingeplant", "Not planned"))
+        text = en if key == "en" else de
+    return text

@@ -28,6 +28,9 @@ from greentour.store.models import (
 
 #: Licence classes every employee is assumed to hold (car licence).
 BASIC_LICENCES = {"B"}
+#: machines a crew carries by hand; every other machine (ride-on and wide-area mowers, the aerial
+#: lift, the chipper, the water trailer, tractor implements) travels on or behind the vehicle
+HAND_HELD_MACHINES = frozenset({"hedge_trimmer", "brush_cutter", "chainsaw", "leaf_blower"})
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,50 @@ def _holds_licence(person: Staff, licence: str) -> bool:
     return bool({lic, f"licence_{lic}", f"driving_licence_{lic}", f"fs_{lic}"} & quals)
 
 
+def may_drive(vehicle: Vehicle | None, members: list[Staff]) -> bool:
+    """True when someone in ``members`` holds the licence class ``vehicle`` needs (no vehicle:
+    nothing to drive, True)."""
+    return vehicle is None or any(_holds_licence(p, vehicle.licence) for p in members)
+
+
+@dataclass(frozen=True)
+class UsableKit:
+    """What a crew-day can really work with: the binding side of the line-up's flags.
+
+    ``vehicle`` is None when nobody on the crew-day may drive the assigned vehicle: the crew then
+    carries no load and takes only hand-held machines (it goes by car). ``machines`` are the
+    working machines someone in the crew may operate.
+    """
+
+    vehicle: Vehicle | None
+    machines: list[Machine]
+    vehicle_refused: bool
+
+
+def usable_kit(
+    crew_day: CrewDay, people: dict[int, Staff], machines: dict[int, Machine],
+    vehicle: Vehicle | None, held_elsewhere: frozenset[int] = frozenset(),
+) -> UsableKit:
+    """The vehicle and machines of ``crew_day`` that its members may drive and operate.
+
+    A machine in repair, one whose operator qualification nobody in the crew holds, one that
+    another crew of the day holds (``held_elsewhere``: a machine booked twice goes to the first
+    crew by name), and (when the vehicle cannot be driven) every machine that travels on or
+    behind the vehicle are left out; the problem builder gives the solver only what is left.
+    """
+    members = [people[i] for i in crew_day.member_ids if i in people]
+    quals = {q for p in members for q in p.qualifications}
+    refused = vehicle is not None and not may_drive(vehicle, members)
+    kit = [
+        machines[i] for i in crew_day.machine_ids
+        if i in machines and i not in held_elsewhere
+        and not machine_out_of_service(machines[i], crew_day.date)
+        and (not machines[i].qualification or machines[i].qualification in quals)
+        and (not refused or machines[i].kind in HAND_HELD_MACHINES)
+    ]
+    return UsableKit(None if refused else vehicle, kit, refused)
+
+
 def crew_flags(
     crew_day: CrewDay,
     people: dict[int, Staff],
@@ -187,14 +234,13 @@ def crew_flags(
             flags.append(f"{machine.name} ist in Reparatur" + (f" bis {until}" if until else ""))
         if machine.qualification and members and machine.qualification not in quals:
             flags.append(f"{machine.name}: niemand in der Kolonne hat die Qualifikation "
-                         f"„{machine.qualification}“")
+                         f"„{machine.qualification}“ – die Maschine wird nicht eingeplant")
         others = [n for n in machine_bookings.get(machine_id, []) if n != crew_day.name]
         if others:
             flags.append(f"{machine.name} ist doppelt eingeteilt (auch bei {', '.join(others)})")
-    if vehicle is not None and members and not any(
-        _holds_licence(p, vehicle.licence) for p in members
-    ):
-        flags.append(f"{vehicle.name}: niemand hat die Fahrerlaubnis Klasse {vehicle.licence}")
+    if vehicle is not None and members and not may_drive(vehicle, members):
+        flags.append(f"{vehicle.name}: niemand hat die Fahrerlaubnis Klasse {vehicle.licence} – "
+                     "die Kolonne bekommt keine Arbeit mit Ladung, Anhänger oder großen Maschinen")
     if vehicle is not None and len(members) > vehicle.seats:
         flags.append(f"{vehicle.name} hat nur {vehicle.seats} Sitzplätze")
     return flags

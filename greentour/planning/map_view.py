@@ -18,9 +18,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from greentour.demand.service import stale_verdicts
 from greentour.planning import demand_step, travel
 from greentour.planning.current import current_plan
-from greentour.planning.labels import site_label
+from greentour.planning.labels import reason_text, site_label
+from greentour.planning.plan_check import stored_check
 from greentour.store import session_tenant, tenant_zone
 from greentour.store.models import (
     CrewDay,
@@ -86,11 +88,12 @@ def _lang_index(lang: str) -> int:
     return 1 if lang == "en" else 0
 
 
-def need_of(tasks: list[Task], day: dt.date) -> str:
-    """The need class of a site on ``day`` from its open tasks."""
-    if any(t.due_latest < day for t in tasks):
+def need_of(tasks: list[Task], day: dt.date, carried: frozenset[int] = frozenset()) -> str:
+    """The need class of a site on ``day`` from its open tasks (stale ones already left out;
+    ``carried``: overdue orders carried into this week, due rather than overdue)."""
+    if any(t.due_latest < day and t.id not in carried for t in tasks):
         return "overdue"
-    if any(t.due_earliest <= day <= t.due_latest for t in tasks):
+    if any(t.due_earliest <= day <= t.due_latest or t.id in carried for t in tasks):
         return "due"
     if any(t.due_earliest <= day + dt.timedelta(days=SOON_DAYS) for t in tasks):
         return "soon"
@@ -113,8 +116,13 @@ def sites_geojson(session: Session, day: dt.date, lang: str = "de") -> dict[str,
     """Accepted and candidate sites with their need class and popup facts (GeoJSON, WGS84)."""
     li = _lang_index(lang)
     open_tasks: dict[int, list[Task]] = {}
-    for task in session.scalars(select(Task).where(Task.status.in_(("open", "planned")))):
-        open_tasks.setdefault(task.site_id, []).append(task)
+    rows = session.scalars(select(Task).where(Task.status.in_(("open", "planned")))).all()
+    # a stale task (a June mowing task in December) is no need: it is closed when planning
+    stale = stale_verdicts(session, day, rows)
+    carried = frozenset(i for i, v in stale.items() if v.action == "carry")
+    for task in rows:
+        if task.id not in stale or task.id in carried:
+            open_tasks.setdefault(task.site_id, []).append(task)
     labels = {t.code: (t.name_en if lang == "en" else t.name_de)
               for t in session.scalars(select(TaskType))}
     last: dict[int, SiteLastService] = {}
@@ -127,7 +135,7 @@ def sites_geojson(session: Session, day: dt.date, lang: str = "de") -> dict[str,
         .options(selectinload(Site.access_points))
     ):
         tasks = sorted(open_tasks.get(site.id, []), key=lambda t: (t.due_latest, t.id))
-        need = "candidate" if site.status == "candidate" else need_of(tasks, day)
+        need = "candidate" if site.status == "candidate" else need_of(tasks, day, carried)
         first = tasks[0] if tasks else None
         service = last.get(site.id)
         props = {
@@ -231,9 +239,11 @@ def tours(
             "print_url": print_url(cd.id) if print_url else None,
         })
     unassigned = unassigned_items(plan, lang, labels)
+    check = stored_check(plan)
     summary = {"id": plan.id, "version": plan.version,
                "created": local_iso(plan.created_at, tz)[:16].replace("T", " "),
-               "mode": (plan.solver_params_json or {}).get("mode", "")}
+               "mode": (plan.solver_params_json or {}).get("mode", ""),
+               "check": None if check is None else [f.for_view(lang) for f in check]}
     return summary, out, unassigned
 
 
@@ -254,8 +264,7 @@ def unassigned_items(
             "duration_s": task.duration_s,
             "urgency": task.urgency,
             "generator": task.generator,
-            "reasons": [r.get(key) or r.get("de") or r.get("code", "") for r in row.reasons_json]
-            or ["–"],
+            "reasons": [reason_text(r, key) for r in row.reasons_json] or ["–"],
         })
     return items
 
@@ -287,7 +296,8 @@ def map_data(
         balance = {"due_h": today["due_h"], "available_h": today["available_h"],
                    "short_h": round(max(0.0, today["due_h"] - today["available_h"]), 1),
                    "week_due_h": week["due_h"], "week_available_h": week["available_h"],
-                   "status": today["status"]}
+                   "status": today["status"], "week_status": week["status"],
+                   "week_note": week.get("overload_en" if lang == "en" else "overload_de", "")}
     return {
         "day": day.isoformat(),
         "bbox": bbox(session),

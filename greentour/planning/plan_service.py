@@ -25,9 +25,11 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from greentour.demand.service import settle_past_tasks
 from greentour.errors import BadInput
 from greentour.planning import demand_step
 from greentour.planning.lineup import ensure_crew_days
+from greentour.planning.plan_check import findings_of, store_check
 from greentour.planning.problem_builder import build_problem
 from greentour.planning.store_solution import store_solution
 from greentour.store import tenant_session, write_session
@@ -98,6 +100,8 @@ def run_plan_in_tenant(
             demand_summary = demand_step.generate(session, day)
     report(10, "Planungsdaten laden")
     with write_session(engine, tenant_id) as session:
+        # stale open work of past days is closed with its reason or carried forward first
+        settle_past_tasks(session, day)
         days = [d for d in days if any(cd.member_ids for cd in ensure_crew_days(session, d))]
     if not days:
         raise BadInput("Für diese Tage gibt es keine Kolonne mit Personal")
@@ -113,11 +117,15 @@ def run_plan_in_tenant(
             session, built, solution, days,
             params=dict(asdict(params)), job_id=job_id, mode=mode,
         )
+        session.refresh(plan)
+        findings = findings_of(session, built, solution, plan)
+        store_check(session, plan, findings)
         summary = {
             "plan_id": plan.id,
             "tours": len(plan.tours),
             "unassigned": len(plan.unassigned),
             "tasks": len(built.problem.tasks),
+            "findings": len(findings),
             "demand": demand_summary,
         }
     note = demand_summary.get("error")

@@ -14,17 +14,24 @@ Rules encoded here, from the store to the solver's language:
 * loads: green waste in m³ (positive), water in l (negative: poured from the tank);
 * site time rules (funerals, school hours) through :mod:`greentour.demand.calendars`; noise rules
   (32. BImSchV) by the solver from the task type's noise class and the site's flag;
-* tasks in a locked crew-day's tour stay there in their order (locked prefix);
+* a locked crew-day is never changed by any plan mode: its current tour (stops, times, legs) is
+  copied into the new plan unchanged (``BuiltProblem.locked_tour_ids``), its tasks stay out of
+  the problem, and it takes no new work (no task may use it);
+* the line-up binds: a vehicle nobody on the crew-day may drive is not used (no load, no
+  machine that travels on or behind it), a machine nobody may operate, in repair or booked by
+  an earlier crew (by name) of the same day is not there
+  (:func:`greentour.planning.lineup.usable_kit`);
 * cycle, deadline and order tasks have a fixed first day: their time windows start at local
   midnight of ``due_earliest`` (a hard bound; only forecast work may be done early, as optional
   work with a small prize) and end at midnight before the next occurrence of the same duty at
   the same site, so two occurrences (bins Monday and Thursday) never share a crew-day; such a
   task whose first day lies after the planning days is not offered at all;
-* work packages of one split site (same ``TaskDetail.link_group``): the part of rank ``r`` among
-  the group's open parts may not start before the ``r``-th working day of the plan (a hard
-  bound through its time windows), and each part gets a preferred crew-day — the same crew
-  (by name) on consecutive working days — through the solver's stability preference
-  (:class:`routing.problem.PreviousPlan`; moving a part elsewhere costs ``move_eur``).
+* work packages of one split site (same ``TaskDetail.link_group``) are parts of at most one
+  shift that several crews may do on the same day and over the due window (no order between
+  them is enforced); each part gets a preferred crew-day on its own due day — one crew across
+  days, different crews for parts due the same day — through the solver's stability
+  preference (:class:`routing.problem.PreviousPlan`; moving a part elsewhere costs
+  ``move_eur``).
 """
 
 from __future__ import annotations
@@ -42,10 +49,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from greentour.demand.staleness import next_occurrences
 from greentour.errors import BadInput
 from greentour.planning import travel
+from greentour.planning.current import current_plan, current_tour
 from greentour.planning.labels import site_label
-from greentour.planning.lineup import ensure_crew_days, machine_out_of_service
+from greentour.planning.lineup import ensure_crew_days, usable_kit
 from greentour.planning.shifts import parse_hhmm
 from greentour.store import session_tenant
 from greentour.store.models import (
@@ -59,10 +68,12 @@ from greentour.store.models import (
     Staff,
     Task,
     TaskType,
+    Tour,
     Vehicle,
 )
 from greentour.store.models_demand import TaskDetail
 from routing import problem as rp
+from routing.explain import describe_missing
 from routing.timeaxis import DayType, NoiseClass, TimeAxis
 
 #: kinds of work that are never done alone
@@ -76,6 +87,8 @@ LOOKAHEAD_DAYS = 7
 RELOAD_KIND = {"green_waste": "green_waste_m3", "water": "water_l"}
 #: generators whose tasks must not be served before ``due_earliest`` (forecast work may be early)
 FIXED_DAY_GENERATORS = frozenset({"cycle", "deadline", "order"})
+#: how a crew travels that may not drive its own vehicle (a car, licence class B)
+NO_VEHICLE_PROFILE = "van"
 
 
 @dataclass
@@ -92,6 +105,8 @@ class BuiltProblem:
     precheck_unassigned: dict[int, list[dict[str, str]]] = field(default_factory=dict)
     input_hash: str = ""
     previous_plan_id: int | None = None
+    #: tours of locked crew-days, copied unchanged into the new plan
+    locked_tour_ids: list[int] = field(default_factory=list)
 
 
 def task_ref(task_id: int) -> str:
@@ -107,6 +122,22 @@ def reason(code: str, de: str, en: str) -> dict[str, str]:
     return {"code": code, "de": de, "en": en}
 
 
+def no_team_reason(persons: int, equipment: frozenset[str], quals: frozenset[str],
+                   n_days: int) -> dict[str, str]:
+    """Work never done alone (chainsaw, aerial lift) for which no crew-day of the planning days
+    has ``persons`` people together with the machines and qualifications it needs."""
+    what_de, what_en = describe_missing(set(equipment), set(quals))
+    when_de = "An keinem dieser Tage ist eine" if n_days > 1 else "An diesem Tag ist keine"
+    when_en = "on any of these days" if n_days > 1 else "on this day"
+    return reason(
+        "no_team",
+        f"{when_de} Kolonne aus mindestens {persons} Personen mit {what_de} eingeteilt "
+        "(diese Arbeit nie allein)",
+        f"No crew of at least {persons} people with {what_en} {when_en} "
+        "(this work is never done alone)",
+    )
+
+
 def _seconds(axis: TimeAxis, day: dt.date, t: dt.time) -> int:
     return axis.at(day, t.hour, t.minute)
 
@@ -119,6 +150,14 @@ def day_type(day: dt.date, land: str) -> DayType:
     return DayType.HOLIDAY if is_public_holiday(day, land) else DayType.WORKDAY
 
 
+def crew_profile(vehicle: Vehicle | None, kit_vehicle: Vehicle | None) -> str:
+    """Speed profile of a crew-day: its vehicle's; a crew that may not drive its vehicle goes by
+    car (:data:`NO_VEHICLE_PROFILE`); no vehicle assigned: :data:`travel.DEFAULT_PROFILE`."""
+    if kit_vehicle is not None:
+        return kit_vehicle.profile
+    return NO_VEHICLE_PROFILE if vehicle is not None else travel.DEFAULT_PROFILE
+
+
 def _crew_day(
     axis: TimeAxis,
     cd: CrewDay,
@@ -128,12 +167,11 @@ def _crew_day(
     vehicle: Vehicle | None,
     land: str,
     max_overtime_s: int,
+    held_elsewhere: frozenset[int] = frozenset(),
 ) -> rp.CrewDay:
     members = [people[i] for i in cd.member_ids if i in people]
-    working = [
-        machines[i] for i in cd.machine_ids
-        if i in machines and not machine_out_of_service(machines[i], cd.date)
-    ]
+    kit = usable_kit(cd, people, machines, vehicle, held_elsewhere)
+    working = kit.machines
     breaks = []
     for name, (start, end) in zip(("Frühstück", "Mittag", "Pause 3", "Pause 4"),
                                   cd.breaks_json, strict=False):
@@ -143,11 +181,13 @@ def _crew_day(
         if length > 0 and cd.shift_start <= a and b <= cd.shift_end:
             breaks.append(rp.Break(s, s, length, name))
     capacity: dict[str, float] = {}
-    if vehicle is not None:
-        if vehicle.capacity_m3 > 0:
-            capacity["green_waste_m3"] = vehicle.capacity_m3
-        if vehicle.capacity_water_l > 0:
-            capacity["water_l"] = vehicle.capacity_water_l
+    if kit.vehicle is not None:
+        if kit.vehicle.capacity_m3 > 0:
+            capacity["green_waste_m3"] = kit.vehicle.capacity_m3
+        # the tank of a water trailer the crew tows adds to the vehicle's own
+        water_l = kit.vehicle.capacity_water_l + sum(m.capacity_water_l or 0.0 for m in working)
+        if water_l > 0:
+            capacity["water_l"] = water_l
     return rp.CrewDay(
         id=crew_ref(cd.id),
         day=cd.date,
@@ -159,7 +199,7 @@ def _crew_day(
         breaks=tuple(breaks),
         max_overtime_s=max_overtime_s,
         capacity=capacity,
-        profile=vehicle.profile if vehicle else travel.DEFAULT_PROFILE,
+        profile=crew_profile(vehicle, kit.vehicle),
         day_type=day_type(cd.date, land),
         equipment=frozenset(m.kind for m in working),
         qualifications=frozenset(q for p in members for q in p.qualifications),
@@ -177,32 +217,11 @@ def _site_windows(
     return solver_time_windows(task, days, axis, land, "none")
 
 
-def next_occurrences(tasks: Sequence[Task]) -> dict[int, dt.date]:
-    """Task id -> first day of the next occurrence of the same duty (site and task type).
-
-    Only fixed-day tasks (cycle, deadline, order) count; packages of one split job share their
-    first day and are no occurrences of each other.
-    """
-    groups: dict[tuple[int, str], list[Task]] = defaultdict(list)
-    for task in tasks:
-        if task.generator in FIXED_DAY_GENERATORS:
-            groups[(task.site_id, task.task_type)].append(task)
-    out: dict[int, dt.date] = {}
-    for group in groups.values():
-        starts = sorted({t.due_earliest for t in group})
-        for task in group:
-            later = [d for d in starts if d > task.due_earliest]
-            if later:
-                out[task.id] = later[0]
-    return out
-
-
 def package_ranks(session: Session, tasks: Sequence[Task]) -> dict[int, tuple[str, int]]:
     """Task id -> (link group, rank among the group's parts in ``tasks``, 0-based by part index).
 
     Parts are linked by ``TaskDetail.link_group``; a part without a detail row falls back to
-    site, task type, part count and latest day. A part already done (not in ``tasks``) does not
-    hold back the rest: ranks count only the parts still to plan.
+    site, task type and part count. Ranks count only the parts still to plan.
     """
     parts = [t for t in tasks if (t.package_of or 0) > 1 and t.package_index is not None]
     if not parts:
@@ -211,7 +230,7 @@ def package_ranks(session: Session, tasks: Sequence[Task]) -> dict[int, tuple[st
         TaskDetail.task_id.in_([t.id for t in parts]))).all())
     groups: dict[str, list[Task]] = defaultdict(list)
     for t in parts:
-        key = links.get(t.id) or f"{t.site_id}:{t.task_type}:{t.package_of}:{t.due_latest}"
+        key = links.get(t.id) or f"{t.site_id}:{t.task_type}:{t.package_of}"
         groups[key].append(t)
     out: dict[int, tuple[str, int]] = {}
     for key, group in groups.items():
@@ -226,36 +245,53 @@ def package_preferences(
     problem: rp.Problem, ranks: dict[str, tuple[str, int]], work_days: list[dt.date],
     fixed: dict[str, tuple[str, int]],
 ) -> dict[str, tuple[str, int]]:
-    """Task ref -> preferred (crew-day ref, position): the parts of a group on one crew (same
-    crew-day name) on consecutive working days, part of rank r on ``work_days[r]``.
+    """Task ref -> preferred (crew-day ref, position) for the parts of split sites.
 
-    A part already in ``fixed`` (the previous plan) keeps its crew-day and names the crew for
-    the rest; otherwise the crew allowed for every part with the least preferred work so far
-    is chosen (ties by name). A group no single crew can serve gets no preference."""
+    Each part prefers a crew-day on its share of the working days in its due window (a forecast
+    part's own due day: the demand generator spreads a big site's parts): parts on different
+    days prefer one crew (same crew-day name), parts due on the same day prefer different crews,
+    so several crews share a big site on one day. A part already in ``fixed`` (the previous plan)
+    keeps its crew-day and names the crew for the rest. A preference is soft (moving costs
+    ``move_eur``)."""
     by_day_name = {(c.day, c.name): c.id for c in reversed(problem.crew_days)}
     names = sorted({c.name for c in problem.crew_days})
+    axis = problem.time_axis
     load_s: dict[str, int] = defaultdict(int)
     groups: dict[str, list[tuple[int, rp.Task]]] = defaultdict(list)
     for ref, (key, rank) in ranks.items():
         if ref in problem.task_by_id:
             groups[key].append((rank, problem.task_by_id[ref]))
+
+    def day_of(t: rp.Task, rank: int, count: int) -> dt.date:
+        """The part's day: its share of the working days in its due window."""
+        lo = axis.day_of(t.due_earliest_s) if axis and t.due_earliest_s is not None else None
+        hi = axis.day_of(t.due_latest_s) if axis and t.due_latest_s is not None else None
+        inside = [d for d in work_days if (lo is None or d >= lo) and (hi is None or d <= hi)]
+        if not inside:
+            before = [d for d in work_days if hi is None or d <= hi]
+            return before[-1] if before else work_days[0]
+        return inside[min(len(inside) - 1, rank * len(inside) // max(1, count))]
+
     out: dict[str, tuple[str, int]] = {}
     for key in sorted(groups):
         parts = sorted(groups[key], key=lambda p: p[0])
-        fits = [n for n in names if all(
-            by_day_name.get((work_days[r], n)) in problem.allowed_crew_day_ids(t)
-            for r, t in parts)]
+        allowed = {t.id: set(problem.allowed_crew_day_ids(t)) for _, t in parts}
         anchored = [problem.crew_day_by_id[fixed[t.id][0]].name for _, t in parts
                     if t.id in fixed]
-        if anchored and anchored[0] in fits:
-            fits = [anchored[0]]
-        if not fits:
-            continue
-        name = min(fits, key=lambda n: (load_s[n], n))
+        main = anchored[0] if anchored else min(names, key=lambda n: (load_s[n], n))
+        taken: dict[dt.date, set[str]] = defaultdict(set)
         for r, t in parts:
+            if t.id in fixed:
+                continue
+            day = day_of(t, r, len(parts))
+            order = [main] + sorted((n for n in names if n != main), key=lambda n: (load_s[n], n))
+            name = next((n for n in order if n not in taken[day]
+                         and by_day_name.get((day, n)) in allowed[t.id]), None)
+            if name is None:
+                continue
+            taken[day].add(name)
             load_s[name] += t.service_duration_s
-            if t.id not in fixed:
-                out[t.id] = (by_day_name[(work_days[r], name)], 10_000 + r)
+            out[t.id] = (by_day_name[(day, name)], 10_000 + r)
     return out
 
 
@@ -310,8 +346,6 @@ def allowed_overtime_s() -> int:
 
 def previous_plan(session: Session, days: list[dt.date]) -> Plan | None:
     """The current plan of the first planning day (None: first plan)."""
-    from greentour.planning.current import current_plan
-
     return current_plan(session, days[0])
 
 
@@ -323,8 +357,12 @@ def build_problem(
     max_overtime_s: int | None = None,
     progress: Any = None,
     include_task_ids: frozenset[int] = frozenset(),
+    keep_locked: bool = False,
 ) -> BuiltProblem:
     """The routing problem of ``days`` (consecutive dates) from the store.
+
+    ``keep_locked`` (the plan check): the locked crew-days' tours stay in the problem as locked
+    tasks (crew-day and position fixed) instead of being set aside for copying.
 
     Tasks planned on other days by the current plans stay out, except ``include_task_ids`` (a
     task the planner drags from another day). ``max_overtime_s``: how long a tour may run past
@@ -355,8 +393,15 @@ def build_problem(
         .where(Task.status.in_(("open", "planned")), Task.due_earliest <= horizon_end)
         .order_by(Task.id)
     ).all()
+    locked_tours = locked_tours_of(session, crew_days)
+    locked_at: dict[int, tuple[str, int]] = {}
+    for tour in locked_tours:
+        seq = [st.task_id for st in tour.stops if st.kind == "task" and st.task_id is not None]
+        locked_at.update({tid: (crew_ref(tour.crew_day_id), pos) for pos, tid in enumerate(seq)})
     elsewhere = planned_on_other_days(session, days) - include_task_ids
-    following = next_occurrences(tasks)
+    if not keep_locked:
+        elsewhere |= set(locked_at)
+    following = next_occurrences(tasks, FIXED_DAY_GENERATORS)
     # a fixed-day task whose first day lies after the planning days is not due in this plan
     tasks = [t for t in tasks if t.id not in elsewhere and not (
         t.generator in FIXED_DAY_GENERATORS and t.due_earliest > days[-1])]
@@ -396,7 +441,6 @@ def build_problem(
             continue
         task_items.append((task, add_point(("site", task.site_id), *access)))
 
-    locked_prefix = _locked_sequences(session, crew_days)
     previous = previous_plan(session, days)
     prev_assign: dict[str, tuple[str, int]] = {}
     if previous is not None and stability:
@@ -409,24 +453,33 @@ def build_problem(
 
     if progress:
         progress(10, "Fahrzeiten auf dem Straßennetz")
-    profiles = {(vehicles[cd.vehicle_id].profile if cd.vehicle_id in vehicles
-                 else travel.DEFAULT_PROFILE) for cd in crew_days}
+    profiles = {crew_profile(vehicles.get(cd.vehicle_id),
+                             usable_kit(cd, people, machines, vehicles.get(cd.vehicle_id)).vehicle)
+                for cd in crew_days}
     trav = travel.build(session, points, profiles, stored_rows)
 
     problem_crews = []
     crew_ids: dict[str, int] = {}
     sizes: dict[str, int] = {}
+    # a machine booked by two crews of a day goes to the first by name (the line-up flags it)
+    holder: dict[tuple[dt.date, int], int] = {}
+    for cd in sorted(crew_days, key=lambda c: (c.date, c.name)):
+        for machine_id in cd.machine_ids:
+            holder.setdefault((cd.date, machine_id), cd.id)
     for cd in crew_days:
         depot = depots.get(cd.depot_id) if cd.depot_id else default_depot
         loc = loc_of[("depot", (depot or default_depot).id)]
+        elsewhere_held = frozenset(m for m in cd.machine_ids if holder[(cd.date, m)] != cd.id)
         pc = _crew_day(axis, cd, loc, people, machines, vehicles.get(cd.vehicle_id), land,
-                       0 if cd.locked else max_overtime_s)
+                       0 if cd.locked else max_overtime_s, elsewhere_held)
         problem_crews.append(pc)
         crew_ids[pc.id] = cd.id
         sizes[pc.id] = len([i for i in cd.member_ids if i in people])
-    locked_crews = {crew_ref(cd.id) for cd in crew_days if cd.locked}
+    locked_crews = {crew_ref(cd.id) for cd in crew_days if cd.locked} | {
+        crew_ref(t.crew_day_id) for t in locked_tours}
 
     problem_tasks = []
+    task_items_locked: list[rp.Task] = []
     task_ids: dict[str, int] = {}
     for task, loc in task_items:
         ttype = types.get(task.task_type)
@@ -435,31 +488,23 @@ def build_problem(
         ref = task_ref(task.id)
         allowed = None
         never_alone = equipment & NEVER_ALONE_EQUIPMENT or quals & NEVER_ALONE_QUALIFICATIONS
+        lock = locked_at.get(task.id) if keep_locked else None
+        if lock is not None:
+            task_items_locked.append(_locked_task(task, loc, lock, equipment, quals, axis))
+            task_ids[ref] = task.id
+            continue
         if never_alone and task.persons > 1:
             allowed = frozenset(c for c, n in sizes.items() if n >= task.persons)
-        locked_crew, locked_pos = locked_prefix.get(task.id, (None, None))
-        if locked_crew is None:
-            # a locked crew-day takes no new work
-            base = allowed if allowed is not None else frozenset(sizes)
-            allowed = base - locked_crews
+            kitted = [c for c in problem_crews if c.id not in locked_crews
+                      and equipment <= c.equipment and quals <= c.qualifications]
+            if kitted and not any(c.id in allowed for c in kitted):
+                # the machines and qualifications are there, but never with enough people
+                precheck[task.id] = [no_team_reason(task.persons, equipment, quals, len(days))]
+                continue
+        # a locked crew-day takes no new work
+        allowed = (allowed if allowed is not None else frozenset(sizes)) - locked_crews
         site_windows = _site_windows(task, days, axis, land) if task.site.time_rules else []
         spans = due_windows(task, site_windows, following.get(task.id), axis, horizon_end)
-        rank = ranks.get(task.id, ("", 0))[1]
-        if rank >= len(work_days):
-            precheck[task.id] = [reason(
-                "package_order",
-                f"Teil {task.package_index}/{task.package_of} folgt auf die vorigen Teile – "
-                "nach den Planungstagen",
-                f"Part {task.package_index}/{task.package_of} follows the earlier parts – "
-                "after the planning days",
-            )]
-            continue
-        if rank > 0:
-            # part r of a split site starts no earlier than the r-th working day of the plan
-            first_s = axis.day_start_s(work_days[rank])
-            spans = [(max(a, first_s), b) for a, b in spans or [
-                (0, axis.day_end_s(horizon_end))]]
-            spans = [(a, b) for a, b in spans if a < b]
         if spans == []:
             nxt = following.get(task.id)
             precheck[task.id] = [reason(
@@ -492,12 +537,11 @@ def build_problem(
             required_equipment=equipment,
             required_qualifications=quals,
             allowed_crew_days=allowed,
-            locked_crew_day=locked_crew,
-            locked_position=locked_pos,
             name=f"{site_label(task.site)} – {ttype.name_de if ttype else task.task_type}",
         ))
         task_ids[ref] = task.id
 
+    problem_tasks = task_items_locked + problem_tasks
     reloads = []
     reload_ids: dict[str, int] = {}
     for rpnt in reload_rows:
@@ -533,6 +577,7 @@ def build_problem(
                         for t, _ in task_items),
         "crews": sorted((cd.id, cd.member_ids, cd.machine_ids, cd.vehicle_id, cd.locked)
                         for cd in crew_days),
+        "locked_tours": sorted(t.id for t in locked_tours),
     }, default=str).encode()).hexdigest()
     return BuiltProblem(
         problem=problem,
@@ -545,6 +590,23 @@ def build_problem(
         precheck_unassigned=precheck,
         input_hash=digest,
         previous_plan_id=previous.id if previous else None,
+        locked_tour_ids=[] if keep_locked else [t.id for t in locked_tours],
+    )
+
+
+def _locked_task(task: Task, loc: int, lock: tuple[str, int], equipment: frozenset[str],
+                 quals: frozenset[str], axis: TimeAxis) -> rp.Task:
+    """A task of a locked tour as the plan check sees it: on its crew-day at its position."""
+    return rp.Task(
+        id=task_ref(task.id), entry_location=loc, service_duration_s=int(task.duration_s),
+        due_earliest_s=axis.day_start_s(task.due_earliest),
+        due_latest_s=axis.day_end_s(task.due_latest) - 1,
+        urgency=max(0.05, float(task.urgency)),
+        loads={k: v for k, v in (("green_waste_m3", float(task.load_m3 or 0)),
+                                 ("water_l", -float(task.water_l or 0))) if v},
+        required_equipment=equipment, required_qualifications=quals,
+        locked_crew_day=lock[0], locked_position=lock[1],
+        name=site_label(task.site),
     )
 
 
@@ -554,8 +616,6 @@ def planned_on_other_days(session: Session, days: list[dt.date]) -> set[int]:
     Planning Monday again must not take Thursday's stops away (or list them as unassigned);
     they stay where the current plan of their day has them.
     """
-    from greentour.planning.current import current_plan
-
     out: set[int] = set()
     first, last = days[0] - dt.timedelta(days=6), days[-1] + dt.timedelta(days=LOOKAHEAD_DAYS)
     seen: set[tuple[int, dt.date]] = set()
@@ -573,22 +633,12 @@ def planned_on_other_days(session: Session, days: list[dt.date]) -> set[int]:
     return out
 
 
-def _locked_sequences(
-    session: Session, crew_days: list[CrewDay]
-) -> dict[int, tuple[str, int]]:
-    """Task id -> (crew-day ref, position) for the tours of locked crew-days (kept as they are)."""
-    out: dict[int, tuple[str, int]] = {}
+def locked_tours_of(session: Session, crew_days: list[CrewDay]) -> list[Tour]:
+    """The current tours of ``crew_days`` that are locked (the crew-day or the tour itself),
+    kept as they are."""
+    out = []
     for cd in crew_days:
-        if not cd.locked:
-            continue
-        from greentour.planning.current import current_tour
-
         tour = current_tour(session, cd)
-        if tour is None:
-            continue
-        pos = 0
-        for stop in tour.stops:
-            if stop.kind == "task" and stop.task_id is not None:
-                out[stop.task_id] = (crew_ref(cd.id), pos)
-                pos += 1
+        if tour is not None and (cd.locked or tour.locked):
+            out.append(tour)
     return out

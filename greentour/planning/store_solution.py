@@ -54,7 +54,8 @@ def store_solution(
         date_from=days[0],
         date_to=days[-1],
         input_hash=built.input_hash,
-        solver_params_json={**params, "mode": mode},
+        solver_params_json={**params, "mode": mode, "locked": [
+            t.crew_day_id for t in (session.get(Tour, i) for i in built.locked_tour_ids) if t]},
         solver_version=_ortools_version(),
         status="done",
         kpis_json={
@@ -96,6 +97,11 @@ def store_solution(
         session.flush()
         _store_stops(session, built, row, tour, crew.profile, crew.start_location,
                      crew.end_location, assigned)
+    for tour_id in built.locked_tour_ids:
+        locked = session.get(Tour, tour_id)
+        if locked is not None:
+            copy_tour(session, locked, plan.id)
+            assigned.update(st.task_id for st in locked.stops if st.task_id is not None)
     for item in solution.unassigned:
         task_id = built.task_ids[item.task_id]
         session.add(Unassigned(plan_id=plan.id, task_id=task_id,
@@ -108,6 +114,25 @@ def store_solution(
             task.status = "planned" if task_id in assigned else "open"
     session.flush()
     return plan
+
+
+def copy_tour(session: Session, tour: Tour, plan_id: int) -> Tour:
+    """Copy ``tour`` with its stops (times, loads, road legs) unchanged into plan ``plan_id``:
+    how a new plan version keeps a tour it must not change (a locked crew-day, other days)."""
+    copy = Tour(plan_id=plan_id, crew_day_id=tour.crew_day_id, kpis_json=dict(tour.kpis_json),
+                geometry_geojson=tour.geometry_geojson, locked=tour.locked)
+    session.add(copy)
+    session.flush()
+    for s in tour.stops:
+        session.add(Stop(
+            tour_id=copy.id, seq=s.seq, kind=s.kind, task_id=s.task_id,
+            reload_point_id=s.reload_point_id, arrival_at=s.arrival_at, start_at=s.start_at,
+            end_at=s.end_at, load_m3=s.load_m3, water_l=s.water_l,
+            leg_distance_m=s.leg_distance_m, leg_duration_s=s.leg_duration_s,
+            leg_geometry_geojson=s.leg_geometry_geojson,
+        ))
+    session.flush()
+    return copy
 
 
 def _store_stops(

@@ -329,3 +329,41 @@ def test_forecast_signal_maps_a_stored_forecast():
     assert signal.unworkable_days == (day + dt.timedelta(days=1),) and signal.workable
     row.due_earliest = row.due_latest = row.due_date = None
     assert signal_of(row) is None
+
+
+# --------------------------------------------------------------------------- big sites
+def test_big_site_parts_spread_over_the_window_and_the_balance_names_an_overload():
+    """A 52.7 ha cemetery mown in 6 h packages within Mon-Fri: the parts are due spread over
+    the five workdays (at most ceil(n/5) a day, not 25 on Friday) and each fits a shift; with
+    one crew-day too few on Wednesday the week is 'überlastet' although the week's total fits,
+    and the note names the cemetery."""
+    from greentour.demand.durations import DurationEstimate
+    from greentour.demand.model import DemandTask
+    from greentour.demand.packaging import DemandSettings, split_long_tasks
+
+    monday = dt.date(2025, 6, 23)
+    friday = monday + dt.timedelta(days=4)
+    hours = 160
+    est = DurationEstimate(hours * 3600, 2, "formula", hours * 3600)
+    cemetery = DemandTask("forecast:mow_wide:7", 7, "mow_wide", "forecast", monday, friday, 0.7,
+                          527_000.0, est)
+    settings = DemandSettings(max_package_h=6.0)
+    parts = split_long_tasks([cemetery], _ctx(land="BY"), settings)
+    assert len(parts) >= 27 and all(p.duration_s <= 6 * 3600 for p in parts)
+    per_day: dict[dt.date, int] = {}
+    for p in parts:
+        assert monday <= p.due_earliest == p.due_latest <= friday
+        per_day[p.due_latest] = per_day.get(p.due_latest, 0) + 1
+    assert sorted(per_day) == [monday + dt.timedelta(days=i) for i in range(5)]
+    assert max(per_day.values()) <= -(-len(parts) // 5)
+    items = [DueItem(p.task_type, p.generator, p.urgency, p.due_earliest, p.due_latest,
+                     p.person_s, "Salvator-Friedhof") for p in parts]
+    full = [CrewCapacity(d, 2, 8 * 3600) for d in per_day for _ in range(6)]
+    crews = [c for i, c in enumerate(full) if not (c.date.weekday() == 2 and i % 6 >= 3)]
+    week = balance_week(items, crews, monday, land="BY")
+    assert week.due_h <= week.available_h + 1e-6 and week.status == "überlastet"
+    (wednesday,) = week.overloaded_days
+    assert wednesday.date == monday + dt.timedelta(days=2)
+    note = week.as_dict()["overload_de"]
+    assert note.startswith("Mi 25.06.:") and "vor allem Salvator-Friedhof" in note
+    assert "mostly Salvator-Friedhof" in week.as_dict()["overload_en"]

@@ -211,7 +211,8 @@ def test_order_is_stored_and_bad_orders_refused(lauf) -> None:
 
 # --------------------------------------------------------------------------- packages
 def test_split_site_packages_sum_to_whole(june: Path) -> None:
-    """The large cemetery's mowing is split into linked parts that each fit a package."""
+    """The large cemetery's mowing is split into linked parts that each fit a package, spread
+    over the workdays of its due window."""
     engine = _open(june)
     rows = _tasks(engine)
     groups: dict[str, list[tuple[Task, TaskDetail]]] = {}
@@ -233,11 +234,15 @@ def test_split_site_packages_sum_to_whole(june: Path) -> None:
         whole = spec.setup_s + whole_variable
         assert sum(t.duration_s for t, _ in parts) == whole + (n - 1) * spec.setup_s
         assert all(t.duration_s <= service.DemandSettings().max_package_s for t, _ in parts)
-        earliest = sorted(t.due_earliest for t, _ in parts)
-        latest = parts[0][0].due_latest
-        # consecutive days, one part per day, unless the due window is shorter than the parts
-        assert len(set(earliest)) == min(n, len({min(e, latest) for e in earliest}))
-        assert all(t.due_latest == latest for t, _ in parts)
+        # forecast parts spread over the window's workdays in part order, at most
+        # ceil(n / days) a day; fixed-day parts keep the whole window
+        ordered = sorted((t for t, _ in parts), key=lambda t: t.package_index)
+        due = [t.due_latest for t in ordered]
+        assert due == sorted(due)
+        if task0.generator == "forecast":
+            assert max(due.count(d) for d in due) <= -(-n // len(set(due)))
+        else:
+            assert len(set(due)) == 1 and len({t.due_earliest for t in ordered}) == 1
     engine.dispose()
 
 
@@ -533,3 +538,57 @@ def test_tenant_demand_section_sets_the_package_length(lauf, data_dir: Path) -> 
         rows = s.scalars(select(Task).where(Task.status == "open")).all()
     assert rows and max(t.duration_s for t in rows) <= 3 * 3600
     assert any(t.package_of and t.package_of > 1 for t in rows)
+
+
+# --------------------------------------------------------------------------- seasons, stale work
+MOWING = ("mow", "mow_wide", "mow_meadow", "mow_ornamental", "mow_pitch", "mulch_flail")
+
+
+def test_december_week_has_no_mowing_watering_or_summer_work(lauf, data_dir: Path) -> None:
+    """A December week (inside the weather record) gets bins, inspections and leaves, but no
+    mowing, no watering and no summer hedge shaping: their seasons are over."""
+    engine, tenant_id = lauf
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        summary = service.generate_demand(s, dt.date(2025, 12, 8), data_dir=data_dir)
+    types = set(summary["by_type"])
+    assert summary["tasks"] > 0 and types
+    assert not types & {*MOWING, "water_young_trees", "hedge_cut"}, types
+    with tenant_session(engine, tenant_id) as s:
+        codes = {t.task_type for t in s.scalars(select(Task).where(Task.status == "open"))}
+    assert not codes & {*MOWING, "water_young_trees", "hedge_cut"}
+
+
+def test_june_work_is_neither_overdue_nor_due_in_december(june: Path, tmp_path: Path) -> None:
+    """Open June tasks seen in December: the map shows no site overdue or due because of them;
+    settling closes them with a reason (mowing: out of season; inspections: lapsed) and
+    carries a June order forward with its history; nothing is deleted."""
+    from greentour.planning.map_view import sites_geojson
+
+    path = tmp_path / "december.sqlite"
+    shutil.copyfile(june, path)
+    engine = _open(path)
+    december = dt.date(2026, 12, 7)
+    with tenant_session(engine, 1) as s, s.begin():
+        june_ids = {t.id for t in s.scalars(select(Task).where(Task.status == "open"))}
+        assert any(t.task_type in MOWING for t in s.scalars(select(Task)))
+        park = s.scalar(select(Site).where(Site.category == "park", Site.status == "accepted"))
+        order = service.create_order(s, None, park.id, "storm_damage",
+                                     due_latest=dt.date(2026, 6, 19), hours=2.0,
+                                     today=dt.date(2026, 6, 17))
+        order_id = order.id
+        needs = {f["properties"]["need"] for f in sites_geojson(s, december)["features"]}
+        assert "overdue" not in needs and "due" in needs  # the carried order is this week's
+        counts = service.settle_past_tasks(s, december)
+        assert counts["closed"] == len(june_ids) and counts["carried"] == 1
+    with tenant_session(engine, 1) as s:
+        rows = {t.id: t for t in s.scalars(select(Task).where(Task.id.in_(june_ids)))}
+        assert len(rows) == len(june_ids) and all(t.status == "cancelled" for t in rows.values())
+        mown = [t for t in rows.values() if t.task_type in MOWING and t.generator != "deadline"]
+        assert mown and all("außerhalb der Saison" in t.notes for t in mown)
+        assert all("Frist" in t.notes for t in rows.values() if t.generator == "deadline")
+        carried = s.get(Task, order_id)
+        assert carried.status == "open" and carried.due_earliest == december
+        assert "ursprünglich fällig bis 19.06.2026" in carried.notes
+        needs = {f["properties"]["need"] for f in sites_geojson(s, december)["features"]}
+        assert "overdue" not in needs
+    engine.dispose()

@@ -293,14 +293,15 @@ def test_previous_plan_keeps_only_assignments_the_rules_still_allow(store) -> No
 
 
 # --------------------------------------------------------------------------- work packages
-def _packages(s, site: models.Site, first: dt.date, count: int = 3) -> list[int]:
-    """A mowing job split into ``count`` linked parts, all due from ``first`` (the worst case:
-    nothing in the due dates orders them)."""
+def _packages(s, site: models.Site, first: dt.date, count: int = 3, last: dt.date | None = None,
+              minutes: int = 150) -> list[int]:
+    """A mowing job split into ``count`` linked parts, all due from ``first`` to ``last``
+    (default: four days later)."""
     ids = []
     for k in range(1, count + 1):
         task = models.Task(site_id=site.id, task_type="mow", generator="forecast",
-                           due_earliest=first, due_latest=first + dt.timedelta(days=4),
-                           urgency=0.7, duration_s=150 * 60, persons=1, load_m3=1.0,
+                           due_earliest=first, due_latest=last or first + dt.timedelta(days=4),
+                           urgency=0.7, duration_s=minutes * 60, persons=1, load_m3=1.0,
                            package_index=k, package_of=count, notes=f"Teilfläche {k}/{count}")
         s.add(task)
         s.flush()
@@ -311,39 +312,33 @@ def _packages(s, site: models.Site, first: dt.date, count: int = 3) -> list[int]
     return ids
 
 
-def test_package_parts_start_on_consecutive_days_with_one_preferred_crew(store) -> None:
-    """Part k of a split site may not start before the k-th planning day, and every part prefers
-    the crew-day of one crew (same name) on consecutive days."""
+def test_package_parts_due_the_same_day_prefer_different_crews(store) -> None:
+    """Parts of a split site due on the same day are all offered on that day (no part waits
+    for a later day) and prefer different crews; parts due on different days prefer one crew."""
     engine, tenant_id, day = store
     week = [day + dt.timedelta(days=i) for i in range(5)]
     with tenant_session(engine, tenant_id) as s, s.begin():
-        parts = _packages(s, _park(s), day)
+        same_day = _packages(s, _park(s), day, count=2, last=day)
         built = build_problem(s, week)
-    problem, axis = built.problem, built.axis
+    problem = built.problem
+    assert all(task_ref(t) in problem.task_by_id for t in same_day)
     prefs = problem.previous_plan.assignments
-    crews = [problem.crew_day_by_id[prefs[task_ref(tid)][0]] for tid in parts]
-    for k, tid in enumerate(parts):
-        task = problem.task_by_id[task_ref(tid)]
-        if k == 0:
-            assert task.time_windows == ()
-        else:
-            assert min(w.start_s for w in task.time_windows) == axis.day_start_s(week[k])
-    assert [c.day for c in crews] == week[:3]
-    assert len({c.name for c in crews}) == 1
+    crews = [problem.crew_day_by_id[prefs[task_ref(tid)][0]] for tid in same_day]
+    assert [c.day for c in crews] == [day, day]
+    assert crews[0].name != crews[1].name
 
 
-def test_week_plan_puts_package_parts_in_order_on_one_crew(store) -> None:
-    """In a stored week plan the three parts of a split site lie on Monday, Tuesday and
-    Wednesday, in part order, on the same crew."""
+def test_big_site_is_done_by_two_crews_on_one_day(store) -> None:
+    """Two 4 h parts of a big site, both due on Monday, planned for Monday alone: both are
+    served that day, by two different crews."""
     engine, tenant_id, day = store
     with tenant_session(engine, tenant_id) as s, s.begin():
-        parts = _packages(s, _park(s), day)
-    result = run_plan_in_tenant(engine, tenant_id, day, "plan", FAST, with_demand=False,
-                                days_count=5)
+        parts = _packages(s, _park(s), day, count=2, last=day, minutes=240)
+    result = run_plan_in_tenant(engine, tenant_id, day, "plan", FAST, with_demand=False)
     with tenant_session(engine, tenant_id) as s:
         plan = s.get(models.Plan, result["plan_id"])
         where = {st.task_id: (tour.crew_day.date, tour.crew_day.name)
                  for tour in plan.tours for st in tour.stops if st.kind == "task"}
-    assert all(tid in where for tid in parts), "every part is planned in the week"
-    assert [where[tid][0] for tid in parts] == [day + dt.timedelta(days=k) for k in range(3)]
-    assert len({where[tid][1] for tid in parts}) == 1
+    assert all(tid in where for tid in parts), "both parts are planned on Monday"
+    assert {where[tid][0] for tid in parts} == {day}
+    assert len({where[tid][1] for tid in parts}) == 2

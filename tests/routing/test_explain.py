@@ -25,15 +25,15 @@ def test_missing_equipment_named_in_both_languages():
                 [crew("c1")])
     r = reason_of(solve(p, DET), "tree")
     assert r.code == "no_qualified_crew_day"
-    assert "aerial_lift" in r.message_de and "Gerät" in r.message_de
-    assert "equipment aerial_lift" in r.message_en
+    assert r.message_de == "An keinem dieser Tage hat eine Kolonne Hubsteiger"
+    assert r.message_en == "On none of these days does a crew have aerial lift"
 
 
 def test_missing_qualification():
     """A chainsaw job without a chainsaw-qualified crew says so."""
     p = problem(LINE_POINTS, [task("saw", 1, 30, required_qualifications={"chainsaw"})],
                 [crew("c1")])
-    assert "Qualifikation chainsaw" in reason_of(solve(p, DET), "saw").message_de
+    assert "Motorsägenschein" in reason_of(solve(p, DET), "saw").message_de
 
 
 def test_longer_than_any_shift():
@@ -79,13 +79,40 @@ def test_no_room_says_how_many_minutes_are_missing():
     assert f"needs {r.params['minutes']} more minutes" in r.message_en
 
 
-def test_too_costly_reason_states_cost_and_penalty():
-    """A far low-urgency job: the insertion cost exceeds the penalty, both in euro."""
+def test_too_costly_reason_says_what_it_would_take_without_euro():
+    """A far low-urgency job: the insertion cost exceeds the penalty (kept in params for
+    tools); the message names the extra driving in minutes, and no euro figure."""
     far = [(0, 0), (70_000, 0)]
     p = problem(far, [task("far", 1, 30, urgency=0.02)], [crew("c1", cost_per_km_eur=1.0)])
     r = reason_of(solve(p, DET), "far")
     assert r.code == "insertion_too_costly"
     assert r.params["cost_eur"] > r.params["penalty_eur"] == 20.0
+    assert "min zusätzlicher Fahrt" in r.message_de and "zurückgestellt" in r.message_de
+    assert "min more driving" in r.message_en
+    for text in (r.message_de, r.message_en):
+        assert "€" not in text and "EUR" not in text
+
+
+def test_not_due_yet_names_the_due_day():
+    """Work due only after the plan's days on a crew-day with room: 'Kolonne hätte Platz, aber
+    die Arbeit ist erst ab <Tag> fällig' (the issue's wording), no prize figures."""
+    later = AXIS.day_start_s(AXIS.first_day) + 10 * 86400
+    t = task("next", 1, 30, due_earliest_s=later, due_latest_s=later + 86400, urgency=0.01)
+    p = problem(LINE_POINTS, [t], [crew("c1", name="Kolonne 3", cost_per_km_eur=50.0)])
+    r = reason_of(solve(p, DET), "next")
+    assert r.code == "not_due_yet"
+    assert r.message_de.startswith("Kolonne 3 hätte Platz, aber die Arbeit ist erst ab ")
+    assert r.message_de.endswith("fällig") and "€" not in r.message_de
+
+
+def test_no_message_of_the_catalogue_shows_euro():
+    """No template shows a euro figure or a solver cost parameter, in either language."""
+    from routing.explain import CATALOGUE, SOLVER_PARAMS
+
+    for de, en in CATALOGUE.values():
+        for text in (de, en):
+            assert "€" not in text and "EUR" not in text
+            assert not any("{" + p in text for p in SOLVER_PARAMS)
 
 
 def test_reason_catalogue_fills_both_languages():
@@ -106,3 +133,4 @@ def test_precheck_allowed_respects_capacity():
     p2 = problem(LINE_POINTS, [t], [crew("small", capacity={"green_waste_m3": 2.0})])
     assert precheck(p2)[1]["big"][0].code == "no_vehicle_capacity"
     assert np.isclose(precheck(p2)[1]["big"][0].params["amount"], 3.0)
+

@@ -181,3 +181,29 @@ def test_week_plan_fills_the_board_for_every_workday(client, app) -> None:
     response = client.post("/planner/api/plan", json={"day": WEEK, "days": 9},
                            headers={"X-CSRFToken": client.token})
     assert response.status_code == 400 and "1 bis 7 Tage" in response.get_json()["error"]
+
+
+def test_plan_check_panel_shows_the_stored_check_and_rechecks(client, app) -> None:
+    """The map page has the 'Plan prüfen' panel; the map JSON carries the stored plan's check
+    (a list: every plan is checked when stored); 'Neu prüfen' recomputes it; no reason or
+    finding shows a euro figure; an unknown plan is a German 404."""
+    assert "Plan prüfen" in client.get("/planner/").get_data(as_text=True)
+    client.post("/planner/api/plan", json={"day": WEEK}, headers={"X-CSRFToken": client.token})
+    assert run_worker(app.extensions["greentour_engine"], once=True) == 1
+    data = client.get(f"/planner/api/map?day={WEEK}").get_json()
+    stored = data["plan"]["check"]
+    assert isinstance(stored, list)
+    assert data["balance"]["week_status"] in ("ok", "knapp", "überlastet")
+    assert all(set(f) == {"kind", "text", "task_id", "crew_day_id"} for f in stored)
+    response = client.post(f"/planner/api/plan/{data['plan']['id']}/check", json={},
+                           headers={"X-CSRFToken": client.token})
+    assert response.status_code == 200
+    again = response.get_json()["check"]
+    assert isinstance(again, list)
+    texts = [f["text"] for f in stored + again] + [
+        r for u in data["unassigned"] for r in u["reasons"]]
+    assert all("€" not in t and "EUR" not in t for t in texts)
+    assert client.get(f"/planner/api/map?day={WEEK}").get_json()["plan"]["check"] == again
+    missing = client.post("/planner/api/plan/9999/check", json={},
+                          headers={"X-CSRFToken": client.token})
+    assert missing.status_code == 404 and "Plan 9999 gibt es nicht" in missing.get_json()["error"]

@@ -38,6 +38,7 @@ from greentour.planning import (
     lineup,
     map_view,
     orders,
+    plan_check,
     plan_service,
     prints,
 )
@@ -129,6 +130,15 @@ def api_map() -> Response:
     with tenant_tx() as session:
         data = map_view.map_data(session, day, print_url=_print_url, lang=select_locale())
     return jsonify(data)
+
+
+@bp.post("/api/plan/<int:plan_id>/check")
+@planner_required
+def api_plan_check(plan_id: int) -> Response:
+    """'Plan prüfen': recompute the plan check of a stored plan and keep it with the plan."""
+    with tenant_tx() as session:
+        findings = plan_check.check_plan(session, plan_id, store=True)
+    return jsonify(check=[f.for_view(select_locale()) for f in findings])
 
 
 def _print_url(crew_day_id: int) -> str:

@@ -12,6 +12,7 @@ JS_MSGIDS = (
     "Verfügbar", "Plan", "Fehler", "fertig", "Planen", "Neu planen", "Länger optimieren",
     "Fläche", "Umplanung möglich", "Umplanung nicht möglich", "Übernehmen", "Verwerfen",
     "dringend", "Woche planen", "Mit Überstunden übernehmen",
+    "Noch nicht geprüft.", "Keine Beanstandungen.", "Woche überlastet",
 )
 
 

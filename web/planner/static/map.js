@@ -102,11 +102,45 @@
       el("ul", {}, u.reasons.map((r) => el("li", { class: "reason" }, r))))));
   }
 
+  /** "Plan prüfen": the plan's findings; an empty list is the normal case. */
+  function drawCheck(plan) {
+    const list = document.getElementById("check-list");
+    const count = document.getElementById("check-count");
+    const button = document.getElementById("btn-check");
+    button.disabled = !plan;
+    button.dataset.planId = plan ? String(plan.id) : "";
+    if (!plan) { count.textContent = "–"; replace(list, []); return; }
+    if (plan.check === null || plan.check === undefined) {
+      count.textContent = "–";
+      replace(list, [el("li", { class: "muted" }, t("Noch nicht geprüft."))]);
+      return;
+    }
+    count.textContent = String(plan.check.length);
+    replace(list, plan.check.length
+      ? plan.check.map((f) => el("li", { class: "finding " + f.kind, dataset: { kind: f.kind } }, f.text))
+      : [el("li", { class: "ok" }, t("Keine Beanstandungen."))]);
+  }
+
+  async function recheck() {
+    const button = document.getElementById("btn-check");
+    const id = button.dataset.planId;
+    if (!id) return;
+    button.disabled = true;
+    try {
+      const res = await postJSON(urls.check.replace(/\/0\/check$/, `/${id}/check`), {});
+      drawCheck({ id: Number(id), check: res.check });
+    } catch (e) {
+      replace(document.getElementById("check-list"), [el("li", { class: "error" }, `${t("Fehler")}: ${e.message}`)]);
+    } finally { button.disabled = false; }
+  }
+
   function drawBalance(b) {
     const box = document.getElementById("balance");
     if (!b) { replace(box, ""); return; }
-    replace(box, el("span", { class: "badge " + (b.short_h > 0 ? "err" : "ok") },
-      `${t("Fällig")}: ${b.due_h} h · ${t("Verfügbar")}: ${b.available_h} h`));
+    replace(box, [el("span", { class: "badge " + (b.short_h > 0 ? "err" : "ok") },
+      `${t("Fällig")}: ${b.due_h} h · ${t("Verfügbar")}: ${b.available_h} h`),
+      b.week_status === "überlastet" ? el("span", { class: "badge err", id: "week-overload" },
+        `${t("Woche überlastet")}: ${b.week_note}`) : null].filter(Boolean));
   }
 
   async function refresh() {
@@ -116,6 +150,7 @@
     drawTours(data.tours);
     drawKpis(data.tours);
     drawUnassigned(data.unassigned);
+    drawCheck(data.plan);
     drawBalance(data.balance);
     document.getElementById("plan-info").textContent = data.plan ? `${t("Plan")} #${data.plan.id} · ${data.plan.created}` : t("Noch kein Plan für diesen Tag.");
     if (!fitted && data.bbox) { map.fitBounds([[data.bbox[1], data.bbox[0]], [data.bbox[3], data.bbox[2]]]); fitted = true; }
@@ -143,6 +178,7 @@
     }
   }
 
+  document.getElementById("btn-check").addEventListener("click", recheck);
   document.getElementById("btn-plan").addEventListener("click", () => runJob(urls.plan, t("Planen")));
   document.getElementById("btn-replan").addEventListener("click", () => runJob(urls.replan, t("Neu planen")));
   document.getElementById("btn-optimize").addEventListener("click", () => runJob(urls.optimize, t("Länger optimieren")));
