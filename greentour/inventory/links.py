@@ -1,9 +1,13 @@
 """One site per real area: which OSM site a cadastre site covers (pure).
 
 A town that imports its cadastre (Grünflächenkataster) over an OSM inventory has the same parks
-twice. The cadastre is authoritative: an OSM area that the cadastre's areas cover for at least
-:data:`COVERED_SHARE` of its own area is linked to the cadastre site that covers most of it; the
-OSM site stays as provenance but leaves maintenance (no tasks, no area counted twice).
+twice. The cadastre is authoritative: an OSM area is the same real area as the cadastre areas
+that lie mostly inside it (at least :data:`COVERED_SHARE` of each), when together they cover at
+least :data:`COVERED_SHARE` of the OSM area (a park digitised as several lawn parcels), or as one
+cadastre area overlapping it by at least that share of their union. A small OSM playground
+inside a large cadastre park is neither: it stays its own site. A linked OSM site points at the
+cadastre area that shares most of it; it stays as provenance but leaves maintenance (no tasks,
+no area counted twice).
 """
 
 from __future__ import annotations
@@ -31,12 +35,8 @@ class Link:
 def covered_links(cadastre: Sequence[tuple[int, BaseGeometry]],
                   osm: Sequence[tuple[int, BaseGeometry]],
                   min_share: float = COVERED_SHARE) -> list[Link]:
-    """Links of OSM areas covered by cadastre areas (both in one metric CRS).
-
-    ``cadastre`` and ``osm`` are ``(site id, polygon)`` pairs; an OSM area is linked when the
-    union of the cadastre areas it intersects covers at least ``min_share`` of it, to the
-    cadastre area with the largest intersection.
-    """
+    """Links of OSM areas to the cadastre areas that are the same real area (both sequences
+    of ``(site id, polygon)`` in one metric CRS; see the module doc for the rule)."""
     polys = [(i, g) for i, g in cadastre if g.geom_type in ("Polygon", "MultiPolygon")
              and g.area > 0]
     if not polys:
@@ -47,12 +47,17 @@ def covered_links(cadastre: Sequence[tuple[int, BaseGeometry]],
         if geom.geom_type not in ("Polygon", "MultiPolygon") or geom.area <= 0:
             continue
         hits = [polys[j] for j in tree.query(geom, predicate="intersects")]
-        if not hits:
-            continue
-        parts = [(cid, shapely.intersection(geom, g).area) for cid, g in hits]
-        covered = shapely.union_all([g for _, g in hits]).intersection(geom).area
-        share = covered / geom.area
+        shared = [(cid, g, shapely.intersection(geom, g).area) for cid, g in hits]
+        inside = [(cid, g, a) for cid, g, a in shared if a >= min_share * g.area]
+        same = [(cid, g, a) for cid, g, a in shared
+                if a >= min_share * shapely.union(geom, g).area]
+        share = 0.0
+        if inside:
+            share = shapely.union_all([g for _, g, _ in inside]).intersection(geom).area \
+                / geom.area
+        if share < min_share and same:
+            inside, share = same, max(a for _, _, a in same) / geom.area
         if share >= min_share:
-            best = max(parts, key=lambda p: (p[1], -p[0]))[0]
+            best = max(inside, key=lambda p: (p[2], -p[0]))[0]
             links.append(Link(osm_id, best, round(share, 3)))
     return links

@@ -308,7 +308,9 @@ def _upsert(session: Session, existing: Mapping[Any, Site], i: int, row: Any,
         site.regime = getattr(row, "regime", None) or entry.get("regime")
     site.import_status = row.status
     site.access_points = _access_rows(G, access[i]) if access[i] is not None else []
-    site.street = (street_for(tags, site.access_points, site.lon, site.lat, index) or "")[:200]
+    if access[i] is not None or not site.street:  # a rejected site keeps its known street
+        site.street = (street_for(tags, site.access_points, site.lon, site.lat, index)
+                       or "")[:200]
     return site, access[i]
 
 
