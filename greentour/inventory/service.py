@@ -452,6 +452,11 @@ def import_osm(engine: Engine, tenant_id: int, path: str | Path, *,
                      "Splitter angefügt": stats.slivers_merged,
                      "Splitter verworfen": stats.slivers_dropped,
                      "Flächen nicht bildbar": features.areas_failed}
+    if features.failed_ids:
+        report.notes.append("keine Fläche bildbar (Ring offen, entartet oder am Rand des "
+                            "Ausschnitts abgeschnitten): " + ", ".join(features.failed_ids[:10])
+                            + (f" und {len(features.failed_ids) - 10} weitere"
+                               if len(features.failed_ids) > 10 else ""))
     for refused in stats.decisions_refused:
         report.notes.append(f"Annahmeliste: {refused} – nicht übernommen")
     if stats.decisions_unknown:

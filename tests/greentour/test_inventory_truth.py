@@ -325,3 +325,48 @@ def test_reimport_applies_a_changed_acceptance_list(engine, lauf, lauf_pbf, grap
     # the label needs no road graph: the street was stored at import
     assert {i: site_label(x) for i, x in stored.items()} == named
     assert all(" an der " in v or " am " in v or ", " in v for v in named.values())
+
+
+DEGENERATE_OSM = """<?xml version='1.0' encoding='UTF-8'?>
+<osm version="0.6">
+ <node id="1" version="1" lat="49.5000" lon="11.2700"/>
+ <node id="2" version="1" lat="49.5000" lon="11.2720"/>
+ <node id="3" version="1" lat="49.5020" lon="11.2720"/>
+ <node id="4" version="1" lat="49.5010" lon="11.2730"/>
+ <node id="5" version="1" lat="49.5010" lon="11.2740"/>
+ <node id="6" version="1" lat="49.5010" lon="11.2750"/>
+ <node id="101" version="1" lat="49.4995" lon="11.2690"/>
+ <node id="102" version="1" lat="49.4995" lon="11.2760"/>
+ <node id="103" version="1" lat="49.5025" lon="11.2760"/>
+ <node id="104" version="1" lat="49.5025" lon="11.2690"/>
+ <way id="10" version="3"><nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="1"/>
+  <tag k="leisure" v="park"/></way>
+ <way id="20" version="1"><nd ref="4"/><nd ref="5"/><nd ref="4"/>
+  <tag k="leisure" v="pitch"/></way>
+ <way id="21" version="1"><nd ref="4"/><nd ref="5"/><nd ref="6"/><nd ref="4"/>
+  <tag k="leisure" v="pitch"/></way>
+ <way id="30" version="1"><nd ref="101"/><nd ref="102"/><nd ref="103"/><nd ref="104"/>
+  <nd ref="101"/><tag k="highway" v="residential"/><tag k="name" v="Ringstraße"/></way>
+ <way id="31" version="1"><nd ref="102"/><nd ref="104"/>
+  <tag k="highway" v="residential"/><tag k="name" v="Querweg"/></way>
+ <way id="32" version="1"><nd ref="101"/><nd ref="103"/>
+  <tag k="highway" v="residential"/><tag k="name" v="Diagonale"/></way>
+</osm>
+"""
+
+
+def test_degenerate_osm_pitches_are_counted_and_named(engine, lauf, tmp_path) -> None:
+    """Two pitches whose rings enclose nothing (osmium builds no area) are no longer dropped
+    without a word: the report counts and names them; the park is imported, labelled by its
+    street."""
+    path = tmp_path / "klein.osm"
+    path.write_text(DEGENERATE_OSM, encoding="utf-8")
+    report = import_osm(engine, lauf.id, path, cache_dir=tmp_path)
+    assert report.sites_total == 1
+    assert report.merged["Flächen nicht bildbar"] == 2
+    text = report.to_text()
+    assert "Flächen nicht bildbar: 2" in text
+    assert "way/20" in text and "way/21" in text
+    with tenant_session(engine, lauf.id) as s:
+        park = s.scalars(select(Site)).one()
+        assert park.street == "Diagonale" and site_label(park) == "Park, Diagonale"
