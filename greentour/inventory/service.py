@@ -314,9 +314,11 @@ def _upsert(session: Session, existing: Mapping[Any, Site], i: int, row: Any,
     return site, access[i]
 
 
-def _metric(site: Site) -> Any:
-    geom = shape(json.loads(site.geometry_geojson))
-    return gpd.GeoSeries([geom], crs="EPSG:4326").to_crs("EPSG:25832").iloc[0]
+def _metric(sites: list[Site]) -> list[tuple[int, Any]]:
+    """``(site id, geometry in EPSG:25832)`` of stored sites (for overlap shares)."""
+    geoms = gpd.GeoSeries([shape(json.loads(s.geometry_geojson)) for s in sites],
+                          crs="EPSG:4326").to_crs("EPSG:25832")
+    return list(zip([s.id for s in sites], geoms, strict=True))
 
 
 def _link_sources(session: Session, source: str, file_name: str,
@@ -333,8 +335,7 @@ def _link_sources(session: Session, source: str, file_name: str,
     if not osm:
         return
     by_id = {s.id: s for s in [*cadastre, *osm]}
-    links = covered_links([(s.id, _metric(s)) for s in cadastre],
-                          [(s.id, _metric(s)) for s in osm])
+    links = covered_links(_metric(list(cadastre)), _metric(list(osm)))
     for link in links:
         osm_site, cad_site = by_id[link.osm_id], by_id[link.cadastre_id]
         before = _snapshot(osm_site)
@@ -351,9 +352,12 @@ def _link_sources(session: Session, source: str, file_name: str,
         replaced.append(f"{osm_site.osm_type}/{osm_site.osm_id}")
         cad_site.tags_json = {**(cad_site.tags_json or {}),
                               "greentour:osm_sites": sorted(set(replaced))}
-        if not cad_site.name or cad_site.name == (cad_site.tags_json or {}).get(
-                "cadastre_label"):
-            cad_site.name = osm_site.name or cad_site.name
+        if osm_site.name and (not cad_site.name or cad_site.name == (
+                cad_site.tags_json or {}).get("cadastre_label")):
+            cad_before = _snapshot(cad_site)
+            cad_site.name = osm_site.name[:300]  # the cadastre had only its class label
+            report.revisions += int(_record(session, cad_site, cad_before, source, file_name,
+                                            change="linked"))
         report.linked += 1
     session.flush()
 

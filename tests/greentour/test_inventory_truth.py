@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from greentour.demand.store_io import load_sites
 from greentour.errors import DataImportError
+from greentour.inventory.osm_features import read_green_features
 from greentour.inventory.service import import_cadastre, import_osm
 from greentour.planning.inventory_review import decide
 from greentour.planning.labels import site_label
@@ -29,30 +30,12 @@ REPO = Path(__file__).resolve().parents[2]
 ACCEPTANCE = REPO / "data" / "osm_acceptance_lauf.toml"
 MAPPING = REPO / "data" / "cadastre_mapping_heilbronn.toml"
 LAWN, PITCH, CEMETERY = "700001030", "700001040", "700001170"
-CARE = {"park": {"care_class": "PK 2", "regime": "utility_intensive", "accept_by_default": True},
-        "playground": {"care_class": "PK 1", "regime": "sports", "accept_by_default": True},
-        "cemetery": {"care_class": "PK 1", "regime": "ornamental", "accept_by_default": True}}
 DAY = dt.date(2026, 6, 15)
-
-
-@pytest.fixture(scope="module")
-def graph_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    cache = tmp_path_factory.mktemp("instance") / "cache"
-    cache.mkdir()
-    return cache
-
-
-@pytest.fixture
-def lauf(make_tenant):  # type: ignore[no-untyped-def]
-    return make_tenant("lauf", "Lauf (Test)", population=27000,
-                       config_json={"care_classes": CARE})
 
 
 @pytest.fixture(scope="module")
 def cemeteries(lauf_pbf: Path) -> list:
     """The three real Lauf cemetery polygons (WGS84)."""
-    from greentour.inventory.osm_features import read_green_features
-
     frame = read_green_features(lauf_pbf).frame
     return list(frame[[t.get("landuse") == "cemetery" for t in frame["tags"]]].geometry)
 
@@ -84,30 +67,30 @@ def _import_cemeteries(engine, tenant_id, path, lauf_pbf, cache):  # type: ignor
 
 
 # --------------------------------------------------------------------------- bad files
-def test_swapped_axes_are_refused_and_the_stored_site_stays(engine, lauf, lauf_pbf, cemeteries,
-                                                            graph_cache, tmp_path, cli_runner,
-                                                            monkeypatch) -> None:
+def test_swapped_axes_are_refused_and_the_stored_site_stays(
+        engine, lauf_tenant, lauf_pbf, cemeteries, graph_cache, tmp_path, cli_runner,
+        monkeypatch) -> None:
     """A cadastre with lat/lon swapped (about 6,500 km away) is refused with one line naming
     file, feature and reason; the sites of the earlier good import are not touched."""
     from greentour.cli import cli
 
     good = _geojson(tmp_path / "friedhoefe.geojson",
                     [(f"F{i}", CEMETERY, g) for i, g in enumerate(cemeteries)])
-    _import_cemeteries(engine, lauf.id, good, lauf_pbf, graph_cache)
-    before = _snapshot(engine, lauf.id)
+    _import_cemeteries(engine, lauf_tenant.id, good, lauf_pbf, graph_cache)
+    before = _snapshot(engine, lauf_tenant.id)
     assert len(before) == 3
     swapped = _geojson(tmp_path / "friedhoefe_vertauscht.geojson",
                        [(f"F{i}", CEMETERY, _swap(g)) for i, g in enumerate(cemeteries)])
     with pytest.raises(DataImportError) as err:
-        _import_cemeteries(engine, lauf.id, swapped, lauf_pbf, graph_cache)
+        _import_cemeteries(engine, lauf_tenant.id, swapped, lauf_pbf, graph_cache)
     message = str(err.value)
     assert "\n" not in message
     assert message.startswith("friedhoefe_vertauscht.geojson: Objekt #1 (F0) liegt außerhalb")
     assert "vertauscht" in message and "3 von 3 Objekten" in message
     km = int(re.search(r"\(([\d.]+) km entfernt", message).group(1).replace(".", ""))
     assert 3000 < km < 9000
-    assert _snapshot(engine, lauf.id) == before
-    with tenant_session(engine, lauf.id) as s:
+    assert _snapshot(engine, lauf_tenant.id) == before
+    with tenant_session(engine, lauf_tenant.id) as s:
         assert s.scalar(select(func.count()).select_from(SiteRevision)) == 0
     monkeypatch.setenv("GREENTOUR_INSTANCE_DIR", str(graph_cache.parent))  # graph built once
     result = cli_runner.invoke(cli, [
@@ -118,7 +101,7 @@ def test_swapped_axes_are_refused_and_the_stored_site_stays(engine, lauf, lauf_p
     assert "Traceback" not in result.output
 
 
-def test_wrong_crs_is_refused(engine, lauf, lauf_pbf, cemeteries, graph_cache,
+def test_wrong_crs_is_refused(engine, lauf_tenant, lauf_pbf, cemeteries, graph_cache,
                               tmp_path) -> None:
     """UTM coordinates declared as Gauß-Krüger (EPSG:31468) land far away: refused."""
     utm = gpd.GeoSeries(cemeteries, crs="EPSG:4326").to_crs("EPSG:25832")
@@ -127,8 +110,8 @@ def test_wrong_crs_is_refused(engine, lauf, lauf_pbf, cemeteries, graph_cache,
                     crs="urn:ogc:def:crs:EPSG::31468")
     with pytest.raises(DataImportError, match=r"falsches_crs.geojson: Objekt #1 \(F0\) liegt "
                                               r"außerhalb.*falsches Koordinatensystem EPSG:31468"):
-        _import_cemeteries(engine, lauf.id, path, lauf_pbf, graph_cache)
-    assert _snapshot(engine, lauf.id) == {}
+        _import_cemeteries(engine, lauf_tenant.id, path, lauf_pbf, graph_cache)
+    assert _snapshot(engine, lauf_tenant.id) == {}
 
 
 @pytest.mark.parametrize(("name", "crs", "null", "expected"), [
@@ -140,7 +123,7 @@ def test_wrong_crs_is_refused(engine, lauf, lauf_pbf, cemeteries, graph_cache,
     ("ohne_geometrie", "urn:ogc:def:crs:EPSG::25832", True,
      r"ohne_geometrie.geojson: Objekt #2 \(F1\) hat keine Geometrie \(null\)"),
 ])
-def test_bad_geojson_ends_in_one_line_and_stores_nothing(engine, lauf, lauf_pbf, cemeteries,
+def test_bad_geojson_ends_in_one_line_and_stores_nothing(engine, lauf_tenant, lauf_pbf, cemeteries,
                                                         graph_cache, tmp_path, cli_runner,
                                                         name, crs, null, expected) -> None:
     """A UTM GeoJSON without ``crs``, an unknown EPSG code and a null geometry: one clear line
@@ -151,9 +134,9 @@ def test_bad_geojson_ends_in_one_line_and_stores_nothing(engine, lauf, lauf_pbf,
     features = [(f"F{i}", CEMETERY, None if null and i == 1 else g) for i, g in enumerate(utm)]
     path = _geojson(tmp_path / f"{name}.geojson", features, crs=crs)
     with pytest.raises(DataImportError, match=expected) as err:
-        _import_cemeteries(engine, lauf.id, path, lauf_pbf, graph_cache)
+        _import_cemeteries(engine, lauf_tenant.id, path, lauf_pbf, graph_cache)
     assert "\n" not in str(err.value)
-    assert _snapshot(engine, lauf.id) == {}
+    assert _snapshot(engine, lauf_tenant.id) == {}
     result = cli_runner.invoke(cli, ["import-cadastre", str(path), "--tenant", "lauf",
                                      "--mapping", str(MAPPING), "--osm", str(lauf_pbf)])
     assert result.exit_code == 1 and "Traceback" not in result.output
@@ -161,7 +144,7 @@ def test_bad_geojson_ends_in_one_line_and_stores_nothing(engine, lauf, lauf_pbf,
     assert len(lines) == 1 and re.search(expected, lines[0])
 
 
-def test_degenerate_pitches_are_dropped_and_counted(engine, lauf, lauf_pbf, cemeteries,
+def test_degenerate_pitches_are_dropped_and_counted(engine, lauf_tenant, lauf_pbf, cemeteries,
                                                     graph_cache, tmp_path) -> None:
     """Two pitches without area (collinear ring, two-point ring) are dropped and named in the
     report; the two good ones are stored."""
@@ -172,32 +155,32 @@ def test_degenerate_pitches_are_dropped_and_counted(engine, lauf, lauf_pbf, ceme
     two = shapely.Polygon([(x, y), (x + 0.0005, y + 0.0001), (x, y), (x, y)])
     path = _geojson(tmp_path / "plaetze.geojson", [("P1", PITCH, good1), ("P2", PITCH, flat),
                                                    ("P3", PITCH, two), ("P4", PITCH, good2)])
-    report = _import_cemeteries(engine, lauf.id, path, lauf_pbf, graph_cache)
+    report = _import_cemeteries(engine, lauf_tenant.id, path, lauf_pbf, graph_cache)
     assert report.merged["Entartet verworfen"] == 2
     assert report.sites_total == 2 and report.count("accepted", "sports_pitch") == 2
     text = report.to_text()
     assert "Entartet verworfen: 2" in text and "#2 (P2), #3 (P3)" in text
-    with tenant_session(engine, lauf.id) as s:
+    with tenant_session(engine, lauf_tenant.id) as s:
         assert set(s.scalars(select(Site.cadastre_id))) == {"P1", "P4"}
 
 
-def test_overwrite_from_another_file_is_recorded(engine, lauf, lauf_pbf, cemeteries,
+def test_overwrite_from_another_file_is_recorded(engine, lauf_tenant, lauf_pbf, cemeteries,
                                                  graph_cache, tmp_path) -> None:
     """A second cadastre file with the same ids moves the sites: allowed, but every change is
     recorded with the file and the old geometry."""
     first = _geojson(tmp_path / "kataster_2025.geojson",
                      [(f"F{i}", CEMETERY, g) for i, g in enumerate(cemeteries)])
-    _import_cemeteries(engine, lauf.id, first, lauf_pbf, graph_cache)
-    old = _snapshot(engine, lauf.id)
-    again = _import_cemeteries(engine, lauf.id, first, lauf_pbf, graph_cache)
+    _import_cemeteries(engine, lauf_tenant.id, first, lauf_pbf, graph_cache)
+    old = _snapshot(engine, lauf_tenant.id)
+    again = _import_cemeteries(engine, lauf_tenant.id, first, lauf_pbf, graph_cache)
     assert again.revisions == 0  # the same file again changes nothing
     moved = _geojson(tmp_path / "kataster_2026.geojson",
                      [(f"F{i}", CEMETERY, shapely.affinity.translate(g, 0.0002, 0.0))
                       for i, g in enumerate(cemeteries)])
-    report = _import_cemeteries(engine, lauf.id, moved, lauf_pbf, graph_cache)
+    report = _import_cemeteries(engine, lauf_tenant.id, moved, lauf_pbf, graph_cache)
     assert report.revisions == 3 and report.overwritten_other_file == 3
     assert "zuvor aus anderer Datei" in report.to_text()
-    with tenant_session(engine, lauf.id) as s:
+    with tenant_session(engine, lauf_tenant.id) as s:
         revisions = s.scalars(select(SiteRevision).order_by(SiteRevision.id)).all()
         assert len(revisions) == 3
         for rev in revisions:
@@ -214,14 +197,14 @@ def _task(s, site_id: int, status: str = "open") -> None:  # type: ignore[no-unt
                due_latest=DAY + dt.timedelta(days=3), duration_s=3600, status=status))
 
 
-def test_cadastre_over_osm_is_one_site_per_area(engine, lauf, lauf_pbf, graph_cache,
+def test_cadastre_over_osm_is_one_site_per_area(engine, lauf_tenant, lauf_pbf, graph_cache,
                                                 tmp_path) -> None:
     """The cadastre's lawns link the OSM parks and greens: the cadastre wins, the OSM site stays as
     provenance out of maintenance, its open mowing is cancelled, the demand sees each park
     once and the inventory area counts each park once; an OSM re-import keeps the link."""
-    osm_report = import_osm(engine, lauf.id, lauf_pbf, acceptance_path=ACCEPTANCE,
+    osm_report = import_osm(engine, lauf_tenant.id, lauf_pbf, acceptance_path=ACCEPTANCE,
                             cache_dir=graph_cache)
-    with tenant_session(engine, lauf.id) as s, s.begin():
+    with tenant_session(engine, lauf_tenant.id) as s, s.begin():
         parks = s.scalars(select(Site).where(
             Site.category.in_(("park", "village_green", "lawn")), Site.status == "accepted",
             Site.geometry_type.in_(("Polygon", "MultiPolygon")))).all()
@@ -240,7 +223,7 @@ def test_cadastre_over_osm_is_one_site_per_area(engine, lauf, lauf_pbf, graph_ca
                                 crs="EPSG:25832")
     path = tmp_path / "gruenflaechen.gpkg"
     cadastre.to_file(path, engine="pyogrio")
-    report = import_cadastre(engine, lauf.id, path, MAPPING, osm_path=lauf_pbf,
+    report = import_cadastre(engine, lauf_tenant.id, path, MAPPING, osm_path=lauf_pbf,
                              cache_dir=graph_cache)
     assert report.linked == len(park_ids)
     assert report.tasks_cancelled == len(park_ids)
@@ -249,7 +232,7 @@ def test_cadastre_over_osm_is_one_site_per_area(engine, lauf, lauf_pbf, graph_ca
         osm_report.inventory_area_m2 - osm_parks_m2 + cadastre_m2, rel=1e-6)
     assert report.inventory_sites == osm_report.inventory_sites
     assert "Mit Kataster verknüpft" in report.to_text()
-    with tenant_session(engine, lauf.id) as s:
+    with tenant_session(engine, lauf_tenant.id) as s:
         for pid in park_ids:
             osm_park = s.get(Site, pid)
             assert osm_park.superseded_by_id is not None and not osm_park.in_maintenance
@@ -268,24 +251,28 @@ def test_cadastre_over_osm_is_one_site_per_area(engine, lauf, lauf_pbf, graph_ca
             Site.status == "accepted", Site.in_maintenance.is_(True)))
         assert stored_m2 == pytest.approx(report.inventory_area_m2)
         revs = s.scalars(select(SiteRevision).where(SiteRevision.change.like("linked%"))).all()
-        assert {r.site_id for r in revs} == park_ids
+        osm_revs = [r for r in revs if r.site_id in park_ids]
+        assert {r.site_id for r in osm_revs} == park_ids
         assert all(r.before_json["status"] == "accepted" and r.after_json["status"] == "rejected"
-                   and r.file == "gruenflaechen.gpkg" for r in revs)
-    again = import_osm(engine, lauf.id, lauf_pbf, acceptance_path=ACCEPTANCE,
+                   and r.file == "gruenflaechen.gpkg" for r in osm_revs)
+        renamed = [r for r in revs if r.site_id not in park_ids]  # cadastre took the OSM name
+        assert len(renamed) == sum(1 for n in park_names.values() if n)
+        assert all(r.after_json["name"] in park_names.values() for r in renamed)
+    again = import_osm(engine, lauf_tenant.id, lauf_pbf, acceptance_path=ACCEPTANCE,
                        cache_dir=graph_cache)
     assert again.inventory_area_m2 == pytest.approx(report.inventory_area_m2)
-    with tenant_session(engine, lauf.id) as s:
+    with tenant_session(engine, lauf_tenant.id) as s:
         assert all(not s.get(Site, pid).in_maintenance for pid in park_ids)
 
 
-def test_reimport_applies_a_changed_acceptance_list(engine, lauf, lauf_pbf, graph_cache,
+def test_reimport_applies_a_changed_acceptance_list(engine, lauf_tenant, lauf_pbf, graph_cache,
                                                     tmp_path) -> None:
     """Two greens the list accepted are rejected by the edited list: after the re-import they
     are out of maintenance (open tasks cancelled, change recorded); a candidate the planner
     accepted in the review stays accepted; unnamed sites keep their street label."""
-    import_osm(engine, lauf.id, lauf_pbf, acceptance_path=ACCEPTANCE, cache_dir=graph_cache)
+    import_osm(engine, lauf_tenant.id, lauf_pbf, acceptance_path=ACCEPTANCE, cache_dir=graph_cache)
     dropped = {"way/47275911", "way/47213645"}
-    with tenant_session(engine, lauf.id) as s, s.begin():
+    with tenant_session(engine, lauf_tenant.id) as s, s.begin():
         sites = s.scalars(select(Site)).all()
         by_key = {f"{x.osm_type}/{x.osm_id}": x for x in sites}
         ids = {by_key[k].id for k in dropped}
@@ -304,12 +291,12 @@ def test_reimport_applies_a_changed_acceptance_list(engine, lauf, lauf_pbf, grap
                             f'osm = "{key}"\ndecision = "reject"')
     edited = tmp_path / "annahme_neu.toml"
     edited.write_text(text, encoding="utf-8")
-    report = import_osm(engine, lauf.id, lauf_pbf, acceptance_path=edited,
+    report = import_osm(engine, lauf_tenant.id, lauf_pbf, acceptance_path=edited,
                         cache_dir=graph_cache)
     assert report.status_changed == 2 and report.decisions_kept == 1
     assert report.tasks_cancelled == 2
     assert "Status neu eingestuft (Annahmeliste/Regeln): 2" in report.to_text()
-    with tenant_session(engine, lauf.id) as s:
+    with tenant_session(engine, lauf_tenant.id) as s:
         for i in ids:
             site = s.get(Site, i)
             assert site.status == "rejected" and not site.in_maintenance
@@ -355,18 +342,18 @@ DEGENERATE_OSM = """<?xml version='1.0' encoding='UTF-8'?>
 """
 
 
-def test_degenerate_osm_pitches_are_counted_and_named(engine, lauf, tmp_path) -> None:
+def test_degenerate_osm_pitches_are_counted_and_named(engine, lauf_tenant, tmp_path) -> None:
     """Two pitches whose rings enclose nothing (osmium builds no area) are no longer dropped
     without a word: the report counts and names them; the park is imported, labelled by its
     street."""
     path = tmp_path / "klein.osm"
     path.write_text(DEGENERATE_OSM, encoding="utf-8")
-    report = import_osm(engine, lauf.id, path, cache_dir=tmp_path)
+    report = import_osm(engine, lauf_tenant.id, path, cache_dir=tmp_path)
     assert report.sites_total == 1
     assert report.merged["Flächen nicht bildbar"] == 2
     text = report.to_text()
     assert "Flächen nicht bildbar: 2" in text
     assert "way/20" in text and "way/21" in text
-    with tenant_session(engine, lauf.id) as s:
+    with tenant_session(engine, lauf_tenant.id) as s:
         park = s.scalars(select(Site)).one()
         assert park.street == "Diagonale" and site_label(park) == "Park, Diagonale"
