@@ -64,10 +64,13 @@ class ImportReport:
 
     @property
     def maintained_m2_per_inhabitant(self) -> float | None:
-        """Maintained (accepted) area per inhabitant, m² (None without a population)."""
+        """Area in maintenance per inhabitant, m² (None without a population): the tenant's
+        whole inventory after the import (every real area once, all sources), else the
+        file's accepted area."""
         if not self.population:
             return None
-        return self.maintained_area_m2 / self.population
+        area = self.inventory_area_m2 if self.inventory_sites else self.maintained_area_m2
+        return area / self.population
 
     def count(self, status: str, category: str | None = None) -> int:
         """Number of sites with ``status`` (and ``category``)."""
@@ -91,9 +94,7 @@ class ImportReport:
         lines.append(f"Flächen gesamt: {self.sites_total} (neu {self.sites_new}, "
                      f"aktualisiert {self.sites_updated})")
         per_head = self.maintained_m2_per_inhabitant
-        lines.append(f"In Pflege: {self.maintained_area_m2:,.0f} m²"
-                     + (f" = {per_head:.1f} m² je Einwohner ({self.population:,} Einwohner)"
-                        if per_head is not None else " (Einwohnerzahl unbekannt)"))
+        lines.append(f"In Pflege (diese Datei): {self.maintained_area_m2:,.0f} m²")
         if self.trees_total:
             lines.append(f"Bäume: {self.trees_total}, davon {self.trees_in_sites} in Flächen")
         merged = ", ".join(f"{k}: {v}" for k, v in self.merged.items() if v)
@@ -119,7 +120,9 @@ class ImportReport:
                          + (f"; noch in Plänen: {self.tasks_still_planned}"
                             if self.tasks_still_planned else ""))
         lines.append(f"Bestand in Pflege (alle Quellen, jede Fläche einmal): "
-                     f"{self.inventory_sites} Flächen, {self.inventory_area_m2:,.0f} m²")
+                     f"{self.inventory_sites} Flächen, {self.inventory_area_m2:,.0f} m²"
+                     + (f" = {per_head:.1f} m² je Einwohner ({self.population:,} Einwohner)"
+                        if per_head is not None else " (Einwohnerzahl unbekannt)"))
         if self.matrices:
             lines.append("Fahrzeitmatrizen: " + ", ".join(
                 f"{p} ({n} Orte)" for p, n in self.matrices.items()))

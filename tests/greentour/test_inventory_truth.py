@@ -231,6 +231,7 @@ def test_cadastre_over_osm_is_one_site_per_area(engine, lauf_tenant, lauf_pbf, g
     assert report.inventory_area_m2 == pytest.approx(
         osm_report.inventory_area_m2 - osm_parks_m2 + cadastre_m2, rel=1e-6)
     assert report.inventory_sites == osm_report.inventory_sites
+    assert report.maintained_m2_per_inhabitant == pytest.approx(report.inventory_area_m2 / 27000)
     assert "Mit Kataster verknüpft" in report.to_text()
     with tenant_session(engine, lauf_tenant.id) as s:
         for pid in park_ids:
