@@ -280,9 +280,15 @@ def _upsert(session: Session, existing: Mapping[Any, Site], i: int, row: Any,
     if row.merged_from:
         tags["greentour:merged_from"] = list(row.merged_from)
     tags["greentour:reason"] = row.reason
+    stored_tags = site.tags_json or {}
     if site.superseded_by_id is not None:
-        tags["greentour:reason"] = (site.tags_json or {}).get("greentour:reason", row.reason)
-    site.name = (row.name or "")[:300]
+        tags["greentour:reason"] = stored_tags.get("greentour:reason", row.reason)
+    name = (row.name or "")[:300]
+    if stored_tags.get("greentour:osm_sites"):  # links made by earlier imports stay
+        tags["greentour:osm_sites"] = stored_tags["greentour:osm_sites"]
+        if site.name and name == tags.get("cadastre_label"):
+            name = site.name  # the name taken from the linked OSM site, not the class label
+    site.name = name
     site.category = row.category
     site.geometry_geojson = _geojson(geom)
     site.geometry_type = geom.geom_type

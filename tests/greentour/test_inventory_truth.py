@@ -262,6 +262,17 @@ def test_cadastre_over_osm_is_one_site_per_area(engine, lauf_tenant, lauf_pbf, g
     again = import_osm(engine, lauf_tenant.id, lauf_pbf, acceptance_path=ACCEPTANCE,
                        cache_dir=graph_cache)
     assert again.inventory_area_m2 == pytest.approx(report.inventory_area_m2)
+    assert again.revisions == 0 and again.linked == 0
+    names = _snapshot(engine, lauf_tenant.id)
+    same = import_cadastre(engine, lauf_tenant.id, path, MAPPING, osm_path=lauf_pbf,
+                           cache_dir=graph_cache)  # the same cadastre again changes nothing
+    assert same.revisions == 0 and same.linked == 0
+    assert _snapshot(engine, lauf_tenant.id) == names
+    with tenant_session(engine, lauf_tenant.id) as s:
+        linked = s.scalars(select(Site).where(Site.superseded_by_id.is_not(None))).all()
+        assert {x.id for x in linked} == park_ids
+        assert all(s.get(Site, x.superseded_by_id).tags_json["greentour:osm_sites"]
+                   for x in linked)
     with tenant_session(engine, lauf_tenant.id) as s:
         assert all(not s.get(Site, pid).in_maintenance for pid in park_ids)
 
