@@ -40,6 +40,7 @@ from greentour.inventory.extent import MARGIN_M, graph_extent, outside_extent
 from greentour.inventory.links import covered_links
 from greentour.inventory.osm_features import read_green_features
 from greentour.inventory.report import ImportReport, category_rows
+from greentour.planning.labels import site_label
 from greentour.planning.streets import StreetIndex, street_for, street_index
 from greentour.routing_settings import access_max_distance_m_of, calibration_factor_of
 from greentour.store.models import AccessPoint, Site, SiteRevision, Task, Tenant, Vehicle
@@ -414,6 +415,8 @@ def _store(engine: Engine, tenant: Tenant, sites: gpd.GeoDataFrame,
     with tenant_session(engine, tenant.id) as session, session.begin():
         progress("Speichern", 0.8)
         stored = _persist(session, sites, access, G, source, care, report, report.file)
+        report.no_access = [(site_label(site), float(a.nearest_road_m)) for site, a in stored
+                            if a is not None and a.no_access]
         _link_sources(session, source, report.file, report)
         _retire_tasks(session, report)
         _inventory_totals(session, report)
