@@ -39,6 +39,7 @@ from greentour.store.models import (
     SiteLastService,
     Stop,
     Task,
+    TaskType,
     Tenant,
     Tour,
     Unassigned,
@@ -195,6 +196,7 @@ class _Places:
         self.reload = {r.id: r for r in session.scalars(select(ReloadPoint))}
         self.depot = {d.id: d for d in session.scalars(select(Depot))}
         self.vehicle = {v.id: v.name for v in session.scalars(select(Vehicle))}
+        self.task_labels = {t.code: t.name_de for t in session.scalars(select(TaskType))}
 
     def stop_name(self, stop: Stop) -> str | None:
         """The stop's place as everyone names it: the site label, the reload point or depot."""
@@ -346,6 +348,7 @@ def plan_layers(engine: Engine, tenant_id: int, plan_id: int) -> R.LayerSet:
             select(Tour).where(Tour.plan_id == plan.id).options(*_tour_options())
         ))
         places = _Places(session, road_source(tenant))
+        layers.task_labels = places.task_labels
         visited = _add_tours(session, layers, tours, places)
         unassigned = list(session.scalars(
             select(Unassigned).where(Unassigned.plan_id == plan.id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 import xml.etree.ElementTree as ET
 
@@ -100,6 +101,8 @@ def test_unnamed_site_has_one_name_on_tablet_map_exports_and_gpx(planned) -> Non
         assert any(n.endswith(f" – {label}") for n in gpx_names)
         assert label in sheet_names
     assert not any("None" in n or "Fläche " in n for n in gpx_names)
+    assert not any(re.match(r"\d+\. [a-z_]+ – ", n) for n in gpx_names)  # no task codes
+    assert any(" mähen" in n for n in gpx_names)  # "Sport- und Spielrasen mähen – …"
     assert not any(n.startswith("Fläche ") for n in tablet.values())
 
 
