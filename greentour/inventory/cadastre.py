@@ -298,10 +298,11 @@ def cadastre_sites(frame: gpd.GeoDataFrame, mapping: CadastreMapping,
             "tags": {"cadastre_class": str(value), "cadastre_label": cls.label},
             "merged_from": [],
             "feature": labels[position],
+            "position": position,
             "geometry": geom,
         })
     columns = ["key", "cadastre_id", "category", "name", "status", "in_maintenance", "reason",
                "care_class", "regime", "area_m2", "length_m", "tree_count", "tags",
-               "merged_from", "feature", "geometry"]
+               "merged_from", "feature", "position", "geometry"]
     sites = gpd.GeoDataFrame(rows, columns=columns, geometry="geometry", crs=METRIC_CRS)
     return sites.to_crs("EPSG:4326"), stats

@@ -13,7 +13,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import geopandas as gpd
 import networkx as nx
+import shapely
 from shapely.geometry.base import BaseGeometry
 
 #: features this far outside the road network's bounding box are still accepted (metres)
@@ -77,6 +79,8 @@ class Outside:
     reason: str
     count: int
     total: int
+    index: int = 0
+    """position of the first outside geometry in the checked sequence"""
 
     def message(self, file_name: str, town: str) -> str:
         """One German line: file, feature, distance and reason."""
@@ -108,7 +112,19 @@ def outside_extent(geometries: Sequence[BaseGeometry], labels: Sequence[str], ex
         crs = f" {crs_text}" if crs_text else ""
         reason = f"falsches Koordinatensystem{crs}?"
     return Outside(labels[first], extent.distance_km(lon, lat), reason, len(outside),
-                   len(geometries))
+                   len(geometries), first)
+
+
+def swapped_inside(geom: BaseGeometry, crs: object, extent: Extent) -> bool:
+    """Whether ``geom`` (in its source ``crs``) lands inside ``extent`` with its two axes
+    swapped (easting/northing of a projected file exchanged)."""
+    try:
+        swapped = shapely.transform(geom, lambda xy: xy[:, ::-1])
+        moved = gpd.GeoSeries([swapped], crs=crs).to_crs("EPSG:4326").iloc[0]
+    except Exception:  # noqa: BLE001 - PROJ refuses coordinates outside the CRS's domain
+        return False
+    lon, lat = _point(moved)
+    return extent.contains(lon, lat)
 
 
 def _point(geom: BaseGeometry) -> tuple[float, float]:

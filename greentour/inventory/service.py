@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ from greentour.errors import DataImportError
 from greentour.inventory.acceptance import load_acceptance_list
 from greentour.inventory.cadastre import cadastre_sites, load_mapping, read_cadastre_file
 from greentour.inventory.classify import AcceptancePolicy, classify_features
-from greentour.inventory.extent import MARGIN_M, graph_extent, outside_extent
+from greentour.inventory.extent import MARGIN_M, graph_extent, outside_extent, swapped_inside
 from greentour.inventory.links import covered_links
 from greentour.inventory.osm_features import read_green_features
 from greentour.inventory.report import ImportReport, category_rows
@@ -511,9 +512,14 @@ def import_cadastre(engine: Engine, tenant_id: int, path: str | Path,
     progress("Straßennetz", 0.2)
     G = road_graph_for(Path(osm_path), tenant, cache)
     town = tenant.name.split("(")[0].strip()
-    outside = outside_extent(list(sites.geometry), list(sites["feature"]),
-                             graph_extent(G, town).widened(MARGIN_M), stats.source_crs)
+    extent = graph_extent(G, town).widened(MARGIN_M)
+    outside = outside_extent(list(sites.geometry), list(sites["feature"]), extent,
+                             stats.source_crs)
     if outside is not None:
+        source_geom = frame.geometry.iloc[int(sites["position"].iloc[outside.index])]
+        if not frame.crs.is_geographic and swapped_inside(source_geom, frame.crs, extent):
+            outside = replace(outside, reason="Rechts- und Hochwert vertauscht? "
+                                              "(Achsenreihenfolge prüfen)")
         raise DataImportError(outside.message(path.name, town))
     profiles = _vehicle_profiles(engine, tenant_id, G.graph.get("travel_profiles", {}))
     access = _snap(G, sites, profiles, progress, access_max_distance_m(tenant))

@@ -103,7 +103,8 @@ def test_swapped_axes_are_refused_and_the_stored_site_stays(
 
 def test_wrong_crs_is_refused(engine, lauf_tenant, lauf_pbf, cemeteries, graph_cache,
                               tmp_path) -> None:
-    """UTM coordinates declared as Gauß-Krüger (EPSG:31468) land far away: refused."""
+    """UTM coordinates declared as Gauß-Krüger (EPSG:31468) land far away, a UTM file with
+    easting and northing swapped too: both refused, naming the likely reason."""
     utm = gpd.GeoSeries(cemeteries, crs="EPSG:4326").to_crs("EPSG:25832")
     path = _geojson(tmp_path / "falsches_crs.geojson",
                     [(f"F{i}", CEMETERY, g) for i, g in enumerate(utm)],
@@ -111,6 +112,14 @@ def test_wrong_crs_is_refused(engine, lauf_tenant, lauf_pbf, cemeteries, graph_c
     with pytest.raises(DataImportError, match=r"falsches_crs.geojson: Objekt #1 \(F0\) liegt "
                                               r"außerhalb.*falsches Koordinatensystem EPSG:31468"):
         _import_cemeteries(engine, lauf_tenant.id, path, lauf_pbf, graph_cache)
+    swapped = gpd.GeoDataFrame({"objnr": [f"F{i}" for i in range(len(utm))],
+                                "ebene": [CEMETERY] * len(utm)},
+                               geometry=[_swap(g) for g in utm], crs="EPSG:25832")
+    swapped.to_file(tmp_path / "hoch_rechts.gpkg", engine="pyogrio")
+    with pytest.raises(DataImportError, match=r"hoch_rechts.gpkg: Objekt #1 \(F0\) liegt "
+                                              r"außerhalb.*Rechts- und Hochwert vertauscht"):
+        _import_cemeteries(engine, lauf_tenant.id, tmp_path / "hoch_rechts.gpkg", lauf_pbf,
+                           graph_cache)
     assert _snapshot(engine, lauf_tenant.id) == {}
 
 
