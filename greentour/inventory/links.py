@@ -5,9 +5,11 @@ twice. The cadastre is authoritative: an OSM area is the same real area as the c
 that lie mostly inside it (at least :data:`COVERED_SHARE` of each), when together they cover at
 least :data:`COVERED_SHARE` of the OSM area (a park digitised as several lawn parcels), or as one
 cadastre area overlapping it by at least that share of their union. A small OSM playground
-inside a large cadastre park is neither: it stays its own site. A linked OSM site points at the
-cadastre area that shares most of it; it stays as provenance but leaves maintenance (no tasks,
-no area counted twice).
+inside a large cadastre park is neither: it stays its own site. An OSM line (a hedge, a tree
+row) is the same as a cadastre area of its category when at least :data:`COVERED_SHARE` of its
+length lies within :data:`LINE_BUFFER_M` of it. A linked OSM site points at the cadastre area
+that shares most of it; it stays as provenance but leaves maintenance (no tasks, no area
+counted twice).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from shapely.geometry.base import BaseGeometry
 
 #: share of an OSM area the cadastre must cover for the two to be one site
 COVERED_SHARE = 0.5
+#: an OSM line this close to a cadastre area of its category lies on it (metres)
+LINE_BUFFER_M = 2.0
 
 
 @dataclass(frozen=True)
@@ -59,5 +63,32 @@ def covered_links(cadastre: Sequence[tuple[int, BaseGeometry]],
             inside, share = same, max(a for _, _, a in same) / geom.area
         if share >= min_share:
             best = max(inside, key=lambda p: (p[2], -p[0]))[0]
+            links.append(Link(osm_id, best, round(share, 3)))
+    return links
+
+
+def covered_line_links(cadastre: Sequence[tuple[int, str, BaseGeometry]],
+                       osm: Sequence[tuple[int, str, BaseGeometry]],
+                       min_share: float = COVERED_SHARE,
+                       buffer_m: float = LINE_BUFFER_M) -> list[Link]:
+    """Links of OSM lines (hedges, tree rows) to cadastre areas of the same category that they
+    lie on (``(site id, category, geometry)`` triples in one metric CRS)."""
+    polys = [(i, c, g.buffer(buffer_m)) for i, c, g in cadastre
+             if g.geom_type in ("Polygon", "MultiPolygon")]
+    if not polys:
+        return []
+    tree = shapely.STRtree([g for _, _, g in polys])
+    links = []
+    for osm_id, category, line in osm:
+        if line.geom_type not in ("LineString", "MultiLineString") or line.length <= 0:
+            continue
+        hits = [polys[j] for j in tree.query(line, predicate="intersects")
+                if polys[j][1] == category]
+        if not hits:
+            continue
+        parts = [(cid, shapely.intersection(line, g).length) for cid, _, g in hits]
+        share = shapely.union_all([g for _, _, g in hits]).intersection(line).length / line.length
+        if share >= min_share:
+            best = max(parts, key=lambda p: (p[1], -p[0]))[0]
             links.append(Link(osm_id, best, round(share, 3)))
     return links

@@ -38,7 +38,7 @@ from greentour.inventory.acceptance import load_acceptance_list
 from greentour.inventory.cadastre import cadastre_sites, load_mapping, read_cadastre_file
 from greentour.inventory.classify import AcceptancePolicy, classify_features
 from greentour.inventory.extent import MARGIN_M, graph_extent, outside_extent, swapped_inside
-from greentour.inventory.links import covered_links
+from greentour.inventory.links import covered_line_links, covered_links
 from greentour.inventory.osm_features import read_green_features
 from greentour.inventory.report import ImportReport, category_rows
 from greentour.planning.labels import site_label
@@ -324,6 +324,8 @@ def _upsert(session: Session, existing: Mapping[Any, Site], i: int, row: Any,
 
 def _metric(sites: list[Site]) -> list[tuple[int, Any]]:
     """``(site id, geometry in EPSG:25832)`` of stored sites (for overlap shares)."""
+    if not sites:
+        return []
     geoms = gpd.GeoSeries([shape(json.loads(s.geometry_geojson)) for s in sites],
                           crs="EPSG:4326").to_crs("EPSG:25832")
     return list(zip([s.id for s in sites], geoms, strict=True))
@@ -335,15 +337,22 @@ def _link_sources(session: Session, source: str, file_name: str,
     OSM site leaves maintenance, keeps its data as provenance and points at the cadastre site;
     the cadastre site lists the OSM objects it replaces."""
     polygonal = Site.geometry_type.in_(("Polygon", "MultiPolygon"))
+    linear = Site.geometry_type.in_(("LineString", "MultiLineString"))
     cadastre = session.scalars(select(Site).where(Site.source == "cadastre", polygonal)).all()
     if not cadastre:
         return
-    osm = session.scalars(select(Site).where(Site.source == "osm", polygonal,
-                                             Site.superseded_by_id.is_(None))).all()
-    if not osm:
+    open_osm = (Site.source == "osm", Site.superseded_by_id.is_(None))
+    osm = session.scalars(select(Site).where(*open_osm, polygonal)).all()
+    lines = session.scalars(select(Site).where(*open_osm, linear)).all()
+    if not osm and not lines:
         return
-    by_id = {s.id: s for s in [*cadastre, *osm]}
-    links = covered_links(_metric(list(cadastre)), _metric(list(osm)))
+    by_id = {s.id: s for s in [*cadastre, *osm, *lines]}
+    cad_metric = _metric(list(cadastre))
+    links = covered_links(cad_metric, _metric(list(osm))) if osm else []
+    if lines:
+        category = {s.id: s.category for s in [*cadastre, *lines]}
+        links += covered_line_links([(i, category[i], g) for i, g in cad_metric],
+                                    [(i, category[i], g) for i, g in _metric(list(lines))])
     for link in links:
         osm_site, cad_site = by_id[link.osm_id], by_id[link.cadastre_id]
         before = _snapshot(osm_site)

@@ -29,7 +29,7 @@ from greentour.store.tenancy import tenant_session
 REPO = Path(__file__).resolve().parents[2]
 ACCEPTANCE = REPO / "data" / "osm_acceptance_lauf.toml"
 MAPPING = REPO / "data" / "cadastre_mapping_heilbronn.toml"
-LAWN, PITCH, CEMETERY = "700001030", "700001040", "700001170"
+LAWN, PITCH, CEMETERY, HEDGE = "700001030", "700001040", "700001170", "700001240"
 DAY = dt.date(2026, 6, 15)
 
 
@@ -208,9 +208,10 @@ def _task(s, site_id: int, status: str = "open") -> None:  # type: ignore[no-unt
 
 def test_cadastre_over_osm_is_one_site_per_area(engine, lauf_tenant, lauf_pbf, graph_cache,
                                                 tmp_path) -> None:
-    """The cadastre's lawns link the OSM parks and greens: the cadastre wins, the OSM site stays as
-    provenance out of maintenance, its open mowing is cancelled, the demand sees each park
-    once and the inventory area counts each park once; an OSM re-import keeps the link."""
+    """The cadastre's lawns and hedges link the OSM parks, greens and hedge lines: the cadastre
+    wins, the OSM site stays as provenance out of maintenance, its open mowing is cancelled,
+    the demand sees each park once and the inventory area counts each park once; an OSM
+    re-import keeps the link."""
     osm_report = import_osm(engine, lauf_tenant.id, lauf_pbf, acceptance_path=ACCEPTANCE,
                             cache_dir=graph_cache)
     with tenant_session(engine, lauf_tenant.id) as s, s.begin():
@@ -223,23 +224,32 @@ def test_cadastre_over_osm_is_one_site_per_area(engine, lauf_tenant, lauf_pbf, g
         for p in parks:
             _task(s, p.id)
         geoms = [shapely.geometry.shape(json.loads(p.geometry_geojson)) for p in parks]
-    assert len(park_ids) >= 8
+        hedges = s.scalars(select(Site).where(Site.category == "hedge",
+                                              Site.geometry_type == "LineString")).all()
+        hedge_ids = {h.id for h in hedges}
+        hedges_kept = sum(1 for h in hedges if h.in_maintenance)  # accepted by the list
+        hedge_lines = [shapely.geometry.shape(json.loads(h.geometry_geojson)) for h in hedges]
+    assert len(park_ids) >= 8 and len(hedge_ids) >= 5
     assert osm_report.inventory_area_m2 == pytest.approx(osm_report.maintained_area_m2)
     # the town's own digitising: a metre inside the OSM outline, lawn class, no names
     metric = gpd.GeoSeries(geoms, crs="EPSG:4326").to_crs("EPSG:25832").buffer(-1.0)
-    cadastre = gpd.GeoDataFrame({"objnr": [f"GF-{i}" for i in range(len(geoms))],
-                                 "ebene": [LAWN] * len(geoms)}, geometry=list(metric),
-                                crs="EPSG:25832")
+    # and its hedges as areas (the OSM hedges are lines): 0.8 m either side of the OSM line
+    hedge_areas = gpd.GeoSeries(hedge_lines, crs="EPSG:4326").to_crs("EPSG:25832").buffer(0.8)
+    cadastre = gpd.GeoDataFrame(
+        {"objnr": [f"GF-{i}" for i in range(len(geoms))]
+         + [f"HE-{i}" for i in range(len(hedge_lines))],
+         "ebene": [LAWN] * len(geoms) + [HEDGE] * len(hedge_lines)},
+        geometry=list(metric) + list(hedge_areas), crs="EPSG:25832")
     path = tmp_path / "gruenflaechen.gpkg"
     cadastre.to_file(path, engine="pyogrio")
     report = import_cadastre(engine, lauf_tenant.id, path, MAPPING, osm_path=lauf_pbf,
                              cache_dir=graph_cache)
-    assert report.linked == len(park_ids)
+    assert report.linked == len(park_ids) + len(hedge_ids)
     assert report.tasks_cancelled == len(park_ids)
-    cadastre_m2 = float(metric.area.sum())
+    cadastre_m2 = float(metric.area.sum() + hedge_areas.area.sum())
     assert report.inventory_area_m2 == pytest.approx(
         osm_report.inventory_area_m2 - osm_parks_m2 + cadastre_m2, rel=1e-6)
-    assert report.inventory_sites == osm_report.inventory_sites
+    assert report.inventory_sites == osm_report.inventory_sites + len(hedge_ids) - hedges_kept
     assert report.maintained_m2_per_inhabitant == pytest.approx(report.inventory_area_m2 / 27000)
     assert "Mit Kataster verknüpft" in report.to_text()
     with tenant_session(engine, lauf_tenant.id) as s:
@@ -265,7 +275,8 @@ def test_cadastre_over_osm_is_one_site_per_area(engine, lauf_tenant, lauf_pbf, g
         assert {r.site_id for r in osm_revs} == park_ids
         assert all(r.before_json["status"] == "accepted" and r.after_json["status"] == "rejected"
                    and r.file == "gruenflaechen.gpkg" for r in osm_revs)
-        renamed = [r for r in revs if r.site_id not in park_ids]  # cadastre took the OSM name
+        assert {r.site_id for r in revs if r.site_id in hedge_ids} == hedge_ids
+        renamed = [r for r in revs if r.site_id not in park_ids | hedge_ids]  # took OSM name
         assert len(renamed) == sum(1 for n in park_names.values() if n)
         assert all(r.after_json["name"] in park_names.values() for r in renamed)
     again = import_osm(engine, lauf_tenant.id, lauf_pbf, acceptance_path=ACCEPTANCE,
@@ -279,7 +290,9 @@ def test_cadastre_over_osm_is_one_site_per_area(engine, lauf_tenant, lauf_pbf, g
     assert _snapshot(engine, lauf_tenant.id) == names
     with tenant_session(engine, lauf_tenant.id) as s:
         linked = s.scalars(select(Site).where(Site.superseded_by_id.is_not(None))).all()
-        assert {x.id for x in linked} == park_ids
+        assert {x.id for x in linked} == park_ids | hedge_ids
+        assert {s.get(Site, x.superseded_by_id).category for x in linked
+                if x.id in hedge_ids} == {"hedge"}
         assert all(s.get(Site, x.superseded_by_id).tags_json["greentour:osm_sites"]
                    for x in linked)
     with tenant_session(engine, lauf_tenant.id) as s:
