@@ -183,6 +183,9 @@ def edge_point_of(G: nx.MultiDiGraph, row: AccessPoint) -> EdgePoint | None:
 
 #: stored reasons of statuses an import gives (for sites stored before ``import_status``)
 _ACCEPTING_REASONS = ("Positivliste der Kategorie", "Betreiber/Eigentümer ist die Stadt")
+#: reason of an OSM site linked to the cadastre site covering it; when that cadastre site is
+#: deleted (link cleared), the next import classifies the OSM site again
+LINKED_REASON = "im Kataster erfasst"
 #: what a revision records of a site
 _TRACKED = ("name", "category", "status", "in_maintenance", "geometry_geojson", "source_file")
 
@@ -272,7 +275,10 @@ def _upsert(session: Session, existing: Mapping[Any, Site], i: int, row: Any,
         report.sites_updated += 1
         if before is not None:
             before[site.id] = _snapshot(site)
-        by_import = site.superseded_by_id is None and site.status == _last_import_status(site)
+        unlinked = site.superseded_by_id is None and str(
+            (site.tags_json or {}).get("greentour:reason", "")).startswith(LINKED_REASON)
+        by_import = site.superseded_by_id is None and (
+            unlinked or site.status == _last_import_status(site))
         if not by_import and site.superseded_by_id is None and site.status != row.status:
             report.decisions_kept += 1
         if by_import and site.status != row.status:
@@ -359,7 +365,7 @@ def _link_sources(session: Session, source: str, file_name: str,
         osm_site.superseded_by_id = cad_site.id
         osm_site.status, osm_site.in_maintenance = "rejected", False
         osm_site.tags_json = {**(osm_site.tags_json or {}),
-                              "greentour:reason": f"im Kataster erfasst ({cad_site.cadastre_id}, "
+                              "greentour:reason": f"{LINKED_REASON} ({cad_site.cadastre_id}, "
                                                   f"{link.share:.0%} überdeckt)"}
         _record(session, osm_site, before, source, file_name, change="linked")
         report.revisions += 1

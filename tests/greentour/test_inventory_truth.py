@@ -391,3 +391,28 @@ def test_degenerate_osm_pitches_are_counted_and_named(engine, lauf_tenant, tmp_p
     with tenant_session(engine, lauf_tenant.id) as s:
         park = s.scalars(select(Site)).one()
         assert park.street == "Diagonale" and site_label(park) == "Park, Diagonale"
+
+
+def test_deleting_the_cadastre_site_gives_the_osm_site_back(engine, lauf_tenant,
+                                                            tmp_path) -> None:
+    """A park linked to its cadastre area returns to the import's classification when the
+    cadastre site is deleted: the next OSM import puts it back into maintenance."""
+    osm = tmp_path / "klein.osm"
+    osm.write_text(DEGENERATE_OSM, encoding="utf-8")
+    import_osm(engine, lauf_tenant.id, osm, cache_dir=tmp_path)
+    with tenant_session(engine, lauf_tenant.id) as s:
+        park = s.scalars(select(Site)).one()
+        park_id = park.id
+        outline = shapely.geometry.shape(json.loads(park.geometry_geojson))
+    cadastre = _geojson(tmp_path / "park.geojson", [("P1", LAWN, outline)])
+    report = import_cadastre(engine, lauf_tenant.id, cadastre, MAPPING, osm_path=osm,
+                             cache_dir=tmp_path)
+    assert report.linked == 1
+    with tenant_session(engine, lauf_tenant.id) as s, s.begin():
+        assert not s.get(Site, park_id).in_maintenance
+        s.delete(s.scalars(select(Site).where(Site.source == "cadastre")).one())
+    import_osm(engine, lauf_tenant.id, osm, cache_dir=tmp_path)
+    with tenant_session(engine, lauf_tenant.id) as s:
+        park = s.get(Site, park_id)
+        assert park.superseded_by_id is None
+        assert park.status == "accepted" and park.in_maintenance
