@@ -233,3 +233,27 @@ from postgres_required import (  # noqa: E402, F401  (hooks: GREENTOUR_REQUIRE_P
     pytest_sessionfinish,
     pytest_terminal_summary,
 )
+
+
+# --------------------------------------------------------------------------- inventory imports
+#: care classes of the inventory import tests: the whitelist categories with their regimes
+INVENTORY_CARE = {
+    "park": {"care_class": "PK 2", "regime": "utility_intensive", "accept_by_default": True},
+    "playground": {"care_class": "PK 1", "regime": "sports", "accept_by_default": True},
+    "cemetery": {"care_class": "PK 1", "regime": "ornamental", "accept_by_default": True},
+}
+
+
+@pytest.fixture(scope="module")
+def graph_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One graph cache (``<instance>/cache``) per test module: the Lauf graph is built once."""
+    cache = tmp_path_factory.mktemp("instance") / "cache"
+    cache.mkdir()
+    return cache
+
+
+@pytest.fixture
+def lauf_tenant(make_tenant):  # type: ignore[no-untyped-def]
+    """A tenant named like the town, with population and whitelist categories."""
+    return make_tenant("lauf", "Lauf (Test)", population=27000,
+                       config_json={"care_classes": INVENTORY_CARE})

@@ -28,6 +28,7 @@ def tour_layers(engine: Engine, tenant_id: int, plan_id: int, tour_id: int) -> R
         timezone=full.timezone,
         metric_epsg=full.metric_epsg,
         extra_attribution=full.extra_attribution,
+        task_labels=full.task_labels,
     )
     for feature in full.layer("tours").features:
         if feature.fid == tour_id:

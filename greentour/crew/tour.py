@@ -28,6 +28,8 @@ from greentour.crew.navigation import navigation_links
 from greentour.crew.privacy import PHOTO_TYPES, PrivacySettings, privacy_settings
 from greentour.crew.tokens import Device
 from greentour.errors import Forbidden, NotFound
+from greentour.planning.current import driven
+from greentour.planning.labels import site_label
 from greentour.store.models import (
     AccessPoint,
     Completion,
@@ -278,6 +280,8 @@ def tour_payload(session: Session, tour: Tour, privacy: PrivacySettings) -> dict
         out_stops.append(
             _stop_payload(stop, tz, profile, type_names, reloads, depot, reports.get(stop.id, []))
         )
+    distance_m, drive_s = driven(tour)
+    back = stops[-1] if stops and stops[-1].kind == "depot" else None
     return {
         "tour_id": tour.id,
         "tenant": {"slug": tenant.slug, "name": tenant.name},
@@ -307,6 +311,9 @@ def tour_payload(session: Session, tour: Tour, privacy: PrivacySettings) -> dict
             else None
         ),
         "stops": out_stops,
+        "distance_m": distance_m,
+        "drive_s": drive_s,
+        "back_at_depot": _iso(back.arrival_at, tz) if back is not None else None,
         "limits": {"photo_max_bytes": privacy.photo_max_bytes, "photo_types": list(PHOTO_TYPES)},
         "privacy": {
             "location_tracking": False,
@@ -367,7 +374,7 @@ def _stop_payload(
             notes += [_rule_text(rule) for rule in site.time_rules]
             item["site"] = {
                 "id": site.id,
-                "name": site.name or f"Fläche {site.id}",
+                "name": site_label(site),
                 "category": site.category,
                 "area_m2": site.area_m2,
                 "length_m": site.length_m,
@@ -377,7 +384,7 @@ def _stop_payload(
             ap = _access_point(site, profile)
             lon, lat = (ap.lon, ap.lat) if ap else (site.lon, site.lat)
             item["access_point"] = {"lon": lon, "lat": lat, "on_road": ap is not None}
-            point = (lat, lon, site.name or item["site"]["name"])
+            point = (lat, lon, item["site"]["name"])
         item["notes"] = " · ".join(n for n in notes if n)
     elif stop.reload_point_id is not None and stop.reload_point_id in reloads:
         reload = reloads[stop.reload_point_id]

@@ -63,6 +63,9 @@ class SiteInfo:
     """Hedge regime of data/care_classes.toml (``low``/``high``) for hedge sites."""
     traffic_safety: bool = False
     """Screened as reaching into a clearance profile or sight triangle (see clearance.py)."""
+    label: str = ""
+    """The one name of the site everywhere (``greentour.planning.labels.site_label``: the name,
+    else category and street); used in texts such as a group's explanation."""
 
     @property
     def maintained(self) -> bool:

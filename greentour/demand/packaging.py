@@ -82,7 +82,7 @@ def _merge(chunk: list[DemandTask], spec: TaskTypeSpec, sites: dict[int, SiteInf
     duration = spec.setup_s + variable + walk_s
     earliest = max(t.due_earliest for t in chunk)
     latest = min(t.due_latest for t in chunk)
-    names = ", ".join(sites[i].name or f"Fläche {i}" for i in ids)
+    names = ", ".join(sites[i].label or sites[i].name or f"#{i}" for i in ids)
     sources = {t.estimate.source for t in chunk}
     estimate = DurationEstimate(
         duration_s=duration, persons=spec.persons,

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from greentour.demand.durations import Visit
 from greentour.demand.model import SiteInfo, TargetTime, estimate_for, site_quantity
+from greentour.planning.labels import site_label
 from greentour.settings import get_settings
 from greentour.store.models import (
     Completion,
@@ -80,6 +81,7 @@ def site_info(site: Site, demand: SiteDemand | None = None) -> SiteInfo:
         traffic_safety=bool(demand is not None and demand.traffic_safety),
         hedge_class=(site.regime.removeprefix("hedge_")
                      if site.regime and site.regime.startswith("hedge") else None),
+        label=site_label(site),
     )
 
 

@@ -28,7 +28,8 @@ from greentour.errors import BadInput, NotFound
 from greentour.gis import records as R
 from greentour.gis.crs import metric_epsg_for
 from greentour.gis.settings import GisSettingsError, parse_gis_section
-from greentour.planning.labels import reason_text
+from greentour.planning.current import driven
+from greentour.planning.labels import reason_text, site_label
 from greentour.store.models import (
     AccessPoint,
     Completion,
@@ -39,6 +40,7 @@ from greentour.store.models import (
     SiteLastService,
     Stop,
     Task,
+    TaskType,
     Tenant,
     Tour,
     Unassigned,
@@ -155,7 +157,8 @@ def _add_sites(
         spec = R.site_layer_for(geom)
         layers.add(spec.id, R.make_feature(
             spec, site.id, geom,
-            site_id=site.id, name=site.name, category=site.category, care_class=site.care_class,
+            site_id=site.id, name=site_label(site), category=site.category,
+            care_class=site.care_class,
             area_m2=site.area_m2, length_m=site.length_m, tree_count=site.tree_count,
             in_maintenance=site.in_maintenance, maintained_by=site.maintained_by,
             cost_centre=site.cost_centre, need=need,
@@ -194,6 +197,23 @@ class _Places:
         self.reload = {r.id: r for r in session.scalars(select(ReloadPoint))}
         self.depot = {d.id: d for d in session.scalars(select(Depot))}
         self.vehicle = {v.id: v.name for v in session.scalars(select(Vehicle))}
+        self.task_labels = {t.code: t.name_de for t in session.scalars(select(TaskType))}
+
+    def stop_name(self, stop: Stop) -> str | None:
+        """The stop's place as everyone names it: the site label, the reload point or depot."""
+        if stop.kind == "task" and stop.task is not None:
+            return site_label(stop.task.site)
+        if stop.kind == "reload" and stop.reload_point_id in self.reload:
+            return self.reload[stop.reload_point_id].name
+        if stop.kind == "depot":
+            depot = self._depot_of(stop)
+            return depot.name if depot is not None else None
+        return None
+
+    def _depot_of(self, stop: Stop) -> Depot | None:
+        return self.depot.get(stop.tour.crew_day.depot_id) or next(
+            iter(self.depot.values()), None
+        )
 
     def stop_position(self, stop: Stop) -> tuple[Point | None, str]:
         if stop.kind == "task" and stop.task is not None:
@@ -205,9 +225,7 @@ class _Places:
             r = self.reload[stop.reload_point_id]
             return Point(r.lon, r.lat), "reload point"
         if stop.kind == "depot":
-            depot = self.depot.get(stop.tour.crew_day.depot_id) or next(
-                iter(self.depot.values()), None
-            )
+            depot = self._depot_of(stop)
             if depot is not None:
                 return Point(depot.lon, depot.lat), "depot"
         return None, ""
@@ -245,14 +263,14 @@ def _add_tours(
             continue
         times = [t for s in stops for t in (s.arrival_at, s.start_at, s.end_at) if t]
         task_stops = [s for s in stops if s.kind == "task"]
+        distance_m, drive_s = driven(tour)
         layers.add("tours", R.make_feature(
             R.TOURS, tour.id, geom,
             tour_id=tour.id, plan_id=tour.plan_id, crew_day_id=crew_day.id, crew=crew_day.name,
             vehicle=places.vehicle.get(crew_day.vehicle_id), date=crew_day.date,
             start_at=min(times) if times else None, end_at=max(times) if times else None,
             stop_count=len(task_stops),
-            distance_m=float(sum(s.leg_distance_m or 0.0 for s in stops)),
-            drive_s=int(sum(s.leg_duration_s or 0 for s in stops)),
+            distance_m=distance_m, drive_s=drive_s,
             service_s=int(sum((s.end_at - s.start_at).total_seconds() for s in task_stops
                               if s.start_at and s.end_at)),
             locked=bool(tour.locked or crew_day.locked), source=source,
@@ -275,7 +293,7 @@ def _add_tours(
                 task_id=stop.task_id,
                 task_type=task.task_type if task else stop.kind,
                 site_id=task.site_id if task else None,
-                site_name=task.site.name if task else None,
+                site_name=places.stop_name(stop),
                 status=reported.get(stop.id, "planned"), source=pos_source,
             ))
     return visited
@@ -294,7 +312,7 @@ def _add_unassigned(layers: R.LayerSet, rows: list[Unassigned]) -> set[int]:
         layers.add("unassigned", R.make_feature(
             R.UNASSIGNED, row.id, Point(site.lon, site.lat),
             unassigned_id=row.id, plan_id=row.plan_id, task_id=task.id,
-            task_type=task.task_type, site_id=site.id, site_name=site.name,
+            task_type=task.task_type, site_id=site.id, site_name=site_label(site),
             reason=_reason_text(row.reasons_json), due_from=task.due_earliest,
             due_by=task.due_latest, source=f"site ({site.source})",
         ))
@@ -324,6 +342,7 @@ def plan_layers(engine: Engine, tenant_id: int, plan_id: int) -> R.LayerSet:
             select(Tour).where(Tour.plan_id == plan.id).options(*_tour_options())
         ))
         places = _Places(session, road_source(tenant))
+        layers.task_labels = places.task_labels
         visited = _add_tours(session, layers, tours, places)
         unassigned = list(session.scalars(
             select(Unassigned).where(Unassigned.plan_id == plan.id)

@@ -1,9 +1,12 @@
 """GPX 1.1 of crew-days: per tour a route (the stops in order) and a track (road geometry).
 
 Navigation apps and handheld GPS units read GPX: the ``rte`` lists the stops as route points
-(name ``"3. Mähen – Stadtpark"``, time = ETA), the ``trk`` follows the planned road geometry.
-GPX times are UTC (``xsd:dateTime`` with ``Z``); coordinates WGS84 with 7 decimals. The licence
-goes into ``metadata/copyright`` and the attribution into ``metadata/desc``.
+(name ``"3. Mähen – Stadtpark"`` with the site named as everywhere else, see
+:func:`greentour.planning.labels.site_label`; ``"0. Abfahrt – Bauhof Lauf"`` first and
+``"Rückkehr – Bauhof Lauf"`` last; time = ETA), the ``trk`` follows the planned road geometry,
+the drive back to the depot included. GPX times are UTC (``xsd:dateTime`` with ``Z``);
+coordinates WGS84 with 7 decimals. The licence goes into ``metadata/copyright`` and the
+attribution into ``metadata/desc``.
 """
 
 from __future__ import annotations
@@ -71,7 +74,7 @@ def gpx_document(layers: LayerSet, tour_ids: Iterable[int] | None = None) -> ET.
 
     for tour in tours:
         _route(root, tour, sorted(stops_by_tour.get(tour.fid, []),
-                                  key=lambda s: s.properties["sequence"]))
+                                  key=lambda s: s.properties["sequence"]), layers.task_labels)
     for tour in tours:
         _track(root, tour)
     return ET.ElementTree(root)
@@ -82,7 +85,8 @@ def _title(tour: Feature) -> str:
     return f"{p['crew']} {p['date'].isoformat()}"
 
 
-def _route(root: ET.Element, tour: Feature, stops: list[Feature]) -> None:
+def _route(root: ET.Element, tour: Feature, stops: list[Feature],
+           task_labels: dict[str, str]) -> None:
     rte = _sub(root, "rte")
     _sub(rte, "name", _title(tour))
     _sub(rte, "desc", f"{len(stops)} Stopps, {tour.properties['distance_m'] / 1000:.1f} km")
@@ -92,9 +96,21 @@ def _route(root: ET.Element, tour: Feature, stops: list[Feature]) -> None:
         pt = _point(rte, "rtept", stop.geometry.x, stop.geometry.y)
         if p["eta"] is not None:
             _sub(pt, "time", _utc(p["eta"]))
-        _sub(pt, "name", f"{p['sequence']}. {p['task_type']} – {p['site_name']}")
-        _sub(pt, "desc", f"Fläche {p['site_id']}, Aufgabe {p['task_id']}, "
-                         f"Dauer {round((p['duration_s'] or 0) / 60)} min")
+        what = _what(p, stop is stops[0], task_labels)
+        _sub(pt, "name", f"{p['sequence']}. {what} – {p['site_name']}")
+        if p["kind"] == "task":
+            _sub(pt, "desc", f"Fläche {p['site_id']}, Aufgabe {p['task_id']}, "
+                             f"Dauer {round((p['duration_s'] or 0) / 60)} min")
+
+
+def _what(p: dict, first: bool, task_labels: dict[str, str]) -> str:
+    """What happens at a route point: the task (German name), unloading, leaving or back at
+    the depot."""
+    if p["kind"] == "depot":
+        return "Abfahrt" if first else "Rückkehr"
+    if p["kind"] == "reload":
+        return "Abladen"
+    return task_labels.get(str(p["task_type"]), str(p["task_type"]))
 
 
 def _track(root: ET.Element, tour: Feature) -> None:

@@ -219,6 +219,8 @@ class LayerSet:
     metric_epsg: int | None = None
     layers: dict[str, Layer] = field(default_factory=dict)
     extra_attribution: tuple[str, ...] = ()
+    task_labels: dict[str, str] = field(default_factory=dict)
+    """German names of the task-type codes (``mow`` -> ``Mähen``) for human-readable outputs."""
 
     def __post_init__(self) -> None:
         for spec in LAYER_SPECS:

@@ -45,13 +45,32 @@ class ImportReport:
     no_access: list[tuple[str, float]] = field(default_factory=list)
     matrices: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    status_changed: int = 0
+    """stored sites whose status the new classification (acceptance list) changed"""
+    decisions_kept: int = 0
+    """stored sites where the planner's status was kept against the new classification"""
+    linked: int = 0
+    """OSM sites linked to the cadastre site covering them (out of maintenance)"""
+    revisions: int = 0
+    """changes of stored sites recorded (SiteRevision)"""
+    overwritten_other_file: int = 0
+    """stored sites whose geometry came from another file before (recorded)"""
+    left_maintenance: list[int] = field(default_factory=list)
+    tasks_cancelled: int = 0
+    tasks_still_planned: int = 0
+    inventory_sites: int = 0
+    inventory_area_m2: float = 0.0
+    """the tenant's whole inventory in maintenance after the import, every area once (m²)"""
 
     @property
     def maintained_m2_per_inhabitant(self) -> float | None:
-        """Maintained (accepted) area per inhabitant, m² (None without a population)."""
+        """Area in maintenance per inhabitant, m² (None without a population): the tenant's
+        whole inventory after the import (every real area once, all sources), else the
+        file's accepted area."""
         if not self.population:
             return None
-        return self.maintained_area_m2 / self.population
+        area = self.inventory_area_m2 if self.inventory_sites else self.maintained_area_m2
+        return area / self.population
 
     def count(self, status: str, category: str | None = None) -> int:
         """Number of sites with ``status`` (and ``category``)."""
@@ -75,9 +94,7 @@ class ImportReport:
         lines.append(f"Flächen gesamt: {self.sites_total} (neu {self.sites_new}, "
                      f"aktualisiert {self.sites_updated})")
         per_head = self.maintained_m2_per_inhabitant
-        lines.append(f"In Pflege: {self.maintained_area_m2:,.0f} m²"
-                     + (f" = {per_head:.1f} m² je Einwohner ({self.population:,} Einwohner)"
-                        if per_head is not None else " (Einwohnerzahl unbekannt)"))
+        lines.append(f"In Pflege (diese Datei): {self.maintained_area_m2:,.0f} m²")
         if self.trees_total:
             lines.append(f"Bäume: {self.trees_total}, davon {self.trees_in_sites} in Flächen")
         merged = ", ".join(f"{k}: {v}" for k, v in self.merged.items() if v)
@@ -87,6 +104,25 @@ class ImportReport:
                      f"{len(self.no_access)}")
         for name, dist in self.no_access[:10]:
             lines.append(f"  ohne Zufahrt: {name} ({dist:,.0f} m bis zur nächsten Straße)")
+        if self.status_changed or self.decisions_kept:
+            lines.append(f"Status neu eingestuft (Annahmeliste/Regeln): {self.status_changed}; "
+                         f"Entscheidung der Planung beibehalten: {self.decisions_kept}")
+        if self.linked:
+            lines.append(f"Mit Kataster verknüpft (OSM-Fläche bleibt als Herkunft, nicht in "
+                         f"Pflege): {self.linked}")
+        if self.revisions:
+            lines.append(f"Geänderte Flächen protokolliert: {self.revisions}"
+                         + (f", davon {self.overwritten_other_file} zuvor aus anderer Datei"
+                            if self.overwritten_other_file else ""))
+        if self.left_maintenance:
+            lines.append(f"Aus der Pflege genommen: {len(set(self.left_maintenance))} Flächen; "
+                         f"offene Aufgaben storniert: {self.tasks_cancelled}"
+                         + (f"; noch in Plänen: {self.tasks_still_planned}"
+                            if self.tasks_still_planned else ""))
+        lines.append(f"Bestand in Pflege (alle Quellen, jede Fläche einmal): "
+                     f"{self.inventory_sites} Flächen, {self.inventory_area_m2:,.0f} m²"
+                     + (f" = {per_head:.1f} m² je Einwohner ({self.population:,} Einwohner)"
+                        if per_head is not None else " (Einwohnerzahl unbekannt)"))
         if self.matrices:
             lines.append("Fahrzeitmatrizen: " + ", ".join(
                 f"{p} ({n} Orte)" for p, n in self.matrices.items()))

@@ -72,3 +72,20 @@ def current_tour(session: Session, crew_day: CrewDay) -> Tour | None:
     if plan is None:
         return None
     return next((t for t in plan.tours if t.crew_day_id == crew_day.id), None)
+
+
+def driven(tour: Tour) -> tuple[float, int]:
+    """Distance (m) and drive time (s) of a stored tour, the drive back to the depot included.
+
+    The sum of the stops' road legs; plans stored before the return leg was kept on the last
+    depot stop fall back to the tour's own figures (``kpis_json``), which always counted it.
+    """
+    stops = sorted(tour.stops, key=lambda s: s.seq)
+    distance_m = float(sum(s.leg_distance_m or 0.0 for s in stops))
+    drive_s = int(sum(s.leg_duration_s or 0 for s in stops))
+    kpis = tour.kpis_json or {}
+    back = stops[-1] if stops else None
+    if back is not None and back.kind == "depot" and back.leg_distance_m is None \
+            and "distance_m" in kpis:
+        return float(kpis["distance_m"]), int(kpis.get("drive_s", drive_s))
+    return distance_m, drive_s

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from greentour.planning.streets import site_street
+
 #: German weekday abbreviations, Monday first (index: ``date.weekday()``)
 WEEKDAYS_DE = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 #: German weekday names, Monday first (index: ``date.weekday()``)
@@ -75,13 +77,13 @@ def site_ref(site: Any) -> str:
 
 
 def site_label(site: Any, lang: str = "de") -> str:
-    """A site's name; without one its category and the street it lies on ("Spielplatz an der
-    Bahnhofstraße", see :mod:`greentour.planning.streets`); the category with :func:`site_ref`
-    only when no street is known. Plain text: OSM names are escaped where they are shown."""
+    """The one name of a site, used by the map, the tablet, prints, exports and GPX: its name;
+    without one its category and the street it lies on ("Spielplatz an der Bahnhofstraße",
+    stored at import, see :mod:`greentour.planning.streets`); the category with
+    :func:`site_ref` only when no street is known. Plain text: OSM names are escaped where
+    they are shown."""
     if site.name:
         return site.name
-    from greentour.planning.streets import site_street
-
     category = category_label(site.category, lang)
     street = site_street(site)
     if street:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from greentour.errors import NotFound
 from greentour.planning.board import week_board
-from greentour.planning.current import current_tour
+from greentour.planning.current import current_tour, driven
 from greentour.planning.labels import WEEKDAY_NAMES_DE, WEEKDAYS_DE, site_label, site_ref
 from greentour.planning.lineup import ensure_crew_days
 from greentour.store import session_tenant, tenant_zone
@@ -88,6 +88,7 @@ def day_sheet(session: Session, crew_day_id: int) -> dict[str, Any]:
     line: list[list[float]] = []
     points: list[tuple[int, float, float]] = []
     leave = back = ""
+    distance_m, drive_s = driven(tour) if tour is not None else (0.0, 0)
     if tour is not None:
         if tour.geometry_geojson:
             line = json.loads(tour.geometry_geojson)["coordinates"]
@@ -140,6 +141,9 @@ def day_sheet(session: Session, crew_day_id: int) -> dict[str, Any]:
         "depot": depot.name if depot else "",
         "leave": leave,
         "back": back,
+        "distance_m": distance_m,
+        "distance_km": f"{distance_m / 1000:.1f}".replace(".", ","),
+        "drive_min": round(drive_s / 60),
         "stops": stops,
         "svg": tour_svg(line, points, (depot.lon, depot.lat) if depot else None),
         "attribution": ATTRIBUTION,

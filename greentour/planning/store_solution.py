@@ -2,7 +2,9 @@
 
 Times go from the problem's time axis to aware UTC instants; each stop keeps the road leg from the
 previous stop (GeoJSON LineString, WGS84) so the map and the day sheet draw the real route. Depot
-departure and return are stored as stops of kind ``depot`` (first and last).
+departure and return are stored as stops of kind ``depot`` (first and last); the return stop
+holds the drive back (geometry, distance, drive time, arrival), so the legs of a tour add up to
+the distance and drive time the plan counts.
 """
 
 from __future__ import annotations
@@ -30,6 +32,13 @@ def _leg(built: BuiltProblem, profile: str, a: int | None, b: int | None) -> str
     if len(coords) < 2:
         return None
     return json.dumps({"type": "LineString", "coordinates": coords})
+
+
+def _return_leg(built: BuiltProblem, profile: str, a: int, b: int) -> tuple[float, int]:
+    """Distance (m) and drive time (s) of the drive back to the depot, from the same matrix the
+    solver and the checker use (so the stored legs add up to the tour's ``distance_m``)."""
+    matrix = built.problem.matrices[profile]
+    return float(matrix.distance_m[a, b]), int(matrix.duration_s[a, b])
 
 
 def reasons_of(items: Any) -> list[dict[str, str]]:
@@ -184,9 +193,10 @@ def _store_stops(
     leg = _leg(built, profile, last_loc, end_loc)
     if leg:
         lines.extend(json.loads(leg)["coordinates"])
+    back_m, back_s = _return_leg(built, profile, last_loc, end_loc)
     session.add(Stop(tour_id=row.id, seq=seq, kind="depot", arrival_at=_utc(built, tour.end_s),
                      start_at=_utc(built, tour.end_s), end_at=_utc(built, tour.end_s),
-                     leg_geometry_geojson=leg))
+                     leg_distance_m=back_m, leg_duration_s=back_s, leg_geometry_geojson=leg))
     if len(lines) >= 2:
         row.geometry_geojson = json.dumps({"type": "LineString", "coordinates": lines})
 

@@ -1,6 +1,8 @@
 """The street a site lies on, for planner-readable labels of sites without a name.
 
-Order of evidence: the site's OSM ``addr:street`` tag; the name of the road-graph edge of its
+The inventory import stores it on the site (``Site.street``, from the import's road graph), so
+every label (map, tablet, prints, exports, GPX) reads the same text without a graph. Order of
+evidence: the site's OSM ``addr:street`` tag; the name of the road-graph edge of its
 stored access point (where the crew stops); the nearest named edge within
 :data:`MAX_STREET_DISTANCE_M` of the access point or the site's representative point. Names are
 OSM text (untrusted): returned as plain strings, escaped by whoever renders them.
@@ -107,16 +109,16 @@ def _session_index(session: Session) -> StreetIndex | None:
     return session.info["street_index"]
 
 
-def site_street(site: Any, session: Session | None = None) -> str | None:
-    """The street at ``site`` (see the module doc), None when nothing names it."""
-    tags = site.tags_json or {}
+def street_for(tags: dict[str, Any] | None, access_points: Any, lon: float | None,
+               lat: float | None, index: StreetIndex | None) -> str | None:
+    """The street of a site from its tags, access points (rows with ``no_access``, ``edge_u``,
+    ``edge_v``, ``edge_key``, ``lon``, ``lat``) and representative point (see the module doc)."""
+    tags = tags or {}
     if tags.get("addr:street"):
         return str(tags["addr:street"])
-    session = session or object_session(site)
-    index = _session_index(session) if session is not None else None
     if index is None:
         return None
-    usable = [a for a in (site.access_points or []) if not a.no_access]
+    usable = [a for a in (access_points or []) if not a.no_access]
     if usable:
         ap = usable[0]
         if ap.edge_u is not None and ap.edge_v is not None and ap.edge_key is not None:
@@ -124,6 +126,21 @@ def site_street(site: Any, session: Session | None = None) -> str | None:
             if name:
                 return name
         return index.nearest(ap.lon, ap.lat)
-    if site.lon is None or site.lat is None:
+    if lon is None or lat is None:
         return None
-    return index.nearest(site.lon, site.lat)
+    return index.nearest(lon, lat)
+
+
+def site_street(site: Any, session: Session | None = None) -> str | None:
+    """The street at ``site``: the one stored at import (``Site.street``), else looked up in
+    the tenant's road graph (sites imported before streets were stored); None when nothing
+    names it."""
+    stored = getattr(site, "street", None)
+    if stored is not None:
+        return stored or None
+    tags = site.tags_json or {}
+    if tags.get("addr:street"):
+        return str(tags["addr:street"])
+    session = session or object_session(site)
+    index = _session_index(session) if session is not None else None
+    return street_for(tags, site.access_points, site.lon, site.lat, index)

@@ -134,6 +134,17 @@ class Site(TenantScoped, Base):
     in_maintenance: Mapped[bool] = mapped_column(Boolean, default=False)
     maintained_by: Mapped[MaintainedBy] = choice("maintained_by", MaintainedBy, default="own")
     tags_json: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    street: Mapped[str | None] = mapped_column(String(200))
+    """The street the crew stops on (OSM name of the access edge or the nearest named road),
+    set at import: "" = looked up, none near; None = never looked up (named from the graph)."""
+    import_status: Mapped[str | None] = mapped_column(String(20))
+    """The status the last import gave; a different ``status`` was the planner's and is kept."""
+    source_file: Mapped[str | None] = mapped_column(String(300))
+    """The file of the last import that wrote this site."""
+    superseded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("site.id", ondelete="SET NULL"), index=True
+    )
+    """The cadastre site that covers this OSM site (kept as provenance, out of maintenance)."""
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -150,6 +161,24 @@ class Site(TenantScoped, Base):
         back_populates="site", cascade="all, delete-orphan"
     )
     tasks: Mapped[list[Task]] = relationship(back_populates="site")
+
+
+class SiteRevision(TenantScoped, Base):
+    """Append-only record of an import changing a stored site: what it was, what it became,
+    which file did it (geometry, name, category, status, links between sources)."""
+
+    __tablename__ = "site_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    source: Mapped[str] = mapped_column(String(20))
+    """Source of the change: osm, cadastre."""
+    file: Mapped[str] = mapped_column(String(300), default="")
+    change: Mapped[str] = mapped_column(String(40))
+    """What changed: geometry, name, category, status, source, linked."""
+    before_json: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    after_json: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class SiteTimeRule(TenantScoped, Base):

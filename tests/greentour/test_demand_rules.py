@@ -367,3 +367,26 @@ def test_big_site_parts_spread_over_the_window_and_the_balance_names_an_overload
     note = week.as_dict()["overload_de"]
     assert note.startswith("Mi 25.06.:") and "vor allem Salvator-Friedhof" in note
     assert "mostly Salvator-Friedhof" in week.as_dict()["overload_en"]
+
+
+def test_a_group_of_unnamed_lawns_names_them_by_their_site_label():
+    """A group's explanation names unnamed lawns as everywhere else ("Rasen an der …"), never
+    by their database id."""
+    from greentour.demand.generators.forecast import ForecastSignal, generate_forecast_tasks
+    from greentour.demand.model import SiteInfo
+    from greentour.demand.packaging import DemandSettings, group_small_lawns
+
+    streets = {1: "Rasen an der Mozartstraße", 2: "Rasen am Kunigundenweg"}
+    sites = [SiteInfo(i, "", "lawn", box(i * 110, 0, i * 110 + 10, 10), area_m2=100.0,
+                      care_class="utility_intensive", label=streets[i]) for i in (1, 2)]
+    day = dt.date(2026, 6, 15)
+    signals = [ForecastSignal(i, "mow", day, day + dt.timedelta(days=3), 0.6, "Schnitt bei 75 mm")
+               for i in (1, 2)]
+    ctx = _ctx()
+    tasks = generate_forecast_tasks(sites, signals, day, day + dt.timedelta(days=6), ctx)
+    group = group_small_lawns(tasks, {s.id: s for s in sites}, ctx,
+                              DemandSettings(walk_distance_m=150))
+    assert [t.member_site_ids for t in group] == [(1, 2)]
+    text = group[0].explanation
+    assert "Rasen an der Mozartstraße" in text and "Rasen am Kunigundenweg" in text
+    assert "Fläche 1" not in text

@@ -22,26 +22,6 @@ from routing.matrix import edge_geometry
 
 REPO = Path(__file__).resolve().parents[2]
 ACCEPTANCE = REPO / "data" / "osm_acceptance_lauf.toml"
-CARE = {"park": {"care_class": "PK 2", "regime": "utility_intensive", "accept_by_default": True},
-        "playground": {"care_class": "PK 1", "regime": "sports", "accept_by_default": True},
-        "cemetery": {"care_class": "PK 1", "regime": "ornamental", "accept_by_default": True}}
-
-
-@pytest.fixture(scope="module")
-def graph_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One graph cache (``<instance>/cache``) for this module: the Lauf graph is built once."""
-    cache = tmp_path_factory.mktemp("instance") / "cache"
-    cache.mkdir()
-    return cache
-
-
-@pytest.fixture
-def lauf_tenant(make_tenant):  # type: ignore[no-untyped-def]
-    """A tenant named like the town, with population and whitelist categories."""
-    return make_tenant("lauf", "Lauf (Test)", population=27000,
-                       config_json={"care_classes": CARE})
-
-
 def _counts(engine, tenant_id: int) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     with tenant_session(engine, tenant_id) as s:
         return (s.scalar(select(func.count()).select_from(Site)),

@@ -121,6 +121,15 @@ class TourOut(Schema):
     plan = fields.Nested(PlanOut)
     depot = fields.Dict(allow_none=True)
     stops = fields.List(fields.Nested(StopOut))
+    distance_m = fields.Float(
+        metadata={"description": "Fahrstrecke der Tour in m, Rückfahrt zum Bauhof eingeschlossen"}
+    )
+    drive_s = fields.Integer(
+        metadata={"description": "Fahrzeit der Tour in s, Rückfahrt zum Bauhof eingeschlossen"}
+    )
+    back_at_depot = fields.String(
+        allow_none=True, metadata={"description": "geplante Rückkehr zum Bauhof (ISO 8601)"}
+    )
     limits = fields.Dict(metadata={"description": "photo_max_bytes, photo_types"})
     privacy = fields.Dict()
     attribution = fields.String()
