@@ -227,12 +227,6 @@ def planner_store(planner_scenario):
     engine.dispose()
 
 
-# ------------------------------------------------------------------ PostgreSQL in CI (issue 14)
-from postgres_required import (  # noqa: E402, F401  (hooks: GREENTOUR_REQUIRE_POSTGRES=1)
-    pytest_runtest_makereport,
-    pytest_sessionfinish,
-    pytest_terminal_summary,
-)
 
 
 # --------------------------------------------------------------------------- inventory imports
@@ -257,3 +251,11 @@ def lauf_tenant(make_tenant):  # type: ignore[no-untyped-def]
     """A tenant named like the town, with population and whitelist categories."""
     return make_tenant("lauf", "Lauf (Test)", population=27000,
                        config_json={"care_classes": INVENTORY_CARE})
+
+
+# ------------------------------------------------------------------ PostgreSQL in CI (issue 14)
+from postgres_required import (  # noqa: E402, F401  (hooks: GREENTOUR_REQUIRE_POSTGRES=1)
+    pytest_runtest_makereport,
+    pytest_sessionfinish,
+    pytest_terminal_summary,
+)
