@@ -13,10 +13,13 @@ import os
 from typing import Any
 
 import click
+from sqlalchemy import Engine
 
 from greentour.errors import BadInput
 from greentour.jobs import JobContext, register_job
+from greentour.planning.outcome import plan_outcome
 from greentour.planning.plan_service import MODES, run_plan_in_tenant, solve_params
+from greentour.store import tenant_session
 
 
 @register_job("plan")
@@ -37,9 +40,10 @@ def plan_job(ctx: JobContext) -> dict[str, Any]:
                               job_id=ctx.job_id, days_count=days_count)
 
 
-def _summary(result: dict[str, Any]) -> str:
-    return (f"Plan #{result['plan_id']}: {result['tours']} Touren, {result['tasks']} Aufgaben "
-            f"betrachtet, {result['unassigned']} nicht eingeplant")
+def outcome_lines(engine: Engine, tenant_id: int, plan_id: int) -> list[str]:
+    """:meth:`PlanOutcome.lines_de` of a stored plan."""
+    with tenant_session(engine, tenant_id) as session:
+        return plan_outcome(session, plan_id).lines_de()
 
 
 @click.command("plan", help="Einen Tag planen (Bedarf, Touren, nicht Eingeplantes mit Grund).")
@@ -73,7 +77,8 @@ def command(tenant: str | None, day: dt.datetime, mode: str, time_limit: float |
 
             result = run_plan_in_tenant(engine, t.id, day.date(), mode, params, progress,
                                         days_count=days_count)
-        click.echo(_summary(result))
+        for line in outcome_lines(engine, t.id, result["plan_id"]):
+            click.echo(line)
     finally:
         engine.dispose()
 
@@ -90,4 +95,5 @@ def demo_step(ctx: Any) -> str:
     result = run_plan_in_tenant(ctx.engine, ctx.tenant_id, ctx.day, "plan", with_demand=False,
                                 days_count=days_count)
     os.environ.setdefault("GREENTOUR_PLAN_DAY", ctx.day.isoformat())
-    return _summary(result) + f"; Karte: /planner/?day={ctx.day.isoformat()}"
+    lines = outcome_lines(ctx.engine, ctx.tenant_id, result["plan_id"])
+    return "\n  ".join(lines) + f"\n  Karte: /planner/?day={ctx.day.isoformat()}"

@@ -61,6 +61,12 @@ def apply_tenant_file(
     return apply_tenant_config(engine, cfg, path, types)
 
 
+def set_demo_clock(engine: Engine, tenant_id: int, day: dt.date | None) -> None:
+    """Make ``day`` "today" for the tenant's planner, tablets and API (None: the real date)."""
+    with engine.begin() as conn, system_session(conn) as s:
+        s.get(Tenant, tenant_id).demo_today = day
+
+
 def apply_tenant_config(
     engine: Engine, cfg: TenantConfig, source: Path, types: list[TaskTypeSpec]
 ) -> TenantSummary:
