@@ -1,6 +1,8 @@
 """Create or update a tenant from its TOML file, all in one transaction.
 
-Re-running is idempotent: entries are matched by their ``key`` (crews by name). Staff, vehicles and
+Re-running is idempotent: entries are matched by their ``key`` (crews by name). A new tenant gets
+its cycles copied into its own records (the national default, or data/cycles_<slug>.toml when the
+repository has one); later runs keep the town's edited cycles. Staff, vehicles and
 machines that disappeared from the file are switched off (kept for history), crew templates that
 disappeared are deleted. A bad file is refused before anything is written.
 """
@@ -14,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from greentour.demand.cycle_store import seed_cycles
 from greentour.store import system_session, tenant_session
 from greentour.store.models import (
     CrewTemplate,
@@ -90,6 +93,7 @@ def apply_tenant_config(
         with tenant_session(conn, summary.tenant_id) as s:
             summary.counts = _apply_records(s, cfg)
             summary.counts["task_types"] = sync_task_types(s, types)
+            summary.counts["cycles"] = seed_cycles(s, cfg.tenant.slug)
             s.flush()
     return summary
 
