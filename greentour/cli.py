@@ -70,6 +70,7 @@ COMMAND_ORDER = [
     "jobs",
     "demo",
     "tenant",
+    "user",
 ]
 
 
@@ -178,8 +179,12 @@ def init(tenant_files: tuple[Path, ...]) -> None:
     from greentour.cli_support import open_engine
     from greentour.services.tenants import apply_tenant_file
     from greentour.settings import get_settings
+    from greentour.tenant_config import load_tenant_config
+    from greentour.town.service import check_tenant_places
 
     settings = get_settings()
+    for path in tenant_files:  # refuse a missing OSM file or a depot outside it before writing
+        check_tenant_places(load_tenant_config(path), path, settings.data_dir)
     engine = open_engine(settings)
     click.echo(f"Datenbank bereit: {engine.url.render_as_string(hide_password=True)}")
     for path in tenant_files:
@@ -192,7 +197,80 @@ def init(tenant_files: tuple[Path, ...]) -> None:
 
 @cli.group()
 def tenant() -> None:
-    """Mandanten auflisten, exportieren, löschen."""
+    """Orte (Mandanten) einrichten, auflisten, exportieren, löschen; ihre Zyklen."""
+
+
+@tenant.command("create")
+@click.option("--name", required=True, help="Name des Orts, z. B. „Musterstadt“.")
+@click.option("--slug", required=True, help="Kurzname (a-z, 0-9, -), z. B. „musterstadt“.")
+@click.option("--land", required=True, help="Bundesland (BY, BW, NW, ...) für die Feiertage.")
+@click.option("--osm", "osm_file", required=True, type=click.Path(path_type=Path),
+              help="OSM-Datei des Orts (.osm.pbf, .osm, .osm.gz, .osm.bz2).")
+@click.option("--depot", required=True, metavar="OSM|LÄNGE,BREITE",
+              help="Betriebshof: OSM-Kennung (way/123, node/123) oder Position „11.27,49.51“.")
+@click.option("--depot-name", default="", help="Name des Betriebshofs (sonst aus OSM).")
+@click.option("--yard", "yards", multiple=True, metavar="OSM|LÄNGE,BREITE",
+              help="Grünabfall-Annahme (mehrfach möglich), wie --depot.")
+@click.option("--template", default="bauhof_klein", show_default=True,
+              help="Vorlage für Kolonnen, Fahrzeuge, Maschinen (data/town_templates/).")
+@click.option("--population", type=int, default=None, help="Einwohnerzahl.")
+@click.option("--weather-file", "weather_files", multiple=True, type=click.Path(path_type=Path),
+              help="Eigene DWD-Tageswerte (KL); ohne: die Beispieldaten stehen stellvertretend.")
+def tenant_create(name: str, slug: str, land: str, osm_file: Path, depot: str, depot_name: str,
+                  yards: tuple[str, ...], template: str, population: int | None,
+                  weather_files: tuple[Path, ...]) -> None:
+    """Einen Ort einrichten: OSM-Datei und Betriebshof prüfen, Wetterstation vorschlagen,
+    Kolonnen aus einer Vorlage, Aufgabenkatalog und Zyklen aus der bundesweiten Vorgabe."""
+    from greentour.cli_support import open_engine
+    from greentour.settings import get_settings
+    from greentour.town.service import Place, TownRequest, create_town
+
+    settings = get_settings()
+    request = TownRequest(
+        name=name, slug=slug, land=land, osm_file=osm_file,
+        depot=Place.parse(depot, depot_name), yards=[Place.parse(y) for y in yards],
+        template=template, population=population, weather_files=list(weather_files),
+    )
+    engine = open_engine(settings)
+    try:
+        summary = create_town(engine, settings, request)
+    finally:
+        engine.dispose()
+    for line in summary.lines_de():
+        click.echo(line)
+
+
+@tenant.command("cycles")
+@click.option("--tenant", "slug", envvar="GREENTOUR_TENANT", default=None, metavar="SLUG")
+@click.option("--export", "export_path", type=click.Path(path_type=Path), default=None,
+              help="Zyklen des Orts als TOML-Datei schreiben.")
+@click.option("--import", "import_path", type=click.Path(path_type=Path), default=None,
+              help="Zyklen des Orts durch die einer TOML-Datei ersetzen.")
+def tenant_cycles(slug: str | None, export_path: Path | None, import_path: Path | None) -> None:
+    """Die Zyklen eines Orts anzeigen, als TOML exportieren oder aus TOML ersetzen."""
+    from greentour.cli_support import open_engine, resolve_tenant
+    from greentour.demand.cycle_store import cycle_rows, cycles_toml, import_cycles_file
+    from greentour.store import tenant_session, write_session
+
+    engine = open_engine()
+    try:
+        t = resolve_tenant(engine, slug)
+        if import_path is not None:
+            if not import_path.is_file():
+                raise FileNotFoundError(2, "not found", str(import_path))
+            with write_session(engine, t.id) as s:
+                n = import_cycles_file(s, import_path)
+            click.echo(f"{n} Zyklen aus {import_path} übernommen")
+        with tenant_session(engine, t.id) as s:
+            if export_path is not None:
+                export_path.write_text(cycles_toml(s, t.name), encoding="utf-8")
+                click.echo(f"Zyklen von „{t.name}“ nach {export_path} geschrieben")
+            elif import_path is None:
+                for row in cycle_rows(s):
+                    state = "" if row["active"] else " (aus)"
+                    click.echo(f"{row['id']}\t{row['task_type']}\t{row['name']}{state}")
+    finally:
+        engine.dispose()
 
 
 @tenant.command("list")
@@ -238,6 +316,122 @@ def tenant_delete(slug: str, yes: bool) -> None:
         click.confirm(f"Mandant „{t.name}“ mit allen Daten löschen?", abort=True)
     counts = delete_tenant(engine, t.id)
     click.echo(f"Mandant „{t.name}“ gelöscht ({sum(counts.values())} Datensätze)")
+
+
+# --------------------------------------------------------------------------- users
+@cli.group()
+def user() -> None:
+    """Benutzer eines Orts: anlegen, sperren, Passwort zurücksetzen, Rollen."""
+
+
+def _password_option(func: Any) -> Any:
+    return click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+                        envvar="GREENTOUR_NEW_PASSWORD",
+                        help="Neues Passwort (sonst wird gefragt).")(func)
+
+
+@user.command("create")
+@click.option("--tenant", "slug", envvar="GREENTOUR_TENANT", default=None, metavar="SLUG")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "planner", "viewer"]), default="planner",
+              show_default=True, help="admin: Verwaltung; planner: Disposition; viewer: nur lesen.")
+@click.option("--display-name", default="", help="Angezeigter Name.")
+@_password_option
+def user_create(slug: str | None, username: str, role: str, display_name: str,
+                password: str) -> None:
+    """Einen Benutzer im Ort anlegen."""
+    from greentour.cli_support import open_engine, resolve_tenant
+    from greentour.planning.accounts import create_user
+
+    engine = open_engine()
+    try:
+        t = resolve_tenant(engine, slug)
+        create_user(engine, t.id, username, password, role=role, display_name=display_name)
+    finally:
+        engine.dispose()
+    click.echo(f"Benutzer „{username}“ ({role}) in „{t.name}“ angelegt")
+
+
+@user.command("list")
+@click.option("--tenant", "slug", envvar="GREENTOUR_TENANT", default=None, metavar="SLUG")
+def user_list(slug: str | None) -> None:
+    """Die Benutzer des Orts mit Rolle und Stand."""
+    from greentour.accounts import list_users
+    from greentour.cli_support import open_engine, resolve_tenant
+
+    engine = open_engine()
+    try:
+        t = resolve_tenant(engine, slug)
+        for row in list_users(engine, t.id):
+            state = "aktiv" if row.active else "gesperrt"
+            click.echo(f"{row.username}\t{row.role}\t{state}\t{row.display_name}")
+    finally:
+        engine.dispose()
+
+
+@user.command("disable")
+@click.option("--tenant", "slug", envvar="GREENTOUR_TENANT", default=None, metavar="SLUG")
+@click.argument("username")
+def user_disable(slug: str | None, username: str) -> None:
+    """Einen Benutzer sperren (keine Anmeldung mehr)."""
+    _set_active(slug, username, False)
+
+
+@user.command("enable")
+@click.option("--tenant", "slug", envvar="GREENTOUR_TENANT", default=None, metavar="SLUG")
+@click.argument("username")
+def user_enable(slug: str | None, username: str) -> None:
+    """Einen gesperrten Benutzer wieder zulassen."""
+    _set_active(slug, username, True)
+
+
+def _set_active(slug: str | None, username: str, active: bool) -> None:
+    from greentour.accounts import set_active
+    from greentour.cli_support import open_engine, resolve_tenant
+
+    engine = open_engine()
+    try:
+        t = resolve_tenant(engine, slug)
+        set_active(engine, t.id, username, active)
+    finally:
+        engine.dispose()
+    click.echo(f"Benutzer „{username}“ {'zugelassen' if active else 'gesperrt'}")
+
+
+@user.command("reset-password")
+@click.option("--tenant", "slug", envvar="GREENTOUR_TENANT", default=None, metavar="SLUG")
+@click.argument("username")
+@_password_option
+def user_reset_password(slug: str | None, username: str, password: str) -> None:
+    """Das Passwort eines Benutzers neu setzen."""
+    from greentour.accounts import set_password
+    from greentour.cli_support import open_engine, resolve_tenant
+
+    engine = open_engine()
+    try:
+        t = resolve_tenant(engine, slug)
+        set_password(engine, t.id, username, password)
+    finally:
+        engine.dispose()
+    click.echo(f"Passwort von „{username}“ neu gesetzt")
+
+
+@user.command("role")
+@click.option("--tenant", "slug", envvar="GREENTOUR_TENANT", default=None, metavar="SLUG")
+@click.argument("username")
+@click.argument("role", type=click.Choice(["admin", "planner", "viewer"]))
+def user_role(slug: str | None, username: str, role: str) -> None:
+    """Die Rolle eines Benutzers ändern (admin, planner, viewer = nur lesen)."""
+    from greentour.accounts import set_role
+    from greentour.cli_support import open_engine, resolve_tenant
+
+    engine = open_engine()
+    try:
+        t = resolve_tenant(engine, slug)
+        set_role(engine, t.id, username, role)
+    finally:
+        engine.dispose()
+    click.echo(f"Rolle von „{username}“: {role}")
 
 
 # --------------------------------------------------------------------------- worker / serve

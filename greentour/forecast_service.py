@@ -313,7 +313,7 @@ def tenant_weather(
 
 
 # --------------------------------------------------------------------------- site mapping
-def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+def great_circle_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance in m (haversine, mean Earth radius)."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
@@ -372,7 +372,7 @@ def _nearest_sensor(site: Site, sensors: dict, sites: dict[int, Site]):
         other = sites.get(sid)
         if other is None:
             continue
-        d = _distance_m(site.lat, site.lon, other.lat, other.lon)
+        d = great_circle_m(site.lat, site.lon, other.lat, other.lon)
         if d <= SENSOR_NEAR_M and (best is None or d < best[0]):
             best = (d, sid, s)
     return (best[1], best[2]) if best else (None, None)
@@ -561,23 +561,28 @@ def _stand_in_context(care_file: str) -> ForecastContext:
     return ForecastContext(care=load_care_classes(care_file), grass=DriverGrassModel())
 
 
-def weather_stand_in_note(tenant: Tenant) -> str | None:
-    """"Stellvertretende Wetterstation ..." when the tenant's weather station stands in for the
-    town's own (``[weather] stands_in``), with the station and the DWD attribution; else None."""
-    cfg = (tenant.config_json or {}).get("weather") or {}
+def weather_stand_in_note(tenant_config: dict[str, Any]) -> str | None:
+    """"Wetter stellvertretend: ..." when the tenant's weather station stands in for the town's
+    own (``[weather] stands_in``), naming the nearest station and its distance when known, with
+    the DWD attribution; else None. ``tenant_config``: the stored tenant configuration."""
+    cfg = tenant_config.get("weather") or {}
     if not cfg.get("stands_in"):
         return None
-    name = cfg.get("station_name") or cfg.get("station_id", "?")
-    distance = cfg.get("distance_km")
-    far = f", {distance:.0f} km entfernt" if isinstance(distance, int | float) else ""
-    return (f"Wetter stellvertretend: DWD-Station {cfg.get('station_id', '?')} {name}{far}, "
-            "nicht die eigene Station des Orts (Datenbasis: Deutscher Wetterdienst, CC BY 4.0)")
+    name = cfg.get("station_name") or ""
+    nearest = ""
+    if cfg.get("nearest_station_id"):
+        distance = cfg.get("nearest_distance_km")
+        far = f", {distance:.0f} km vom Betriebshof" if distance is not None else ""
+        nearest = (f" statt der nächsten Station {cfg['nearest_station_id']} "
+                   f"{cfg.get('nearest_station_name', '')}{far}")
+    return (f"Wetter stellvertretend: DWD-Station {cfg.get('station_id', '?')} {name}{nearest} "
+            "(Datenbasis: Deutscher Wetterdienst, CC BY 4.0)")
 
 
 def stand_in_notes(tenant: Tenant, context: ForecastContext) -> list[str]:
     """What in a forecast run stands in for the town's own data (weather station, growth model)."""
     notes = []
-    weather = weather_stand_in_note(tenant)
+    weather = weather_stand_in_note(tenant.config_json or {})
     if weather:
         notes.append(weather)
     if isinstance(context.grass, DriverGrassModel):

@@ -12,12 +12,10 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from greentour.accounts import check_role, password_hash
 from greentour.errors import BadInput, Conflict, Forbidden
 from greentour.store import system_session
 from greentour.store.models import Membership, Tenant, User
-
-MIN_PASSWORD_LEN = 8
-ROLES = ("planner", "admin")
 
 
 @dataclass(frozen=True)
@@ -95,10 +93,8 @@ def create_user(
     username = username.strip()
     if not username:
         raise BadInput("Benutzername fehlt")
-    if len(password) < MIN_PASSWORD_LEN:
-        raise BadInput(f"Passwort zu kurz: mindestens {MIN_PASSWORD_LEN} Zeichen")
-    if role not in ROLES:
-        raise BadInput(f"Rolle {role!r} unbekannt: erlaubt sind {', '.join(ROLES)}")
+    hashed = password_hash(password)
+    check_role(role)
     with system_session(engine) as session, session.begin():
         if session.get(Tenant, tenant_id) is None:
             raise BadInput(f"Mandant {tenant_id} gibt es nicht")
@@ -108,7 +104,7 @@ def create_user(
         user = User(
             username=username,
             display_name=display_name or username,
-            password_hash=generate_password_hash(password),
+            password_hash=hashed,
         )
         session.add(user)
         session.flush()
@@ -123,7 +119,7 @@ def ensure_user(
     with system_session(engine) as session, session.begin():
         user = session.scalar(select(User).where(User.username == username))
         if user is not None:
-            user.password_hash = generate_password_hash(password)
+            user.password_hash = password_hash(password)
             membership = session.scalar(
                 select(Membership).where(
                     Membership.user_id == user.id, Membership.tenant_id == tenant_id
