@@ -68,6 +68,7 @@ def set_demo_clock(engine: Engine, tenant_id: int, day: dt.date | None) -> None:
     """Make ``day`` "today" for the tenant's planner, tablets and API (None: the real date)."""
     with engine.begin() as conn, system_session(conn) as s:
         s.get(Tenant, tenant_id).demo_today = day
+        s.flush()
 
 
 def apply_tenant_config(
