@@ -299,3 +299,40 @@ def test_demo_from_an_empty_data_folder_shows_the_tour_on_the_tablet(town_env: P
     with system_session(make_engine(db_url)) as s:
         assert s.scalar(select(Tenant.demo_today)) == DAY
     json.dumps(body)  # the document is plain JSON
+
+
+def test_ort_einrichten_page_creates_a_town_with_its_first_admin(town_env: Path, db_url: str,
+                                                                 app) -> None:
+    """The admin page "Ort einrichten": an uploaded OSM file and a depot by OSM id give a town
+    whose first admin logs in; a depot outside the extent is refused (400) and stores nothing."""
+    assert run("init", "--tenant-file", str(LAUF)).exit_code == 0
+    assert run("user", "create", "--tenant", "lauf", "chef", "--role", "admin",
+               env={"GREENTOUR_NEW_PASSWORD": "admin-Passwort"}).exit_code == 0
+    client = app.test_client()
+    csrf = login(client, "chef", "admin-Passwort")
+    assert "Ort einrichten" in client.get("/verwaltung/ort-einrichten").get_data(as_text=True)
+    form = {"csrf_token": csrf, "name": "Heidelberg-Weststadt (Test)", "slug": "hd",
+            "land": "BW", "depot": "8.6756,49.4063", "yards": YARD, "template": "bauhof_klein",
+            "admin_username": "hd-admin", "admin_password": "hd-Passwort-1",
+            "osm_path": str(FIXTURE)}
+    outside = client.post("/verwaltung/ort-einrichten", data={**form, "depot": "8.60,49.40"})
+    assert outside.status_code == 400
+    assert "liegt außerhalb des Gebiets der OSM-Datei" in outside.get_data(as_text=True)
+    with FIXTURE.open("rb") as fh:
+        made = client.post("/verwaltung/ort-einrichten", data={
+            **form, "osm_path": "", "depot": DEPOT,
+            "osm_upload": (fh, "weststadt.osm.pbf")}, content_type="multipart/form-data")
+    page = made.get_data(as_text=True)
+    assert made.status_code == 201, page
+    assert "Nächste DWD-Station" in page and "Stationsliste unvollständig" in page
+    engine = make_engine(db_url)
+    with system_session(engine) as s:
+        assert s.scalars(select(Tenant.slug).order_by(Tenant.slug)).all() == ["hd", "lauf"]
+        hd_id = s.scalar(select(Tenant.id).where(Tenant.slug == "hd"))
+    with tenant_session(engine, hd_id) as s:
+        assert s.scalar(select(func.count()).select_from(TenantCycle)) == 10
+    engine.dispose()
+    assert (town_env / "instance" / "osm" / "hd-weststadt.osm.pbf").is_file()
+    other = app.test_client()
+    login(other, "hd-admin", "hd-Passwort-1")
+    assert "Heidelberg-Weststadt (Test)" in other.get("/verwaltung/").get_data(as_text=True)
