@@ -330,6 +330,17 @@ def _password_option(func: Any) -> Any:
                         help="Neues Passwort (sonst wird gefragt).")(func)
 
 
+def _in_tenant(slug: str | None, action: Any) -> Any:
+    """Open the store, find the tenant ``slug`` and run ``action(engine, tenant)``."""
+    from greentour.cli_support import open_engine, resolve_tenant
+
+    engine = open_engine()
+    try:
+        return action(engine, resolve_tenant(engine, slug))
+    finally:
+        engine.dispose()
+
+
 @user.command("create")
 @click.option("--tenant", "slug", envvar="GREENTOUR_TENANT", default=None, metavar="SLUG")
 @click.argument("username")
@@ -340,15 +351,13 @@ def _password_option(func: Any) -> Any:
 def user_create(slug: str | None, username: str, role: str, display_name: str,
                 password: str) -> None:
     """Einen Benutzer im Ort anlegen."""
-    from greentour.cli_support import open_engine, resolve_tenant
     from greentour.planning.accounts import create_user
 
-    engine = open_engine()
-    try:
-        t = resolve_tenant(engine, slug)
+    def create(engine: Any, t: Any) -> Any:
         create_user(engine, t.id, username, password, role=role, display_name=display_name)
-    finally:
-        engine.dispose()
+        return t
+
+    t = _in_tenant(slug, create)
     click.echo(f"Benutzer „{username}“ ({role}) in „{t.name}“ angelegt")
 
 
@@ -357,16 +366,10 @@ def user_create(slug: str | None, username: str, role: str, display_name: str,
 def user_list(slug: str | None) -> None:
     """Die Benutzer des Orts mit Rolle und Stand."""
     from greentour.accounts import list_users
-    from greentour.cli_support import open_engine, resolve_tenant
 
-    engine = open_engine()
-    try:
-        t = resolve_tenant(engine, slug)
-        for row in list_users(engine, t.id):
-            state = "aktiv" if row.active else "gesperrt"
-            click.echo(f"{row.username}\t{row.role}\t{state}\t{row.display_name}")
-    finally:
-        engine.dispose()
+    for row in _in_tenant(slug, lambda engine, t: list_users(engine, t.id)):
+        state = "aktiv" if row.active else "gesperrt"
+        click.echo(f"{row.username}\t{row.role}\t{state}\t{row.display_name}")
 
 
 @user.command("disable")
@@ -374,7 +377,10 @@ def user_list(slug: str | None) -> None:
 @click.argument("username")
 def user_disable(slug: str | None, username: str) -> None:
     """Einen Benutzer sperren (keine Anmeldung mehr)."""
-    _set_active(slug, username, False)
+    from greentour.accounts import set_active
+
+    _in_tenant(slug, lambda engine, t: set_active(engine, t.id, username, False))
+    click.echo(f"Benutzer „{username}“ gesperrt")
 
 
 @user.command("enable")
@@ -382,20 +388,10 @@ def user_disable(slug: str | None, username: str) -> None:
 @click.argument("username")
 def user_enable(slug: str | None, username: str) -> None:
     """Einen gesperrten Benutzer wieder zulassen."""
-    _set_active(slug, username, True)
-
-
-def _set_active(slug: str | None, username: str, active: bool) -> None:
     from greentour.accounts import set_active
-    from greentour.cli_support import open_engine, resolve_tenant
 
-    engine = open_engine()
-    try:
-        t = resolve_tenant(engine, slug)
-        set_active(engine, t.id, username, active)
-    finally:
-        engine.dispose()
-    click.echo(f"Benutzer „{username}“ {'zugelassen' if active else 'gesperrt'}")
+    _in_tenant(slug, lambda engine, t: set_active(engine, t.id, username, True))
+    click.echo(f"Benutzer „{username}“ zugelassen")
 
 
 @user.command("reset-password")
@@ -405,14 +401,8 @@ def _set_active(slug: str | None, username: str, active: bool) -> None:
 def user_reset_password(slug: str | None, username: str, password: str) -> None:
     """Das Passwort eines Benutzers neu setzen."""
     from greentour.accounts import set_password
-    from greentour.cli_support import open_engine, resolve_tenant
 
-    engine = open_engine()
-    try:
-        t = resolve_tenant(engine, slug)
-        set_password(engine, t.id, username, password)
-    finally:
-        engine.dispose()
+    _in_tenant(slug, lambda engine, t: set_password(engine, t.id, username, password))
     click.echo(f"Passwort von „{username}“ neu gesetzt")
 
 
@@ -423,14 +413,8 @@ def user_reset_password(slug: str | None, username: str, password: str) -> None:
 def user_role(slug: str | None, username: str, role: str) -> None:
     """Die Rolle eines Benutzers ändern (admin, planner, viewer = nur lesen)."""
     from greentour.accounts import set_role
-    from greentour.cli_support import open_engine, resolve_tenant
 
-    engine = open_engine()
-    try:
-        t = resolve_tenant(engine, slug)
-        set_role(engine, t.id, username, role)
-    finally:
-        engine.dispose()
+    _in_tenant(slug, lambda engine, t: set_role(engine, t.id, username, role))
     click.echo(f"Rolle von „{username}“: {role}")
 
 
