@@ -336,3 +336,17 @@ def test_ort_einrichten_page_creates_a_town_with_its_first_admin(town_env: Path,
     other = app.test_client()
     login(other, "hd-admin", "hd-Passwort-1")
     assert "Heidelberg-Weststadt (Test)" in other.get("/verwaltung/").get_data(as_text=True)
+
+
+def test_nearest_station_from_the_shipped_list() -> None:
+    """The shipped DWD list proposes Nürnberg-Netzstall for the Lauf Bauhof (about 9.5 km) and
+    Mannheim for the Heidelberg fixture's depot; every listed station lies in Germany."""
+    from greentour.town.stations import load_stations, nearest_station
+
+    station, km = nearest_station(49.510074, 11.278798)
+    assert (station.station_id, round(km)) == ("03667", 10)
+    station, km = nearest_station(49.4063, 8.6756)
+    assert station.station_id == "05906" and 10 < km < 20
+    stations = load_stations()
+    assert len(stations) == len({s.station_id for s in stations}) == 564
+    assert all(47.2 < s.lat < 55.1 and 5.8 < s.lon < 15.1 for s in stations)
