@@ -318,6 +318,24 @@ def tenant_delete(slug: str, yes: bool) -> None:
     click.echo(f"Mandant „{t.name}“ gelöscht ({sum(counts.values())} Datensätze)")
 
 
+@tenant.command("catalogue")
+@click.option("--tenant", "slug", envvar="GREENTOUR_TENANT", default=None, metavar="SLUG")
+@click.option("--export", "export_path", type=click.Path(path_type=Path), required=True,
+              help="Aufgabenkatalog des Orts als TOML-Datei schreiben.")
+def tenant_catalogue(slug: str | None, export_path: Path) -> None:
+    """Den Aufgabenkatalog eines Orts (mit seinen Änderungen) als TOML exportieren."""
+    from greentour.store import tenant_session
+    from greentour.task_types import catalogue_toml
+
+    def export(engine: Any, t: Any) -> Any:
+        with tenant_session(engine, t.id) as s:
+            export_path.write_text(catalogue_toml(s, t.name), encoding="utf-8")
+        return t
+
+    t = _in_tenant(slug, export)
+    click.echo(f"Aufgabenkatalog von „{t.name}“ nach {export_path} geschrieben")
+
+
 # --------------------------------------------------------------------------- users
 @cli.group()
 def user() -> None:

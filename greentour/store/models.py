@@ -253,6 +253,9 @@ class TaskType(TenantScoped, Base):
     noise_class: Mapped[str | None] = mapped_column(String(20))
     params_json: Mapped[dict[str, Any]] = mapped_column(default=dict)
     """Generator-specific parameters (interval_days, regimes, ...)."""
+    edited_at: Mapped[dt.datetime | None] = mapped_column()
+    """When the town changed this type in the UI; such rows are no longer overwritten from the
+    catalogue file (``greentour init`` / tenant set-up)."""
 
 
 class Task(TenantScoped, Base):

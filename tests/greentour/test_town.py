@@ -350,3 +350,37 @@ def test_nearest_station_from_the_shipped_list() -> None:
     stations = load_stations()
     assert len(stations) == len({s.station_id for s in stations}) == 564
     assert all(47.2 < s.lat < 55.1 and 5.8 < s.lon < 15.1 for s in stations)
+
+
+def test_task_catalogue_is_the_towns_own(town_env: Path, db_url: str, app) -> None:
+    """The town changes a task type on the admin page (checked: a bad season stores nothing);
+    re-running init keeps the town's value; the catalogue exports to TOML that loads again."""
+    from greentour.store.models import TaskType
+    from greentour.task_types import load_task_types
+
+    assert run("init", "--tenant-file", str(LAUF)).exit_code == 0
+    assert run("user", "create", "--tenant", "lauf", "chef", "--role", "admin",
+               env={"GREENTOUR_NEW_PASSWORD": "admin-Passwort"}).exit_code == 0
+    client = app.test_client()
+    csrf = login(client, "chef", "admin-Passwort")
+    form = {"csrf_token": csrf, "productivity": "30", "setup_min": "5", "persons": "1",
+            "season_start": "04-01", "season_end": ""}
+    bad = client.post("/verwaltung/aufgabenarten/empty_bins", data=form)
+    assert bad.status_code == 400 and "empty_bins" in bad.get_data(as_text=True)
+    ok = client.post("/verwaltung/aufgabenarten/empty_bins",
+                     data={**form, "season_end": "10-31"})
+    assert ok.status_code == 302
+    assert run("init", "--tenant-file", str(LAUF)).exit_code == 0  # the file does not win
+    engine = make_engine(db_url)
+    with tenant_session(engine, 1) as s:
+        row = s.scalar(select(TaskType).where(TaskType.code == "empty_bins"))
+        assert (row.productivity, row.setup_s, row.persons, row.season_start, row.season_end) \
+            == (30.0, 300, 1, "04-01", "10-31")
+        assert row.edited_at is not None
+    engine.dispose()
+    out = town_env / "katalog.toml"
+    assert run("tenant", "catalogue", "--tenant", "lauf", "--export", str(out)).exit_code == 0
+    specs = {s.code: s for s in load_task_types(out)}
+    assert len(specs) == 20 and specs["empty_bins"].productivity == 30.0
+    page = client.get("/verwaltung/aufgabenarten.toml").get_data(as_text=True)
+    assert "productivity = 30.0" in page

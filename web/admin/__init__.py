@@ -25,7 +25,7 @@ from flask import (
 from flask_login import current_user
 from werkzeug.utils import secure_filename
 
-from greentour import accounts
+from greentour import accounts, task_types
 from greentour.demand import cycle_store
 from greentour.errors import BadInput, GreentourError
 from greentour.planning.accounts import create_user
@@ -42,6 +42,7 @@ def _index(error: str | None = None, status: int = 200) -> tuple[str, int]:
         "admin/index.html",
         users=accounts.list_users(get_engine(), current_user.tenant_id),
         cycles=cycle_store.cycle_rows(session),
+        task_types=task_types.task_type_rows(session),
         roles=accounts.ROLES,
         role_de=accounts.ROLE_DE,
         error=error,
@@ -132,6 +133,45 @@ def cycles_export() -> Response:
     text = cycle_store.cycles_toml(tenant_db(), current_user.account.tenant_name)
     return Response(text, mimetype="application/toml", headers={
         "Content-Disposition": "attachment; filename=zyklen.toml"})
+
+
+@bp.post("/aufgabenarten/<code>")
+@admin_required
+def task_type_update(code: str) -> Any:
+    """Save the town's productivity, set-up time, crew size and season of one task type."""
+    form = request.form
+    session = tenant_db()
+    try:
+        values: dict[str, Any] = {
+            "productivity": _number(form.get("productivity", ""), "Leistung"),
+            "setup_s": int(round(_number(form.get("setup_min", ""), "Rüstzeit") * 60)),
+            "persons": int(_number(form.get("persons", ""), "Personen")),
+            "season_start": form.get("season_start", "").strip() or None,
+            "season_end": form.get("season_end", "").strip() or None,
+        }
+        task_types.update_task_type(session, code, values)
+        session.commit()
+    except GreentourError as exc:
+        session.rollback()
+        return _index(exc.message, exc.http_status)
+    flash(f"Aufgabenart „{code}“ gespeichert.", "info")
+    return redirect(url_for("admin.index") + f"#art-{code}")
+
+
+def _number(text: str, what: str) -> float:
+    try:
+        return float(text.replace(",", "."))
+    except ValueError:
+        raise BadInput(f"{what}: „{text}“ ist keine Zahl") from None
+
+
+@bp.get("/aufgabenarten.toml")
+@admin_required
+def task_types_export() -> Response:
+    """The town's task catalogue as a TOML file (format of data/task_types.toml)."""
+    text = task_types.catalogue_toml(tenant_db(), current_user.account.tenant_name)
+    return Response(text, mimetype="application/toml", headers={
+        "Content-Disposition": "attachment; filename=aufgabenarten.toml"})
 
 
 def _town_page(error: str | None = None, summary: Any = None, status: int = 200

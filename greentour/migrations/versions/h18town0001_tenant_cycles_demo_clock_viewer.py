@@ -1,4 +1,4 @@
-"""tenant cycles, demo clock, read-only role
+"""tenant cycles, demo clock, read-only role, edited task types
 
 Revision ID: h18town0001
 Revises: f5forecast0001
@@ -43,6 +43,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_tenant_cycle_tenant_id"), ["tenant_id"], unique=False)
     with op.batch_alter_table("tenant", schema=None) as batch_op:
         batch_op.add_column(sa.Column("demo_today", sa.Date(), nullable=True))
+    with op.batch_alter_table("task_type", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("edited_at", sa.DateTime(), nullable=True))
     with op.batch_alter_table("membership", schema=None) as batch_op:
         batch_op.alter_column(
             "role",
@@ -61,6 +63,8 @@ def downgrade() -> None:
             type_=_role("planner", "admin"),
             existing_nullable=False,
         )
+    with op.batch_alter_table("task_type", schema=None) as batch_op:
+        batch_op.drop_column("edited_at")
     with op.batch_alter_table("tenant", schema=None) as batch_op:
         batch_op.drop_column("demo_today")
     with op.batch_alter_table("tenant_cycle", schema=None) as batch_op:
