@@ -28,11 +28,28 @@ class OsmFacts:
     path: Path
     roads: int
     extent: tuple[float, float, float, float]
+    road_lines: tuple[tuple[tuple[float, float], ...], ...] = ()
+    """The drivable ways as (lon, lat) lines, 5 decimals (the map of "Ort einrichten")."""
 
     def contains(self, lon: float, lat: float) -> bool:
         """True when (lon, lat) lies inside the extent."""
         lon_min, lat_min, lon_max, lat_max = self.extent
         return lon_min <= lon <= lon_max and lat_min <= lat <= lat_max
+
+    def roads_geojson(self) -> dict:
+        """The drivable ways as a GeoJSON FeatureCollection (one MultiLineString), with the
+        ODbL attribution."""
+        return {
+            "type": "FeatureCollection",
+            "licence": "© OpenStreetMap contributors, ODbL",
+            "features": [{
+                "type": "Feature",
+                "properties": {"kind": "roads"},
+                "geometry": {"type": "MultiLineString",
+                             "coordinates": [list(map(list, line)) for line in self.road_lines
+                                             if len(line) >= 2]},
+            }],
+        }
 
     def extent_text(self) -> str:
         """The extent for messages: "11.2474–11.3068 O, 49.4995–49.5304 N"."""
@@ -58,7 +75,14 @@ def inspect_osm(path: str | Path) -> OsmFacts:
     used = {n for _, nodes, _ in raw.ways for n in nodes}
     lons = [raw.nodes[n][0] for n in used if n in raw.nodes]
     lats = [raw.nodes[n][1] for n in used if n in raw.nodes]
-    return OsmFacts(p, len(raw.ways), (min(lons), min(lats), max(lons), max(lats)))
+    lines = tuple(
+        tuple((round(raw.nodes[n][0], 5), round(raw.nodes[n][1], 5)) for n in nodes
+              if n in raw.nodes)
+        for _, nodes, _ in raw.ways
+    )
+    return OsmFacts(p, len(raw.ways), (min(lons), min(lats), max(lons), max(lats)), lines)
+
+
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,13 @@ from greentour import accounts, task_types
 from greentour.demand import cycle_store
 from greentour.errors import BadInput, GreentourError
 from greentour.planning.accounts import create_user
-from greentour.town.service import Place, TownRequest, create_town, list_templates
+from greentour.town.service import (
+    Place,
+    TownRequest,
+    create_town,
+    list_templates,
+    osm_facts,
+)
 from web import get_engine, tenant_db
 from web.auth import admin_required
 
@@ -174,10 +180,13 @@ def task_types_export() -> Response:
         "Content-Disposition": "attachment; filename=aufgabenarten.toml"})
 
 
-def _town_page(error: str | None = None, summary: Any = None, status: int = 200
-               ) -> tuple[str, int]:
-    return render_template("admin/town.html", templates=list_templates(), error=error,
-                           summary=summary, form=request.form), status
+def _town_page(error: str | None = None, summary: Any = None, status: int = 200,
+               facts: Any = None, osm_path: str = "") -> tuple[str, int]:
+    return render_template(
+        "admin/town.html", templates=list_templates(), error=error, summary=summary,
+        form=request.form, facts=facts, osm_path=osm_path or request.form.get("osm_path", ""),
+        roads_json=json.dumps(facts.roads_geojson()) if facts else "null",
+        extent_json=json.dumps(facts.extent) if facts else "null"), status
 
 
 @bp.get("/ort-einrichten")
@@ -212,8 +221,16 @@ def get_engine_settings() -> Any:
 @bp.post("/ort-einrichten")
 @admin_required
 def town_create() -> Any:
-    """Check and create the town, then its first admin."""
+    """``action=check``: check the OSM file and show its roads and extent on a map (click to
+    place the depot and yards); otherwise check and create the town, then its first admin."""
     form = request.form
+    if form.get("action") == "check":
+        try:
+            path = _osm_path(form, request.files, form.get("slug", "").strip())
+            facts = osm_facts(path)
+        except GreentourError as exc:
+            return _town_page(exc.message, status=exc.http_status)
+        return _town_page(facts=facts, osm_path=str(path))
     try:
         slug = form.get("slug", "").strip()
         yards = [y for y in form.get("yards", "").split(";") if y.strip()]
