@@ -384,3 +384,18 @@ def test_task_catalogue_is_the_towns_own(town_env: Path, db_url: str, app) -> No
     assert len(specs) == 20 and specs["empty_bins"].productivity == 30.0
     page = client.get("/verwaltung/aufgabenarten.toml").get_data(as_text=True)
     assert "productivity = 30.0" in page
+
+
+def test_admin_pages_speak_english(town_env: Path, app) -> None:
+    """The administration pages come in English through the Babel catalogue."""
+    assert run("init", "--tenant-file", str(LAUF)).exit_code == 0
+    assert run("user", "create", "--tenant", "lauf", "chef", "--role", "admin",
+               env={"GREENTOUR_NEW_PASSWORD": "admin-Passwort"}).exit_code == 0
+    client = app.test_client()
+    login(client, "chef", "admin-Passwort")
+    german = client.get("/verwaltung/").get_data(as_text=True)
+    assert "Aufgabenarten" in german and "Verwaltung" in german
+    client.get("/auth/lang/en")
+    english = client.get("/verwaltung/").get_data(as_text=True)
+    assert "Task types" in english and "Administration" in english and "Planning" in english
+    assert "Set up a town" in client.get("/verwaltung/ort-einrichten").get_data(as_text=True)
