@@ -240,8 +240,14 @@ def tenant_create(name: str, slug: str, land: str, osm_file: Path, depot: str, d
         click.echo(line)
 
 
+_slug_option = click.option(
+    "--tenant", "slug", envvar="GREENTOUR_TENANT", default=None, metavar="SLUG",
+    help="Ort (Kurzname); entfällt, wenn es nur einen gibt.",
+)
+
+
 @tenant.command("cycles")
-@click.option("--tenant", "slug", envvar="GREENTOUR_TENANT", default=None, metavar="SLUG")
+@_slug_option
 @click.option("--export", "export_path", type=click.Path(path_type=Path), default=None,
               help="Zyklen des Orts als TOML-Datei schreiben.")
 @click.option("--import", "import_path", type=click.Path(path_type=Path), default=None,
@@ -319,7 +325,7 @@ def tenant_delete(slug: str, yes: bool) -> None:
 
 
 @tenant.command("catalogue")
-@click.option("--tenant", "slug", envvar="GREENTOUR_TENANT", default=None, metavar="SLUG")
+@_slug_option
 @click.option("--export", "export_path", type=click.Path(path_type=Path), required=True,
               help="Aufgabenkatalog des Orts als TOML-Datei schreiben.")
 def tenant_catalogue(slug: str | None, export_path: Path) -> None:
@@ -360,7 +366,7 @@ def _in_tenant(slug: str | None, action: Any) -> Any:
 
 
 @user.command("create")
-@click.option("--tenant", "slug", envvar="GREENTOUR_TENANT", default=None, metavar="SLUG")
+@_slug_option
 @click.argument("username")
 @click.option("--role", type=click.Choice(["admin", "planner", "viewer"]), default="planner",
               show_default=True, help="admin: Verwaltung; planner: Disposition; viewer: nur lesen.")
@@ -380,7 +386,7 @@ def user_create(slug: str | None, username: str, role: str, display_name: str,
 
 
 @user.command("list")
-@click.option("--tenant", "slug", envvar="GREENTOUR_TENANT", default=None, metavar="SLUG")
+@_slug_option
 def user_list(slug: str | None) -> None:
     """Die Benutzer des Orts mit Rolle und Stand."""
     from greentour.accounts import list_users
@@ -390,30 +396,25 @@ def user_list(slug: str | None) -> None:
         click.echo(f"{row.username}\t{row.role}\t{state}\t{row.display_name}")
 
 
-@user.command("disable")
-@click.option("--tenant", "slug", envvar="GREENTOUR_TENANT", default=None, metavar="SLUG")
-@click.argument("username")
-def user_disable(slug: str | None, username: str) -> None:
-    """Einen Benutzer sperren (keine Anmeldung mehr)."""
-    from greentour.accounts import set_active
+def _active_command(name: str, active: bool, doc: str, done: str) -> None:
+    """Register ``greentour user disable`` / ``enable``."""
 
-    _in_tenant(slug, lambda engine, t: set_active(engine, t.id, username, False))
-    click.echo(f"Benutzer „{username}“ gesperrt")
+    @user.command(name, help=doc)
+    @_slug_option
+    @click.argument("username")
+    def command(slug: str | None, username: str) -> None:
+        from greentour.accounts import set_active
+
+        _in_tenant(slug, lambda engine, t: set_active(engine, t.id, username, active))
+        click.echo(f"Benutzer „{username}“ {done}")
 
 
-@user.command("enable")
-@click.option("--tenant", "slug", envvar="GREENTOUR_TENANT", default=None, metavar="SLUG")
-@click.argument("username")
-def user_enable(slug: str | None, username: str) -> None:
-    """Einen gesperrten Benutzer wieder zulassen."""
-    from greentour.accounts import set_active
-
-    _in_tenant(slug, lambda engine, t: set_active(engine, t.id, username, True))
-    click.echo(f"Benutzer „{username}“ zugelassen")
+_active_command("disable", False, "Einen Benutzer sperren (keine Anmeldung mehr).", "gesperrt")
+_active_command("enable", True, "Einen gesperrten Benutzer wieder zulassen.", "zugelassen")
 
 
 @user.command("reset-password")
-@click.option("--tenant", "slug", envvar="GREENTOUR_TENANT", default=None, metavar="SLUG")
+@_slug_option
 @click.argument("username")
 @_password_option
 def user_reset_password(slug: str | None, username: str, password: str) -> None:
@@ -425,7 +426,7 @@ def user_reset_password(slug: str | None, username: str, password: str) -> None:
 
 
 @user.command("role")
-@click.option("--tenant", "slug", envvar="GREENTOUR_TENANT", default=None, metavar="SLUG")
+@_slug_option
 @click.argument("username")
 @click.argument("role", type=click.Choice(["admin", "planner", "viewer"]))
 def user_role(slug: str | None, username: str, role: str) -> None:
