@@ -545,7 +545,9 @@ def serve_app(host: str, port: int, with_worker: bool = True, banner: str = "") 
         if child is not None and child.poll() is None:
             child.terminate()
             try:
-                child.wait(timeout=10)
+                # a worker still importing its job handlers (about 15 s on a busy machine)
+                # finishes that before it sees the signal; give it time to clean up
+                child.wait(timeout=25)
             except subprocess.TimeoutExpired:
                 child.kill()
 
