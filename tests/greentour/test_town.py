@@ -298,6 +298,8 @@ def test_demo_from_an_empty_data_folder_shows_the_tour_on_the_tablet(town_env: P
     assert DAY.isoformat() in page
     with system_session(make_engine(db_url)) as s:
         assert s.scalar(select(Tenant.demo_today)) == DAY
+    forecast = run("forecast", "--tenant", "lauf")  # no date: the demo clock's day
+    assert forecast.exit_code == 0 and f"Prognose ab {DAY:%d.%m.%Y}" in forecast.output
     json.dumps(body)  # the document is plain JSON
 
 
