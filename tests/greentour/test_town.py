@@ -401,3 +401,26 @@ def test_admin_pages_speak_english(town_env: Path, app) -> None:
     english = client.get("/verwaltung/").get_data(as_text=True)
     assert "Task types" in english and "Administration" in english and "Planning" in english
     assert "Set up a town" in client.get("/verwaltung/ort-einrichten").get_data(as_text=True)
+
+
+def test_tenant_create_refuses_unreadable_and_roadless_osm_files(town_env: Path, db_url: str
+                                                                 ) -> None:
+    """A corrupt OSM file and one without drivable roads are refused with the reason."""
+    corrupt = town_env / "kaputt.osm.pbf"
+    corrupt.write_bytes(b"\x00\x00\x00\x0dthis is not a pbf file at all")
+    roadless = town_env / "ohne-strassen.osm"
+    roadless.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="test">\n'
+        '<node id="1" version="1" lat="49.40" lon="8.68"><tag k="leisure" v="park"/></node>\n'
+        '<node id="2" version="1" lat="49.41" lon="8.69"/>\n<node id="3" version="1" '
+        'lat="49.40" lon="8.69"/>\n<way id="10" version="1"><nd ref="2"/><nd ref="3"/>'
+        '<tag k="waterway" v="stream"/></way>\n</osm>\n', encoding="utf-8")
+    for path, reason in ((corrupt, "nicht lesbar"), (roadless, "keine befahrbaren Straßen")):
+        result = run(*create_args("--osm", str(path), "--depot", "8.68,49.40"))
+        assert result.exit_code == 1, result.output
+        assert result.stderr.startswith("Fehler: OSM-Datei") and reason in result.stderr
+        assert "Traceback" not in result.output
+    engine = make_engine(db_url)
+    with system_session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(Tenant)) == 0
+    engine.dispose()
