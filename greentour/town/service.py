@@ -32,7 +32,7 @@ from greentour.store.models import Tenant
 from greentour.task_types import load_task_types
 from greentour.tenant_config import TenantConfig, load_tenant_config
 from greentour.town.osm_check import OsmFacts, TownOsmError, inspect_osm, locate_osm_objects
-from greentour.town.stations import Station, nearest_station
+from greentour.town.stations import Station, load_stations, nearest_station
 
 TEMPLATES_DIR = REPO_ROOT / "data" / "town_templates"
 #: Weather that stands in when the town brings none: the shipped sample's DWD files.
@@ -178,7 +178,8 @@ def _weather_section(files: list[Path], station: Station, distance_km: float) ->
                 raise BadInput(f"Wetterdatei nicht gefunden: {f}")
         frame = read_dwd_daily(files[-1])
         own = str(frame.attrs.get("station_id") or "")
-        section = {"station_id": own or station.station_id, "station_name": "",
+        names = {s.station_id: s.name for s in load_stations()}
+        section = {"station_id": own or station.station_id, "station_name": names.get(own, ""),
                    "files": [str(f.resolve()) for f in files]}
     else:
         section = {**STAND_IN_WEATHER,

@@ -424,3 +424,20 @@ def test_tenant_create_refuses_unreadable_and_roadless_osm_files(town_env: Path,
     with system_session(engine) as s:
         assert s.scalar(select(func.count()).select_from(Tenant)) == 0
     engine.dispose()
+
+
+def test_tenant_create_with_own_weather_file(town_env: Path) -> None:
+    """A town's own DWD file is named in its tenant file; a station other than the nearest is
+    stated as a stand-in; a missing weather file is refused."""
+    bremen = REPO_ROOT / "data" / "sample" / "weather" / \
+        "produkt_klima_tag_20241226_20260628_00691.txt"
+    missing = run(*create_args("--osm", str(FIXTURE), "--depot", DEPOT, "--weather-file",
+                               str(town_env / "gibt-es-nicht.txt")))
+    assert missing.exit_code == 1 and "Wetterdatei nicht gefunden" in missing.stderr
+    made = run(*create_args("--osm", str(FIXTURE), "--depot", DEPOT, "--weather-file",
+                            str(bremen)))
+    assert made.exit_code == 0, made.output
+    assert "stellvertretend DWD 00691 Bremen" in made.output
+    text = (town_env / "instance" / "tenants" / "hd.toml").read_text(encoding="utf-8")
+    assert 'station_id = "00691"' in text and "stands_in = true" in text
+    assert 'nearest_station_id = "05906"' in text and str(bremen) in text
