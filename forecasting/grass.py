@@ -28,7 +28,7 @@ from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.model_selection import KFold, cross_val_predict
 from threadpoolctl import threadpool_limits
 
-from forecasting.drivers import growth_potential
+from forecasting.drivers import growth_potential, modvege_temperature_factor
 from forecasting.errors import ForecastInputError
 
 FEATURES = ["t7_c", "tlag14_c", "par7_mj", "daylength_h"]
@@ -198,3 +198,44 @@ def weekly_driver_series(drivers: pd.DataFrame, weeks: pd.DatetimeIndex, week_of
             }
         )
     return pd.DataFrame(rows).set_index("week")
+
+
+#: Scale of the stand-in model: kg DM/ha/d per MJ/m²/d of f(T)×PAR. Set once so that its mean
+#: growth equals the learned model's over DWD Düsseldorf 2014-2023 (38.2 kg DM/ha/d; Pearson r of
+#: the two daily series 0.91), so the care classes' calibrated mm-per-day scales stay valid.
+STAND_IN_KG_HA_PER_MJ = 8.41
+#: Relative width of the stand-in's 10 % / 90 % band (the learned model's band is not available).
+STAND_IN_BAND = 0.3
+
+
+@dataclass
+class DriverGrassModel(GrassModel):
+    """Stand-in growth without measured growth data: ModVege's f(T)×PAR, scaled.
+
+    Used when the measured growth series (no open licence, kept outside the repository) are not
+    there, e.g. in a bare clone running the demo. Growth = :data:`STAND_IN_KG_HA_PER_MJ` ×
+    f(T7) × PAR7 (kg DM/ha/d), band ± :data:`STAND_IN_BAND`; heat, drought and dormancy are applied
+    by :meth:`GrassModel.predict_daily` as for the learned model. Nothing is fitted.
+    """
+
+    stand_in: bool = True
+
+    @property
+    def fitted(self) -> bool:
+        return True
+
+    def predict(self, features: pd.DataFrame) -> pd.DataFrame:
+        """Growth in kg DM/ha/d from ``t7_c`` and ``par7_mj``: ``growth``, ``growth_lo/hi``."""
+        mid = (
+            STAND_IN_KG_HA_PER_MJ
+            * modvege_temperature_factor(features["t7_c"].astype(float))
+            * features["par7_mj"].astype(float)
+        ).clip(lower=0)
+        return pd.DataFrame(
+            {
+                "growth": mid,
+                "growth_lo": mid * (1 - STAND_IN_BAND),
+                "growth_hi": mid * (1 + STAND_IN_BAND),
+            },
+            index=features.index,
+        )

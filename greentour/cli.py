@@ -73,6 +73,7 @@ COMMAND_ORDER = [
     "jobs",
     "demo",
     "tenant",
+    "user",
 ]
 
 
@@ -181,8 +182,12 @@ def init(tenant_files: tuple[Path, ...]) -> None:
     from greentour.cli_support import open_engine
     from greentour.services.tenants import apply_tenant_file
     from greentour.settings import get_settings
+    from greentour.tenant_config import load_tenant_config
+    from greentour.town.service import check_tenant_places
 
     settings = get_settings()
+    for path in tenant_files:  # refuse a missing OSM file or a depot outside it before writing
+        check_tenant_places(load_tenant_config(path), path, settings.data_dir)
     engine = open_engine(settings)
     click.echo(f"Datenbank bereit: {engine.url.render_as_string(hide_password=True)}")
     for path in tenant_files:
@@ -195,7 +200,86 @@ def init(tenant_files: tuple[Path, ...]) -> None:
 
 @cli.group()
 def tenant() -> None:
-    """Mandanten auflisten, exportieren, löschen."""
+    """Orte (Mandanten) einrichten, auflisten, exportieren, löschen; ihre Zyklen."""
+
+
+@tenant.command("create")
+@click.option("--name", required=True, help="Name des Orts, z. B. „Musterstadt“.")
+@click.option("--slug", required=True, help="Kurzname (a-z, 0-9, -), z. B. „musterstadt“.")
+@click.option("--land", required=True, help="Bundesland (BY, BW, NW, ...) für die Feiertage.")
+@click.option("--osm", "osm_file", required=True, type=click.Path(path_type=Path),
+              help="OSM-Datei des Orts (.osm.pbf, .osm, .osm.gz, .osm.bz2).")
+@click.option("--depot", required=True, metavar="OSM|LÄNGE,BREITE",
+              help="Betriebshof: OSM-Kennung (way/123, node/123) oder Position „11.27,49.51“.")
+@click.option("--depot-name", default="", help="Name des Betriebshofs (sonst aus OSM).")
+@click.option("--yard", "yards", multiple=True, metavar="OSM|LÄNGE,BREITE",
+              help="Grünabfall-Annahme (mehrfach möglich), wie --depot.")
+@click.option("--template", default="bauhof_klein", show_default=True,
+              help="Vorlage für Kolonnen, Fahrzeuge, Maschinen (data/town_templates/).")
+@click.option("--population", type=int, default=None, help="Einwohnerzahl.")
+@click.option("--weather-file", "weather_files", multiple=True, type=click.Path(path_type=Path),
+              help="Eigene DWD-Tageswerte (KL); ohne: die Beispieldaten stehen stellvertretend.")
+def tenant_create(name: str, slug: str, land: str, osm_file: Path, depot: str, depot_name: str,
+                  yards: tuple[str, ...], template: str, population: int | None,
+                  weather_files: tuple[Path, ...]) -> None:
+    """Einen Ort einrichten: OSM-Datei und Betriebshof prüfen, Wetterstation vorschlagen,
+    Kolonnen aus einer Vorlage, Aufgabenkatalog und Zyklen aus der bundesweiten Vorgabe."""
+    from greentour.cli_support import open_engine
+    from greentour.settings import get_settings
+    from greentour.town.service import Place, TownRequest, create_town
+
+    settings = get_settings()
+    request = TownRequest(
+        name=name, slug=slug, land=land, osm_file=osm_file,
+        depot=Place.parse(depot, depot_name), yards=[Place.parse(y) for y in yards],
+        template=template, population=population, weather_files=list(weather_files),
+    )
+    engine = open_engine(settings)
+    try:
+        summary = create_town(engine, settings, request)
+    finally:
+        engine.dispose()
+    for line in summary.lines_de():
+        click.echo(line)
+
+
+_slug_option = click.option(
+    "--tenant", "slug", envvar="GREENTOUR_TENANT", default=None, metavar="SLUG",
+    help="Ort (Kurzname); entfällt, wenn es nur einen gibt.",
+)
+
+
+@tenant.command("cycles")
+@_slug_option
+@click.option("--export", "export_path", type=click.Path(path_type=Path), default=None,
+              help="Zyklen des Orts als TOML-Datei schreiben.")
+@click.option("--import", "import_path", type=click.Path(path_type=Path), default=None,
+              help="Zyklen des Orts durch die einer TOML-Datei ersetzen.")
+def tenant_cycles(slug: str | None, export_path: Path | None, import_path: Path | None) -> None:
+    """Die Zyklen eines Orts anzeigen, als TOML exportieren oder aus TOML ersetzen."""
+    from greentour.cli_support import open_engine, resolve_tenant
+    from greentour.demand.cycle_store import cycle_rows, cycles_toml, import_cycles_file
+    from greentour.store import tenant_session, write_session
+
+    engine = open_engine()
+    try:
+        t = resolve_tenant(engine, slug)
+        if import_path is not None:
+            if not import_path.is_file():
+                raise FileNotFoundError(2, "not found", str(import_path))
+            with write_session(engine, t.id) as s:
+                n = import_cycles_file(s, import_path)
+            click.echo(f"{n} Zyklen aus {import_path} übernommen")
+        with tenant_session(engine, t.id) as s:
+            if export_path is not None:
+                export_path.write_text(cycles_toml(s, t.name), encoding="utf-8")
+                click.echo(f"Zyklen von „{t.name}“ nach {export_path} geschrieben")
+            elif import_path is None:
+                for row in cycle_rows(s):
+                    state = "" if row["active"] else " (aus)"
+                    click.echo(f"{row['id']}\t{row['task_type']}\t{row['name']}{state}")
+    finally:
+        engine.dispose()
 
 
 @tenant.command("list")
@@ -241,6 +325,119 @@ def tenant_delete(slug: str, yes: bool) -> None:
         click.confirm(f"Mandant „{t.name}“ mit allen Daten löschen?", abort=True)
     counts = delete_tenant(engine, t.id)
     click.echo(f"Mandant „{t.name}“ gelöscht ({sum(counts.values())} Datensätze)")
+
+
+@tenant.command("catalogue")
+@_slug_option
+@click.option("--export", "export_path", type=click.Path(path_type=Path), required=True,
+              help="Aufgabenkatalog des Orts als TOML-Datei schreiben.")
+def tenant_catalogue(slug: str | None, export_path: Path) -> None:
+    """Den Aufgabenkatalog eines Orts (mit seinen Änderungen) als TOML exportieren."""
+    from greentour.store import tenant_session
+    from greentour.task_types import catalogue_toml
+
+    def export(engine: Any, t: Any) -> Any:
+        with tenant_session(engine, t.id) as s:
+            export_path.write_text(catalogue_toml(s, t.name), encoding="utf-8")
+        return t
+
+    t = _in_tenant(slug, export)
+    click.echo(f"Aufgabenkatalog von „{t.name}“ nach {export_path} geschrieben")
+
+
+# --------------------------------------------------------------------------- users
+@cli.group()
+def user() -> None:
+    """Benutzer eines Orts: anlegen, sperren, Passwort zurücksetzen, Rollen."""
+
+
+def _password_option(func: Any) -> Any:
+    return click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+                        envvar="GREENTOUR_NEW_PASSWORD",
+                        help="Neues Passwort (sonst wird gefragt).")(func)
+
+
+def _in_tenant(slug: str | None, action: Any) -> Any:
+    """Open the store, find the tenant ``slug`` and run ``action(engine, tenant)``."""
+    from greentour.cli_support import open_engine, resolve_tenant
+
+    engine = open_engine()
+    try:
+        return action(engine, resolve_tenant(engine, slug))
+    finally:
+        engine.dispose()
+
+
+@user.command("create")
+@_slug_option
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "planner", "viewer"]), default="planner",
+              show_default=True, help="admin: Verwaltung; planner: Disposition; viewer: nur lesen.")
+@click.option("--display-name", default="", help="Angezeigter Name.")
+@_password_option
+def user_create(slug: str | None, username: str, role: str, display_name: str,
+                password: str) -> None:
+    """Einen Benutzer im Ort anlegen."""
+    from greentour.planning.accounts import create_user
+
+    def create(engine: Any, t: Any) -> Any:
+        create_user(engine, t.id, username, password, role=role, display_name=display_name)
+        return t
+
+    t = _in_tenant(slug, create)
+    click.echo(f"Benutzer „{username}“ ({role}) in „{t.name}“ angelegt")
+
+
+@user.command("list")
+@_slug_option
+def user_list(slug: str | None) -> None:
+    """Die Benutzer des Orts mit Rolle und Stand."""
+    from greentour.accounts.users import list_users
+
+    for row in _in_tenant(slug, lambda engine, t: list_users(engine, t.id)):
+        state = "aktiv" if row.active else "gesperrt"
+        click.echo(f"{row.username}\t{row.role}\t{state}\t{row.display_name}")
+
+
+def _active_command(name: str, active: bool, doc: str, done: str) -> None:
+    """Register ``greentour user disable`` / ``enable``."""
+
+    @user.command(name, help=doc)
+    @_slug_option
+    @click.argument("username")
+    def command(slug: str | None, username: str) -> None:
+        from greentour.accounts.users import set_active
+
+        _in_tenant(slug, lambda engine, t: set_active(engine, t.id, username, active))
+        click.echo(f"Benutzer „{username}“ {done}")
+
+
+_active_command("disable", False, "Einen Benutzer sperren (keine Anmeldung mehr).", "gesperrt")
+_active_command("enable", True, "Einen gesperrten Benutzer wieder zulassen.", "zugelassen")
+
+
+@user.command("reset-password")
+@_slug_option
+@click.argument("username")
+@_password_option
+def user_reset_password(slug: str | None, username: str, password: str) -> None:
+    """Das Passwort eines Benutzers neu setzen."""
+    from greentour.accounts.users import set_password
+
+    _in_tenant(slug, lambda engine, t: set_password(engine, t.id, username, password))
+    click.echo(f"Passwort von „{username}“ neu gesetzt")
+
+
+@user.command("role")
+@_slug_option
+@click.argument("username")
+@click.argument("role", type=click.Choice(["admin", "planner", "viewer"]))
+def user_role(slug: str | None, username: str, role: str) -> None:
+    """Die Rolle eines Benutzers ändern (admin, planner, viewer = nur lesen)."""
+    from greentour.accounts.users import set_role
+
+    _in_tenant(slug, lambda engine, t: set_role(engine, t.id, username, role))
+    click.echo(f"Rolle von „{username}“: {role}")
 
 
 # --------------------------------------------------------------------------- worker / serve

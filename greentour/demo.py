@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from greentour.errors import GreentourError
-from greentour.settings import Settings
+from greentour.settings import SAMPLE_DIR, Settings
 
 DEMO_TENANT_FILE = "lauf.toml"
 DEMO_USERNAME = "admin"
@@ -76,15 +76,18 @@ class DemoResult:
 
 
 def create_tenant(ctx: DemoContext) -> str:
-    """Create or update "Lauf (Beispiel)" from data/tenants/lauf.toml."""
-    from greentour.services.tenants import apply_tenant_file
+    """Create or update "Lauf (Beispiel)" from data/tenants/lauf.toml; its demo clock is set to
+    the demo day (planner, tablets and API take that day as today)."""
+    from greentour.services.tenants import apply_tenant_file, set_demo_clock
 
     summary = apply_tenant_file(
         ctx.engine, ctx.settings.config_dir / DEMO_TENANT_FILE, ctx.settings.task_types_file
     )
     ctx.tenant_id, ctx.slug = summary.tenant_id, summary.slug
+    set_demo_clock(ctx.engine, summary.tenant_id, ctx.day)
     counts = ", ".join(f"{k} {v}" for k, v in summary.counts.items())
-    return f"Mandant „{summary.name}“ ({summary.slug}) bereit: {counts}"
+    return (f"Mandant „{summary.name}“ ({summary.slug}) bereit: {counts}; Demo-Uhr: "
+            f"{ctx.day:%d.%m.%Y} gilt als heute")
 
 
 def create_admin(ctx: DemoContext) -> str:
@@ -133,8 +136,9 @@ def run_demo(
 
     engine = open_engine(settings)
     echo(f"Datenbank: {engine.url.render_as_string(hide_password=True)}")
-    if settings.data_dir is None:
-        echo("Hinweis: kein Datenordner gefunden (GREENTOUR_DATA_DIR); Importe entfallen")
+    echo(f"Daten: {settings.data_dir} (fehlende Dateien aus dem mitgelieferten Beispiel "
+         f"{SAMPLE_DIR}; © OpenStreetMap-Mitwirkende, ODbL; Datenbasis: Deutscher Wetterdienst, "
+         "CC BY 4.0)")
     if day is None:
         from greentour.tenant_config import load_tenant_config
 

@@ -41,10 +41,11 @@ import pandas as pd
 from sqlalchemy import Engine, and_, delete, func, select
 from sqlalchemy.orm import Session
 
-from forecasting.care_classes import CareClasses
+from forecasting.care_classes import CareClasses, load_care_classes
 from forecasting.errors import ForecastInputError
 from forecasting.explain import SiteForecast
 from forecasting.forecast import CrewReport, ForecastContext, SiteInput, forecast_site
+from forecasting.grass import DriverGrassModel
 from forecasting.weather import (
     MAX_FILL_GAP_DAYS,
     WEATHER_COLUMNS,
@@ -57,7 +58,7 @@ from forecasting.weather import (
 )
 from greentour.errors import BadInput, DataImportError, NotFound
 from greentour.input_checks import DAY_MIN
-from greentour.settings import REPO_ROOT, get_settings
+from greentour.settings import REPO_ROOT, get_settings, resolve_data_file
 from greentour.store import session_tenant, tenant_session, tenant_zone
 from greentour.store.models import Observation, Site, SiteLastService, Tenant
 from greentour.store.models_demand import SiteDemand
@@ -261,9 +262,7 @@ def tenant_weather_files(tenant: Tenant, data_dir: Path | None) -> list[Path]:
         raise NotFound(
             f"Mandant „{tenant.name}“ hat keine Wetterdateien konfiguriert ([weather] files)"
         )
-    if data_dir is None:
-        raise NotFound("Kein Datenordner konfiguriert (GREENTOUR_DATA_DIR)")
-    return [data_dir / n for n in names]
+    return [resolve_data_file(n, data_dir) for n in names]
 
 
 def import_tenant_weather(
@@ -335,13 +334,13 @@ def tenant_weather(
         pass
     cfg = (tenant.config_json or {}).get("weather") or {}
     data_dir = data_dir or get_settings().data_dir
-    own = [data_dir / f for f in cfg.get("files", [])] if data_dir else []
+    own = [resolve_data_file(f, data_dir) for f in cfg.get("files", [])]
     if not own or not all(f.is_file() for f in own):
         raise NotFound(
             f"Für „{tenant.name}“ sind keine Wetterdaten gespeichert oder konfiguriert: "
             "zuerst „greentour import-weather“"
         )
-    history = [data_dir / f for f in cfg.get("history_files", [])]
+    history = [resolve_data_file(f, data_dir) for f in cfg.get("history_files", [])]
     since = pd.Timestamp(as_of - dt.timedelta(days=3 * 365))
     frames = []
     for path in [f for f in history if f.is_file()] + own:
@@ -353,7 +352,7 @@ def tenant_weather(
 
 
 # --------------------------------------------------------------------------- site mapping
-def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+def great_circle_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance in m (haversine, mean Earth radius)."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
@@ -412,7 +411,7 @@ def _nearest_sensor(site: Site, sensors: dict, sites: dict[int, Site]):
         other = sites.get(sid)
         if other is None:
             continue
-        d = _distance_m(site.lat, site.lon, other.lat, other.lon)
+        d = great_circle_m(site.lat, site.lon, other.lat, other.lon)
         if d <= SENSOR_NEAR_M and (best is None or d < best[0]):
             best = (d, sid, s)
     return (best[1], best[2]) if best else (None, None)
@@ -582,16 +581,53 @@ def _context(care_file: str, grass10_csv: str, valentia_csv: str) -> ForecastCon
 
 def forecast_context(data_dir: Path | None = None) -> ForecastContext:
     """Care classes and the grass model fitted on the measured growth in the data folder
-    (cached per process; fitting takes about a second)."""
+    (cached per process; fitting takes about a second).
+
+    Without the measured growth series (no open licence: they never ship with the code, so a bare
+    clone lacks them) the stand-in :class:`~forecasting.grass.DriverGrassModel` is used and every
+    run says so (:func:`stand_in_notes`).
+    """
     data_dir = data_dir or get_settings().data_dir
-    if data_dir is None:
-        raise NotFound("Kein Datenordner konfiguriert (GREENTOUR_DATA_DIR)")
-    growth = data_dir / "growth" / "teagasc_grass10_weekly.csv"
-    valentia = data_dir / "weather" / "meteireann_valentia_2019_modvege_input.csv"
-    for path in (growth, valentia):
-        if not path.is_file():
-            raise NotFound(f"Wachstumsdaten für das Graswachstumsmodell fehlen: {path}")
+    growth = resolve_data_file("growth/teagasc_grass10_weekly.csv", data_dir)
+    valentia = resolve_data_file("weather/meteireann_valentia_2019_modvege_input.csv", data_dir)
+    if not (growth.is_file() and valentia.is_file()):
+        return _stand_in_context(str(CARE_CLASSES_FILE))
     return _context(str(CARE_CLASSES_FILE), str(growth), str(valentia))
+
+
+@lru_cache(maxsize=1)
+def _stand_in_context(care_file: str) -> ForecastContext:
+    return ForecastContext(care=load_care_classes(care_file), grass=DriverGrassModel())
+
+
+def weather_stand_in_note(tenant_config: dict[str, Any]) -> str | None:
+    """"Wetter stellvertretend: ..." when the tenant's weather station stands in for the town's
+    own (``[weather] stands_in``), naming the nearest station and its distance when known, with
+    the DWD attribution; else None. ``tenant_config``: the stored tenant configuration."""
+    cfg = tenant_config.get("weather") or {}
+    if not cfg.get("stands_in"):
+        return None
+    name = cfg.get("station_name") or ""
+    nearest = ""
+    if cfg.get("nearest_station_id"):
+        distance = cfg.get("nearest_distance_km")
+        far = f", {distance:.0f} km vom Betriebshof" if distance is not None else ""
+        nearest = (f" statt der nächsten Station {cfg['nearest_station_id']} "
+                   f"{cfg.get('nearest_station_name', '')}{far}")
+    return (f"Wetter stellvertretend: DWD-Station {cfg.get('station_id', '?')} {name}{nearest} "
+            "(Datenbasis: Deutscher Wetterdienst, CC BY 4.0)")
+
+
+def stand_in_notes(tenant: Tenant, context: ForecastContext) -> list[str]:
+    """What in a forecast run stands in for the town's own data (weather station, growth model)."""
+    notes = []
+    weather = weather_stand_in_note(tenant.config_json or {})
+    if weather:
+        notes.append(weather)
+    if isinstance(context.grass, DriverGrassModel):
+        notes.append("Graswachstum: Ersatzmodell f(T)×PAR (gemessene Wachstumsreihen nicht "
+                     "vorhanden), ungenauer als das gelernte Modell")
+    return notes
 
 
 @lru_cache(maxsize=1)
@@ -630,6 +666,7 @@ def compute_forecasts(
     run = ForecastRun(as_of=as_of, horizon_days=horizon_days)
     frame, run.weather_source = weather or tenant_weather(session, tenant, as_of, data_dir)
     run.weather_until = frame.index.max().date()
+    run.notes += stand_in_notes(tenant, context)
     inputs, run.skipped = site_inputs(session, tenant, context.care, as_of)
     if site_ids is not None:
         wanted = set(site_ids)

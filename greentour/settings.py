@@ -11,8 +11,9 @@ GREENTOUR_INSTANCE_DIR          instance folder for the SQLite file, secret key,
                                 (``./instance``)
 GREENTOUR_DATABASE_URL          SQLAlchemy URL; ``postgresql+psycopg://...`` for PostgreSQL
                                 (``sqlite:///<instance>/greentour.sqlite``)
-GREENTOUR_DATA_DIR              sample/real data folder with osm/, weather/, ...
-                                (``<repo>/../shared/data`` when it exists)
+GREENTOUR_DATA_DIR              data folder with osm/, weather/, ... (``<repo>/../shared/data``
+                                when it exists, else the shipped sample ``<repo>/data/sample``);
+                                a relative file missing there is read from ``data/sample``
 GREENTOUR_BENCH_DIR             VRP benchmarks (``<repo>/../shared/bench`` when it exists)
 GREENTOUR_CONFIG_DIR            tenant TOML files (``<repo>/data/tenants``)
 GREENTOUR_TASK_TYPES_FILE       task type catalogue (``<repo>/data/task_types.toml``)
@@ -44,6 +45,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from greentour.private_files import private_dir, write_private_text
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DIR = REPO_ROOT / "data" / "sample"
+"""The demo's own inputs shipped with the code (Lauf OSM extract, trimmed DWD files; see its
+README for source, licence and attribution)."""
 
 
 def _existing(path: Path) -> Path | None:
@@ -59,6 +63,7 @@ class Settings(BaseSettings):
     database_url: str | None = None
     data_dir: Path | None = Field(
         default_factory=lambda: _existing(REPO_ROOT.parent / "shared" / "data")
+        or _existing(SAMPLE_DIR)
     )
     bench_dir: Path | None = Field(
         default_factory=lambda: _existing(REPO_ROOT.parent / "shared" / "bench")
@@ -92,6 +97,16 @@ class Settings(BaseSettings):
             return self.database_url
         return f"sqlite:///{self.instance_dir / 'greentour.sqlite'}"
 
+    def data_file(self, relative: str | Path) -> Path:
+        """A data file named relative to the data folder (``osm/lauf-....osm.pbf``).
+
+        Absolute paths are returned as they are. A relative file is looked up in the data folder
+        first, then in the shipped sample (:data:`SAMPLE_DIR`), so ``GREENTOUR_DATA_DIR`` overrides
+        and a bare clone still finds the demo's inputs. When neither has it, the path below the
+        data folder is returned (the caller's "not found" names it).
+        """
+        return resolve_data_file(relative, self.data_dir)
+
     def ensure_instance_dir(self) -> Path:
         """Create the instance folder if needed (mode 0700) and return it."""
         return private_dir(self.instance_dir)
@@ -104,6 +119,19 @@ class Settings(BaseSettings):
         if not path.exists():
             write_private_text(path, secrets.token_hex(32))
         return path.read_text(encoding="utf-8").strip()
+
+
+def resolve_data_file(relative: str | Path, data_dir: Path | None) -> Path:
+    """``relative`` below ``data_dir`` if it exists there, else below :data:`SAMPLE_DIR` if it
+    exists there, else below ``data_dir`` (or the sample when no data folder is set)."""
+    path = Path(relative)
+    if path.is_absolute():
+        return path
+    candidates = [d for d in (data_dir, SAMPLE_DIR) if d is not None]
+    for base in candidates:
+        if (base / path).exists():
+            return base / path
+    return candidates[0] / path
 
 
 def get_settings(**overrides: object) -> Settings:

@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
+import tomli_w
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -44,7 +45,8 @@ from sqlalchemy.orm import Session
 
 from greentour.config_io import read_toml, validate
 from greentour.demand.recurrence import Season
-from greentour.errors import ConfigError
+from greentour.errors import BadInput, ConfigError, NotFound
+from greentour.store.base import utcnow
 from greentour.store.models import TaskType
 
 ProductivityUnit = Literal["m2_per_h", "m_per_h", "trees_per_h", "items_per_h", "sites_per_h"]
@@ -192,11 +194,14 @@ def spec_from_row(row: TaskType) -> TaskTypeSpec:
 def sync_task_types(session: Session, specs: list[TaskTypeSpec]) -> int:
     """Insert or update the tenant's task types from ``specs`` (by code); returns their number.
 
-    ``session`` is a tenant session; types not in ``specs`` are kept (tasks may refer to them).
+    ``session`` is a tenant session; types not in ``specs`` are kept (tasks may refer to them);
+    types the town edited (``edited_at``) keep the town's values.
     """
     existing = {t.code: t for t in session.scalars(select(TaskType))}
     for spec in specs:
         row = existing.get(spec.code) or TaskType(code=spec.code)
+        if row.edited_at is not None:
+            continue
         for name in ROW_FIELDS:
             value = getattr(spec, name)
             setattr(row, name, list(value) if isinstance(value, list) else value)
@@ -204,3 +209,43 @@ def sync_task_types(session: Session, specs: list[TaskTypeSpec]) -> int:
         session.add(row)
     session.flush()
     return len(specs)
+
+
+#: What the town may change of a task type in the UI.
+EDITABLE_FIELDS = ("productivity", "setup_s", "persons", "season_start", "season_end")
+
+
+def update_task_type(session: Session, code: str, values: dict[str, Any]) -> TaskType:
+    """Change the town's own copy of a task type (:data:`EDITABLE_FIELDS`), checked like the
+    catalogue file; :class:`BadInput` naming the field, nothing written on an error."""
+    row = session.scalar(select(TaskType).where(TaskType.code == code))
+    if row is None:
+        raise NotFound(f"Aufgabenart „{code}“ gibt es nicht")
+    changed = {k: v for k, v in values.items() if k in EDITABLE_FIELDS}
+    current = spec_from_row(row).model_dump()
+    try:
+        spec = TaskTypeSpec.model_validate({**current, **changed})
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"]) or "Saison"
+        raise BadInput(f"Aufgabenart „{code}“: {where}: {first['msg']}") from None
+    for name in EDITABLE_FIELDS:
+        setattr(row, name, getattr(spec, name))
+    row.edited_at = utcnow()
+    session.flush()
+    return row
+
+
+def catalogue_toml(session: Session, town_name: str) -> str:
+    """The town's task types as a catalogue TOML file (the format of data/task_types.toml)."""
+    rows = session.scalars(select(TaskType).order_by(TaskType.id))
+    entries = [spec_from_row(r).model_dump(exclude_none=True) for r in rows]
+    head = (f"# Aufgabenkatalog von {town_name}, exportiert aus greentour "
+            "(Format: data/task_types.toml)\n\n")
+    return head + tomli_w.dumps({"task_type": entries})
+
+
+def task_type_rows(session: Session) -> list[tuple[TaskTypeSpec, bool]]:
+    """The town's task types with whether the town edited them (admin page)."""
+    rows = session.scalars(select(TaskType).order_by(TaskType.id))
+    return [(spec_from_row(r), r.edited_at is not None) for r in rows]

@@ -131,6 +131,11 @@ class WeatherSection(_Strict):
     record_end: dt.date | None = None
     """Last day of the weather files; the demo plans as of a day inside the record."""
     note: str = ""
+    nearest_station_id: str | None = Field(default=None, pattern=r"^\d{5}$")
+    """The DWD station nearest to the depot (data/dwd_kl_stations.csv), when known."""
+    nearest_station_name: str = ""
+    nearest_distance_km: float | None = Field(default=None, ge=0)
+    """Distance from the depot to the nearest station, km."""
 
 
 class OsmSection(_Strict):

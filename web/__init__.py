@@ -36,6 +36,7 @@ BLUEPRINT_MODULES: list[str] = [
     "web.api",
     "web.crew",
     "web.gis",
+    "web.admin",
 ]
 
 

@@ -187,13 +187,26 @@ def crew_name(session: Session, record: DeviceToken) -> str:
 
 
 def find_template(session: Session, *, template_id: int | None, name: str | None) -> CrewTemplate:
-    """A crew template by id or by name; :class:`NotFound` with the name otherwise."""
+    """A crew template by id or by name; :class:`NotFound` with the name otherwise.
+
+    The name may be the short form before the dash: "Kolonne 1" finds "Kolonne 1 – Mähen Nord"
+    (not "Kolonne 10 – ..."); a short form that fits several crews is refused with their names.
+    """
     if template_id is not None:
         template = session.get(CrewTemplate, template_id)
     else:
-        template = session.scalar(select(CrewTemplate).where(CrewTemplate.name == name))
+        wanted = (name or "").strip()
+        template = session.scalar(select(CrewTemplate).where(CrewTemplate.name == wanted))
+        if template is None and wanted:
+            fits = [t for t in crew_templates(session)
+                    if t.name.startswith(wanted + " ") or t.name.startswith(wanted + "–")]
+            if len(fits) > 1:
+                raise BadInput(f"„{wanted}“ passt auf mehrere Kolonnen: "
+                               + ", ".join(t.name for t in fits))
+            template = fits[0] if fits else None
     if template is None:
-        raise NotFound(f"Kolonne „{name or template_id}“ gibt es nicht")
+        known = ", ".join(t.name for t in crew_templates(session)) or "keine"
+        raise NotFound(f"Kolonne „{name or template_id}“ gibt es nicht (vorhanden: {known})")
     return template
 
 

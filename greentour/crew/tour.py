@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from greentour.clock import local_date, tenant_today
 from greentour.crew.cache import store_key, tour_cache
 from greentour.crew.navigation import navigation_links
 from greentour.crew.privacy import PHOTO_TYPES, PrivacySettings, privacy_settings
@@ -127,19 +128,22 @@ def device_tour_by_id(session: Session, device: Device, tour_id: int) -> Tour:
 
 
 def local_today(tenant: Tenant, now: dt.datetime | None = None) -> dt.date:
-    """Today in the tenant's time zone."""
-    now = now or dt.datetime.now(dt.UTC)
-    return now.astimezone(ZoneInfo(tenant.timezone or "Europe/Berlin")).date()
+    """Today for the tenant: its demo clock, else the date in its time zone."""
+    return tenant_today(tenant, now)
 
 
 def device_today(session: Session, device: Device) -> dt.date:
-    """Today in the device tenant's time zone (the zone is cached like the tour documents)."""
-    zone = tour_cache.get_or_build(
+    """Today for the device's tenant (zone and demo clock cached like the tour documents)."""
+    zone, demo_today = tour_cache.get_or_build(
         device.tenant_id,
-        (store_key(session), "timezone"),
-        lambda: session.get(Tenant, device.tenant_id).timezone or "Europe/Berlin",
+        (store_key(session), "today"),
+        lambda: _zone_and_clock(session.get(Tenant, device.tenant_id)),
     )
-    return dt.datetime.now(dt.UTC).astimezone(ZoneInfo(zone)).date()
+    return demo_today or local_date(zone)
+
+
+def _zone_and_clock(tenant: Tenant) -> tuple[str, dt.date | None]:
+    return tenant.timezone or "Europe/Berlin", tenant.demo_today
 
 
 # --------------------------------------------------------------------------- payload
@@ -294,6 +298,7 @@ def tour_payload(session: Session, tour: Tour, privacy: PrivacySettings) -> dict
         },
         "date": crew_day.date.isoformat(),
         "timezone": tz.key,
+        "demo_today": tenant.demo_today.isoformat() if tenant.demo_today else None,
         "shift": {
             "start": crew_day.shift_start.strftime("%H:%M"),
             "end": crew_day.shift_end.strftime("%H:%M"),

@@ -156,27 +156,38 @@ def _entries(path: Path, section: str, build: Callable[[int, dict[str, Any]], An
     return out
 
 
+def cycle_from_mapping(entry: Mapping[str, Any],
+                       default_seasons: Mapping[str, Season | None] | None = None) -> CycleEntry:
+    """One ``[[cycle]]`` table (or a stored cycle record) as a :class:`CycleEntry`; a rule
+    without season inherits the task type's season."""
+    rule_data = dict(entry.get("rule", {}))
+    rule = rule_from_mapping(rule_data)
+    if "season" not in rule_data and default_seasons:
+        season = default_seasons.get(entry["task_type"])
+        if season is not None:
+            rule = CycleRule(**{**rule.__dict__, "season": season})
+    return CycleEntry(
+        name=str(entry.get("name", entry["task_type"])),
+        task_type=str(entry["task_type"]),
+        sites=selector_from_mapping(entry.get("sites")),
+        rule=rule,
+        urgency=float(entry.get("urgency", 0.6)),
+        reference=str(entry.get("reference", "")),
+    )
+
+
 def load_cycles(path: str | Path, default_seasons: Mapping[str, Season | None] | None = None
                 ) -> list[CycleEntry]:
     """Read ``[[cycle]]`` entries; a rule without season inherits the task type's season."""
+    return _entries(Path(path), "cycle", lambda _i, entry: cycle_from_mapping(entry,
+                                                                              default_seasons))
 
-    def build(_i: int, entry: dict[str, Any]) -> CycleEntry:
-        rule_data = dict(entry.get("rule", {}))
-        rule = rule_from_mapping(rule_data)
-        if "season" not in rule_data and default_seasons:
-            season = default_seasons.get(entry["task_type"])
-            if season is not None:
-                rule = CycleRule(**{**rule.__dict__, "season": season})
-        return CycleEntry(
-            name=str(entry.get("name", entry["task_type"])),
-            task_type=str(entry["task_type"]),
-            sites=selector_from_mapping(entry.get("sites")),
-            rule=rule,
-            urgency=float(entry.get("urgency", 0.6)),
-            reference=str(entry.get("reference", "")),
-        )
 
-    return _entries(Path(path), "cycle", build)
+def read_cycle_tables(path: str | Path) -> list[dict[str, Any]]:
+    """The raw ``[[cycle]]`` tables of a file, each checked by :func:`cycle_from_mapping`."""
+    tables = list(_read(Path(path)).get("cycle", []))
+    load_cycles(path)
+    return tables
 
 
 def load_events(path: str | Path) -> list[EventEntry]:

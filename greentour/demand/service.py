@@ -35,6 +35,7 @@ from greentour.demand.capacity import (
     parse_week,
 )
 from greentour.demand.clearance import TrafficSafety
+from greentour.demand.cycle_store import has_cycles, stored_cycles
 from greentour.demand.generators import GeneratorContext, GeneratorError
 from greentour.demand.generators.cycle import generate_cycle_tasks
 from greentour.demand.generators.deadline import generate_deadline_tasks
@@ -162,11 +163,13 @@ def generate_tasks(
     notes: list[str] = []
     tasks: list[DemandTask] = []
     try:
-        cycles_file = cycles_file or tenant_data_file("cycles", tenant.slug)
-        if cycles_file:
-            seasons = {c: s.season for c, s in ctx.types.items()}
-            tasks += generate_cycle_tasks(sites, load_cycles(cycles_file, seasons), start, end,
-                                          ctx)
+        seasons = {c: s.season for c, s in ctx.types.items()}
+        cycles_file = cycles_file or (None if has_cycles(session)
+                                      else tenant_data_file("cycles", tenant.slug))
+        cycles = (load_cycles(cycles_file, seasons) if cycles_file
+                  else stored_cycles(session, seasons))
+        if cycles:
+            tasks += generate_cycle_tasks(sites, cycles, start, end, ctx)
         events_file = events_file or tenant_data_file("events", tenant.slug)
         if events_file:
             tasks += generate_deadline_tasks(sites, load_events(events_file), start, end, ctx,

@@ -4,8 +4,9 @@ Passwords are stored as salted hashes (werkzeug.security, scrypt by default); th
 never stored or logged. New passwords pass the policy of :mod:`greentour.accounts.passwords`
 (length >= 12, not on the breached list); changing one goes through
 :func:`greentour.accounts.service.set_password`. A user works in a tenant through a
-:class:`Membership` with role ``planner`` or ``admin``. A failed login never says whether the name
-or the password was wrong, and takes as long for an unknown name as for a known one.
+:class:`Membership` with role ``admin``, ``planner`` or ``viewer``
+(:mod:`greentour.accounts.roles`). A failed login never says whether the name or the password was
+wrong, and takes as long for an unknown name as for a known one.
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ from greentour.accounts.passwords import (
     hash_password,
     verify_password,
 )
+from greentour.accounts.roles import check_role
 from greentour.errors import BadInput, Conflict, Forbidden
 from greentour.store import system_session
 from greentour.store.models import Membership, Tenant, User
 
 MIN_PASSWORD_LEN = MIN_LENGTH
-ROLES = ("planner", "admin")
 
 
 @dataclass(frozen=True)
@@ -102,8 +103,7 @@ def create_user(
     if not username:
         raise BadInput("Benutzername fehlt")
     check_password_policy(password, username)
-    if role not in ROLES:
-        raise BadInput(f"Rolle {role!r} unbekannt: erlaubt sind {', '.join(ROLES)}")
+    check_role(role)
     with system_session(engine) as session, session.begin():
         if session.get(Tenant, tenant_id) is None:
             raise BadInput(f"Mandant {tenant_id} gibt es nicht")

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from greentour.clock import tenant_today
 from greentour.demand.service import settle_past_tasks
 from greentour.errors import BadInput
 from greentour.planning import demand_step
@@ -32,7 +33,8 @@ from greentour.planning.lineup import ensure_crew_days
 from greentour.planning.plan_check import findings_of, store_check
 from greentour.planning.problem_builder import build_problem
 from greentour.planning.store_solution import store_solution
-from greentour.store import tenant_session, write_session
+from greentour.store import system_session, tenant_session, write_session
+from greentour.store.models import Tenant
 from routing.params import SolveParams
 
 MODES = ("plan", "replan", "optimize")
@@ -41,12 +43,21 @@ MAX_DAYS = 7
 Progress = Callable[[int, str], None]
 
 
-def default_day() -> dt.date:
-    """The day the planner works on when none is given: today, or ``GREENTOUR_PLAN_DAY``."""
+def default_day(tenant: Tenant | None = None) -> dt.date:
+    """The day the planner works on when none is given: ``GREENTOUR_PLAN_DAY``, else the tenant's
+    today (its demo clock when set, :func:`greentour.clock.tenant_today`), else today."""
     value = os.environ.get("GREENTOUR_PLAN_DAY")
     if value:
         return dt.date.fromisoformat(value)
+    if tenant is not None:
+        return tenant_today(tenant)
     return dt.date.today()
+
+
+def tenant_default_day(engine: Engine, tenant_id: int) -> dt.date:
+    """:func:`default_day` of the tenant with id ``tenant_id`` (planner pages)."""
+    with system_session(engine) as session:
+        return default_day(session.get(Tenant, tenant_id))
 
 
 def solve_params(mode: str) -> SolveParams:

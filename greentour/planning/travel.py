@@ -27,6 +27,7 @@ from shapely.geometry import Point
 from sqlalchemy.orm import Session
 
 from greentour.errors import BadInput
+from greentour.settings import get_settings
 from greentour.store import session_tenant
 from greentour.store.models import AccessPoint, Tenant
 from routing import problem as rp
@@ -75,13 +76,7 @@ def osm_file_for(tenant: Tenant) -> Path | None:
     for value in candidates:
         if not value:
             continue
-        path = Path(value)
-        if not path.is_absolute():
-            from greentour.settings import get_settings
-
-            data_dir = get_settings().data_dir
-            if data_dir is not None:
-                path = data_dir / path
+        path = get_settings().data_file(value)
         if path.exists():
             return path
     return None
@@ -136,7 +131,6 @@ def road_graph(session: Session) -> nx.MultiDiGraph:
     key = (str(path.resolve()), path.stat().st_mtime, repr(sorted(profiles.items())))
     with _LOCK:
         if key not in _GRAPHS:
-            from greentour.settings import get_settings
             from routing.cache import cached_graph
 
             cache_dir = get_settings().instance_dir / "cache"

@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from greentour.cli_support import open_engine, progress_bar, resolve_tenant, tenant_option
+from greentour.clock import tenant_today
 from greentour.errors import BadInput
 from greentour.forecast_service import ForecastRun, forecast_tenant, online_forecast
 from greentour.jobs import JobContext, register_job
@@ -116,12 +117,13 @@ def command(
     online: bool,
 ) -> None:
     try:
-        as_of = dt.date.fromisoformat(day) if day else dt.date.today()
+        as_of = dt.date.fromisoformat(day) if day else None
     except ValueError:
         raise BadInput(f"Datum „{day}“ unlesbar (JJJJ-MM-TT erwartet)") from None
     engine = open_engine()
     try:
         t = resolve_tenant(engine, tenant)
+        as_of = as_of or tenant_today(t)  # the demo clock in demo mode
         with progress_bar(desc="Flächen", unit="Fläche") as bar:
 
             def progress(done: int, total: int) -> None:

@@ -16,7 +16,7 @@ from greentour.cli_support import open_engine, progress_bar, resolve_tenant, ten
 from greentour.errors import BadInput, DataImportError
 from greentour.inventory.service import import_osm
 from greentour.jobs import JobContext, register_job
-from greentour.settings import REPO_ROOT, get_settings
+from greentour.settings import REPO_ROOT, get_settings, resolve_data_file
 
 DEMO_ACCEPTANCE = REPO_ROOT / "data" / "osm_acceptance_lauf.toml"
 
@@ -34,13 +34,7 @@ def job_path(value: object, what: str) -> Path:
     """A file named in job parameters: absolute, or relative to the data folder."""
     if not isinstance(value, str) or not value:
         raise BadInput(f"{what} fehlt im Auftrag")
-    path = Path(value)
-    if not path.is_absolute():
-        data_dir = get_settings().data_dir
-        if data_dir is None:
-            raise BadInput(f"{what} {value!r}: kein Datenordner konfiguriert")
-        path = data_dir / path
-    return path
+    return get_settings().data_file(value)
 
 
 def _job_progress(ctx: JobContext):  # type: ignore[no-untyped-def]
@@ -88,9 +82,9 @@ def demo_step(ctx: Any) -> str:
     with system_session(ctx.engine) as s:
         tenant = s.get(Tenant, ctx.tenant_id)
         pbf = ((tenant.config_json or {}).get("osm") or {}).get("pbf") if tenant else None
-    if not pbf or ctx.data_dir is None:
-        raise DataImportError("Demo: keine OSM-Datei konfiguriert ([osm] pbf, Datenordner)")
-    report = import_osm(ctx.engine, ctx.tenant_id, Path(ctx.data_dir) / pbf,
+    if not pbf:
+        raise DataImportError("Demo: keine OSM-Datei konfiguriert ([osm] pbf)")
+    report = import_osm(ctx.engine, ctx.tenant_id, resolve_data_file(pbf, ctx.data_dir),
                         acceptance_path=DEMO_ACCEPTANCE)
     per_head = report.maintained_m2_per_inhabitant
     return (f"OSM-Import: {report.count('accepted')} Flächen in Pflege, "

@@ -1,6 +1,8 @@
 """Create or update a tenant from its TOML file, all in one transaction.
 
-Re-running is idempotent: entries are matched by their ``key`` (crews by name). Staff, vehicles and
+Re-running is idempotent: entries are matched by their ``key`` (crews by name). A new tenant gets
+its cycles copied into its own records (the national default, or data/cycles_<slug>.toml when the
+repository has one); later runs keep the town's edited cycles. Staff, vehicles and
 machines that disappeared from the file are switched off (kept for history), crew templates that
 disappeared are deleted. A bad file is refused before anything is written.
 """
@@ -14,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from greentour.demand.cycle_store import seed_cycles
 from greentour.planning.shifts import breaks_for, hhmm, shift_for, shift_problem
 from greentour.store import system_session, tenant_session
 from greentour.store.models import (
@@ -63,6 +66,13 @@ def apply_tenant_file(
     return apply_tenant_config(engine, cfg, path, types)
 
 
+def set_demo_clock(engine: Engine, tenant_id: int, day: dt.date | None) -> None:
+    """Make ``day`` "today" for the tenant's planner, tablets and API (None: the real date)."""
+    with engine.begin() as conn, system_session(conn) as s:
+        s.get(Tenant, tenant_id).demo_today = day
+        s.flush()
+
+
 def apply_tenant_config(
     engine: Engine, cfg: TenantConfig, source: Path, types: list[TaskTypeSpec]
 ) -> TenantSummary:
@@ -89,6 +99,7 @@ def apply_tenant_config(
             summary.counts["crew_days_repaired"] = repair_crew_days(
                 s, cfg.model_dump(mode="json")
             )
+            summary.counts["cycles"] = seed_cycles(s, cfg.tenant.slug)
             s.flush()
     return summary
 

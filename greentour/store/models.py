@@ -29,7 +29,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from greentour.store.base import Base, TenantScoped, choice, utcnow
 
-Role = Literal["planner", "admin"]
+Role = Literal["planner", "admin", "viewer"]
+"""viewer: read-only (sees the planner pages, changes nothing)."""
 SiteSource = Literal["cadastre", "osm", "manual"]
 OsmType = Literal["node", "way", "relation"]
 SiteStatus = Literal["candidate", "accepted", "rejected"]
@@ -63,6 +64,9 @@ class Tenant(Base):
     config_json: Mapped[dict[str, Any]] = mapped_column(default=dict)
     """The validated tenant TOML (as loaded) for settings read at planning time."""
     config_file: Mapped[str | None] = mapped_column(String(500))
+    demo_today: Mapped[dt.date | None] = mapped_column(Date)
+    """Demo clock: when set, this date is "today" for the planner, the tablets and the API
+    (``greentour demo`` sets it to the demo's planning day); None: the real date."""
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -280,6 +284,9 @@ class TaskType(TenantScoped, Base):
     noise_class: Mapped[str | None] = mapped_column(String(20))
     params_json: Mapped[dict[str, Any]] = mapped_column(default=dict)
     """Generator-specific parameters (interval_days, regimes, ...)."""
+    edited_at: Mapped[dt.datetime | None] = mapped_column()
+    """When the town changed this type in the UI; such rows are no longer overwritten from the
+    catalogue file (``greentour init`` / tenant set-up)."""
 
 
 class Task(TenantScoped, Base):

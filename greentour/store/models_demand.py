@@ -3,6 +3,9 @@
 * :class:`TaskDetail` — one row per generated task: the generator's key (so regenerating does not
   duplicate work), the quantity worked on, the explanation, the traffic-safety flag, the grouped
   member sites and the work-package link group, and where the duration came from.
+* :class:`TenantCycle` — the town's own recurring duties (bins, playground inspections, hedges,
+  leaves), copied from the national default (data/cycles_default.toml) or the town's file when
+  the town is set up, then edited in the UI and exported back to TOML.
 * :class:`SiteDemand` — per site: the noise-sensitivity suggestion from OSM surroundings and the
   planner's confirmation, the traffic-safety screening result, young trees and bins counts.
 """
@@ -10,6 +13,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -72,3 +76,29 @@ class SiteDemand(TenantScoped, Base):
     screened_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     site: Mapped[Site] = relationship()
+
+
+class TenantCycle(TenantScoped, Base):
+    """One recurring duty of the town: a task type at selected sites on a recurrence rule.
+
+    The fields are those of a ``[[cycle]]`` entry of a cycles TOML file (see
+    greentour/demand/rules_config.py); :mod:`greentour.demand.catalogue` converts both ways.
+    """
+
+    __tablename__ = "tenant_cycle"
+    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(200))
+    task_type: Mapped[str] = mapped_column(String(40))
+    sites_json: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """Site selector (categories, care_classes, names, osm, tags, min_area_m2, min_trees, ...)."""
+    rule_json: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """Recurrence (freq, interval, byweekday, bymonthday, bymonth, season, on_holiday, ...)."""
+    urgency: Mapped[float] = mapped_column(Float, default=0.6)
+    reference: Mapped[str] = mapped_column(String(300), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    source: Mapped[str] = mapped_column(String(120), default="")
+    """Where the entry came from (``data/cycles_default.toml``, a file name, ``UI``)."""
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

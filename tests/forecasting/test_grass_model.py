@@ -100,3 +100,24 @@ def test_features_need_drivers():
     frame = pd.DataFrame({"tmean_c": [1.0]}, index=pd.date_range("2024-01-01", periods=1))
     with pytest.raises(ForecastInputError, match="add_drivers"):
         growth_features(frame)
+
+
+def test_stand_in_model_keeps_the_learned_mean_and_shape(context, dus_drivers):
+    """The stand-in growth model (used when the unlicensed growth series are absent) is within
+    10 % of the learned model's mean growth over Düsseldorf 2014-2023 (its scale was set on that
+    mean), follows it day by day (r > 0.85), and stops in the cold like the learned one."""
+    from forecasting.grass import DriverGrassModel
+
+    drivers = dus_drivers.loc["2014":"2023"]
+    learned = context.grass.predict(growth_features(drivers))["growth"]
+    stand_in = DriverGrassModel().predict(growth_features(drivers))
+    ok = learned.notna() & stand_in["growth"].notna()
+    ratio = stand_in["growth"][ok].mean() / learned[ok].mean()
+    assert 0.9 < ratio < 1.1
+    assert np.corrcoef(learned[ok], stand_in["growth"][ok])[0, 1] > 0.85
+    assert (stand_in["growth_lo"][ok] <= stand_in["growth"][ok]).all()
+    assert (stand_in["growth"][ok] <= stand_in["growth_hi"][ok]).all()
+    cold = growth_features(drivers)["t7_c"] < 4.0
+    assert (stand_in["growth"][cold & ok] == 0).all()
+    daily = DriverGrassModel().predict_daily(drivers)
+    assert set(daily.columns) >= {"rel_growth", "rel_growth_lo", "rel_growth_hi", "dormant"}

@@ -341,3 +341,22 @@ def test_demo_forecasts_are_what_demand_reads(engine, town, data_dir, monkeypatc
         rows, notes = ensure_forecasts(s, s.get(type(town), town.id), day, 7, data_dir=data_dir)
     assert len(rows) == 1 and rows[0].computed_at is not None
     assert not any("neu berechnet" in n for n in notes)
+
+
+def test_without_growth_series_the_stand_in_model_is_used_and_said(tmp_path):
+    """An empty data folder (a bare clone): the forecast context falls back to the stand-in growth
+    model, and the run notes say so."""
+    from forecasting.grass import DriverGrassModel
+    from greentour.forecast_service import stand_in_notes
+    from greentour.store.models import Tenant
+
+    ctx = forecast_context(tmp_path)
+    assert isinstance(ctx.grass, DriverGrassModel)
+    town = Tenant(slug="x", name="X", config_json={"weather": {
+        "stands_in": True, "station_id": "00691", "station_name": "Bremen",
+        "nearest_station_id": "00330", "nearest_station_name": "Oberzent-Beerfelden",
+        "nearest_distance_km": 27.2}})
+    notes = stand_in_notes(town, ctx)
+    assert notes[0].startswith("Wetter stellvertretend: DWD-Station 00691 Bremen statt der "
+                               "nächsten Station 00330 Oberzent-Beerfelden, 27 km")
+    assert "CC BY 4.0" in notes[0] and notes[1].startswith("Graswachstum: Ersatzmodell")

@@ -246,7 +246,8 @@ def test_unknown_mode_is_refused(store) -> None:
 
 def test_cli_plan_prints_a_summary_and_refuses_bad_input(planner_scenario, monkeypatch,
                                                         tmp_path) -> None:
-    """``greentour plan`` plans the day and prints one line; a day without crews is one error."""
+    """``greentour plan`` plans the day and prints planned, not planned by reason, overtime and
+    drive share (the counts are those stored); a day without crews is one error."""
     from click.testing import CliRunner
 
     from greentour.cli import cli
@@ -258,7 +259,21 @@ def test_cli_plan_prints_a_summary_and_refuses_bad_input(planner_scenario, monke
     result = runner.invoke(cli, ["plan", "--date", planner_scenario.day.isoformat(),
                                  "--mode", "replan"])
     assert result.exit_code == 0, result.output
-    assert re.search(r"Plan #\d+: \d+ Touren, 22 Aufgaben betrachtet", result.output)
+    found = re.search(r"Plan #(\d+): \d+ Touren, (\d+) Aufgaben eingeplant, (\d+) nicht "
+                      r"eingeplant", result.output)
+    assert found, result.output
+    plan_id, planned, unplanned = (int(g) for g in found.groups())
+    engine = make_engine(planner_scenario.db_url)
+    with tenant_session(engine, planner_scenario.tenant_id) as s:
+        stored = set(s.scalars(select(models.Stop.task_id).join(models.Tour).where(
+            models.Tour.plan_id == plan_id, models.Stop.task_id.is_not(None))))
+        left = set(s.scalars(select(models.Unassigned.task_id).where(
+            models.Unassigned.plan_id == plan_id))) - stored
+    engine.dispose()
+    assert planned == len(stored) > 0 and unplanned == len(left)
+    by_reason = [int(n) for n in re.findall(r"^\s+(\d+) × ", result.output, re.M)]
+    assert sum(by_reason) == unplanned
+    assert re.search(r"Überstunden \d+\.\d h; Fahrzeit \d+\.\d h = \d+\.\d %", result.output)
     sunday = (planner_scenario.day - dt.timedelta(days=1)).isoformat()
     result = runner.invoke(cli, ["plan", "--date", sunday])
     assert result.exit_code == 1

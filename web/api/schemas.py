@@ -117,6 +117,10 @@ class TourOut(Schema):
     crew = fields.Nested(CrewOut)
     date = fields.String()
     timezone = fields.String(metadata={"description": "Zeitzone des Mandanten (IANA)"})
+    demo_today = fields.String(
+        allow_none=True,
+        metadata={"description": "Demo-Uhr: dieses Datum gilt als heute (sonst null)"},
+    )
     shift = fields.Dict()
     plan = fields.Nested(PlanOut)
     depot = fields.Dict(allow_none=True)

@@ -96,14 +96,19 @@ SESSION_KEY = "gt_sid"
 
 
 def role_required(*roles: str) -> Callable[[F], F]:
-    """View decorator: logged in with one of ``roles`` (admin may do what a planner may)."""
+    """View decorator: logged in with one of ``roles`` (admin may do what a planner may; the
+    read-only role viewer may open what a planner may read, GET and HEAD only)."""
 
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
-            if current_user.role not in roles and current_user.role != "admin":
+            role = current_user.role
+            # viewer: read-only – may look (GET/HEAD) wherever a planner may, never change
+            reading = role == "viewer" and "planner" in roles and request.method in ("GET",
+                                                                                   "HEAD")
+            if role not in roles and role != "admin" and not reading:
                 abort(403)
             return view(*args, **kwargs)
 

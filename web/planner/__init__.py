@@ -77,7 +77,7 @@ def tenant_tx() -> Iterator[Session]:
 def _day_arg(name: str = "day") -> dt.date:
     value = request.values.get(name) or (request.get_json(silent=True) or {}).get(name)
     if not value:
-        return plan_service.default_day()
+        return plan_service.tenant_default_day(get_engine(), current_user.tenant_id)
     try:
         return check_day(dt.date.fromisoformat(str(value)), name)
     except ValueError as exc:

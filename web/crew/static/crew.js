@@ -233,7 +233,8 @@
       return;
     }
     document.getElementById("title").textContent = tour.crew.name;
-    const today = new Date().toLocaleDateString("sv-SE", { timeZone: tour.timezone || undefined });
+    const today = tour.demo_today ||
+      new Date().toLocaleDateString("sv-SE", { timeZone: tour.timezone || undefined });
     const stale = tour.date < today ? t("subtitle.stale") : "";
     const workStops = tour.stops.filter((s) => s.kind === "task").length;
     document.getElementById("subtitle").textContent =
