@@ -26,3 +26,15 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -c constraints.txt -e '.[dev,postgres]'
 .venv/bin/python -m pip check
+
+# axe-core (accessibility checks in the browser tests, tests/web/a11y.py) from the npm registry,
+# pinned, into .tools/ (not committed)
+AXE_VERSION=4.11.0
+if [ ! -f .tools/node_modules/axe-core/axe.min.js ] || \
+   ! grep -q "\"version\": \"$AXE_VERSION\"" .tools/node_modules/axe-core/package.json; then
+  if command -v npm >/dev/null 2>&1; then
+    npm install --silent --no-audit --no-fund --prefix .tools "axe-core@$AXE_VERSION"
+  else
+    echo "setup: please install npm (apt-get install npm) for the accessibility tests" >&2
+  fi
+fi
