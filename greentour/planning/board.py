@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from greentour.errors import BadInput, Conflict, NotFound
 from greentour.planning import demand_step
 from greentour.planning.current import current_plan, current_span, current_tour, next_version
-from greentour.planning.labels import WEEKDAYS_DE, site_label
+from greentour.planning.labels import day_text, site_label
 from greentour.planning.lineup import crew_available_s, ensure_crew_days
 from greentour.planning.problem_builder import BuiltProblem, build_problem, crew_ref, task_ref
 from greentour.planning.store_solution import _store_stops, reasons_of
@@ -43,8 +43,9 @@ from routing.checker import retime_tour
 from routing.solution import Tour as RTour
 
 
-def week_board(session: Session, week_start: dt.date) -> dict[str, Any]:
-    """Rows per crew, cells per workday: tasks in tour order, planned vs available hours."""
+def week_board(session: Session, week_start: dt.date, lang: str = "de") -> dict[str, Any]:
+    """Rows per crew, cells per workday: tasks in tour order, planned vs available hours;
+    names of days, sites and task types in ``lang``."""
     tz = tenant_zone(session_tenant(session))
     days = [week_start + dt.timedelta(days=i) for i in range(5)]
     for day in days:
@@ -56,7 +57,8 @@ def week_board(session: Session, week_start: dt.date) -> dict[str, Any]:
         select(CrewDay).where(CrewDay.date >= days[0], CrewDay.date <= days[-1])
         .order_by(CrewDay.name, CrewDay.date)
     ).all()
-    labels = {t.code: t.name_de for t in session.scalars(select(TaskType))}
+    labels = {t.code: (t.name_en if lang == "en" else t.name_de)
+              for t in session.scalars(select(TaskType))}
     rows: dict[str, dict[str, Any]] = {}
     for cd in crew_days:
         row = rows.setdefault(cd.name, {"crew": cd.name, "cells": {}})
@@ -71,7 +73,7 @@ def week_board(session: Session, week_start: dt.date) -> dict[str, Any]:
                     site = stop.task.site
                     tasks.append({
                         "task_id": stop.task_id,
-                        "site": site_label(site),
+                        "site": site_label(site, lang),
                         "task": stop.task.task_type,
                         "task_label": labels.get(stop.task.task_type, stop.task.task_type),
                         "start": stop.start_at.astimezone(tz).strftime("%H:%M")
@@ -93,8 +95,7 @@ def week_board(session: Session, week_start: dt.date) -> dict[str, Any]:
     edits = _edits(session, days[0], days[-1])
     return {
         "week_start": week_start.isoformat(),
-        "days": [{"date": d.isoformat(), "label": f"{WEEKDAYS_DE[d.weekday()]} {d:%d.%m.}"}
-                 for d in days],
+        "days": [{"date": d.isoformat(), "label": day_text(d, lang, "short")} for d in days],
         "rows": list(rows.values()),
         "balance": demand_step.balance(session, week_start),
         "can_undo": bool(edits),

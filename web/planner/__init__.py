@@ -283,7 +283,7 @@ def board() -> str:
     """Week board: crew-days x days with load bars and the capacity balance."""
     week = _week_arg()
     with tenant_tx() as session:
-        view = board_service.week_board(session, week)
+        view = board_service.week_board(session, week, lang=select_locale())
     return render_template("planner/board.html", view=view, week=week)
 
 
@@ -381,7 +381,8 @@ def prints_page() -> str:
 def print_day(crew_day_id: int) -> str:
     """Day sheet (Tagesauftrag) of one crew, A4 portrait."""
     with tenant_tx() as session:
-        sheet = prints.day_sheet(session, crew_day_id)
+        sheet = prints.day_sheet(session, crew_day_id, lang=select_locale(),
+                                 crew_base_url=url_for("crew.index", _external=True))
     return render_template("planner/print_day.html", sheet=sheet)
 
 
@@ -391,7 +392,7 @@ def print_week() -> str:
     """Week plan for the wall, A4 landscape."""
     week = _week_arg()
     with tenant_tx() as session:
-        sheet = prints.week_plan(session, week)
+        sheet = prints.week_plan(session, week, lang=select_locale())
     return render_template("planner/print_week.html", sheet=sheet)
 
 
@@ -400,7 +401,7 @@ def print_week() -> str:
 def print_timesheet(crew_day_id: int) -> str:
     """Time sheet of one crew-day to sign."""
     with tenant_tx() as session:
-        sheet = prints.day_sheet(session, crew_day_id)
+        sheet = prints.day_sheet(session, crew_day_id, lang=select_locale())
     return render_template("planner/print_timesheet.html", sheet=sheet)
 
 

@@ -523,6 +523,18 @@
     return true;
   }
 
+  // A day sheet's QR code opens "#stop=<sequence>": show that stop (the tablet keeps its token).
+  function showStopFromHash() {
+    const match = location.hash.match(/stop=(\d+)/);
+    if (!match || !tour) return;
+    const stop = (tour.stops || []).find((s) => String(s.sequence) === match[1]);
+    const li = stop && document.querySelector(`#stops li[data-stop-id="${stop.id}"]`);
+    if (!li) return;
+    li.classList.remove("closed");
+    li.classList.add("focus");
+    li.scrollIntoView({ block: "start" });
+  }
+
   async function start() {
     await takeToken();
     if (navigator.storage && navigator.storage.persist) {
@@ -534,11 +546,13 @@
       });
     }
     await loadTour();
+    showStopFromHash();
     await sync();
   }
 
   window.addEventListener("hashchange", async () => {
     if (await takeToken()) { await loadTour(); await sync(); }
+    showStopFromHash();
   });
   window.addEventListener("online", () => { lastNetworkOk = true; sync(); loadTour(); });
   window.addEventListener("offline", () => { lastNetworkOk = false; updateSyncBadge(); });
