@@ -34,6 +34,7 @@ BLUEPRINT_MODULES: list[str] = [
     "web.api",
     "web.crew",
     "web.gis",
+    "web.compress",
 ]
 
 

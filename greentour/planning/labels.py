@@ -138,9 +138,12 @@ def weekday_short(iso_weekday: int, lang: str = "de") -> str:
     return WEEKDAYS_DE[iso_weekday - 1]
 
 
-def number_text(value: float, lang: str = "de", digits: int = 1) -> str:
-    """A number in the user's locale with ``digits`` decimals: 1,3 (de) / 1.3 (en)."""
+def number_text(value: float, lang: str = "de", digits: int = 1, signed: bool = False) -> str:
+    """A number in the user's locale with ``digits`` decimals: 1,3 (de) / 1.3 (en); ``signed``
+    writes "+" before positive numbers (a balance)."""
     pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    if signed:
+        pattern = f"+{pattern};-{pattern}"
     return format_decimal(value, format=pattern, locale=_locale(lang))
 
 

@@ -93,7 +93,8 @@ def test_absence_changes_the_capacity_balance(client) -> None:
     """Reporting someone sick lowers Monday's available person-hours on the line-up page."""
     def available() -> float:
         html = client.get(f"/planner/lineup?day={WEEK}").get_data(as_text=True)
-        return float(re.search(rf'data-date="{WEEK}">([0-9.]+)<', html).group(1))
+        text = re.search(rf'data-date="{WEEK}">([0-9.,]+)<', html).group(1)
+        return float(text.replace(".", "").replace(",", "."))  # German: 1.234,5
 
     before = available()
     html = client.get(f"/planner/lineup?day={WEEK}").get_data(as_text=True)

@@ -100,7 +100,12 @@ def _shot(page: Page, name: str, full_page: bool = True) -> None:
 
 
 def _monday_available(page: Page) -> float:
-    return float(page.locator(f'#capacity-balance td[data-date="{WEEK}"]').inner_text())
+    return _german_number(page.locator(f'#capacity-balance td[data-date="{WEEK}"]').inner_text())
+
+
+def _german_number(text: str) -> float:
+    """ "1.234,5" -> 1234.5 (the pages write numbers in German)."""
+    return float(text.replace(".", "").replace(",", "."))
 
 
 def test_monday_0645_in_lauf(server: str) -> None:
@@ -164,7 +169,7 @@ def test_monday_0645_in_lauf(server: str) -> None:
         expect(page.locator(".flash.info")).to_contain_text("Dringender Auftrag angelegt")
         # the order adds due hours to Monday: the balance changed again
         due = page.locator("#capacity-balance tbody tr").first.locator("td").first
-        assert float(due.inner_text()) > 0
+        assert _german_number(due.inner_text()) > 0
         _shot(page, "lineup")
 
         # --- plan: a job with progress, the result without reloading the page

@@ -34,6 +34,7 @@ from greentour.planning import board as board_service
 from greentour.planning import (
     inventory_review,
     jobs_view,
+    labels,
     lineup,
     map_view,
     orders,
@@ -127,6 +128,15 @@ def api_map() -> Response:
     day = _day_arg()
     with tenant_tx() as session:
         data = map_view.map_data(session, day, print_url=_print_url, lang=select_locale())
+    return jsonify(data)
+
+
+@bp.get("/api/candidates")
+@planner_required
+def api_candidates() -> Response:
+    """OSM candidates not yet confirmed, as GeoJSON: loaded only when the planner asks."""
+    with tenant_tx() as session:
+        data = map_view.candidates_geojson(session, lang=select_locale())
     return jsonify(data)
 
 
@@ -349,7 +359,8 @@ def board_undo() -> Response:
 def inventory() -> str:
     """Candidate sites from OSM awaiting the planner's decision."""
     with tenant_tx() as session:
-        view = inventory_review.candidates(session, category=request.args.get("category"))
+        view = inventory_review.candidates(session, category=request.args.get("category"),
+                                           lang=select_locale())
     return render_template("planner/inventory.html", view=view)
 
 
@@ -414,10 +425,31 @@ def leaflet(filename: str) -> Response:
     return send_from_directory(Path(leaflet_pkg.BASE_DIR), filename, max_age=86400)
 
 
+def favicon() -> Response:
+    """The browser's tab icon (the greentour leaf, SVG) so that no page logs a 404."""
+    return send_from_directory(Path(__file__).parent / "static", "favicon.svg",
+                               mimetype="image/svg+xml", max_age=86400)
+
+
+def day_filter(value: dt.date, style: str = "date") -> str:
+    """Jinja filter ``{{ day|day_text }}``: a date in the UI language (see
+    :func:`greentour.planning.labels.day_text`)."""
+    return labels.day_text(value, select_locale(), style)
+
+
+def number_filter(value: float, digits: int = 1, signed: bool = False) -> str:
+    """Jinja filter ``{{ hours|number }}``: 1,3 in German, 1.3 in English (``signed``: +1,3)."""
+    return labels.number_text(value, select_locale(), digits, signed)
+
+
 def init_app(app: Flask) -> None:
     """Register the planner blueprint and its template helpers."""
     app.register_blueprint(bp)
     app.add_template_global(js_texts, "js_texts")
+    app.add_template_filter(day_filter, "day_text")
+    app.add_template_filter(number_filter, "number")
+
+    app.add_url_rule("/favicon.ico", "favicon", favicon)
 
     if not any(rule.rule == "/" for rule in app.url_map.iter_rules()):
         app.add_url_rule("/", "root", lambda: redirect(url_for("planner.index")))

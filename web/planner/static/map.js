@@ -10,20 +10,31 @@
   const NEED_COLOURS = { overdue: "#c62828", due: "#ef6c00", soon: "#f9a825", not_due: "#2e7d32", candidate: "#9e9e9e" };
 
   const map = L.map("map", { preferCanvas: false });
-  const layers = { roads: L.layerGroup(), sites: L.layerGroup(), places: L.layerGroup(), tours: L.layerGroup() };
+  const layers = { roads: L.layerGroup(), candidates: L.layerGroup(), sites: L.layerGroup(), places: L.layerGroup(), tours: L.layerGroup() };
   Object.values(layers).forEach((l) => l.addTo(map));
   let fitted = false;
 
+  // How long the map waits for the first tile before it draws the road network as vectors.
+  const TILE_WAIT_MS = 4000;
+
   function setupBase(base) {
-    // Vector roads are shown until at least one tile arrives: without tiles the map is never blank.
-    loadRoads();
-    if (!base || !base.url) return;
+    // Without tiles the map is never blank: the road network is drawn as vectors when no base
+    // layer is configured, a tile fails, or none arrived after TILE_WAIT_MS (and only then
+    // loaded: the day map needs no road network when the tiles work).
+    if (!base || !base.url) { loadRoads(); return; }
+    let tileArrived = false;
     const tiles = L.tileLayer(base.url, { attribution: base.attribution, maxZoom: base.max_zoom || 19 });
-    tiles.once("tileload", () => map.removeLayer(layers.roads));
+    tiles.once("tileload", () => { tileArrived = true; map.removeLayer(layers.roads); });
+    tiles.once("tileerror", () => { if (!tileArrived) loadRoads(); });
+    setTimeout(() => { if (!tileArrived) loadRoads(); }, TILE_WAIT_MS);
     tiles.addTo(map);
   }
 
+  let roadsLoaded = false;
+
   async function loadRoads() {
+    if (roadsLoaded) return;
+    roadsLoaded = true;
     try {
       const roads = await getJSON(urls.roads);
       L.geoJSON(roads, { style: { color: "#90a4ae", weight: 1.5, opacity: 0.9 }, interactive: false }).addTo(layers.roads);
@@ -56,11 +67,30 @@
     }).addTo(layers.sites);
   }
 
+  // OSM candidates (grey) only when the planner asks: the day's map does not need them.
+  let candidatesShown = false;
+  async function toggleCandidates(btn) {
+    candidatesShown = !candidatesShown;
+    btn.setAttribute("aria-pressed", String(candidatesShown));
+    layers.candidates.clearLayers();
+    if (!candidatesShown) return;
+    const fc = await getJSON(urls.candidates);
+    L.geoJSON(fc, {
+      style: () => ({ color: NEED_COLOURS.candidate, weight: 1, fillOpacity: 0.15, className: "site need-candidate" }),
+      pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 5 }),
+      onEachFeature: (f, layer) => layer.bindPopup(() => el("div", { class: "popup" },
+        el("strong", {}, f.properties.label), el("div", { class: "muted" }, f.properties.category_label),
+        el("dl", {}, row(t("Bedarf"), f.properties.need_label), row(t("Quelle"), f.properties.provenance)))),
+    }).addTo(layers.candidates);
+  }
+
   function drawPlaces(places) {
     layers.places.clearLayers();
     for (const p of places) {
-      const icon = L.divIcon({ className: "", html: el("div", { class: "badge " + (p.kind === "depot" ? "ok" : "warn") }, p.kind === "depot" ? "D" : "R"), iconSize: [18, 18] });
-      L.marker([p.lat, p.lon], { icon, title: p.name }).bindPopup(() => el("div", { class: "popup" }, el("strong", {}, p.name), el("div", {}, p.kind_label), el("div", { class: "muted" }, p.hours || ""))).addTo(layers.places);
+      const depot = p.kind === "depot";
+      const icon = L.divIcon({ className: "", html: el("div", { class: "badge " + (depot ? "ok" : "warn") }, depot ? "D" : "R"), iconSize: [18, 18] });
+      // the depot is drawn above reload points that lie on its yard (the water tank)
+      L.marker([p.lat, p.lon], { icon, title: p.name, alt: p.name, zIndexOffset: depot ? 1000 : 0 }).bindPopup(() => el("div", { class: "popup" }, el("strong", {}, p.name), el("div", {}, p.kind_label), el("div", { class: "muted" }, p.hours || ""))).addTo(layers.places);
     }
   }
 
@@ -83,7 +113,7 @@
       el("td", { class: "num" }, tour.stops.length),
       el("td", { class: "num" }, hours(tour.kpi.drive_s)),
       el("td", { class: "num" }, hours(tour.kpi.work_s)),
-      el("td", { class: "num" }, (tour.kpi.distance_m / 1000).toFixed(1)),
+      el("td", { class: "num" }, (tour.kpi.distance_m / 1000).toLocaleString(document.documentElement.lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 })),
       el("td", { class: "num" }, `${Math.round(tour.kpi.utilisation * 100)} %`),
       el("td", { class: "num" }, minutes(tour.kpi.overtime_s)),
       el("td", {}, el("a", { href: tour.print_url, target: "_blank" }, t("Tagesauftrag")))));
@@ -143,6 +173,8 @@
     }
   }
 
+  const candidatesBtn = document.getElementById("btn-candidates");
+  if (candidatesBtn) candidatesBtn.addEventListener("click", () => toggleCandidates(candidatesBtn));
   document.getElementById("btn-plan").addEventListener("click", () => runJob(urls.plan, t("Planen")));
   document.getElementById("btn-replan").addEventListener("click", () => runJob(urls.replan, t("Neu planen")));
   document.getElementById("btn-optimize").addEventListener("click", () => runJob(urls.optimize, t("Länger optimieren")));
