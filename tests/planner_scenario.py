@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -231,3 +232,16 @@ def store_tour(db_url: str, tenant_id: int, day: dt.date, n_stops: int) -> int:
         crew_day_id = crew_day.id
     engine.dispose()
     return crew_day_id
+
+
+def login(client, username: str = USERNAME, password: str = PASSWORD):
+    """Log the Flask test ``client`` in through the login form (CSRF token from the page);
+    returns the client with ``client.token``, the CSRF token for JavaScript-style requests."""
+    html = client.get("/auth/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    response = client.post("/auth/login", data={"username": username, "password": password,
+                                                 "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    page = client.get("/planner/").get_data(as_text=True)
+    client.token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    return client

@@ -369,8 +369,9 @@ def _tour_of(plan: Plan, crew_day: CrewDay) -> Tour | None:
     return session_tours[0] if session_tours else None
 
 
-def set_locked(session: Session, crew_day_id: int | None, locked: bool) -> None:
-    """Lock (or unlock) a crew-day: its tour stays as it is on re-planning and takes no moves."""
+def set_locked(session: Session, crew_day_id: int | None, locked: bool) -> CrewDay:
+    """Lock (or unlock) a crew-day: its tour stays as it is on re-planning and takes no moves;
+    returns the crew-day."""
     if crew_day_id is None:
         raise BadInput("Kolonnentag angeben")
     cd = session.get(CrewDay, crew_day_id)
@@ -378,6 +379,7 @@ def set_locked(session: Session, crew_day_id: int | None, locked: bool) -> None:
         raise NotFound(f"Kolonnentag {crew_day_id} gibt es nicht")
     cd.locked = locked
     session.flush()
+    return cd
 
 
 def undo_last_edit(session: Session, week_start: dt.date) -> str:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from greentour.errors import BadInput, Conflict, NotFound
+from greentour.planning.labels import qualification_label
 from greentour.planning.shifts import breaks_for, shift_for, shift_work_seconds
 from greentour.store import session_tenant
 from greentour.store.models import (
@@ -65,6 +66,17 @@ class CrewView:
     flags: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class AbsenceView:
+    """An absence that covers the shown day (to shorten or withdraw it)."""
+
+    id: int
+    person: str
+    reason: str
+    date_from: dt.date
+    date_to: dt.date
+
+
 @dataclass
 class Lineup:
     """The line-up of one day."""
@@ -75,6 +87,7 @@ class Lineup:
     idle_people: list[PersonView]
     pool_machines: list[MachineView]
     all_people: list[PersonView]
+    absences: list[AbsenceView] = field(default_factory=list)
 
     @property
     def flag_count(self) -> int:
@@ -187,7 +200,7 @@ def crew_flags(
             flags.append(f"{machine.name} ist in Reparatur" + (f" bis {until}" if until else ""))
         if machine.qualification and members and machine.qualification not in quals:
             flags.append(f"{machine.name}: niemand in der Kolonne hat die Qualifikation "
-                         f"„{machine.qualification}“")
+                         f"„{qualification_label(machine.qualification)}“")
         others = [n for n in machine_bookings.get(machine_id, []) if n != crew_day.name]
         if others:
             flags.append(f"{machine.name} ist doppelt eingeteilt (auch bei {', '.join(others)})")
@@ -248,6 +261,13 @@ def get_lineup(session: Session, day: dt.date) -> Lineup:
         ],
         pool_machines=[_machine(m, day) for m in machines.values() if m.id not in booked],
         all_people=[_person(p) for p in sorted(people.values(), key=lambda p: p.name)],
+        absences=[
+            AbsenceView(a.id, people[a.staff_id].name if a.staff_id in people else
+                        f"#{a.staff_id}", a.reason, a.date_from, a.date_to)
+            for a in session.scalars(
+                select(Absence).where(Absence.date_from <= day, Absence.date_to >= day)
+                .order_by(Absence.date_from, Absence.id))
+        ],
     )
 
 
@@ -273,8 +293,9 @@ def _reassign(
 
 def move_person(
     session: Session, day: dt.date, staff_id: int, to_crew_day_id: int | None
-) -> None:
-    """Move a person into crew-day ``to_crew_day_id`` (None: out of every crew) on ``day``."""
+) -> tuple[Staff, CrewDay | None]:
+    """Move a person into crew-day ``to_crew_day_id`` (None: out of every crew) on ``day``;
+    returns the person and the target (for the confirmation)."""
     person = session.get(Staff, staff_id)
     if person is None:
         raise NotFound(f"Mitarbeiter {staff_id} gibt es nicht")
@@ -286,12 +307,14 @@ def move_person(
     if target is not None and staff_id in absent_staff_ids(session, day):
         raise Conflict(f"{person.name} ist an diesem Tag abwesend")
     _reassign(session, day, "member_ids", staff_id, target)
+    return person, target
 
 
 def move_machine(
     session: Session, day: dt.date, machine_id: int, to_crew_day_id: int | None
-) -> None:
-    """Give a pool machine to crew-day ``to_crew_day_id`` (None: back to the pool) on ``day``.
+) -> tuple[Machine, CrewDay | None]:
+    """Give a pool machine to crew-day ``to_crew_day_id`` (None: back to the pool) on ``day``;
+    returns the machine and the target (for the confirmation).
 
     A machine in repair is refused; a machine taken from another crew leaves that crew.
     """
@@ -304,6 +327,7 @@ def move_machine(
     if target is not None and target.date != day:
         raise BadInput("Die Kolonne gehört zu einem anderen Tag")
     _reassign(session, day, "machine_ids", machine_id, target)
+    return machine, target
 
 
 def report_absence(
@@ -326,18 +350,77 @@ def report_absence(
         reason=reason.strip()[:80] or "krank",
     )
     session.add(absence)
+    _out_of_crews(session, staff_id, date_from, date_to)
+    return absence
+
+
+def _out_of_crews(session: Session, staff_id: int, first: dt.date, last: dt.date) -> None:
+    """Take ``staff_id`` out of every crew-day ``first``..``last``."""
     for cd in session.scalars(
-        select(CrewDay).where(CrewDay.date >= date_from, CrewDay.date <= date_to)
+        select(CrewDay).where(CrewDay.date >= first, CrewDay.date <= last)
     ):
         if staff_id in cd.member_ids:
             cd.member_ids = [i for i in cd.member_ids if i != staff_id]
     session.flush()
-    return absence
+
+
+def change_absence(
+    session: Session, absence_id: int, day: dt.date, until: dt.date | None
+) -> tuple[Staff, Absence | None]:
+    """Shorten or withdraw an absence as of ``day``.
+
+    ``until`` None (or before ``day``): the person is back from ``day`` on — the absence ends the
+    day before, or is deleted when it began on or after ``day``. Otherwise the absence now ends on
+    ``until`` (not before its first day). Crew-days of the freed days that were generated from a
+    template of the person get the person back (unless locked or the person works elsewhere that
+    day). Returns the person and the absence (None: withdrawn completely).
+    """
+    absence = session.get(Absence, absence_id)
+    if absence is None:
+        raise NotFound(f"Abwesenheit {absence_id} gibt es nicht")
+    person = session.get(Staff, absence.staff_id)
+    old_to = absence.date_to
+    if until is not None and until >= day:
+        if until < absence.date_from:
+            raise BadInput("Das Ende der Abwesenheit liegt vor ihrem Beginn")
+        if until > old_to:
+            absence.date_to = until
+            _out_of_crews(session, person.id, old_to + dt.timedelta(days=1), until)
+            return person, absence
+        absence.date_to = until
+        freed_from = until + dt.timedelta(days=1)
+    else:
+        freed_from = max(day, absence.date_from)
+        if absence.date_from >= day:
+            session.delete(absence)
+            absence = None
+        else:
+            absence.date_to = day - dt.timedelta(days=1)
+    session.flush()
+    _back_into_crews(session, person, freed_from, old_to)
+    return person, absence
+
+
+def _back_into_crews(session: Session, person: Staff, first: dt.date, last: dt.date) -> None:
+    """Put ``person`` back into the template crews of existing crew-days ``first``..``last``."""
+    templates = {t.id for t in session.scalars(select(CrewTemplate))
+                 if person.id in (t.member_ids or [])}
+    crew_days = session.scalars(
+        select(CrewDay).where(CrewDay.date >= first, CrewDay.date <= last)).all()
+    busy = {cd.date for cd in crew_days if person.id in cd.member_ids}
+    still_absent = {d for d in {cd.date for cd in crew_days}
+                    if person.id in absent_staff_ids(session, d)}
+    for cd in crew_days:
+        if (cd.template_id in templates and not cd.locked and cd.date not in busy
+                and cd.date not in still_absent):
+            cd.member_ids = [*cd.member_ids, person.id]
+            busy.add(cd.date)
+    session.flush()
 
 
 def set_machine_repair(
     session: Session, machine_id: int, until: dt.date | None, today: dt.date
-) -> None:
+) -> Machine:
     """Mark a machine in repair until ``until`` (None: back in service) and unbook it meanwhile."""
     machine = session.get(Machine, machine_id)
     if machine is None:
@@ -351,3 +434,4 @@ def set_machine_repair(
             if machine_id in cd.machine_ids:
                 cd.machine_ids = [i for i in cd.machine_ids if i != machine_id]
     session.flush()
+    return machine

@@ -304,8 +304,9 @@ def tours(
             "print_url": print_url(cd.id) if print_url else None,
         })
     unassigned = unassigned_items(plan, lang, labels)
+    created = plan.created_at.astimezone(tz) if plan.created_at.tzinfo else plan.created_at
     summary = {"id": plan.id, "version": plan.version,
-               "created": local_iso(plan.created_at, tz)[:16].replace("T", " "),
+               "created": f"{day_text(created.date(), lang, 'date')} {created:%H:%M}",
                "mode": (plan.solver_params_json or {}).get("mode", "")}
     return summary, out, unassigned
 

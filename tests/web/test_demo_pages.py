@@ -15,6 +15,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from planner_scenario import login
 from sqlalchemy import select
 
 from greentour.demo import run_demo
@@ -56,13 +57,7 @@ def demo(tmp_path_factory):
 
 @pytest.fixture
 def client(demo):
-    c = demo.test_client()
-    html = c.get("/auth/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    response = c.post("/auth/login", data={"username": "admin", "password": PASSWORD,
-                                           "csrf_token": token})
-    assert response.status_code == 302
-    return c
+    return login(demo.test_client(), "admin", PASSWORD)
 
 
 class _Text(HTMLParser):

@@ -22,7 +22,7 @@ from paper import (
     serve_from,
     table_overflow_px,
 )
-from planner_scenario import DAY, FORECAST_NOTE, PASSWORD, USERNAME, store_tour
+from planner_scenario import DAY, FORECAST_NOTE, login, store_tour
 from playwright.sync_api import sync_playwright
 
 from greentour.crew.tokens import qr_svg
@@ -50,11 +50,7 @@ def app(planner_scenario, monkeypatch, tmp_path):
 
 @pytest.fixture
 def client(app):
-    c = app.test_client()
-    html = c.get("/auth/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    c.post("/auth/login", data={"username": USERNAME, "password": PASSWORD, "csrf_token": token})
-    return c
+    return login(app.test_client())
 
 
 @pytest.fixture(scope="module")

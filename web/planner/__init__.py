@@ -104,6 +104,16 @@ def _json() -> dict[str, Any]:
     return data
 
 
+def _done(message: str, where: str) -> None:
+    """A confirmation shown in place: beside the form ``where`` (its element id) that did it."""
+    flash(message, f"done:{where}")
+
+
+def _back_to(endpoint: str, where: str, **values: Any) -> Response:
+    """Redirect to ``endpoint`` scrolled to the element ``where`` (the confirmation is there)."""
+    return redirect(url_for(endpoint, **values) + f"#{where}")
+
+
 @bp.errorhandler(GreentourError)
 def _greentour_error(exc: GreentourError) -> Any:
     if request.path.startswith("/planner/api/") or request.is_json:
@@ -212,13 +222,16 @@ def lineup_move_person() -> Response:
     """Move a person into another crew (or out of all crews)."""
     day = _day_arg()
     with tenant_tx() as session:
-        lineup.move_person(
+        person, target = lineup.move_person(
             session,
             day,
             _int(request.form.get("staff_id"), "staff_id"),
             _int(request.form.get("crew_day_id"), "crew_day_id"),
         )
-    return redirect(url_for("planner.lineup", day=day.isoformat()))
+        message = (_("%(name)s arbeitet jetzt in %(crew)s.", name=person.name, crew=target.name)
+                   if target else _("%(name)s ist in keiner Kolonne mehr.", name=person.name))
+    _done(message, "form-move-person")
+    return _back_to("planner.lineup", "form-move-person", day=day.isoformat())
 
 
 @bp.post("/lineup/machine")
@@ -227,13 +240,16 @@ def lineup_move_machine() -> Response:
     """Give a pool machine to a crew (or back to the pool)."""
     day = _day_arg()
     with tenant_tx() as session:
-        lineup.move_machine(
+        machine, target = lineup.move_machine(
             session,
             day,
             _int(request.form.get("machine_id"), "machine_id"),
             _int(request.form.get("crew_day_id"), "crew_day_id"),
         )
-    return redirect(url_for("planner.lineup", day=day.isoformat()))
+        message = (_("%(name)s ist jetzt bei %(crew)s.", name=machine.name, crew=target.name)
+                   if target else _("%(name)s ist zurück im Pool.", name=machine.name))
+    _done(message, "form-move-machine")
+    return _back_to("planner.lineup", "form-move-machine", day=day.isoformat())
 
 
 @bp.post("/lineup/absence")
@@ -243,15 +259,37 @@ def lineup_absence() -> Response:
     day = _day_arg()
     until = _day_arg("until") if request.form.get("until") else day
     with tenant_tx() as session:
-        lineup.report_absence(
+        absence = lineup.report_absence(
             session,
             _int(request.form.get("staff_id"), "staff_id"),
             day,
             until,
             request.form.get("reason", ""),
         )
-    flash(_("Abwesenheit gespeichert."), "info")
-    return redirect(url_for("planner.lineup", day=day.isoformat()))
+        message = _("Abwesenheit gespeichert: %(name)s bis %(until)s.",
+                    name=absence.staff.name, until=day_filter(absence.date_to))
+    _done(message, "form-absence")
+    return _back_to("planner.lineup", "form-absence", day=day.isoformat())
+
+
+@bp.post("/lineup/absence/<int:absence_id>")
+@planner_required
+def lineup_change_absence(absence_id: int) -> Response:
+    """Shorten an absence (new last day) or withdraw it from the shown day on (no date)."""
+    day = _day_arg()
+    until = _day_arg("until") if request.form.get("until") else None
+    if request.form.get("withdraw") == "1":
+        until = None
+    with tenant_tx() as session:
+        person, absence = lineup.change_absence(session, absence_id, day, until)
+        if absence is None or absence.date_to < day:
+            message = _("Abwesenheit von %(name)s ab %(day)s zurückgenommen.",
+                        name=person.name, day=day_filter(day))
+        else:
+            message = _("Abwesenheit von %(name)s endet jetzt am %(until)s.",
+                        name=person.name, until=day_filter(absence.date_to))
+    _done(message, "absences")
+    return _back_to("planner.lineup", "absences", day=day.isoformat())
 
 
 @bp.post("/lineup/repair")
@@ -261,10 +299,14 @@ def lineup_repair() -> Response:
     day = _day_arg()
     until = _day_arg("until") if request.form.get("until") else None
     with tenant_tx() as session:
-        lineup.set_machine_repair(
+        machine = lineup.set_machine_repair(
             session, _int(request.form.get("machine_id"), "machine_id"), until, day
         )
-    return redirect(url_for("planner.lineup", day=day.isoformat()))
+        message = (_("%(name)s ist in Reparatur bis %(until)s.", name=machine.name,
+                     until=day_filter(until)) if until
+                   else _("%(name)s ist wieder einsatzbereit.", name=machine.name))
+    _done(message, "form-repair")
+    return _back_to("planner.lineup", "form-repair", day=day.isoformat())
 
 
 @bp.post("/lineup/order")
@@ -282,8 +324,8 @@ def lineup_order() -> Response:
             persons=_int(request.form.get("persons"), "persons") or 2,
             note=request.form.get("note", ""),
         )
-    flash(_("Dringender Auftrag angelegt."), "info")
-    return redirect(url_for("planner.lineup", day=day.isoformat()))
+    _done(_("Dringender Auftrag angelegt."), "form-order")
+    return _back_to("planner.lineup", "form-order", day=day.isoformat())
 
 
 # --------------------------------------------------------------------------- week board
@@ -333,12 +375,15 @@ def api_board_move() -> Response:
 def board_lock() -> Response:
     """Lock or unlock a crew-day (a locked crew-day keeps its tour on re-planning)."""
     week = _week_arg()
+    locked = request.form.get("locked") == "1"
     with tenant_tx() as session:
-        board_service.set_locked(
-            session,
-            _int(request.form.get("crew_day_id"), "crew_day_id"),
-            request.form.get("locked") == "1",
-        )
+        crew_day = board_service.set_locked(
+            session, _int(request.form.get("crew_day_id"), "crew_day_id"), locked)
+        name, day = crew_day.name, crew_day.date
+    message = (_("%(crew)s am %(day)s gesperrt: die Tour bleibt beim Neu planen.", crew=name,
+                 day=day_filter(day, "short")) if locked
+               else _("%(crew)s am %(day)s entsperrt.", crew=name, day=day_filter(day, "short")))
+    _done(message, f"lock-{crew_day.id}")
     return redirect(url_for("planner.board", week=week.isoformat()))
 
 

@@ -11,7 +11,7 @@ JS_MSGIDS = (
     "Noch kein Plan für diesen Tag.",
     "Verfügbar", "Plan", "Fehler", "fertig", "Planen", "Neu planen", "Länger optimieren",
     "Fläche", "Umplanung möglich", "Umplanung nicht möglich", "Übernehmen", "Verwerfen",
-    "dringend", "Woche planen", "Mit Überstunden übernehmen",
+    "dringend", "Woche planen", "Mit Überstunden übernehmen", "Druck",
 )
 
 

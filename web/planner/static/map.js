@@ -3,7 +3,7 @@
 "use strict";
 
 (() => {
-  const { el, getJSON, postJSON, pollJob, replace, t, hhmm, minutes, hours } = GT;
+  const { el, getJSON, postJSON, pollJob, replace, t, hhmm, minutes, hours, number } = GT;
   const root = document.getElementById("map-page");
   const day = root.dataset.day;
   const urls = JSON.parse(document.getElementById("gt-urls").textContent);
@@ -113,10 +113,10 @@
       el("td", { class: "num" }, tour.stops.length),
       el("td", { class: "num" }, hours(tour.kpi.drive_s)),
       el("td", { class: "num" }, hours(tour.kpi.work_s)),
-      el("td", { class: "num" }, (tour.kpi.distance_m / 1000).toLocaleString(document.documentElement.lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 })),
+      el("td", { class: "num" }, number(tour.kpi.distance_m / 1000)),
       el("td", { class: "num" }, `${Math.round(tour.kpi.utilisation * 100)} %`),
       el("td", { class: "num" }, minutes(tour.kpi.overtime_s)),
-      el("td", {}, el("a", { href: tour.print_url, target: "_blank" }, t("Tagesauftrag")))));
+      el("td", {}, el("a", { href: tour.print_url, target: "_blank", title: `${t("Tagesauftrag")} ${tour.crew}`, "aria-label": `${t("Tagesauftrag")} ${tour.crew}` }, t("Druck")))));
     replace(document.getElementById("kpi-body"), body.length ? body : [el("tr", {}, el("td", { colspan: 8, class: "muted" }, t("Noch kein Plan für diesen Tag.")))]);
     replace(document.getElementById("tour-list"), tours.map((tour) => el("details", { class: "tour", dataset: { crewDayId: tour.crew_day_id } },
       el("summary", {}, el("span", { style: `color:${tour.color}` }, "■ "), `${tour.crew} (${tour.stops.length})`),
@@ -136,7 +136,7 @@
     const box = document.getElementById("balance");
     if (!b) { replace(box, ""); return; }
     replace(box, el("span", { class: "badge " + (b.short_h > 0 ? "err" : "ok") },
-      `${t("Fällig")}: ${b.due_h} h · ${t("Verfügbar")}: ${b.available_h} h`));
+      `${t("Fällig")}: ${number(b.due_h)} h · ${t("Verfügbar")}: ${number(b.available_h)} h`));
   }
 
   async function refresh() {
