@@ -7,6 +7,8 @@ Pages are served by the Flask test client through Playwright's request routing (
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from a11y import axe_violations, describe, serious
 from paper import CHROMIUM, CHROMIUM_ARGS, ORIGIN, serve_from
@@ -15,6 +17,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from web import create_app
 
+REPO = Path(__file__).resolve().parents[2]
 WEEK = DAY.isoformat()
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -52,11 +55,12 @@ def test_crew_table_fits_the_side_panel_at_1366(page) -> None:
     """Every column of the crew table, "Überstd." and the day-sheet link included, lies inside
     the visible side panel; nothing needs a horizontal scroll."""
     _open_map(page)
-    page.screenshot(path="test-artifacts/map-1366.png")
+    page.screenshot(path=str(REPO / "test-artifacts" / "map-1366.png"))
     box = page.evaluate("""() => {
         const side = document.querySelector('aside.side').getBoundingClientRect();
         const table = document.getElementById('kpi-table');
-        const over = [...table.querySelectorAll('th')].find(th => th.textContent.includes('Überstd.'));
+        const over = [...table.querySelectorAll('th')]
+            .find(th => th.textContent.includes('Überstd.'));
         const link = table.querySelector('#kpi-body a');
         return {sideRight: side.right, tableRight: table.getBoundingClientRect().right,
                 scroll: table.scrollWidth - table.clientWidth,
