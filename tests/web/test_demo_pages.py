@@ -91,14 +91,14 @@ def visible_text(html: str) -> str:
     return "\n".join(p for p in parser.parts if p.strip())
 
 
-def _shown_values(value, key=None):
+def _shown_values(value, key=None, skip=frozenset()):
     if isinstance(value, dict):
         for k, v in value.items():
-            yield from _shown_values(v, k)
+            yield from _shown_values(v, k, skip)
     elif isinstance(value, list):
         for v in value:
-            yield from _shown_values(v, key)
-    elif isinstance(value, str) and key in SHOWN_KEYS:
+            yield from _shown_values(v, key, skip)
+    elif isinstance(value, str) and key in SHOWN_KEYS - set(skip):
         yield value
 
 
@@ -159,3 +159,32 @@ def test_day_map_payload_within_budget_and_gzip(demo, client) -> None:
     candidates = client.get("/planner/api/candidates").get_json()
     assert len(candidates["features"]) > 100  # the demo's OSM candidates, not in the day map
     assert client.get("/favicon.ico").status_code == 200
+
+
+#: German words of the interface that an English page must not show (names of crews, sites and
+#: people are data and stay as they are)
+GERMAN_UI = re.compile(r"\b(Tagesauftrag|Wochenplan|Montag|Dienstag|Pausen|Fahrzeug|Maschinen|"
+                       r"Abmelden|Kolonnen-Tablets|Tablets einrichten|Aufgabe|Beginn|Hinweis|"
+                       r"Bemerkungen|Rasen mähen|Papierkörbe|überfällig|fällig|gesperrt|"
+                       r"täglich|Lärmschutz|Spielplatz an der)\b")
+
+
+def test_english_switch_covers_pages_prints_and_popups(demo, client) -> None:
+    """With English chosen, pages, prints (task names, weekdays, dates) and the map's popups
+    speak English: no German interface word and no raw code."""
+    client.get("/auth/lang/en")
+    found: dict[str, set[str]] = {}
+    for url in _pages(demo, client):
+        text = visible_text(client.get(url).get_data(as_text=True))
+        hits = set(GERMAN_UI.findall(text)) | set(SNAKE.findall(text))
+        if hits:
+            found[url] = hits
+    data = client.get(f"/planner/api/map?day={DAY.isoformat()}").get_json()
+    # "why" is the generators' explanation and the town's cycle names (German data; remaining)
+    hits = {h for text in _shown_values(data, skip={"why"}) for h in GERMAN_UI.findall(text)}
+    if hits:
+        found["map"] = hits
+    assert not found, found
+    sheet = visible_text(client.get(_pages(demo, client)[-2]).get_data(as_text=True))
+    assert "Day sheet" in sheet and "Monday, 15/06/2026" in sheet
+    client.get("/auth/lang/de")

@@ -210,7 +210,7 @@ def lineup_page() -> str:
     with tenant_tx() as session:
         view = lineup.get_lineup(session, day)
         balance = plan_service.balance_for(session, day)
-        order_form = orders.order_form_data(session)
+        order_form = orders.order_form_data(session, lang=select_locale())
     return render_template(
         "planner/lineup.html", day=day, view=view, balance=balance, order_form=order_form
     )
