@@ -27,8 +27,13 @@ def serve_from(page: Page, client: Any) -> None:
     """Answer the page's requests to :data:`ORIGIN` from the Flask test ``client``."""
 
     def handle(route: Route) -> None:
-        url = route.request.url.removeprefix(ORIGIN)
-        response = client.get(url, headers={"Accept-Language": "de"})
+        request = route.request
+        url = request.url.removeprefix(ORIGIN)
+        headers = {k: v for k, v in request.headers.items()
+                   if k.lower() in ("authorization", "if-none-match", "content-type",
+                                    "accept", "x-csrftoken", "accept-language")}
+        response = client.open(url, method=request.method, headers=headers,
+                               data=request.post_data_buffer)
         headers = {k: v for k, v in response.headers.items()
                    if k.lower() not in ("content-length", "content-encoding")}
         route.fulfill(status=response.status_code, headers=headers, body=response.get_data())

@@ -54,7 +54,12 @@ STOP_KIND_LABELS = {
     "depot": "Bauhof",
 }
 RELOAD_LABELS = {"green_waste": "Grünschnitt abladen", "water": "Wasser tanken"}
+#: the same in English (``label_en``: the tablet shows it when the device speaks English)
+STOP_KIND_LABELS_EN = {"task": "Work", "reload": "Unload / refill", "break": "Break",
+                       "depot": "Depot"}
+RELOAD_LABELS_EN = {"green_waste": "Unload green waste", "water": "Refill water"}
 WEEKDAYS_DE = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
+WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def crew_day_ids_for(
@@ -183,10 +188,16 @@ def weekday_span_de(weekdays: list[int]) -> str:
     return ", ".join(parts)
 
 
-def _rule_text(rule: Any) -> str:
+def _rule_text(rule: Any, lang: str = "de") -> str:
     days = weekday_span_de(rule.weekdays)
+    if lang == "en":
+        for de, en in zip(WEEKDAYS_DE, WEEKDAYS_EN, strict=True):
+            days = days.replace(de, en)
     span = f"{rule.start_local.strftime('%H:%M')}–{rule.end_local.strftime('%H:%M')}"
-    verb = "keine Arbeit" if rule.kind == "blocked" else "nur"
+    if lang == "en":
+        verb = "no work" if rule.kind == "blocked" else "only"
+    else:
+        verb = "keine Arbeit" if rule.kind == "blocked" else "nur"
     reason = f" ({rule.reason})" if rule.reason else ""
     return f"{verb} {days} {span}{reason}".replace("  ", " ")
 
@@ -261,7 +272,7 @@ def tour_payload(session: Session, tour: Tour, privacy: PrivacySettings) -> dict
             .order_by(Stop.seq, Stop.id)
         )
     )
-    type_names = {t.code: t.name_de for t in session.scalars(select(TaskType))}
+    type_names = {t.code: (t.name_de, t.name_en) for t in session.scalars(select(TaskType))}
     reload_ids = {s.reload_point_id for s in stops if s.reload_point_id is not None}
     reloads = (
         {
@@ -320,7 +331,7 @@ def _stop_payload(
     stop: Stop,
     tz: ZoneInfo,
     profile: str | None,
-    type_names: dict[str, str],
+    type_names: dict[str, tuple[str, str]],
     reloads: dict[int, ReloadPoint],
     depot: Depot | None,
     reports: list[dict[str, Any]],
@@ -337,6 +348,7 @@ def _stop_payload(
         "sequence": stop.seq,
         "kind": stop.kind,
         "label": STOP_KIND_LABELS.get(stop.kind, stop.kind),
+        "label_en": STOP_KIND_LABELS_EN.get(stop.kind, stop.kind),
         "eta": _iso(stop.arrival_at, tz),
         "service_start": _iso(stop.start_at, tz),
         "service_end": _iso(stop.end_at, tz),
@@ -349,6 +361,7 @@ def _stop_payload(
         "access_point": None,
         "navigation": None,
         "notes": "",
+        "notes_en": "",
         "reports": reports,
     }
     point: tuple[float, float, str] | None = None
@@ -357,14 +370,17 @@ def _stop_payload(
             {
                 "id": task.id,
                 "type": task.task_type,
-                "label": type_names.get(task.task_type, task.task_type),
+                "label": type_names.get(task.task_type, (task.task_type,) * 2)[0],
+                "label_en": type_names.get(task.task_type, (task.task_type,) * 2)[1],
                 "duration_s": task.duration_s,
                 "persons": task.persons,
             }
         ]
         notes = [task.notes] if task.notes else []
+        notes_en = list(notes)
         if site is not None:
             notes += [_rule_text(rule) for rule in site.time_rules]
+            notes_en += [_rule_text(rule, "en") for rule in site.time_rules]
             item["site"] = {
                 "id": site.id,
                 "name": site.name or f"Fläche {site.id}",
@@ -379,9 +395,11 @@ def _stop_payload(
             item["access_point"] = {"lon": lon, "lat": lat, "on_road": ap is not None}
             point = (lat, lon, site.name or item["site"]["name"])
         item["notes"] = " · ".join(n for n in notes if n)
+        item["notes_en"] = " · ".join(n for n in notes_en if n)
     elif stop.reload_point_id is not None and stop.reload_point_id in reloads:
         reload = reloads[stop.reload_point_id]
         item["label"] = RELOAD_LABELS.get(reload.kind, item["label"])
+        item["label_en"] = RELOAD_LABELS_EN.get(reload.kind, item["label_en"])
         item["site"] = {"id": None, "name": reload.name, "category": reload.kind, "geometry": None}
         item["access_point"] = {"lon": reload.lon, "lat": reload.lat, "on_road": True}
         point = (reload.lat, reload.lon, reload.name)

@@ -18,6 +18,8 @@
   const API = body.dataset.api;
   const DB_NAME = "greentour-crew";
   const { t, locale } = window.greentourI18n;
+  // English device: task and stop names, and the site rules, from the tour's *_en fields
+  const EN = window.greentourI18n.lang === "en";
   const statusLabel = (status) => t(`status.${status}`);
   const waitingText = (n) => (n === 1 ? t("sync.waiting1") : t("sync.waitingN", { n }));
 
@@ -231,17 +233,18 @@
       const li = tpl.content.firstElementChild.cloneNode(true);
       li.dataset.stopId = stop.id;
       li.querySelector(".seq").textContent = stop.sequence;
-      li.querySelector(".site").textContent = stop.site.name;
+      li.querySelector(".site").textContent = stop.kind === "break" || !stop.site.name
+        ? ((EN && stop.label_en) || stop.label) : stop.site.name;
       const eta = stop.eta ? t("eta", { t: fmtTime(stop.eta) }) : "";
       const dur = stop.duration_s ? ` · ${Math.round(stop.duration_s / 60)} min` : "";
       li.querySelector(".eta").textContent = eta + dur;
       const tasks = li.querySelector(".tasks");
       stop.tasks.forEach((t) => {
         const item = document.createElement("li");
-        item.textContent = t.label;
+        item.textContent = (EN && t.label_en) || t.label;
         tasks.appendChild(item);
       });
-      li.querySelector(".notes").textContent = stop.notes || "";
+      li.querySelector(".notes").textContent = (EN ? stop.notes_en : stop.notes) || stop.notes || "";
       const geo = li.querySelector(".nav-geo");
       const osm = li.querySelector(".nav-osm");
       if (stop.navigation) {
@@ -258,7 +261,7 @@
         const span = stop.service_start && stop.service_end
           ? t("span", { a: fmtTime(stop.service_start), b: fmtTime(stop.service_end) })
           : li.querySelector(".eta").textContent;
-        li.querySelector(".eta").textContent = `${stop.label} · ${span}`;
+        li.querySelector(".eta").textContent = `${(EN && stop.label_en) || stop.label} · ${span}`;
         list.appendChild(li);
         return;
       }
