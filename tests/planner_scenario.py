@@ -165,73 +165,79 @@ FORECAST_NOTE = ("Prognose: Gras 9,4 cm (90 %-Quantil 11,2 cm), Auslöser 7,5 cm
                  "und Bodenfeuchte")
 
 
-def store_tour(db_url: str, tenant_id: int, day: dt.date, n_stops: int) -> int:
-    """Store a finished plan whose first crew-day of ``day`` serves ``n_stops`` tasks (real
-    sites of the scenario, in site order, mow / playground inspection / bins with the forecast's
-    and the cycles' long notes, one urgent order), with breaks, one unloading and the legs along
-    the real road graph of Lauf; returns the crew-day id. Times are 20 minutes a stop from 07:00
-    (a print test's tour, not a solver's)."""
+def store_tour(db_url: str, tenant_id: int, day: dt.date, n_stops: int, crews: int = 1) -> int:
+    """Store a finished plan of ``day`` in which the first ``crews`` crew-days (with people) each
+    serve ``n_stops`` tasks (real sites of the scenario in site order, mow / playground
+    inspection / bins with the forecast's and the cycles' long notes, one urgent order), with
+    breaks, one unloading and the legs along the real road graph of Lauf; returns the first
+    crew-day's id. Times are 20 minutes a stop from 07:00 (a print test's tour, not a solver's).
+    """
     engine = make_engine(db_url)
     with tenant_session(engine, tenant_id) as s, s.begin():
-        crew_day = next(cd for cd in ensure_crew_days(s, day) if cd.member_ids)
+        crew_days = [cd for cd in ensure_crew_days(s, day) if cd.member_ids][:crews]
         sites = s.scalars(select(models.Site).where(models.Site.status == "accepted")
                           .order_by(models.Site.id)).all()
         depot = s.scalar(select(models.Depot).order_by(models.Depot.id).limit(1))
         reload_point = s.scalar(select(models.ReloadPoint).order_by(models.ReloadPoint.id).limit(1))
         tz = tenant_zone(session_tenant(s))
-        codes = ("mow", "inspect_playground", "empty_bins")
-        chosen = [sites[i % len(sites)] for i in range(n_stops)]
-        tasks = []
-        for i, site in enumerate(chosen):
-            urgent = i == 1
-            code = "storm_damage" if urgent else codes[i % len(codes)]
-            note = ("Umgestürzter Baum quer über dem Weg, Polizei hat abgesperrt; Zufahrt über "
-                    "das Tor an der Nordseite, Schlüssel im Bauhof") if urgent else (
-                FORECAST_NOTE if code == "mow" else "DIN EN 1176-7: wöchentliche Sichtkontrolle")
-            task = models.Task(site_id=site.id, task_type=code,
-                               generator="order" if urgent else "forecast" if code == "mow"
-                               else "cycle", due_earliest=day, due_latest=day, urgency=0.6,
-                               duration_s=15 * 60, persons=2, notes=note, status="planned")
-            s.add(task)
-            tasks.append(task)
-        s.flush()
-        points = [(depot.lon, depot.lat)] + [(site.lon, site.lat) for site in chosen]
-        legs = travel.build(s, points, {travel.DEFAULT_PROFILE})
         plan = models.Plan(date_from=day, date_to=day, status="done",
                            version=next_version(s, day, day), solver_params_json={"mode": "test"})
         s.add(plan)
         s.flush()
-        tour = models.Tour(plan_id=plan.id, crew_day_id=crew_day.id)
-        s.add(tour)
-        s.flush()
-        start = dt.datetime.combine(day, dt.time(7, 0), tzinfo=tz)
-        line: list[list[float]] = []
-        seq = 0
-
-        def add(kind: str, at: dt.datetime, minutes: int, **fields) -> dt.datetime:
-            nonlocal seq
-            s.add(models.Stop(tour_id=tour.id, seq=seq, kind=kind, arrival_at=at, start_at=at,
-                              end_at=at + dt.timedelta(minutes=minutes), **fields))
-            seq += 1
-            return at + dt.timedelta(minutes=minutes)
-
-        at = add("depot", start - dt.timedelta(minutes=10), 0)
-        for i, task in enumerate(tasks, start=1):
-            leg = legs.leg_coords(travel.DEFAULT_PROFILE, i - 1, i)
-            line.extend(leg)
-            at = add("task", at + dt.timedelta(minutes=5), 15, task_id=task.id,
-                     leg_geometry_geojson=json.dumps({"type": "LineString", "coordinates": leg}))
-            if i in (6, 18):
-                at = add("break", at, 15 if i == 6 else 30)
-            if i == 12 and reload_point is not None:
-                at = add("reload", at + dt.timedelta(minutes=5), 10,
-                         reload_point_id=reload_point.id)
-        line.extend(legs.leg_coords(travel.DEFAULT_PROFILE, len(tasks), 0))
-        add("depot", at + dt.timedelta(minutes=10), 0)
-        tour.geometry_geojson = json.dumps({"type": "LineString", "coordinates": line})
-        crew_day_id = crew_day.id
+        for index, crew_day in enumerate(crew_days):
+            chosen = [sites[(index * n_stops + i) % len(sites)] for i in range(n_stops)]
+            _store_one_tour(s, plan, crew_day, chosen, depot, reload_point, tz, day)
+        crew_day_id = crew_days[0].id
     engine.dispose()
     return crew_day_id
+
+
+def _store_one_tour(s, plan, crew_day, chosen, depot, reload_point, tz, day) -> None:
+    codes = ("mow", "inspect_playground", "empty_bins")
+    tasks = []
+    for i, site in enumerate(chosen):
+        urgent = i == 1
+        code = "storm_damage" if urgent else codes[i % len(codes)]
+        note = ("Umgestürzter Baum quer über dem Weg, Polizei hat abgesperrt; Zufahrt über "
+                "das Tor an der Nordseite, Schlüssel im Bauhof") if urgent else (
+            FORECAST_NOTE if code == "mow" else "DIN EN 1176-7: wöchentliche Sichtkontrolle")
+        task = models.Task(site_id=site.id, task_type=code,
+                           generator="order" if urgent else "forecast" if code == "mow"
+                           else "cycle", due_earliest=day, due_latest=day, urgency=0.6,
+                           duration_s=15 * 60, persons=2, notes=note, status="planned")
+        s.add(task)
+        tasks.append(task)
+    s.flush()
+    points = [(depot.lon, depot.lat)] + [(site.lon, site.lat) for site in chosen]
+    legs = travel.build(s, points, {travel.DEFAULT_PROFILE})
+    tour = models.Tour(plan_id=plan.id, crew_day_id=crew_day.id)
+    s.add(tour)
+    s.flush()
+    start = dt.datetime.combine(day, dt.time(7, 0), tzinfo=tz)
+    line: list[list[float]] = []
+    seq = 0
+
+    def add(kind: str, at: dt.datetime, minutes: int, **fields) -> dt.datetime:
+        nonlocal seq
+        s.add(models.Stop(tour_id=tour.id, seq=seq, kind=kind, arrival_at=at, start_at=at,
+                          end_at=at + dt.timedelta(minutes=minutes), **fields))
+        seq += 1
+        return at + dt.timedelta(minutes=minutes)
+
+    at = add("depot", start - dt.timedelta(minutes=10), 0)
+    for i, task in enumerate(tasks, start=1):
+        leg = legs.leg_coords(travel.DEFAULT_PROFILE, i - 1, i)
+        line.extend(leg)
+        at = add("task", at + dt.timedelta(minutes=5), 15, task_id=task.id,
+                 leg_geometry_geojson=json.dumps({"type": "LineString", "coordinates": leg}))
+        if i in (6, 18):
+            at = add("break", at, 15 if i == 6 else 30)
+        if i == 12 and reload_point is not None:
+            at = add("reload", at + dt.timedelta(minutes=5), 10,
+                     reload_point_id=reload_point.id)
+    line.extend(legs.leg_coords(travel.DEFAULT_PROFILE, len(tasks), 0))
+    add("depot", at + dt.timedelta(minutes=10), 0)
+    tour.geometry_geojson = json.dumps({"type": "LineString", "coordinates": line})
 
 
 def login(client, username: str = USERNAME, password: str = PASSWORD):

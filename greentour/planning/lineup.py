@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from greentour.errors import BadInput, Conflict, NotFound
-from greentour.planning.labels import qualification_label
+from greentour.planning.labels import day_text, qualification_label
 from greentour.planning.shifts import breaks_for, shift_for, shift_work_seconds
 from greentour.store import session_tenant
 from greentour.store.models import (
@@ -173,6 +174,23 @@ def _holds_licence(person: Staff, licence: str) -> bool:
     return bool({lic, f"licence_{lic}", f"driving_licence_{lic}", f"fs_{lic}"} & quals)
 
 
+#: the line-up's warnings in German and English (``str.format`` fields)
+FLAG_TEXTS: dict[str, tuple[str, str]] = {
+    "no_people": ("Kolonne ohne Personal", "Crew without people"),
+    "absent": ("{name} ist abwesend ({reason})", "{name} is absent ({reason})"),
+    "repair": ("{machine} ist in Reparatur", "{machine} is in repair"),
+    "repair_until": ("{machine} ist in Reparatur bis {until}",
+                     "{machine} is in repair until {until}"),
+    "qualification": ("{machine}: niemand in der Kolonne hat die Qualifikation „{qualification}“",
+                      "{machine}: nobody in the crew holds the qualification “{qualification}”"),
+    "double": ("{machine} ist doppelt eingeteilt (auch bei {others})",
+               "{machine} is booked twice (also with {others})"),
+    "licence": ("{vehicle}: niemand hat die Fahrerlaubnis Klasse {licence}",
+                "{vehicle}: nobody holds a class {licence} driving licence"),
+    "seats": ("{vehicle} hat nur {seats} Sitzplätze", "{vehicle} has only {seats} seats"),
+}
+
+
 def crew_flags(
     crew_day: CrewDay,
     people: dict[int, Staff],
@@ -180,36 +198,46 @@ def crew_flags(
     vehicle: Vehicle | None,
     machine_bookings: dict[int, list[str]],
     absent: dict[int, str],
+    lang: str = "de",
 ) -> list[str]:
     """Planner-language warnings for one crew-day (empty: the crew can work as formed)."""
+    en = lang == "en"
+
+    def say(key: str, **fields: Any) -> str:
+        return FLAG_TEXTS[key][1 if en else 0].format(**fields)
+
     flags: list[str] = []
     members = [people[i] for i in crew_day.member_ids if i in people]
     if not members:
-        flags.append("Kolonne ohne Personal")
+        flags.append(say("no_people"))
     for staff_id in crew_day.member_ids:
         if staff_id in absent:
             name = people[staff_id].name if staff_id in people else f"#{staff_id}"
-            flags.append(f"{name} ist abwesend ({absent[staff_id] or 'Abwesenheit'})")
+            flags.append(say("absent", name=name,
+                             reason=absent[staff_id] or ("absence" if en else "Abwesenheit")))
     quals = {q for p in members for q in p.qualifications}
     for machine_id in crew_day.machine_ids:
         machine = machines.get(machine_id)
         if machine is None:
             continue
         if machine_out_of_service(machine, crew_day.date):
-            until = machine.repair_until.strftime("%d.%m.") if machine.repair_until else ""
-            flags.append(f"{machine.name} ist in Reparatur" + (f" bis {until}" if until else ""))
+            if machine.repair_until:
+                flags.append(say("repair_until", machine=machine.name,
+                                 until=day_text(machine.repair_until, lang, "short")))
+            else:
+                flags.append(say("repair", machine=machine.name))
         if machine.qualification and members and machine.qualification not in quals:
-            flags.append(f"{machine.name}: niemand in der Kolonne hat die Qualifikation "
-                         f"„{qualification_label(machine.qualification)}“")
+            flags.append(say("qualification", machine=machine.name,
+                             qualification=qualification_label(machine.qualification, lang)))
         others = [n for n in machine_bookings.get(machine_id, []) if n != crew_day.name]
         if others:
-            flags.append(f"{machine.name} ist doppelt eingeteilt (auch bei {', '.join(others)})")
+            flags.append(say("double", machine=machine.name, others=", ".join(others)))
     if vehicle is not None and members and not any(
         _holds_licence(p, vehicle.licence) for p in members
     ):
-        flags.append(f"{vehicle.name}: niemand hat die Fahrerlaubnis Klasse {vehicle.licence}")
+        flags.append(say("licence", vehicle=vehicle.name, licence=vehicle.licence))
     if vehicle is not None and len(members) > vehicle.seats:
-        flags.append(f"{vehicle.name} hat nur {vehicle.seats} Sitzplätze")
+        flags.append(say("seats", vehicle=vehicle.name, seats=vehicle.seats))
     return flags
 
 
@@ -221,8 +249,9 @@ def _machine(m: Machine, day: dt.date) -> MachineView:
     return MachineView(m.id, m.name, m.kind, m.repair_until, machine_out_of_service(m, day))
 
 
-def get_lineup(session: Session, day: dt.date) -> Lineup:
-    """The line-up of ``day`` (crew-days generated from templates if needed) with its flags."""
+def get_lineup(session: Session, day: dt.date, lang: str = "de") -> Lineup:
+    """The line-up of ``day`` (crew-days generated from templates if needed) with its flags
+    in ``lang``."""
     crew_days = ensure_crew_days(session, day)
     people = {p.id: p for p in session.scalars(select(Staff).where(Staff.active.is_(True)))}
     machines = {m.id: m for m in session.scalars(select(Machine).order_by(Machine.name))}
@@ -245,7 +274,7 @@ def get_lineup(session: Session, day: dt.date) -> Lineup:
                 shift=f"{cd.shift_start:%H:%M}–{cd.shift_end:%H:%M}",
                 available_s=crew_available_s(cd),
                 locked=cd.locked,
-                flags=crew_flags(cd, people, machines, vehicle, bookings, absent),
+                flags=crew_flags(cd, people, machines, vehicle, bookings, absent, lang),
             )
         )
     in_crews = {i for cd in crew_days for i in cd.member_ids}

@@ -250,6 +250,13 @@ def tour_svg(
 WEEK_ROWS_MM = 172.0
 WEEK_LINE_MM = 2.7
 WEEK_ROW_EXTRA_MM = 4.0
+#: width of the table (mm), of the crew column, and of one character at 6.5 pt (DejaVu Sans,
+#: generous average) -- a line longer than its column is cut with "…" here, not by the browser
+WEEK_TABLE_MM, WEEK_CREW_MM, WEEK_CHAR_MM = 276.0, 22.0, 1.35
+
+
+def _cut(text: str, max_chars: int) -> str:
+    return text if len(text) <= max_chars else text[: max_chars - 1].rstrip() + "…"
 
 
 def week_plan(session: Session, week_start: dt.date, lang: str = "de") -> dict[str, Any]:
@@ -263,11 +270,13 @@ def week_plan(session: Session, week_start: dt.date, lang: str = "de") -> dict[s
     per_row_mm = WEEK_ROWS_MM / max(1, len(rows))
     max_lines = max(2, int((per_row_mm - WEEK_ROW_EXTRA_MM) / WEEK_LINE_MM) - 1)
     en = lang == "en"
+    max_chars = int((WEEK_TABLE_MM - WEEK_CREW_MM) / max(1, len(board["days"])) / WEEK_CHAR_MM)
     for row in rows:
         for cell in row["cells"].values():
             tasks = cell["tasks"]
             shown = tasks if len(tasks) <= max_lines else tasks[: max_lines - 1]
-            cell["lines"] = [f"{t['start']} {t['site']} – {t['task_label']}" for t in shown]
+            cell["lines"] = [_cut(f"{t['start']} {t['site']} – {t['task_label']}", max_chars)
+                             for t in shown]
             rest = len(tasks) - len(shown)
             cell["more"] = (f"+ {rest} more" if en else f"+ {rest} weitere") if rest else ""
             cell["hours_text"] = (f"{number_text(cell['planned_h'], lang)}/"

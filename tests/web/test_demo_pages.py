@@ -163,7 +163,8 @@ def test_day_map_payload_within_budget_and_gzip(demo, client) -> None:
 
 #: German words of the interface that an English page must not show (names of crews, sites and
 #: people are data and stay as they are)
-GERMAN_UI = re.compile(r"\b(Tagesauftrag|Wochenplan|Montag|Dienstag|Pausen|Fahrzeug|Maschinen|"
+GERMAN_UI = re.compile(r"\b(Tagesauftrag|Kolonne ohne Personal|ist abwesend|in Reparatur|"
+                       r"Wochenplan|Montag|Dienstag|Pausen|Fahrzeug|Maschinen|"
                        r"Abmelden|Kolonnen-Tablets|Tablets einrichten|Aufgabe|Beginn|Hinweis|"
                        r"Bemerkungen|Rasen mähen|Papierkörbe|überfällig|fällig|gesperrt|"
                        r"täglich|Lärmschutz|Spielplatz an der)\b")

@@ -7,6 +7,7 @@ with the table's right edge cut off and the week plan on 9 pages.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
@@ -79,6 +80,7 @@ def test_day_sheet_fits_its_pages_and_the_table_stays_inside(
     (ARTIFACTS / f"tagesauftrag-{stops}.pdf").write_bytes(printed.pdf)
     assert page.locator("table.stops tr.stop").count() == stops
     page.set_viewport_size({"width": 794, "height": 1123})
+    page.add_style_tag(content="body.print { padding: 10mm; }")  # the paper's margins on screen
     page.screenshot(path=str(ARTIFACTS / f"tagesauftrag-{stops}.png"), full_page=True)
     assert printed.pages == pages
     assert all(abs(w - A4_PORTRAIT_MM) < 1 for w in printed.page_widths_mm)
@@ -124,6 +126,23 @@ def test_week_plan_is_one_landscape_page(browser, client, planner_scenario) -> N
     assert not printed.shrunk
     assert printed.text_right_mm[0] <= A4_LANDSCAPE_MM - MARGIN_MM + 1
     assert "weitere" in page.locator("table.week").inner_text()  # the 30 stops do not all fit
+    page.close()
+
+
+def test_full_week_plan_is_still_one_landscape_page(browser, client, planner_scenario) -> None:
+    """Every crew with 14 stops on every workday: still one landscape page, nothing past the
+    margin; each cell lists what fits and counts the rest."""
+    for offset in range(5):
+        store_tour(planner_scenario.db_url, planner_scenario.tenant_id,
+                   DAY + dt.timedelta(days=offset), 14, crews=6)
+    page = _page(browser, client)
+    printed = print_page(page, f"/planner/print/week?week={DAY.isoformat()}")
+    (ARTIFACTS / "wochenplan-voll.pdf").write_bytes(printed.pdf)
+    assert printed.pages == 1 and not printed.shrunk
+    assert printed.text_right_mm[0] <= A4_LANDSCAPE_MM - MARGIN_MM + 1
+    cells = page.locator("table.week td")
+    assert cells.count() == 6 * 5
+    assert page.locator("table.week td .more").count() == 6 * 5
     page.close()
 
 

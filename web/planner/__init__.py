@@ -198,7 +198,7 @@ def _start_job(mode: str) -> Response:
 def api_job(job_id: int) -> Response:
     """Status and progress of a job (polled by the page)."""
     with tenant_tx() as session:
-        return jsonify(jobs_view.job_status(session, job_id))
+        return jsonify(jobs_view.job_status(session, job_id, lang=select_locale()))
 
 
 # --------------------------------------------------------------------------- line-up
@@ -208,7 +208,7 @@ def lineup_page() -> str:
     """Morning line-up with absences, machines, urgent orders and the capacity balance."""
     day = _day_arg()
     with tenant_tx() as session:
-        view = lineup.get_lineup(session, day)
+        view = lineup.get_lineup(session, day, lang=select_locale())
         balance = plan_service.balance_for(session, day)
         order_form = orders.order_form_data(session, lang=select_locale())
     return render_template(

@@ -42,7 +42,7 @@
       const started = await postJSON(urls.plan, { day: planWeek.dataset.week, days: 5 });
       const job = await pollJob(started.job_url, (j) => {
         bar.style.width = `${j.progress || 0}%`;
-        status.textContent = `${t("Woche planen")}: ${j.message || j.status} (${j.progress || 0} %)`;
+        status.textContent = `${t("Woche planen")}: ${j.message || j.status_label || j.status} (${j.progress || 0} %)`;
       });
       if (job.status === "failed") status.textContent = `${t("Fehler")}: ${job.message}`;
       else window.location.reload();

@@ -162,7 +162,7 @@
       const started = await postJSON(url, { day });
       const job = await pollJob(started.job_url, (j) => {
         bar.style.width = `${j.progress || 0}%`;
-        status.textContent = `${label}: ${j.message || j.status} (${j.progress || 0} %)`;
+        status.textContent = `${label}: ${j.message || j.status_label || j.status} (${j.progress || 0} %)`;
       });
       if (job.status === "failed") status.textContent = `${t("Fehler")}: ${job.message}`;
       else { status.textContent = `${label}: ${job.message || t("fertig")}`; await refresh(); }
