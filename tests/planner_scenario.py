@@ -35,6 +35,7 @@ from greentour.store import (
     tenant_zone,
     upgrade,
 )
+from web import create_app
 
 REPO = Path(__file__).resolve().parent.parent
 DAY = dt.date(2026, 6, 15)  # a Monday in June
@@ -251,3 +252,15 @@ def login(client, username: str = USERNAME, password: str = PASSWORD):
     page = client.get("/planner/").get_data(as_text=True)
     client.token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
     return client
+
+
+def planner_app(scenario: Scenario, monkeypatch, tmp_path: Path, **config):
+    """Yield the Flask app on ``scenario`` (own instance folder, no base-map tiles), then dispose
+    of its engine; ``config`` adds Flask settings. For fixtures: ``yield from planner_app(...)``."""
+    monkeypatch.setenv("GREENTOUR_INSTANCE_DIR", str(tmp_path / "instance"))
+    monkeypatch.setenv("GREENTOUR_BASEMAP", "none")
+    app = create_app({"SECRET_KEY": "test-secret", "TESTING": True,
+                      "GREENTOUR_DATABASE_URL": scenario.db_url,
+                      "GREENTOUR_AUTO_MIGRATE": False, **config})
+    yield app
+    app.extensions["greentour_engine"].dispose()

@@ -6,24 +6,17 @@ from __future__ import annotations
 import re
 
 import pytest
-from planner_scenario import DAY, login
+from planner_scenario import DAY, login, planner_app
 from sqlalchemy import select
 
 from greentour.store import make_engine, models, tenant_session
-from web import create_app
 
 WEEK = DAY.isoformat()
 
 
 @pytest.fixture
 def app(planner_scenario, monkeypatch, tmp_path):
-    monkeypatch.setenv("GREENTOUR_INSTANCE_DIR", str(tmp_path / "instance"))
-    monkeypatch.setenv("GREENTOUR_BASEMAP", "none")
-    flask_app = create_app({"SECRET_KEY": "test-secret", "TESTING": True,
-                            "GREENTOUR_DATABASE_URL": planner_scenario.db_url,
-                            "GREENTOUR_AUTO_MIGRATE": False})
-    yield flask_app
-    flask_app.extensions["greentour_engine"].dispose()
+    yield from planner_app(planner_scenario, monkeypatch, tmp_path)
 
 
 @pytest.fixture

@@ -12,10 +12,8 @@ from pathlib import Path
 import pytest
 from a11y import axe_violations, describe, serious
 from paper import CHROMIUM, CHROMIUM_ARGS, ORIGIN, serve_from
-from planner_scenario import DAY, login, store_tour
+from planner_scenario import DAY, login, planner_app, store_tour
 from playwright.sync_api import expect, sync_playwright
-
-from web import create_app
 
 REPO = Path(__file__).resolve().parents[2]
 WEEK = DAY.isoformat()
@@ -24,13 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 @pytest.fixture
 def app(planner_scenario, monkeypatch, tmp_path):
-    monkeypatch.setenv("GREENTOUR_INSTANCE_DIR", str(tmp_path / "instance"))
-    monkeypatch.setenv("GREENTOUR_BASEMAP", "none")
-    flask_app = create_app({"SECRET_KEY": "test-secret", "TESTING": True,
-                            "GREENTOUR_DATABASE_URL": planner_scenario.db_url,
-                            "GREENTOUR_AUTO_MIGRATE": False, "SERVER_NAME": "greentour.test"})
-    yield flask_app
-    flask_app.extensions["greentour_engine"].dispose()
+    yield from planner_app(planner_scenario, monkeypatch, tmp_path, SERVER_NAME="greentour.test")
 
 
 @pytest.fixture

@@ -23,12 +23,11 @@ from paper import (
     serve_from,
     table_overflow_px,
 )
-from planner_scenario import DAY, FORECAST_NOTE, login, store_tour
+from planner_scenario import DAY, FORECAST_NOTE, login, planner_app, store_tour
 from playwright.sync_api import sync_playwright
 
 from greentour.crew.tokens import qr_svg
 from greentour.planning.prints import stop_url
-from web import create_app
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "prints"
@@ -40,13 +39,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 @pytest.fixture
 def app(planner_scenario, monkeypatch, tmp_path):
-    monkeypatch.setenv("GREENTOUR_INSTANCE_DIR", str(tmp_path / "instance"))
-    monkeypatch.setenv("GREENTOUR_BASEMAP", "none")
-    flask_app = create_app({"SECRET_KEY": "test-secret", "TESTING": True,
-                            "GREENTOUR_DATABASE_URL": planner_scenario.db_url,
-                            "GREENTOUR_AUTO_MIGRATE": False, "SERVER_NAME": "greentour.test"})
-    yield flask_app
-    flask_app.extensions["greentour_engine"].dispose()
+    yield from planner_app(planner_scenario, monkeypatch, tmp_path, SERVER_NAME="greentour.test")
 
 
 @pytest.fixture
