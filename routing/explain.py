@@ -168,15 +168,24 @@ Violation = Reason
 # German / English names of equipment and qualifications are data of the tenant; we only join.
 
 
-def describe_missing(equipment: set[str], qualifications: set[str]) -> tuple[str, str]:
-    """German and English phrase for missing equipment / qualifications."""
+def describe_missing(
+    equipment: set[str], qualifications: set[str], problem: Any = None,
+) -> tuple[str, str]:
+    """German and English phrase for missing equipment / qualifications, named as the
+    ``problem``'s ``equipment_names`` / ``qualification_names`` say (else by code)."""
+    eq_names = getattr(problem, "equipment_names", None) or {}
+    q_names = getattr(problem, "qualification_names", None) or {}
+
+    def listed(codes: set[str], names: Any, lang: int) -> str:
+        return ", ".join(sorted(names[c][lang] if c in names else c for c in codes))
+
     parts_de, parts_en = [], []
     if equipment:
-        parts_de.append("Gerät " + ", ".join(sorted(equipment)))
-        parts_en.append("equipment " + ", ".join(sorted(equipment)))
+        parts_de.append("Gerät " + listed(equipment, eq_names, 0))
+        parts_en.append("equipment " + listed(equipment, eq_names, 1))
     if qualifications:
-        parts_de.append("Qualifikation " + ", ".join(sorted(qualifications)))
-        parts_en.append("qualification " + ", ".join(sorted(qualifications)))
+        parts_de.append("Qualifikation " + listed(qualifications, q_names, 0))
+        parts_en.append("qualification " + listed(qualifications, q_names, 1))
     return " und ".join(parts_de) or "–", " and ".join(parts_en) or "–"
 
 
@@ -201,7 +210,7 @@ def precheck(problem) -> tuple[dict[str, list[str]], dict[str, list[Reason]]]:
                        + len(t.required_qualifications - c.qualifications))
             miss_eq = set(t.required_equipment - best.equipment)
             miss_q = set(t.required_qualifications - best.qualifications)
-            de, en = describe_missing(miss_eq, miss_q)
+            de, en = describe_missing(miss_eq, miss_q, problem)
             if not (miss_eq or miss_q):
                 de, en = "die Freigabe für diese Aufgabe", "permission for this task"
             reasons[t.id] = [make_reason("no_qualified_crew_day", missing=de, missing_en=en)]

@@ -44,7 +44,7 @@ from sqlalchemy.orm import Session
 
 from greentour.errors import BadInput
 from greentour.planning import travel
-from greentour.planning.labels import site_label
+from greentour.planning.labels import EQUIPMENT_LABELS, QUALIFICATION_LABELS, site_label
 from greentour.planning.lineup import ensure_crew_days, machine_out_of_service
 from greentour.planning.shifts import parse_hhmm
 from greentour.store import session_tenant
@@ -517,6 +517,8 @@ def build_problem(
         matrices=trav.matrices,
         reload_points=tuple(reloads),
         time_axis=axis,
+        equipment_names=EQUIPMENT_LABELS,
+        qualification_names=QUALIFICATION_LABELS,
     )
     by_id = problem.task_by_id
     # the previous plan warm-starts the search: keep only assignments still allowed (a plan
