@@ -19,7 +19,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from greentour.errors import BadInput, Conflict, NotFound
@@ -375,8 +375,10 @@ def set_locked(session: Session, crew_day_id: int | None, locked: bool) -> None:
     cd = session.get(CrewDay, crew_day_id)
     if cd is None:
         raise NotFound(f"Kolonnentag {crew_day_id} gibt es nicht")
-    cd.locked = locked
-    session.flush()
+    # an explicit updated_at keeps the line-up change time (a lock changes no people or machines)
+    session.execute(update(CrewDay).where(CrewDay.id == cd.id)
+                    .values(locked=locked, updated_at=cd.updated_at))
+    session.refresh(cd)
 
 
 def undo_last_edit(session: Session, week_start: dt.date) -> str:
