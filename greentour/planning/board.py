@@ -112,7 +112,7 @@ def _edits(session: Session, first: dt.date, last: dt.date) -> list[Plan]:
     return [p for p in plans if (p.solver_params_json or {}).get("mode") == "edit"]
 
 
-def _source(session: Session, task: Task, day: dt.date) -> tuple[CrewDay, Tour] | None:
+def where_planned(session: Session, task: Task, day: dt.date) -> tuple[CrewDay, Tour] | None:
     """The crew-day and tour that currently hold ``task`` (looked up around ``day``)."""
     for offset in range(-6, 7):
         d = day + dt.timedelta(days=offset)
@@ -166,11 +166,16 @@ def _check(session: Session, task_id: int, crew_day_id: int) -> dict[str, Any]:
         raise Conflict(f"{target.name} hat am {target.date:%d.%m.} kein Personal")
     if task.status not in ("open", "planned"):
         raise Conflict("Diese Aufgabe ist erledigt oder storniert")
-    source = _source(session, task, target.date)
+    source = where_planned(session, task, target.date)
     if source is not None and source[0].locked:
         raise Conflict(f"{source[0].name} am {source[0].date:%d.%m.} ist gesperrt")
+    target_tour = current_tour(session, target)
+    # the tasks already in the target tour are part of the check even when the builder would
+    # leave them out on their own (e.g. one the plan placed after its due day)
+    in_tour = {s.task_id for s in target_tour.stops if s.task_id is not None} if target_tour \
+        else set()
     built = build_problem(session, [target.date], stability=False,
-                          include_task_ids=frozenset({task.id}))
+                          include_task_ids=frozenset({task.id, *in_tour}))
     ref = task_ref(task.id)
     if ref not in built.problem.task_by_id:
         why = built.precheck_unassigned.get(task.id)
@@ -180,7 +185,6 @@ def _check(session: Session, task_id: int, crew_day_id: int) -> dict[str, Any]:
         raise BadInput(f"Diese Aufgabe kann am {target.date:%d.%m.} nicht eingeplant werden "
                        f"(fällig ab {task.due_earliest:%d.%m.})")
     crew_id = crew_ref(target.id)
-    target_tour = current_tour(session, target)
     seq = _sequence(target_tour, built, without=task.id)
     trial, pos = _best_insertion(built, crew_id, seq, ref)
     current = _sequence(target_tour, built)
@@ -244,6 +248,34 @@ def check_move(
     if task_id is None or crew_day_id is None:
         raise BadInput("Aufgabe und Ziel-Kolonne angeben")
     return _result(session, _check(session, task_id, crew_day_id), lang)
+
+
+def carry_over_target(session: Session, task_id: int | None, crew_day_id: int | None,
+                      horizon_days: int = 7) -> CrewDay:
+    """Where "in Plan übernehmen" puts a stop reported partly done or not possible: the same crew
+    (same template, else same name) on its next working day with people that is not locked."""
+    if task_id is None or crew_day_id is None:
+        raise BadInput("Aufgabe und Kolonnentag angeben")
+    source = session.get(CrewDay, crew_day_id)
+    if source is None:
+        raise NotFound(f"Kolonnentag {crew_day_id} gibt es nicht")
+    for offset in range(1, horizon_days + 1):
+        day = source.date + dt.timedelta(days=offset)
+        for cd in ensure_crew_days(session, day):
+            same = (cd.template_id == source.template_id if source.template_id is not None
+                    else cd.name == source.name)
+            if same and cd.member_ids and not cd.locked:
+                return cd
+    raise Conflict(f"{source.name} hat in den nächsten {horizon_days} Tagen keinen freien "
+                   "Arbeitstag; bitte auf der Plantafel auf eine andere Kolonne ziehen")
+
+
+def check_carry_over(session: Session, task_id: int | None, crew_day_id: int | None,
+                     lang: str = "de") -> dict[str, Any]:
+    """Check moving a partly done or impossible stop to its crew's next working day (nothing is
+    stored; :func:`apply_move` with the answer's ``crew_day_id`` stores it)."""
+    target = carry_over_target(session, task_id, crew_day_id)
+    return {**check_move(session, task_id, target.id, lang), "task_id": task_id}
 
 
 def _copy_plan(session: Session, plan: Plan | None, day: dt.date, edit: dict[str, Any]) -> Plan:

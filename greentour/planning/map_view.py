@@ -101,6 +101,11 @@ def _fmt_date(value: dt.date | None) -> str | None:
     return value.strftime("%d.%m.%Y") if value else None
 
 
+def last_service_label(service: SiteLastService | None) -> str | None:
+    """``"15.06.2026 (mow)"``: the site's last service as the popup shows it."""
+    return f"{_fmt_date(service.last_date)} ({service.task_type})" if service else None
+
+
 def _provenance(site: Site) -> str:
     if site.source == "osm" and site.osm_id:
         return f"OSM {site.osm_type}/{site.osm_id} v{site.osm_version or '?'}"
@@ -138,8 +143,7 @@ def sites_geojson(session: Session, day: dt.date, lang: str = "de") -> dict[str,
             "need": need,
             "need_label": NEED_LABELS[need][li],
             "care_class": site.care_class,
-            "last_service": (f"{_fmt_date(service.last_date)} ({service.task_type})"
-                             if service else None),
+            "last_service": last_service_label(service),
             "forecast": (f"{labels.get(first.task_type, first.task_type)} "
                          f"({GENERATOR_LABELS.get(first.generator, ('', ''))[li]})"
                          if first else None),

@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from greentour.errors import BadInput, Conflict
+from greentour.planning.board import where_planned
 from greentour.planning.current import current_plan, published_plan
 from greentour.planning.labels import WEEKDAYS_DE, site_label
 from greentour.store import session_tenant, tenant_zone
@@ -69,23 +70,26 @@ def _tour_entries(session: Session, tour: Tour | None, tz: Any,
     return out
 
 
-def _where(session: Session, plan: Plan, task_id: int) -> str | None:
-    """``"Kolonne 2 Di 16.06."`` for the crew-day that holds ``task_id`` in ``plan``."""
-    for tour in plan.tours:
-        if any(s.task_id == task_id for s in tour.stops):
-            cd = tour.crew_day
-            return f"{cd.name} {WEEKDAYS_DE[cd.date.weekday()]} {cd.date:%d.%m.}"
-    return None
+def _where(session: Session, task_id: int, day: dt.date) -> str | None:
+    """``"Kolonne 2 Di 16.06."``: the crew-day whose current tour holds ``task_id`` (around
+    ``day``; None when it is in no tour)."""
+    task = session.get(Task, task_id)
+    found = where_planned(session, task, day) if task is not None else None
+    if found is None:
+        return None
+    cd = found[0]
+    return f"{cd.name} {WEEKDAYS_DE[cd.date.weekday()]} {cd.date:%d.%m.}"
 
 
 def _diff(session: Session, crew_day: CrewDay, old: list[dict[str, Any]],
-          new: list[dict[str, Any]], plan: Plan) -> dict[str, Any] | None:
+          new: list[dict[str, Any]]) -> dict[str, Any] | None:
     old_ids = [e["task_id"] for e in old]
     new_ids = [e["task_id"] for e in new]
     old_by = {e["task_id"]: e for e in old}
     added = [{"site": e["site"], "task": e["task"], "start": e["start"]}
              for e in new if e["task_id"] not in old_by]
-    removed = [{"site": e["site"], "task": e["task"], "to": _where(session, plan, e["task_id"])}
+    removed = [{"site": e["site"], "task": e["task"],
+                "to": _where(session, e["task_id"], crew_day.date)}
                for e in old if e["task_id"] not in set(new_ids)]
     kept_old = [t for t in old_ids if t in set(new_ids)]
     kept_new = [t for t in new_ids if t in set(old_ids)]
@@ -132,7 +136,7 @@ def _changes_of(session: Session, plan: Plan) -> list[dict[str, Any]]:
                             if before is not None and before.id != plan.id else None)
                 new_tour = next((t for t in plan.tours if t.crew_day_id == cd.id), None)
                 entry = _diff(session, cd, _tour_entries(session, old_tour, tz, labels),
-                              _tour_entries(session, new_tour, tz, labels), plan)
+                              _tour_entries(session, new_tour, tz, labels))
                 if entry is not None:
                     out.append(entry)
         day += dt.timedelta(days=1)
