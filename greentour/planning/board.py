@@ -27,6 +27,7 @@ from greentour.planning import demand_step
 from greentour.planning.current import current_plan, current_span, current_tour, next_version
 from greentour.planning.labels import WEEKDAYS_DE, site_label
 from greentour.planning.lineup import crew_available_s, ensure_crew_days
+from greentour.planning.map_view import unassigned_items
 from greentour.planning.problem_builder import BuiltProblem, build_problem, crew_ref, task_ref
 from greentour.planning.store_solution import _store_stops, reasons_of
 from greentour.store import session_tenant, tenant_zone
@@ -39,6 +40,7 @@ from greentour.store.models import (
     Tour,
     Unassigned,
 )
+from greentour.workplace.task_style import legend, task_style
 from routing.checker import retime_tour
 from routing.solution import Tour as RTour
 
@@ -76,8 +78,12 @@ def week_board(session: Session, week_start: dt.date) -> dict[str, Any]:
                         "task_label": labels.get(stop.task.task_type, stop.task.task_type),
                         "start": stop.start_at.astimezone(tz).strftime("%H:%M")
                         if stop.start_at else "",
+                        "end": stop.end_at.astimezone(tz).strftime("%H:%M")
+                        if stop.end_at else "",
                         "duration_min": round(stop.task.duration_s / 60),
                         "urgent": stop.task.generator == "order",
+                        **task_style(stop.task.task_type),
+                        **_axis(cd, stop.start_at, stop.end_at, tz),
                     })
         available_s = crew_available_s(cd)
         row["cells"][cd.date.isoformat()] = {
@@ -92,6 +98,8 @@ def week_board(session: Session, week_start: dt.date) -> dict[str, Any]:
         }
     edits = _edits(session, days[0], days[-1])
     return {
+        "unassigned": unassigned_work(session, days),
+        "legend": legend(),
         "week_start": week_start.isoformat(),
         "days": [{"date": d.isoformat(), "label": f"{WEEKDAYS_DE[d.weekday()]} {d:%d.%m.}"}
                  for d in days],
@@ -101,6 +109,50 @@ def week_board(session: Session, week_start: dt.date) -> dict[str, Any]:
         "prev_week": (week_start - dt.timedelta(days=7)).isoformat(),
         "next_week": (week_start + dt.timedelta(days=7)).isoformat(),
     }
+
+
+def _axis(cd: CrewDay, start: dt.datetime | None, end: dt.datetime | None,
+          tz: Any) -> dict[str, float]:
+    """Where a stop sits on its crew-day's time axis (shift start 0 %, shift end 100 %)."""
+    if start is None or end is None:
+        return {}
+    shift_start = dt.datetime.combine(cd.date, cd.shift_start, tz)
+    shift_s = (dt.datetime.combine(cd.date, cd.shift_end, tz) - shift_start).total_seconds()
+    if shift_s <= 0:
+        return {}
+    left = max(0.0, (start - shift_start).total_seconds() / shift_s * 100)
+    width = max(0.5, (end - start).total_seconds() / shift_s * 100)
+    return {"axis_left_pct": round(min(left, 100.0), 1),
+            "axis_width_pct": round(min(width, 100.0 - min(left, 99.5)), 1)}
+
+
+def unassigned_work(session: Session, days: list[dt.date]) -> list[dict[str, Any]]:
+    """The work of the days' current plans that no tour holds, most urgent first (each task
+    once, with the plan's reasons): the board's column to drag from."""
+    labels = {t.code: t.name_de for t in session.scalars(select(TaskType))}
+    plans = {day: current_plan(session, day) for day in days}
+    in_tours = {s.task_id for day, plan in plans.items() if plan is not None
+                for tour in plan.tours if tour.crew_day.date == day for s in tour.stops}
+    seen: dict[int, dict[str, Any]] = {}
+    for plan in plans.values():
+        if plan is None:
+            continue
+        for item in unassigned_items(plan, "de", labels):
+            if item["task_id"] in seen or item["task_id"] in in_tours:
+                continue
+            task = session.get(Task, item["task_id"])
+            if task is None or task.status not in ("open", "planned"):
+                continue
+            seen[item["task_id"]] = {
+                **item,
+                "task_label": item["task"],
+                "task": item["task_type"],
+                "duration_min": round(item["duration_s"] / 60),
+                "due": f"{task.due_earliest:%d.%m.} – {task.due_latest:%d.%m.}",
+                "urgent": item["generator"] == "order",
+                **task_style(item["task_type"]),
+            }
+    return sorted(seen.values(), key=lambda u: (-u["urgency"], u["task_id"]))
 
 
 def _edits(session: Session, first: dt.date, last: dt.date) -> list[Plan]:

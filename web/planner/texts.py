@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from web.planner.live_texts import LIVE_MSGIDS
+
 #: msgids used by static/*.js through GT.t(...)
 JS_MSGIDS = (
     "Fläche ohne Namen", "Bedarf", "Pflegeklasse", "Letzte Pflege", "Prognose", "Warum", "Fällig",
@@ -17,4 +19,4 @@ JS_MSGIDS = (
 
 def js_texts() -> dict[str, str]:
     """msgid -> text in the current UI language, embedded in every page as JSON."""
-    return {msgid: _(msgid) for msgid in JS_MSGIDS}
+    return {msgid: _(msgid) for msgid in (*JS_MSGIDS, *LIVE_MSGIDS)}
