@@ -542,7 +542,7 @@
     tour = null;
     blocked = false;
     show("blocked", false);
-    history.replaceState(null, "", location.pathname);
+    history.replaceState(null, "", location.pathname + location.search);
     return true;
   }
 
