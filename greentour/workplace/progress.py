@@ -6,8 +6,11 @@ by its reported state: ``planned`` (nothing reported), ``started``, ``done``, ``
 to the planner's current plan by task and crew-day (a report names the stop of the version the
 tablet had; after a re-plan the stop id differs, the task does not). Per crew a progress line:
 the planned hours of the stops reported done against the planned hours of the tour, and how far
-the crew is behind or ahead of plan (the reported finish of its latest finished stop against that
-stop's planned end, minutes).
+the crew is behind or ahead of plan: stops reported (done, partly, not possible) against the stops
+planned to end by now. Per-stop times concern employees (staff council, GDPR): report times and
+the minutes behind or ahead (the reported finish of the latest finished stop against its planned
+end) are only included for roles in the tenant's ``privacy.stop_times_visible_to``
+(:mod:`greentour.crew.privacy`, default admin).
 
 Sites visited that day come with their need class and last service as they are now, so a popup
 no longer says "überfällig" once the stop was reported done (the report marked the task done and
@@ -26,11 +29,13 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from greentour.crew.privacy import privacy_settings
 from greentour.errors import BadInput, NotFound
 from greentour.planning import publication
 from greentour.planning.current import current_plan
 from greentour.planning.map_view import NEED_LABELS, last_service_label, need_of
 from greentour.store import session_tenant, tenant_zone
+from greentour.store.base import utcnow
 from greentour.store.models import (
     Completion,
     CrewDay,
@@ -113,11 +118,14 @@ def site_states(session: Session, site_ids: set[int], day: dt.date,
 
 def day_progress(
     session: Session, day: dt.date, photo_url: Callable[[int], str] | None = None,
-    lang: str = "de",
+    lang: str = "de", with_times: bool = False, now: dt.datetime | None = None,
 ) -> dict[str, Any]:
-    """Reported state of every stop of the day's current plan and a progress line per crew."""
+    """Reported state of every stop of the day's current plan and a progress line per crew
+    (report times only ``with_times``; ``now`` for the stops due to be finished, default now)."""
     li = _li(lang)
-    tz = tenant_zone(session_tenant(session))
+    tenant = session_tenant(session)
+    tz = tenant_zone(tenant)
+    now = now or utcnow()
     plan = current_plan(session, day)
     crew_days = {cd.id: cd for cd in session.scalars(select(CrewDay).where(CrewDay.date == day))}
     ids = list(crew_days)
@@ -132,6 +140,7 @@ def day_progress(
         if cd is None:
             continue
         planned_s = done_s = 0
+        due_by_now = 0
         counts = dict.fromkeys(STATE_LABELS, 0)
         lag_min = None
         latest_finish: dt.datetime | None = None
@@ -143,6 +152,8 @@ def day_progress(
             stop_s = (int((stop.end_at - stop.start_at).total_seconds())
                       if stop.start_at and stop.end_at else task.duration_s)
             planned_s += stop_s
+            if stop.end_at is not None and stop.end_at <= now:
+                due_by_now += 1
             report = reports.get((cd.id, task.id))
             start = starts.get((cd.id, task.id))
             state = report.status if report is not None else ("started" if start else "planned")
@@ -152,7 +163,7 @@ def day_progress(
                 "state": state, "state_label": STATE_LABELS[state][li],
                 "carry_over": state in CARRY_OVER,
             }
-            if start is not None:
+            if start is not None and with_times:
                 item["started"] = _hhmm(start.device_time or start.server_time, tz)
             if report is not None:
                 finished = report.finished_at or report.device_time or report.server_time
@@ -161,12 +172,13 @@ def day_progress(
                     "grass_length": (GRASS_LABELS[report.grass_length][li]
                                      if report.grass_length else None),
                     "note": report.note or None,
-                    "reported": _hhmm(report.server_time, tz),
-                    "finished": _hhmm(finished, tz),
                     "outdated": bool(report.flagged_outdated),
                     "photo_url": (photo_url(report.id)
                                   if photo_url and report.photo_path else None),
                 })
+                if with_times:
+                    item["reported"] = _hhmm(report.server_time, tz)
+                    item["finished"] = _hhmm(finished, tz)
                 if state in ("done", "partly"):
                     if state == "done":
                         done_s += stop_s
@@ -175,19 +187,24 @@ def day_progress(
                         latest_finish = finished
                         lag_min = round((finished - stop.end_at).total_seconds() / 60)
             stops[f"{cd.id}:{task.id}"] = item
-        if lag_min is None:
-            pace = ("noch keine Rückmeldung", "no report yet")[li]
-        elif lag_min > 0:
-            pace = (f"{lag_min} min hinter Plan", f"{lag_min} min behind plan")[li]
-        elif lag_min < 0:
-            pace = (f"{-lag_min} min vor Plan", f"{-lag_min} min ahead of plan")[li]
+        reported = counts["done"] + counts["partly"] + counts["not_possible"]
+        behind = due_by_now - reported
+        if behind > 0:
+            pace = (f"{behind} Stopps hinter Plan", f"{behind} stops behind plan")[li]
+        elif behind < 0:
+            pace = (f"{-behind} Stopps vor Plan", f"{-behind} stops ahead of plan")[li]
         else:
             pace = ("im Plan", "on plan")[li]
+        if with_times and lag_min:
+            pace += (f" (zuletzt {abs(lag_min)} min {'später' if lag_min > 0 else 'früher'})",
+                     f" (latest {abs(lag_min)} min {'late' if lag_min > 0 else 'early'})")[li]
+        if not with_times:
+            lag_min = None
         crews.append({
             "crew_day_id": cd.id, "crew": cd.name,
             "done_h": round(done_s / 3600, 1), "planned_h": round(planned_s / 3600, 1),
             "done_pct": round(100 * done_s / planned_s) if planned_s else 0,
-            "lag_min": lag_min, "pace": pace, "counts": counts,
+            "lag_min": lag_min, "stops_behind": behind, "pace": pace, "counts": counts,
         })
     return {
         "day": day.isoformat(),
@@ -195,19 +212,22 @@ def day_progress(
         "crews": crews,
         "stops": stops,
         "sites": {str(k): v for k, v in site_states(session, site_ids, day, lang).items()},
+        "stop_times_visible": with_times,
     }
 
 
 def live_state(
     session: Session, first: dt.date, count: int = 1,
-    photo_url: Callable[[int], str] | None = None, lang: str = "de",
+    photo_url: Callable[[int], str] | None = None, lang: str = "de", role: str | None = None,
 ) -> dict[str, Any]:
     """What the map and the board poll: per day the progress (:func:`day_progress`), whether
-    the shown plans are drafts and whether the line-up or orders changed after them."""
+    the shown plans are drafts and whether the line-up or orders changed after them. Report
+    times only for a ``role`` the tenant's privacy settings allow."""
     if not 1 <= count <= 7:
         raise BadInput("Zwischen 1 und 7 Tage")
     days = [first + dt.timedelta(days=i) for i in range(count)]
-    progress_days = [day_progress(session, d, photo_url, lang) for d in days]
+    with_times = privacy_settings(session_tenant(session).config_json).may_see_stop_times(role)
+    progress_days = [day_progress(session, d, photo_url, lang, with_times) for d in days]
     return {
         "days": progress_days,
         "crews": [c for p in progress_days for c in p["crews"]],
@@ -216,6 +236,7 @@ def live_state(
         "publication": [{"date": d.isoformat(), **publication.publication_state(session, d)}
                         for d in days],
         "stale": publication.staleness(session, days),
+        "stop_times_visible": with_times,
     }
 
 

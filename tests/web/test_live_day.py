@@ -152,9 +152,25 @@ def test_live_day_publish_report_carry_over_republish(client, app, planner_scena
     crew = next(c for c in live["crews"] if c["crew_day_id"] == crew_day_id)
     assert len(stops) == 2  # the whole tour done: done hours are the planned hours
     assert crew["done_h"] == crew["planned_h"] > 0 and crew["counts"]["done"] == 2
-    assert crew["done_pct"] == 100 and crew["lag_min"] is not None and "Plan" in crew["pace"]
+    assert crew["done_pct"] == 100 and crew["pace"] == "im Plan" and crew["stops_behind"] == 0
     late = next(c for c in live["crews"] if c["crew_day_id"] == other_day_id)
     assert late["done_h"] == 0 < late["planned_h"] and late["counts"]["not_possible"] == 1
+    # the day is over: every stop of the other crew not reported counts as behind plan
+    n_late = len(next(t for t in tours if t["crew_day_id"] == other_day_id)["stops"]) - 1
+    assert late["stops_behind"] == n_late and (n_late == 0 or "hinter Plan" in late["pace"])
+    # per-stop times are for the roles the town allows (default admin): not for this planner
+    assert live["stop_times_visible"] is False and crew["lag_min"] is None
+    assert all("finished" not in s and "started" not in s for s in live["stops"].values())
+    engine = app.extensions["greentour_engine"]
+    with tenant_session(engine, planner_scenario.tenant_id) as s, s.begin():
+        tenant = s.get(models.Tenant, planner_scenario.tenant_id)
+        tenant.config_json = {**(tenant.config_json or {}),
+                              "privacy": {"stop_times_visible_to": ["planner", "admin"]}}
+    timed = client.get(f"/planner/api/live?day={MONDAY}").get_json()
+    assert timed["stop_times_visible"] is True
+    assert timed["stops"][f"{crew_day_id}:{done[0]['task_id']}"]["finished"] == "10:30"
+    assert next(c for c in timed["crews"] if c["crew_day_id"] == crew_day_id)["lag_min"] \
+        is not None
     for stop in done:  # need and last service of the visited sites, at once
         site = live["sites"][str(stop["site_id"])]
         assert site["need"] != "overdue" and site["last_service"].startswith("15.06.2026")

@@ -26,8 +26,8 @@ from greentour.store import make_engine, models, tenant_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 MONDAY = DAY.isoformat()
-MAP_READY = ("document.getElementById('map-page').dataset.loaded && document.body.dataset.liveLoaded"
-             " && typeof GT !== 'undefined' && GT.mapView")
+MAP_READY = ("document.getElementById('map-page').dataset.loaded"
+             " && document.body.dataset.liveLoaded && typeof GT !== 'undefined' && GT.mapView")
 
 
 def _tablet_token(planner_scenario, crew_day_id: int) -> str:

@@ -197,7 +197,7 @@ def api_live() -> Response:
     days = _int(request.args.get("days"), "days") or 1
     with tenant_tx() as session:
         data = progress.live_state(session, day, days, photo_url=_photo_url,
-                                   lang=select_locale())
+                                   lang=select_locale(), role=current_user.role)
     return jsonify(data)
 
 
