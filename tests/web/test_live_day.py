@@ -243,3 +243,26 @@ def test_publish_refuses_bad_input_and_changed_drafts(client, app, planner_scena
     engine = app.extensions["greentour_engine"]
     with tenant_session(engine, planner_scenario.tenant_id) as s:
         assert s.scalar(select(models.Plan).where(models.Plan.status == "published")) is None
+
+
+def test_board_has_unassigned_column_typed_chips_and_time_axis(client, app) -> None:
+    """The board lists the plan's unassigned work as chips to drag, every chip carries its task
+    type's colour and icon (and the family in words for screen readers), each planned chip has
+    a block on its crew-day's time axis, and the grid is one Tab stop (roving tabindex)."""
+    _plan_monday(client, app)
+    data = client.get(f"/planner/api/map?day={MONDAY}").get_json()
+    html = client.get(f"/planner/board?week={MONDAY}").get_data(as_text=True)
+    column = html.split('id="unassigned-chips"', 1)[1].split("</ul>", 1)[0]
+    assert len(re.findall(r'class="task-chip', column)) == len(
+        {u["task_id"] for u in data["unassigned"]})
+    chips = re.findall(r'<span class="task-chip fam-(\w+)[^>]*style="--fam: (#[0-9a-f]{6})"[^>]*>'
+                       r'<span class="ti" aria-hidden="true">(.)</span>'
+                       r'<span class="sr-only">([^<]+): </span>', html)
+    assert len(chips) == html.count('class="task-chip')
+    assert {fam for fam, *_ in chips} >= {"mow", "playground"}
+    planned = sum(len(t["stops"]) for t in data["tours"])
+    assert html.count('class="axis-block"') == planned
+    lefts = [float(x) for x in re.findall(r'class="axis-block" style="left: ([\d.]+)%', html)]
+    assert lefts and all(0 <= x <= 100 for x in lefts)
+    assert len(re.findall(r'<td class="cell[^"]*" tabindex="0"', html)) == 1
+    assert re.search(r'aria-label="Kolonne 1[^"]*Mo 15\.06\. sperren"', html)
