@@ -2,9 +2,11 @@
 access point, notes and navigation links.
 
 Which plan is current: a crew-day may appear in several plans (drafts, re-plans). The crew gets
-the tour of the newest *published* plan (highest version, then highest id) that has a tour for
-the crew-day; when no plan is published, the newest finished (``done``) plan. Reports name the
-plan version they were made against; see :mod:`greentour.crew.reports`.
+its tour in the newest *published* plan covering the day (highest version, then highest id,
+:func:`greentour.planning.current.published_plan`); drafts (``done`` plans the planner has not
+published) never reach the tablets, and a published version without a tour for the crew-day
+means no tour. Reports name the plan version they were made against; see
+:mod:`greentour.crew.reports`.
 
 The payload holds no per-person data and no report times: the crew sees the outcome per stop.
 It is deterministic for the same stored state, so its hash serves as ETag.
@@ -28,13 +30,14 @@ from greentour.crew.navigation import navigation_links
 from greentour.crew.privacy import PHOTO_TYPES, PrivacySettings, privacy_settings
 from greentour.crew.tokens import Device
 from greentour.errors import Forbidden, NotFound
+from greentour.planning.current import published_plan
+from greentour.planning.publication import crew_changes
 from greentour.store.models import (
     AccessPoint,
     Completion,
     CrewDay,
     CrewTemplate,
     Depot,
-    Plan,
     ReloadPoint,
     Site,
     Stop,
@@ -46,7 +49,6 @@ from greentour.store.models import (
 )
 from greentour.store.models_crew import StopStart
 
-CURRENT_PLAN_STATUSES = ("published", "done")
 STOP_KIND_LABELS = {
     "task": "Arbeit",
     "reload": "Abladen / Auftanken",
@@ -86,18 +88,16 @@ def may_access_crew_day(session: Session, device: Device, crew_day_id: int) -> b
 
 
 def current_tour(session: Session, crew_day_id: int) -> Tour | None:
-    """The tour of the crew-day in the current plan (newest published, else newest done)."""
-    for status in CURRENT_PLAN_STATUSES:
-        tour = session.scalar(
-            select(Tour)
-            .join(Plan, Tour.plan_id == Plan.id)
-            .where(Tour.crew_day_id == crew_day_id, Plan.status == status)
-            .order_by(Plan.version.desc(), Plan.id.desc())
-            .limit(1)
-        )
-        if tour is not None:
-            return tour
-    return None
+    """The tour of the crew-day in the day's published plan (None: none published or no tour)."""
+    crew_day = session.get(CrewDay, crew_day_id)
+    if crew_day is None:
+        return None
+    plan = published_plan(session, crew_day.date)
+    if plan is None:
+        return None
+    return session.scalar(
+        select(Tour).where(Tour.plan_id == plan.id, Tour.crew_day_id == crew_day_id).limit(1)
+    )
 
 
 def current_plan_version(session: Session, crew_day_id: int) -> int | None:
@@ -306,7 +306,9 @@ def tour_payload(session: Session, tour: Tour, privacy: PrivacySettings) -> dict
             "end": crew_day.shift_end.strftime("%H:%M"),
             "breaks": crew_day.breaks_json or [],
         },
-        "plan": {"id": plan.id, "version": plan.version, "status": plan.status},
+        "plan": {"id": plan.id, "version": plan.version, "status": plan.status,
+                 "published_at": _iso(plan.published_at, tz),
+                 "changes": crew_changes(plan, crew_day.id)},
         "depot": (
             {
                 "name": depot.name,

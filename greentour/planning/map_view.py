@@ -112,6 +112,17 @@ DURATION_SOURCES = {
 }
 
 
+def last_service_label(
+    service: SiteLastService | None, lang: str = "de", labels: dict[str, str] | None = None
+) -> str | None:
+    """``"15.06.2026 (Rasen mähen)"``: the site's last service as the popup shows it
+    (``labels``: task type code -> name in ``lang``)."""
+    if service is None:
+        return None
+    name = (labels or {}).get(service.task_type, service.task_type.replace("_", " "))
+    return f"{_fmt_date(service.last_date, lang)} ({name})"
+
+
 def _provenance(site: Site, lang: str = "de") -> str:
     if site.source == "osm" and site.osm_id:
         return f"OSM {site.osm_type}/{site.osm_id} v{site.osm_version or '?'}"
@@ -187,9 +198,7 @@ def sites_geojson(session: Session, day: dt.date, lang: str = "de") -> dict[str,
             "need": need,
             "need_label": NEED_LABELS[need][li],
             "care_class": site.care_class,
-            "last_service": (f"{_fmt_date(service.last_date, lang)} "
-                             f"({labels.get(service.task_type, service.task_type)})"
-                             if service else None),
+            "last_service": last_service_label(service, lang, labels),
             "forecast": (f"{labels.get(first.task_type, first.task_type)} "
                          f"({GENERATOR_LABELS.get(first.generator, ('', ''))[li]})"
                          if first else None),

@@ -198,7 +198,7 @@ def test_monday_0645_in_lauf(server: str) -> None:
         page.set_viewport_size({"width": 1500, "height": 3600})  # drag without scrolling
         page.goto(f"{server}/planner/board?week={WEEK}")
         expect(page.locator("h1")).to_contain_text("Plantafel")
-        inspection = page.locator('.task-chip[data-task-type="inspect_playground"]').first
+        inspection = page.locator('td.cell .task-chip[data-task-type="inspect_playground"]').first
         mow_row = page.locator("tr", has_text="Kolonne 1 – Mähen Nord")
         monday_cell = mow_row.locator('td.cell').first
         inspection.drag_to(monday_cell)
@@ -221,7 +221,7 @@ def test_monday_0645_in_lauf(server: str) -> None:
         # a mowing stop of crew 2 to crew 1 on Tuesday (crew 1 has every machine crew 2 has)
         chip = page.locator("tr", has_text="Kolonne 2 – Mähen Süd").locator(
             "td.cell").first.locator(".task-chip").last
-        chip_text = chip.inner_text().rsplit(" (", 1)[0][6:]
+        chip_text = chip.get_attribute("data-site")
         target = mow_row.locator("td.cell").nth(1)
         chip.drag_to(target)
         expect(result).to_contain_text("Umplanung")

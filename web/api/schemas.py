@@ -108,6 +108,12 @@ class PlanOut(Schema):
     id = fields.Integer()
     version = fields.Integer()
     status = fields.String()
+    published_at = fields.String(allow_none=True, metadata={
+        "description": "when the planner published this version (local time, ISO 8601)"})
+    changes = fields.Dict(allow_none=True, metadata={
+        "description": "what this publication changed for the crew-day: added, removed (with "
+                       "'to': where the stop went), moved (order), retimed (old/new start); "
+                       "null when nothing changed"})
 
 
 class TourOut(Schema):

@@ -17,6 +17,7 @@ from flask import (
     Blueprint,
     Flask,
     Response,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -40,8 +41,10 @@ from greentour.planning import (
     orders,
     plan_service,
     prints,
+    publication,
 )
 from greentour.store import tenant_session, write_session
+from greentour.workplace import progress
 from web.auth import planner_required, select_locale
 from web.auth.engine import get_engine
 from web.planner.texts import js_texts
@@ -199,6 +202,76 @@ def api_job(job_id: int) -> Response:
     """Status and progress of a job (polled by the page)."""
     with tenant_tx() as session:
         return jsonify(jobs_view.job_status(session, job_id, lang=select_locale()))
+
+
+# --------------------------------------------------------------------------- live day, publish
+def _photo_url(completion_id: int) -> str:
+    return url_for("planner.report_photo", completion_id=completion_id)
+
+
+@bp.get("/api/live")
+@planner_required
+def api_live() -> Response:
+    """Reported state per stop, progress per crew, sites' need, publication state (polled)."""
+    day = _day_arg()
+    days = _int(request.args.get("days"), "days") or 1
+    with tenant_tx() as session:
+        data = progress.live_state(session, day, days, photo_url=_photo_url,
+                                   lang=select_locale(), role=current_user.role)
+    return jsonify(data)
+
+
+@bp.get("/photos/<int:completion_id>")
+@planner_required
+def report_photo(completion_id: int) -> Response:
+    """A crew's report photo of this town (``?thumb=1``: a small JPEG for lists and popups)."""
+    with tenant_tx() as session:
+        relative = progress.photo_path(session, completion_id)
+    instance_dir = current_app.extensions["greentour_settings"].instance_dir
+    if request.args.get("thumb"):
+        response = Response(progress.photo_thumbnail(Path(instance_dir), relative),
+                            mimetype="image/jpeg")
+    else:
+        response = send_from_directory(Path(instance_dir), relative)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@bp.get("/api/publish")
+@planner_required
+def api_publish_preview() -> Response:
+    """What publishing the drafts of the days would change, per crew-day (nothing stored)."""
+    day = _day_arg()
+    days = _int(request.args.get("days"), "days") or 1
+    with tenant_tx() as session:
+        return jsonify(publication.preview(session, day, days))
+
+
+@bp.post("/api/publish")
+@planner_required
+def api_publish() -> Response:
+    """Publish the drafts of the days to the tablets (refused if the drafts changed meanwhile)."""
+    data = _json()
+    day = _day_arg()
+    ids = data.get("draft_ids")
+    if ids is not None and (not isinstance(ids, list)
+                            or not all(isinstance(i, int) for i in ids)):
+        raise BadInput(_("draft_ids muss eine Liste von Zahlen sein"))
+    with tenant_tx() as session:
+        result = publication.publish(session, day, _int(data.get("days"), "days") or 1, ids)
+    return jsonify(result)
+
+
+@bp.post("/api/carry-over")
+@planner_required
+def api_carry_over() -> Response:
+    """Check "in Plan übernehmen": the stop on its crew's next working day (nothing saved)."""
+    data = _json()
+    with tenant_tx() as session:
+        result = board_service.check_carry_over(
+            session, _int(data.get("task_id"), "task_id"),
+            _int(data.get("crew_day_id"), "crew_day_id"), lang=select_locale())
+    return jsonify(result)
 
 
 # --------------------------------------------------------------------------- line-up

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-
-def N_(msgid: str) -> str:  # noqa: N802 - the marker's conventional name
-    """Marks ``msgid`` for extraction (``pybabel extract -k N_``); translated at use."""
-    return msgid
-
+from web.planner.live_texts import LIVE_MSGIDS
+from web.planner.marker import N_
 
 #: msgids used by static/*.js through GT.t(...)
 JS_MSGIDS = (
@@ -47,4 +44,4 @@ JS_MSGIDS = (
 
 def js_texts() -> dict[str, str]:
     """msgid -> text in the current UI language, embedded in every page as JSON."""
-    return {msgid: _(msgid) for msgid in JS_MSGIDS}
+    return {msgid: _(msgid) for msgid in (*JS_MSGIDS, *LIVE_MSGIDS)}

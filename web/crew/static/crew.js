@@ -169,7 +169,10 @@
     const etag = await kvGet("tour_etag");
     if (etag && cached) headers["If-None-Match"] = etag;
     try {
-      const res = await fetch(`${API}/crew/tour`, { headers, cache: "no-store" });
+      // ?date=JJJJ-MM-TT shows another day's tour (the demo and the planner's preview)
+      const day = new URLSearchParams(location.search).get("date");
+      const query = day && /^\d{4}-\d{2}-\d{2}$/.test(day) ? `?date=${day}` : "";
+      const res = await fetch(`${API}/crew/tour${query}`, { headers, cache: "no-store" });
       lastNetworkOk = true;
       if (res.status === 401) {
         blocked = true;
@@ -213,6 +216,25 @@
     return { text: "", cls: "" };
   }
 
+  /** What the planner's last publication changed for this crew (text nodes only). */
+  function renderChanges(plan) {
+    const box = document.getElementById("changes");
+    const c = plan && plan.changes;
+    box.replaceChildren();
+    if (!c || c.first_tour) { box.classList.add("hidden"); return; }
+    const head = document.createElement("strong");
+    head.textContent = t("changes.title", { v: plan.version });
+    const list = document.createElement("ul");
+    const add = (text) => { const li = document.createElement("li"); li.textContent = text; list.appendChild(li); };
+    c.added.forEach((x) => add(t("changes.added", { s: x.site, t: x.task, a: x.start })));
+    c.removed.forEach((x) => add(x.to ? t("changes.removedTo", { s: x.site, t: x.task, to: x.to })
+      : t("changes.removed", { s: x.site, t: x.task })));
+    c.moved.forEach((x) => add(t("changes.moved", { s: x.site, n: x.to_seq })));
+    c.retimed.forEach((x) => add(t("changes.retimed", { s: x.site, a: x.new_start, b: x.old_start })));
+    box.append(head, list);
+    box.classList.remove("hidden");
+  }
+
   async function render() {
     const list = document.getElementById("stops");
     const saved = snapshotInputs();
@@ -227,6 +249,7 @@
     const workStops = tour.stops.filter((s) => s.kind === "task").length;
     document.getElementById("subtitle").textContent =
       `${stale}${fmtDate(tour.date)} · ${t("subtitle.stops", { n: workStops, v: tour.plan.version })}`;
+    renderChanges(tour.plan);
     const items = await queueAll();
     const tpl = document.getElementById("stop-template");
     tour.stops.forEach((stop) => {
@@ -522,7 +545,7 @@
     tour = null;
     blocked = false;
     show("blocked", false);
-    history.replaceState(null, "", location.pathname);
+    history.replaceState(null, "", location.pathname + location.search);
     return true;
   }
 

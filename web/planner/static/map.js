@@ -99,10 +99,12 @@
     for (const tour of tours) {
       if (tour.coords.length > 1) L.polyline(tour.coords.map(([x, y]) => [y, x]), { color: tour.color, weight: 4, opacity: 0.85 }).addTo(layers.tours);
       for (const s of tour.stops) {
-        const icon = L.divIcon({ className: "", html: el("div", { class: "stop-label", style: `border-color:${tour.color}` }, String(s.seq)), iconSize: [22, 22] });
+        const key = `${tour.crew_day_id}:${s.task_id}`;
+        const icon = L.divIcon({ className: "", html: el("div", { class: "stop-label", style: `border-color:${tour.color}`, dataset: { stopKey: key } }, String(s.seq)), iconSize: [22, 22] });
         L.marker([s.lat, s.lon], { icon, title: `${tour.crew} #${s.seq}` }).bindPopup(() => el("div", { class: "popup" },
           el("strong", {}, `${tour.crew} · ${s.seq}. ${s.site}`),
-          el("dl", {}, row(t("Aufgabe"), s.task), row(t("Beginn"), hhmm(s.start)), row(t("Ende"), hhmm(s.end))))).addTo(layers.tours);
+          el("dl", {}, row(t("Aufgabe"), s.task), row(t("Beginn"), hhmm(s.start)), row(t("Ende"), hhmm(s.end))),
+          GT.live ? GT.live.stopDetail((GT.live.data() || { stops: {} }).stops[key], false) : null)).addTo(layers.tours);
       }
     }
   }
@@ -150,6 +152,8 @@
     document.getElementById("plan-info").textContent = data.plan ? `${t("Plan")} #${data.plan.id} · ${data.plan.created}` : t("Noch kein Plan für diesen Tag.");
     if (!fitted && data.bbox) { map.fitBounds([[data.bbox[1], data.bbox[0]], [data.bbox[3], data.bbox[2]]]); fitted = true; }
     root.dataset.loaded = String(Date.now());
+    GT.mapView = { map, layers, data };
+    document.dispatchEvent(new CustomEvent("gt:map-drawn"));
     return data;
   }
 
