@@ -84,7 +84,7 @@ def week_board(session: Session, week_start: dt.date, lang: str = "de") -> dict[
                         if stop.end_at else "",
                         "duration_min": round(stop.task.duration_s / 60),
                         "urgent": stop.task.generator == "order",
-                        **task_style(stop.task.task_type),
+                        **task_style(stop.task.task_type, lang),
                         **_axis(cd, stop.start_at, stop.end_at, tz),
                     })
         available_s = crew_available_s(cd)
@@ -101,7 +101,7 @@ def week_board(session: Session, week_start: dt.date, lang: str = "de") -> dict[
     edits = _edits(session, days[0], days[-1])
     return {
         "unassigned": unassigned_work(session, days, lang),
-        "legend": legend(),
+        "legend": legend(lang),
         "week_start": week_start.isoformat(),
         "days": [{"date": d.isoformat(), "label": day_text(d, lang, "short")} for d in days],
         "rows": list(rows.values()),
@@ -155,7 +155,7 @@ def unassigned_work(
                 "due": f"{day_text(task.due_earliest, lang, 'short')} – "
                        f"{day_text(task.due_latest, lang, 'short')}",
                 "urgent": item["generator"] == "order",
-                **task_style(item["task_type"]),
+                **task_style(item["task_type"], lang),
             }
     return sorted(seen.values(), key=lambda u: (-u["urgency"], u["task_id"]))
 

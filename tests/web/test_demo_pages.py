@@ -141,8 +141,8 @@ def test_the_regex_finds_codes() -> None:
 
 
 def test_day_map_payload_within_budget_and_gzip(demo, client) -> None:
-    """The day map's JSON is at most 250 KB; gzip shrinks it further; candidates come on
-    demand only."""
+    """The day map's JSON (map data and live state, what the page loads) is at most 250 KB;
+    gzip shrinks it further; candidates come on demand only."""
     url = f"/planner/api/map?day={DAY.isoformat()}"
     plain = client.get(url)
     zipped = client.get(url, headers={"Accept-Encoding": "gzip, deflate"})
@@ -156,6 +156,10 @@ def test_day_map_payload_within_budget_and_gzip(demo, client) -> None:
     assert "Accept-Encoding" in zipped.headers["Vary"]
     assert json.loads(gzip.decompress(zipped.get_data())) == data
     assert len(zipped.get_data()) < len(body) / 3
+    live = client.get(f"/planner/api/live?day={DAY.isoformat()}")
+    assert live.status_code == 200
+    print(f"live state: {len(live.get_data())} bytes")
+    assert len(body) + len(live.get_data()) <= MAP_BUDGET_BYTES  # what the map page loads
     candidates = client.get("/planner/api/candidates").get_json()
     assert len(candidates["features"]) > 100  # the demo's OSM candidates, not in the day map
     assert client.get("/favicon.ico").status_code == 200
