@@ -174,6 +174,8 @@ def test_live_day_in_lauf(server: str, planner_scenario) -> None:  # noqa: F811
         expect(popup).to_contain_text("15.06.2026")
         expect(popup).not_to_contain_text("überfällig")
         page.locator(".leaflet-popup-close-button").click()
+        expect(page.locator(".leaflet-popup-content")).to_have_count(0)
+        page.locator(".panel.live").scroll_into_view_if_needed()
         _shot(page, "map-live", full_page=False)
 
         # --- the board: the reports on the chips, the unassigned column
@@ -185,7 +187,26 @@ def test_live_day_in_lauf(server: str, planner_scenario) -> None:  # noqa: F811
         expect(chip).to_contain_text("nicht möglich: Zufahrt zugeparkt")
         expect(page.locator(".unassigned-col h2")).to_contain_text("Nicht eingeplant")
         assert page.locator(".task-chip .ti").count() == page.locator(".task-chip").count()
+        chip.scroll_into_view_if_needed()
         _shot(page, "board-live", full_page=False)
+
+        # a refusal before any check is titled "Umplanung nicht möglich", never "Fehler"
+        done_chip = page.locator('td.cell .task-chip[data-state="done"]').first
+        done_cell = done_chip.locator("xpath=ancestor::td[1]")
+        beside = page.locator(f'td.cell[data-row="{done_cell.get_attribute("data-row")}"]'
+                              f'[data-col="{int(done_cell.get_attribute("data-col")) + 1}"]')
+        done_cell.focus()
+        done_chip.focus()
+        page.keyboard.press("Space")
+        page.keyboard.press("ArrowRight")
+        expect(beside).to_be_focused()
+        page.keyboard.press("Space")
+        refused = beside.locator("#check-result")
+        expect(refused).to_contain_text("Umplanung nicht möglich: Diese Aufgabe ist erledigt",
+                                        timeout=30_000)
+        assert "Fehler" not in refused.inner_text()
+        refused.locator("button", has_text="Verwerfen").click()
+        expect(page.locator("#check-result")).to_be_empty()
 
         # keyboard: from the top of the page, Tab reaches the grid past the navigation, the
         # page's buttons and the unassigned column (one stop each); then arrows to the chip's cell
@@ -200,10 +221,12 @@ def test_live_day_in_lauf(server: str, planner_scenario) -> None:  # noqa: F811
         assert _focus_ring_contrast(page, "td.cell[tabindex='0']") >= 3.0
         cell = chip.locator("xpath=ancestor::td[1]")
         row, col = int(cell.get_attribute("data-row")), int(cell.get_attribute("data-col"))
-        for _ in range(row):
-            page.keyboard.press("ArrowDown")
-        for _ in range(col):
-            page.keyboard.press("ArrowRight")
+        at_row, at_col = page.evaluate("[document.activeElement.dataset.row,"
+                                       " document.activeElement.dataset.col].map(Number)")
+        for _ in range(abs(row - at_row)):
+            page.keyboard.press("ArrowDown" if row > at_row else "ArrowUp")
+        for _ in range(abs(col - at_col)):
+            page.keyboard.press("ArrowRight" if col > at_col else "ArrowLeft")
         expect(cell).to_be_focused()
         page.keyboard.press("Tab")  # into the cell: its first chip
         while not page.evaluate("document.activeElement.dataset.state === 'not_possible'"):
