@@ -145,3 +145,17 @@ def build(path: Path, pbf: Path) -> Scenario:
                                   reason="Beerdigungen"))
     engine.dispose()
     return Scenario(url, tenant_id, DAY, site_ids, task_ids)
+
+
+def tablet_token(scenario: Scenario, crew_day_id: int) -> str:
+    """A device token for the crew (template) of a crew-day of the scenario, as the planner's
+    Tablets page issues it; returns the secret the tablet sends as Bearer token."""
+    from greentour.crew import tokens
+
+    engine = make_engine(scenario.db_url)
+    with tenant_session(engine, scenario.tenant_id) as s, s.begin():
+        crew_day = s.get(models.CrewDay, crew_day_id)
+        issued = tokens.issue_token(s, scenario.tenant_id, crew_template_id=crew_day.template_id,
+                                    name="Tablet")
+    engine.dispose()
+    return issued.token

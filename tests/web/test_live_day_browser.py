@@ -17,27 +17,14 @@ import uuid
 import pytest
 from a11y import axe_violations, describe, serious
 from PIL import Image
-from planner_scenario import DAY, PASSWORD, USERNAME
+from planner_scenario import DAY, PASSWORD, USERNAME, tablet_token
 from playwright.sync_api import Page, expect, sync_playwright
 from test_walkthrough_browser import CHROMIUM_ARGS, _shot, server  # noqa: F401 - fixture
-
-from greentour.crew import tokens
-from greentour.store import make_engine, models, tenant_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 MONDAY = DAY.isoformat()
 MAP_READY = ("document.getElementById('map-page').dataset.loaded"
              " && document.body.dataset.liveLoaded && typeof GT !== 'undefined' && GT.mapView")
-
-
-def _tablet_token(planner_scenario, crew_day_id: int) -> str:
-    engine = make_engine(planner_scenario.db_url)
-    with tenant_session(engine, planner_scenario.tenant_id) as s, s.begin():
-        cd = s.get(models.CrewDay, crew_day_id)
-        issued = tokens.issue_token(s, planner_scenario.tenant_id,
-                                    crew_template_id=cd.template_id, name="Tablet")
-    engine.dispose()
-    return issued.token
 
 
 def _jpeg() -> bytes:
@@ -117,8 +104,8 @@ def test_live_day_in_lauf(server: str, planner_scenario) -> None:  # noqa: F811
         tours = sorted(tours, key=lambda t: -len(t["stops"]))
         done_crew, other_crew = tours[0], tours[1]
         assert len(done_crew["stops"]) >= 2
-        done_token = _tablet_token(planner_scenario, done_crew["crew_day_id"])
-        other_token = _tablet_token(planner_scenario, other_crew["crew_day_id"])
+        done_token = tablet_token(planner_scenario, done_crew["crew_day_id"])
+        other_token = tablet_token(planner_scenario, other_crew["crew_day_id"])
         answer = api.get(f"/api/v1/crew/tour?date={MONDAY}",
                          headers={"Authorization": f"Bearer {done_token}"})
         assert answer.status == 404
