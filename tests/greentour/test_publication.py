@@ -20,7 +20,7 @@ from greentour.planning.current import current_plan
 from greentour.planning.plan_service import run_plan_in_tenant
 from greentour.services import plan as plan_step
 from greentour.settings import Settings
-from greentour.store import models, tenant_session, write_session
+from greentour.store import make_engine, models, tenant_session, write_session
 
 
 def test_demo_plan_step_publishes_so_the_tablets_show_tours(store, monkeypatch, tmp_path):  # noqa: F811 - imported fixture
@@ -101,3 +101,24 @@ def test_new_order_after_the_plan_flags_it(store) -> None:  # noqa: F811 - impor
     with tenant_session(engine, tenant_id) as s:
         assert publication.staleness(s, [day]) == {"stale": True, "lineup": 0, "orders": 1}
         assert publication.staleness(s, [day + dt.timedelta(days=3)])["stale"] is False
+
+
+def test_cli_plan_is_a_draft_unless_published(planner_scenario, monkeypatch, tmp_path) -> None:
+    """``greentour plan`` stores a draft; with ``--publish`` the tablets get it at once."""
+    from click.testing import CliRunner
+
+    from greentour.cli import cli
+
+    monkeypatch.setenv("GREENTOUR_DATABASE_URL", planner_scenario.db_url)
+    monkeypatch.setenv("GREENTOUR_INSTANCE_DIR", str(tmp_path / "instance"))
+    monkeypatch.setenv("GREENTOUR_PLAN_SOLUTION_LIMIT", "5")
+    runner = CliRunner()
+    day = planner_scenario.day.isoformat()
+    result = runner.invoke(cli, ["plan", "--date", day])
+    assert result.exit_code == 0 and result.output.strip().endswith("(Entwurf)"), result.output
+    result = runner.invoke(cli, ["plan", "--date", day, "--mode", "replan", "--publish"])
+    assert result.exit_code == 0 and "(veröffentlicht)" in result.output, result.output
+    engine = make_engine(planner_scenario.db_url)
+    with tenant_session(engine, planner_scenario.tenant_id) as s:
+        assert current_plan(s, planner_scenario.day).status == "published"
+    engine.dispose()
