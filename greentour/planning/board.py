@@ -45,8 +45,9 @@ from routing.checker import retime_tour
 from routing.solution import Tour as RTour
 
 
-def week_board(session: Session, week_start: dt.date) -> dict[str, Any]:
-    """Rows per crew, cells per workday: tasks in tour order, planned vs available hours."""
+def week_board(session: Session, week_start: dt.date, lang: str = "de") -> dict[str, Any]:
+    """Rows per crew, cells per workday: tasks in tour order, planned vs available hours, the
+    unassigned work of the week and the task-type legend (family names in ``lang``)."""
     tz = tenant_zone(session_tenant(session))
     days = [week_start + dt.timedelta(days=i) for i in range(5)]
     for day in days:
@@ -82,7 +83,7 @@ def week_board(session: Session, week_start: dt.date) -> dict[str, Any]:
                         if stop.end_at else "",
                         "duration_min": round(stop.task.duration_s / 60),
                         "urgent": stop.task.generator == "order",
-                        **task_style(stop.task.task_type),
+                        **task_style(stop.task.task_type, lang),
                         **_axis(cd, stop.start_at, stop.end_at, tz),
                     })
         available_s = crew_available_s(cd)
@@ -98,8 +99,8 @@ def week_board(session: Session, week_start: dt.date) -> dict[str, Any]:
         }
     edits = _edits(session, days[0], days[-1])
     return {
-        "unassigned": unassigned_work(session, days),
-        "legend": legend(),
+        "unassigned": unassigned_work(session, days, lang),
+        "legend": legend(lang),
         "week_start": week_start.isoformat(),
         "days": [{"date": d.isoformat(), "label": f"{WEEKDAYS_DE[d.weekday()]} {d:%d.%m.}"}
                  for d in days],
@@ -126,7 +127,8 @@ def _axis(cd: CrewDay, start: dt.datetime | None, end: dt.datetime | None,
             "axis_width_pct": round(min(width, 100.0 - min(left, 99.5)), 1)}
 
 
-def unassigned_work(session: Session, days: list[dt.date]) -> list[dict[str, Any]]:
+def unassigned_work(session: Session, days: list[dt.date],
+                    lang: str = "de") -> list[dict[str, Any]]:
     """The work of the days' current plans that no tour holds, most urgent first (each task
     once, with the plan's reasons): the board's column to drag from."""
     labels = {t.code: t.name_de for t in session.scalars(select(TaskType))}
@@ -150,7 +152,7 @@ def unassigned_work(session: Session, days: list[dt.date]) -> list[dict[str, Any
                 "duration_min": round(item["duration_s"] / 60),
                 "due": f"{task.due_earliest:%d.%m.} – {task.due_latest:%d.%m.}",
                 "urgent": item["generator"] == "order",
-                **task_style(item["task_type"]),
+                **task_style(item["task_type"], lang),
             }
     return sorted(seen.values(), key=lambda u: (-u["urgency"], u["task_id"]))
 
@@ -473,6 +475,9 @@ def undo_last_edit(session: Session, week_start: dt.date) -> str:
     edit_id = (edits[0].solver_params_json or {}).get("edit", {}).get("id")
     dropped = [p for p in edits if (p.solver_params_json or {}).get("edit", {}).get("id")
                == edit_id]
+    if any(p.status == "published" for p in dropped):
+        return ("Die letzte Änderung ist schon veröffentlicht und wird nicht rückgängig gemacht; "
+                "bitte zurückziehen und erneut veröffentlichen.")
     for plan in dropped:
         session.delete(plan)
     session.flush()

@@ -88,6 +88,10 @@ def test_tablets_keep_the_published_version_until_the_next_publication(store) ->
         if now is not None:
             assert task_ids[0] not in [st.task_id for st in now.stops]
             assert publication.crew_changes(now.plan, crew_day_id)["removed"]
+    # a published edit is not silently undone under the tablets
+    with write_session(engine, tenant_id) as s:
+        assert "schon veröffentlicht" in board.undo_last_edit(s, day)
+        assert publication.drafts(s, [day]) == [] and current_plan(s, day).status == "published"
 
 
 def test_new_order_after_the_plan_flags_it(store) -> None:  # noqa: F811 - imported fixture

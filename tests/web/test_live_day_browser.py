@@ -174,6 +174,9 @@ def test_live_day_in_lauf(server: str, planner_scenario) -> None:  # noqa: F811
         expect(chip).to_contain_text("nicht möglich: Zufahrt zugeparkt")
         expect(page.locator(".unassigned-col h2")).to_contain_text("Nicht eingeplant")
         assert page.locator(".task-chip .ti").count() == page.locator(".task-chip").count()
+        photo = chip.locator("xpath=following-sibling::a[1]")
+        expect(photo).to_have_class("chip-photo")
+        expect(photo.locator("img")).to_have_attribute("alt", "Foto der Kolonne: nicht möglich")
         chip.scroll_into_view_if_needed()
         _shot(page, "board-live", full_page=False)
 
@@ -236,6 +239,14 @@ def test_live_day_in_lauf(server: str, planner_scenario) -> None:  # noqa: F811
         page.wait_for_function("document.body.dataset.liveLoaded")
         tuesday = page.locator(f'td.cell[data-row="{row}"][data-col="{col + 1}"]')
         expect(tuesday.locator(".task-chip")).to_have_count(1)
+
+        # the time axis per crew-day: blocks on the shift instead of the chip list
+        page.click("#btn-axis")
+        expect(page.locator("#btn-axis")).to_have_attribute("aria-pressed", "true")
+        expect(tuesday.locator(".axis-block")).to_have_count(1)
+        expect(tuesday.locator(".axis-block")).to_be_visible()
+        expect(tuesday.locator(".task-chip")).to_be_hidden()
+        page.click("#btn-axis")
 
         # accessibility of the board: no serious or critical axe violations
         found = serious(axe_violations(page))

@@ -356,7 +356,7 @@ def board() -> str:
     """Week board: crew-days x days with load bars and the capacity balance."""
     week = _week_arg()
     with tenant_tx() as session:
-        view = board_service.week_board(session, week)
+        view = board_service.week_board(session, week, lang=select_locale())
     return render_template("planner/board.html", view=view, week=week)
 
 

@@ -144,6 +144,13 @@ GT.live = (() => {
         const mark = chip.querySelector(".live-state");
         chip.dataset.state = s ? s.state : "planned";
         if (mark) mark.textContent = s && s.state !== "planned" ? ` ${STATE_MARK[s.state]} ${s.state_label}${s.reason ? ": " + s.reason : ""}` : "";
+        const next = chip.nextElementSibling;
+        if (next && next.classList.contains("chip-photo")) next.remove();
+        if (s && s.photo_url) {
+          // a link beside the chip (a link inside a role=button chip would not be reachable)
+          chip.after(el("a", { class: "chip-photo", href: s.photo_url, target: "_blank", rel: "noopener", tabindex: String(cell.tabIndex) },
+            el("img", { src: `${s.photo_url}?thumb=1`, alt: `${t("Foto der Kolonne")}: ${s.state_label}`, height: 40 })));
+        }
       });
     });
     document.querySelectorAll(".cell-progress[data-crew-day-id]").forEach((box) => {
