@@ -477,7 +477,7 @@ def undo_last_edit(session: Session, week_start: dt.date) -> str:
                == edit_id]
     if any(p.status == "published" for p in dropped):
         return ("Die letzte Änderung ist schon veröffentlicht und wird nicht rückgängig gemacht; "
-                "bitte zurückziehen und erneut veröffentlichen.")
+                "bitte die Aufgabe auf der Tafel zurückziehen und neu veröffentlichen.")
     for plan in dropped:
         session.delete(plan)
     session.flush()
