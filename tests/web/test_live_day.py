@@ -105,6 +105,10 @@ def test_live_day_publish_report_carry_over_republish(client, app, planner_scena
     photo = tablet.post(f"/api/v1/reports/{body['client_uuid']}/photo", headers=other_auth,
                         data={"photo": (io.BytesIO(_jpeg()), "bild.jpg", "image/jpeg")})
     assert photo.status_code in (200, 201), photo.get_data(as_text=True)
+    partly = [st for st in other["stops"] if st["kind"] == "task" and st is not impossible][:1]
+    assert partly
+    for stop in partly:  # the rest of that crew's work: one stop half done
+        _report(tablet, other_token, other, stop, "partly", note="Hälfte gemäht")
 
     live = client.get(f"/planner/api/live?day={MONDAY}").get_json()
     states = live["stops"]
@@ -121,7 +125,12 @@ def test_live_day_publish_report_carry_over_republish(client, app, planner_scena
     late = next(c for c in live["crews"] if c["crew_day_id"] == other_day_id)
     assert late["done_h"] == 0 < late["planned_h"] and late["counts"]["not_possible"] == 1
     # the day is over: every stop of the other crew not reported counts as behind plan
-    n_late = len(next(t for t in tours if t["crew_day_id"] == other_day_id)["stops"]) - 1
+    n_late = len(next(t for t in tours if t["crew_day_id"] == other_day_id)["stops"]) - 1 \
+        - len(partly)
+    for stop in partly:
+        half = live["stops"][f"{other_day_id}:{stop['tasks'][0]['id']}"]
+        assert half["state_label"] == "teilweise erledigt" and half["carry_over"]
+        assert half["note"] == "Hälfte gemäht" and late["counts"]["partly"] == 1
     assert late["stops_behind"] == n_late and (n_late == 0 or "hinter Plan" in late["pace"])
     # per-stop times are for the roles the town allows (default admin): not for this planner
     assert live["stop_times_visible"] is False and crew["lag_min"] is None
