@@ -12,6 +12,7 @@ board. Screenshots: docs/screenshots/map-live.png and board-live.png when
 from __future__ import annotations
 
 import io
+import re
 import uuid
 
 import pytest
@@ -175,8 +176,10 @@ def test_live_day_in_lauf(server: str, planner_scenario) -> None:  # noqa: F811
         expect(page.locator(".unassigned-col h2")).to_contain_text("Nicht eingeplant")
         assert page.locator(".task-chip .ti").count() == page.locator(".task-chip").count()
         photo = chip.locator("xpath=following-sibling::a[1]")
-        expect(photo).to_have_class("chip-photo")
+        expect(photo).to_have_class(re.compile(r"\bchip-photo\b"))
         expect(photo.locator("img")).to_have_attribute("alt", "Foto der Kolonne: nicht möglich")
+        expect(chip.locator("xpath=following-sibling::button[1]")).to_have_text(
+            "In Plan übernehmen")
         chip.scroll_into_view_if_needed()
         _shot(page, "board-live", full_page=False)
 
