@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything greentour and its tests need on a fresh Debian machine:
-# Debian packages (chromium for browser tests, gdal-bin as GIS client) and a venv in .venv
+# Debian packages (chromium for browser tests, gdal-bin as GIS client, npm for axe-core) and a venv in .venv
 # with the pinned Python packages (constraints.txt keeps protobuf compatible with OR-Tools).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +9,7 @@ need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v ogrinfo >/dev/null 2>&1 || need_apt+=(gdal-bin)
 command -v pg_ctlcluster >/dev/null 2>&1 || need_apt+=(postgresql)
+command -v npm >/dev/null 2>&1 || need_apt+=(npm)   # axe-core for the accessibility tests
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "setup: installing Debian packages: ${need_apt[*]}"

@@ -264,3 +264,17 @@ def planner_app(scenario: Scenario, monkeypatch, tmp_path: Path, **config):
                       "GREENTOUR_AUTO_MIGRATE": False, **config})
     yield app
     app.extensions["greentour_engine"].dispose()
+
+
+def tablet_token(scenario: Scenario, crew_day_id: int) -> str:
+    """A device token for the crew (template) of a crew-day of the scenario, as the planner's
+    Tablets page issues it; returns the secret the tablet sends as Bearer token."""
+    from greentour.crew import tokens
+
+    engine = make_engine(scenario.db_url)
+    with tenant_session(engine, scenario.tenant_id) as s, s.begin():
+        crew_day = s.get(models.CrewDay, crew_day_id)
+        issued = tokens.issue_token(s, scenario.tenant_id, crew_template_id=crew_day.template_id,
+                                    name="Tablet")
+    engine.dispose()
+    return issued.token

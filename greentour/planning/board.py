@@ -46,8 +46,9 @@ from routing.solution import Tour as RTour
 
 
 def week_board(session: Session, week_start: dt.date, lang: str = "de") -> dict[str, Any]:
-    """Rows per crew, cells per workday: tasks in tour order, planned vs available hours;
-    names of days, sites and task types in ``lang``."""
+    """Rows per crew, cells per workday: tasks in tour order, planned vs available hours, the
+    unassigned work of the week and the task-type legend; names of days, sites, task types and
+    families in ``lang``."""
     tz = tenant_zone(session_tenant(session))
     days = [week_start + dt.timedelta(days=i) for i in range(5)]
     for day in days:
@@ -480,6 +481,9 @@ def undo_last_edit(session: Session, week_start: dt.date) -> str:
     edit_id = (edits[0].solver_params_json or {}).get("edit", {}).get("id")
     dropped = [p for p in edits if (p.solver_params_json or {}).get("edit", {}).get("id")
                == edit_id]
+    if any(p.status == "published" for p in dropped):
+        return ("Die letzte Änderung ist schon veröffentlicht und wird nicht rückgängig gemacht; "
+                "bitte die Aufgabe auf der Tafel zurückziehen und neu veröffentlichen.")
     for plan in dropped:
         session.delete(plan)
     session.flush()

@@ -54,8 +54,11 @@ def _summary(result: dict[str, Any]) -> str:
 @click.option("--time-limit", type=float, default=None, help="Suchzeit in Sekunden.")
 @click.option("--days", "days_count", type=click.IntRange(1, 7), default=1, show_default=True,
               help="So viele Tage ab --date planen (5: die Arbeitswoche ab Montag).")
+@click.option("--publish", is_flag=True,
+              help="Den Plan gleich an die Tablets geben (sonst ein Entwurf, den die "
+                   "Disposition auf der Karte oder Plantafel veröffentlicht).")
 def command(tenant: str | None, day: dt.datetime, mode: str, time_limit: float | None,
-            days_count: int) -> None:
+            days_count: int, publish: bool) -> None:
     from tqdm import tqdm
 
     from greentour.cli_support import open_engine, resolve_tenant
@@ -75,7 +78,10 @@ def command(tenant: str | None, day: dt.datetime, mode: str, time_limit: float |
 
             result = run_plan_in_tenant(engine, t.id, day.date(), mode, params, progress,
                                         days_count=days_count)
-        click.echo(_summary(result))
+        if publish:
+            with write_session(engine, t.id) as session:
+                publication.publish(session, day.date(), days_count)
+        click.echo(_summary(result) + (" (veröffentlicht)" if publish else " (Entwurf)"))
     finally:
         engine.dispose()
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from PIL import Image
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from greentour.crew.privacy import privacy_settings
 from greentour.errors import BadInput, NotFound
@@ -40,8 +40,10 @@ from greentour.store.models import (
     Completion,
     CrewDay,
     SiteLastService,
+    Stop,
     Task,
     TaskType,
+    Tour,
 )
 from greentour.store.models_crew import StopStart
 
@@ -137,7 +139,10 @@ def day_progress(
     crews = []
     stops: dict[str, dict[str, Any]] = {}
     site_ids: set[int] = set()
-    tours = sorted(plan.tours, key=lambda t: t.crew_day_id) if plan is not None else []
+    tours = session.scalars(
+        select(Tour).where(Tour.plan_id == plan.id).order_by(Tour.crew_day_id)
+        .options(selectinload(Tour.stops).selectinload(Stop.task))
+    ).all() if plan is not None else []
     for tour in tours:
         cd = crew_days.get(tour.crew_day_id)
         if cd is None:

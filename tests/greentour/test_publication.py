@@ -10,6 +10,7 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import select
+from test_planning_service import FAST, store  # noqa: F401 - the scenario store fixture
 
 from greentour.crew import tour as crew_tour
 from greentour.demo import DemoContext
@@ -20,19 +21,9 @@ from greentour.planning.plan_service import run_plan_in_tenant
 from greentour.services import plan as plan_step
 from greentour.settings import Settings
 from greentour.store import make_engine, models, tenant_session, write_session
-from routing.params import SolveParams
-
-FAST = SolveParams(time_limit_s=20, solution_limit=5, deterministic=True, workers=1)
 
 
-@pytest.fixture
-def store(planner_scenario):
-    engine = make_engine(planner_scenario.db_url)
-    yield engine, planner_scenario.tenant_id, planner_scenario.day
-    engine.dispose()
-
-
-def test_demo_plan_step_publishes_so_the_tablets_show_tours(store, monkeypatch, tmp_path):
+def test_demo_plan_step_publishes_so_the_tablets_show_tours(store, monkeypatch, tmp_path):  # noqa: F811 - imported fixture
     """The demo plans its days and publishes them: every planned crew-day has a tablet tour."""
     engine, tenant_id, day = store
     monkeypatch.setenv("GREENTOUR_PLAN_SOLUTION_LIMIT", "5")
@@ -49,7 +40,7 @@ def test_demo_plan_step_publishes_so_the_tablets_show_tours(store, monkeypatch, 
         assert publication.drafts(s, [friday]) == []
 
 
-def test_tablets_keep_the_published_version_until_the_next_publication(store) -> None:
+def test_tablets_keep_the_published_version_until_the_next_publication(store) -> None:  # noqa: F811 - imported fixture
     """A re-plan is a draft: tablets keep the published tour; the preview lists what changes;
     after publishing the tablet's tour is the new version with its changes."""
     engine, tenant_id, day = store
@@ -97,9 +88,13 @@ def test_tablets_keep_the_published_version_until_the_next_publication(store) ->
         if now is not None:
             assert task_ids[0] not in [st.task_id for st in now.stops]
             assert publication.crew_changes(now.plan, crew_day_id)["removed"]
+    # a published edit is not silently undone under the tablets
+    with write_session(engine, tenant_id) as s:
+        assert "schon veröffentlicht" in board.undo_last_edit(s, day)
+        assert publication.drafts(s, [day]) == [] and current_plan(s, day).status == "published"
 
 
-def test_new_order_after_the_plan_flags_it(store) -> None:
+def test_new_order_after_the_plan_flags_it(store) -> None:  # noqa: F811 - imported fixture
     """An urgent order due today created after the plan makes the day's plan stale."""
     engine, tenant_id, day = store
     run_plan_in_tenant(engine, tenant_id, day, "plan", FAST, with_demand=False)
@@ -110,3 +105,24 @@ def test_new_order_after_the_plan_flags_it(store) -> None:
     with tenant_session(engine, tenant_id) as s:
         assert publication.staleness(s, [day]) == {"stale": True, "lineup": 0, "orders": 1}
         assert publication.staleness(s, [day + dt.timedelta(days=3)])["stale"] is False
+
+
+def test_cli_plan_is_a_draft_unless_published(planner_scenario, monkeypatch, tmp_path) -> None:
+    """``greentour plan`` stores a draft; with ``--publish`` the tablets get it at once."""
+    from click.testing import CliRunner
+
+    from greentour.cli import cli
+
+    monkeypatch.setenv("GREENTOUR_DATABASE_URL", planner_scenario.db_url)
+    monkeypatch.setenv("GREENTOUR_INSTANCE_DIR", str(tmp_path / "instance"))
+    monkeypatch.setenv("GREENTOUR_PLAN_SOLUTION_LIMIT", "5")
+    runner = CliRunner()
+    day = planner_scenario.day.isoformat()
+    result = runner.invoke(cli, ["plan", "--date", day])
+    assert result.exit_code == 0 and result.output.strip().endswith("(Entwurf)"), result.output
+    result = runner.invoke(cli, ["plan", "--date", day, "--mode", "replan", "--publish"])
+    assert result.exit_code == 0 and "(veröffentlicht)" in result.output, result.output
+    engine = make_engine(planner_scenario.db_url)
+    with tenant_session(engine, planner_scenario.tenant_id) as s:
+        assert current_plan(s, planner_scenario.day).status == "published"
+    engine.dispose()

@@ -13,64 +13,29 @@ import io
 import re
 import uuid
 
-import pytest
 from PIL import Image
-from planner_scenario import DAY, PASSWORD, USERNAME
+from planner_scenario import DAY, tablet_token
 from sqlalchemy import select
+from test_planner import app, client  # noqa: F401 - the logged-in planner's fixtures
 
-from greentour.crew import tokens
 from greentour.jobs import run_worker
-from greentour.store import make_engine, models, tenant_session
-from web import create_app
+from greentour.store import models, tenant_session
 
 MONDAY = DAY.isoformat()
 TUESDAY = (DAY + dt.timedelta(days=1)).isoformat()
 
 
-@pytest.fixture
-def app(planner_scenario, monkeypatch, tmp_path):
-    monkeypatch.setenv("GREENTOUR_INSTANCE_DIR", str(tmp_path / "instance"))
-    monkeypatch.setenv("GREENTOUR_BASEMAP", "none")
-    monkeypatch.setenv("GREENTOUR_PLAN_SOLUTION_LIMIT", "5")
-    flask_app = create_app({"SECRET_KEY": "test-secret", "TESTING": True,
-                            "GREENTOUR_DATABASE_URL": planner_scenario.db_url,
-                            "GREENTOUR_AUTO_MIGRATE": False})
-    yield flask_app
-    flask_app.extensions["greentour_engine"].dispose()
-
-
-@pytest.fixture
-def client(app):
-    c = app.test_client()
-    html = c.get("/auth/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    c.post("/auth/login", data={"username": USERNAME, "password": PASSWORD, "csrf_token": token})
-    page = c.get("/planner/").get_data(as_text=True)
-    c.token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
-    return c
-
-
-def _post(client, url, body):
+def _post(client, url, body):  # noqa: F811 - imported fixture
     return client.post(url, json=body, headers={"X-CSRFToken": client.token})
 
 
-def _plan_monday(client, app) -> None:
+def _plan_monday(client, app) -> None:  # noqa: F811 - imported fixture
     """Monday planned (a draft); Tuesday is not planned yet."""
     for day in (MONDAY,):
         response = _post(client, "/planner/api/plan", {"day": day})
         assert response.status_code == 202
         assert run_worker(app.extensions["greentour_engine"], once=True) == 1
         assert client.get(response.get_json()["job_url"]).get_json()["status"] == "done"
-
-
-def _tablet(planner_scenario, crew_day_id: int) -> str:
-    engine = make_engine(planner_scenario.db_url)
-    with tenant_session(engine, planner_scenario.tenant_id) as s, s.begin():
-        cd = s.get(models.CrewDay, crew_day_id)
-        issued = tokens.issue_token(s, planner_scenario.tenant_id,
-                                    crew_template_id=cd.template_id, name="Tablet")
-    engine.dispose()
-    return issued.token
 
 
 def _jpeg() -> bytes:
@@ -89,7 +54,7 @@ def _report(app_client, token, tour, stop, status, **extra) -> dict:
     return body
 
 
-def test_live_day_publish_report_carry_over_republish(client, app, planner_scenario) -> None:
+def test_live_day_publish_report_carry_over_republish(client, app, planner_scenario) -> None:  # noqa: F811 - imported fixture
     """Plan → draft invisible to the tablet → publish with summary → reports on the planner's
     live data (states, progress line, photo, need and last service) → not possible stop carried
     over to Tuesday → the next publication tells the crew what changed."""
@@ -105,8 +70,8 @@ def test_live_day_publish_report_carry_over_republish(client, app, planner_scena
         if _post(client, "/planner/api/carry-over",
                  {"task_id": s["task_id"], "crew_day_id": t["crew_day_id"]}).get_json().get(
                      "feasible"))
-    token = _tablet(planner_scenario, crew_day_id)
-    other_token = _tablet(planner_scenario, other_day_id)
+    token = tablet_token(planner_scenario, crew_day_id)
+    other_token = tablet_token(planner_scenario, other_day_id)
     tablet = app.test_client()
     auth = {"Authorization": f"Bearer {token}"}
     other_auth = {"Authorization": f"Bearer {other_token}"}
@@ -140,6 +105,10 @@ def test_live_day_publish_report_carry_over_republish(client, app, planner_scena
     photo = tablet.post(f"/api/v1/reports/{body['client_uuid']}/photo", headers=other_auth,
                         data={"photo": (io.BytesIO(_jpeg()), "bild.jpg", "image/jpeg")})
     assert photo.status_code in (200, 201), photo.get_data(as_text=True)
+    partly = [st for st in other["stops"] if st["kind"] == "task" and st is not impossible][:1]
+    assert partly
+    for stop in partly:  # the rest of that crew's work: one stop half done
+        _report(tablet, other_token, other, stop, "partly", note="Hälfte gemäht")
 
     live = client.get(f"/planner/api/live?day={MONDAY}").get_json()
     states = live["stops"]
@@ -156,7 +125,12 @@ def test_live_day_publish_report_carry_over_republish(client, app, planner_scena
     late = next(c for c in live["crews"] if c["crew_day_id"] == other_day_id)
     assert late["done_h"] == 0 < late["planned_h"] and late["counts"]["not_possible"] == 1
     # the day is over: every stop of the other crew not reported counts as behind plan
-    n_late = len(next(t for t in tours if t["crew_day_id"] == other_day_id)["stops"]) - 1
+    n_late = len(next(t for t in tours if t["crew_day_id"] == other_day_id)["stops"]) - 1 \
+        - len(partly)
+    for stop in partly:
+        half = live["stops"][f"{other_day_id}:{stop['tasks'][0]['id']}"]
+        assert half["state_label"] == "teilweise erledigt" and half["carry_over"]
+        assert half["note"] == "Hälfte gemäht" and late["counts"]["partly"] == 1
     assert late["stops_behind"] == n_late and (n_late == 0 or "hinter Plan" in late["pace"])
     # per-stop times are for the roles the town allows (default admin): not for this planner
     assert live["stop_times_visible"] is False and crew["lag_min"] is None
@@ -211,7 +185,7 @@ def test_live_day_publish_report_carry_over_republish(client, app, planner_scena
     assert new["plan"]["changes"]["removed"][0]["to"].endswith("Di 16.06.")
 
 
-def test_banner_when_lineup_or_orders_change_after_the_plan(client, app, planner_scenario):
+def test_banner_when_lineup_or_orders_change_after_the_plan(client, app, planner_scenario):  # noqa: F811 - imported fixture
     """The live data flags the plan once a person is reported absent after it was made; a lock
     does not count as a line-up change."""
     _plan_monday(client, app)
@@ -231,7 +205,7 @@ def test_banner_when_lineup_or_orders_change_after_the_plan(client, app, planner
     assert stale["stale"] is True and stale["lineup"] >= 1
 
 
-def test_publish_refuses_bad_input_and_changed_drafts(client, app, planner_scenario) -> None:
+def test_publish_refuses_bad_input_and_changed_drafts(client, app, planner_scenario) -> None:  # noqa: F811 - imported fixture
     """Bad day counts and draft ids are refused with a German reason; nothing is published."""
     _plan_monday(client, app)
     bad = _post(client, "/planner/api/publish", {"day": MONDAY, "days": 30})
@@ -245,7 +219,7 @@ def test_publish_refuses_bad_input_and_changed_drafts(client, app, planner_scena
         assert s.scalar(select(models.Plan).where(models.Plan.status == "published")) is None
 
 
-def test_board_has_unassigned_column_typed_chips_and_time_axis(client, app) -> None:
+def test_board_has_unassigned_column_typed_chips_and_time_axis(client, app) -> None:  # noqa: F811 - imported fixture
     """The board lists the plan's unassigned work as chips to drag, every chip carries its task
     type's colour and icon (and the family in words for screen readers), each planned chip has
     a block on its crew-day's time axis, and the grid is one Tab stop (roving tabindex)."""

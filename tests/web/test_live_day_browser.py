@@ -12,32 +12,20 @@ board. Screenshots: docs/screenshots/map-live.png and board-live.png when
 from __future__ import annotations
 
 import io
+import re
 import uuid
 
 import pytest
 from a11y import axe_violations, describe, serious
 from PIL import Image
-from planner_scenario import DAY, PASSWORD, USERNAME
+from planner_scenario import DAY, PASSWORD, USERNAME, tablet_token
 from playwright.sync_api import Page, expect, sync_playwright
 from test_walkthrough_browser import CHROMIUM_ARGS, _shot, server  # noqa: F401 - fixture
-
-from greentour.crew import tokens
-from greentour.store import make_engine, models, tenant_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 MONDAY = DAY.isoformat()
 MAP_READY = ("document.getElementById('map-page').dataset.loaded"
              " && document.body.dataset.liveLoaded && typeof GT !== 'undefined' && GT.mapView")
-
-
-def _tablet_token(planner_scenario, crew_day_id: int) -> str:
-    engine = make_engine(planner_scenario.db_url)
-    with tenant_session(engine, planner_scenario.tenant_id) as s, s.begin():
-        cd = s.get(models.CrewDay, crew_day_id)
-        issued = tokens.issue_token(s, planner_scenario.tenant_id,
-                                    crew_template_id=cd.template_id, name="Tablet")
-    engine.dispose()
-    return issued.token
 
 
 def _jpeg() -> bytes:
@@ -117,8 +105,8 @@ def test_live_day_in_lauf(server: str, planner_scenario) -> None:  # noqa: F811
         tours = sorted(tours, key=lambda t: -len(t["stops"]))
         done_crew, other_crew = tours[0], tours[1]
         assert len(done_crew["stops"]) >= 2
-        done_token = _tablet_token(planner_scenario, done_crew["crew_day_id"])
-        other_token = _tablet_token(planner_scenario, other_crew["crew_day_id"])
+        done_token = tablet_token(planner_scenario, done_crew["crew_day_id"])
+        other_token = tablet_token(planner_scenario, other_crew["crew_day_id"])
         answer = api.get(f"/api/v1/crew/tour?date={MONDAY}",
                          headers={"Authorization": f"Bearer {done_token}"})
         assert answer.status == 404
@@ -174,6 +162,8 @@ def test_live_day_in_lauf(server: str, planner_scenario) -> None:  # noqa: F811
         expect(popup).to_contain_text("15.06.2026")
         expect(popup).not_to_contain_text("überfällig")
         page.locator(".leaflet-popup-close-button").click()
+        expect(page.locator(".leaflet-popup-content")).to_have_count(0)
+        page.locator(".panel.live").scroll_into_view_if_needed()
         _shot(page, "map-live", full_page=False)
 
         # --- the board: the reports on the chips, the unassigned column
@@ -185,7 +175,31 @@ def test_live_day_in_lauf(server: str, planner_scenario) -> None:  # noqa: F811
         expect(chip).to_contain_text("nicht möglich: Zufahrt zugeparkt")
         expect(page.locator(".unassigned-col h2")).to_contain_text("Nicht eingeplant")
         assert page.locator(".task-chip .ti").count() == page.locator(".task-chip").count()
+        photo = chip.locator("xpath=following-sibling::a[1]")
+        expect(photo).to_have_class(re.compile(r"\bchip-photo\b"))
+        expect(photo.locator("img")).to_have_attribute("alt", "Foto der Kolonne: nicht möglich")
+        expect(chip.locator("xpath=following-sibling::button[1]")).to_have_text(
+            "In Plan übernehmen")
+        chip.scroll_into_view_if_needed()
         _shot(page, "board-live", full_page=False)
+
+        # a refusal before any check is titled "Umplanung nicht möglich", never "Fehler"
+        done_chip = page.locator('td.cell .task-chip[data-state="done"]').first
+        done_cell = done_chip.locator("xpath=ancestor::td[1]")
+        beside = page.locator(f'td.cell[data-row="{done_cell.get_attribute("data-row")}"]'
+                              f'[data-col="{int(done_cell.get_attribute("data-col")) + 1}"]')
+        done_cell.focus()
+        done_chip.focus()
+        page.keyboard.press("Space")
+        page.keyboard.press("ArrowRight")
+        expect(beside).to_be_focused()
+        page.keyboard.press("Space")
+        refused = beside.locator("#check-result")
+        expect(refused).to_contain_text("Umplanung nicht möglich: Diese Aufgabe ist erledigt",
+                                        timeout=30_000)
+        assert "Fehler" not in refused.inner_text()
+        refused.locator("button", has_text="Verwerfen").click()
+        expect(page.locator("#check-result")).to_be_empty()
 
         # keyboard: from the top of the page, Tab reaches the grid past the navigation, the
         # page's buttons and the unassigned column (one stop each); then arrows to the chip's cell
@@ -200,10 +214,12 @@ def test_live_day_in_lauf(server: str, planner_scenario) -> None:  # noqa: F811
         assert _focus_ring_contrast(page, "td.cell[tabindex='0']") >= 3.0
         cell = chip.locator("xpath=ancestor::td[1]")
         row, col = int(cell.get_attribute("data-row")), int(cell.get_attribute("data-col"))
-        for _ in range(row):
-            page.keyboard.press("ArrowDown")
-        for _ in range(col):
-            page.keyboard.press("ArrowRight")
+        at_row, at_col = page.evaluate("[document.activeElement.dataset.row,"
+                                       " document.activeElement.dataset.col].map(Number)")
+        for _ in range(abs(row - at_row)):
+            page.keyboard.press("ArrowDown" if row > at_row else "ArrowUp")
+        for _ in range(abs(col - at_col)):
+            page.keyboard.press("ArrowRight" if col > at_col else "ArrowLeft")
         expect(cell).to_be_focused()
         page.keyboard.press("Tab")  # into the cell: its first chip
         while not page.evaluate("document.activeElement.dataset.state === 'not_possible'"):
@@ -226,6 +242,14 @@ def test_live_day_in_lauf(server: str, planner_scenario) -> None:  # noqa: F811
         page.wait_for_function("document.body.dataset.liveLoaded")
         tuesday = page.locator(f'td.cell[data-row="{row}"][data-col="{col + 1}"]')
         expect(tuesday.locator(".task-chip")).to_have_count(1)
+
+        # the time axis per crew-day: blocks on the shift instead of the chip list
+        page.click("#btn-axis")
+        expect(page.locator("#btn-axis")).to_have_attribute("aria-pressed", "true")
+        expect(tuesday.locator(".axis-block")).to_have_count(1)
+        expect(tuesday.locator(".axis-block")).to_be_visible()
+        expect(tuesday.locator(".task-chip")).to_be_hidden()
+        page.click("#btn-axis")
 
         # accessibility of the board: no serious or critical axe violations
         found = serious(axe_violations(page))

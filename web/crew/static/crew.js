@@ -230,7 +230,8 @@
     c.removed.forEach((x) => add(x.to ? t("changes.removedTo", { s: x.site, t: x.task, to: x.to })
       : t("changes.removed", { s: x.site, t: x.task })));
     c.moved.forEach((x) => add(t("changes.moved", { s: x.site, n: x.to_seq })));
-    c.retimed.forEach((x) => add(t("changes.retimed", { s: x.site, a: x.new_start, b: x.old_start })));
+    c.retimed.slice(0, 3).forEach((x) => add(t("changes.retimed", { s: x.site, a: x.new_start, b: x.old_start })));
+    if (c.retimed.length > 3) add(t("changes.moreRetimed", { n: c.retimed.length - 3 }));
     box.append(head, list);
     box.classList.remove("hidden");
   }

@@ -59,6 +59,23 @@
     placeResult(cell);
   }
 
+  /** "In Plan übernehmen" of a reported stop: the check on its crew's next working day, shown
+   * next to that day's cell like a dropped chip. */
+  async function carryOver(taskId, crewDayId) {
+    const move = { task_id: Number(taskId) };
+    let cell = null;
+    try {
+      const check = await postJSON(urls.carry, { task_id: Number(taskId), crew_day_id: Number(crewDayId) });
+      cell = grid.querySelector(`td.cell[data-crew-day-id="${check.crew_day_id}"]`);
+      GT.live.renderCheck(result, check, move, () => window.location.reload());
+    } catch (e) {
+      GT.live.renderRefusal(result, e.message);
+    }
+    cell = cell || grid.querySelector(`td.cell[data-crew-day-id="${crewDayId}"]`);
+    if (cell) { activate(cell, false); placeResult(cell); }
+  }
+  GT.boardCarryOver = carryOver;
+
   function drop(cell) {
     if (!carried) return;
     const chip = carried;

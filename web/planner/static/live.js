@@ -144,6 +144,16 @@ GT.live = (() => {
         const mark = chip.querySelector(".live-state");
         chip.dataset.state = s ? s.state : "planned";
         if (mark) mark.textContent = s && s.state !== "planned" ? ` ${STATE_MARK[s.state]} ${s.state_label}${s.reason ? ": " + s.reason : ""}` : "";
+        while (chip.nextElementSibling && chip.nextElementSibling.classList.contains("chip-extra")) chip.nextElementSibling.remove();
+        if (s && s.carry_over && GT.boardCarryOver) {
+          chip.after(el("button", { class: "btn secondary carry chip-extra", type: "button", tabindex: String(cell.tabIndex),
+            onclick: () => GT.boardCarryOver(chip.dataset.taskId, cell.dataset.crewDayId) }, t("In Plan übernehmen")));
+        }
+        if (s && s.photo_url) {
+          // a link beside the chip (a link inside a role=button chip would not be reachable)
+          chip.after(el("a", { class: "chip-photo chip-extra", href: s.photo_url, target: "_blank", rel: "noopener", tabindex: String(cell.tabIndex) },
+            el("img", { src: `${s.photo_url}?thumb=1`, alt: `${t("Foto der Kolonne")}: ${s.state_label}`, height: 40 })));
+        }
       });
     });
     document.querySelectorAll(".cell-progress[data-crew-day-id]").forEach((box) => {
