@@ -365,7 +365,7 @@ def _check_task_rules(problem, crew, task: Task, stop: Stop, pos: int, locked_pr
     missing_eq = set(task.required_equipment - crew.equipment)
     missing_q = set(task.required_qualifications - crew.qualifications)
     if missing_eq or missing_q:
-        de, en = describe_missing(missing_eq, missing_q)
+        de, en = describe_missing(missing_eq, missing_q, problem)
         out.append(make_reason("not_qualified", task=task.label, missing=de, missing_en=en))
     if task.allowed_crew_days is not None and crew.id not in task.allowed_crew_days:
         out.append(make_reason("not_qualified", task=task.label, missing="Freigabe",

@@ -196,12 +196,17 @@ Violation = Reason
 # German / English names of equipment and qualifications are data of the tenant; we only join.
 
 
-def describe_missing(equipment: set[str], qualifications: set[str]) -> tuple[str, str]:
+def describe_missing(
+    equipment: set[str], qualifications: set[str], problem: Any = None,
+) -> tuple[str, str]:
     """German and English phrase for missing equipment / qualifications, in planner names
-    ("Hubsteiger und Motorsägenschein")."""
+    ("Hubsteiger und Motorsägenschein"): as the ``problem``'s ``equipment_names`` /
+    ``qualification_names`` say, else :data:`NAMES`."""
+    names = {**(getattr(problem, "equipment_names", None) or {}),
+             **(getattr(problem, "qualification_names", None) or {})}
     codes = sorted(equipment) + sorted(qualifications)
-    de = [name_of(c, "de") for c in codes]
-    en = [name_of(c, "en") for c in codes]
+    de = [names[c][0] if c in names else name_of(c, "de") for c in codes]
+    en = [names[c][1] if c in names else name_of(c, "en") for c in codes]
 
     def join(items: list[str], word: str) -> str:
         return ", ".join(items[:-1]) + f" {word} " + items[-1] if len(items) > 1 else (
@@ -257,7 +262,7 @@ def precheck(problem) -> tuple[dict[str, list[str]], dict[str, list[Reason]]]:
                        + len(t.required_qualifications - c.qualifications))
             miss_eq = set(t.required_equipment - best.equipment)
             miss_q = set(t.required_qualifications - best.qualifications)
-            de, en = describe_missing(miss_eq, miss_q)
+            de, en = describe_missing(miss_eq, miss_q, problem)
             if not (miss_eq or miss_q):
                 de, en = "die Freigabe für diese Aufgabe", "permission for this task"
             reasons[t.id] = [make_reason("no_qualified_crew_day", missing=de, missing_en=en)]

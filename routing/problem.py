@@ -332,6 +332,10 @@ class Problem:
     #: check ArbZG §4 working-time rules (off only for abstract benchmarks whose time unit
     #: is not the second)
     labour_rules: bool = True
+    #: German and English names of equipment and of qualification codes, for the reasons
+    #: ("Kolonne hat nicht Gerät Großflächenmäher"); codes without a name are shown as they are
+    equipment_names: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    qualification_names: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tasks", tuple(self.tasks))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,9 +22,20 @@ from pyproj import Geod
 from shapely.geometry import mapping, shape
 from sqlalchemy import select
 
+from greentour.planning import travel
 from greentour.planning.accounts import ensure_user
+from greentour.planning.current import next_version
+from greentour.planning.lineup import ensure_crew_days
 from greentour.services.tenants import apply_tenant_file
-from greentour.store import make_engine, models, tenant_session, upgrade
+from greentour.store import (
+    make_engine,
+    models,
+    session_tenant,
+    tenant_session,
+    tenant_zone,
+    upgrade,
+)
+from web import create_app
 
 REPO = Path(__file__).resolve().parent.parent
 DAY = dt.date(2026, 6, 15)  # a Monday in June
@@ -145,3 +157,124 @@ def build(path: Path, pbf: Path) -> Scenario:
                                   reason="Beerdigungen"))
     engine.dispose()
     return Scenario(url, tenant_id, DAY, site_ids, task_ids)
+
+
+#: what the forecast and the cycles write into a task's notes: explanations for the planner,
+#: never printed on the crew's paper (issue #15 found "90 %-Quantil" filling day sheets)
+FORECAST_NOTE = ("Prognose: Gras 9,4 cm (90 %-Quantil 11,2 cm), Auslöser 7,5 cm (1,5 × "
+                 "Zielhöhe) überschritten seit 12.06.; Wachstum 4,1 mm/Tag aus DWD-Tageswerten "
+                 "und Bodenfeuchte")
+
+
+def store_tour(db_url: str, tenant_id: int, day: dt.date, n_stops: int, crews: int = 1) -> int:
+    """Store a finished plan of ``day`` in which the first ``crews`` crew-days (with people) each
+    serve ``n_stops`` tasks (real sites of the scenario in site order, mow / playground
+    inspection / bins with the forecast's and the cycles' long notes, one urgent order), with
+    breaks, one unloading and the legs along the real road graph of Lauf; returns the first
+    crew-day's id. Times are 20 minutes a stop from 07:00 (a print test's tour, not a solver's).
+    """
+    engine = make_engine(db_url)
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        crew_days = [cd for cd in ensure_crew_days(s, day) if cd.member_ids][:crews]
+        sites = s.scalars(select(models.Site).where(models.Site.status == "accepted")
+                          .order_by(models.Site.id)).all()
+        depot = s.scalar(select(models.Depot).order_by(models.Depot.id).limit(1))
+        reload_point = s.scalar(select(models.ReloadPoint).order_by(models.ReloadPoint.id).limit(1))
+        tz = tenant_zone(session_tenant(s))
+        plan = models.Plan(date_from=day, date_to=day, status="done",
+                           version=next_version(s, day, day), solver_params_json={"mode": "test"})
+        s.add(plan)
+        s.flush()
+        for index, crew_day in enumerate(crew_days):
+            chosen = [sites[(index * n_stops + i) % len(sites)] for i in range(n_stops)]
+            _store_one_tour(s, plan, crew_day, chosen, depot, reload_point, tz, day)
+        crew_day_id = crew_days[0].id
+    engine.dispose()
+    return crew_day_id
+
+
+def _store_one_tour(s, plan, crew_day, chosen, depot, reload_point, tz, day) -> None:
+    codes = ("mow", "inspect_playground", "empty_bins")
+    tasks = []
+    for i, site in enumerate(chosen):
+        urgent = i == 1
+        code = "storm_damage" if urgent else codes[i % len(codes)]
+        note = ("Umgestürzter Baum quer über dem Weg, Polizei hat abgesperrt; Zufahrt über "
+                "das Tor an der Nordseite, Schlüssel im Bauhof") if urgent else (
+            FORECAST_NOTE if code == "mow" else "DIN EN 1176-7: wöchentliche Sichtkontrolle")
+        task = models.Task(site_id=site.id, task_type=code,
+                           generator="order" if urgent else "forecast" if code == "mow"
+                           else "cycle", due_earliest=day, due_latest=day, urgency=0.6,
+                           duration_s=15 * 60, persons=2, notes=note, status="planned")
+        s.add(task)
+        tasks.append(task)
+    s.flush()
+    points = [(depot.lon, depot.lat)] + [(site.lon, site.lat) for site in chosen]
+    legs = travel.build(s, points, {travel.DEFAULT_PROFILE})
+    tour = models.Tour(plan_id=plan.id, crew_day_id=crew_day.id)
+    s.add(tour)
+    s.flush()
+    start = dt.datetime.combine(day, dt.time(7, 0), tzinfo=tz)
+    line: list[list[float]] = []
+    seq = 0
+
+    def add(kind: str, at: dt.datetime, minutes: int, **fields) -> dt.datetime:
+        nonlocal seq
+        s.add(models.Stop(tour_id=tour.id, seq=seq, kind=kind, arrival_at=at, start_at=at,
+                          end_at=at + dt.timedelta(minutes=minutes), **fields))
+        seq += 1
+        return at + dt.timedelta(minutes=minutes)
+
+    at = add("depot", start - dt.timedelta(minutes=10), 0)
+    for i, task in enumerate(tasks, start=1):
+        leg = legs.leg_coords(travel.DEFAULT_PROFILE, i - 1, i)
+        line.extend(leg)
+        at = add("task", at + dt.timedelta(minutes=5), 15, task_id=task.id,
+                 leg_geometry_geojson=json.dumps({"type": "LineString", "coordinates": leg}))
+        if i in (6, 18):
+            at = add("break", at, 15 if i == 6 else 30)
+        if i == 12 and reload_point is not None:
+            at = add("reload", at + dt.timedelta(minutes=5), 10,
+                     reload_point_id=reload_point.id)
+    line.extend(legs.leg_coords(travel.DEFAULT_PROFILE, len(tasks), 0))
+    add("depot", at + dt.timedelta(minutes=10), 0)
+    tour.geometry_geojson = json.dumps({"type": "LineString", "coordinates": line})
+
+
+def login(client, username: str = USERNAME, password: str = PASSWORD):
+    """Log the Flask test ``client`` in through the login form (CSRF token from the page);
+    returns the client with ``client.token``, the CSRF token for JavaScript-style requests."""
+    html = client.get("/auth/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    response = client.post("/auth/login", data={"username": username, "password": password,
+                                                 "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    page = client.get("/planner/").get_data(as_text=True)
+    client.token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    return client
+
+
+def planner_app(scenario: Scenario, monkeypatch, tmp_path: Path, **config):
+    """Yield the Flask app on ``scenario`` (own instance folder, no base-map tiles), then dispose
+    of its engine; ``config`` adds Flask settings. For fixtures: ``yield from planner_app(...)``."""
+    monkeypatch.setenv("GREENTOUR_INSTANCE_DIR", str(tmp_path / "instance"))
+    monkeypatch.setenv("GREENTOUR_BASEMAP", "none")
+    app = create_app({"SECRET_KEY": "test-secret", "TESTING": True,
+                      "GREENTOUR_DATABASE_URL": scenario.db_url,
+                      "GREENTOUR_AUTO_MIGRATE": False, **config})
+    yield app
+    app.extensions["greentour_engine"].dispose()
+
+
+def tablet_token(scenario: Scenario, crew_day_id: int) -> str:
+    """A device token for the crew (template) of a crew-day of the scenario, as the planner's
+    Tablets page issues it; returns the secret the tablet sends as Bearer token."""
+    from greentour.crew import tokens
+
+    engine = make_engine(scenario.db_url)
+    with tenant_session(engine, scenario.tenant_id) as s, s.begin():
+        crew_day = s.get(models.CrewDay, crew_day_id)
+        issued = tokens.issue_token(s, scenario.tenant_id, crew_template_id=crew_day.template_id,
+                                    name="Tablet")
+    engine.dispose()
+    return issued.token

@@ -37,6 +37,7 @@ BLUEPRINT_MODULES: list[str] = [
     "web.crew",
     "web.gis",
     "web.admin",
+    "web.compress",
 ]
 
 

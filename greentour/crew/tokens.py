@@ -220,9 +220,11 @@ def crew_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/crew/#token={token}"
 
 
-def qr_svg(data: str) -> str:
-    """The QR code of ``data`` as SVG markup (for the planner's screen and print)."""
-    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=4)
+def qr_svg(data: str, border: int = 4) -> str:
+    """The QR code of ``data`` as SVG markup (for the planner's screen and print); ``border`` is
+    the quiet zone in modules (4 by the standard; 1 on a printed table whose cell is white)."""
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=10,
+                        border=border)
     return image.to_string(encoding="unicode")
 
 

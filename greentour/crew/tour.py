@@ -2,9 +2,11 @@
 access point, notes and navigation links.
 
 Which plan is current: a crew-day may appear in several plans (drafts, re-plans). The crew gets
-the tour of the newest *published* plan (highest version, then highest id) that has a tour for
-the crew-day; when no plan is published, the newest finished (``done``) plan. Reports name the
-plan version they were made against; see :mod:`greentour.crew.reports`.
+its tour in the newest *published* plan covering the day (highest version, then highest id,
+:func:`greentour.planning.current.published_plan`); drafts (``done`` plans the planner has not
+published) never reach the tablets, and a published version without a tour for the crew-day
+means no tour. Reports name the plan version they were made against; see
+:mod:`greentour.crew.reports`.
 
 The payload holds no per-person data and no report times: the crew sees the outcome per stop.
 It is deterministic for the same stored state, so its hash serves as ETag.
@@ -29,15 +31,15 @@ from greentour.crew.navigation import navigation_links
 from greentour.crew.privacy import PHOTO_TYPES, PrivacySettings, privacy_settings
 from greentour.crew.tokens import Device
 from greentour.errors import Forbidden, NotFound
-from greentour.planning.current import driven
+from greentour.planning.current import driven, published_plan
 from greentour.planning.labels import site_label
+from greentour.planning.publication import crew_changes
 from greentour.store.models import (
     AccessPoint,
     Completion,
     CrewDay,
     CrewTemplate,
     Depot,
-    Plan,
     ReloadPoint,
     Site,
     Stop,
@@ -49,7 +51,6 @@ from greentour.store.models import (
 )
 from greentour.store.models_crew import StopStart
 
-CURRENT_PLAN_STATUSES = ("published", "done")
 STOP_KIND_LABELS = {
     "task": "Arbeit",
     "reload": "Abladen / Auftanken",
@@ -57,7 +58,12 @@ STOP_KIND_LABELS = {
     "depot": "Bauhof",
 }
 RELOAD_LABELS = {"green_waste": "Grünschnitt abladen", "water": "Wasser tanken"}
+#: the same in English (``label_en``: the tablet shows it when the device speaks English)
+STOP_KIND_LABELS_EN = {"task": "Work", "reload": "Unload / refill", "break": "Break",
+                       "depot": "Depot"}
+RELOAD_LABELS_EN = {"green_waste": "Unload green waste", "water": "Refill water"}
 WEEKDAYS_DE = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
+WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def crew_day_ids_for(
@@ -84,18 +90,16 @@ def may_access_crew_day(session: Session, device: Device, crew_day_id: int) -> b
 
 
 def current_tour(session: Session, crew_day_id: int) -> Tour | None:
-    """The tour of the crew-day in the current plan (newest published, else newest done)."""
-    for status in CURRENT_PLAN_STATUSES:
-        tour = session.scalar(
-            select(Tour)
-            .join(Plan, Tour.plan_id == Plan.id)
-            .where(Tour.crew_day_id == crew_day_id, Plan.status == status)
-            .order_by(Plan.version.desc(), Plan.id.desc())
-            .limit(1)
-        )
-        if tour is not None:
-            return tour
-    return None
+    """The tour of the crew-day in the day's published plan (None: none published or no tour)."""
+    crew_day = session.get(CrewDay, crew_day_id)
+    if crew_day is None:
+        return None
+    plan = published_plan(session, crew_day.date)
+    if plan is None:
+        return None
+    return session.scalar(
+        select(Tour).where(Tour.plan_id == plan.id, Tour.crew_day_id == crew_day_id).limit(1)
+    )
 
 
 def current_plan_version(session: Session, crew_day_id: int) -> int | None:
@@ -189,10 +193,16 @@ def weekday_span_de(weekdays: list[int]) -> str:
     return ", ".join(parts)
 
 
-def _rule_text(rule: Any) -> str:
+def _rule_text(rule: Any, lang: str = "de") -> str:
     days = weekday_span_de(rule.weekdays)
+    if lang == "en":
+        for de, en in zip(WEEKDAYS_DE, WEEKDAYS_EN, strict=True):
+            days = days.replace(de, en)
     span = f"{rule.start_local.strftime('%H:%M')}–{rule.end_local.strftime('%H:%M')}"
-    verb = "keine Arbeit" if rule.kind == "blocked" else "nur"
+    if lang == "en":
+        verb = "no work" if rule.kind == "blocked" else "only"
+    else:
+        verb = "keine Arbeit" if rule.kind == "blocked" else "nur"
     reason = f" ({rule.reason})" if rule.reason else ""
     return f"{verb} {days} {span}{reason}".replace("  ", " ")
 
@@ -267,7 +277,7 @@ def tour_payload(session: Session, tour: Tour, privacy: PrivacySettings) -> dict
             .order_by(Stop.seq, Stop.id)
         )
     )
-    type_names = {t.code: t.name_de for t in session.scalars(select(TaskType))}
+    type_names = {t.code: (t.name_de, t.name_en) for t in session.scalars(select(TaskType))}
     reload_ids = {s.reload_point_id for s in stops if s.reload_point_id is not None}
     reloads = (
         {
@@ -304,7 +314,9 @@ def tour_payload(session: Session, tour: Tour, privacy: PrivacySettings) -> dict
             "end": crew_day.shift_end.strftime("%H:%M"),
             "breaks": crew_day.breaks_json or [],
         },
-        "plan": {"id": plan.id, "version": plan.version, "status": plan.status},
+        "plan": {"id": plan.id, "version": plan.version, "status": plan.status,
+                 "published_at": _iso(plan.published_at, tz),
+                 "changes": crew_changes(plan, crew_day.id)},
         "depot": (
             {
                 "name": depot.name,
@@ -332,7 +344,7 @@ def _stop_payload(
     stop: Stop,
     tz: ZoneInfo,
     profile: str | None,
-    type_names: dict[str, str],
+    type_names: dict[str, tuple[str, str]],
     reloads: dict[int, ReloadPoint],
     depot: Depot | None,
     reports: list[dict[str, Any]],
@@ -349,6 +361,7 @@ def _stop_payload(
         "sequence": stop.seq,
         "kind": stop.kind,
         "label": STOP_KIND_LABELS.get(stop.kind, stop.kind),
+        "label_en": STOP_KIND_LABELS_EN.get(stop.kind, stop.kind),
         "eta": _iso(stop.arrival_at, tz),
         "service_start": _iso(stop.start_at, tz),
         "service_end": _iso(stop.end_at, tz),
@@ -361,6 +374,7 @@ def _stop_payload(
         "access_point": None,
         "navigation": None,
         "notes": "",
+        "notes_en": "",
         "reports": reports,
     }
     point: tuple[float, float, str] | None = None
@@ -369,14 +383,17 @@ def _stop_payload(
             {
                 "id": task.id,
                 "type": task.task_type,
-                "label": type_names.get(task.task_type, task.task_type),
+                "label": type_names.get(task.task_type, (task.task_type,) * 2)[0],
+                "label_en": type_names.get(task.task_type, (task.task_type,) * 2)[1],
                 "duration_s": task.duration_s,
                 "persons": task.persons,
             }
         ]
         notes = [task.notes] if task.notes else []
+        notes_en = list(notes)
         if site is not None:
             notes += [_rule_text(rule) for rule in site.time_rules]
+            notes_en += [_rule_text(rule, "en") for rule in site.time_rules]
             item["site"] = {
                 "id": site.id,
                 "name": site_label(site),
@@ -391,9 +408,11 @@ def _stop_payload(
             item["access_point"] = {"lon": lon, "lat": lat, "on_road": ap is not None}
             point = (lat, lon, item["site"]["name"])
         item["notes"] = " · ".join(n for n in notes if n)
+        item["notes_en"] = " · ".join(n for n in notes_en if n)
     elif stop.reload_point_id is not None and stop.reload_point_id in reloads:
         reload = reloads[stop.reload_point_id]
         item["label"] = RELOAD_LABELS.get(reload.kind, item["label"])
+        item["label_en"] = RELOAD_LABELS_EN.get(reload.kind, item["label_en"])
         item["site"] = {"id": None, "name": reload.name, "category": reload.kind, "geometry": None}
         item["access_point"] = {"lon": reload.lon, "lat": reload.lat, "on_road": True}
         point = (reload.lat, reload.lon, reload.name)

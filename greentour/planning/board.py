@@ -19,14 +19,15 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from greentour.errors import BadInput, Conflict, NotFound
 from greentour.planning import demand_step
 from greentour.planning.current import current_plan, current_span, current_tour, next_version
-from greentour.planning.labels import WEEKDAYS_DE, site_label
+from greentour.planning.labels import day_text, site_label
 from greentour.planning.lineup import crew_available_s, ensure_crew_days
+from greentour.planning.map_view import unassigned_items
 from greentour.planning.problem_builder import BuiltProblem, build_problem, crew_ref, task_ref
 from greentour.planning.store_solution import _store_stops, copy_tour, reasons_of
 from greentour.store import session_tenant, tenant_zone
@@ -38,12 +39,15 @@ from greentour.store.models import (
     Tour,
     Unassigned,
 )
+from greentour.workplace.task_style import legend, task_style
 from routing.checker import retime_tour
 from routing.solution import Tour as RTour
 
 
-def week_board(session: Session, week_start: dt.date) -> dict[str, Any]:
-    """Rows per crew, cells per workday: tasks in tour order, planned vs available hours."""
+def week_board(session: Session, week_start: dt.date, lang: str = "de") -> dict[str, Any]:
+    """Rows per crew, cells per workday: tasks in tour order, planned vs available hours, the
+    unassigned work of the week and the task-type legend; names of days, sites, task types and
+    families in ``lang``."""
     tz = tenant_zone(session_tenant(session))
     days = [week_start + dt.timedelta(days=i) for i in range(5)]
     for day in days:
@@ -55,7 +59,8 @@ def week_board(session: Session, week_start: dt.date) -> dict[str, Any]:
         select(CrewDay).where(CrewDay.date >= days[0], CrewDay.date <= days[-1])
         .order_by(CrewDay.name, CrewDay.date)
     ).all()
-    labels = {t.code: t.name_de for t in session.scalars(select(TaskType))}
+    labels = {t.code: (t.name_en if lang == "en" else t.name_de)
+              for t in session.scalars(select(TaskType))}
     rows: dict[str, dict[str, Any]] = {}
     for cd in crew_days:
         row = rows.setdefault(cd.name, {"crew": cd.name, "cells": {}})
@@ -70,13 +75,17 @@ def week_board(session: Session, week_start: dt.date) -> dict[str, Any]:
                     site = stop.task.site
                     tasks.append({
                         "task_id": stop.task_id,
-                        "site": site_label(site),
+                        "site": site_label(site, lang),
                         "task": stop.task.task_type,
                         "task_label": labels.get(stop.task.task_type, stop.task.task_type),
                         "start": stop.start_at.astimezone(tz).strftime("%H:%M")
                         if stop.start_at else "",
+                        "end": stop.end_at.astimezone(tz).strftime("%H:%M")
+                        if stop.end_at else "",
                         "duration_min": round(stop.task.duration_s / 60),
                         "urgent": stop.task.generator == "order",
+                        **task_style(stop.task.task_type, lang),
+                        **_axis(cd, stop.start_at, stop.end_at, tz),
                     })
         available_s = crew_available_s(cd)
         row["cells"][cd.date.isoformat()] = {
@@ -91,15 +100,64 @@ def week_board(session: Session, week_start: dt.date) -> dict[str, Any]:
         }
     edits = _edits(session, days[0], days[-1])
     return {
+        "unassigned": unassigned_work(session, days, lang),
+        "legend": legend(lang),
         "week_start": week_start.isoformat(),
-        "days": [{"date": d.isoformat(), "label": f"{WEEKDAYS_DE[d.weekday()]} {d:%d.%m.}"}
-                 for d in days],
+        "days": [{"date": d.isoformat(), "label": day_text(d, lang, "short")} for d in days],
         "rows": list(rows.values()),
         "balance": demand_step.balance(session, week_start),
         "can_undo": bool(edits),
         "prev_week": (week_start - dt.timedelta(days=7)).isoformat(),
         "next_week": (week_start + dt.timedelta(days=7)).isoformat(),
     }
+
+
+def _axis(cd: CrewDay, start: dt.datetime | None, end: dt.datetime | None,
+          tz: Any) -> dict[str, float]:
+    """Where a stop sits on its crew-day's time axis (shift start 0 %, shift end 100 %)."""
+    if start is None or end is None:
+        return {}
+    shift_start = dt.datetime.combine(cd.date, cd.shift_start, tz)
+    shift_s = (dt.datetime.combine(cd.date, cd.shift_end, tz) - shift_start).total_seconds()
+    if shift_s <= 0:
+        return {}
+    left = max(0.0, (start - shift_start).total_seconds() / shift_s * 100)
+    width = max(0.5, (end - start).total_seconds() / shift_s * 100)
+    return {"axis_left_pct": round(min(left, 100.0), 1),
+            "axis_width_pct": round(min(width, 100.0 - min(left, 99.5)), 1)}
+
+
+def unassigned_work(
+    session: Session, days: list[dt.date], lang: str = "de"
+) -> list[dict[str, Any]]:
+    """The work of the days' current plans that no tour holds, most urgent first (each task
+    once, with the plan's reasons in ``lang``): the board's column to drag from."""
+    labels = {t.code: (t.name_en if lang == "en" else t.name_de)
+              for t in session.scalars(select(TaskType))}
+    plans = {day: current_plan(session, day) for day in days}
+    in_tours = {s.task_id for day, plan in plans.items() if plan is not None
+                for tour in plan.tours if tour.crew_day.date == day for s in tour.stops}
+    seen: dict[int, dict[str, Any]] = {}
+    for plan in plans.values():
+        if plan is None:
+            continue
+        for item in unassigned_items(plan, lang, labels):
+            if item["task_id"] in seen or item["task_id"] in in_tours:
+                continue
+            task = session.get(Task, item["task_id"])
+            if task is None or task.status not in ("open", "planned"):
+                continue
+            seen[item["task_id"]] = {
+                **item,
+                "task_label": item["task"],
+                "task": item["task_type"],
+                "duration_min": round(item["duration_s"] / 60),
+                "due": f"{day_text(task.due_earliest, lang, 'short')} – "
+                       f"{day_text(task.due_latest, lang, 'short')}",
+                "urgent": item["generator"] == "order",
+                **task_style(item["task_type"], lang),
+            }
+    return sorted(seen.values(), key=lambda u: (-u["urgency"], u["task_id"]))
 
 
 def _edits(session: Session, first: dt.date, last: dt.date) -> list[Plan]:
@@ -111,7 +169,7 @@ def _edits(session: Session, first: dt.date, last: dt.date) -> list[Plan]:
     return [p for p in plans if (p.solver_params_json or {}).get("mode") == "edit"]
 
 
-def _source(session: Session, task: Task, day: dt.date) -> tuple[CrewDay, Tour] | None:
+def where_planned(session: Session, task: Task, day: dt.date) -> tuple[CrewDay, Tour] | None:
     """The crew-day and tour that currently hold ``task`` (looked up around ``day``)."""
     for offset in range(-6, 7):
         d = day + dt.timedelta(days=offset)
@@ -165,11 +223,16 @@ def _check(session: Session, task_id: int, crew_day_id: int) -> dict[str, Any]:
         raise Conflict(f"{target.name} hat am {target.date:%d.%m.} kein Personal")
     if task.status not in ("open", "planned"):
         raise Conflict("Diese Aufgabe ist erledigt oder storniert")
-    source = _source(session, task, target.date)
+    source = where_planned(session, task, target.date)
     if source is not None and source[0].locked:
         raise Conflict(f"{source[0].name} am {source[0].date:%d.%m.} ist gesperrt")
+    target_tour = current_tour(session, target)
+    # the tasks already in the target tour are part of the check even when the builder would
+    # leave them out on their own (e.g. one the plan placed after its due day)
+    in_tour = {s.task_id for s in target_tour.stops if s.task_id is not None} if target_tour \
+        else set()
     built = build_problem(session, [target.date], stability=False,
-                          include_task_ids=frozenset({task.id}))
+                          include_task_ids=frozenset({task.id, *in_tour}))
     ref = task_ref(task.id)
     if ref not in built.problem.task_by_id:
         why = built.precheck_unassigned.get(task.id)
@@ -179,7 +242,6 @@ def _check(session: Session, task_id: int, crew_day_id: int) -> dict[str, Any]:
         raise BadInput(f"Diese Aufgabe kann am {target.date:%d.%m.} nicht eingeplant werden "
                        f"(fällig ab {task.due_earliest:%d.%m.})")
     crew_id = crew_ref(target.id)
-    target_tour = current_tour(session, target)
     seq = _sequence(target_tour, built, without=task.id)
     trial, pos = _best_insertion(built, crew_id, seq, ref)
     current = _sequence(target_tour, built)
@@ -243,6 +305,34 @@ def check_move(
     if task_id is None or crew_day_id is None:
         raise BadInput("Aufgabe und Ziel-Kolonne angeben")
     return _result(session, _check(session, task_id, crew_day_id), lang)
+
+
+def carry_over_target(session: Session, task_id: int | None, crew_day_id: int | None,
+                      horizon_days: int = 7) -> CrewDay:
+    """Where "in Plan übernehmen" puts a stop reported partly done or not possible: the same crew
+    (same template, else same name) on its next working day with people that is not locked."""
+    if task_id is None or crew_day_id is None:
+        raise BadInput("Aufgabe und Kolonnentag angeben")
+    source = session.get(CrewDay, crew_day_id)
+    if source is None:
+        raise NotFound(f"Kolonnentag {crew_day_id} gibt es nicht")
+    for offset in range(1, horizon_days + 1):
+        day = source.date + dt.timedelta(days=offset)
+        for cd in ensure_crew_days(session, day):
+            same = (cd.template_id == source.template_id if source.template_id is not None
+                    else cd.name == source.name)
+            if same and cd.member_ids and not cd.locked:
+                return cd
+    raise Conflict(f"{source.name} hat in den nächsten {horizon_days} Tagen keinen freien "
+                   "Arbeitstag; bitte auf der Plantafel auf eine andere Kolonne ziehen")
+
+
+def check_carry_over(session: Session, task_id: int | None, crew_day_id: int | None,
+                     lang: str = "de") -> dict[str, Any]:
+    """Check moving a partly done or impossible stop to its crew's next working day (nothing is
+    stored; :func:`apply_move` with the answer's ``crew_day_id`` stores it)."""
+    target = carry_over_target(session, task_id, crew_day_id)
+    return {**check_move(session, task_id, target.id, lang), "task_id": task_id}
 
 
 def _copy_plan(session: Session, plan: Plan | None, day: dt.date, edit: dict[str, Any]) -> Plan:
@@ -358,15 +448,19 @@ def _tour_of(plan: Plan, crew_day: CrewDay) -> Tour | None:
     return session_tours[0] if session_tours else None
 
 
-def set_locked(session: Session, crew_day_id: int | None, locked: bool) -> None:
-    """Lock (or unlock) a crew-day: its tour stays as it is on re-planning and takes no moves."""
+def set_locked(session: Session, crew_day_id: int | None, locked: bool) -> CrewDay:
+    """Lock (or unlock) a crew-day: its tour stays as it is on re-planning and takes no moves;
+    returns the crew-day."""
     if crew_day_id is None:
         raise BadInput("Kolonnentag angeben")
     cd = session.get(CrewDay, crew_day_id)
     if cd is None:
         raise NotFound(f"Kolonnentag {crew_day_id} gibt es nicht")
-    cd.locked = locked
-    session.flush()
+    # an explicit updated_at keeps the line-up change time (a lock changes no people or machines)
+    session.execute(update(CrewDay).where(CrewDay.id == cd.id)
+                    .values(locked=locked, updated_at=cd.updated_at))
+    session.refresh(cd)
+    return cd
 
 
 def undo_last_edit(session: Session, week_start: dt.date) -> str:
@@ -377,6 +471,9 @@ def undo_last_edit(session: Session, week_start: dt.date) -> str:
     edit_id = (edits[0].solver_params_json or {}).get("edit", {}).get("id")
     dropped = [p for p in edits if (p.solver_params_json or {}).get("edit", {}).get("id")
                == edit_id]
+    if any(p.status == "published" for p in dropped):
+        return ("Die letzte Änderung ist schon veröffentlicht und wird nicht rückgängig gemacht; "
+                "bitte die Aufgabe auf der Tafel zurückziehen und neu veröffentlichen.")
     for plan in dropped:
         session.delete(plan)
     session.flush()

@@ -1,9 +1,13 @@
 """Which plan and which tour are current for a day or a crew-day.
 
-A day's current plan is the finished plan with the highest version covering it, then the highest id
-(the rule the crew API applies too). Plans are never edited in place: a plan, re-plan or manual
-edit stores a new version (:func:`next_version`: above every plan overlapping its days) with
-``parent_id``, so undo is dropping the newest version.
+A day's current plan (what the planner sees and edits) is the finished plan with the highest
+version covering it, then the highest id. The crews' tablets see the day's *published* plan: the
+published plan with the highest version covering it (:func:`published_plan`); newer versions are
+drafts until the planner publishes them (:mod:`greentour.planning.publication`).
+
+Plans are never edited in place: a plan, re-plan or manual edit stores a new version
+(:func:`next_version`: above every plan overlapping its days) with ``parent_id``, so undo is
+dropping the newest version.
 """
 
 from __future__ import annotations
@@ -27,6 +31,16 @@ def current_plan(session: Session, day: dt.date) -> Plan | None:
     return session.scalar(
         select(Plan)
         .where(Plan.status.in_(FINISHED), Plan.date_from <= day, Plan.date_to >= day)
+        .order_by(Plan.version.desc(), Plan.id.desc())
+        .limit(1)
+    )
+
+
+def published_plan(session: Session, day: dt.date) -> Plan | None:
+    """The newest published plan covering ``day`` (None: nothing published for it)."""
+    return session.scalar(
+        select(Plan)
+        .where(Plan.status == "published", Plan.date_from <= day, Plan.date_to >= day)
         .order_by(Plan.version.desc(), Plan.id.desc())
         .limit(1)
     )

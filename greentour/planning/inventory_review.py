@@ -14,31 +14,41 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from greentour.errors import BadInput
+from greentour.planning.labels import category_label
 from greentour.store.models import Site
 
 DECISIONS = {"accept": "accepted", "reject": "rejected"}
 MAX_LIST = 500
 
 
-def candidates(session: Session, category: str | None = None) -> dict[str, Any]:
-    """Candidate sites (optionally of one category) with counts and areas per category."""
+def candidates(
+    session: Session, category: str | None = None, lang: str = "de"
+) -> dict[str, Any]:
+    """Candidate sites (optionally of one category) with counts and areas per category; category
+    names in ``lang``; ``label`` names each row (its checkbox's label)."""
     rows = session.scalars(select(Site).where(Site.status == "candidate").order_by(
         Site.category, Site.area_m2.desc(), Site.id)).all()
     counts = Counter(s.category for s in rows)
     shown = [s for s in rows if not category or s.category == category][:MAX_LIST]
     return {
         "category": category or "",
-        "categories": sorted(counts.items()),
+        "categories": [(code, category_label(code, lang), n) for code, n in sorted(counts.items())],
         "total": len(rows),
         "sites": [{
             "id": s.id,
             "name": s.name,
             "category": s.category,
+            "category_label": category_label(s.category, lang),
+            "label": s.name or f"{category_label(s.category, lang)} ({_ref(s)})",
             "area_m2": round(s.area_m2) if s.area_m2 else None,
             "osm": f"{s.osm_type}/{s.osm_id}" if s.osm_id else "",
             "tags": ", ".join(f"{k}={v}" for k, v in sorted((s.tags_json or {}).items())[:6]),
         } for s in shown],
     }
+
+
+def _ref(site: Site) -> str:
+    return f"OSM {site.osm_type}/{site.osm_id}" if site.osm_id else f"#{site.id}"
 
 
 def decide(session: Session, site_ids: list[int], decision: str) -> int:

@@ -7,11 +7,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from greentour.errors import NotFound
+from greentour.planning.labels import job_status_label
 from greentour.store.models import Job
 
 
-def job_status(session: Session, job_id: int) -> dict[str, Any]:
-    """JSON-ready status of a job of the session's tenant; :class:`NotFound` for others."""
+def job_status(session: Session, job_id: int, lang: str = "de") -> dict[str, Any]:
+    """JSON-ready status of a job of the session's tenant; :class:`NotFound` for others.
+    ``status`` is the queue's code, ``status_label`` its name in ``lang`` (what the page shows
+    while the job has no message yet)."""
     job = session.get(Job, job_id)
     if job is None:
         raise NotFound(f"Auftrag {job_id} gibt es nicht")
@@ -19,6 +22,7 @@ def job_status(session: Session, job_id: int) -> dict[str, Any]:
         "id": job.id,
         "kind": job.kind,
         "status": job.status,
+        "status_label": job_status_label(job.status, lang),
         "progress": job.progress,
         "message": job.message,
         "result": job.result_json,

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
 
 from greentour.planning.streets import site_street
 
@@ -32,10 +36,117 @@ CATEGORY_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+#: machine kinds (equipment of task types) in German and English
+EQUIPMENT_LABELS: dict[str, tuple[str, str]] = {
+    "ride_on_mower": ("Aufsitzmäher", "Ride-on mower"),
+    "wide_area_mower": ("Großflächenmäher", "Wide-area mower"),
+    "tractor_flail_mower": ("Traktor mit Schlegelmäher", "Tractor flail mower"),
+    "hedge_trimmer": ("Heckenschere", "Hedge trimmer"),
+    "brush_cutter": ("Freischneider", "Brush cutter"),
+    "aerial_lift": ("Hubsteiger", "Aerial lift"),
+    "chipper": ("Häcksler", "Chipper"),
+    "water_trailer": ("Wasseranhänger", "Water trailer"),
+    "leaf_blower": ("Laubbläser", "Leaf blower"),
+    "chainsaw": ("Motorsäge", "Chainsaw"),
+}
+
+#: staff qualifications in German and English (:data:`greentour.tenant_config.QUALIFICATIONS`)
+QUALIFICATION_LABELS: dict[str, tuple[str, str]] = {
+    "licence_B": ("Führerschein B", "Driving licence B"),
+    "licence_BE": ("Führerschein BE", "Driving licence BE"),
+    "licence_C1": ("Führerschein C1", "Driving licence C1"),
+    "licence_C1E": ("Führerschein C1E", "Driving licence C1E"),
+    "licence_C": ("Führerschein C", "Driving licence C"),
+    "licence_CE": ("Führerschein CE", "Driving licence CE"),
+    "licence_T": ("Führerschein T", "Driving licence T"),
+    "licence_L": ("Führerschein L", "Driving licence L"),
+    "chainsaw": ("Motorsägenschein", "Chainsaw certificate"),
+    "aerial_platform": ("Hubarbeitsbühne", "Aerial work platform"),
+    "playground_inspector": ("Spielplatzprüfer", "Playground inspector"),
+    "tree_inspector": ("Baumkontrolleur", "Tree inspector"),
+    "plant_protection": ("Pflanzenschutz-Sachkunde", "Plant protection certificate"),
+    "first_aid": ("Ersthelfer", "First aider"),
+}
+
+#: vehicle kinds in German and English
+VEHICLE_LABELS: dict[str, tuple[str, str]] = {
+    "flatbed_trailer": ("Pritsche mit Anhänger", "Flatbed with trailer"),
+    "flatbed_truck": ("Pritschenwagen", "Flatbed truck"),
+    "tractor": ("Traktor", "Tractor"),
+    "van": ("Transporter", "Van"),
+    "van_trailer": ("Transporter mit Anhänger", "Van with trailer"),
+}
+
+#: job states (the job queue's codes) in German and English
+JOB_STATUS_LABELS: dict[str, tuple[str, str]] = {
+    "queued": ("wartet", "queued"),
+    "running": ("läuft", "running"),
+    "done": ("fertig", "done"),
+    "failed": ("fehlgeschlagen", "failed"),
+    "cancelled": ("abgebrochen", "cancelled"),
+}
+
+
+def _pick(table: dict[str, tuple[str, str]], code: str, lang: str) -> str:
+    pair = table.get(code)
+    if pair:
+        return pair[1 if lang == "en" else 0]
+    return code.replace("_", " ")
+
+
 def category_label(category: str, lang: str = "de") -> str:
-    """``playground`` -> ``Spielplatz`` (unknown categories as they are)."""
-    pair = CATEGORY_LABELS.get(category)
-    return pair[1 if lang == "en" else 0] if pair else category
+    """``playground`` -> ``Spielplatz`` (unknown categories with spaces for underscores)."""
+    return _pick(CATEGORY_LABELS, category, lang)
+
+
+def equipment_label(kind: str, lang: str = "de") -> str:
+    """``wide_area_mower`` -> ``Großflächenmäher``."""
+    return _pick(EQUIPMENT_LABELS, kind, lang)
+
+
+def qualification_label(code: str, lang: str = "de") -> str:
+    """``playground_inspector`` -> ``Spielplatzprüfer``."""
+    return _pick(QUALIFICATION_LABELS, code, lang)
+
+
+def vehicle_kind_label(kind: str, lang: str = "de") -> str:
+    """``flatbed_trailer`` -> ``Pritsche mit Anhänger``."""
+    return _pick(VEHICLE_LABELS, kind, lang)
+
+
+def job_status_label(status: str, lang: str = "de") -> str:
+    """``queued`` -> ``wartet``."""
+    return _pick(JOB_STATUS_LABELS, status, lang)
+
+
+def _locale(lang: str) -> str:
+    return "en_GB" if lang == "en" else "de_DE"
+
+
+def day_text(day: dt.date, lang: str = "de", style: str = "long") -> str:
+    """A date in the user's language: ``long`` "Montag, 15.06.2026" / "Monday, 15/06/2026",
+    ``short`` "Mo 15.06." / "Mon 15/06", ``date`` "15.06.2026" (Babel, CLDR patterns)."""
+    patterns = {"long": "EEEE, dd.MM.yyyy", "short": "EEE dd.MM.", "date": "dd.MM.yyyy"}
+    if lang == "en":
+        patterns = {"long": "EEEE, dd/MM/yyyy", "short": "EEE dd/MM", "date": "dd/MM/yyyy"}
+    text = format_date(day, patterns[style], locale=_locale(lang))
+    return text.replace(".", "", 1) if lang != "en" and style == "short" else text
+
+
+def weekday_short(iso_weekday: int, lang: str = "de") -> str:
+    """ISO weekday 1..7 -> "Mo".."So" / "Mon".."Sun"."""
+    if lang == "en":
+        return ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[iso_weekday - 1]
+    return WEEKDAYS_DE[iso_weekday - 1]
+
+
+def number_text(value: float, lang: str = "de", digits: int = 1, signed: bool = False) -> str:
+    """A number in the user's locale with ``digits`` decimals: 1,3 (de) / 1.3 (en); ``signed``
+    writes "+" before positive numbers (a balance)."""
+    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    if signed:
+        pattern = f"+{pattern};-{pattern}"
+    return format_decimal(value, format=pattern, locale=_locale(lang))
 
 
 #: German street-name endings that take "am" (masculine, neuter); the rest takes "an der"

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from greentour.errors import BadInput, Conflict, NotFound
+from greentour.planning.labels import day_text, qualification_label
 from greentour.planning.shifts import breaks_for, shift_for, shift_work_seconds
 from greentour.store import session_tenant
 from greentour.store.models import (
@@ -68,6 +70,17 @@ class CrewView:
     flags: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class AbsenceView:
+    """An absence that covers the shown day (to shorten or withdraw it)."""
+
+    id: int
+    person: str
+    reason: str
+    date_from: dt.date
+    date_to: dt.date
+
+
 @dataclass
 class Lineup:
     """The line-up of one day."""
@@ -78,6 +91,7 @@ class Lineup:
     idle_people: list[PersonView]
     pool_machines: list[MachineView]
     all_people: list[PersonView]
+    absences: list[AbsenceView] = field(default_factory=list)
 
     @property
     def flag_count(self) -> int:
@@ -205,6 +219,25 @@ def usable_kit(
         and (not refused or machines[i].kind in HAND_HELD_MACHINES)
     ]
     return UsableKit(None if refused else vehicle, kit, refused)
+#: the line-up's warnings in German and English (``str.format`` fields)
+FLAG_TEXTS: dict[str, tuple[str, str]] = {
+    "no_people": ("Kolonne ohne Personal", "Crew without people"),
+    "absent": ("{name} ist abwesend ({reason})", "{name} is absent ({reason})"),
+    "repair": ("{machine} ist in Reparatur", "{machine} is in repair"),
+    "repair_until": ("{machine} ist in Reparatur bis {until}",
+                     "{machine} is in repair until {until}"),
+    "qualification": ("{machine}: niemand in der Kolonne hat die Qualifikation „{qualification}“"
+                      " – die Maschine wird nicht eingeplant",
+                      "{machine}: nobody in the crew holds the qualification “{qualification}”"
+                      " – the machine is not planned"),
+    "double": ("{machine} ist doppelt eingeteilt (auch bei {others})",
+               "{machine} is booked twice (also with {others})"),
+    "licence": ("{vehicle}: niemand hat die Fahrerlaubnis Klasse {licence} – die Kolonne bekommt"
+                " keine Arbeit mit Ladung, Anhänger oder großen Maschinen",
+                "{vehicle}: nobody holds a class {licence} driving licence – the crew gets no work"
+                " with loads, trailers or large machines"),
+    "seats": ("{vehicle} hat nur {seats} Sitzplätze", "{vehicle} has only {seats} seats"),
+}
 
 
 def crew_flags(
@@ -214,35 +247,44 @@ def crew_flags(
     vehicle: Vehicle | None,
     machine_bookings: dict[int, list[str]],
     absent: dict[int, str],
+    lang: str = "de",
 ) -> list[str]:
     """Planner-language warnings for one crew-day (empty: the crew can work as formed)."""
+    en = lang == "en"
+
+    def say(key: str, **fields: Any) -> str:
+        return FLAG_TEXTS[key][1 if en else 0].format(**fields)
+
     flags: list[str] = []
     members = [people[i] for i in crew_day.member_ids if i in people]
     if not members:
-        flags.append("Kolonne ohne Personal")
+        flags.append(say("no_people"))
     for staff_id in crew_day.member_ids:
         if staff_id in absent:
             name = people[staff_id].name if staff_id in people else f"#{staff_id}"
-            flags.append(f"{name} ist abwesend ({absent[staff_id] or 'Abwesenheit'})")
+            flags.append(say("absent", name=name,
+                             reason=absent[staff_id] or ("absence" if en else "Abwesenheit")))
     quals = {q for p in members for q in p.qualifications}
     for machine_id in crew_day.machine_ids:
         machine = machines.get(machine_id)
         if machine is None:
             continue
         if machine_out_of_service(machine, crew_day.date):
-            until = machine.repair_until.strftime("%d.%m.") if machine.repair_until else ""
-            flags.append(f"{machine.name} ist in Reparatur" + (f" bis {until}" if until else ""))
+            if machine.repair_until:
+                flags.append(say("repair_until", machine=machine.name,
+                                 until=day_text(machine.repair_until, lang, "short")))
+            else:
+                flags.append(say("repair", machine=machine.name))
         if machine.qualification and members and machine.qualification not in quals:
-            flags.append(f"{machine.name}: niemand in der Kolonne hat die Qualifikation "
-                         f"„{machine.qualification}“ – die Maschine wird nicht eingeplant")
+            flags.append(say("qualification", machine=machine.name,
+                             qualification=qualification_label(machine.qualification, lang)))
         others = [n for n in machine_bookings.get(machine_id, []) if n != crew_day.name]
         if others:
-            flags.append(f"{machine.name} ist doppelt eingeteilt (auch bei {', '.join(others)})")
+            flags.append(say("double", machine=machine.name, others=", ".join(others)))
     if vehicle is not None and members and not may_drive(vehicle, members):
-        flags.append(f"{vehicle.name}: niemand hat die Fahrerlaubnis Klasse {vehicle.licence} – "
-                     "die Kolonne bekommt keine Arbeit mit Ladung, Anhänger oder großen Maschinen")
+        flags.append(say("licence", vehicle=vehicle.name, licence=vehicle.licence))
     if vehicle is not None and len(members) > vehicle.seats:
-        flags.append(f"{vehicle.name} hat nur {vehicle.seats} Sitzplätze")
+        flags.append(say("seats", vehicle=vehicle.name, seats=vehicle.seats))
     return flags
 
 
@@ -254,8 +296,9 @@ def _machine(m: Machine, day: dt.date) -> MachineView:
     return MachineView(m.id, m.name, m.kind, m.repair_until, machine_out_of_service(m, day))
 
 
-def get_lineup(session: Session, day: dt.date) -> Lineup:
-    """The line-up of ``day`` (crew-days generated from templates if needed) with its flags."""
+def get_lineup(session: Session, day: dt.date, lang: str = "de") -> Lineup:
+    """The line-up of ``day`` (crew-days generated from templates if needed) with its flags
+    in ``lang``."""
     crew_days = ensure_crew_days(session, day)
     people = {p.id: p for p in session.scalars(select(Staff).where(Staff.active.is_(True)))}
     machines = {m.id: m for m in session.scalars(select(Machine).order_by(Machine.name))}
@@ -278,7 +321,7 @@ def get_lineup(session: Session, day: dt.date) -> Lineup:
                 shift=f"{cd.shift_start:%H:%M}–{cd.shift_end:%H:%M}",
                 available_s=crew_available_s(cd),
                 locked=cd.locked,
-                flags=crew_flags(cd, people, machines, vehicle, bookings, absent),
+                flags=crew_flags(cd, people, machines, vehicle, bookings, absent, lang),
             )
         )
     in_crews = {i for cd in crew_days for i in cd.member_ids}
@@ -294,6 +337,13 @@ def get_lineup(session: Session, day: dt.date) -> Lineup:
         ],
         pool_machines=[_machine(m, day) for m in machines.values() if m.id not in booked],
         all_people=[_person(p) for p in sorted(people.values(), key=lambda p: p.name)],
+        absences=[
+            AbsenceView(a.id, people[a.staff_id].name if a.staff_id in people else
+                        f"#{a.staff_id}", a.reason, a.date_from, a.date_to)
+            for a in session.scalars(
+                select(Absence).where(Absence.date_from <= day, Absence.date_to >= day)
+                .order_by(Absence.date_from, Absence.id))
+        ],
     )
 
 
@@ -319,8 +369,9 @@ def _reassign(
 
 def move_person(
     session: Session, day: dt.date, staff_id: int, to_crew_day_id: int | None
-) -> None:
-    """Move a person into crew-day ``to_crew_day_id`` (None: out of every crew) on ``day``."""
+) -> tuple[Staff, CrewDay | None]:
+    """Move a person into crew-day ``to_crew_day_id`` (None: out of every crew) on ``day``;
+    returns the person and the target (for the confirmation)."""
     person = session.get(Staff, staff_id)
     if person is None:
         raise NotFound(f"Mitarbeiter {staff_id} gibt es nicht")
@@ -332,12 +383,14 @@ def move_person(
     if target is not None and staff_id in absent_staff_ids(session, day):
         raise Conflict(f"{person.name} ist an diesem Tag abwesend")
     _reassign(session, day, "member_ids", staff_id, target)
+    return person, target
 
 
 def move_machine(
     session: Session, day: dt.date, machine_id: int, to_crew_day_id: int | None
-) -> None:
-    """Give a pool machine to crew-day ``to_crew_day_id`` (None: back to the pool) on ``day``.
+) -> tuple[Machine, CrewDay | None]:
+    """Give a pool machine to crew-day ``to_crew_day_id`` (None: back to the pool) on ``day``;
+    returns the machine and the target (for the confirmation).
 
     A machine in repair is refused; a machine taken from another crew leaves that crew.
     """
@@ -350,6 +403,7 @@ def move_machine(
     if target is not None and target.date != day:
         raise BadInput("Die Kolonne gehört zu einem anderen Tag")
     _reassign(session, day, "machine_ids", machine_id, target)
+    return machine, target
 
 
 def report_absence(
@@ -372,18 +426,77 @@ def report_absence(
         reason=reason.strip()[:80] or "krank",
     )
     session.add(absence)
+    _out_of_crews(session, staff_id, date_from, date_to)
+    return absence
+
+
+def _out_of_crews(session: Session, staff_id: int, first: dt.date, last: dt.date) -> None:
+    """Take ``staff_id`` out of every crew-day ``first``..``last``."""
     for cd in session.scalars(
-        select(CrewDay).where(CrewDay.date >= date_from, CrewDay.date <= date_to)
+        select(CrewDay).where(CrewDay.date >= first, CrewDay.date <= last)
     ):
         if staff_id in cd.member_ids:
             cd.member_ids = [i for i in cd.member_ids if i != staff_id]
     session.flush()
-    return absence
+
+
+def change_absence(
+    session: Session, absence_id: int, day: dt.date, until: dt.date | None
+) -> tuple[Staff, Absence | None]:
+    """Shorten or withdraw an absence as of ``day``.
+
+    ``until`` None (or before ``day``): the person is back from ``day`` on — the absence ends the
+    day before, or is deleted when it began on or after ``day``. Otherwise the absence now ends on
+    ``until`` (not before its first day). Crew-days of the freed days that were generated from a
+    template of the person get the person back (unless locked or the person works elsewhere that
+    day). Returns the person and the absence (None: withdrawn completely).
+    """
+    absence = session.get(Absence, absence_id)
+    if absence is None:
+        raise NotFound(f"Abwesenheit {absence_id} gibt es nicht")
+    person = session.get(Staff, absence.staff_id)
+    old_to = absence.date_to
+    if until is not None and until >= day:
+        if until < absence.date_from:
+            raise BadInput("Das Ende der Abwesenheit liegt vor ihrem Beginn")
+        if until > old_to:
+            absence.date_to = until
+            _out_of_crews(session, person.id, old_to + dt.timedelta(days=1), until)
+            return person, absence
+        absence.date_to = until
+        freed_from = until + dt.timedelta(days=1)
+    else:
+        freed_from = max(day, absence.date_from)
+        if absence.date_from >= day:
+            session.delete(absence)
+            absence = None
+        else:
+            absence.date_to = day - dt.timedelta(days=1)
+    session.flush()
+    _back_into_crews(session, person, freed_from, old_to)
+    return person, absence
+
+
+def _back_into_crews(session: Session, person: Staff, first: dt.date, last: dt.date) -> None:
+    """Put ``person`` back into the template crews of existing crew-days ``first``..``last``."""
+    templates = {t.id for t in session.scalars(select(CrewTemplate))
+                 if person.id in (t.member_ids or [])}
+    crew_days = session.scalars(
+        select(CrewDay).where(CrewDay.date >= first, CrewDay.date <= last)).all()
+    busy = {cd.date for cd in crew_days if person.id in cd.member_ids}
+    still_absent = {d for d in {cd.date for cd in crew_days}
+                    if person.id in absent_staff_ids(session, d)}
+    for cd in crew_days:
+        if (cd.template_id in templates and not cd.locked and cd.date not in busy
+                and cd.date not in still_absent):
+            cd.member_ids = [*cd.member_ids, person.id]
+            busy.add(cd.date)
+    session.flush()
 
 
 def set_machine_repair(
     session: Session, machine_id: int, until: dt.date | None, today: dt.date
-) -> None:
+) -> Machine:
     """Mark a machine in repair until ``until`` (None: back in service) and unbook it meanwhile."""
     machine = session.get(Machine, machine_id)
     if machine is None:
@@ -397,3 +510,4 @@ def set_machine_repair(
             if machine_id in cd.machine_ids:
                 cd.machine_ids = [i for i in cd.machine_ids if i != machine_id]
     session.flush()
+    return machine

@@ -16,12 +16,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from greentour.demand.service import stale_verdicts
 from greentour.planning import demand_step, travel
 from greentour.planning.current import current_plan
-from greentour.planning.labels import reason_text, site_label
+from greentour.planning.labels import (
+    category_label,
+    day_text,
+    reason_text,
+    site_label,
+    weekday_short,
+)
 from greentour.planning.plan_check import stored_check
 from greentour.store import session_tenant, tenant_zone
 from greentour.store.models import (
@@ -100,20 +106,80 @@ def need_of(tasks: list[Task], day: dt.date, carried: frozenset[int] = frozenset
     return "not_due"
 
 
-def _fmt_date(value: dt.date | None) -> str | None:
-    return value.strftime("%d.%m.%Y") if value else None
+def _fmt_date(value: dt.date | None, lang: str = "de") -> str | None:
+    return day_text(value, lang, "date") if value else None
 
 
-def _provenance(site: Site) -> str:
+#: where a task's duration came from, as stored (``duration_source``) -> German / English
+DURATION_SOURCES = {
+    "formula": ("Formel", "formula"),
+    "Formel (Fläche × Leistung)": ("Formel (Fläche × Leistung)", "formula (area × rate)"),
+    "Sollzeit": ("Sollzeit", "target time"),
+    "target": ("Sollzeit", "target time"),
+    "learned": ("gelernt", "learned"),
+    "manual": ("Planer", "planner"),
+}
+
+
+def last_service_label(
+    service: SiteLastService | None, lang: str = "de", labels: dict[str, str] | None = None
+) -> str | None:
+    """``"15.06.2026 (Rasen mähen)"``: the site's last service as the popup shows it
+    (``labels``: task type code -> name in ``lang``)."""
+    if service is None:
+        return None
+    name = (labels or {}).get(service.task_type, service.task_type.replace("_", " "))
+    return f"{_fmt_date(service.last_date, lang)} ({name})"
+
+
+def _provenance(site: Site, lang: str = "de") -> str:
     if site.source == "osm" and site.osm_id:
         return f"OSM {site.osm_type}/{site.osm_id} v{site.osm_version or '?'}"
     if site.source == "cadastre":
-        return f"Kataster {site.cadastre_id or ''}".strip()
-    return "manuell"
+        return f"{'Cadastre' if lang == 'en' else 'Kataster'} {site.cadastre_id or ''}".strip()
+    return "manual" if lang == "en" else "manuell"
+
+
+#: decimals of coordinates sent to the map (6: about 0.1 m, far below what a screen shows)
+COORD_DECIMALS = 6
+
+
+def _round_coords(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, COORD_DECIMALS)
+    if isinstance(value, list):
+        return [_round_coords(v) for v in value]
+    return value
+
+
+def _geometry(site: Site) -> dict[str, Any]:
+    try:
+        geometry = json.loads(site.geometry_geojson)
+    except (TypeError, ValueError):
+        geometry = {"type": "Point", "coordinates": [site.lon, site.lat]}
+    if "coordinates" in geometry:
+        geometry["coordinates"] = _round_coords(geometry["coordinates"])
+    return geometry
+
+
+def candidates_geojson(session: Session, lang: str = "de") -> dict[str, Any]:
+    """OSM candidates not yet confirmed (grey on the map, loaded on demand): id, label, category
+    and provenance only."""
+    features = []
+    for site in session.scalars(
+        select(Site).where(Site.status == "candidate").order_by(Site.id)
+    ):
+        props = {"id": site.id, "label": site_label(site, lang),
+                 "category_label": category_label(site.category, lang), "need": "candidate",
+                 "need_label": NEED_LABELS["candidate"][_lang_index(lang)],
+                 "provenance": _provenance(site, lang)}
+        features.append({"type": "Feature", "geometry": _geometry(site), "properties": props})
+    return {"type": "FeatureCollection", "features": features}
 
 
 def sites_geojson(session: Session, day: dt.date, lang: str = "de") -> dict[str, Any]:
-    """Accepted and candidate sites with their need class and popup facts (GeoJSON, WGS84)."""
+    """The maintained (accepted) sites with their need class and popup facts (GeoJSON, WGS84);
+    candidates come from :func:`candidates_geojson` when the planner asks for them."""
     li = _lang_index(lang)
     open_tasks: dict[int, list[Task]] = {}
     rows = session.scalars(select(Task).where(Task.status.in_(("open", "planned")))).all()
@@ -131,8 +197,7 @@ def sites_geojson(session: Session, day: dt.date, lang: str = "de") -> dict[str,
             last[row.site_id] = row
     features = []
     for site in session.scalars(
-        select(Site).where(Site.status != "rejected").order_by(Site.id)
-        .options(selectinload(Site.access_points))
+        select(Site).where(Site.status == "accepted").order_by(Site.id)
     ):
         tasks = sorted(open_tasks.get(site.id, []), key=lambda t: (t.due_latest, t.id))
         need = "candidate" if site.status == "candidate" else need_of(tasks, day, carried)
@@ -143,28 +208,33 @@ def sites_geojson(session: Session, day: dt.date, lang: str = "de") -> dict[str,
             "name": site.name,
             "label": site_label(site, lang),
             "category": site.category,
+            "category_label": category_label(site.category, lang),
             "need": need,
             "need_label": NEED_LABELS[need][li],
             "care_class": site.care_class,
-            "last_service": (f"{_fmt_date(service.last_date)} ({service.task_type})"
-                             if service else None),
+            "last_service": last_service_label(service, lang, labels),
             "forecast": (f"{labels.get(first.task_type, first.task_type)} "
                          f"({GENERATOR_LABELS.get(first.generator, ('', ''))[li]})"
                          if first else None),
             "why": first.notes if first and first.notes else None,
-            "due_window": (f"{_fmt_date(first.due_earliest)} – {_fmt_date(first.due_latest)}"
-                           if first else None),
+            "due_window": (f"{_fmt_date(first.due_earliest, lang)} – "
+                           f"{_fmt_date(first.due_latest, lang)}" if first else None),
             "duration_min": round(first.duration_s / 60) if first else None,
-            "duration_source": first.duration_source if first else None,
-            "provenance": _provenance(site),
+            "duration_source": duration_source_label(first.duration_source, lang)
+            if first else None,
+            "provenance": _provenance(site, lang),
             "area_m2": round(site.area_m2) if site.area_m2 else None,
         }
-        try:
-            geometry = json.loads(site.geometry_geojson)
-        except (TypeError, ValueError):
-            geometry = {"type": "Point", "coordinates": [site.lon, site.lat]}
-        features.append({"type": "Feature", "geometry": geometry, "properties": props})
+        features.append({"type": "Feature", "geometry": _geometry(site), "properties": props})
     return {"type": "FeatureCollection", "features": features}
+
+
+def duration_source_label(source: str | None, lang: str = "de") -> str | None:
+    """``formula`` -> ``Formel``; "gelernt aus 5 Einsätzen" and other prose as it is."""
+    if not source:
+        return None
+    pair = DURATION_SOURCES.get(source)
+    return pair[_lang_index(lang)] if pair else source.replace("_", " ")
 
 
 def places(session: Session, lang: str = "de") -> list[dict[str, Any]]:
@@ -174,20 +244,38 @@ def places(session: Session, lang: str = "de") -> list[dict[str, Any]]:
     for depot in session.scalars(select(Depot).order_by(Depot.id)):
         out.append({"kind": "depot", "kind_label": ("Betriebshof", "Depot")[li],
                     "name": depot.name, "lon": depot.lon, "lat": depot.lat,
-                    "hours": _hours(depot.opening_hours_json)})
+                    "hours": _hours(depot.opening_hours_json, lang)})
     for rp in session.scalars(select(ReloadPoint).order_by(ReloadPoint.id)):
         label = {"green_waste": ("Grüngut abladen", "unload green waste"),
                  "water": ("Wasser tanken", "refill water")}.get(rp.kind, (rp.kind, rp.kind))[li]
         out.append({"kind": "reload", "kind_label": label, "name": rp.name, "lon": rp.lon,
-                    "lat": rp.lat, "hours": _hours(rp.opening_hours_json)})
+                    "lat": rp.lat, "hours": _hours(rp.opening_hours_json, lang)})
     return out
 
 
-def _hours(hours: dict[str, Any]) -> str:
-    parts = []
+_DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _hours(hours: dict[str, Any], lang: str = "de") -> str:
+    """Opening hours ``{"mon": [["06:00", "16:00"]], ...}`` as "Mo–Fr 06:00–16:00; Sa 08:00–12:00"
+    (days with the same windows joined, weekday names in ``lang``)."""
+    groups: list[tuple[list[int], str]] = []
     for key, windows in (hours or {}).items():
         text = ", ".join(f"{a}–{b}" for a, b in windows)
-        parts.append(f"{key}: {text}")
+        day = _DAY_KEYS.index(key[:3].lower()) + 1 if key[:3].lower() in _DAY_KEYS else None
+        if day is None:
+            groups.append(([], f"{key}: {text}"))
+        elif groups and groups[-1][0] and groups[-1][1] == text and groups[-1][0][-1] == day - 1:
+            groups[-1][0].append(day)
+        else:
+            groups.append(([day], text))
+    parts = []
+    for days, text in groups:
+        if not days:
+            parts.append(text)
+            continue
+        first, last = weekday_short(days[0], lang), weekday_short(days[-1], lang)
+        parts.append(f"{first if len(days) == 1 else f'{first}–{last}'} {text}")
     return "; ".join(parts)
 
 
@@ -223,7 +311,7 @@ def tours(
             site = stop.task.site
             stops.append({
                 "seq": n, "stop_id": stop.id, "task_id": stop.task_id,
-                "site": site_label(site), "task": stop.task.task_type,
+                "site": site_label(site, lang), "task": stop.task.task_type,
                 "task_label": labels.get(stop.task.task_type, stop.task.task_type),
                 "urgent": stop.task.generator == "order",
                 "lon": site.lon, "lat": site.lat,
@@ -233,15 +321,16 @@ def tours(
         out.append({
             "tour_id": tour.id, "crew_day_id": cd.id, "crew": cd.name,
             "color": CREW_COLOURS[index % len(CREW_COLOURS)],
-            "coords": coords, "stops": stops, "locked": cd.locked,
+            "coords": _round_coords(coords), "stops": stops, "locked": cd.locked,
             "kpi": {key: k.get(key, 0) for key in
                     ("drive_s", "work_s", "distance_m", "utilisation", "overtime_s")},
             "print_url": print_url(cd.id) if print_url else None,
         })
     unassigned = unassigned_items(plan, lang, labels)
     check = stored_check(plan)
+    created = plan.created_at.astimezone(tz) if plan.created_at.tzinfo else plan.created_at
     summary = {"id": plan.id, "version": plan.version,
-               "created": local_iso(plan.created_at, tz)[:16].replace("T", " "),
+               "created": f"{day_text(created.date(), lang, 'date')} {created:%H:%M}",
                "mode": (plan.solver_params_json or {}).get("mode", ""),
                "check": None if check is None else [f.for_view(lang) for f in check]}
     return summary, out, unassigned
@@ -258,7 +347,7 @@ def unassigned_items(
         task = row.task
         items.append({
             "task_id": task.id,
-            "site": site_label(task.site),
+            "site": site_label(task.site, lang),
             "task": labels.get(task.task_type, task.task_type),
             "task_type": task.task_type,
             "duration_s": task.duration_s,

@@ -24,15 +24,17 @@ MAX_ORDER_MIN = 12 * 60
 ORDER_FIRST = ("storm_damage",)
 
 
-def order_form_data(session: Session) -> dict[str, Any]:
-    """Sites (confirmed, by name) and the catalogue's task types for the urgent-order form."""
+def order_form_data(session: Session, lang: str = "de") -> dict[str, Any]:
+    """Sites (confirmed, by name) and the catalogue's task types for the urgent-order form,
+    names in ``lang``."""
     sites = session.scalars(
         select(Site).where(Site.status == "accepted").order_by(Site.name, Site.id)
     ).all()
     types = session.scalars(select(TaskType).order_by(TaskType.name_de)).all()
     return {
-        "sites": [{"id": s.id, "label": site_label(s)} for s in sites],
-        "task_types": sorted(({"code": t.code, "label": t.name_de} for t in types),
+        "sites": [{"id": s.id, "label": site_label(s, lang)} for s in sites],
+        "task_types": sorted(({"code": t.code, "label": t.name_en if lang == "en" else t.name_de}
+                              for t in types),
                              key=lambda t: (t["code"] not in ORDER_FIRST, t["label"])),
     }
 

@@ -53,7 +53,7 @@ from greentour.demand.staleness import next_occurrences
 from greentour.errors import BadInput
 from greentour.planning import travel
 from greentour.planning.current import current_plan, current_tour
-from greentour.planning.labels import site_label
+from greentour.planning.labels import EQUIPMENT_LABELS, QUALIFICATION_LABELS, site_label
 from greentour.planning.lineup import ensure_crew_days, usable_kit
 from greentour.planning.shifts import parse_hhmm
 from greentour.store import session_tenant
@@ -561,6 +561,8 @@ def build_problem(
         matrices=trav.matrices,
         reload_points=tuple(reloads),
         time_axis=axis,
+        equipment_names=EQUIPMENT_LABELS,
+        qualification_names=QUALIFICATION_LABELS,
     )
     by_id = problem.task_by_id
     # the previous plan warm-starts the search: keep only assignments still allowed (a plan

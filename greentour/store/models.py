@@ -458,6 +458,9 @@ class CrewDay(TenantScoped, Base):
     depot_id: Mapped[int | None] = mapped_column(ForeignKey("depot.id"))
     district: Mapped[str | None] = mapped_column(String(80))
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(default=utcnow, onupdate=utcnow)
+    """Last change of the line-up (people, vehicle, machines, shift); a plan older than this is
+    flagged on the map and the board. Locking keeps it (see :func:`planning.board.set_locked`)."""
 
 
 # --------------------------------------------------------------------------- plans
@@ -483,6 +486,10 @@ class Plan(TenantScoped, Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("plan.id", ondelete="SET NULL"))
     version: Mapped[int] = mapped_column(Integer, default=1)
     job_id: Mapped[int | None] = mapped_column(ForeignKey("job.id", ondelete="SET NULL"))
+    published_at: Mapped[dt.datetime | None] = mapped_column()
+    """When the planner published this version to the tablets (None: a draft)."""
+    publish_summary_json: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """What changed per crew-day against the version published before (shown to the crews)."""
 
     tours: Mapped[list[Tour]] = relationship(back_populates="plan", cascade="all, delete-orphan")
     unassigned: Mapped[list[Unassigned]] = relationship(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from greentour.errors import Conflict
+from greentour.errors import BadInput, Conflict
 from greentour.planning import lineup
 from greentour.store import make_engine, models, system_session, tenant_session, upgrade
 
@@ -81,7 +81,7 @@ def test_machine_in_repair_is_left_out_and_flags_missing_qualification(store) ->
         view = lineup.get_lineup(s, MONDAY)
         crew1 = view.crews[0]
         assert [m.name for m in crew1.machines] == ["Motorsäge"]
-        assert any("Motorsäge" in f and "chainsaw" in f for f in crew1.flags)
+        assert any("Motorsäge" in f and "„Motorsägenschein“" in f for f in crew1.flags)
         assert [p.name for p, _ in view.absent] == ["Bernd"]
         assert "Emil" in [p.name for p in view.idle_people]
         lift = next(m for m in view.pool_machines if m.id == ids["lift"])
@@ -120,3 +120,55 @@ def test_absent_person_cannot_be_moved_into_a_crew(store) -> None:
         lineup.report_absence(s, ids["Emil"], MONDAY, MONDAY, "krank")
         with pytest.raises(Conflict, match="abwesend"):
             lineup.move_person(s, MONDAY, ids["Emil"], view.crews[0].id)
+
+
+def _members(s, day: dt.date, name: str) -> list[int]:
+    return s.scalar(select(models.CrewDay).where(models.CrewDay.date == day,
+                                                 models.CrewDay.name == name)).member_ids
+
+
+def test_an_absence_can_be_shortened_and_withdrawn(store) -> None:
+    """Sick Monday to Wednesday, back Wednesday after all (shortened to Tuesday), then withdrawn
+    from Monday on: the person is back in the template crew on the freed days and the stored
+    absence follows each change; an end before an absence's first day is refused."""
+    engine, tenant_id, ids = store
+    tuesday, wednesday = MONDAY + dt.timedelta(days=1), MONDAY + dt.timedelta(days=2)
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        for d in (MONDAY, tuesday, wednesday):
+            lineup.ensure_crew_days(s, d)
+        absence = lineup.report_absence(s, ids["Anna"], MONDAY, wednesday, "krank")
+        absence_id = absence.id
+        assert ids["Anna"] not in _members(s, wednesday, "Kolonne 1")
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        person, changed = lineup.change_absence(s, absence_id, MONDAY, tuesday)
+        assert person.name == "Anna" and changed.date_to == tuesday
+        assert ids["Anna"] in _members(s, wednesday, "Kolonne 1")
+        assert ids["Anna"] not in _members(s, tuesday, "Kolonne 1")
+        view = lineup.get_lineup(s, MONDAY)
+        assert [(a.person, a.date_to) for a in view.absences] == [("Anna", tuesday)]
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        later = lineup.report_absence(s, ids["Carla"], wednesday, wednesday, "Schulung")
+        s.flush()
+        with pytest.raises(BadInput):  # an end before the absence's first day
+            lineup.change_absence(s, later.id, MONDAY, tuesday)
+        s.rollback()
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        person, changed = lineup.change_absence(s, absence_id, MONDAY, None)
+        assert changed is None
+        assert s.scalar(select(models.Absence.id)) is None
+        assert all(ids["Anna"] in _members(s, d, "Kolonne 1") for d in (MONDAY, tuesday))
+        assert _members(s, MONDAY, "Kolonne 1").count(ids["Anna"]) == 1
+
+
+def test_withdrawing_an_absence_keeps_the_days_before(store) -> None:
+    """Withdrawn on Tuesday, an absence that began Monday still covers Monday."""
+    engine, tenant_id, ids = store
+    tuesday = MONDAY + dt.timedelta(days=1)
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        absence = lineup.report_absence(s, ids["Bernd"], MONDAY, MONDAY + dt.timedelta(days=4),
+                                        "Urlaub")
+        s.flush()
+        _, changed = lineup.change_absence(s, absence.id, tuesday, None)
+        assert (changed.date_from, changed.date_to) == (MONDAY, MONDAY)
+        assert ids["Bernd"] in lineup.absent_staff_ids(s, MONDAY)
+        assert ids["Bernd"] not in lineup.absent_staff_ids(s, tuesday)

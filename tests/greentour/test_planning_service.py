@@ -84,12 +84,17 @@ def test_plan_stores_timed_tours_along_roads(planned) -> None:
 
 
 def test_map_data_colours_sites_and_lists_tours(planned) -> None:
-    """The map data classes needs, greys candidates and lists each tour with numbered stops."""
+    """The map data classes needs of the maintained sites and lists each tour with numbered
+    stops; OSM candidates are not in the day's data but on demand (grey)."""
     engine, tenant_id, day, _ = planned
     with tenant_session(engine, tenant_id) as s:
         data = map_view.map_data(s, day)
+        candidates = map_view.candidates_geojson(s)
     needs = {f["properties"]["need"] for f in data["sites"]["features"]}
-    assert {"due", "candidate"} <= needs
+    assert "due" in needs and "candidate" not in needs
+    assert candidates["features"]
+    assert {f["properties"]["need"] for f in candidates["features"]} == {"candidate"}
+    assert all(f["properties"]["category_label"] == "Garten" for f in candidates["features"])
     park = next(f for f in data["sites"]["features"] if f["properties"]["name"] == "Barth-Park")
     assert park["properties"]["provenance"].startswith("OSM way/38454218")
     unnamed = [f["properties"] for f in data["sites"]["features"]

@@ -6,12 +6,11 @@ import datetime as dt
 import re
 
 import pytest
-from planner_scenario import DAY, PASSWORD, USERNAME
+from planner_scenario import DAY, PASSWORD, USERNAME, planner_app
 from sqlalchemy import select
 
 from greentour.jobs import run_worker
 from greentour.store import make_engine, models, tenant_session
-from web import create_app
 
 WEEK = DAY.isoformat()
 
@@ -22,14 +21,8 @@ def _token(html: str) -> str:
 
 @pytest.fixture
 def app(planner_scenario, monkeypatch, tmp_path):
-    monkeypatch.setenv("GREENTOUR_INSTANCE_DIR", str(tmp_path / "instance"))
-    monkeypatch.setenv("GREENTOUR_BASEMAP", "none")
     monkeypatch.setenv("GREENTOUR_PLAN_SOLUTION_LIMIT", "5")
-    flask_app = create_app({"SECRET_KEY": "test-secret", "TESTING": True,
-                            "GREENTOUR_DATABASE_URL": planner_scenario.db_url,
-                            "GREENTOUR_AUTO_MIGRATE": False})
-    yield flask_app
-    flask_app.extensions["greentour_engine"].dispose()
+    yield from planner_app(planner_scenario, monkeypatch, tmp_path)
 
 
 @pytest.fixture
@@ -93,7 +86,8 @@ def test_absence_changes_the_capacity_balance(client) -> None:
     """Reporting someone sick lowers Monday's available person-hours on the line-up page."""
     def available() -> float:
         html = client.get(f"/planner/lineup?day={WEEK}").get_data(as_text=True)
-        return float(re.search(rf'data-date="{WEEK}">([0-9.]+)<', html).group(1))
+        text = re.search(rf'data-date="{WEEK}">([0-9.,]+)<', html).group(1)
+        return float(text.replace(".", "").replace(",", "."))  # German: 1.234,5
 
     before = available()
     html = client.get(f"/planner/lineup?day={WEEK}").get_data(as_text=True)

@@ -62,6 +62,7 @@ class TaskOut(Schema):
     id = fields.Integer()
     type = fields.String(metadata={"description": "Code der Aufgabenart, z. B. mow"})
     label = fields.String(metadata={"description": "Bezeichnung der Aufgabenart (deutsch)"})
+    label_en = fields.String(metadata={"description": "Bezeichnung der Aufgabenart (englisch)"})
     duration_s = fields.Integer()
     persons = fields.Integer()
 
@@ -79,6 +80,7 @@ class StopOut(Schema):
     sequence = fields.Integer()
     kind = fields.String(metadata={"description": "task, reload, break oder depot"})
     label = fields.String()
+    label_en = fields.String(metadata={"description": "Art des Halts (englisch)"})
     eta = fields.String(allow_none=True, metadata={"description": "geplante Ankunft (ISO 8601)"})
     service_start = fields.String(allow_none=True)
     service_end = fields.String(allow_none=True)
@@ -94,6 +96,7 @@ class StopOut(Schema):
     access_point = fields.Nested(PointOut, allow_none=True)
     navigation = fields.Nested(NavigationOut, allow_none=True)
     notes = fields.String()
+    notes_en = fields.String(metadata={"description": "Hinweise mit englischen Zeitregeln"})
     reports = fields.List(fields.Nested(StopReportOut))
 
 
@@ -109,6 +112,12 @@ class PlanOut(Schema):
     id = fields.Integer()
     version = fields.Integer()
     status = fields.String()
+    published_at = fields.String(allow_none=True, metadata={
+        "description": "when the planner published this version (local time, ISO 8601)"})
+    changes = fields.Dict(allow_none=True, metadata={
+        "description": "what this publication changed for the crew-day: added, removed (with "
+                       "'to': where the stop went), moved (order), retimed (old/new start); "
+                       "null when nothing changed"})
 
 
 class TourOut(Schema):

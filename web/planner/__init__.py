@@ -17,6 +17,7 @@ from flask import (
     Blueprint,
     Flask,
     Response,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -35,14 +36,17 @@ from greentour.planning import board as board_service
 from greentour.planning import (
     inventory_review,
     jobs_view,
+    labels,
     lineup,
     map_view,
     orders,
     plan_check,
     plan_service,
     prints,
+    publication,
 )
 from greentour.store import tenant_session, write_session
+from greentour.workplace import progress
 from web.auth import planner_required, select_locale
 from web.auth.engine import get_engine
 from web.planner.texts import js_texts
@@ -105,6 +109,16 @@ def _json() -> dict[str, Any]:
     return data
 
 
+def _done(message: str, where: str) -> None:
+    """A confirmation shown in place: beside the form ``where`` (its element id) that did it."""
+    flash(message, f"done:{where}")
+
+
+def _back_to(endpoint: str, where: str, **values: Any) -> Response:
+    """Redirect to ``endpoint`` scrolled to the element ``where`` (the confirmation is there)."""
+    return redirect(url_for(endpoint, **values) + f"#{where}")
+
+
 @bp.errorhandler(GreentourError)
 def _greentour_error(exc: GreentourError) -> Any:
     if request.path.startswith("/planner/api/") or request.is_json:
@@ -139,6 +153,13 @@ def api_plan_check(plan_id: int) -> Response:
     with tenant_tx() as session:
         findings = plan_check.check_plan(session, plan_id, store=True)
     return jsonify(check=[f.for_view(select_locale()) for f in findings])
+@bp.get("/api/candidates")
+@planner_required
+def api_candidates() -> Response:
+    """OSM candidates not yet confirmed, as GeoJSON: loaded only when the planner asks."""
+    with tenant_tx() as session:
+        data = map_view.candidates_geojson(session, lang=select_locale())
+    return jsonify(data)
 
 
 def _print_url(crew_day_id: int) -> str:
@@ -189,7 +210,77 @@ def _start_job(mode: str) -> Response:
 def api_job(job_id: int) -> Response:
     """Status and progress of a job (polled by the page)."""
     with tenant_tx() as session:
-        return jsonify(jobs_view.job_status(session, job_id))
+        return jsonify(jobs_view.job_status(session, job_id, lang=select_locale()))
+
+
+# --------------------------------------------------------------------------- live day, publish
+def _photo_url(completion_id: int) -> str:
+    return url_for("planner.report_photo", completion_id=completion_id)
+
+
+@bp.get("/api/live")
+@planner_required
+def api_live() -> Response:
+    """Reported state per stop, progress per crew, sites' need, publication state (polled)."""
+    day = _day_arg()
+    days = _int(request.args.get("days"), "days") or 1
+    with tenant_tx() as session:
+        data = progress.live_state(session, day, days, photo_url=_photo_url,
+                                   lang=select_locale(), role=current_user.role)
+    return jsonify(data)
+
+
+@bp.get("/photos/<int:completion_id>")
+@planner_required
+def report_photo(completion_id: int) -> Response:
+    """A crew's report photo of this town (``?thumb=1``: a small JPEG for lists and popups)."""
+    with tenant_tx() as session:
+        relative = progress.photo_path(session, completion_id)
+    instance_dir = current_app.extensions["greentour_settings"].instance_dir
+    if request.args.get("thumb"):
+        response = Response(progress.photo_thumbnail(Path(instance_dir), relative),
+                            mimetype="image/jpeg")
+    else:
+        response = send_from_directory(Path(instance_dir), relative)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@bp.get("/api/publish")
+@planner_required
+def api_publish_preview() -> Response:
+    """What publishing the drafts of the days would change, per crew-day (nothing stored)."""
+    day = _day_arg()
+    days = _int(request.args.get("days"), "days") or 1
+    with tenant_tx() as session:
+        return jsonify(publication.preview(session, day, days))
+
+
+@bp.post("/api/publish")
+@planner_required
+def api_publish() -> Response:
+    """Publish the drafts of the days to the tablets (refused if the drafts changed meanwhile)."""
+    data = _json()
+    day = _day_arg()
+    ids = data.get("draft_ids")
+    if ids is not None and (not isinstance(ids, list)
+                            or not all(isinstance(i, int) for i in ids)):
+        raise BadInput(_("draft_ids muss eine Liste von Zahlen sein"))
+    with tenant_tx() as session:
+        result = publication.publish(session, day, _int(data.get("days"), "days") or 1, ids)
+    return jsonify(result)
+
+
+@bp.post("/api/carry-over")
+@planner_required
+def api_carry_over() -> Response:
+    """Check "in Plan übernehmen": the stop on its crew's next working day (nothing saved)."""
+    data = _json()
+    with tenant_tx() as session:
+        result = board_service.check_carry_over(
+            session, _int(data.get("task_id"), "task_id"),
+            _int(data.get("crew_day_id"), "crew_day_id"), lang=select_locale())
+    return jsonify(result)
 
 
 # --------------------------------------------------------------------------- line-up
@@ -199,9 +290,9 @@ def lineup_page() -> str:
     """Morning line-up with absences, machines, urgent orders and the capacity balance."""
     day = _day_arg()
     with tenant_tx() as session:
-        view = lineup.get_lineup(session, day)
+        view = lineup.get_lineup(session, day, lang=select_locale())
         balance = plan_service.balance_for(session, day)
-        order_form = orders.order_form_data(session)
+        order_form = orders.order_form_data(session, lang=select_locale())
     return render_template(
         "planner/lineup.html", day=day, view=view, balance=balance, order_form=order_form
     )
@@ -213,13 +304,16 @@ def lineup_move_person() -> Response:
     """Move a person into another crew (or out of all crews)."""
     day = _day_arg()
     with tenant_tx() as session:
-        lineup.move_person(
+        person, target = lineup.move_person(
             session,
             day,
             _int(request.form.get("staff_id"), "staff_id"),
             _int(request.form.get("crew_day_id"), "crew_day_id"),
         )
-    return redirect(url_for("planner.lineup", day=day.isoformat()))
+        message = (_("%(name)s arbeitet jetzt in %(crew)s.", name=person.name, crew=target.name)
+                   if target else _("%(name)s ist in keiner Kolonne mehr.", name=person.name))
+    _done(message, "form-move-person")
+    return _back_to("planner.lineup", "form-move-person", day=day.isoformat())
 
 
 @bp.post("/lineup/machine")
@@ -228,13 +322,16 @@ def lineup_move_machine() -> Response:
     """Give a pool machine to a crew (or back to the pool)."""
     day = _day_arg()
     with tenant_tx() as session:
-        lineup.move_machine(
+        machine, target = lineup.move_machine(
             session,
             day,
             _int(request.form.get("machine_id"), "machine_id"),
             _int(request.form.get("crew_day_id"), "crew_day_id"),
         )
-    return redirect(url_for("planner.lineup", day=day.isoformat()))
+        message = (_("%(name)s ist jetzt bei %(crew)s.", name=machine.name, crew=target.name)
+                   if target else _("%(name)s ist zurück im Pool.", name=machine.name))
+    _done(message, "form-move-machine")
+    return _back_to("planner.lineup", "form-move-machine", day=day.isoformat())
 
 
 @bp.post("/lineup/absence")
@@ -244,15 +341,37 @@ def lineup_absence() -> Response:
     day = _day_arg()
     until = _day_arg("until") if request.form.get("until") else day
     with tenant_tx() as session:
-        lineup.report_absence(
+        absence = lineup.report_absence(
             session,
             _int(request.form.get("staff_id"), "staff_id"),
             day,
             until,
             request.form.get("reason", ""),
         )
-    flash(_("Abwesenheit gespeichert."), "info")
-    return redirect(url_for("planner.lineup", day=day.isoformat()))
+        message = _("Abwesenheit gespeichert: %(name)s bis %(until)s.",
+                    name=absence.staff.name, until=day_filter(absence.date_to))
+    _done(message, "form-absence")
+    return _back_to("planner.lineup", "form-absence", day=day.isoformat())
+
+
+@bp.post("/lineup/absence/<int:absence_id>")
+@planner_required
+def lineup_change_absence(absence_id: int) -> Response:
+    """Shorten an absence (new last day) or withdraw it from the shown day on (no date)."""
+    day = _day_arg()
+    until = _day_arg("until") if request.form.get("until") else None
+    if request.form.get("withdraw") == "1":
+        until = None
+    with tenant_tx() as session:
+        person, absence = lineup.change_absence(session, absence_id, day, until)
+        if absence is None or absence.date_to < day:
+            message = _("Abwesenheit von %(name)s ab %(day)s zurückgenommen.",
+                        name=person.name, day=day_filter(day))
+        else:
+            message = _("Abwesenheit von %(name)s endet jetzt am %(until)s.",
+                        name=person.name, until=day_filter(absence.date_to))
+    _done(message, "absences")
+    return _back_to("planner.lineup", "absences", day=day.isoformat())
 
 
 @bp.post("/lineup/repair")
@@ -262,10 +381,14 @@ def lineup_repair() -> Response:
     day = _day_arg()
     until = _day_arg("until") if request.form.get("until") else None
     with tenant_tx() as session:
-        lineup.set_machine_repair(
+        machine = lineup.set_machine_repair(
             session, _int(request.form.get("machine_id"), "machine_id"), until, day
         )
-    return redirect(url_for("planner.lineup", day=day.isoformat()))
+        message = (_("%(name)s ist in Reparatur bis %(until)s.", name=machine.name,
+                     until=day_filter(until)) if until
+                   else _("%(name)s ist wieder einsatzbereit.", name=machine.name))
+    _done(message, "form-repair")
+    return _back_to("planner.lineup", "form-repair", day=day.isoformat())
 
 
 @bp.post("/lineup/order")
@@ -283,8 +406,8 @@ def lineup_order() -> Response:
             persons=_int(request.form.get("persons"), "persons") or 2,
             note=request.form.get("note", ""),
         )
-    flash(_("Dringender Auftrag angelegt."), "info")
-    return redirect(url_for("planner.lineup", day=day.isoformat()))
+    _done(_("Dringender Auftrag angelegt."), "form-order")
+    return _back_to("planner.lineup", "form-order", day=day.isoformat())
 
 
 # --------------------------------------------------------------------------- week board
@@ -294,7 +417,7 @@ def board() -> str:
     """Week board: crew-days x days with load bars and the capacity balance."""
     week = _week_arg()
     with tenant_tx() as session:
-        view = board_service.week_board(session, week)
+        view = board_service.week_board(session, week, lang=select_locale())
     return render_template("planner/board.html", view=view, week=week)
 
 
@@ -334,12 +457,15 @@ def api_board_move() -> Response:
 def board_lock() -> Response:
     """Lock or unlock a crew-day (a locked crew-day keeps its tour on re-planning)."""
     week = _week_arg()
+    locked = request.form.get("locked") == "1"
     with tenant_tx() as session:
-        board_service.set_locked(
-            session,
-            _int(request.form.get("crew_day_id"), "crew_day_id"),
-            request.form.get("locked") == "1",
-        )
+        crew_day = board_service.set_locked(
+            session, _int(request.form.get("crew_day_id"), "crew_day_id"), locked)
+        name, day = crew_day.name, crew_day.date
+    message = (_("%(crew)s am %(day)s gesperrt: die Tour bleibt beim Neu planen.", crew=name,
+                 day=day_filter(day, "short")) if locked
+               else _("%(crew)s am %(day)s entsperrt.", crew=name, day=day_filter(day, "short")))
+    _done(message, f"lock-{crew_day.id}")
     return redirect(url_for("planner.board", week=week.isoformat()))
 
 
@@ -360,7 +486,8 @@ def board_undo() -> Response:
 def inventory() -> str:
     """Candidate sites from OSM awaiting the planner's decision."""
     with tenant_tx() as session:
-        view = inventory_review.candidates(session, category=request.args.get("category"))
+        view = inventory_review.candidates(session, category=request.args.get("category"),
+                                           lang=select_locale())
     return render_template("planner/inventory.html", view=view)
 
 
@@ -392,7 +519,8 @@ def prints_page() -> str:
 def print_day(crew_day_id: int) -> str:
     """Day sheet (Tagesauftrag) of one crew, A4 portrait."""
     with tenant_tx() as session:
-        sheet = prints.day_sheet(session, crew_day_id)
+        sheet = prints.day_sheet(session, crew_day_id, lang=select_locale(),
+                                 crew_base_url=url_for("crew.index", _external=True))
     return render_template("planner/print_day.html", sheet=sheet)
 
 
@@ -402,7 +530,7 @@ def print_week() -> str:
     """Week plan for the wall, A4 landscape."""
     week = _week_arg()
     with tenant_tx() as session:
-        sheet = prints.week_plan(session, week)
+        sheet = prints.week_plan(session, week, lang=select_locale())
     return render_template("planner/print_week.html", sheet=sheet)
 
 
@@ -411,7 +539,7 @@ def print_week() -> str:
 def print_timesheet(crew_day_id: int) -> str:
     """Time sheet of one crew-day to sign."""
     with tenant_tx() as session:
-        sheet = prints.day_sheet(session, crew_day_id)
+        sheet = prints.day_sheet(session, crew_day_id, lang=select_locale())
     return render_template("planner/print_timesheet.html", sheet=sheet)
 
 
@@ -424,10 +552,31 @@ def leaflet(filename: str) -> Response:
     return send_from_directory(Path(leaflet_pkg.BASE_DIR), filename, max_age=86400)
 
 
+def favicon() -> Response:
+    """The browser's tab icon (the greentour leaf, SVG) so that no page logs a 404."""
+    return send_from_directory(Path(__file__).parent / "static", "favicon.svg",
+                               mimetype="image/svg+xml", max_age=86400)
+
+
+def day_filter(value: dt.date, style: str = "date") -> str:
+    """Jinja filter ``{{ day|day_text }}``: a date in the UI language (see
+    :func:`greentour.planning.labels.day_text`)."""
+    return labels.day_text(value, select_locale(), style)
+
+
+def number_filter(value: float, digits: int = 1, signed: bool = False) -> str:
+    """Jinja filter ``{{ hours|number }}``: 1,3 in German, 1.3 in English (``signed``: +1,3)."""
+    return labels.number_text(value, select_locale(), digits, signed)
+
+
 def init_app(app: Flask) -> None:
     """Register the planner blueprint and its template helpers."""
     app.register_blueprint(bp)
     app.add_template_global(js_texts, "js_texts")
+    app.add_template_filter(day_filter, "day_text")
+    app.add_template_filter(number_filter, "number")
+
+    app.add_url_rule("/favicon.ico", "favicon", favicon)
 
     if not any(rule.rule == "/" for rule in app.url_map.iter_rules()):
         app.add_url_rule("/", "root", lambda: redirect(url_for("planner.index")))

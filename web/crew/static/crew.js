@@ -21,6 +21,8 @@
   const API = body.dataset.api;
   const DB_NAME = "greentour-crew";
   const { t, locale } = window.greentourI18n;
+  // English device: task and stop names, and the site rules, from the tour's *_en fields
+  const EN = window.greentourI18n.lang === "en";
   const statusLabel = (status) => t(`status.${status}`);
   const waitingText = (n) => (n === 1 ? t("sync.waiting1") : t("sync.waitingN", { n }));
 
@@ -170,7 +172,10 @@
     const etag = await kvGet("tour_etag");
     if (etag && cached) headers["If-None-Match"] = etag;
     try {
-      const res = await fetch(`${API}/crew/tour`, { headers, cache: "no-store" });
+      // ?date=JJJJ-MM-TT shows another day's tour (the demo and the planner's preview)
+      const day = new URLSearchParams(location.search).get("date");
+      const query = day && /^\d{4}-\d{2}-\d{2}$/.test(day) ? `?date=${day}` : "";
+      const res = await fetch(`${API}/crew/tour${query}`, { headers, cache: "no-store" });
       lastNetworkOk = true;
       if (res.status === 401) {
         blocked = true;
@@ -224,6 +229,26 @@
     return { text: "", cls: "" };
   }
 
+  /** What the planner's last publication changed for this crew (text nodes only). */
+  function renderChanges(plan) {
+    const box = document.getElementById("changes");
+    const c = plan && plan.changes;
+    box.replaceChildren();
+    if (!c || c.first_tour) { box.classList.add("hidden"); return; }
+    const head = document.createElement("strong");
+    head.textContent = t("changes.title", { v: plan.version });
+    const list = document.createElement("ul");
+    const add = (text) => { const li = document.createElement("li"); li.textContent = text; list.appendChild(li); };
+    c.added.forEach((x) => add(t("changes.added", { s: x.site, t: x.task, a: x.start })));
+    c.removed.forEach((x) => add(x.to ? t("changes.removedTo", { s: x.site, t: x.task, to: x.to })
+      : t("changes.removed", { s: x.site, t: x.task })));
+    c.moved.forEach((x) => add(t("changes.moved", { s: x.site, n: x.to_seq })));
+    c.retimed.slice(0, 3).forEach((x) => add(t("changes.retimed", { s: x.site, a: x.new_start, b: x.old_start })));
+    if (c.retimed.length > 3) add(t("changes.moreRetimed", { n: c.retimed.length - 3 }));
+    box.append(head, list);
+    box.classList.remove("hidden");
+  }
+
   async function render() {
     const list = document.getElementById("stops");
     const saved = snapshotInputs();
@@ -239,23 +264,25 @@
     const workStops = tour.stops.filter((s) => s.kind === "task").length;
     document.getElementById("subtitle").textContent =
       `${stale}${fmtDate(tour.date)} · ${t("subtitle.stops", { n: workStops, v: tour.plan.version })}`;
+    renderChanges(tour.plan);
     const items = await queueAll();
     const tpl = document.getElementById("stop-template");
     tour.stops.forEach((stop) => {
       const li = tpl.content.firstElementChild.cloneNode(true);
       li.dataset.stopId = stop.id;
       li.querySelector(".seq").textContent = stop.sequence;
-      li.querySelector(".site").textContent = stop.site.name;
+      li.querySelector(".site").textContent = stop.kind === "break" || !stop.site.name
+        ? ((EN && stop.label_en) || stop.label) : stop.site.name;
       const eta = stop.eta ? t("eta", { t: fmtTime(stop.eta) }) : "";
       const dur = stop.duration_s ? ` · ${Math.round(stop.duration_s / 60)} min` : "";
       li.querySelector(".eta").textContent = eta + dur;
       const tasks = li.querySelector(".tasks");
       stop.tasks.forEach((t) => {
         const item = document.createElement("li");
-        item.textContent = t.label;
+        item.textContent = (EN && t.label_en) || t.label;
         tasks.appendChild(item);
       });
-      li.querySelector(".notes").textContent = stop.notes || "";
+      li.querySelector(".notes").textContent = (EN ? stop.notes_en : stop.notes) || stop.notes || "";
       const geo = li.querySelector(".nav-geo");
       const osm = li.querySelector(".nav-osm");
       if (stop.navigation) {
@@ -272,7 +299,7 @@
         const span = stop.service_start && stop.service_end
           ? t("span", { a: fmtTime(stop.service_start), b: fmtTime(stop.service_end) })
           : li.querySelector(".eta").textContent;
-        li.querySelector(".eta").textContent = `${stop.label} · ${span}`;
+        li.querySelector(".eta").textContent = `${(EN && stop.label_en) || stop.label} · ${span}`;
         list.appendChild(li);
         return;
       }
@@ -545,8 +572,20 @@
     tour = null;
     blocked = false;
     show("blocked", false);
-    history.replaceState(null, "", location.pathname);
+    history.replaceState(null, "", location.pathname + location.search);
     return true;
+  }
+
+  // A day sheet's QR code opens "#stop=<sequence>": show that stop (the tablet keeps its token).
+  function showStopFromHash() {
+    const match = location.hash.match(/stop=(\d+)/);
+    if (!match || !tour) return;
+    const stop = (tour.stops || []).find((s) => String(s.sequence) === match[1]);
+    const li = stop && document.querySelector(`#stops li[data-stop-id="${stop.id}"]`);
+    if (!li) return;
+    li.classList.remove("closed");
+    li.classList.add("focus");
+    li.scrollIntoView({ block: "start" });
   }
 
   async function start() {
@@ -560,11 +599,13 @@
       });
     }
     await loadTour();
+    showStopFromHash();
     await sync();
   }
 
   window.addEventListener("hashchange", async () => {
     if (await takeToken()) { await loadTour(); await sync(); }
+    showStopFromHash();
   });
   window.addEventListener("online", () => { lastNetworkOk = true; sync(); loadTour(); });
   window.addEventListener("offline", () => { lastNetworkOk = false; updateSyncBadge(); });

@@ -62,5 +62,10 @@ const GT = (() => {
   function minutes(s) { return Math.round((s || 0) / 60); }
   function hours(s) { return ((s || 0) / 3600).toLocaleString(document.documentElement.lang, { maximumFractionDigits: 1 }); }
 
-  return { el, getJSON, postJSON, pollJob, replace, t, hhmm, minutes, hours };
+  /** A number with one decimal in the page's language: 1,3 (de) / 1.3 (en). */
+  function number(x, digits = 1) {
+    return Number(x || 0).toLocaleString(document.documentElement.lang, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  }
+
+  return { el, getJSON, postJSON, pollJob, replace, t, hhmm, minutes, hours, number };
 })();
