@@ -53,9 +53,10 @@ from routing.explain import precheck  # noqa: E402
 from routing.finish import build_solution  # noqa: E402
 from routing.params import SolveParams  # noqa: E402
 from routing.problem import Problem, Task  # noqa: E402
+from routing.repair import feasible_tours  # noqa: E402
 from routing.solution import Solution  # noqa: E402
 from routing.solve import solve  # noqa: E402
-from routing.warmstart import feasible_tours, vroom_routes  # noqa: E402
+from routing.warmstart import vroom_routes  # noqa: E402
 
 SCENARIOS = ("sample", "sick", "storm", "leaves", "town5")
 SEED = 13

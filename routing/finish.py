@@ -15,7 +15,8 @@ from routing.constraints import task_penalty_eur
 from routing.explain import explain_unassigned, make_reason
 from routing.params import SolveParams
 from routing.problem import Problem
-from routing.repair import repair
+from routing.repair import Effort, repair
+from routing.search import SolveClock
 from routing.solution import Solution, Tour, TourKpis, Unassigned
 
 
@@ -41,8 +42,15 @@ IMPROVE_SEARCHES_PER_S = 300
 
 
 def improvement_effort(params: SolveParams) -> int:
-    """Insertion searches the short improvement after the repair may use."""
+    """Insertion searches the short improvement after the repair may use (deterministic
+    mode and searches that end with the clock: counted work)."""
     return int(IMPROVE_SEARCHES_PER_S * params.time_limit_s)
+
+
+def work_left(clock: SolveClock, reserve_s: float) -> Effort:
+    """The improvement's effort: what ``clock`` has left, less ``reserve_s`` (CPU seconds of
+    this process; the wall ceiling stops it too)."""
+    return Effort(None, cpu_until=clock.cpu_until(reserve_s), wall_until=clock.wall_ceiling)
 
 
 def build_solution(
@@ -98,4 +106,4 @@ def build_solution(
                     round(time.time() - t0, 3), method, tuple(notes))
 
 
-__all__ = ["build_solution", "improvement_effort", "retime_routes"]
+__all__ = ["build_solution", "improvement_effort", "retime_routes", "work_left"]

@@ -62,6 +62,52 @@ class Budget:
                       self.wall_deadline)
 
 
+@dataclass
+class SolveClock:
+    """The budget of one whole :func:`routing.solve.solve` call (first plan, searches, repair,
+    improvement, reasons) in seconds of work: CPU seconds of the solving process, plus the
+    search budgets of processes it waited for (``offloaded_s``). On a quiet machine that is the
+    wall time of the call; when other processes share the cores, every step does the same work
+    and the call takes longer, up to ``max_wall_factor`` × ``limit_s`` on the wall clock."""
+
+    limit_s: float
+    max_wall_factor: float = 3.0
+    cpu0: float = field(default_factory=time.process_time)
+    wall0: float = field(default_factory=time.time)
+    offloaded_s: float = 0.0
+
+    @staticmethod
+    def of(params: SolveParams, t0: float | None = None) -> SolveClock:
+        """The clock of a solve with ``params`` started at wall time ``t0``."""
+        return SolveClock(params.time_limit_s, params.max_wall_factor,
+                          wall0=time.time() if t0 is None else t0)
+
+    def spent_s(self) -> float:
+        """Work done so far (s)."""
+        return time.process_time() - self.cpu0 + self.offloaded_s
+
+    def left_s(self) -> float:
+        """Work left within the budget (s, never negative)."""
+        return max(0.0, self.limit_s - self.spent_s())
+
+    @property
+    def wall_ceiling(self) -> float:
+        """Absolute ``time.time()`` after which every step stops."""
+        return self.wall0 + self.max_wall_factor * self.limit_s
+
+    def search_budget(self, params: SolveParams, search_s: float) -> Budget:
+        """A search :class:`Budget` of ``search_s`` CPU seconds that stops at this clock's wall
+        ceiling at the latest."""
+        b = Budget.of(params, search_s)
+        return Budget(b.cpu_s, b.min_cpu_s, b.stall_cpu_s, min(b.wall_deadline,
+                                                                 self.wall_ceiling))
+
+    def cpu_until(self, reserve_s: float = 0.0) -> float:
+        """Absolute ``time.process_time()`` at which a step of this process must stop to leave
+        ``reserve_s`` of the budget."""
+        return time.process_time() + max(0.0, self.left_s() - reserve_s)
+
+
 class ProgressStop:
     """OR-Tools search limit for a :class:`Budget`: records the CPU time of every improving
     solution (at-solution callback) and stops the search (custom limit) as the budget says."""
