@@ -48,9 +48,10 @@ def improvement_effort(params: SolveParams) -> int:
 
 
 def work_left(clock: SolveClock, reserve_s: float) -> Effort:
-    """The improvement's effort: what ``clock`` has left, less ``reserve_s`` (CPU seconds of
-    this process; the wall ceiling stops it too)."""
-    return Effort(None, cpu_until=clock.cpu_until(reserve_s), wall_until=clock.wall_ceiling)
+    """The improvement's effort: the work ``clock`` has left, less ``reserve_s`` (counted
+    insertion work; the wall ceiling stops it too)."""
+    return Effort(problem=clock.problem, units=clock.units_left(reserve_s),
+                  wall_until=clock.wall_ceiling)
 
 
 def build_solution(

@@ -29,6 +29,14 @@ from routing.solution import Tour
 
 #: default cap on checker calls per task and search
 MAX_TRIALS = 40
+#: work units of a checker re-timing per stop of the tour (a fast-schedule step is one unit;
+#: measured: a re-timing with its check costs about ten steps per stop)
+RETIME_UNITS_PER_STOP = 10
+#: candidate positions (lower bounds) priced per work unit
+CANDIDATES_PER_UNIT = 8
+#: work units a second on a quiet machine (the shared 2-core development machine, Dec 2026):
+#: what :class:`routing.search.SolveClock` converts counted work into seconds with
+WORK_UNITS_PER_S = 250_000
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,26 @@ def _per_problem(problem: Problem) -> dict:
         cache = _CACHES[key] = {}
         weakref.finalize(problem, _CACHES.pop, key, None)
     return cache
+
+
+def add_work(problem: Problem, units: int) -> None:
+    """Count ``units`` of insertion work done on ``problem`` (see :func:`work_done`)."""
+    cache = _per_problem(problem)
+    cache["work"] = cache.get("work", 0) + units
+
+
+def add_retime_work(problem: Problem, stops: int) -> None:
+    """Count one checker re-timing of a tour of ``stops`` stops."""
+    add_work(problem, RETIME_UNITS_PER_STOP * (stops + 1))
+
+
+def work_done(problem: Problem) -> int:
+    """Insertion work done on ``problem`` so far, in units: one per stop the fast schedule
+    looks at (as if it always scheduled the whole rest of the tour; cached and shortened
+    schedules count the same, so the count does not depend on what was computed before) and
+    :data:`RETIME_UNITS_PER_STOP` per stop of each checker re-timing. Counted work, not seconds:
+    an effort in units gives the same plan on a quiet and on a busy machine."""
+    return _per_problem(problem).get("work", 0)
 
 
 def _domains(problem: Problem, task: Task, crew: CrewDay) -> list[tuple[int, int]]:
@@ -378,7 +406,9 @@ def best_insertion(
     priced: list[tuple[float, str, list[str], bool]] = []
     base: dict[str, tuple[int, float]] = {}
     best_quick = None
-    for lb, cid, p in _candidates(problem, tours, task, crew_day_ids):
+    cands = _candidates(problem, tours, task, crew_day_ids)
+    units = len(cands) // CANDIDATES_PER_UNIT
+    for lb, cid, p in cands:
         if max_cost_eur is not None and lb > max_cost_eur + 1e-9:
             break
         if best_quick is not None and lb >= best_quick - 1e-9:
@@ -387,8 +417,9 @@ def best_insertion(
         tour = tours[cid]
         seq = list(tour.refs)
         if cid not in base:
-            q0 = quick_schedule(problem, crew, seq)
-            base[cid] = q0 if q0 is not None else (tour.end_s, 0.0)
+            units += len(seq) + 1
+            b0 = _base(problem, crew, seq)
+            base[cid] = b0.result if b0 is not None else (tour.end_s, 0.0)
         end0, late0 = base[cid]
         options = [([task_id], False)]
         before = ref_exit(problem, seq[p - 1]) if p > 0 else crew.start_location
@@ -396,6 +427,7 @@ def best_insertion(
         if yard is not None and (p == 0 or seq[p - 1] != yard):
             options.append(([yard, task_id], True))
         for inserted, reload in options:
+            units += len(seq) - p + len(inserted) + 1
             q = quick_insert(problem, crew, seq, p, inserted)
             if q is None:
                 continue
@@ -420,6 +452,7 @@ def best_insertion(
         if trials >= max_trials or (best is not None and cost >= best.cost_eur - 1e-9):
             break
         trials += 1
+        units += RETIME_UNITS_PER_STOP * (len(new_seq) + 1)
         new = retime_tour(problem, cid, new_seq)
         if new.violations:
             continue
@@ -431,6 +464,7 @@ def best_insertion(
             best = Insertion(task_id, cid, tuple(new_seq), new, exact, reload)
         if first_fit:
             break
+    add_work(problem, units)
     return best
 
 
@@ -456,6 +490,7 @@ def removable_reloads(problem: Problem, tour: Tour) -> list[int]:
     out = []
     for p, ref in enumerate(seq):
         if ref in problem.reload_by_id:
+            add_retime_work(problem, len(seq))
             trial = retime_tour(problem, tour.crew_day_id, seq[:p] + seq[p + 1:])
             if not trial.violations:
                 out.append(p)

@@ -32,9 +32,11 @@ from routing.constraints import task_penalty_eur
 from routing.explain import tour_cost_eur
 from routing.insertion import (
     Insertion,
+    add_retime_work,
     best_insertion,
     drop_unneeded_reloads,
     locked_prefix_length,
+    work_done,
 )
 from routing.problem import Problem
 from routing.solution import Tour
@@ -91,21 +93,22 @@ def insert_fitting(
 
 
 class Effort:
-    """How much the improvement steps may do: ``searches`` insertion searches (counted work:
-    deterministic mode) and/or until this process has used the CPU up to ``cpu_until``
-    (absolute ``time.process_time()``: a solve's clock, see :class:`routing.search.SolveClock`).
-    Both measure work, not wall seconds, so the plan does not depend on how busy the machine
-    is; ``wall_until`` (absolute ``time.time()``) is only the hard ceiling."""
+    """How much the improvement steps may do, in counted work (not seconds, so the plan does
+    not depend on how busy the machine is): at most ``searches`` insertion searches and/or
+    ``units`` of insertion work on ``problem`` from now on (:func:`routing.insertion.work_done`);
+    ``wall_until`` (absolute ``time.time()``) is only the hard ceiling. All None: unlimited."""
 
-    def __init__(self, searches: int | None, cpu_until: float | None = None,
-                 wall_until: float | None = None) -> None:
+    def __init__(self, searches: int | None = None, problem: Problem | None = None,
+                 units: float | None = None, wall_until: float | None = None) -> None:
         self.left = searches
-        self.cpu_until = cpu_until
+        self.problem = problem
+        self.units_until = None if units is None or problem is None else \
+            work_done(problem) + units
         self.wall_until = wall_until
 
     def spend(self) -> bool:
-        """Use one insertion search; False when the effort is used up (all None: unlimited)."""
-        if self.cpu_until is not None and time.process_time() >= self.cpu_until:
+        """Use one insertion search; False when the effort is used up."""
+        if self.units_until is not None and work_done(self.problem) >= self.units_until:
             return False
         if self.wall_until is not None and time.time() >= self.wall_until:
             return False
@@ -134,6 +137,7 @@ def relocate(problem: Problem, tours: dict[str, Tour], allowed: Mapping[str, lis
                     continue
                 tour = tours[cid]
                 seq = [r for r in tour.sequence if r != tid]
+                add_retime_work(problem, len(seq))
                 without = retime_tour(problem, cid, seq)
                 if without.violations:
                     continue
@@ -180,7 +184,8 @@ def insert_with_ejection(problem: Problem, tours: dict[str, Tour],
                     continue  # taking x out cannot make room for the task
                 if effort is not None and not effort.spend():
                     break
-                without = retime_tour(problem, cid, [r for r in tour.sequence if r != x])
+                add_retime_work(problem, len(tour.refs))
+                without = retime_tour(problem, cid, [r for r in tour.refs if r != x])
                 if without.violations:
                     continue
                 trial = dict(tours)

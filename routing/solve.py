@@ -126,7 +126,7 @@ def _reserve_s(params: SolveParams) -> float:
 def _solve_week(problem: Problem, params: SolveParams, allowed: dict[str, list[str]],
                 pre_reasons: dict, t0: float, method: str) -> Solution:
     """First plan, improvement, OR-Tools searches while the budget lasts (module docstring)."""
-    clock = SolveClock.of(params, t0)
+    clock = SolveClock.of(problem, params, t0)
     reserve = _reserve_s(params)
     previous = initial_routes_from(problem)
     if previous is not None:
@@ -141,9 +141,9 @@ def _solve_week(problem: Problem, params: SolveParams, allowed: dict[str, list[s
         search_s = SEARCH_SHARE * (clock.left_s() - reserve)
         routes: dict[str, list[str]] = {}
         hints: dict = {}
+        clock.searched_s += search_s
         if method == "by_day":
-            routes, hints, used_s = polish_days(problem, allowed, tours, params, search_s)
-            clock.offloaded_s += used_s
+            routes, hints, _ = polish_days(problem, allowed, tours, params, search_s)
         else:
             start = {cid: list(t.sequence) for cid, t in tours.items()}
             best = best_result(run_portfolio(problem, allowed, params, None, start,
