@@ -68,15 +68,18 @@ def build_solution(
     method: str = "direct",
     notes: list[str] | None = None,
     tours: Mapping[str, Tour] | None = None,
+    effort: int | Effort | None = None,
 ) -> Solution:
-    """Re-time every route with our checker, run the repair phase (``params.repair``) and
-    explain what was left out. ``tours`` (already re-timed and repaired) replace ``routes``."""
+    """Re-time every route with our checker, run the repair phase (``params.repair``; its
+    improvement within ``effort``, default :func:`improvement_effort`) and explain what was
+    left out. ``tours`` (already re-timed and repaired) replace ``routes``."""
     notes = list(notes or [])
     repaired = tours is not None
     tours = dict(tours) if tours is not None else retime_routes(problem, routes, hints)
     if params.repair and not repaired:
         before = sum(len(t.task_ids) for t in tours.values())
-        tours = repair(problem, tours, allowed, effort=improvement_effort(params))
+        tours = repair(problem, tours, allowed,
+                       effort=improvement_effort(params) if effort is None else effort)
         added = sum(len(t.task_ids) for t in tours.values()) - before
         if added:
             notes.append(f"repair: {added} task(s) inserted after the search")

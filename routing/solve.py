@@ -23,9 +23,10 @@ from routing.assign import first_plan, polish_days, solve_by_days
 from routing.constraints import eur
 from routing.explain import precheck
 from routing.finish import build_solution, improvement_effort, retime_routes, work_left
+from routing.insertion import WORK_UNITS_PER_S
 from routing.params import SolveParams
 from routing.problem import Problem
-from routing.repair import construct_routes, feasible_tours, plan_cost_eur, repair
+from routing.repair import Effort, construct_routes, feasible_tours, plan_cost_eur, repair
 from routing.search import (
     DETERMINISTIC_BRANCHES_PER_SOLUTION,
     LEAN_OPERATORS,
@@ -113,9 +114,14 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Solution:
             notes.append("the constructed first plan stays: the searches did not beat it")
     if best is None:
         best = RawResult(0, None, status="first plan only")
+    # the repair phase's improvement: counted searches in deterministic mode, else half of the
+    # reserve in counted work (the other half for the reasons), so the call keeps its budget
+    effort = improvement_effort(params) if params.deterministic else Effort(
+        improvement_effort(params), problem, units=0.5 * reserve * WORK_UNITS_PER_S,
+        wall_until=t0 + params.max_wall_factor * params.time_limit_s)
     return build_solution(problem, routes, hints, allowed, pre_reasons, params, t0,
                           objective=best.objective, worker=best.worker, status=best.status,
-                          method="direct", notes=notes, tours=tours)
+                          method="direct", notes=notes, tours=tours, effort=effort)
 
 
 def _reserve_s(params: SolveParams) -> float:
