@@ -60,7 +60,7 @@ class SolveParams:
     repair: bool = True
     min_search_share: float = 0.8
     stall_share: float = 0.2
-    max_wall_factor: float = 6.0
+    max_wall_factor: float = 10.0
 
     def __post_init__(self) -> None:
         if self.time_limit_s <= 0:

@@ -75,7 +75,7 @@ class SolveClock:
 
     problem: Problem
     limit_s: float
-    max_wall_factor: float = 6.0
+    max_wall_factor: float = 10.0
     wall0: float = field(default_factory=time.time)
     units0: int = 0
     searched_s: float = 0.0
