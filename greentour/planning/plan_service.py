@@ -9,9 +9,11 @@ Three actions of the planner, all one function :func:`run_plan_in_tenant` with a
   plan changes as little as it must; locked crew-days keep their tours;
 * ``optimize`` ("Länger optimieren"): like ``replan`` with a longer search in the background.
 
-Search budgets come from ``GREENTOUR_PLAN_TIME_LIMIT_S`` (default 10 s),
+Solver budgets come from ``GREENTOUR_PLAN_TIME_LIMIT_S`` (default 10 s),
 ``GREENTOUR_OPTIMIZE_TIME_LIMIT_S`` (default 60 s) and ``GREENTOUR_PLAN_SOLUTION_LIMIT`` (unset: the
-clock decides; set for fast reproducible tests and demos).
+budget decides; set for fast reproducible tests and demos). A budget covers the whole solve in
+counted work (:class:`routing.search.SolveClock`): its seconds on a quiet machine, longer on a
+busy one, the same plan.
 """
 
 from __future__ import annotations
