@@ -245,6 +245,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="scenarios that get the --long-s run")
     ap.add_argument("--repeats", type=int, default=5, help="default runs of the sample")
     ap.add_argument("--vroom-timeout-s", type=float, default=None)
+    ap.add_argument("--runs", default="default,60,loaded,long,vroom",
+                    help="which runs (a subset of default,60,loaded,long,vroom)")
     args = ap.parse_args(argv)
     names = [n for n in args.scenarios.split(",") if n]
     sample, info = lauf_week.build_problem(args.pbf)
@@ -257,25 +259,32 @@ def main(argv: list[str] | None = None) -> int:
               flush=True)
         print(HEADER, flush=True)
         out: dict = {}
+        runs = set(args.runs.split(","))
         measure("default", problem, lambda p=problem: solve(p, default), out)
         if name == "sample":
             for k in range(2, args.repeats + 1):
                 measure(f"default #{k}", problem, lambda p=problem: solve(p, default), out)
-        measure("60 s", problem, lambda p=problem: solve(p, default.with_(time_limit_s=60)),
-                out)
-        with cpu_burners():
-            time.sleep(1.0)
-            measure("default loaded", problem, lambda p=problem: solve(p, default), out)
-        if name in args.long_scenarios.split(",") and args.long_s > 0:
+        if "60" in runs:
+            measure("60 s", problem,
+                    lambda p=problem: solve(p, default.with_(time_limit_s=60)), out)
+        if "loaded" in runs:
+            with cpu_burners():
+                time.sleep(1.0)
+                measure("default loaded", problem, lambda p=problem: solve(p, default), out)
+        if "long" in runs and name in args.long_scenarios.split(",") and args.long_s > 0:
             measure(f"{args.long_s:.0f} s", problem,
                     lambda p=problem: solve(p, default.with_(time_limit_s=args.long_s)), out)
-        measure("VROOM expl. 5", problem, lambda p=problem: run_vroom(p, args.vroom_timeout_s),
-                out)
+        if "vroom" in runs:
+            measure("VROOM expl. 5", problem,
+                    lambda p=problem: run_vroom(p, args.vroom_timeout_s), out)
         d = out["default"]["objective_eur"]
-        checks = {
-            "default_vs_vroom_pct": pct(d, out["VROOM expl. 5"]["objective_eur"]),
-            "loaded_vs_quiet_pct": pct(out["default loaded"]["objective_eur"], d),
-        }
+        checks = {}
+        if "VROOM expl. 5" in out:
+            checks["default_vs_vroom_pct"] = pct(d, out["VROOM expl. 5"]["objective_eur"])
+        if "default loaded" in out:
+            checks["loaded_vs_quiet_pct"] = pct(out["default loaded"]["objective_eur"], d)
+        if "60 s" in out:
+            checks["default_vs_60s_pct"] = pct(d, out["60 s"]["objective_eur"])
         if f"{args.long_s:.0f} s" in out:
             checks["default_vs_long_pct"] = pct(d, out[f"{args.long_s:.0f} s"]["objective_eur"])
         reps = [f["objective_eur"] for k, f in out.items() if k.startswith("default") and

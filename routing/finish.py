@@ -49,9 +49,9 @@ def improvement_effort(params: SolveParams) -> int:
 
 def work_left(clock: SolveClock, reserve_s: float) -> Effort:
     """The improvement's effort: the work ``clock`` has left, less ``reserve_s`` (counted
-    insertion work; the wall ceiling stops it too)."""
-    return Effort(problem=clock.problem, units=clock.units_left(reserve_s),
-                  wall_until=clock.wall_ceiling)
+    insertion work). No wall ceiling: counted work ends by itself, and a busy machine must
+    not make the plan worse (it makes the call longer)."""
+    return Effort(problem=clock.problem, units=clock.units_left(reserve_s))
 
 
 def build_solution(

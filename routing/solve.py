@@ -117,8 +117,7 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Solution:
     # the repair phase's improvement: counted searches in deterministic mode, else half of the
     # reserve in counted work (the other half for the reasons), so the call keeps its budget
     effort = improvement_effort(params) if params.deterministic else Effort(
-        improvement_effort(params), problem, units=0.5 * reserve * WORK_UNITS_PER_S,
-        wall_until=t0 + params.max_wall_factor * params.time_limit_s)
+        improvement_effort(params), problem, units=0.5 * reserve * WORK_UNITS_PER_S)
     return build_solution(problem, routes, hints, allowed, pre_reasons, params, t0,
                           objective=best.objective, worker=best.worker, status=best.status,
                           method="direct", notes=notes, tours=tours, effort=effort)
