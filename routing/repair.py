@@ -217,12 +217,15 @@ def repair(
     allowed: Mapping[str, list[str]],
     improve: bool = True,
     effort: int | Effort | None = None,
+    relocate_first: bool = False,
 ) -> dict[str, Tour]:
     """Tours without unneeded reloads and with every task inserted that fits cheaper than its
     penalty (see module docstring), then (``improve``) the short improvement within ``effort``
     (a number of insertion searches or an :class:`Effort`; None: until nothing improves),
     repeated while it changes the plan and effort is left, and the insertion once more.
-    Tours with violations are kept as they are."""
+    ``relocate_first``: moves before ejections in each round (better where driving dominates,
+    worse where urgent left-out work does; :func:`routing.solve.solve` runs both orders in
+    parallel). Tours with violations are kept as they are."""
     out = {}
     for cid, tour in tours.items():
         out[cid] = tour if tour.violations else drop_unneeded_reloads(problem, tour)
@@ -230,8 +233,12 @@ def repair(
     if improve:
         budget = effort if isinstance(effort, Effort) else Effort(effort)
         while True:
-            changed = insert_with_ejection(problem, out, allowed, budget)
-            changed += relocate(problem, out, allowed, effort=budget)
+            if relocate_first:
+                changed = relocate(problem, out, allowed, effort=budget)
+                changed += insert_with_ejection(problem, out, allowed, budget)
+            else:
+                changed = insert_with_ejection(problem, out, allowed, budget)
+                changed += relocate(problem, out, allowed, effort=budget)
             if changed:
                 insert_fitting(problem, out, allowed)
             if not changed or not budget.spend():
