@@ -4,7 +4,8 @@
 seconds of work, the wall time on a quiet machine; a busy machine makes the call longer, not the
 plan worse).
 
-A week (several days, more than :data:`CONSTRUCT_MIN_TASKS` routable tasks): pre-check → first
+A week (several days, more than :data:`CONSTRUCT_MIN_TASKS` and at most
+:data:`routing.assign.WEEK_CONSTRUCTION_MAX_TASKS` routable tasks): pre-check → first
 plan by insertion construction (:func:`routing.assign.first_plan`) or the previous plan → the
 repair phase and its improvement (:mod:`routing.repair`) with what the budget leaves → when at
 least :data:`MIN_SEARCH_S` are left, OR-Tools searches from that plan (days in parallel for big
@@ -21,7 +22,7 @@ import multiprocessing as mp
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-from routing.assign import first_plan, polish_days, solve_by_days
+from routing.assign import WEEK_CONSTRUCTION_MAX_TASKS, first_plan, polish_days, solve_by_days
 from routing.constraints import eur
 from routing.explain import precheck
 from routing.finish import build_solution, improvement_effort, retime_routes, work_left
@@ -79,7 +80,7 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Solution:
         method = "by_day" if big and len(days) > 1 else "direct"
     multi_day = len({c.day for c in problem.crew_days}) > 1
     if multi_day and params.repair and not params.deterministic and \
-            len(allowed) > CONSTRUCT_MIN_TASKS:
+            CONSTRUCT_MIN_TASKS < len(allowed) <= WEEK_CONSTRUCTION_MAX_TASKS:
         return _solve_week(problem, params, allowed, pre_reasons, t0, method)
     if method == "by_day":
         return solve_by_days(problem, params, allowed, pre_reasons, t0)
