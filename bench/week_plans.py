@@ -18,7 +18,7 @@ Scenarios, all from the Lauf week of ``bench/lauf_week.py`` (real OSM extract, 6
 * ``town5``: a town five times the sample: every task and every crew-day replicated five times
   (copies share the sites' locations).
 
-Per scenario, in one run: greentour at the default budget (``SolveParams()``, 10 s), at 60 s,
+Per scenario, in one run: greentour at the default budget (``SolveParams()``, 20 s), at 60 s,
 at the default budget again while two CPU burner processes keep both cores busy, and VROOM
 (pyvroom, exploration 5, due days as hard limits, ``routing.warmstart``) on the same Problem;
 for the sample also ``--repeats`` default runs, and for each of ``--long-scenarios`` one

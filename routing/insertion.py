@@ -34,9 +34,10 @@ MAX_TRIALS = 40
 RETIME_UNITS_PER_STOP = 10
 #: candidate positions (lower bounds) priced per work unit
 CANDIDATES_PER_UNIT = 8
-#: work units a second on a quiet machine (the shared 2-core development machine, Dec 2026):
+#: work units a second on the shared 2-core development machine (measured 3 Dec 2026 at load 1.6:
+#: construction 132 000, improvement 161 000-167 000 a CPU second):
 #: what :class:`routing.search.SolveClock` converts counted work into seconds with
-WORK_UNITS_PER_S = 250_000
+WORK_UNITS_PER_S = 140_000
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ class SolveParams:
       are what inserts left-out tasks (the Lauf week), hence off by default.
     """
 
-    time_limit_s: float = 10.0
+    time_limit_s: float = 20.0
     solution_limit: int | None = None
     first_solution_strategy: str = "PARALLEL_CHEAPEST_INSERTION"
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"

@@ -9,7 +9,7 @@ Three actions of the planner, all one function :func:`run_plan_in_tenant` with a
   plan changes as little as it must; locked crew-days keep their tours;
 * ``optimize`` ("Länger optimieren"): like ``replan`` with a longer search in the background.
 
-Solver budgets come from ``GREENTOUR_PLAN_TIME_LIMIT_S`` (default 10 s),
+Solver budgets come from ``GREENTOUR_PLAN_TIME_LIMIT_S`` (default 20 s),
 ``GREENTOUR_OPTIMIZE_TIME_LIMIT_S`` (default 60 s) and ``GREENTOUR_PLAN_SOLUTION_LIMIT`` (unset: the
 budget decides; set for fast reproducible tests and demos). A budget covers the whole solve in
 counted work (:class:`routing.search.SolveClock`): its seconds on a quiet machine, longer on a
@@ -68,7 +68,7 @@ def solve_params(mode: str) -> SolveParams:
     if mode == "optimize" and not limit:
         seconds = float(os.environ.get("GREENTOUR_OPTIMIZE_TIME_LIMIT_S", "60"))
         return SolveParams(time_limit_s=seconds, workers=2)
-    seconds = float(os.environ.get("GREENTOUR_PLAN_TIME_LIMIT_S", "10"))
+    seconds = float(os.environ.get("GREENTOUR_PLAN_TIME_LIMIT_S", "20"))
     return SolveParams(
         time_limit_s=seconds,
         solution_limit=int(limit) if limit else None,
