@@ -17,7 +17,6 @@ from flask import (
     Blueprint,
     Flask,
     Response,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -214,8 +213,11 @@ def api_job(job_id: int) -> Response:
 
 
 # --------------------------------------------------------------------------- live day, publish
-def _photo_url(completion_id: int) -> str:
-    return url_for("planner.report_photo", completion_id=completion_id)
+def _photo_url(client_uuid: str, thumbnail: bool) -> str:
+    """A report photo through the crew API's planner endpoint (its checks, one route)."""
+    if thumbnail:
+        return url_for("api_planner.report_photo", client_uuid=client_uuid, size="thumb")
+    return url_for("api_planner.report_photo", client_uuid=client_uuid)
 
 
 @bp.get("/api/live")
@@ -228,22 +230,6 @@ def api_live() -> Response:
         data = progress.live_state(session, day, days, photo_url=_photo_url,
                                    lang=select_locale(), role=current_user.role)
     return jsonify(data)
-
-
-@bp.get("/photos/<int:completion_id>")
-@planner_required
-def report_photo(completion_id: int) -> Response:
-    """A crew's report photo of this town (``?thumb=1``: a small JPEG for lists and popups)."""
-    with tenant_tx() as session:
-        relative = progress.photo_path(session, completion_id)
-    instance_dir = current_app.extensions["greentour_settings"].instance_dir
-    if request.args.get("thumb"):
-        response = Response(progress.photo_thumbnail(Path(instance_dir), relative),
-                            mimetype="image/jpeg")
-    else:
-        response = send_from_directory(Path(instance_dir), relative)
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    return response
 
 
 @bp.get("/api/publish")

@@ -132,7 +132,7 @@ GT.live = (() => {
       el("strong", {}, `${STATE_MARK[s.state] || ""} ${s.state_label}`),
       facts.length ? el("div", {}, facts.join(" · ")) : null,
       s.photo_url ? el("a", { href: s.photo_url, target: "_blank", rel: "noopener", class: "photo" },
-        el("img", { src: `${s.photo_url}?thumb=1`, alt: `${t("Foto der Kolonne")}: ${s.state_label}`, width: 120 })) : null,
+        el("img", { src: s.photo_thumb_url, alt: `${t("Foto der Kolonne")}: ${s.state_label}`, width: 120 })) : null,
       withActions && s.carry_over ? el("button", { class: "btn secondary carry", type: "button", onclick: () => carryOver(s, box, onApplied) }, t("In Plan übernehmen")) : null,
       withActions && s.carry_over ? box : null);
   }
@@ -152,7 +152,7 @@ GT.live = (() => {
         if (s && s.photo_url) {
           // a link beside the chip (a link inside a role=button chip would not be reachable)
           chip.after(el("a", { class: "chip-photo chip-extra", href: s.photo_url, target: "_blank", rel: "noopener", tabindex: String(cell.tabIndex) },
-            el("img", { src: `${s.photo_url}?thumb=1`, alt: `${t("Foto der Kolonne")}: ${s.state_label}`, height: 40 })));
+            el("img", { src: s.photo_thumb_url, alt: `${t("Foto der Kolonne")}: ${s.state_label}`, height: 40 })));
         }
       });
     });
