@@ -70,6 +70,22 @@ class CrewView:
     flags: list[str] = field(default_factory=list)
 
 
+#: The absence reasons the line-up form offers (stored in German) and their names per language;
+#: another stored reason is the planner's own text and shown as it is.
+ABSENCE_REASONS = {
+    "krank": ("krank", "sick"),
+    "Urlaub": ("Urlaub", "leave"),
+    "Schulung": ("Schulung", "training"),
+    "Abwesenheit": ("Abwesenheit", "absence"),
+}
+
+
+def absence_reason_label(reason: str, lang: str = "de") -> str:
+    """A stored absence reason in ``lang`` ("krank" -> "sick"); unknown reasons as stored."""
+    pair = ABSENCE_REASONS.get(reason or "Abwesenheit")
+    return pair[1 if lang == "en" else 0] if pair else reason
+
+
 @dataclass(frozen=True)
 class AbsenceView:
     """An absence that covers the shown day (to shorten or withdraw it)."""
@@ -263,7 +279,7 @@ def crew_flags(
         if staff_id in absent:
             name = people[staff_id].name if staff_id in people else f"#{staff_id}"
             flags.append(say("absent", name=name,
-                             reason=absent[staff_id] or ("absence" if en else "Abwesenheit")))
+                             reason=absence_reason_label(absent[staff_id], lang)))
     quals = {q for p in members for q in p.qualifications}
     for machine_id in crew_day.machine_ids:
         machine = machines.get(machine_id)
@@ -329,7 +345,8 @@ def get_lineup(session: Session, day: dt.date, lang: str = "de") -> Lineup:
     return Lineup(
         day=day,
         crews=crews,
-        absent=[(_person(people[i]), r) for i, r in sorted(absent.items()) if i in people],
+        absent=[(_person(people[i]), absence_reason_label(r, lang))
+                for i, r in sorted(absent.items()) if i in people],
         idle_people=[
             _person(p)
             for p in sorted(people.values(), key=lambda p: p.name)
@@ -339,7 +356,8 @@ def get_lineup(session: Session, day: dt.date, lang: str = "de") -> Lineup:
         all_people=[_person(p) for p in sorted(people.values(), key=lambda p: p.name)],
         absences=[
             AbsenceView(a.id, people[a.staff_id].name if a.staff_id in people else
-                        f"#{a.staff_id}", a.reason, a.date_from, a.date_to)
+                        f"#{a.staff_id}", absence_reason_label(a.reason, lang), a.date_from,
+                        a.date_to)
             for a in session.scalars(
                 select(Absence).where(Absence.date_from <= day, Absence.date_to >= day)
                 .order_by(Absence.date_from, Absence.id))

@@ -216,7 +216,7 @@ def sites_geojson(session: Session, day: dt.date, lang: str = "de") -> dict[str,
             "forecast": (f"{labels.get(first.task_type, first.task_type)} "
                          f"({GENERATOR_LABELS.get(first.generator, ('', ''))[li]})"
                          if first else None),
-            "why": first.notes if first and first.notes else None,
+            "why": task_why(first, lang) if first else None,
             "due_window": (f"{_fmt_date(first.due_earliest, lang)} – "
                            f"{_fmt_date(first.due_latest, lang)}" if first else None),
             "duration_min": round(first.duration_s / 60) if first else None,
@@ -227,6 +227,13 @@ def sites_geojson(session: Session, day: dt.date, lang: str = "de") -> dict[str,
         }
         features.append({"type": "Feature", "geometry": _geometry(site), "properties": props})
     return {"type": "FeatureCollection", "features": features}
+
+
+def task_why(task: Task, lang: str = "de") -> str | None:
+    """Why the task is due in ``lang`` (the generator's German or English explanation; tasks
+    stored before the English text existed show the German one)."""
+    text = (task.notes_en or task.notes) if lang == "en" else task.notes
+    return text or None
 
 
 def duration_source_label(source: str | None, lang: str = "de") -> str | None:

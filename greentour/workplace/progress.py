@@ -26,13 +26,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from greentour.clock import tenant_now
 from greentour.crew.privacy import privacy_settings
 from greentour.errors import BadInput
 from greentour.planning import publication
 from greentour.planning.current import current_plan
 from greentour.planning.map_view import NEED_LABELS, last_service_label, need_of
 from greentour.store import session_tenant, tenant_zone
-from greentour.store.base import utcnow
 from greentour.store.models import (
     Completion,
     CrewDay,
@@ -123,14 +123,15 @@ def day_progress(
     lang: str = "de", with_times: bool = False, now: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Reported state of every stop of the day's current plan and a progress line per crew
-    (report times only ``with_times``; ``now`` for the stops due to be finished, default now).
+    (report times only ``with_times``; ``now`` for the stops due to be finished, default the
+    tenant's now: on the demo clock the demo day at the real time of day).
 
     ``photo_url(client_uuid, thumbnail)`` gives the address of a report's photo (the planner
     endpoint of the crew API, ``/api/v1/reports/<client_uuid>/photo``)."""
     li = _li(lang)
     tenant = session_tenant(session)
     tz = tenant_zone(tenant)
-    now = now or utcnow()
+    now = now or tenant_now(tenant)
     plan = current_plan(session, day)
     crew_days = {cd.id: cd for cd in session.scalars(select(CrewDay).where(CrewDay.date == day))}
     ids = list(crew_days)
