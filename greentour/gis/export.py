@@ -357,7 +357,10 @@ def plan_layers(
             raise Conflict(
                 f"Plan #{plan_id} ist nicht veröffentlicht (ein Entwurf der Disposition): die "
                 "Kolonnen sehen ihn nicht. Erst veröffentlichen, oder den Entwurf ausdrücklich "
-                "exportieren (greentour export --draft)"
+                "exportieren (greentour export --draft)",
+                en=f"Plan #{plan_id} is not published (a draft of the planner): the crews do "
+                   "not see it. Publish it first, or export the draft explicitly "
+                   "(greentour export --draft)",
             )
         draft = "" if plan.status == "published" else ", Entwurf"
         layers = _new_layer_set(
@@ -525,7 +528,8 @@ def export_days(
         published = set(live_plan_ids(session)) & set(days)
     span = f"{first:%d.%m.%Y}" + (f"–{days[-1]:%d.%m.%Y}" if count > 1 else "")
     if not published:
-        raise NotFound(f"Für {span} ist bei {tenant.name} kein Plan veröffentlicht")
+        raise NotFound(f"Für {span} ist bei {tenant.name} kein Plan veröffentlicht",
+                       en=f"{tenant.name} has no published plan for {span}")
     layers = live_layers(engine, tenant_id, today=first, days=days,
                          title=f"{tenant.name} – veröffentlichte Touren {span}")
     return _write(layers, fmt, out, tour_id, layer_ids)

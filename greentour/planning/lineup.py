@@ -368,7 +368,8 @@ def get_lineup(session: Session, day: dt.date, lang: str = "de") -> Lineup:
 def _crew_day(session: Session, crew_day_id: int) -> CrewDay:
     crew_day = session.get(CrewDay, crew_day_id)
     if crew_day is None:
-        raise NotFound(f"Kolonnentag {crew_day_id} gibt es nicht")
+        raise NotFound(f"Kolonnentag {crew_day_id} gibt es nicht",
+                       en=f"There is no crew-day {crew_day_id}")
     return crew_day
 
 
@@ -392,14 +393,17 @@ def move_person(
     returns the person and the target (for the confirmation)."""
     person = session.get(Staff, staff_id)
     if person is None:
-        raise NotFound(f"Mitarbeiter {staff_id} gibt es nicht")
+        raise NotFound(f"Mitarbeiter {staff_id} gibt es nicht",
+                       en=f"There is no staff member {staff_id}")
     target = _crew_day(session, to_crew_day_id) if to_crew_day_id else None
     if target is not None and target.date != day:
-        raise BadInput("Die Kolonne gehört zu einem anderen Tag")
+        raise BadInput("Die Kolonne gehört zu einem anderen Tag",
+                       en="That crew belongs to another day")
     if target is not None and target.locked:
-        raise Conflict(f"{target.name} ist gesperrt")
+        raise Conflict(f"{target.name} ist gesperrt", en=f"{target.name} is locked")
     if target is not None and staff_id in absent_staff_ids(session, day):
-        raise Conflict(f"{person.name} ist an diesem Tag abwesend")
+        raise Conflict(f"{person.name} ist an diesem Tag abwesend",
+                       en=f"{person.name} is absent that day")
     _reassign(session, day, "member_ids", staff_id, target)
     return person, target
 
@@ -414,12 +418,15 @@ def move_machine(
     """
     machine = session.get(Machine, machine_id)
     if machine is None:
-        raise NotFound(f"Maschine {machine_id} gibt es nicht")
+        raise NotFound(f"Maschine {machine_id} gibt es nicht",
+                       en=f"There is no machine {machine_id}")
     target = _crew_day(session, to_crew_day_id) if to_crew_day_id else None
     if target is not None and machine_out_of_service(machine, day):
-        raise Conflict(f"{machine.name} ist an diesem Tag in Reparatur")
+        raise Conflict(f"{machine.name} ist an diesem Tag in Reparatur",
+                       en=f"{machine.name} is in repair that day")
     if target is not None and target.date != day:
-        raise BadInput("Die Kolonne gehört zu einem anderen Tag")
+        raise BadInput("Die Kolonne gehört zu einem anderen Tag",
+                       en="That crew belongs to another day")
     _reassign(session, day, "machine_ids", machine_id, target)
     return machine, target
 
@@ -433,10 +440,12 @@ def report_absence(
 ) -> Absence:
     """Record an absence and take the person out of every crew-day in that range."""
     if date_to < date_from:
-        raise BadInput("Das Ende der Abwesenheit liegt vor ihrem Beginn")
+        raise BadInput("Das Ende der Abwesenheit liegt vor ihrem Beginn",
+                           en="The absence ends before it begins")
     person = session.get(Staff, staff_id)
     if person is None:
-        raise NotFound(f"Mitarbeiter {staff_id} gibt es nicht")
+        raise NotFound(f"Mitarbeiter {staff_id} gibt es nicht",
+                       en=f"There is no staff member {staff_id}")
     absence = Absence(
         staff_id=staff_id,
         date_from=date_from,
@@ -471,12 +480,14 @@ def change_absence(
     """
     absence = session.get(Absence, absence_id)
     if absence is None:
-        raise NotFound(f"Abwesenheit {absence_id} gibt es nicht")
+        raise NotFound(f"Abwesenheit {absence_id} gibt es nicht",
+                       en=f"There is no absence {absence_id}")
     person = session.get(Staff, absence.staff_id)
     old_to = absence.date_to
     if until is not None and until >= day:
         if until < absence.date_from:
-            raise BadInput("Das Ende der Abwesenheit liegt vor ihrem Beginn")
+            raise BadInput("Das Ende der Abwesenheit liegt vor ihrem Beginn",
+                           en="The absence ends before it begins")
         if until > old_to:
             absence.date_to = until
             _out_of_crews(session, person.id, old_to + dt.timedelta(days=1), until)
@@ -518,7 +529,8 @@ def set_machine_repair(
     """Mark a machine in repair until ``until`` (None: back in service) and unbook it meanwhile."""
     machine = session.get(Machine, machine_id)
     if machine is None:
-        raise NotFound(f"Maschine {machine_id} gibt es nicht")
+        raise NotFound(f"Maschine {machine_id} gibt es nicht",
+                       en=f"There is no machine {machine_id}")
     machine.repair_until = until
     machine.available = until is None
     if until is not None:

@@ -62,9 +62,9 @@ BASEMAPS: dict[str, dict[str, Any] | None] = {
     "basemapde": {
         "url": "https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/"
                "de_basemapde_web_raster_farbe/default/GLOBAL_WEBMERCATOR/{z}/{y}/{x}.png",
+        # the licence keeps its German name; the rest follows the UI language (base_layer)
         "attribution": "© basemap.de / BKG (Datenlizenz Deutschland – Namensnennung 2.0, "
-                       "dl-de/by-2-0); Flächen, Straßen und Touren: "
-                       "© OpenStreetMap contributors, ODbL",
+                       "dl-de/by-2-0); {ours}: © OpenStreetMap contributors, ODbL",
         "max_zoom": 19,
     },
     "osm": {
@@ -76,18 +76,28 @@ BASEMAPS: dict[str, dict[str, Any] | None] = {
 }
 
 
-def base_layer() -> dict[str, Any] | None:
-    """The configured base layer (``GREENTOUR_BASEMAP``: basemapde, osm, none or a URL template).
+def base_layer_named(name: str, lang: str = "de") -> dict[str, Any] | None:
+    """One of :data:`BASEMAPS` with its attribution in ``lang``."""
+    layer = BASEMAPS[name]
+    if layer is None:
+        return None
+    ours = "Sites, roads and tours" if lang == "en" else "Flächen, Straßen und Touren"
+    return {**layer, "attribution": layer["attribution"].format(ours=ours)}
+
+
+def base_layer(lang: str = "de") -> dict[str, Any] | None:
+    """The configured base layer (``GREENTOUR_BASEMAP``: basemapde, osm, none or a URL template),
+    its attribution in ``lang``.
 
     Tiles are only loaded by the browser while the planner looks at the map (never prefetched).
     """
     choice = os.environ.get("GREENTOUR_BASEMAP", "basemapde").strip()
     if choice in BASEMAPS:
-        return BASEMAPS[choice]
+        return base_layer_named(choice, lang)
     if choice.startswith("https://") and "{z}" in choice:
         return {"url": choice, "attribution": os.environ.get("GREENTOUR_BASEMAP_ATTRIBUTION",
                                                              ""), "max_zoom": 19}
-    return BASEMAPS["basemapde"]
+    return base_layer_named("basemapde", lang)
 
 
 def _lang_index(lang: str) -> int:
@@ -397,7 +407,7 @@ def map_data(
     return {
         "day": day.isoformat(),
         "bbox": bbox(session),
-        "base_layer": base_layer(),
+        "base_layer": base_layer(lang),
         "sites": sites_geojson(session, day, lang),
         "places": places(session, lang),
         "plan": plan,

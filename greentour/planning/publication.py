@@ -38,7 +38,8 @@ MAX_DAYS = 14
 
 def _days(first: dt.date, count: int) -> list[dt.date]:
     if not 1 <= count <= MAX_DAYS:
-        raise BadInput(f"Zwischen 1 und {MAX_DAYS} Tage veröffentlichen")
+        raise BadInput(f"Zwischen 1 und {MAX_DAYS} Tage veröffentlichen",
+                       en=f"Publish between 1 and {MAX_DAYS} days")
     return [first + dt.timedelta(days=i) for i in range(count)]
 
 
@@ -165,10 +166,12 @@ def publish(session: Session, first: dt.date, count: int = 1,
     """
     plans = drafts(session, _days(first, count))
     if not plans:
-        raise Conflict("Nichts zu veröffentlichen: die Tablets haben schon den aktuellen Plan")
+        raise Conflict("Nichts zu veröffentlichen: die Tablets haben schon den aktuellen Plan",
+                       en="Nothing to publish: the tablets already have the current plan")
     if expected_ids is not None and sorted(expected_ids) != sorted(p.id for p in plans):
         raise Conflict("Der Entwurf hat sich inzwischen geändert; bitte die Änderungen erneut "
-                       "ansehen")
+                       "ansehen", en="The draft has changed meanwhile; please look at the "
+                                     "changes again")
     summary = preview(session, first, count)
     now = utcnow()
     for plan in plans:

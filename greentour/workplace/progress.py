@@ -236,7 +236,7 @@ def live_state(
     the shown plans are drafts and whether the line-up or orders changed after them. Report
     times only for a ``role`` the tenant's privacy settings allow."""
     if not 1 <= count <= 7:
-        raise BadInput("Zwischen 1 und 7 Tage")
+        raise BadInput("Zwischen 1 und 7 Tage", en="Between 1 and 7 days")
     days = [first + dt.timedelta(days=i) for i in range(count)]
     with_times = privacy_settings(session_tenant(session).config_json).may_see_stop_times(role)
     progress_days = [day_progress(session, d, photo_url, lang, with_times) for d in days]

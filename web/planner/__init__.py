@@ -120,9 +120,10 @@ def _back_to(endpoint: str, where: str, **values: Any) -> Response:
 
 @bp.errorhandler(GreentourError)
 def _greentour_error(exc: GreentourError) -> Any:
+    message = exc.text(select_locale())
     if request.path.startswith("/planner/api/") or request.is_json:
-        return jsonify(error=exc.message), exc.http_status
-    flash(exc.message, "error")
+        return jsonify(error=message), exc.http_status
+    flash(message, "error")
     return redirect(request.referrer or url_for("planner.index"))
 
 
