@@ -24,6 +24,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from greentour.clock import tenant_today
@@ -235,7 +236,7 @@ def revoke_token(token_id: int) -> Any:
     session = tenant_db()
     record = gis_tokens.revoke_gis_token(session, token_id)
     session.commit()
-    flash(f"GIS-Token „{record.name or record.id}“ widerrufen.", "info")
+    flash(_("GIS-Token „%(name)s“ widerrufen.", name=record.name or record.id), "info")
     return redirect(url_for("gis.token"))
 
 
