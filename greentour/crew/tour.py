@@ -397,6 +397,7 @@ def _stop_payload(
             item["site"] = {
                 "id": site.id,
                 "name": site_label(site),
+                "name_en": site_label(site, "en"),
                 "category": site.category,
                 "area_m2": site.area_m2,
                 "length_m": site.length_m,

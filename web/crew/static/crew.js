@@ -272,7 +272,7 @@
       li.dataset.stopId = stop.id;
       li.querySelector(".seq").textContent = stop.sequence;
       li.querySelector(".site").textContent = stop.kind === "break" || !stop.site.name
-        ? ((EN && stop.label_en) || stop.label) : stop.site.name;
+        ? ((EN && stop.label_en) || stop.label) : ((EN && stop.site.name_en) || stop.site.name);
       const eta = stop.eta ? t("eta", { t: fmtTime(stop.eta) }) : "";
       const dur = stop.duration_s ? ` · ${Math.round(stop.duration_s / 60)} min` : "";
       li.querySelector(".eta").textContent = eta + dur;
@@ -296,9 +296,12 @@
         // Breaks, reloads and the depot: shown in order, nothing to report.
         li.classList.add("other");
         li.querySelector(".report").classList.add("hidden");
-        const span = stop.service_start && stop.service_end
-          ? t("span", { a: fmtTime(stop.service_start), b: fmtTime(stop.service_end) })
-          : li.querySelector(".eta").textContent;
+        // a departure or return has one time ("06:30 Uhr"), a break or reload a span
+        const one = stop.service_start && stop.service_start === stop.service_end;
+        const span = one ? t("at", { a: fmtTime(stop.service_start) })
+          : stop.service_start && stop.service_end
+            ? t("span", { a: fmtTime(stop.service_start), b: fmtTime(stop.service_end) })
+            : li.querySelector(".eta").textContent;
         li.querySelector(".eta").textContent = `${(EN && stop.label_en) || stop.label} · ${span}`;
         list.appendChild(li);
         return;
