@@ -179,6 +179,11 @@ def test_live_day_publish_report_carry_over_republish(client, app, planner_scena
     mine = next(c for c in preview["crews"] if c["crew_day_id"] == other_day_id)
     assert len(mine["removed"]) == 1
     assert mine["removed"][0]["to"].endswith("Di 16.06.")
+    # the same summary in English (paired fields for the English planner page and tablet)
+    assert mine["removed"][0]["to_en"].endswith("Tue 16/06")
+    assert mine["day_label"] == "Mo 15.06." and mine["day_label_en"] == "Mon 15/06"
+    assert mine["removed"][0]["task_en"] and mine["removed"][0]["task_en"] != mine[
+        "removed"][0]["task"]
     tuesday = next(c for c in preview["crews"] if c["crew_day_id"] == check["crew_day_id"])
     assert any(a["site"] == mine["removed"][0]["site"] for a in tuesday["added"])
     assert _post(client, "/planner/api/publish", {"day": MONDAY, "days": 2}).status_code == 200

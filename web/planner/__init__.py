@@ -545,9 +545,11 @@ def favicon() -> Response:
                                mimetype="image/svg+xml", max_age=86400)
 
 
-def day_filter(value: dt.date, style: str = "date") -> str:
-    """Jinja filter ``{{ day|day_text }}``: a date in the UI language (see
+def day_filter(value: dt.date | str, style: str = "date") -> str:
+    """Jinja filter ``{{ day|day_text }}``: a date (or an ISO date text) in the UI language (see
     :func:`greentour.planning.labels.day_text`)."""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value)
     return labels.day_text(value, select_locale(), style)
 
 
