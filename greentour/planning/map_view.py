@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -123,6 +124,7 @@ def _fmt_date(value: dt.date | None, lang: str = "de") -> str | None:
 #: where a task's duration came from, as stored (``duration_source``) -> German / English
 DURATION_SOURCES = {
     "formula": ("Formel", "formula"),
+    "Formel": ("Formel", "formula"),
     "Formel (Fläche × Leistung)": ("Formel (Fläche × Leistung)", "formula (area × rate)"),
     "Sollzeit": ("Sollzeit", "target time"),
     "target": ("Sollzeit", "target time"),
@@ -251,7 +253,13 @@ def duration_source_label(source: str | None, lang: str = "de") -> str | None:
     if not source:
         return None
     pair = DURATION_SOURCES.get(source)
-    return pair[_lang_index(lang)] if pair else source.replace("_", " ")
+    if pair:
+        return pair[_lang_index(lang)]
+    learned = re.fullmatch(r"gelernt aus (\d+) Besuch(?:en)?", source)
+    if learned and lang == "en":  # stored in German by the demand step (DurationEstimate.label)
+        n = int(learned.group(1))
+        return f"learned from {n} visit{'s' if n != 1 else ''}"
+    return source.replace("_", " ")
 
 
 def places(session: Session, lang: str = "de") -> list[dict[str, Any]]:

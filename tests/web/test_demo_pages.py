@@ -210,7 +210,8 @@ GERMAN_WORDS = re.compile(
     r"krank|Urlaub|Schulung|Grund|zu bestätigen|Gebüsch|Privatgarten|Karte und Flächen|"
     r"Flächen, Straßen und Touren|gibt es nicht|nicht möglich|nicht eingeplant|Kolonnentag|"
     r"Grünflächenpflege|Leistung|Rüstzeit|Saison|Benutzer|Verwaltung|Herunterladen|"
-    r"veröffentlicht|Entwurf|Stopps|erledigt|geplant|Fläche|Flächen|Stunden|Uhr)\b")
+    r"veröffentlicht|Entwurf|Stopps|erledigt|geplant|Fläche|Flächen|Stunden|Uhr|Formel|"
+    r"gelernt|Besuchen|Sollzeit)\b")
 #: file names an admin page names on purpose (data/task_types.toml)
 FILE_NAME = re.compile(r"\S+\.toml\b")
 
@@ -320,3 +321,26 @@ def test_the_german_check_is_not_blind() -> None:
                                         "inspect_trees"}
     assert _german_left("Recurring duty of the town (schedule “Papierkörbe Sommer (Mo/Do)”)",
                         data) == set()
+
+
+#: an English decimal point before a unit ("29.1 km", "0.8 h"): wrong on a German page
+POINT_NUMBER = re.compile(r"\b\d+\.\d+\s?(?:h|km|%|m²|min)\b")
+
+
+def test_german_pages_write_decimal_commas(demo, client) -> None:
+    """German pages and prints write 1,3 h and 29,1 km, never a decimal point before a unit;
+    the English pages the point."""
+    found = {}
+    for url in _pages(demo, client):
+        text = visible_text(client.get(url).get_data(as_text=True))
+        hits = [m.group(0) for m in POINT_NUMBER.finditer(text)]
+        if hits:
+            found[url] = hits[:5]
+    assert not found, found
+    client.get("/auth/lang/en")
+    try:
+        lineup = visible_text(client.get(f"/planner/lineup?day={DAY.isoformat()}")
+                              .get_data(as_text=True))
+        assert POINT_NUMBER.search(lineup) or re.search(r"\b\d+\.\d\b", lineup)
+    finally:
+        client.get("/auth/lang/de")
