@@ -50,20 +50,6 @@ from greentour.store.base import utcnow
 from greentour.store.models import TaskType
 
 ProductivityUnit = Literal["m2_per_h", "m_per_h", "trees_per_h", "items_per_h", "sites_per_h"]
-#: how a productivity unit reads on a page, German and English
-PRODUCTIVITY_UNIT_LABELS: dict[str, tuple[str, str]] = {
-    "m2_per_h": ("m²/h", "m²/h"),
-    "m_per_h": ("m/h", "m/h"),
-    "trees_per_h": ("Bäume/h", "trees/h"),
-    "items_per_h": ("Stück/h", "items/h"),
-    "sites_per_h": ("Flächen/h", "sites/h"),
-}
-
-
-def productivity_unit_label(unit: str, lang: str = "de") -> str:
-    """``m2_per_h`` -> "m²/h", ``trees_per_h`` -> "Bäume/h" / "trees/h"."""
-    pair = PRODUCTIVITY_UNIT_LABELS.get(unit)
-    return pair[1 if lang == "en" else 0] if pair else unit.replace("_per_", "/")
 _MMDD = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
 
 

@@ -31,6 +31,7 @@ from greentour.accounts import users as accounts
 from greentour.demand import cycle_store
 from greentour.errors import BadInput, GreentourError
 from greentour.planning.accounts import create_user
+from greentour.planning.labels import productivity_unit_label
 from greentour.town.service import (
     Place,
     TownRequest,
@@ -55,7 +56,7 @@ def _index(error: str | None = None, status: int = 200) -> tuple[str, int]:
         task_types=rows,
         type_names={spec.code: spec.name_en if lang == "en" else spec.name_de
                     for spec, _edited in rows},
-        unit_label=lambda unit: task_types.productivity_unit_label(unit, lang),
+        unit_label=lambda unit: productivity_unit_label(unit, lang),
         roles=accounts.ROLES,
         role_de=accounts.ROLE_DE,
         error=error,
