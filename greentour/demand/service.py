@@ -279,6 +279,8 @@ def store_tasks(session: Session, tasks: Sequence[DemandTask], start: dt.date, e
                 and row.due_earliest <= end and row.due_latest >= start):
             row.status = "cancelled"
             row.notes = (row.notes + " " if row.notes else "") + "nicht mehr fällig (neu berechnet)"
+            row.notes_en = ((row.notes_en + " " if row.notes_en else "")
+                            + "no longer due (recalculated)")
             counts["cancelled"] += 1
     session.flush()
     return dict(counts)
@@ -298,6 +300,7 @@ def _fill(row: Task, detail: TaskDetail, dtask: DemandTask) -> None:
     row.water_l = dtask.water_l
     row.priority = dtask.priority
     row.notes = dtask.explanation[:2000]
+    row.notes_en = (dtask.explanation_en or dtask.explanation)[:2000]
     row.package_index = dtask.package_index
     row.package_of = dtask.package_count
     detail.quantity = dtask.quantity
@@ -377,6 +380,7 @@ def settle_past_tasks(session: Session, today: dt.date) -> dict[str, int]:
     for task_id, found in stale_verdicts(session, today, tasks).items():
         task = by_id[task_id]
         task.notes = ((task.notes + " | ") if task.notes else "") + found.de
+        task.notes_en = ((task.notes_en + " | ") if task.notes_en else "") + found.en
         if found.action == "close":
             task.status = "cancelled"
             counts["closed"] += 1

@@ -51,6 +51,8 @@ class PointOut(Schema):
 class SiteOut(Schema):
     id = fields.Integer(allow_none=True)
     name = fields.String()
+    name_en = fields.String(
+        metadata={"description": "Name der Fläche auf Englisch (wo er erzeugt ist)"})
     category = fields.String()
     area_m2 = fields.Float(allow_none=True)
     length_m = fields.Float(allow_none=True)

@@ -42,15 +42,20 @@ class GeneratorContext:
 
     def task(
         self, site: SiteInfo, code: str, generator: str, due: tuple, urgency: float,
-        explanation: str, priority: int = 0,
+        explanation: str, priority: int = 0, explanation_en: str = "",
     ) -> DemandTask:
-        """Build a task with the site's target time, learned visits and traffic-safety flag."""
+        """Build a task with the site's target time, learned visits and traffic-safety flag
+        (``explanation`` German, ``explanation_en`` English)."""
         spec = self.spec(code)
         safety = self.traffic.get(site.id)
         traffic = bool(safety and safety.priority and code in TRAFFIC_RELEVANT)
         if traffic:
             urgency = max(urgency, 0.9)
             explanation = f"{explanation}; Verkehrssicherung: {safety.reason}"
+            height = (f" ({safety.clearance_height_m:.2f} m)"
+                      if safety.clearance_height_m else "")
+            explanation_en = (f"{explanation_en}; traffic safety: keep the clearance or sight "
+                              f"triangle free{height}")
         return make_task(
             spec=spec,
             site=site,
@@ -58,6 +63,7 @@ class GeneratorContext:
             due=due,
             urgency=urgency,
             explanation=explanation,
+            explanation_en=explanation_en,
             target=self.targets.get((site.id, code)),
             visits=self.visits.get((site.id, code), ()),
             priority=priority,

@@ -239,11 +239,13 @@
     head.textContent = t("changes.title", { v: plan.version });
     const list = document.createElement("ul");
     const add = (text) => { const li = document.createElement("li"); li.textContent = text; list.appendChild(li); };
-    c.added.forEach((x) => add(t("changes.added", { s: x.site, t: x.task, a: x.start })));
-    c.removed.forEach((x) => add(x.to ? t("changes.removedTo", { s: x.site, t: x.task, to: x.to })
-      : t("changes.removed", { s: x.site, t: x.task })));
-    c.moved.forEach((x) => add(t("changes.moved", { s: x.site, n: x.to_seq })));
-    c.retimed.slice(0, 3).forEach((x) => add(t("changes.retimed", { s: x.site, a: x.new_start, b: x.old_start })));
+    // names in the device's language where the server gives them (``site_en``, ``task_en``)
+    const tr = (x, key) => (EN && x[`${key}_en`]) || x[key];
+    c.added.forEach((x) => add(t("changes.added", { s: tr(x, "site"), t: tr(x, "task"), a: x.start })));
+    c.removed.forEach((x) => add(x.to ? t("changes.removedTo", { s: tr(x, "site"), t: tr(x, "task"), to: tr(x, "to") })
+      : t("changes.removed", { s: tr(x, "site"), t: tr(x, "task") })));
+    c.moved.forEach((x) => add(t("changes.moved", { s: tr(x, "site"), n: x.to_seq })));
+    c.retimed.slice(0, 3).forEach((x) => add(t("changes.retimed", { s: tr(x, "site"), a: x.new_start, b: x.old_start })));
     if (c.retimed.length > 3) add(t("changes.moreRetimed", { n: c.retimed.length - 3 }));
     box.append(head, list);
     box.classList.remove("hidden");
@@ -272,7 +274,7 @@
       li.dataset.stopId = stop.id;
       li.querySelector(".seq").textContent = stop.sequence;
       li.querySelector(".site").textContent = stop.kind === "break" || !stop.site.name
-        ? ((EN && stop.label_en) || stop.label) : stop.site.name;
+        ? ((EN && stop.label_en) || stop.label) : ((EN && stop.site.name_en) || stop.site.name);
       const eta = stop.eta ? t("eta", { t: fmtTime(stop.eta) }) : "";
       const dur = stop.duration_s ? ` · ${Math.round(stop.duration_s / 60)} min` : "";
       li.querySelector(".eta").textContent = eta + dur;
@@ -296,9 +298,12 @@
         // Breaks, reloads and the depot: shown in order, nothing to report.
         li.classList.add("other");
         li.querySelector(".report").classList.add("hidden");
-        const span = stop.service_start && stop.service_end
-          ? t("span", { a: fmtTime(stop.service_start), b: fmtTime(stop.service_end) })
-          : li.querySelector(".eta").textContent;
+        // a departure or return has one time ("06:30 Uhr"), a break or reload a span
+        const one = stop.service_start && stop.service_start === stop.service_end;
+        const span = one ? t("at", { a: fmtTime(stop.service_start) })
+          : stop.service_start && stop.service_end
+            ? t("span", { a: fmtTime(stop.service_start), b: fmtTime(stop.service_end) })
+            : li.querySelector(".eta").textContent;
         li.querySelector(".eta").textContent = `${(EN && stop.label_en) || stop.label} · ${span}`;
         list.appendChild(li);
         return;
