@@ -16,7 +16,8 @@
 
 Person-level rows appear only when the caller allows them (:func:`greentour.records.service`
 checks the role against the staff-council agreement); otherwise person lines are summed per
-crew-day, stop, share and pay group and name the crew instead of the person.
+crew-day, stop and share and name the crew instead of the person (no pay group, no rate: in a
+crew of two they would name the person). The ``ilv`` layout sums per day over all crews.
 """
 
 from __future__ import annotations
@@ -56,17 +57,18 @@ def _unit(kind: str) -> str:
 
 
 def per_crew_day(lines: Iterable[Line]) -> list[Line]:
-    """Person lines summed per crew-day, stop, share, group and rate, named by the crew
-    (what roles without the person-level view see); machine and vehicle lines unchanged."""
+    """Person lines summed per crew-day, stop and share, named by the crew, without pay group
+    and rate (which would single out a person in a small crew): what roles without the
+    person-level view see. Machine and vehicle lines are unchanged."""
     merged: dict[tuple, Line] = {}
     for n, ln in enumerate(lines):
         if ln.resource_kind != "person":
             merged[("other", n)] = ln
             continue
-        key = (ln.date, ln.crew_day_id, ln.task_id, ln.cost_centre, ln.share,
-               ln.resource_group, ln.rate_ct)
+        key = (ln.date, ln.crew_day_id, ln.task_id, ln.cost_centre, ln.share)
         m = merged.get(key)
-        merged[key] = replace(ln, resource_id=None, resource_name=ln.crew) if m is None else \
+        merged[key] = replace(ln, resource_id=None, resource_name=ln.crew,
+                              resource_group="", rate_ct=0) if m is None else \
             replace(m, quantity=m.quantity + ln.quantity, amount_ct=m.amount_ct + ln.amount_ct,
                     area_m2=m.area_m2 + ln.area_m2)
     return list(merged.values())
