@@ -294,7 +294,7 @@ def day_review(session: Session, day: dt.date, role: str | None,
         crews.append({
             "id": view.crew_day.id, "name": view.crew_day.name,
             "persons": len(view.work.persons),
-            "person_names": [p.name for p in view.work.persons] if with_persons else [],
+            "person_names": [p.name for p in view.work.persons],
             "member_ids": [p.staff_id for p in view.work.persons],
             "machines": [m.name for m in view.work.machines],
             "vehicle": view.work.vehicle.name if view.work.vehicle else "–",
@@ -324,8 +324,7 @@ def day_review(session: Session, day: dt.date, role: str | None,
         "total": report.total(lines).as_dict(),
         "corrections": [_correction_row(c, names, tz) for c in reversed(corrections)],
         "late_reports": late, "with_times": with_times, "with_persons": with_persons,
-        "staff": [{"id": s.id, "name": s.name} for s in io.all_staff(session)]
-        if with_persons else [],
+        "staff": [{"id": s.id, "name": s.name} for s in io.all_staff(session)],
     }
 
 
@@ -456,14 +455,17 @@ def period_of(period: str) -> tuple[dt.date, dt.date, str]:
     text = (period or "").strip()
     try:
         if len(text) == 4:
-            year = int(text)
-            return dt.date(year, 1, 1), dt.date(year, 12, 31), "year"
-        year, month = (int(p) for p in text.split("-"))
-        first = dt.date(year, month, 1)
+            year, month = int(text), 0
+        else:
+            year, month = (int(p) for p in text.split("-"))
+            dt.date(year, month, 1)
     except (ValueError, TypeError):
         raise BadInput(f"Zeitraum „{period}“ ist ungültig (JJJJ-MM oder JJJJ)") from None
-    if not 2000 <= first.year <= 2100:
+    if not 2000 <= year <= 2100:
         raise BadInput("Jahr muss zwischen 2000 und 2100 liegen")
+    if month == 0:
+        return dt.date(year, 1, 1), dt.date(year, 12, 31), "year"
+    first = dt.date(year, month, 1)
     nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
     return first, nxt - dt.timedelta(days=1), "month"
 
