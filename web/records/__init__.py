@@ -113,8 +113,7 @@ def export_csv() -> Response:
     with tenant_tx() as session:
         data = service.export_csv(session, first, last, layout, current_user.role)
     charset = "windows-1252" if layout == "ilv" else "utf-8"
-    return Response(data, mimetype="text/csv", headers={
-        "Content-Type": f"text/csv; charset={charset}",
+    return Response(data, content_type=f"text/csv; charset={charset}", headers={
         "Content-Disposition": f'attachment; filename="buchungen-{period}-{layout}.csv"'})
 
 
