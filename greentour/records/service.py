@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from greentour.clock import tenant_today
 from greentour.crew.privacy import PrivacySettings, privacy_settings
 from greentour.errors import BadInput, Conflict, NotFound
 from greentour.planning.current import driven
@@ -314,7 +315,14 @@ def day_review(session: Session, day: dt.date, role: str | None,
             late += [{"crew": names[cd_id], "task_id": c.task_id, "status": c.status,
                       "received": c.server_time.astimezone(tz).strftime("%d.%m.%Y %H:%M")}
                      for c in reports if c.server_time > record.closed_at]
+    notice = ""
+    if record is None and views and \
+            (tenant_today(io.tenant(session)) - day).days >= privacy.stop_times_days:
+        notice = (f"Der Tag ist älter als die Löschfrist der Zeiten je Halt "
+                  f"({privacy.stop_times_days} Tage): die Meldezeiten sind gelöscht oder werden "
+                  "es; bitte prüfen und abschließen.")
     return {
+        "notice": notice,
         "day": day, "day_text": day_text(day, lang), "closed": record is not None,
         "closed_at": record.closed_at.astimezone(tz).strftime("%d.%m.%Y %H:%M") if record
         else "", "closed_by": record.closed_by if record else "",
