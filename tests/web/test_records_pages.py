@@ -15,7 +15,7 @@ import uuid
 
 import pyogrio
 import pytest
-from planner_scenario import DAY, login, planner_app, store_tour
+from planner_scenario import DAY, login, planner_app, store_tour, tablet_token
 from sqlalchemy import select
 
 from greentour.crew import tokens
@@ -108,6 +108,22 @@ def test_review_correct_close_and_409(app, reported) -> None:
                                                           "day": DAY.isoformat()},
                              headers={"Accept": "application/json"})
     assert json_again.status_code == 409 and "abgeschlossen" in json_again.get_json()["message"]
+    # a late report through the crew API: stored (201), says it books nothing, listed
+    sc = reported[0]
+    token = tablet_token(sc, crew_day_id)
+    engine = make_engine(sc.db_url)
+    with write_session(engine, sc.tenant_id) as s:
+        stop = s.scalar(select(models.Stop).where(models.Stop.task_id == tasks[2]))
+        stop_id = stop.id
+    engine.dispose()
+    late = app.test_client().post("/api/v1/reports", json={
+        "client_uuid": str(uuid.uuid4()), "stop_id": stop_id, "plan_version": 1,
+        "status": "partly", "device_time": f"{DAY}T14:00:00+02:00"},
+        headers={"Authorization": f"Bearer {token}"})
+    assert late.status_code == 201, late.get_data(as_text=True)
+    assert "ändert die Buchungen aber nicht" in late.get_json()["booking_note"]
+    page = client.get(f"/records/day?day={DAY}").get_data(as_text=True)
+    assert "Nach dem Abschluss eingegangen" in page
 
 
 def test_bad_input_is_a_german_4xx(app, reported) -> None:
