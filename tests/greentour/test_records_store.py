@@ -1,0 +1,160 @@
+"""The work records' store round trip on real SQLite and real PostgreSQL (issue 17).
+
+A hand-built day (the sample tenant from data/tenants/lauf.toml, two sites, a published tour with
+known legs, reports with known times) so that every figure can be written down: review,
+correction with history, closing with frozen bookings equal to the computed ones, the 409 of a
+closed day, and a report of the year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from pg_cluster import ClusterUnavailable, ThrowawayCluster
+from sqlalchemy import Engine, select, text
+
+from greentour.errors import BadInput, Conflict
+from greentour.planning.lineup import ensure_crew_days
+from greentour.records import service
+from greentour.services.tenants import apply_tenant_file
+from greentour.store import make_engine, models, tenant_session, upgrade, write_session
+from greentour.store.models_records import Booking, BookingCorrection
+
+REPO = Path(__file__).resolve().parents[2]
+DAY = dt.date(2026, 6, 16)  # a Tuesday: shift 06:30-15:30, breaks 09:00-09:15, 12:00-12:30
+TZ = ZoneInfo("Europe/Berlin")
+
+
+def at(hhmm: str) -> dt.datetime:
+    return dt.datetime.combine(DAY, dt.time.fromisoformat(hhmm), tzinfo=TZ)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request, tmp_path) -> Iterator[Engine]:
+    """A migrated empty store on SQLite or on a throwaway PostgreSQL cluster."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'records.sqlite'}"
+        upgrade(url)
+        eng = make_engine(url)
+        yield eng
+        eng.dispose()
+        return
+    request.applymarker(pytest.mark.postgres)
+    try:
+        cluster = ThrowawayCluster().start()
+    except ClusterUnavailable as exc:
+        pytest.skip(str(exc))
+    try:
+        upgrade(cluster.url)
+        eng = make_engine(cluster.url)
+        yield eng
+        with eng.begin() as conn:
+            conn.execute(text("TRUNCATE tenant, app_user RESTART IDENTITY CASCADE"))
+        eng.dispose()
+    finally:
+        cluster.stop()
+
+
+def _day(engine: Engine) -> dict:
+    """Kolonne 1 (Huber: Vorarbeiter, Maier: Gärtner; Pritsche 1; ride-on mower, wide-area
+    mower, brush cutter) mows a park 07:00-09:40 (breakfast inside) and a cemetery 10:00-11:00;
+    legs 3.0 + 2.0 + 4.5 km, 10 + 6 + 12 min."""
+    summary = apply_tenant_file(engine, REPO / "data" / "tenants" / "lauf.toml",
+                                REPO / "data" / "task_types.toml")
+    tid = summary.tenant_id
+    with tenant_session(engine, tid) as s, s.begin():
+        cd = next(c for c in ensure_crew_days(s, DAY) if c.name.startswith("Kolonne 1"))
+        park = models.Site(name="Stadtpark", category="park", geometry_geojson=json.dumps(
+            {"type": "Point", "coordinates": [11.28, 49.51]}), geometry_type="Point",
+            lon=11.28, lat=49.51, area_m2=6000.0, status="accepted", in_maintenance=True)
+        cemetery = models.Site(name="Friedhof", category="cemetery", geometry_geojson=json.dumps(
+            {"type": "Point", "coordinates": [11.29, 49.52]}), geometry_type="Point",
+            lon=11.29, lat=49.52, area_m2=3000.0, status="accepted", in_maintenance=True,
+            cost_centre="5531 Salvator-Friedhof")
+        s.add_all([park, cemetery])
+        s.flush()
+        tasks = [models.Task(site_id=site.id, task_type="mow", generator="forecast",
+                             due_earliest=DAY, due_latest=DAY, duration_s=minutes * 60,
+                             status="planned")
+                 for site, minutes in ((park, 150), (cemetery, 60))]
+        s.add_all(tasks)
+        plan = models.Plan(date_from=DAY, date_to=DAY, status="published", version=1,
+                           published_at=at("06:00"))
+        s.add(plan)
+        s.flush()
+        tour = models.Tour(plan_id=plan.id, crew_day_id=cd.id)
+        s.add(tour)
+        s.flush()
+        s.add_all([
+            models.Stop(tour_id=tour.id, seq=0, kind="depot", start_at=at("06:50")),
+            models.Stop(tour_id=tour.id, seq=1, kind="task", task_id=tasks[0].id,
+                        start_at=at("07:00"), end_at=at("09:45"), leg_distance_m=3000.0,
+                        leg_duration_s=600),
+            models.Stop(tour_id=tour.id, seq=2, kind="task", task_id=tasks[1].id,
+                        start_at=at("10:00"), end_at=at("11:00"), leg_distance_m=2000.0,
+                        leg_duration_s=360),
+            models.Stop(tour_id=tour.id, seq=3, kind="depot", arrival_at=at("11:15"),
+                        leg_distance_m=4500.0, leg_duration_s=720),
+        ])
+        for i, (task, start, end) in enumerate(((tasks[0], "07:00", "09:40"),
+                                                (tasks[1], "10:00", "11:00"))):
+            s.add(models.Completion(crew_day_id=cd.id, task_id=task.id, plan_version=1,
+                                    client_uuid=f"00000000-0000-4000-8000-00000000000{i}",
+                                    status="done", started_at=at(start), finished_at=at(end),
+                                    device_time=at(end), server_time=at(end)))
+        return {"tenant_id": tid, "crew_day_id": cd.id, "tasks": [t.id for t in tasks],
+                "members": list(cd.member_ids)}
+
+
+def test_review_correct_close_round_trip(engine) -> None:
+    """Work 145 + 60 min per person (breakfast out), drive 28 min, set-up = 8:15 paid - work -
+    drive; a km correction with history; closing stores the same lines; a closed day is 409."""
+    day = _day(engine)
+    tid = day["tenant_id"]
+    with tenant_session(engine, tid) as s:
+        review = service.day_review(s, DAY, "admin")
+        lines = service.day_lines(s, DAY)
+    crew = review["crews"][0]
+    assert [x["work_min"] for x in crew["stops"]] == [145, 60]
+    assert crew["km"] == "9,5" and crew["persons"] == 2
+    paid = 9 * 3600 - 45 * 60
+    person_total = {}
+    for ln in lines:
+        if ln.resource_kind == "person":
+            person_total[ln.resource_id] = person_total.get(ln.resource_id, 0) + ln.quantity
+    assert set(person_total.values()) == {paid}
+    centres = {ln.cost_centre for ln in lines if ln.share == "work"}
+    assert centres == {"5510 Parkanlagen", "5531 Salvator-Friedhof"}
+    # Huber is Vorarbeiter (56.40), Maier Gärtner (49.80): 145 min work = 136.30 + 120.35 EUR
+    park_work = sorted(ln.amount_ct for ln in lines if ln.share == "work"
+                       and ln.resource_kind == "person" and ln.task_id == day["tasks"][0])
+    assert park_work == [12035, 13630]
+    with write_session(engine, tid) as s:
+        with pytest.raises(BadInput, match="Grund"):
+            service.correct(s, DAY, day["crew_day_id"], "vehicle_km", "11", "", "dispo")
+        service.correct(s, DAY, day["crew_day_id"], "vehicle_km", "11,2",
+                        "Tacho: Umweg wegen Baustelle", "dispo")
+    with write_session(engine, tid) as s:
+        result = service.close_day(s, DAY, "dispo")
+        computed = service.day_lines(s, DAY)
+    assert result["distance_m"] == 11_200
+    with tenant_session(engine, tid) as s:
+        stored = service.day_lines(s, DAY)
+        rows = s.scalars(select(Booking)).all()
+        history = s.scalars(select(BookingCorrection)).all()
+        assert len(rows) == len(stored) == result["lines"]
+        assert stored == computed
+        assert [(h.kind, json.loads(h.before_json), json.loads(h.value_json)) for h in history] \
+            == [("vehicle_km", 9.5, 11.2)]
+        year = service.period_report(s, "2026", "planner")
+    assert year["total"]["distance_m"] == 11_200 and year["open_days"] == []
+    assert "person" not in year["tables"]
+    with write_session(engine, tid) as s, \
+            pytest.raises(Conflict, match="16.06.2026 ist abgeschlossen"):
+        service.correct(s, DAY, day["crew_day_id"], "members", [day["members"][0]],
+                        "krank ab 10 Uhr", "dispo")
