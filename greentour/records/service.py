@@ -285,10 +285,15 @@ def day_review(session: Session, day: dt.date, role: str | None,
     tz = tenant_zone(io.tenant(session))
     with_times = privacy.may_see_stop_times(role)
     with_persons = privacy.may_see_person_hours(role)
+    types = io.task_types(session)
     crews = []
     for view in views:
         f = view.figures
         stops = [dict(s) for s in view.stops]
+        for s in stops:
+            ttype = types.get(s["task_type"])
+            s["task_label"] = (ttype.name_en if lang == "en" else ttype.name_de) if ttype \
+                else s["task_type"]
         if not with_times:
             for s in stops:
                 s["reported_start"] = s["reported_end"] = ""
