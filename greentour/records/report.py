@@ -38,7 +38,7 @@ class Row:
     machine_ct: int = 0
     vehicle_ct: int = 0
     area_m2: float = 0.0
-    site_area_m2: float = 0.0
+    area_work_s: int = 0
 
     @property
     def amount_ct(self) -> int:
@@ -46,10 +46,11 @@ class Row:
 
     @property
     def m2_per_h(self) -> float | None:
-        """Area worked per person work-hour (None when nothing area-based was worked)."""
-        if self.work_person_s <= 0 or self.area_m2 <= 0:
+        """Area worked per person work-hour of the area-measured work done in full (None when
+        there was none)."""
+        if self.area_work_s <= 0 or self.area_m2 <= 0:
             return None
-        return self.area_m2 / (self.work_person_s / 3600)
+        return self.area_m2 / (self.area_work_s / 3600)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -97,7 +98,9 @@ def add(row: Row, ln: Line) -> None:
         row.person_ct += ln.amount_ct
         if ln.share == "work":
             row.work_person_s += ln.quantity
-            row.area_m2 += ln.area_m2
+            if ln.area_m2 > 0:
+                row.area_m2 += ln.area_m2
+                row.area_work_s += ln.quantity
     elif ln.resource_kind == "machine":
         row.machine_s += ln.quantity
         row.machine_ct += ln.amount_ct
@@ -115,7 +118,9 @@ def total(lines: Iterable[Line]) -> Row:
 
 
 # --------------------------------------------------------------------------- SVG bar chart
-CHART_W, BAR_H, LABEL_W, GAP = 640, 18, 220, 6
+CHART_W, BAR_H, LABEL_W, GAP = 660, 18, 240, 6
+#: longest label drawn (characters at 12 px); the full text is in the bar's tooltip
+LABEL_MAX_CHARS = 30
 
 
 def bar_chart(items: Sequence[tuple[str, float, str]], max_bars: int = 12) -> dict[str, Any]:
@@ -133,7 +138,8 @@ def bar_chart(items: Sequence[tuple[str, float, str]], max_bars: int = 12) -> di
     bars = []
     for i, (label, value, text) in enumerate(items):
         width = 0.0 if top <= 0 else round(plot_w * value / top, 1)
-        bars.append({"label": label if len(label) <= 34 else label[:33] + "…",
+        short = label if len(label) <= LABEL_MAX_CHARS else label[:LABEL_MAX_CHARS - 1] + "…"
+        bars.append({"label": short,
                      "title": label, "x": LABEL_W, "y": i * (BAR_H + GAP),
                      "width": max(width, 0.5 if value > 0 else 0.0),
                      "text": text, "text_x": LABEL_W + width + 4,

@@ -169,8 +169,10 @@ def _crew_day_view(session: Session, cd: CrewDay, settings: RecordsSettings,
             cost_centre=settings.cost_centre(site.cost_centre, site.category),
             cost_object=settings.product(site.category),
             order_ref=f"A-{task.id}" if task.generator == "order" else "",
-            area_m2=float(site.area_m2 or 0.0) if status == "done" or source == "correction"
-            else 0.0,
+            # m² per hour only for work measured by area (mowing, inspections), done in full
+            area_m2=float(site.area_m2 or 0.0)
+            if (status == "done" or source == "correction") and ttype is not None
+            and ttype.productivity_unit == "m2_per_h" else 0.0,
             equipment=tuple(ttype.equipment if ttype else ()), work_s=work_s, source=source,
         ))
         rows.append(_stop_row(task, site, planned.get(task_id), work_s, source, status,

@@ -198,3 +198,13 @@ def test_bar_chart_scales_to_the_largest_value() -> None:
     assert len(chart["bars"]) == 12 and chart["bars"][-1]["label"] == "übrige"
     widths = [b["width"] for b in chart["bars"]]
     assert max(widths) == widths[-1]
+
+
+def test_m2_per_hour_counts_only_area_work() -> None:
+    """2400 m² mown in 2 h by two people = 600 m² per person-hour; a stop without area (bins)
+    in the same cost centre does not dilute it."""
+    lines, _ = book_crew_day(crew_day([stop(1, 120, "A", area=2400.0), stop(2, 60, "A")]),
+                             "per_stop")
+    row = report.summarise(lines, "cost_centre")[0]
+    assert row.m2_per_h == pytest.approx(600.0)
+    assert row.work_person_s == 2 * 180 * 60
