@@ -226,6 +226,9 @@ def book_crew_day(work: CrewDayWork, rule: str) -> tuple[list[Line], DayFigures]
     km_parts = split(work.distance_m, w) if worked else [work.distance_m]
     if not work.persons:
         figures.warnings.append("Kolonnentag ohne Personal: keine Personalstunden gebucht")
+    for group in sorted({p.group for p in work.persons if p.rate_ct == 0}):
+        figures.warnings.append(f"Kein Stundensatz für die Gruppe {group} "
+                                "([records.person_groups]): 0 EUR gebucht")
     for person in work.persons:
         for stop in worked:
             # the site's area once per stop, shared by its people (m² per person-hour)

@@ -108,6 +108,11 @@ def test_machines_only_for_the_kinds_the_task_needs_and_missing_rate_warns() -> 
                 for ln in lines if ln.resource_kind == "machine"]
     assert machines == [(1, 1, 5400, 2775), (2, 2, 1800, 0)]
     assert any("Freischneider" in w for w in fig.warnings)
+    assert not any("Stundensatz" in w for w in fig.warnings)
+    unpaid = CrewDayWork(**{**crew_day([stop(1, 10, "A")]).__dict__,
+                            "persons": (Person(1, "P1", "aushilfe", 0),)})
+    assert any("Kein Stundensatz für die Gruppe aushilfe" in w
+               for w in book_crew_day(unpaid, "per_stop")[1].warnings)
 
 
 def test_crew_day_without_worked_stop_books_to_the_overhead_cost_centre() -> None:
