@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from click.testing import CliRunner
 from pg_cluster import ClusterUnavailable, ThrowawayCluster
 from sqlalchemy import Engine, select, text
 
+from greentour.cli import cli
 from greentour.errors import BadInput, Conflict
 from greentour.planning.lineup import ensure_crew_days
-from greentour.records import service
+from greentour.records import csv_layouts, service
 from greentour.services.tenants import apply_tenant_file
 from greentour.store import make_engine, models, tenant_session, upgrade, write_session
 from greentour.store.models_records import Booking, BookingCorrection
@@ -158,3 +161,41 @@ def test_review_correct_close_round_trip(engine) -> None:
             pytest.raises(Conflict, match="16.06.2026 ist abgeschlossen"):
         service.correct(s, DAY, day["crew_day_id"], "members", [day["members"][0]],
                         "krank ab 10 Uhr", "dispo")
+
+
+def test_cli_summary_close_export_gpkg(tmp_path, monkeypatch) -> None:
+    """``greentour records``: the month's sums, closing (twice: the second is one German line
+    and exit 1), the CSV that reads back to the booked seconds, the cost GeoPackage (ogrinfo
+    lists the attribute), bad input as "Fehler: …"."""
+    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    upgrade(url)
+    eng = make_engine(url)
+    _day(eng)
+    eng.dispose()
+    monkeypatch.setenv("GREENTOUR_DATABASE_URL", url)
+    monkeypatch.setenv("GREENTOUR_INSTANCE_DIR", str(tmp_path / "instance"))
+    run = CliRunner()
+    out = run.invoke(cli, ["records", "summary", "--period", "2026-06"])
+    assert out.exit_code == 0, out.output
+    assert "5531 Salvator-Friedhof" in out.output and "Summe" in out.output
+    bad = run.invoke(cli, ["records", "summary", "--period", "Juni"])
+    assert bad.exit_code == 1 and "Fehler: Zeitraum „Juni“ ist ungültig" in bad.output
+    assert run.invoke(cli, ["records", "close", "--day", "2026-06-16"]).exit_code == 0
+    again = run.invoke(cli, ["records", "close", "--day", "2026-06-16"])
+    assert again.exit_code == 1 and "ist abgeschlossen" in again.output
+    assert "Traceback" not in again.output
+    csv_path = tmp_path / "b.csv"
+    done = run.invoke(cli, ["records", "export", "--month", "2026-06", "--out", str(csv_path)])
+    assert done.exit_code == 0, done.output
+    rows = csv_layouts.read_greentour_csv(csv_path.read_bytes())
+    work = sum(r.quantity for r in rows if r.resource_kind == "person" and r.share == "work")
+    assert work == 2 * (145 + 60) * 60
+    refused = run.invoke(cli, ["records", "export", "--month", "2026-06", "--per-person",
+                               "--layout", "ilv", "--year", "2026", "--out", str(csv_path)])
+    assert refused.exit_code == 1 and "Genau eines" in refused.output
+    gpkg = tmp_path / "kosten.gpkg"
+    made = run.invoke(cli, ["records", "gpkg", "--year", "2026", "--out", str(gpkg)])
+    assert made.exit_code == 0, made.output
+    info = subprocess.run(["ogrinfo", "-so", "-al", str(gpkg)], capture_output=True,
+                          text=True, check=True).stdout
+    assert "cost_eur_per_m2_year: Real" in info and "site_costs_points" in info
