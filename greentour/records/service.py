@@ -299,6 +299,16 @@ def day_review(session: Session, day: dt.date, role: str | None,
         if not with_times:
             for s in stops:
                 s["reported_start"] = s["reported_end"] = ""
+        crew_lines = view.lines
+        if record is not None:
+            # a closed day shows its frozen bookings (rates or tours changed since change
+            # nothing); reports after closing are listed apart
+            crew_lines = [ln for ln in lines if ln.crew_day_id == view.crew_day.id]
+            f = _frozen_figures(crew_lines, f)
+            booked = {ln.task_id: ln.quantity for ln in crew_lines
+                      if ln.resource_kind == "person" and ln.share == "work"}
+            for s in stops:
+                s["work_min"] = round(booked.get(s["task_id"], 0) / 60)
         crews.append({
             "id": view.crew_day.id, "name": view.crew_day.name,
             "persons": len(view.work.persons),
@@ -310,11 +320,11 @@ def day_review(session: Session, day: dt.date, role: str | None,
             "drive_h": number_text(f.drive_s / 3600, lang, 2),
             "setup_h": number_text(f.setup_s / 3600, lang, 2),
             "km": number_text(f.distance_m / 1000, lang, 1),
-            "person_h": number_text(sum(ln.quantity for ln in view.lines
+            "person_h": number_text(sum(ln.quantity for ln in crew_lines
                                         if ln.resource_kind == "person") / 3600, lang, 2),
-            "eur": number_text(sum(ln.amount_ct for ln in view.lines) / 100, lang, 2),
+            "eur": number_text(sum(ln.amount_ct for ln in crew_lines) / 100, lang, 2),
             "warnings": f.warnings, "stops": stops,
-            "persons_hours": _person_rows(view.lines, lang) if with_persons else [],
+            "persons_hours": _person_rows(crew_lines, lang) if with_persons else [],
         })
     late = []
     if record is not None:
@@ -341,6 +351,24 @@ def day_review(session: Session, day: dt.date, role: str | None,
         "late_reports": late, "with_times": with_times, "with_persons": with_persons,
         "staff": [{"id": s.id, "name": s.name} for s in io.all_staff(session)],
     }
+
+
+def _frozen_figures(lines: list[Line], computed: DayFigures) -> DayFigures:
+    """A closed crew-day's work, drive and set-up time (per person) and km from its stored
+    bookings; the warnings of the computation stay."""
+    persons = {ln.resource_id for ln in lines if ln.resource_kind == "person"}
+    if not persons:
+        return computed
+
+    def per_person(share: str) -> int:
+        return sum(ln.quantity for ln in lines
+                   if ln.resource_kind == "person" and ln.share == share) // len(persons)
+
+    return DayFigures(work_s=per_person("work"), drive_s=per_person("drive"),
+                      setup_s=per_person("setup"), persons=len(persons),
+                      distance_m=sum(ln.quantity for ln in lines
+                                     if ln.resource_kind == "vehicle"),
+                      warnings=computed.warnings)
 
 
 def _person_rows(lines: list[Line], lang: str) -> list[dict[str, Any]]:

@@ -155,6 +155,9 @@ def test_review_correct_close_round_trip(engine) -> None:
         assert [(h.kind, json.loads(h.before_json), json.loads(h.value_json)) for h in history] \
             == [("vehicle_km", 9.5, 11.2)]
         year = service.period_report(s, "2026", "planner")
+        closed = service.day_review(s, DAY, "planner")["crews"][0]
+    assert closed["km"] == "11,2" and [x["work_min"] for x in closed["stops"]] == [145, 60]
+    assert closed["work_h"] == "3,42"                       # 205 min per person, frozen
     assert year["total"]["distance_m"] == 11_200 and year["open_days"] == []
     assert "person" not in year["tables"]
     with write_session(engine, tid) as s, \
