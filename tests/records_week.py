@@ -25,7 +25,7 @@ from greentour.crew.reports import ReportInput, submit_report
 from greentour.planning.current import driven
 from greentour.planning.plan_service import run_plan_in_tenant
 from greentour.planning.publication import publish
-from greentour.records import store_io
+from greentour.records import service, store_io
 from greentour.records.rates import records_settings
 from greentour.store import models, session_tenant, tenant_session, tenant_zone, write_session
 from routing.params import SolveParams
@@ -92,7 +92,7 @@ def report_week(engine, tenant_id: int, monday: dt.date, days: list[dt.date]) ->
         n = 0
         for day in days:
             for cd in store_io.crew_days_on(s, day):
-                tour = store_io.tour_for(s, cd)
+                tour = service.tour_for(s, cd)
                 if tour is None or cd.template_id is None:
                     continue
                 if cd.template_id not in devices:
@@ -183,5 +183,5 @@ def expected_figures(engine, tenant_id: int, days: list[dt.date],
                     for m in machines:
                         if m.kind in types[task.task_type].equipment:
                             machine_s[m.id] += seconds
-                metres[cd.id] = int(round(driven(store_io.tour_for(s, cd))[0]))
+                metres[cd.id] = int(round(driven(service.tour_for(s, cd))[0]))
     return {"person_work_s": dict(person_s), "machine_s": dict(machine_s), "metres": metres}

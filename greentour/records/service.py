@@ -27,7 +27,9 @@ from sqlalchemy.orm import Session
 
 from greentour.clock import tenant_today
 from greentour.crew.privacy import PrivacySettings, privacy_settings
-from greentour.errors import BadInput, Conflict, NotFound
+from greentour.crew.tour import current_tour as published_tour
+from greentour.errors import BadInput, NotFound
+from greentour.planning.current import current_tour as planned_tour
 from greentour.planning.current import driven
 from greentour.planning.labels import day_text, number_text, site_label
 from greentour.planning.prints import day_sheet
@@ -47,7 +49,7 @@ from greentour.records.booking import (
 )
 from greentour.records.rates import RULE_DE, RecordsSettings, records_settings
 from greentour.store import begin_write, tenant_zone
-from greentour.store.models import Completion, CrewDay, Task
+from greentour.store.models import Completion, CrewDay, Task, Tour
 from greentour.store.models_records import BookingCorrection
 
 CORRECTION_KINDS = ("work_min", "vehicle_km", "members")
@@ -65,10 +67,9 @@ def settings_of(session: Session) -> tuple[RecordsSettings, PrivacySettings]:
     return records_settings(config), privacy_settings(config)
 
 
-def closed_message(day: dt.date) -> str:
-    """The German refusal for any change of a closed day."""
-    return (f"Der {day:%d.%m.%Y} ist abgeschlossen; die Buchungen sind schreibgeschützt "
-            "(keine Korrekturen mehr).")
+def tour_for(session: Session, cd: CrewDay) -> Tour | None:
+    """The tour the crew worked with: the day's published tour, else the current plan's."""
+    return published_tour(session, cd.id) or planned_tour(session, cd)
 
 
 # --------------------------------------------------------------------------- inputs of a day
@@ -131,7 +132,7 @@ def _crew_day_view(session: Session, cd: CrewDay, settings: RecordsSettings,
                    types: dict[str, Any], tz: ZoneInfo,
                    closed_at: dt.datetime | None) -> CrewDayView:
     """Build the booking input of a crew-day from its tour, reports and corrections."""
-    tour = io.tour_for(session, cd)
+    tour = tour_for(session, cd)
     breaks = _breaks(cd, tz)
     counted = [c for c in reports if c.task_id is not None
                and (closed_at is None or c.server_time <= closed_at)]
@@ -422,8 +423,7 @@ def correct(session: Session, day: dt.date, crew_day_id: int, kind: str, raw_val
     every correction with the value before it.
     """
     begin_write(session)
-    if io.is_closed(session, day):
-        raise Conflict(closed_message(day))
+    io.ensure_open(session, day)
     reason = " ".join((reason or "").split())
     if not reason:
         raise BadInput("Bitte einen Grund für die Korrektur angeben")
@@ -440,7 +440,7 @@ def correct(session: Session, day: dt.date, crew_day_id: int, kind: str, raw_val
         if task_id is None:
             raise BadInput("Für die Arbeitszeit eine Aufgabe (Halt) angeben")
         rows = {s["task_id"]: s for s in view.stops} if view else {}
-        tour = io.tour_for(session, cd)
+        tour = tour_for(session, cd)
         on_tour = tour is not None and any(s.task_id == task_id for s in tour.stops)
         if task_id not in rows and not on_tour:
             raise BadInput(f"Aufgabe {task_id} gehört nicht zu {cd.name} am {day:%d.%m.%Y}")
@@ -469,8 +469,7 @@ def close_day(session: Session, day: dt.date, by_user: str) -> dict[str, Any]:
     cannot be closed (nothing to book).
     """
     begin_write(session)
-    if io.is_closed(session, day):
-        raise Conflict(closed_message(day))
+    io.ensure_open(session, day)
     settings, _ = settings_of(session)
     views = _day_views(session, day, settings)
     if not views:
@@ -595,7 +594,7 @@ def time_sheet(session: Session, crew_day_id: int, role: str | None,
         if ln.resource_kind == "person" and ln.share == "work" and ln.task_id is not None:
             work.setdefault(ln.task_id, ln.quantity)
     tz = tenant_zone(io.tenant(session))
-    tour = io.tour_for(session, cd)
+    tour = tour_for(session, cd)
     seq_task = {}
     if tour is not None:
         n = 0

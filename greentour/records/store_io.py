@@ -1,8 +1,10 @@
 """The work records' one store module: every read and write of the records goes through here.
 
-Reads the crew-days, their tours (the published tour the crews worked with, else the current
-one), the crews' reports, tasks, sites, people, machines and vehicles; writes corrections
-(append-only), closed days and their frozen bookings. Runs in the caller's tenant session.
+Reads the crew-days, the crews' reports, tasks, sites, people, machines and vehicles; writes
+corrections (append-only), closed days and their frozen bookings. Runs in the caller's tenant
+session. It imports only the store (no planning, no crew modules), so that planning may ask
+:func:`ensure_open` before it changes a day (the tours come through
+:func:`greentour.records.service.tour_for`).
 """
 
 from __future__ import annotations
@@ -15,8 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from greentour.crew.tour import current_tour as published_tour
-from greentour.planning.current import current_tour as planned_tour
+from greentour.errors import Conflict
 from greentour.records.booking import Line
 from greentour.store import session_tenant
 from greentour.store.models import (
@@ -28,7 +29,6 @@ from greentour.store.models import (
     Task,
     TaskType,
     Tenant,
-    Tour,
     Vehicle,
 )
 from greentour.store.models_records import Booking, BookingCorrection, RecordDay
@@ -49,11 +49,6 @@ def crew_days_on(session: Session, day: dt.date) -> list[CrewDay]:
 
 def crew_day(session: Session, crew_day_id: int) -> CrewDay | None:
     return session.get(CrewDay, crew_day_id)
-
-
-def tour_for(session: Session, cd: CrewDay) -> Tour | None:
-    """The tour the crew worked with: the day's published tour, else the current plan's."""
-    return published_tour(session, cd.id) or planned_tour(session, cd)
 
 
 def completions_for(session: Session, crew_day_ids: Iterable[int]) -> dict[int, list[Completion]]:
@@ -164,3 +159,15 @@ def reported_days(session: Session, first: dt.date, last: dt.date) -> list[dt.da
 def is_closed(session: Session, day: dt.date) -> bool:
     """Whether ``day`` was closed after the day-end review."""
     return record_day(session, day) is not None
+
+
+def closed_message(day: dt.date) -> str:
+    """The German refusal for any change of a closed day."""
+    return (f"Der {day:%d.%m.%Y} ist abgeschlossen; die Buchungen sind schreibgeschützt "
+            "(keine Korrekturen mehr).")
+
+
+def ensure_open(session: Session, day: dt.date) -> None:
+    """Refuse (:class:`Conflict`, HTTP 409) any change of a closed day."""
+    if is_closed(session, day):
+        raise Conflict(closed_message(day))

@@ -22,6 +22,7 @@ from sqlalchemy import Engine, select, text
 
 from greentour.cli import cli
 from greentour.errors import BadInput, Conflict
+from greentour.planning import board, lineup
 from greentour.planning.lineup import ensure_crew_days
 from greentour.records import csv_layouts, service
 from greentour.services.tenants import apply_tenant_file
@@ -164,6 +165,11 @@ def test_review_correct_close_round_trip(engine) -> None:
             pytest.raises(Conflict, match="16.06.2026 ist abgeschlossen"):
         service.correct(s, DAY, day["crew_day_id"], "members", [day["members"][0]],
                         "krank ab 10 Uhr", "dispo")
+    # the planning of a closed day is read-only too: no move on the board, no line-up change
+    with write_session(engine, tid) as s, pytest.raises(Conflict, match="abgeschlossen"):
+        board.apply_move(s, day["tasks"][0], day["crew_day_id"])
+    with write_session(engine, tid) as s, pytest.raises(Conflict, match="abgeschlossen"):
+        lineup.move_person(s, DAY, day["members"][0], None)
 
 
 def test_cli_summary_close_export_gpkg(tmp_path, monkeypatch) -> None:

@@ -192,7 +192,7 @@ def test_closed_day_refuses_every_change_and_late_reports_book_nothing(week) -> 
     before = [ln for ln in week["closed_lines"] if ln.date == monday]
     with write_session(engine, tenant_id) as s:
         cd = s.get(models.CrewDay, crew["id"])
-        tour = store_io.tour_for(s, cd)
+        tour = service.tour_for(s, cd)
         stop = next(x for x in tour.stops if x.kind == "task")
         device = s.scalar(select(models.DeviceToken).where(
             models.DeviceToken.crew_template_id == cd.template_id))

@@ -108,6 +108,20 @@ def test_review_correct_close_and_409(app, reported) -> None:
                                                           "day": DAY.isoformat()},
                              headers={"Accept": "application/json"})
     assert json_again.status_code == 409 and "abgeschlossen" in json_again.get_json()["message"]
+    # the line-up of a closed day is read-only too
+    engine = make_engine(reported[0].db_url)
+    with write_session(engine, reported[0].tenant_id) as s:
+        member = s.get(models.CrewDay, crew_day_id).member_ids[0]
+    engine.dispose()
+    moved = client.post("/planner/lineup/person", data={
+        "csrf_token": client.token, "day": DAY.isoformat(), "staff_id": member,
+        "crew_day_id": ""}, follow_redirects=True)   # planner forms flash the refusal
+    assert "ist abgeschlossen; die Buchungen sind schreibgeschützt" in moved.get_data(
+        as_text=True)
+    engine = make_engine(reported[0].db_url)
+    with write_session(engine, reported[0].tenant_id) as s:
+        assert member in s.get(models.CrewDay, crew_day_id).member_ids
+    engine.dispose()
     # a late report through the crew API: stored (201), says it books nothing, listed
     sc = reported[0]
     token = tablet_token(sc, crew_day_id)
