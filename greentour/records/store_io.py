@@ -141,9 +141,10 @@ def store_closed(session: Session, day: dt.date, lines: list[Line], *, by_user: 
 
 def stored_lines(session: Session, first: dt.date, last: dt.date) -> list[Line]:
     """The frozen bookings of the closed days in ``first``..``last``."""
-    stmt = (select(Booking).where(Booking.date >= first, Booking.date <= last)
+    columns = [getattr(Booking, f) for f in LINE_FIELDS]
+    stmt = (select(*columns).where(Booking.date >= first, Booking.date <= last)
             .order_by(Booking.date, Booking.id))
-    return [Line(**{f: getattr(b, f) for f in LINE_FIELDS}) for b in session.scalars(stmt)]
+    return [Line(*row) for row in session.execute(stmt)]
 
 
 def reported_days(session: Session, first: dt.date, last: dt.date) -> list[dt.date]:
