@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
-from pg_cluster import ClusterUnavailable, ThrowawayCluster
 from sqlalchemy import Engine, select, text
+from test_store_postgres import pg_url  # noqa: F401 - the PostgreSQL cluster fixture
 
 from greentour.cli import cli
 from greentour.errors import BadInput, Conflict
@@ -40,28 +40,20 @@ def at(hhmm: str) -> dt.datetime:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request, tmp_path) -> Iterator[Engine]:
-    """A migrated empty store on SQLite or on a throwaway PostgreSQL cluster."""
+    """A migrated empty store on SQLite or on the throwaway PostgreSQL cluster of
+    test_store_postgres.py (``pg_url``)."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'records.sqlite'}"
         upgrade(url)
-        eng = make_engine(url)
-        yield eng
-        eng.dispose()
-        return
-    request.applymarker(pytest.mark.postgres)
-    try:
-        cluster = ThrowawayCluster().start()
-    except ClusterUnavailable as exc:
-        pytest.skip(str(exc))
-    try:
-        upgrade(cluster.url)
-        eng = make_engine(cluster.url)
-        yield eng
+    else:
+        request.applymarker(pytest.mark.postgres)
+        url = request.getfixturevalue("pg_url")
+    eng = make_engine(url)
+    yield eng
+    if request.param == "postgresql":
         with eng.begin() as conn:
             conn.execute(text("TRUNCATE tenant, app_user RESTART IDENTITY CASCADE"))
-        eng.dispose()
-    finally:
-        cluster.stop()
+    eng.dispose()
 
 
 def _day(engine: Engine) -> dict:
