@@ -34,6 +34,7 @@ BLUEPRINT_MODULES: list[str] = [
     "web.auth",
     "web.security",
     "web.planner",
+    "web.records",
     "web.api",
     "web.crew",
     "web.gis",

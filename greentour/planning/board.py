@@ -30,6 +30,7 @@ from greentour.planning.lineup import crew_available_s, ensure_crew_days
 from greentour.planning.map_view import unassigned_items
 from greentour.planning.problem_builder import BuiltProblem, build_problem, crew_ref, task_ref
 from greentour.planning.store_solution import _store_stops, copy_tour, reasons_of
+from greentour.records.store_io import ensure_open
 from greentour.store import session_tenant, tenant_zone
 from greentour.store.models import (
     CrewDay,
@@ -418,6 +419,9 @@ def apply_move(
     """
     if task_id is None or crew_day_id is None:
         raise BadInput("Aufgabe und Ziel-Kolonne angeben", en="Give the task and the target crew")
+    target_day = session.get(CrewDay, crew_day_id)
+    if target_day is not None:
+        ensure_open(session, target_day.date)  # a day closed in the work records: 409
     checked = _check(session, task_id, crew_day_id)
     result = _result(session, checked, "de")
     if not result["feasible"]:

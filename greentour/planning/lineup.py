@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from greentour.errors import BadInput, Conflict, NotFound
 from greentour.planning.labels import day_text, qualification_label
 from greentour.planning.shifts import breaks_for, shift_for, shift_work_seconds
+from greentour.records.store_io import ensure_open
 from greentour.store import session_tenant
 from greentour.store.models import (
     Absence,
@@ -377,7 +378,9 @@ def _reassign(
     session: Session, day: dt.date, attr: str, item_id: int, target: CrewDay | None
 ) -> None:
     """Put ``item_id`` into ``target``'s id list ``attr`` (``member_ids``/``machine_ids``) and
-    out of every other crew-day of ``day`` (``target`` None: out of all of them)."""
+    out of every other crew-day of ``day`` (``target`` None: out of all of them). A day closed
+    in the work records is read-only (409)."""
+    ensure_open(session, day)
     for cd in session.scalars(select(CrewDay).where(CrewDay.date == day)):
         if item_id in getattr(cd, attr) and cd is not target:
             setattr(cd, attr, [i for i in getattr(cd, attr) if i != item_id])

@@ -112,7 +112,8 @@ def _pages(demo, client) -> list[str]:
     week = DAY.isoformat()
     urls = [f"/planner/?day={week}", f"/planner/board?week={week}",
             f"/planner/lineup?day={week}", "/planner/inventory", f"/planner/print?day={week}",
-            f"/planner/print/week?week={week}", "/crew/geraete"]
+            f"/planner/print/week?week={week}", "/crew/geraete", f"/records/day?day={week}",
+            f"/records/report?period={DAY:%Y-%m}"]
     for cd in crew_days:
         urls += [f"/planner/print/day/{cd}", f"/planner/print/timesheet/{cd}"]
     return urls

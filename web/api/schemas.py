@@ -208,6 +208,10 @@ class ReportOut(Schema):
     started_at = fields.String(allow_none=True)
     finished_at = fields.String(allow_none=True)
     crew = fields.String(allow_none=True)
+    booking_note = fields.String(
+        metadata={"description": "Nur bei Meldungen zu einem abgeschlossenen Tag: gespeichert, "
+                                 "ändert aber die Buchungen nicht (Leistungserfassung)"}
+    )
 
 
 class ReportUuidPath(Schema):

@@ -44,6 +44,7 @@ from greentour.planning import (
     prints,
     publication,
 )
+from greentour.records import service as records_service
 from greentour.store import tenant_session, write_session
 from greentour.workplace import progress
 from web.auth import planner_required, select_locale
@@ -524,9 +525,10 @@ def print_week() -> str:
 @bp.get("/print/timesheet/<int:crew_day_id>")
 @planner_required
 def print_timesheet(crew_day_id: int) -> str:
-    """Time sheet of one crew-day to sign."""
+    """Time sheet of one crew-day to sign: booked times once the crew reported (issue 17)."""
     with tenant_tx() as session:
-        sheet = prints.day_sheet(session, crew_day_id, lang=select_locale())
+        sheet = records_service.time_sheet(session, crew_day_id, current_user.role,
+                                           select_locale())
     return render_template("planner/print_timesheet.html", sheet=sheet)
 
 
