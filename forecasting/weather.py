@@ -271,7 +271,7 @@ def read_brightsky_json(
     frame = _empty_frame(daily.index)
     for col in daily:
         frame[col] = daily[col]
-    frame.loc[count < min_hours, WEATHER_COLUMNS] = np.nan
+    frame.loc[count < min_hours, [*WEATHER_COLUMNS, "gust_max_ms"]] = np.nan
     sources = pd.DataFrame(doc["sources"])
     types = sorted(set(sources.get("observation_type", pd.Series(dtype=str)).dropna()))
     frame.attrs.update(

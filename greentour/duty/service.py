@@ -1,0 +1,504 @@
+"""Use cases of the duty of care (Verkehrssicherungspflicht); see docs/duty.md.
+
+Every function runs inside the caller's tenant session and transaction; the web views, the crew
+API and the CLI call these and nothing below them.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from forecasting.care_classes import load_care_classes
+from forecasting.clearance import MARGIN_M, REGROWTH_PER_CUT_M, predict_violation
+from forecasting.drivers import add_drivers
+from forecasting.errors import ForecastInputError
+from forecasting.planning import planning_weather
+from forecasting.storm_risk import RiskModel, Sample, fit, site_features
+from forecasting.storms import DEFAULT_STORM_BFT, GUST_COLUMN, beaufort_ms, storm_rounds
+from greentour.demand.service import create_order
+from greentour.duty import store_io
+from greentour.duty.chain import ChainReport, record_hash, verify
+from greentour.duty.checklists import check_answers, inspection_type, tree_interval_months
+from greentour.duty.findings import SEVERITY_WEIGHT, check_finding, order_text
+from greentour.duty.overview import DueInspection, due_inspections, overdue_by_task_type
+from greentour.duty.protocol import render_protocol
+from greentour.errors import BadInput, Conflict, GreentourError, NotFound
+from greentour.forecast_service import CARE_CLASSES_FILE, tenant_weather
+from greentour.store import session_tenant
+from greentour.store.base import utcnow
+from greentour.store.models import Tenant
+from greentour.store.models_duty import InspectionRecord, StormRound
+
+CLEARANCE_TASKS = ("clearance_cut", "clearance_prune", "hedge_cut", "hedge_hard_cut")
+"""Task types whose completion resets the regrowth of a clearance profile."""
+
+
+@dataclass(frozen=True)
+class Signer:
+    """Who signs a record: the inspector's account (web) or staff entry (tablet), the device."""
+
+    name: str
+    user_id: int | None = None
+    staff_id: int | None = None
+    device_token_id: int | None = None
+    device_name: str = ""
+
+
+@dataclass(frozen=True)
+class InspectionInput:
+    """An inspection as entered (web form, tablet, CLI)."""
+
+    client_uuid: str
+    site_id: int
+    inspection_type: str
+    inspected_on: dt.date
+    checklist: list[dict]
+    findings: list[dict] = field(default_factory=list)
+    item: str = ""
+    condition: dict | None = None
+    note: str = ""
+    device_time: dt.datetime | None = None
+    task_id: int | None = None
+
+
+def _uuid(value: str) -> str:
+    try:
+        return str(uuid.UUID(str(value)))
+    except (ValueError, AttributeError, TypeError):
+        raise BadInput(f"client_uuid „{value}“ ist keine UUID") from None
+
+
+def _duty_config(tenant: Tenant) -> dict[str, Any]:
+    return dict((tenant.config_json or {}).get("duty") or {})
+
+
+def record_dict(row: InspectionRecord, superseded_by: int | None = None) -> dict[str, Any]:
+    """A stored record as JSON (API, overview, export)."""
+    return {
+        "id": row.id, "seq": row.seq, "client_uuid": row.client_uuid, "site_id": row.site_id,
+        "site_name": row.site_name, "inspection_type": row.inspection_type,
+        "inspection_name": inspection_type(row.inspection_type).name_de, "item": row.item,
+        "inspected_on": row.inspected_on.isoformat(), "inspector": row.inspector_name,
+        "inspector_user_id": row.inspector_user_id, "inspector_staff_id": row.inspector_staff_id,
+        "device_token_id": row.device_token_id, "device_name": row.device_name,
+        "checklist": row.checklist_json, "findings": row.findings_json,
+        "condition": row.condition_json, "note": row.note, "corrects_id": row.corrects_id,
+        "correction_reason": row.correction_reason, "superseded_by": superseded_by,
+        "recorded_at": row.recorded_at.isoformat(timespec="seconds"),
+        "prev_hash": row.prev_hash, "record_hash": row.record_hash,
+    }
+
+
+def _check_condition(code: str, condition: dict | None) -> dict:
+    if not code.startswith("tree"):
+        return dict(condition or {})
+    cond = dict(condition or {})
+    phase, state = cond.get("phase", "mature"), cond.get("condition", "healthy")
+    try:
+        months = tree_interval_months(phase, state)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+    cond.update(phase=phase, condition=state, interval_months=months)
+    return cond
+
+
+def record_inspection(session: Session, inp: InspectionInput, signer: Signer, *,
+                      today: dt.date | None = None, corrects: InspectionRecord | None = None,
+                      reason: str = "") -> tuple[dict[str, Any], bool]:
+    """Append an inspection record to the town's chain, once per client UUID.
+
+    Returns (record, created). A retry with the same UUID and the same site and type gets the
+    stored record (created False); with other content it is refused (409). Each finding creates
+    its follow-up order (task) with its deadline; a finding at a site our crews do not maintain
+    is recorded without an order (the overview says so).
+    """
+    client_uuid = _uuid(inp.client_uuid)
+    tenant = session_tenant(session)
+    head = store_io.lock_head(session)
+    existing = store_io.record_by_uuid(session, client_uuid)
+    if existing is not None:
+        if (existing.site_id, existing.inspection_type, existing.corrects_id) != (
+                inp.site_id, inp.inspection_type, corrects.id if corrects else None):
+            raise Conflict(f"Protokoll {client_uuid} wurde schon mit anderem Inhalt gespeichert")
+        return record_dict(existing), False
+    site = store_io.site(session, inp.site_id)
+    if site is None:
+        raise NotFound(f"Fläche {inp.site_id} gibt es nicht")
+    try:
+        itype = inspection_type(inp.inspection_type)
+        checklist = check_answers(itype.code, inp.checklist)
+        findings = [check_finding(f, inp.inspected_on) for f in inp.findings]
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+    if itype.per_item and not inp.item.strip():
+        raise BadInput(f"{itype.name_de}: Spielgerät (item) angeben – je Gerät ein Protokoll")
+    today = today or dt.date.today()
+    if inp.inspected_on > today + dt.timedelta(days=1):
+        raise BadInput(f"Kontrolltag {inp.inspected_on:%d.%m.%Y} liegt in der Zukunft")
+    if not signer.name.strip():
+        raise BadInput("Prüfer/in (Name) fehlt: ein Protokoll muss unterschrieben sein")
+    if corrects is not None and not reason.strip():
+        raise BadInput("Eine Korrektur braucht eine Begründung")
+    row = InspectionRecord(
+        seq=head.last_seq + 1, client_uuid=client_uuid, site_id=site.id,
+        site_name=site.name or f"Fläche {site.id}", inspection_type=itype.code,
+        item=inp.item.strip()[:200], inspected_on=inp.inspected_on, device_time=inp.device_time,
+        inspector_user_id=signer.user_id, inspector_staff_id=signer.staff_id,
+        inspector_name=signer.name.strip()[:200], device_token_id=signer.device_token_id,
+        device_name=signer.device_name[:120], checklist_json=checklist,
+        findings_json=[f.as_json() for f in findings],
+        condition_json=_check_condition(itype.code, inp.condition), note=inp.note.strip()[:2000],
+        corrects_id=corrects.id if corrects else None, correction_reason=reason.strip()[:500],
+        task_id=inp.task_id, recorded_at=utcnow(), prev_hash=head.last_hash,
+    )
+    fields = {name: getattr(row, name) for name in (
+        "seq", "client_uuid", "site_id", "site_name", "inspection_type", "item", "inspected_on",
+        "device_time", "inspector_user_id", "inspector_staff_id", "inspector_name",
+        "device_token_id", "device_name", "checklist_json", "findings_json", "condition_json",
+        "note", "corrects_id", "correction_reason")}
+    row.record_hash = record_hash(row.prev_hash, fields)
+    store_io.append_record(session, head, row)
+    for index, finding in enumerate(findings):
+        task = None
+        if finding.task_type is not None:
+            try:
+                task = create_order(
+                    session, tenant, site.id, finding.task_type,
+                    due_latest=max(finding.deadline, today), priority=finding.priority,
+                    description=order_text(finding, row.site_name, row.seq), today=today)
+            except GreentourError:
+                task = None  # not maintained by our crews: recorded, no order
+        store_io.add_follow_up(session, row, index, task, finding.deadline)
+    return record_dict(row), True
+
+
+def correct_inspection(session: Session, record_id: int, inp: InspectionInput, signer: Signer,
+                       reason: str, today: dt.date | None = None) -> tuple[dict[str, Any], bool]:
+    """Correct a record by a new one that references it; the old record stays unchanged."""
+    old = store_io.record_by_id(session, record_id)
+    if old is None:
+        raise NotFound(f"Protokoll {record_id} gibt es nicht")
+    return record_inspection(session, inp, signer, today=today, corrects=old, reason=reason)
+
+
+def verify_chain(session: Session) -> ChainReport:
+    """Check the town's whole chain (edited, deleted or inserted records)."""
+    head = store_io.head(session)
+    rows = store_io.chain_rows(session)
+    if head is None:
+        return verify(rows)
+    return verify(rows, head.last_seq, head.last_hash)
+
+
+def site_records(session: Session, site_id: int, first: dt.date, last: dt.date
+                 ) -> list[dict[str, Any]]:
+    """Every record of a site with an inspection day in [first, last], in chain order,
+    with follow-up orders and which later record corrects it."""
+    if first > last:
+        raise BadInput("Zeitraum: Beginn liegt nach dem Ende")
+    corrected = store_io.corrected_ids(session)
+    rows = store_io.records(session, site_id, first, last)
+    follow = {}
+    for f in store_io.follow_ups(session, [r.id for r in rows]):
+        follow.setdefault(f.record_id, []).append(
+            {"finding_index": f.finding_index, "task_id": f.task_id,
+             "deadline": f.deadline.isoformat()})
+    out = []
+    for row in rows:
+        item = record_dict(row, corrected.get(row.id))
+        item["follow_ups"] = sorted(follow.get(row.id, []), key=lambda f: f["finding_index"])
+        out.append(item)
+    return out
+
+
+def protocol_pdf(session: Session, site_id: int, first: dt.date, last: dt.date,
+                 lang: str = "de") -> bytes:
+    """The inspection protocol of a site and period as PDF (every record, corrections too)."""
+    site = store_io.site(session, site_id)
+    if site is None:
+        raise NotFound(f"Fläche {site_id} gibt es nicht")
+    records = site_records(session, site_id, first, last)
+    report = verify_chain(session)
+    tenant = session_tenant(session)
+    return render_protocol(tenant.name, site.name or f"Fläche {site.id}", site.id, first, last,
+                           records, report, lang)
+
+
+EXPORT_COLUMNS = ("seq", "inspected_on", "site_id", "site_name", "inspection_name", "item",
+                  "inspector", "device_name", "defects", "findings", "corrects_id",
+                  "superseded_by", "record_hash", "prev_hash")
+
+
+def insurer_export(session: Session, first: dt.date, last: dt.date) -> str:
+    """CSV (semicolon, UTF-8) of every record in the period for the municipal insurer, headed
+    by the chain check; each line carries its hash so the insurer can verify the chain."""
+    if first > last:
+        raise BadInput("Zeitraum: Beginn liegt nach dem Ende")
+    report = verify_chain(session)
+    corrected = store_io.corrected_ids(session)
+    buf = io.StringIO()
+    buf.write(f"# Kontrollprotokolle {first.isoformat()} bis {last.isoformat()}; Hash-Kette: "
+              + ("unverändert" if report.intact else
+                 "VERLETZT – " + "; ".join(p.message for p in report.problems)) + "\n")
+    writer = csv.writer(buf, delimiter=";", lineterminator="\n")
+    writer.writerow(EXPORT_COLUMNS)
+    for row in store_io.records(session, None, first, last):
+        item = record_dict(row, corrected.get(row.id))
+        item["defects"] = sum(1 for c in row.checklist_json if c.get("result") == "defect")
+        item["findings"] = " | ".join(f"{f['severity']}: {f['text']} (bis {f['deadline']})"
+                                      for f in row.findings_json)
+        writer.writerow(["" if item.get(c) is None else item[c] for c in EXPORT_COLUMNS])
+    return buf.getvalue()
+
+
+def inspection_overview(session: Session, today: dt.date) -> list[DueInspection]:
+    """Owed inspections of the maintained sites, overdue first."""
+    return due_inspections(store_io.site_refs(session), store_io.last_inspections(session), today)
+
+
+def overdue_task_types(session: Session, today: dt.date) -> dict[tuple[int, str], int]:
+    """(site id, task type) → days overdue; fed to the demand generators' urgency."""
+    return overdue_by_task_type(inspection_overview(session, today))
+
+
+# --------------------------------------------------------------------------- clearance hazards
+def _last_cuts(session: Session) -> dict[int, dt.date]:
+    out: dict[int, dt.date] = {}
+    for site_id, task_type, last_date in store_io.last_services(session):
+        if task_type in CLEARANCE_TASKS:
+            out[site_id] = max(out.get(site_id, last_date), last_date)
+    return out
+
+
+def _profiles(reason: str, clearance_height_m: float | None) -> list[str]:
+    out = []
+    if "Fahrbahn" in reason or (clearance_height_m or 0) >= 4.5:
+        out.append("carriageway")
+    elif "Geh-/Radweg" in reason:
+        out.append("path")
+    if "Sichtdreieck" in reason:
+        out.append("sight_triangle")
+    return out
+
+
+def clearance_hazards(session: Session, as_of: dt.date, horizon_days: int = 28,
+                      data_dir: Path | None = None, weather: pd.DataFrame | None = None
+                      ) -> list[dict[str, Any]]:
+    """Predicted clearance and sight-triangle violations of the screened hedges and trees.
+
+    Every maintained site the traffic-safety screening flagged: regrowth since its last
+    clearance or hedge cut (none recorded: 1 January, said so) → the violation day of each
+    profile it touches, with its 10-90 % spread; sorted by day, carriageways before paths.
+    """
+    tenant = session_tenant(session)
+    cfg = _duty_config(tenant)
+    if weather is None:
+        weather, _source = tenant_weather(session, tenant, as_of, data_dir)
+    try:
+        plan = planning_weather(weather, as_of, horizon_days, allow_stale_days=7)
+    except ForecastInputError as exc:
+        raise BadInput(f"Wetterdaten reichen nicht für die Vorhersage: {exc}") from None
+    care = load_care_classes(CARE_CLASSES_FILE)
+    demands = store_io.site_demands(session)
+    cuts = _last_cuts(session)
+    out: list[dict[str, Any]] = []
+    drivers_by_lat: dict[int, pd.DataFrame] = {}
+    for site in store_io.maintained_sites(session):
+        demand = demands.get(site.id)
+        if demand is None or not demand.traffic_safety:
+            continue
+        profiles = _profiles(demand.traffic_reason or "", demand.clearance_height_m)
+        if not profiles:
+            continue
+        key = round(site.lat * 20)
+        if key not in drivers_by_lat:
+            drivers_by_lat[key] = add_drivers(plan, site.lat, 300.0)
+        drivers = drivers_by_lat[key]
+        hedge_key = (site.regime or "hedge_high").removeprefix("hedge_")
+        hedge = care.hedges.get(hedge_key) or care.hedge("high")
+        last_cut = cuts.get(site.id)
+        assumed = last_cut is None or last_cut > as_of
+        start = dt.date(as_of.year, 1, 1) if assumed else last_cut
+        for profile in profiles:
+            hazard = predict_violation(
+                drivers, weather, start, as_of, horizon_days, hedge.gdd5_per_cut, profile,
+                margin_m=float(cfg.get(f"margin_{profile}_m", MARGIN_M[profile])),
+                regrowth_per_cut_m=float(cfg.get("regrowth_per_cut_m", REGROWTH_PER_CUT_M)))
+            out.append({
+                "site_id": site.id, "site_name": site.name or f"Fläche {site.id}",
+                "category": site.category, "lon": site.lon, "lat": site.lat,
+                "geometry": site.geometry_geojson, "profile": profile,
+                "last_cut": start.isoformat(), "last_cut_assumed": assumed,
+                "violation_date": hazard.violation_date.isoformat()
+                if hazard.violation_date else None,
+                "violation_p10": hazard.violation_p10.isoformat() if hazard.violation_p10 else None,
+                "violation_p90": hazard.violation_p90.isoformat() if hazard.violation_p90 else None,
+                "violated": hazard.violated, "regrowth_m": hazard.regrowth_now_m,
+                "margin_m": hazard.margin_m, "gdd_now": hazard.gdd_now,
+                "gdd_to_violation": hazard.gdd_to_violation,
+                "text": hazard.text_de() + (" (kein Schnitt erfasst: ab 1. Januar gezählt)"
+                                            if assumed else ""),
+            })
+    rank = {"carriageway": 0, "sight_triangle": 1, "path": 2}
+    out.sort(key=lambda h: (h["violation_date"] or "9999", rank[h["profile"]], h["site_name"]))
+    return out
+
+
+# --------------------------------------------------------------------------- storms
+def _worst_open_severity(session: Session) -> dict[int, int]:
+    out: dict[int, int] = {}
+    for key, last in store_io.last_inspections(session).items():
+        del last
+        out.setdefault(key[0], 0)
+    corrected = store_io.corrected_ids(session)
+    for row in store_io.records(session):
+        if row.id in corrected:
+            continue
+        worst = max((SEVERITY_WEIGHT[f["severity"]] for f in row.findings_json), default=0)
+        out[row.site_id] = worst  # the newest record of the site wins
+    return out
+
+
+def _conditions(session: Session) -> dict[int, dict]:
+    out: dict[int, dict] = {}
+    for (site_id, code), last in store_io.last_inspections(session).items():
+        if code.startswith("tree"):
+            out[site_id] = dict(last.condition)
+    return out
+
+
+def risk_samples(session: Session) -> list[Sample]:
+    """The town's storm controls (tree extra controls) with the site's features before them."""
+    samples: list[Sample] = []
+    sites = {s.id: s for s in store_io.maintained_sites(session)}
+    corrected = store_io.corrected_ids(session)
+    before: dict[int, dict] = {}
+    worst: dict[int, int] = {}
+    for row in store_io.records(session):
+        if row.id in corrected:
+            continue
+        site = sites.get(row.site_id)
+        if row.inspection_type == "tree_extra" and site is not None:
+            feats = site_features(site.category, site.tags_json or {}, before.get(site.id, {}),
+                                  worst.get(site.id, 0))
+            damaged = any(f["severity"] in ("high", "acute") for f in row.findings_json)
+            samples.append(Sample(feats, damaged, {"seq": row.seq}))
+        if row.inspection_type.startswith("tree"):
+            before[row.site_id] = dict(row.condition_json or {})
+        worst[row.site_id] = max((SEVERITY_WEIGHT[f["severity"]] for f in row.findings_json),
+                                 default=0)
+    return samples
+
+
+def risk_model(session: Session) -> RiskModel:
+    """The storm risk weights: refitted from the town's storm controls once enough exist."""
+    return fit(risk_samples(session))
+
+
+def ranked_sites(session: Session, model: RiskModel | None = None) -> list[dict[str, Any]]:
+    """Maintained sites with trees, playgrounds or paths by storm risk score, highest first."""
+    model = model or risk_model(session)
+    worst = _worst_open_severity(session)
+    cond = _conditions(session)
+    out = []
+    for site in store_io.maintained_sites(session):
+        if site.category not in ("tree", "tree_group", "tree_row", "playground", "park",
+                                 "cemetery", "hedge"):
+            continue
+        feats = site_features(site.category, site.tags_json or {}, cond.get(site.id, {}),
+                              worst.get(site.id, 0))
+        out.append({"site_id": site.id, "site_name": site.name or f"Fläche {site.id}",
+                    "category": site.category, "score": round(model.score(feats), 3),
+                    "features": feats})
+    out.sort(key=lambda r: (-r["score"], r["site_name"]))
+    return out
+
+
+def threshold_ms(tenant: Tenant) -> float:
+    """The town's storm threshold (``[duty] storm_bft``, default Beaufort 8), m/s."""
+    cfg = _duty_config(tenant)
+    if "storm_gust_ms" in cfg:
+        return float(cfg["storm_gust_ms"])
+    try:
+        return beaufort_ms(int(cfg.get("storm_bft", DEFAULT_STORM_BFT)))
+    except ValueError as exc:
+        raise BadInput(f"[duty] storm_bft: {exc}") from None
+
+
+def order_storm_round(session: Session, kind: str, first: dt.date, last: dt.date,
+                      max_gust_ms: float, today: dt.date, top: int | None = None
+                      ) -> tuple[StormRound, bool]:
+    """Store a storm round once and order tree extra controls at the highest-risk sites.
+
+    ``kind`` ``after``: controls due within 3 days after the storm; ``before``: checks (close
+    or secure) due by the day before the forecast storm. ``top``: how many sites (``[duty]
+    storm_round_sites``, default 10).
+    """
+    tenant = session_tenant(session)
+    existing = store_io.storm_round(session, kind, first)
+    if existing is not None:
+        return existing, False
+    cfg = _duty_config(tenant)
+    top = top or int(cfg.get("storm_round_sites", 10))
+    model = risk_model(session)
+    ranked = ranked_sites(session, model)[:top]
+    due = (max(first - dt.timedelta(days=1), today) if kind == "before"
+           else max(last + dt.timedelta(days=3), today))
+    what = ("Vor Sturm" if kind == "before" else "Nach Sturm")
+    task_ids = []
+    for entry in ranked:
+        try:
+            task = create_order(
+                session, tenant, entry["site_id"], "inspect_trees", due_latest=due, priority=2,
+                description=(f"{what} {first:%d.%m.}–{last:%d.%m.%Y} (Böen bis "
+                             f"{max_gust_ms:.1f} m/s): Zusatzkontrolle, Risiko "
+                             f"{entry['score']:.2f}"), today=today)
+        except GreentourError:
+            continue
+        task_ids.append(task.id)
+    row = store_io.add_storm_round(session, StormRound(
+        kind=kind, first_day=first, last_day=last, max_gust_ms=max_gust_ms,
+        threshold_ms=threshold_ms(tenant), task_ids=task_ids,
+        note=model.note if not model.learned else f"gelernt (AUC {model.auc})"))
+    return row, True
+
+
+def storm_check(session: Session, weather: pd.DataFrame, today: dt.date,
+                forecast: pd.DataFrame | None = None, lookback_days: int = 7
+                ) -> list[dict[str, Any]]:
+    """Order rounds for storms observed in the last ``lookback_days`` and forecast ahead.
+
+    ``weather``: observed daily frame with ``gust_max_ms``; ``forecast``: MOSMIX daily frame
+    (Bright Sky, :func:`forecasting._brightsky.fetch_mosmix_daily`) or None offline.
+    """
+    tenant = session_tenant(session)
+    limit = threshold_ms(tenant)
+    out = []
+    if GUST_COLUMN in weather:
+        past = weather.loc[pd.Timestamp(today - dt.timedelta(days=lookback_days)):
+                           pd.Timestamp(today)]
+        gusts = past[GUST_COLUMN].dropna()
+        for rnd in storm_rounds(gusts[gusts >= limit]):
+            if rnd.last_day >= today:
+                continue  # still storming: the round starts after it
+            row, created = order_storm_round(session, "after", rnd.first_day, rnd.last_day,
+                                             rnd.max_gust_ms, today)
+            out.append({"kind": "after", "first_day": rnd.first_day.isoformat(),
+                        "created": created, "tasks": len(row.task_ids)})
+    if forecast is not None and GUST_COLUMN in forecast:
+        ahead = forecast.loc[pd.Timestamp(today + dt.timedelta(days=1)):, GUST_COLUMN].dropna()
+        for rnd in storm_rounds(ahead[ahead >= limit]):
+            row, created = order_storm_round(session, "before", rnd.first_day, rnd.last_day,
+                                             rnd.max_gust_ms, today)
+            out.append({"kind": "before", "first_day": rnd.first_day.isoformat(),
+                        "created": created, "tasks": len(row.task_ids)})
+    return out
