@@ -90,7 +90,8 @@ _CLEARANCE = (
               "Clearance 4.50 m over the carriageway free"),
     CheckItem("path", "Lichtraumprofil 2,50 m über Geh- und Radweg frei",
               "Clearance 2.50 m over foot and cycle paths free"),
-    CheckItem("sight_triangle", "Sichtdreieck über 0,80 m frei", "Sight triangle free above 0.80 m"),
+    CheckItem("sight_triangle", "Sichtdreieck über 0,80 m frei",
+              "Sight triangle free above 0.80 m"),
     CheckItem("signs", "Verkehrszeichen und Beleuchtung nicht verdeckt",
               "Traffic signs and lights not hidden"),
 )

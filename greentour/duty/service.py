@@ -27,7 +27,12 @@ from forecasting.storms import DEFAULT_STORM_BFT, GUST_COLUMN, beaufort_ms, stor
 from greentour.demand.service import create_order
 from greentour.duty import store_io
 from greentour.duty.chain import ChainReport, record_hash, verify
-from greentour.duty.checklists import check_answers, inspection_type, tree_interval_months
+from greentour.duty.checklists import (
+    INSPECTION_TYPES,
+    check_answers,
+    inspection_type,
+    tree_interval_months,
+)
 from greentour.duty.findings import SEVERITY_WEIGHT, check_finding, order_text
 from greentour.duty.overview import DueInspection, due_inspections, overdue_by_task_type
 from greentour.duty.protocol import render_protocol
@@ -473,7 +478,7 @@ def order_storm_round(session: Session, kind: str, first: dt.date, last: dt.date
 
 
 def storm_check(session: Session, weather: pd.DataFrame, today: dt.date,
-                forecast: pd.DataFrame | None = None, lookback_days: int = 7
+                forecast: pd.DataFrame | None = None, lookback_days: int = 10
                 ) -> list[dict[str, Any]]:
     """Order rounds for storms observed in the last ``lookback_days`` and forecast ahead.
 
@@ -502,3 +507,34 @@ def storm_check(session: Session, weather: pd.DataFrame, today: dt.date,
             out.append({"kind": "before", "first_day": rnd.first_day.isoformat(),
                         "created": created, "tasks": len(row.task_ids)})
     return out
+
+
+# --------------------------------------------------------------------------- tablet
+def inspection_types_doc() -> list[dict[str, Any]]:
+    """The inspection types with their checklists, for the tablet to walk offline."""
+    return [
+        {"code": t.code, "name_de": t.name_de, "name_en": t.name_en, "task_type": t.task_type,
+         "per_item": t.per_item, "categories": list(t.categories), "reference": t.reference,
+         "checklist": [{"key": c.key, "label_de": c.label_de, "label_en": c.label_en}
+                       for c in t.checklist]}
+        for t in INSPECTION_TYPES.values()
+    ]
+
+
+def record_from_device(session: Session, device_id: int, body: dict[str, Any],
+                       today: dt.date | None = None) -> tuple[dict[str, Any], bool]:
+    """Record an inspection sent by a crew tablet (signed by the named inspector and the
+    device token); idempotent by ``client_uuid`` like the crew reports."""
+    staff_id = body.get("inspector_staff_id")
+    if staff_id is not None and store_io.staff(session, staff_id) is None:
+        raise BadInput(f"Mitarbeiter/in {staff_id} gibt es nicht")
+    signer = Signer(name=str(body["inspector_name"]), staff_id=staff_id,
+                    device_token_id=device_id, device_name=store_io.device_name(session, device_id))
+    inp = InspectionInput(
+        client_uuid=str(body["client_uuid"]), site_id=int(body["site_id"]),
+        inspection_type=str(body["inspection_type"]), inspected_on=body["inspected_on"],
+        checklist=list(body["checklist"]), findings=list(body.get("findings") or []),
+        item=str(body.get("item") or ""), condition=body.get("condition"),
+        note=str(body.get("note") or ""), device_time=body.get("device_time"),
+        task_id=body.get("task_id"))
+    return record_inspection(session, inp, signer, today=today)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from greentour.duty.chain import GENESIS, HASHED_FIELDS
 from greentour.duty.overview import LastInspection, SiteRef
 from greentour.store import begin_write
-from greentour.store.models import Site, SiteLastService, Staff, Task, Tenant
+from greentour.store.models import DeviceToken, Site, SiteLastService, Staff, Task, Tenant
 from greentour.store.models_demand import SiteDemand
 from greentour.store.models_duty import (
     DutyChainHead,
@@ -191,3 +191,9 @@ def site_refs(session: Session) -> list[SiteRef]:
 def last_services(session: Session) -> list[tuple[int, str, dt.date]]:
     """(site id, task type, last day done) of every recorded service."""
     return [(r.site_id, r.task_type, r.last_date) for r in session.scalars(select(SiteLastService))]
+
+
+def device_name(session: Session, token_id: int) -> str:
+    """The name a planner gave the device token ("" when gone)."""
+    row = session.get(DeviceToken, token_id)
+    return row.name if row is not None else ""

@@ -30,6 +30,8 @@ class GeneratorContext:
     targets: Mapping[tuple[int, str], TargetTime] = field(default_factory=dict)
     visits: Mapping[tuple[int, str], Sequence[Visit]] = field(default_factory=dict)
     traffic: Mapping[int, TrafficSafety] = field(default_factory=dict)
+    overdue: Mapping[tuple[int, str], int] = field(default_factory=dict)
+    """(site id, task type) → days an inspection is overdue (greentour.duty.overview)."""
 
     def spec(self, code: str) -> TaskTypeSpec:
         """The task type, or a clear error naming the unknown code."""
@@ -51,6 +53,10 @@ class GeneratorContext:
         if traffic:
             urgency = max(urgency, 0.9)
             explanation = f"{explanation}; Verkehrssicherung: {safety.reason}"
+        late = self.overdue.get((site.id, code))
+        if late:
+            urgency = 1.0
+            explanation = f"{explanation}; Kontrolle seit {late} Tagen überfällig"
         return make_task(
             spec=spec,
             site=site,
