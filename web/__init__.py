@@ -33,6 +33,7 @@ BLUEPRINT_MODULES: list[str] = [
     "web.auth",
     "web.security",
     "web.planner",
+    "web.duty",
     "web.api",
     "web.crew",
     "web.gis",

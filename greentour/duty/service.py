@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -538,3 +539,40 @@ def record_from_device(session: Session, device_id: int, body: dict[str, Any],
         note=str(body.get("note") or ""), device_time=body.get("device_time"),
         task_id=body.get("task_id"))
     return record_inspection(session, inp, signer, today=today)
+
+
+# --------------------------------------------------------------------------- planner read model
+def planner_overview(session: Session, today: dt.date, horizon_days: int = 28
+                     ) -> dict[str, Any]:
+    """Everything the planner's duty page shows: owed inspections (overdue first), the chain
+    check, the storm risk model's state, stored storm rounds and the clearance hazards of the
+    next ``horizon_days`` days (or why they cannot be predicted)."""
+    try:
+        hazards = [h for h in clearance_hazards(session, today, horizon_days)
+                   if h["violation_date"] is not None]
+        hazard_error = None
+    except GreentourError as exc:
+        hazards, hazard_error = [], exc.message
+    model = risk_model(session)
+    return {
+        "today": today, "due": inspection_overview(session, today)[:200],
+        "chain": verify_chain(session), "model": model,
+        "ranked": ranked_sites(session, model)[:10],
+        "rounds": store_io.storm_rounds(session)[:20], "hazards": hazards,
+        "hazard_error": hazard_error, "horizon_days": horizon_days,
+        "types": INSPECTION_TYPES,
+    }
+
+
+def hazards_geojson(session: Session, today: dt.date, horizon_days: int = 28) -> dict[str, Any]:
+    """Predicted violations of the next ``horizon_days`` days as a GeoJSON layer (RFC 7946)."""
+    features = []
+    for h in clearance_hazards(session, today, horizon_days):
+        if h["violation_date"] is None:
+            continue
+        props = {k: v for k, v in h.items() if k not in ("geometry", "lon", "lat")}
+        features.append({"type": "Feature", "geometry": json.loads(h["geometry"]),
+                         "properties": props})
+    return {"type": "FeatureCollection", "features": features,
+            "licence": "© OpenStreetMap contributors, ODbL; Datenbasis: Deutscher Wetterdienst "
+                       "(CC BY 4.0)"}

@@ -1,0 +1,81 @@
+"""Duty of care over HTTP: the tablet's inspection API (idempotent), the planner's pages.
+
+Real Flask test client, real SQLite migrated by Alembic, the crew sample of tests/crew_sample.py.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+import pytest
+from crew_sample import build_crew_sample
+from pypdf import PdfReader
+from sqlalchemy import func, select
+from test_api_crew import bearer, login
+
+from greentour.planning.accounts import create_user
+from greentour.store.models_duty import InspectionRecord
+from greentour.store.tenancy import tenant_session
+
+CHECK = [{"key": k, "result": "ok"} for k in
+         ("surfacing", "broken_parts", "sharp_edges", "glass_litter", "vandalism")]
+
+
+@pytest.fixture
+def sample(engine):
+    return build_crew_sample(engine)
+
+
+def _body(sample, key: str) -> dict:
+    return {"client_uuid": key, "site_id": sample.site_ids["a1"][0],
+            "inspection_type": "playground_visual", "inspected_on": sample.day.isoformat(),
+            "item": "Schaukel", "inspector_name": "Erika Prüf", "checklist": CHECK,
+            "device_time": f"{sample.day.isoformat()}T09:10:00+02:00"}
+
+
+def test_a_checklist_completed_offline_arrives_once(client, engine, sample) -> None:
+    """The tablet's queue sends the same inspection again after a lost answer: stored once,
+    signed with the device; the checklists come from the API for offline use."""
+    headers = bearer(sample.tokens["a1"])
+    types = client.get("/api/v1/inspection-types", headers=headers)
+    assert types.status_code == 200
+    codes = {t["code"] for t in types.get_json()["inspection_types"]}
+    assert {"playground_visual", "playground_operational", "playground_annual", "tree_regular",
+            "tree_extra", "clearance"} <= codes
+    key = str(uuid.uuid4())
+    first = client.post("/api/v1/inspections", json=_body(sample, key), headers=headers)
+    again = client.post("/api/v1/inspections", json=_body(sample, key), headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.headers.get("Idempotent-Replay") == "true"
+    assert first.get_json()["record_hash"] == again.get_json()["record_hash"]
+    assert first.get_json()["device_token_id"] == sample.token_ids["a1"]
+    with tenant_session(engine, sample.tenant_ids["lauf"]) as s:
+        assert s.scalar(select(func.count()).select_from(InspectionRecord)) == 1
+    bad = dict(_body(sample, str(uuid.uuid4())), checklist=CHECK[:2])
+    answer = client.post("/api/v1/inspections", json=bad, headers=headers)
+    assert answer.status_code == 400 and "nicht beantwortet" in answer.get_data(as_text=True)
+    assert client.post("/api/v1/inspections", json=_body(sample, key)).status_code == 401
+
+
+def test_planner_pages_overview_pdf_and_export(client, engine, sample) -> None:
+    """Overview page, protocol PDF and insurer CSV for the logged-in planner."""
+    headers = bearer(sample.tokens["a1"])
+    client.post("/api/v1/inspections", json=_body(sample, str(uuid.uuid4())), headers=headers)
+    create_user(engine, sample.tenant_ids["lauf"], "dispo", "geheim-genug-123", role="planner")
+    login(client, "dispo", "geheim-genug-123")
+    day = sample.day.isoformat()
+    page = client.get(f"/planner/verkehrssicherung/?day={day}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Kontrollen (überfällige zuerst)" in html and "Unverändert: 1 Protokolle" in html
+    assert "noch nicht gelernt" in html
+    site = sample.site_ids["a1"][0]
+    pdf = client.get(f"/planner/verkehrssicherung/protokoll.pdf?site={site}&from={day}&to={day}")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    text = PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
+    assert "Nr. 1" in text and "Erika Prüf" in text
+    csv = client.get(f"/planner/verkehrssicherung/versicherung.csv?from={day}&to={day}")
+    assert csv.status_code == 200 and "Schaukel" in csv.get_data(as_text=True)
+    wrong = client.get("/planner/verkehrssicherung/protokoll.pdf?site=x")
+    assert wrong.status_code == 400
