@@ -297,13 +297,14 @@ def _profiles(reason: str, clearance_height_m: float | None) -> list[str]:
 
 
 def clearance_hazards(session: Session, as_of: dt.date, horizon_days: int = 28,
-                      data_dir: Path | None = None, weather: pd.DataFrame | None = None
-                      ) -> list[dict[str, Any]]:
+                      data_dir: Path | None = None, weather: pd.DataFrame | None = None,
+                      candidates: bool = False) -> list[dict[str, Any]]:
     """Predicted clearance and sight-triangle violations of the screened hedges and trees.
 
     Every maintained site the traffic-safety screening flagged: regrowth since its last
     clearance or hedge cut (none recorded: 1 January, said so) → the violation day of each
     profile it touches, with its 10-90 % spread; sorted by day, carriageways before paths.
+    ``candidates``: also the OSM candidates nobody confirmed yet (what the town may owe).
     """
     tenant = session_tenant(session)
     cfg = _duty_config(tenant)
@@ -318,7 +319,8 @@ def clearance_hazards(session: Session, as_of: dt.date, horizon_days: int = 28,
     cuts = _last_cuts(session)
     out: list[dict[str, Any]] = []
     drivers_by_lat: dict[int, pd.DataFrame] = {}
-    for site in store_io.maintained_sites(session):
+    sites = store_io.all_sites(session) if candidates else store_io.maintained_sites(session)
+    for site in sites:
         demand = demands.get(site.id)
         if demand is None or not demand.traffic_safety:
             continue

@@ -197,3 +197,8 @@ def device_name(session: Session, token_id: int) -> str:
     """The name a planner gave the device token ("" when gone)."""
     row = session.get(DeviceToken, token_id)
     return row.name if row is not None else ""
+
+
+def all_sites(session: Session) -> list[Site]:
+    """Every site of the town, candidates too."""
+    return list(session.scalars(select(Site).order_by(Site.id)))
