@@ -52,8 +52,8 @@ def main() -> None:
     print(f"Summe: {table.gust_days.sum()} Böentage, {table.storm_rounds.sum()} Sturmrunden")
     for bft in (9, 10):
         other = gust_days_per_year(frame, beaufort_ms(bft))
-        print(f"Bft {bft} (≥ {beaufort_ms(bft):.1f} m/s): {other.gust_days.mean():.1f} Böentage/Jahr, "
-              f"{other.storm_rounds.mean():.1f} Sturmrunden/Jahr")
+        print(f"Bft {bft} (≥ {beaufort_ms(bft):.1f} m/s): {other.gust_days.mean():.1f} "
+              f"Böentage/Jahr, {other.storm_rounds.mean():.1f} Sturmrunden/Jahr")
     print("Vergleich (10-Minuten-Mittel ≥ Bft 8, DWD-Sturmtag): Binnenland Lüchow 17, Schleswig 49 "
           "Sturmtage/Jahr 1981-2010; Deutschland 'etwa 20 bis 30 Tage im Jahr' (docs/duty.md)")
     print("Datenbasis: Deutscher Wetterdienst (CC BY 4.0)")

@@ -81,7 +81,8 @@ def read_dwd_daily(path: str | Path) -> pd.DataFrame:
     The format: ``;``-separated, fields padded with spaces, missing values ``-999``, a trailing
     ``eor`` column, CRLF or LF line ends. Returned as a daily weather frame (see module doc) with
     the DWD extras ``station_id``, ``qn_3``, ``qn_4`` (quality levels), ``snow_cm``, ``cloud_octa``,
-    ``tgk_c`` (5 cm minimum), ``gust_max_ms`` (FX, the day's maximum wind gust, m/s). Missing days are *not* invented here: run :func:`fill_gaps`.
+    ``tgk_c`` (5 cm minimum), ``gust_max_ms`` (FX, the day's maximum wind gust, m/s). Missing
+    days are *not* invented here: run :func:`fill_gaps`.
 
     Raises
     ------

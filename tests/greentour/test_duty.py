@@ -29,6 +29,7 @@ from greentour.store.tenancy import tenant_session
 
 DAY = dt.date(2026, 6, 15)
 REPO = Path(__file__).resolve().parents[2]
+DUESSELDORF = "produkt_klima_tag_19520101_20231231_01078.txt"
 SIGNER = Signer(name="Erika Prüf", user_id=None, staff_id=None, device_token_id=None,
                 device_name="Tablet Kolonne 1")
 VISUAL_OK = [{"key": k, "result": "ok"} for k in
@@ -126,9 +127,8 @@ def test_a_correction_keeps_both_records(town) -> None:
     fixed = InspectionInput(client_uuid=str(uuid.uuid4()), site_id=ids["play"],
                             inspection_type="playground_visual", inspected_on=DAY,
                             checklist=VISUAL_OK, item="Wippe")
-    with tenant_session(engine, tid) as s, s.begin():
-        with pytest.raises(BadInput, match="Begründung"):
-            service.correct_inspection(s, old["id"], fixed, SIGNER, reason=" ", today=DAY)
+    with tenant_session(engine, tid) as s, s.begin(), pytest.raises(BadInput, match="Begründung"):
+        service.correct_inspection(s, old["id"], fixed, SIGNER, reason=" ", today=DAY)
     with tenant_session(engine, tid) as s, s.begin():
         new, created = service.correct_inspection(s, old["id"], fixed, SIGNER,
                                                   reason="falsches Gerät notiert", today=DAY)
@@ -162,10 +162,9 @@ def test_a_finding_creates_its_follow_up_order_with_its_deadline(town) -> None:
         assert f"Kontrollprotokoll Nr. {record['seq']}" in high.notes
         assert (acute.due_latest, acute.priority) == (DAY, 3)
         assert orders[2]["task_id"] is None  # observe: recorded, nothing ordered
-    with tenant_session(engine, tid) as s, s.begin():
-        with pytest.raises(BadInput, match="spätestens"):
-            service.record_inspection(s, _visual(ids["play"], findings=[
-                {"severity": "acute", "text": "x", "deadline": "2026-07-30"}]), SIGNER, today=DAY)
+    late = [{"severity": "acute", "text": "x", "deadline": "2026-07-30"}]
+    with tenant_session(engine, tid) as s, s.begin(), pytest.raises(BadInput, match="spätestens"):
+        service.record_inspection(s, _visual(ids["play"], findings=late), SIGNER, today=DAY)
 
 
 def test_the_same_checklist_sent_twice_is_stored_once(town) -> None:
@@ -261,7 +260,7 @@ def test_storm_rounds_after_and_before_a_storm_order_checks_by_risk(town, data_d
     """Storm Zeynep (Feb 2022, Düsseldorf) orders one round after it, once; as a forecast it
     orders checks before it."""
     engine, tid, ids = town
-    weather = read_dwd_daily(data_dir / "weather" / "produkt_klima_tag_19520101_20231231_01078.txt")
+    weather = read_dwd_daily(data_dir / "weather" / DUESSELDORF)
     with tenant_session(engine, tid) as s, s.begin():
         model = service.risk_model(s)
         assert not model.learned and "Nicht gelernt" in model.note
@@ -278,7 +277,7 @@ def test_storm_rounds_after_and_before_a_storm_order_checks_by_risk(town, data_d
 
 def test_gust_days_on_duesseldorf_2014_2023(data_dir) -> None:
     """The figures of bench/storm_days.py: 268 gust days ≥ Bft 8 in ten years, 170 rounds."""
-    frame = read_dwd_daily(data_dir / "weather" / "produkt_klima_tag_19520101_20231231_01078.txt")
+    frame = read_dwd_daily(data_dir / "weather" / DUESSELDORF)
     table = gust_days_per_year(frame.loc["2014-01-01":"2023-12-31"], beaufort_ms(8))
     assert int(table.gust_days.sum()) == 268 and int(table.storm_rounds.sum()) == 170
     assert table.loc[2020, "gust_days"] == 36
@@ -298,5 +297,6 @@ def test_risk_score_is_learned_from_enough_findings_and_evaluated_on_held_back_o
         samples.append(Sample(feats, bool(rng.random() < 1 / (1 + np.exp(-z)))))
     model = fit(samples, seed=0)
     assert model.learned and model.n_test == 50 and model.auc is not None and model.auc > 0.75
-    assert model.weights["last_finding"] > model.weights["tree_size"] > abs(model.weights["species"])
+    weights = model.weights
+    assert weights["last_finding"] > weights["tree_size"] > abs(weights["species"])
     assert fit(samples[:10]).learned is False
