@@ -300,3 +300,38 @@ def test_risk_score_is_learned_from_enough_findings_and_evaluated_on_held_back_o
     weights = model.weights
     assert weights["last_finding"] > weights["tree_size"] > abs(weights["species"])
     assert fit(samples[:10]).learned is False
+
+
+def test_cli_verify_protocol_export_and_storm_check(town, cli_runner, tmp_path) -> None:
+    """``greentour duty``: verify (exit 1 on a broken chain, one 'Fehler:' line per break),
+    protocol PDF, insurer CSV, storm check, hazards; bad dates are one-line errors."""
+    from greentour.cli import cli
+
+    engine, tid, ids = town
+    _record(engine, tid, _visual(ids["play"], DAY - dt.timedelta(days=1)))
+    _record(engine, tid, _visual(ids["play"], DAY))
+    ok = cli_runner.invoke(cli, ["duty", "verify", "--tenant", "lauf"])
+    assert ok.exit_code == 0 and "unverändert: 2 Protokolle" in ok.output
+    pdf = tmp_path / "p.pdf"
+    made = cli_runner.invoke(cli, ["duty", "protocol", "--tenant", "lauf", "--site",
+                                   str(ids["play"]), "--from", "2026-06-01", "--to",
+                                   "2026-06-30", "--out", str(pdf)])
+    assert made.exit_code == 0 and PdfReader(pdf).pages
+    csv_file = tmp_path / "k.csv"
+    exported = cli_runner.invoke(cli, ["duty", "export", "--tenant", "lauf", "--from",
+                                       "2026-06-01", "--to", "2026-06-30", "--out", str(csv_file)])
+    assert exported.exit_code == 0 and "(2 Protokolle)" in exported.output
+    storm = cli_runner.invoke(cli, ["duty", "storm-check", "--tenant", "lauf", "--date",
+                                    "2026-06-15"])
+    assert storm.exit_code == 0, storm.output
+    hazards = cli_runner.invoke(cli, ["duty", "hazards", "--tenant", "lauf", "--date",
+                                      "2026-06-01"])
+    assert hazards.exit_code == 0 and "Profilen in 28 Tagen verletzt" in hazards.output
+    bad = cli_runner.invoke(cli, ["duty", "overview", "--tenant", "lauf", "--date", "morgen"])
+    assert bad.exit_code == 1 and bad.output.strip().startswith("Fehler:")
+    assert "Traceback" not in bad.output
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE inspection_record SET note = 'nachträglich' WHERE seq = 1"))
+    broken = cli_runner.invoke(cli, ["duty", "verify", "--tenant", "lauf"])
+    assert broken.exit_code == 1 and "Fehler: Protokoll Nr. 1 wurde nach dem Speichern" \
+        in broken.output
