@@ -79,3 +79,39 @@ def test_planner_pages_overview_pdf_and_export(client, engine, sample) -> None:
     assert csv.status_code == 200 and "Schaukel" in csv.get_data(as_text=True)
     wrong = client.get("/planner/verkehrssicherung/protokoll.pdf?site=x")
     assert wrong.status_code == 400
+
+
+def test_hazard_layer_and_english_page(client, engine, sample) -> None:
+    """The map layer is GeoJSON of the predicted violations; the page speaks English on request;
+    a town without weather is told why on the page and by a 404 on the layer."""
+    from greentour.store.models import Tenant
+    from greentour.store.models_demand import SiteDemand
+    from greentour.store.tenancy import system_session
+
+    tenant_id = sample.tenant_ids["lauf"]
+    create_user(engine, tenant_id, "dispo", "geheim-genug-123", role="planner")
+    login(client, "dispo", "geheim-genug-123")
+    url = "/planner/verkehrssicherung/gefahren.geojson?day=2026-06-01"
+    missing = client.get(url)
+    assert missing.status_code == 404 and "Wetterdaten" in missing.get_data(as_text=True)
+    page = client.get("/planner/verkehrssicherung/?day=2026-06-01").get_data(as_text=True)
+    assert "Wetterdaten" in page
+    with system_session(engine) as s, s.begin():
+        s.get(Tenant, tenant_id).config_json = {"weather": {
+            "files": ["weather/produkt_klima_tag_20241226_20260628_00691.txt"],
+            "history_files": ["weather/produkt_klima_tag_20210101_20231231_01078.txt"]}}
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        s.add(SiteDemand(site_id=sample.site_ids["a1"][0], traffic_safety=True,
+                         traffic_reason="Sichtdreieck an Einmündung: über 0.80 m freihalten",
+                         clearance_height_m=0.8))
+    layer = client.get(url)
+    assert layer.status_code == 200 and layer.mimetype == "application/geo+json"
+    features = layer.get_json()["features"]
+    assert [f["properties"]["profile"] for f in features] == ["sight_triangle"]
+    assert features[0]["geometry"]["type"] == "Polygon"
+    assert features[0]["properties"]["violation_date"] >= "2026-06-01"
+    client.get("/auth/lang/en")
+    english = client.get("/planner/verkehrssicherung/?day=2026-06-01").get_data(as_text=True)
+    assert "Inspections (overdue first)" in english and "Duty of care" in english
+    map_page = client.get("/planner/?day=2026-06-01").get_data(as_text=True)
+    assert "gefahren.geojson" in map_page and "hazards.js" in map_page
