@@ -60,6 +60,7 @@ from greentour.demand.site_service import (
 )
 from greentour.demand.staleness import Verdict, next_occurrences, verdict
 from greentour.duty import store_io as duty_store
+from greentour.duty.hazards import LEAD_DAYS, clearance_signals
 from greentour.duty.overview import due_inspections, overdue_by_task_type
 from greentour.errors import BadInput, ConfigError, NotFound
 from greentour.settings import REPO_ROOT, get_settings
@@ -189,6 +190,10 @@ def generate_tasks(
         signals, fnotes = forecast_signals_for(session, tenant, as_of, horizon,
                                                settings.forecast_stale_days, data_dir)
         notes += fnotes
+        # clearance hazards predicted by regrowth (issue 16): a clearance task before the day
+        csignals, cnotes = clearance_signals(session, as_of, horizon + LEAD_DAYS, data_dir)
+        signals = [*signals, *csignals]
+        notes += cnotes
     if signals:
         fixed = {(t.site_id, t.task_type, t.due_earliest, t.due_latest) for t in tasks}
         for ftask in generate_forecast_tasks(sites, signals, start, end, ctx):

@@ -12,17 +12,11 @@ import io
 import json
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from forecasting.care_classes import load_care_classes
-from forecasting.clearance import MARGIN_M, REGROWTH_PER_CUT_M, predict_violation
-from forecasting.drivers import add_drivers
-from forecasting.errors import ForecastInputError
-from forecasting.planning import planning_weather
 from forecasting.storm_risk import RiskModel, Sample, fit, site_features
 from forecasting.storms import DEFAULT_STORM_BFT, GUST_COLUMN, beaufort_ms, storm_rounds
 from greentour.demand.service import create_order
@@ -35,10 +29,10 @@ from greentour.duty.checklists import (
     tree_interval_months,
 )
 from greentour.duty.findings import SEVERITY_WEIGHT, check_finding, order_text
+from greentour.duty.hazards import clearance_hazards
 from greentour.duty.overview import DueInspection, due_inspections, overdue_by_task_type
 from greentour.duty.protocol import render_protocol
 from greentour.errors import BadInput, Conflict, GreentourError, NotFound
-from greentour.forecast_service import CARE_CLASSES_FILE, tenant_weather
 from greentour.store import session_tenant
 from greentour.store.base import utcnow
 from greentour.store.models import Tenant
@@ -274,91 +268,6 @@ def inspection_overview(session: Session, today: dt.date) -> list[DueInspection]
 def overdue_task_types(session: Session, today: dt.date) -> dict[tuple[int, str], int]:
     """(site id, task type) → days overdue; fed to the demand generators' urgency."""
     return overdue_by_task_type(inspection_overview(session, today))
-
-
-# --------------------------------------------------------------------------- clearance hazards
-def _last_cuts(session: Session) -> dict[int, dt.date]:
-    out: dict[int, dt.date] = {}
-    for site_id, task_type, last_date in store_io.last_services(session):
-        if task_type in CLEARANCE_TASKS:
-            out[site_id] = max(out.get(site_id, last_date), last_date)
-    return out
-
-
-def _profiles(reason: str, clearance_height_m: float | None) -> list[str]:
-    out = []
-    if "Fahrbahn" in reason or (clearance_height_m or 0) >= 4.5:
-        out.append("carriageway")
-    elif "Geh-/Radweg" in reason:
-        out.append("path")
-    if "Sichtdreieck" in reason:
-        out.append("sight_triangle")
-    return out
-
-
-def clearance_hazards(session: Session, as_of: dt.date, horizon_days: int = 28,
-                      data_dir: Path | None = None, weather: pd.DataFrame | None = None,
-                      candidates: bool = False) -> list[dict[str, Any]]:
-    """Predicted clearance and sight-triangle violations of the screened hedges and trees.
-
-    Every maintained site the traffic-safety screening flagged: regrowth since its last
-    clearance or hedge cut (none recorded: 1 January, said so) → the violation day of each
-    profile it touches, with its 10-90 % spread; sorted by day, carriageways before paths.
-    ``candidates``: also the OSM candidates nobody confirmed yet (what the town may owe).
-    """
-    tenant = session_tenant(session)
-    cfg = _duty_config(tenant)
-    if weather is None:
-        weather, _source = tenant_weather(session, tenant, as_of, data_dir)
-    try:
-        plan = planning_weather(weather, as_of, horizon_days, allow_stale_days=7)
-    except ForecastInputError as exc:
-        raise BadInput(f"Wetterdaten reichen nicht für die Vorhersage: {exc}") from None
-    care = load_care_classes(CARE_CLASSES_FILE)
-    demands = store_io.site_demands(session)
-    cuts = _last_cuts(session)
-    out: list[dict[str, Any]] = []
-    drivers_by_lat: dict[int, pd.DataFrame] = {}
-    sites = store_io.all_sites(session) if candidates else store_io.maintained_sites(session)
-    for site in sites:
-        demand = demands.get(site.id)
-        if demand is None or not demand.traffic_safety:
-            continue
-        profiles = _profiles(demand.traffic_reason or "", demand.clearance_height_m)
-        if not profiles:
-            continue
-        key = round(site.lat * 20)
-        if key not in drivers_by_lat:
-            drivers_by_lat[key] = add_drivers(plan, site.lat, 300.0)
-        drivers = drivers_by_lat[key]
-        hedge_key = (site.regime or "hedge_high").removeprefix("hedge_")
-        hedge = care.hedges.get(hedge_key) or care.hedge("high")
-        last_cut = cuts.get(site.id)
-        assumed = last_cut is None or last_cut > as_of
-        start = dt.date(as_of.year, 1, 1) if assumed else last_cut
-        for profile in profiles:
-            hazard = predict_violation(
-                drivers, weather, start, as_of, horizon_days, hedge.gdd5_per_cut, profile,
-                margin_m=float(cfg.get(f"margin_{profile}_m", MARGIN_M[profile])),
-                regrowth_per_cut_m=float(cfg.get("regrowth_per_cut_m", REGROWTH_PER_CUT_M)))
-            out.append({
-                "site_id": site.id, "site_name": site.name or f"Fläche {site.id}",
-                "category": site.category, "lon": site.lon, "lat": site.lat,
-                "geometry": site.geometry_geojson, "profile": profile,
-                "last_cut": start.isoformat(), "last_cut_assumed": assumed,
-                "violation_date": hazard.violation_date.isoformat()
-                if hazard.violation_date else None,
-                "violation_p10": hazard.violation_p10.isoformat() if hazard.violation_p10 else None,
-                "violation_p90": hazard.violation_p90.isoformat() if hazard.violation_p90 else None,
-                "violated": hazard.violated, "regrowth_m": hazard.regrowth_now_m,
-                "margin_m": hazard.margin_m, "gdd_now": hazard.gdd_now,
-                "gdd_to_violation": hazard.gdd_to_violation,
-                "text": hazard.text_de() + (" (kein Schnitt erfasst: ab 1. Januar gezählt)"
-                                            if assumed else ""),
-            })
-    rank = {"carriageway": 0, "sight_triangle": 1, "path": 2}
-    out.sort(key=lambda h: (h["violation_date"] or "9999", rank[h["profile"]], h["site_name"]))
-    return out
 
 
 # --------------------------------------------------------------------------- storms

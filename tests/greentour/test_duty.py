@@ -335,3 +335,32 @@ def test_cli_verify_protocol_export_and_storm_check(town, cli_runner, tmp_path) 
     broken = cli_runner.invoke(cli, ["duty", "verify", "--tenant", "lauf"])
     assert broken.exit_code == 1 and "Fehler: Protokoll Nr. 1 wurde nach dem Speichern" \
         in broken.output
+
+
+def test_demand_plans_a_clearance_task_before_the_predicted_violation(town, tmp_path) -> None:
+    """The week's demand holds a clearance cut due before the sight triangle is violated,
+    ranked by the road class (without the town's May clearance cycle, which would cover it);
+    after a recorded cut it is not asked for."""
+    from greentour.demand.service import generate_tasks
+
+    engine, tid, ids = town
+    as_of = dt.date(2026, 6, 15)
+    no_cycles = tmp_path / "cycles.toml"
+    no_cycles.write_text("# no cycles\n", encoding="utf-8")
+    with tenant_session(engine, tid) as s:
+        hazards = service.clearance_hazards(s, as_of, 28)
+        tasks, _notes = generate_tasks(s, as_of, as_of=as_of, cycles_file=no_cycles)
+    violation = min(h["violation_date"] for h in hazards if h["site_id"] == ids["hedge"]
+                    and h["violation_date"])
+    clear = [t for t in tasks if t.generator == "forecast" and t.site_id == ids["hedge"]
+             and t.task_type == "clearance_cut"]
+    assert len(clear) == 1, [(t.task_type, t.generator) for t in tasks if t.site_id == ids["hedge"]]
+    assert clear[0].due_latest.isoformat() < violation and clear[0].urgency >= 0.95
+    assert "Sichtdreieck" in clear[0].explanation
+    with tenant_session(engine, tid) as s, s.begin():
+        s.add(SiteLastService(site_id=ids["hedge"], task_type="clearance_cut",
+                              last_date=dt.date(2026, 5, 29)))
+    with tenant_session(engine, tid) as s:
+        tasks, _notes = generate_tasks(s, as_of, as_of=as_of, cycles_file=no_cycles)
+    assert not [t for t in tasks if t.generator == "forecast" and t.site_id == ids["hedge"]
+                and t.task_type == "clearance_cut"]
