@@ -21,7 +21,7 @@ from forecasting.storm_risk import RiskModel, Sample, fit, site_features
 from forecasting.storms import DEFAULT_STORM_BFT, GUST_COLUMN, beaufort_ms, storm_rounds
 from greentour.demand.service import create_order
 from greentour.duty import store_io
-from greentour.duty.chain import ChainReport, record_hash, verify
+from greentour.duty.chain import HASHED_FIELDS, ChainReport, record_hash, verify
 from greentour.duty.checklists import (
     INSPECTION_TYPES,
     check_answers,
@@ -37,9 +37,6 @@ from greentour.store import session_tenant
 from greentour.store.base import utcnow
 from greentour.store.models import Tenant
 from greentour.store.models_duty import InspectionRecord, StormRound
-
-CLEARANCE_TASKS = ("clearance_cut", "clearance_prune", "hedge_cut", "hedge_hard_cut")
-"""Task types whose completion resets the regrowth of a clearance profile."""
 
 
 @dataclass(frozen=True)
@@ -160,11 +157,7 @@ def record_inspection(session: Session, inp: InspectionInput, signer: Signer, *,
         corrects_id=corrects.id if corrects else None, correction_reason=reason.strip()[:500],
         task_id=inp.task_id, recorded_at=utcnow(), prev_hash=head.last_hash,
     )
-    fields = {name: getattr(row, name) for name in (
-        "seq", "client_uuid", "site_id", "site_name", "inspection_type", "item", "inspected_on",
-        "device_time", "inspector_user_id", "inspector_staff_id", "inspector_name",
-        "device_token_id", "device_name", "checklist_json", "findings_json", "condition_json",
-        "note", "corrects_id", "correction_reason")}
+    fields = {name: getattr(row, name) for name in HASHED_FIELDS}
     row.record_hash = record_hash(row.prev_hash, fields)
     store_io.append_record(session, head, row)
     for index, finding in enumerate(findings):
@@ -272,16 +265,14 @@ def overdue_task_types(session: Session, today: dt.date) -> dict[tuple[int, str]
 
 # --------------------------------------------------------------------------- storms
 def _worst_open_severity(session: Session) -> dict[int, int]:
+    """Per site: the worst finding (0..4) of its newest valid record."""
     out: dict[int, int] = {}
-    for key, last in store_io.last_inspections(session).items():
-        del last
-        out.setdefault(key[0], 0)
     corrected = store_io.corrected_ids(session)
     for row in store_io.records(session):
         if row.id in corrected:
             continue
-        worst = max((SEVERITY_WEIGHT[f["severity"]] for f in row.findings_json), default=0)
-        out[row.site_id] = worst  # the newest record of the site wins
+        out[row.site_id] = max((SEVERITY_WEIGHT[f["severity"]] for f in row.findings_json),
+                               default=0)
     return out
 
 

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from greentour.duty.chain import GENESIS, HASHED_FIELDS
@@ -29,11 +30,14 @@ def lock_head(session: Session) -> DutyChainHead:
     """The town's chain head, locked for appending (SQLite write lock, PostgreSQL row lock)."""
     begin_write(session)
     head = session.scalar(select(DutyChainHead).with_for_update())
-    if head is None:
-        head = DutyChainHead(last_seq=0, last_hash=GENESIS)
-        session.add(head)
-        session.flush()
-    return head
+    if head is not None:
+        return head
+    try:  # the town's first record: two first records may race to create the head
+        with session.begin_nested():
+            session.add(DutyChainHead(last_seq=0, last_hash=GENESIS))
+    except IntegrityError:
+        pass  # the other one created it; wait for its lock below
+    return session.scalar(select(DutyChainHead).with_for_update())
 
 
 def head(session: Session) -> DutyChainHead | None:
