@@ -64,11 +64,17 @@ def main() -> None:
           "Flächen)")
     by_profile = Counter(h["profile"] for h in in_period)
     print("je Profil: " + ", ".join(f"{k} {v}" for k, v in sorted(by_profile.items())))
-    print(f"{'Fläche':<40} {'Profil':<15} {'verletzt ab':<11} {'p10':<11} {'p90':<11} gepflegt")
+    print(f"{'Fläche':<28} {'Profil':<15} {'verletzt ab':<11} {'p10':<11} {'p90':<11} "
+          f"{'°C·d jetzt/nötig':<17} gepflegt")
     for h in in_period[:40]:
-        print(f"{h['site_name'][:40]:<40} {h['profile']:<15} {h['violation_date']:<11} "
+        print(f"{h['site_name'][:28]:<28} {h['profile']:<15} {h['violation_date']:<11} "
               f"{h['violation_p10'] or '-':<11} {h['violation_p90'] or '-':<11} "
+              f"{h['gdd_now']:>6.0f}/{h['gdd_to_violation']:<10.0f} "
               f"{'ja' if h['site_id'] in maintained else 'Kandidat'}")
+    later = [h for h in hazards if not h["violation_date"]]
+    for h in later[:10]:
+        print(f"{h['site_name'][:28]:<28} {h['profile']:<15} {'nach Zeitraum':<11} "
+              f"{'':<23} {h['gdd_now']:>6.0f}/{h['gdd_to_violation']:<10.0f}")
     cut = dt.date.fromisoformat(args.cut_on)
     with tenant_session(engine, result.tenant_id) as s, s.begin():
         for site_id in {h["site_id"] for h in hazards}:
@@ -80,6 +86,8 @@ def main() -> None:
           f"Flächen: {len(left)} Verletzungen im Zeitraum (vorher {len(in_period)})")
     if left:
         print("frühestes Datum danach: " + min(h["violation_date"] for h in left))
+    years = sorted({h["analog_years"] for h in hazards})
+    print(f"Streuung aus {', '.join(map(str, years))} Analogjahren (Wetter der Vorjahre im Datensatz)")
     print("© OpenStreetMap contributors, ODbL; Datenbasis: Deutscher Wetterdienst (CC BY 4.0)")
     engine.dispose()
 

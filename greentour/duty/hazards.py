@@ -127,7 +127,7 @@ def clearance_hazards(session: Session, as_of: dt.date, horizon_days: int = 28,
                 "violation_p90": hazard.violation_p90.isoformat() if hazard.violation_p90 else None,
                 "violated": hazard.violated, "regrowth_m": hazard.regrowth_now_m,
                 "margin_m": hazard.margin_m, "gdd_now": hazard.gdd_now,
-                "gdd_to_violation": hazard.gdd_to_violation,
+                "gdd_to_violation": hazard.gdd_to_violation, "analog_years": hazard.analog_years,
                 "urgency": ROAD_URGENCY.get(highway or "", 0.8),
                 "text": hazard.text_de() + (" (kein Schnitt erfasst: ab 1. Januar gezählt)"
                                             if assumed else ""),
