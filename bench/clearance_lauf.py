@@ -87,7 +87,8 @@ def main() -> None:
     if left:
         print("frühestes Datum danach: " + min(h["violation_date"] for h in left))
     years = sorted({h["analog_years"] for h in hazards})
-    print(f"Streuung aus {', '.join(map(str, years))} Analogjahren (Wetter der Vorjahre im Datensatz)")
+    print(f"Streuung aus {', '.join(map(str, years))} Analogjahren "
+          "(Wetter der Vorjahre im Datensatz)")
     print("© OpenStreetMap contributors, ODbL; Datenbasis: Deutscher Wetterdienst (CC BY 4.0)")
     engine.dispose()
 
