@@ -345,7 +345,8 @@ def threshold_ms(tenant: Tenant) -> float:
 def order_storm_round(session: Session, kind: str, first: dt.date, last: dt.date,
                       max_gust_ms: float, today: dt.date, top: int | None = None
                       ) -> tuple[StormRound, bool]:
-    """Store a storm round once and order tree extra controls at the highest-risk sites.
+    """Store a storm round once and order extra controls at the highest-risk sites (trees and
+    parks: tree control; playgrounds: operational inspection).
 
     ``kind`` ``after``: controls due within 3 days after the storm; ``before``: checks (close
     or secure) due by the day before the forecast storm. ``top``: how many sites (``[duty]
@@ -365,8 +366,9 @@ def order_storm_round(session: Session, kind: str, first: dt.date, last: dt.date
     task_ids = []
     for entry in ranked:
         try:
+            code = "inspect_playground" if entry["category"] == "playground" else "inspect_trees"
             task = create_order(
-                session, tenant, entry["site_id"], "inspect_trees", due_latest=due, priority=2,
+                session, tenant, entry["site_id"], code, due_latest=due, priority=2,
                 description=(f"{what} {first:%d.%m.}–{last:%d.%m.%Y} (Böen bis "
                              f"{max_gust_ms:.1f} m/s): Zusatzkontrolle, Risiko "
                              f"{entry['score']:.2f}"), today=today)

@@ -364,3 +364,28 @@ def test_demand_plans_a_clearance_task_before_the_predicted_violation(town, tmp_
         tasks, _notes = generate_tasks(s, as_of, as_of=as_of, cycles_file=no_cycles)
     assert not [t for t in tasks if t.generator == "forecast" and t.site_id == ids["hedge"]
                 and t.task_type == "clearance_cut"]
+
+
+def test_a_mosmix_storm_from_bright_sky_orders_checks_before_it(town) -> None:
+    """Bright Sky's hourly MOSMIX gusts (schema-built response of tests/forecasting/fixtures,
+    gusts raised to 75 km/h on 2 July) → daily maximum → a pre-storm round due the day before."""
+    from forecasting.weather import read_brightsky_json
+
+    engine, tid, ids = town
+    doc = json.loads((REPO / "tests" / "forecasting" / "fixtures" /
+                      "brightsky_weather_mosmix.json").read_text(encoding="utf-8"))
+    for record in doc["weather"]:
+        if record["timestamp"].startswith("2026-07-02T1"):
+            record["wind_gust_speed"] = 75.0
+    forecast = read_brightsky_json(doc)
+    assert forecast.attrs["is_forecast"]
+    assert forecast.loc["2026-07-02", "gust_max_ms"] == pytest.approx(75 / 3.6)
+    with tenant_session(engine, tid) as s, s.begin():
+        rounds = service.storm_check(s, forecast.iloc[0:0], dt.date(2026, 6, 30), forecast=forecast)
+        tasks = s.scalars(select(Task).where(Task.generator == "order")).all()
+    assert [(r["kind"], r["first_day"], r["created"]) for r in rounds] == [
+        ("before", "2026-07-02", True)]
+    assert {t.due_latest for t in tasks} == {dt.date(2026, 7, 1)}
+    assert {t.task_type for t in tasks if t.site_id in (ids["play"], ids["play2"])} == {
+        "inspect_playground"}
+    assert all("Vor Sturm" in t.notes for t in tasks)

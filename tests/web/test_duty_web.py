@@ -79,6 +79,11 @@ def test_planner_pages_overview_pdf_and_export(client, engine, sample) -> None:
     assert csv.status_code == 200 and "Schaukel" in csv.get_data(as_text=True)
     wrong = client.get("/planner/verkehrssicherung/protokoll.pdf?site=x")
     assert wrong.status_code == 400
+    client.get("/auth/lang/en")
+    pdf = client.get(f"/planner/verkehrssicherung/protokoll.pdf?site={site}&from={day}&to={day}")
+    english = PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
+    assert "Inspection record" in english and "Inspector: Erika Prüf" in english
+    assert "[OK] Impact surfacing present" in english
 
 
 def test_hazard_layer_and_english_page(client, engine, sample) -> None:
