@@ -389,3 +389,41 @@ def test_a_mosmix_storm_from_bright_sky_orders_checks_before_it(town) -> None:
     assert {t.task_type for t in tasks if t.site_id in (ids["play"], ids["play2"])} == {
         "inspect_playground"}
     assert all("Vor Sturm" in t.notes for t in tasks)
+
+
+def test_tree_interval_by_phase_and_condition_and_tenant_deletion(town) -> None:
+    """An old damaged tree is due again after 12 months, a young healthy one after 36; deleting
+    the town removes its records, corrections and follow-ups too."""
+    from greentour.duty.checklists import TREE_INTERVAL_MONTHS, interval_days
+    from greentour.store.tenancy import delete_tenant, export_tenant
+
+    assert TREE_INTERVAL_MONTHS[("old", "damaged")] == 12
+    assert interval_days("tree_regular", {"phase": "young", "condition": "healthy"}) == 1096
+    engine, tid, ids = town
+    tree_check = [{"key": k, "result": "ok"} for k in
+                  ("crown", "trunk", "root_collar", "vitality", "surroundings")]
+    last_year = DAY - dt.timedelta(days=400)
+    old, _ = _record(engine, tid, InspectionInput(
+        client_uuid=str(uuid.uuid4()), site_id=ids["trees"], inspection_type="tree_regular",
+        inspected_on=last_year, checklist=tree_check,
+        condition={"phase": "old", "condition": "damaged"},
+        findings=[{"severity": "medium", "text": "Totholz in der Krone", "measure": "prune"}]))
+    with tenant_session(engine, tid) as s:
+        due = {(d.site_id, d.inspection_type): d for d in service.inspection_overview(s, DAY)}
+    tree = due[(ids["trees"], "tree_regular")]
+    assert tree.due_on == last_year + dt.timedelta(days=365) and tree.overdue_days == 35
+    with tenant_session(engine, tid) as s, s.begin():
+        with pytest.raises(BadInput, match="Entwicklungsphase"):
+            service.record_inspection(s, InspectionInput(
+                client_uuid=str(uuid.uuid4()), site_id=ids["trees"],
+                inspection_type="tree_regular", inspected_on=DAY, checklist=tree_check,
+                condition={"phase": "uralt"}), SIGNER, today=DAY)
+    with tenant_session(engine, tid) as s, s.begin():
+        service.correct_inspection(s, old["id"], InspectionInput(
+            client_uuid=str(uuid.uuid4()), site_id=ids["trees"], inspection_type="tree_regular",
+            inspected_on=last_year, checklist=tree_check,
+            condition={"phase": "old", "condition": "severe"}), SIGNER, "Zustand falsch", DAY)
+    exported = export_tenant(engine, tid)
+    assert len(exported["tables"]["inspection_record"]) == 2
+    counts = delete_tenant(engine, tid)
+    assert counts["inspection_record"] == 2 and counts["inspection_follow_up"] == 1
