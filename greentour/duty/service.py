@@ -452,7 +452,9 @@ def planner_overview(session: Session, today: dt.date, horizon_days: int = 28
     check, the storm risk model's state, stored storm rounds and the clearance hazards of the
     next ``horizon_days`` days (or why they cannot be predicted)."""
     try:
-        hazards = [h for h in clearance_hazards(session, today, horizon_days)
+        hazards = [dict(h, **{f"{k}_day": dt.date.fromisoformat(h[k]) if h[k] else None
+                              for k in ("violation_date", "violation_p10", "violation_p90")})
+                   for h in clearance_hazards(session, today, horizon_days)
                    if h["violation_date"] is not None]
         hazard_error = None
     except GreentourError as exc:

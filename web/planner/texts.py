@@ -46,7 +46,7 @@ JS_MSGIDS = (
     N_("Geh-/Radweg 2,50 m"),
     N_("Sichtdreieck 0,80 m"),
     N_("verletzt ab"),
-    N_("{n} vorhergesagte Verletzungen"),
+    N_("Vorhergesagte Verletzungen: {n}"),
 )
 
 

@@ -32,7 +32,7 @@
         pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 7 }),
         onEachFeature: (f, l) => l.bindPopup(() => popup(f.properties)),
       }).addTo(map);
-      status.textContent = t("{n} vorhergesagte Verletzungen").replace("{n}", fc.features.length);
+      status.textContent = t("Vorhergesagte Verletzungen: {n}").replace("{n}", fc.features.length);
     } catch (e) {
       status.textContent = `${t("Fehler")}: ${e.message}`;
     }
