@@ -412,12 +412,12 @@ def test_tree_interval_by_phase_and_condition_and_tenant_deletion(town) -> None:
         due = {(d.site_id, d.inspection_type): d for d in service.inspection_overview(s, DAY)}
     tree = due[(ids["trees"], "tree_regular")]
     assert tree.due_on == last_year + dt.timedelta(days=365) and tree.overdue_days == 35
-    with tenant_session(engine, tid) as s, s.begin():
-        with pytest.raises(BadInput, match="Entwicklungsphase"):
-            service.record_inspection(s, InspectionInput(
-                client_uuid=str(uuid.uuid4()), site_id=ids["trees"],
-                inspection_type="tree_regular", inspected_on=DAY, checklist=tree_check,
-                condition={"phase": "uralt"}), SIGNER, today=DAY)
+    bad = InspectionInput(client_uuid=str(uuid.uuid4()), site_id=ids["trees"],
+                          inspection_type="tree_regular", inspected_on=DAY, checklist=tree_check,
+                          condition={"phase": "uralt"})
+    with tenant_session(engine, tid) as s, s.begin(), pytest.raises(BadInput,
+                                                                    match="Entwicklungsphase"):
+        service.record_inspection(s, bad, SIGNER, today=DAY)
     with tenant_session(engine, tid) as s, s.begin():
         service.correct_inspection(s, old["id"], InspectionInput(
             client_uuid=str(uuid.uuid4()), site_id=ids["trees"], inspection_type="tree_regular",
