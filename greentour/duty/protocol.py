@@ -41,6 +41,8 @@ TEXT = {
         "order": "Auftrag Nr. {id}", "no_order": "kein Auftrag",
         "finding": "  Befund ({sev}): {text} - Maßnahme: {measure} - Frist {deadline} - {order}",
         "note": "  Bemerkung: {note}", "hash": "  Hash {h} (Vorgänger {p}...)",
+        "photo": "    Foto SHA-256 {sha} ({state})", "kept": "gespeichert",
+        "missing": "noch nicht empfangen",
     },
     "en": {
         "title": "Inspection record - {site} (site {id})",
@@ -56,6 +58,8 @@ TEXT = {
         "order": "order no. {id}", "no_order": "no order",
         "finding": "  Finding ({sev}): {text} - measure: {measure} - deadline {deadline} - {order}",
         "note": "  Note: {note}", "hash": "  Hash {h} (predecessor {p}...)",
+        "photo": "    Photo SHA-256 {sha} ({state})", "kept": "stored",
+        "missing": "not received yet",
     },
 }
 _REPLACE = {"„": '"', "“": '"', "”": '"', "–": "-", "—": "-", "‚": "'", "‘": "'", "’": "'",
@@ -135,6 +139,10 @@ def render_protocol(town: str, site_name: str, site_id: int, first: dt.date, las
                 measure=MEASURE_EN[measure] if lang == "en" else MEASURES[measure][0],
                 deadline=fmt_day(dt.date.fromisoformat(finding["deadline"])), order=ordered),
                 9, "B")
+            if finding.get("photo_sha256"):
+                sha = finding["photo_sha256"]
+                kept = sha in rec.get("photos_stored", [])
+                line(tx["photo"].format(sha=sha, state=tx["kept" if kept else "missing"]), 7)
         if rec.get("note"):
             line(tx["note"].format(note=rec["note"]), 9)
         line(tx["hash"].format(h=rec["record_hash"], p=rec["prev_hash"][:16]), 7)

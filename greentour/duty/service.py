@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -19,6 +21,8 @@ from sqlalchemy.orm import Session
 
 from forecasting.storm_risk import RiskModel, Sample, fit, site_features
 from forecasting.storms import DEFAULT_STORM_BFT, GUST_COLUMN, beaufort_ms, storm_rounds
+from greentour.crew.photos import check_photo, clean_photo
+from greentour.crew.privacy import PrivacySettings
 from greentour.demand.service import create_order
 from greentour.duty import store_io
 from greentour.duty.chain import HASHED_FIELDS, ChainReport, record_hash, verify
@@ -32,11 +36,12 @@ from greentour.duty.findings import SEVERITY_WEIGHT, check_finding, order_text
 from greentour.duty.hazards import clearance_hazards
 from greentour.duty.overview import DueInspection, due_inspections, overdue_by_task_type
 from greentour.duty.protocol import render_protocol
-from greentour.errors import BadInput, Conflict, GreentourError, NotFound
+from greentour.errors import BadInput, Conflict, Forbidden, GreentourError, NotFound
+from greentour.private_files import write_private_bytes
 from greentour.store import session_tenant
 from greentour.store.base import utcnow
 from greentour.store.models import Tenant
-from greentour.store.models_duty import InspectionRecord, StormRound
+from greentour.store.models_duty import InspectionPhoto, InspectionRecord, StormRound
 
 
 @dataclass(frozen=True)
@@ -205,10 +210,12 @@ def site_records(session: Session, site_id: int, first: dt.date, last: dt.date
         follow.setdefault(f.record_id, []).append(
             {"finding_index": f.finding_index, "task_id": f.task_id,
              "deadline": f.deadline.isoformat()})
+    stored = store_io.photo_hashes(session, [r.id for r in rows])
     out = []
     for row in rows:
         item = record_dict(row, corrected.get(row.id))
         item["follow_ups"] = sorted(follow.get(row.id, []), key=lambda f: f["finding_index"])
+        item["photos_stored"] = sorted(h for rid, h in stored if rid == row.id)
         out.append(item)
     return out
 
@@ -482,3 +489,29 @@ def hazards_geojson(session: Session, today: dt.date, horizon_days: int = 28) ->
     return {"type": "FeatureCollection", "features": features,
             "licence": "© OpenStreetMap contributors, ODbL; Datenbasis: Deutscher Wetterdienst "
                        "(CC BY 4.0)"}
+
+
+def attach_photo(session: Session, device_id: int, client_uuid: str, data: bytes,
+                 instance_dir: Path, privacy: PrivacySettings) -> tuple[dict[str, Any], bool]:
+    """Store the photo of a finding sent after its record: only from the device that sent the
+    record, only when its SHA-256 is one a finding of the (hashed) record names; the stored copy
+    is cleaned of metadata (GPS) like the crew's photos. Idempotent per record and hash."""
+    record = store_io.record_by_uuid(session, _uuid(client_uuid))
+    if record is None:
+        raise NotFound(f"Protokoll {client_uuid} gibt es nicht (zuerst das Protokoll senden)")
+    if record.device_token_id != device_id:
+        raise Forbidden("Dieses Protokoll wurde auf einem anderen Gerät erfasst")
+    check_photo(data, privacy)
+    sha = hashlib.sha256(data).hexdigest()
+    named = {f.get("photo_sha256") for f in record.findings_json}
+    if sha not in named:
+        raise Conflict(f"Foto (SHA-256 {sha[:16]}…) gehört zu keinem Befund dieses Protokolls")
+    answer = {"client_uuid": record.client_uuid, "sha256": sha}
+    if store_io.photo(session, record.id, sha) is not None:
+        return {**answer, "stored": False}, False
+    cleaned, ext = clean_photo(data)
+    relative = Path("photos") / str(record.tenant_id) / f"inspection-{record.seq}-{sha[:16]}.{ext}"
+    write_private_bytes(instance_dir / relative, cleaned)
+    store_io.add_photo(session, InspectionPhoto(record_id=record.id, sha256=sha,
+                                                photo_path=relative.as_posix()))
+    return {**answer, "stored": True}, True

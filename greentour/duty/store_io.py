@@ -21,6 +21,7 @@ from greentour.store.models_demand import SiteDemand
 from greentour.store.models_duty import (
     DutyChainHead,
     InspectionFollowUp,
+    InspectionPhoto,
     InspectionRecord,
     StormRound,
 )
@@ -206,3 +207,25 @@ def device_name(session: Session, token_id: int) -> str:
 def all_sites(session: Session) -> list[Site]:
     """Every site of the town, candidates too."""
     return list(session.scalars(select(Site).order_by(Site.id)))
+
+
+def photo(session: Session, record_id: int, sha256: str) -> InspectionPhoto | None:
+    """The stored photo of a record with this SHA-256."""
+    return session.scalar(select(InspectionPhoto).where(InspectionPhoto.record_id == record_id,
+                                                        InspectionPhoto.sha256 == sha256))
+
+
+def add_photo(session: Session, row: InspectionPhoto) -> InspectionPhoto:
+    """Store a photo link."""
+    session.add(row)
+    session.flush()
+    return row
+
+
+def photo_hashes(session: Session, record_ids: Sequence[int]) -> set[tuple[int, str]]:
+    """(record id, SHA-256) of every stored photo of the given records."""
+    if not record_ids:
+        return set()
+    stmt = select(InspectionPhoto.record_id, InspectionPhoto.sha256).where(
+        InspectionPhoto.record_id.in_(list(record_ids)))
+    return {(r, h) for r, h in session.execute(stmt)}

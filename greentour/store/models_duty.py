@@ -10,6 +10,8 @@
 * :class:`InspectionFollowUp` — the order (task) a finding created; a link, not evidence, so it is
   kept apart from the hashed record.
 * :class:`StormRound` — an inspection round after (or before) a storm and the orders it made.
+* :class:`InspectionPhoto` — the photo of a finding, accepted only when its SHA-256 is the one the
+  hashed record names.
 """
 
 from __future__ import annotations
@@ -108,4 +110,21 @@ class StormRound(TenantScoped, Base):
     threshold_ms: Mapped[float] = mapped_column(Float)
     task_ids: Mapped[list[int]] = mapped_column(default=list)
     note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class InspectionPhoto(TenantScoped, Base):
+    """A finding's photo: the record's finding names its SHA-256, the upload must match it.
+
+    The stored file is the privacy-cleaned copy (no metadata, at most 2048 px); ``sha256`` is the
+    hash of the photo as taken, which the hashed record holds.
+    """
+
+    __tablename__ = "inspection_photo"
+    __table_args__ = (UniqueConstraint("record_id", "sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("inspection_record.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    photo_path: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

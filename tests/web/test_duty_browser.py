@@ -6,21 +6,26 @@ Debian's chromium driven by Playwright against the app served by waitress on a l
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import select
+from test_api_crew import jpeg_with_gps
 from test_crew_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, served  # noqa: F401
 
 from greentour.store.models import Task
-from greentour.store.models_duty import InspectionFollowUp, InspectionRecord
+from greentour.store.models_duty import InspectionFollowUp, InspectionPhoto, InspectionRecord
 from greentour.store.tenancy import tenant_session
 
 pytestmark = pytest.mark.browser
+PHOTO = jpeg_with_gps(80)
 
 
 def test_checklist_completed_offline_arrives_once(served, engine):  # noqa: F811
-    """Offline: walk the visual playground checklist with a finding, reload offline (queue kept),
-    go online: one chained record, signed by inspector and device, and its follow-up order."""
+    """Offline: walk the visual playground checklist with a finding and its photo, reload offline
+    (queue kept), go online: one chained record, signed by inspector and device, its follow-up
+    and the photo whose SHA-256 the record names."""
     sample, base = served
     tenant_id = sample.tenant_ids["lauf"]
     with tenant_session(engine, tenant_id) as s, s.begin():
@@ -55,6 +60,8 @@ def test_checklist_completed_offline_arrives_once(served, engine):  # noqa: F811
         box.locator(".insp-severity").select_option("high")
         box.locator(".insp-measure").select_option("repair")
         box.locator(".insp-text").fill("Kette verschlissen")
+        box.locator(".insp-photo").set_input_files(
+            files=[{"name": "kette.jpg", "mimeType": "image/jpeg", "buffer": PHOTO}])
         box.locator(".insp-save").click()
         sync = page.locator("#sync")
         expect(sync).to_have_attribute("data-pending", "1")
@@ -83,3 +90,6 @@ def test_checklist_completed_offline_arrives_once(served, engine):  # noqa: F811
         assert record.findings_json[0]["severity"] == "high"
         follow = s.scalars(select(InspectionFollowUp)).all()
         assert len(follow) == 1 and follow[0].record_id == record.id
+        assert record.findings_json[0]["photo_sha256"] == hashlib.sha256(PHOTO).hexdigest()
+        stored = s.scalars(select(InspectionPhoto)).all()
+        assert [p.sha256 for p in stored] == [record.findings_json[0]["photo_sha256"]]

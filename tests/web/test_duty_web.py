@@ -120,3 +120,49 @@ def test_hazard_layer_and_english_page(client, engine, sample) -> None:
     assert "Inspections (overdue first)" in english and "Duty of care" in english
     map_page = client.get("/planner/?day=2026-06-01").get_data(as_text=True)
     assert "gefahren.geojson" in map_page and "hazards.js" in map_page
+
+
+def test_a_findings_photo_is_taken_only_when_the_record_names_its_hash(client, engine, sample,
+                                                                        tmp_path) -> None:
+    """The record names the photo's SHA-256; another picture is refused (409), the right one is
+    stored without its GPS metadata, once; the protocol PDF says it is kept."""
+    import hashlib
+
+    from test_api_crew import jpeg_with_gps
+
+    photo = jpeg_with_gps(96)
+    other = jpeg_with_gps(64)
+    sha = hashlib.sha256(photo).hexdigest()
+    headers = bearer(sample.tokens["a1"])
+    key = str(uuid.uuid4())
+    body = dict(_body(sample, key), findings=[
+        {"severity": "medium", "text": "Sitz gesplittert", "measure": "repair",
+         "photo_sha256": sha}])
+    assert client.post("/api/v1/inspections", json=body, headers=headers).status_code == 201
+    url = f"/api/v1/inspections/{key}/photo"
+    wrong = client.post(url, data={"photo": (io.BytesIO(other), "x.jpg")}, headers=headers)
+    assert wrong.status_code == 409 and "keinem Befund" in wrong.get_data(as_text=True)
+    first = client.post(url, data={"photo": (io.BytesIO(photo), "a.jpg")}, headers=headers)
+    again = client.post(url, data={"photo": (io.BytesIO(photo), "a.jpg")}, headers=headers)
+    assert (first.status_code, first.get_json()["stored"]) == (201, True)
+    assert again.get_json()["stored"] is False
+    other_crew = client.post(url, data={"photo": (io.BytesIO(photo), "a.jpg")},
+                             headers=bearer(sample.tokens["a2"]))
+    assert other_crew.status_code == 403
+    from greentour.store.models_duty import InspectionPhoto
+
+    with tenant_session(engine, sample.tenant_ids["lauf"]) as s:
+        rows = s.scalars(select(InspectionPhoto)).all()
+    assert len(rows) == 1 and rows[0].sha256 == sha
+    instance = client.application.extensions["greentour_settings"].instance_dir
+    from PIL import Image
+
+    with Image.open(instance / rows[0].photo_path) as stored:
+        assert 0x8825 not in stored.getexif()  # no GPS kept
+    create_user(engine, sample.tenant_ids["lauf"], "dispo", "geheim-genug-123", role="planner")
+    login(client, "dispo", "geheim-genug-123")
+    day = sample.day.isoformat()
+    site = sample.site_ids["a1"][0]
+    pdf = client.get(f"/planner/verkehrssicherung/protokoll.pdf?site={site}&from={day}&to={day}")
+    text = PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
+    assert f"Foto SHA-256 {sha}" in text.replace("\n", "") and "gespeichert" in text

@@ -255,6 +255,28 @@ def post_photo(client_uuid: str, files: dict[str, Any]) -> Response:
     return _json({"client_uuid": completion.client_uuid, "stored": stored}, status=201)
 
 
+@bp.post("/inspections/<client_uuid>/photo")
+@bp.input(S.PhotoIn, location="files", arg_name="files")
+@bp.doc(
+    summary="Foto zu einem Befund eines Kontrollprotokolls",
+    description="Nach dem Protokoll senden. Angenommen nur, wenn der SHA-256 des Fotos der ist, "
+    "den ein Befund des (hash-verketteten) Protokolls nennt; Metadaten (auch GPS) werden "
+    "entfernt. Idempotent je Protokoll und Foto.",
+    security=DEVICE_SCHEME,
+    responses={409: "Foto gehört zu keinem Befund", 413: "Foto zu groß",
+               415: "Kein JPEG/PNG/WebP", 404: "Protokoll unbekannt"},
+)
+def post_inspection_photo(client_uuid: str, files: dict[str, Any]) -> Response:
+    session, device = current_device()
+    privacy = tenant_privacy(session, device.tenant_id)
+    data = files["photo"].read(privacy.photo_max_bytes + 1)
+    instance_dir = current_app.extensions["greentour_settings"].instance_dir
+    answer, _created = duty.attach_photo(session, device.id, client_uuid, data, instance_dir,
+                                         privacy)
+    session.commit()
+    return _json(answer, status=201)
+
+
 # --------------------------------------------------------------------------- sensors
 @bp.post("/sensors/ttn")
 @bp.input(S.TtnUplinkIn, location="json", arg_name="body")

@@ -160,9 +160,44 @@ def upgrade() -> None:
             batch_op.f("ix_inspection_follow_up_tenant_id"), ["tenant_id"], unique=False
         )
 
+    op.create_table(
+        "inspection_photo",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("record_id", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("photo_path", sa.String(length=300), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["record_id"],
+            ["inspection_record.id"],
+            name=op.f("fk_inspection_photo_record_id_inspection_record"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["tenant.id"],
+            name=op.f("fk_inspection_photo_tenant_id_tenant"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inspection_photo")),
+        sa.UniqueConstraint(
+            "record_id", "sha256", name=op.f("uq_inspection_photo_record_id_sha256")
+        ),
+    )
+    with op.batch_alter_table("inspection_photo", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_inspection_photo_record_id"), ["record_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_inspection_photo_tenant_id"), ["tenant_id"], unique=False
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("inspection_photo", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_inspection_photo_tenant_id"))
+        batch_op.drop_index(batch_op.f("ix_inspection_photo_record_id"))
+    op.drop_table("inspection_photo")
     with op.batch_alter_table("inspection_follow_up", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_inspection_follow_up_tenant_id"))
         batch_op.drop_index(batch_op.f("ix_inspection_follow_up_record_id"))

@@ -272,7 +272,12 @@
     sevLabel.appendChild(sev);
     const mLabel = el("label", {}, t("insp.measure") + " ");
     mLabel.appendChild(measure);
-    finding.append(sevLabel, mLabel, text);
+    const photoLabel = el("label", {}, t("photo") + " ");
+    photoLabel.appendChild(el("input", {
+      type: "file", class: "insp-photo", accept: "image/jpeg,image/png,image/webp",
+      capture: "environment",
+    }));
+    finding.append(sevLabel, mLabel, text, photoLabel);
     const save = el("button", { type: "button", class: "btn big ok insp-save" }, t("insp.save"));
     const error = el("p", { class: "error small insp-error" });
     function drawChecklist() {
@@ -316,11 +321,27 @@
     const itemName = box.querySelector(".insp-item").value.trim();
     if (it.per_item && !itemName) { error.textContent = t("insp.itemMissing"); return; }
     const findings = [];
+    let photo = null;
     const severity = box.querySelector(".insp-severity").value;
     if (severity) {
       const text = box.querySelector(".insp-text").value.trim();
       if (!text) { error.textContent = t("insp.textMissing"); return; }
-      findings.push({ severity, measure: box.querySelector(".insp-measure").value, text });
+      const finding = { severity, measure: box.querySelector(".insp-measure").value, text };
+      const input = box.querySelector(".insp-photo");
+      const file = input.files && input.files[0];
+      const limits = tour.limits || {};
+      if (file && limits.photo_max_bytes && file.size > limits.photo_max_bytes) {
+        error.textContent = t("error.photoSize", { mb: (limits.photo_max_bytes / 1048576).toFixed(0) });
+        return;
+      }
+      if (file) {
+        // the record names the photo by its SHA-256; the server takes only that picture
+        const digest = await crypto.subtle.digest("SHA-256", await file.arrayBuffer());
+        finding.photo_sha256 = Array.from(new Uint8Array(digest),
+          (x) => x.toString(16).padStart(2, "0")).join("");
+        photo = { blob: file, name: file.name, type: file.type };
+      }
+      findings.push(finding);
     }
     await kvSet("inspector", inspector);
     const now = new Date();
@@ -343,7 +364,7 @@
         task_id: stop.tasks.length ? stop.tasks[0].id : null,
         device_time: now.toISOString(),
       },
-      photo: null,
+      photo,
       report_sent: false,
       photo_sent: false,
       rejected: null,
@@ -620,7 +641,8 @@
     if (item.photo && !item.photo_sent) {
       const form = new FormData();
       form.append("photo", item.photo.blob, item.photo.name || "foto.jpg");
-      const res = await fetch(`${API}/reports/${item.client_uuid}/photo`, {
+      const kind = item.kind === "inspection" ? "inspections" : "reports";
+      const res = await fetch(`${API}/${kind}/${item.client_uuid}/photo`, {
         method: "POST", headers, body: form,
       });
       if (res.status === 401) {
