@@ -200,6 +200,8 @@ def test_users_disable_reset_and_read_only(town_env: Path, db_url: str, app) -> 
     assert client.get("/verwaltung/").status_code == 403
 
     assert run("user", "disable", "--tenant", "lauf", "vera").exit_code == 0
+    # the open session ends with the account: the next request is sent to the login page
+    assert client.get("/planner/").status_code in (302, 401)
     fresh = app.test_client()
     page = fresh.get("/auth/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
@@ -207,8 +209,13 @@ def test_users_disable_reset_and_read_only(town_env: Path, db_url: str, app) -> 
                                              "csrf_token": token})
     assert answer.status_code != 302
     assert run("user", "enable", "--tenant", "lauf", "vera").exit_code == 0
+    before = app.test_client()
+    login(before, "vera", "erstes-Passwort")
+    assert before.get("/planner/").status_code == 200
     assert run("user", "reset-password", "--tenant", "lauf", "vera",
                "--password", "zweites-Passwort").exit_code == 0
+    # the reset ended the session opened with the old password
+    assert before.get("/planner/").status_code in (302, 401)
     assert run("user", "role", "--tenant", "lauf", "vera", "admin").exit_code == 0
     listed = run("user", "list", "--tenant", "lauf").output
     assert "vera\tadmin\taktiv" in listed
