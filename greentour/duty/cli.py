@@ -9,9 +9,11 @@ from pathlib import Path
 import click
 
 from greentour.cli_support import open_engine, resolve_tenant, tenant_option
+from greentour.demand.site_service import screen_sites
 from greentour.duty import service
-from greentour.errors import BadInput
+from greentour.errors import BadInput, DataImportError
 from greentour.forecast_service import online_forecast, tenant_weather
+from greentour.settings import get_settings, resolve_data_file
 from greentour.store import session_tenant, tenant_session, write_session
 
 
@@ -27,6 +29,46 @@ def _day(value: str | None, name: str) -> dt.date:
 @click.group("duty", help="Verkehrssicherung: Kontrollprotokolle, Sturmrunden, Lichtraumprofil.")
 def command() -> None:
     """Group of the duty-of-care commands."""
+
+
+def _osm_file(tenant, data_dir: Path | None) -> Path:
+    pbf = ((tenant.config_json or {}).get("osm") or {}).get("pbf")
+    if not pbf:
+        raise DataImportError("keine OSM-Datei konfiguriert ([osm] pbf)")
+    return resolve_data_file(pbf, data_dir)
+
+
+@command.command("screen", help="Hecken und Bäume an Straßen prüfen (Lichtraumprofil 4,50/2,50 m, "
+                 "Sichtdreiecke) – Grundlage der Gefahrenvorhersage.")
+@tenant_option
+@click.option("--osm", "osm_file", type=click.Path(path_type=Path), default=None,
+              help="OSM-Datei (Standard: [osm] pbf des Mandanten).")
+def screen_cmd(tenant: str | None, osm_file: Path | None) -> None:
+    """Run the traffic-safety screening of greentour.demand on the town's OSM file."""
+    engine = open_engine()
+    try:
+        t = resolve_tenant(engine, tenant)
+        with write_session(engine, t.id) as s:
+            path = osm_file or _osm_file(session_tenant(s), get_settings().data_dir)
+            counts = screen_sites(s, path)
+    finally:
+        engine.dispose()
+    click.echo(f"{counts.get('sites', 0)} Flächen geprüft, {counts.get('traffic_safety', 0)} am "
+               "Lichtraumprofil oder Sichtdreieck")
+
+
+def demo_step(ctx) -> str:  # type: ignore[no-untyped-def]
+    """Demo: screen hedges and trees at roads, and check the last days' gusts for a storm round."""
+    assert ctx.tenant_id is not None
+    with write_session(ctx.engine, ctx.tenant_id) as s:
+        tenant = session_tenant(s)
+        counts = screen_sites(s, _osm_file(tenant, ctx.data_dir))
+        weather, _source = tenant_weather(s, tenant, ctx.day, ctx.data_dir)
+        rounds = service.storm_check(s, weather, ctx.day)
+    storms = ", ".join(f"Sturmrunde ab {r['first_day']}: {r['tasks']} Kontrollen"
+                       for r in rounds) or "keine Sturmrunde"
+    return (f"Verkehrssicherung: {counts.get('traffic_safety', 0)} Flächen an Lichtraumprofil "
+            f"oder Sichtdreieck; {storms}")
 
 
 @command.command("verify", help="Hash-Kette der Kontrollprotokolle prüfen (Exit 1 bei Bruch).")

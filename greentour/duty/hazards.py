@@ -29,6 +29,7 @@ from greentour.demand.generators.forecast import ForecastSignal
 from greentour.duty import store_io
 from greentour.errors import BadInput, GreentourError
 from greentour.forecast_service import CARE_CLASSES_FILE, tenant_weather
+from greentour.planning.labels import site_label
 from greentour.store import session_tenant
 
 CLEARANCE_TASKS = ("clearance_cut", "clearance_prune", "hedge_cut", "hedge_hard_cut")
@@ -72,13 +73,14 @@ def road_class(reason: str) -> str | None:
 
 def clearance_hazards(session: Session, as_of: dt.date, horizon_days: int = 28,
                       data_dir: Path | None = None, weather: pd.DataFrame | None = None,
-                      candidates: bool = False) -> list[dict[str, Any]]:
+                      candidates: bool = False, lang: str = "de") -> list[dict[str, Any]]:
     """Predicted clearance and sight-triangle violations of the screened hedges and trees.
 
     Every maintained site the traffic-safety screening flagged: regrowth since its last
     clearance or hedge cut (none recorded: 1 January, said so) → the violation day of each
     profile it touches, with its 10-90 % spread; sorted by day, carriageways before sight
-    triangles before paths. ``candidates``: also OSM candidates nobody confirmed yet.
+    triangles before paths. ``candidates``: also OSM candidates nobody confirmed yet; site
+    labels in ``lang`` (the explanation ``text`` is German).
     """
     tenant = session_tenant(session)
     cfg = dict((tenant.config_json or {}).get("duty") or {})
@@ -117,7 +119,7 @@ def clearance_hazards(session: Session, as_of: dt.date, horizon_days: int = 28,
                 regrowth_per_cut_m=float(cfg.get("regrowth_per_cut_m", REGROWTH_PER_CUT_M)))
             highway = road_class(reason) if profile != "path" else None
             out.append({
-                "site_id": site.id, "site_name": site.name or f"Fläche {site.id}",
+                "site_id": site.id, "site_name": site_label(site, lang),
                 "category": site.category, "lon": site.lon, "lat": site.lat,
                 "geometry": site.geometry_geojson, "profile": profile, "road_class": highway,
                 "last_cut": start.isoformat(), "last_cut_assumed": assumed,

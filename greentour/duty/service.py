@@ -37,6 +37,7 @@ from greentour.duty.hazards import clearance_hazards
 from greentour.duty.overview import DueInspection, due_inspections, overdue_by_task_type
 from greentour.duty.protocol import render_protocol
 from greentour.errors import BadInput, Conflict, Forbidden, GreentourError, NotFound
+from greentour.planning.labels import site_label
 from greentour.private_files import write_private_bytes
 from greentour.store import session_tenant
 from greentour.store.base import utcnow
@@ -152,7 +153,7 @@ def record_inspection(session: Session, inp: InspectionInput, signer: Signer, *,
         raise BadInput("Eine Korrektur braucht eine Begründung")
     row = InspectionRecord(
         seq=head.last_seq + 1, client_uuid=client_uuid, site_id=site.id,
-        site_name=site.name or f"Fläche {site.id}", inspection_type=itype.code,
+        site_name=site_label(site), inspection_type=itype.code,
         item=inp.item.strip()[:200], inspected_on=inp.inspected_on, device_time=inp.device_time,
         inspector_user_id=signer.user_id, inspector_staff_id=signer.staff_id,
         inspector_name=signer.name.strip()[:200], device_token_id=signer.device_token_id,
@@ -229,7 +230,7 @@ def protocol_pdf(session: Session, site_id: int, first: dt.date, last: dt.date,
     records = site_records(session, site_id, first, last)
     report = verify_chain(session)
     tenant = session_tenant(session)
-    return render_protocol(tenant.name, site.name or f"Fläche {site.id}", site.id, first, last,
+    return render_protocol(tenant.name, site_label(site, lang), site.id, first, last,
                            records, report, lang)
 
 
@@ -260,9 +261,11 @@ def insurer_export(session: Session, first: dt.date, last: dt.date) -> str:
     return buf.getvalue()
 
 
-def inspection_overview(session: Session, today: dt.date) -> list[DueInspection]:
-    """Owed inspections of the maintained sites, overdue first."""
-    return due_inspections(store_io.site_refs(session), store_io.last_inspections(session), today)
+def inspection_overview(session: Session, today: dt.date, lang: str = "de"
+                        ) -> list[DueInspection]:
+    """Owed inspections of the maintained sites, overdue first (site labels in ``lang``)."""
+    return due_inspections(store_io.site_refs(session, lang), store_io.last_inspections(session),
+                           today)
 
 
 def overdue_task_types(session: Session, today: dt.date) -> dict[tuple[int, str], int]:
@@ -319,7 +322,8 @@ def risk_model(session: Session) -> RiskModel:
     return fit(risk_samples(session))
 
 
-def ranked_sites(session: Session, model: RiskModel | None = None) -> list[dict[str, Any]]:
+def ranked_sites(session: Session, model: RiskModel | None = None, lang: str = "de"
+                 ) -> list[dict[str, Any]]:
     """Maintained sites with trees, playgrounds or paths by storm risk score, highest first."""
     model = model or risk_model(session)
     worst = _worst_open_severity(session)
@@ -331,7 +335,7 @@ def ranked_sites(session: Session, model: RiskModel | None = None) -> list[dict[
             continue
         feats = site_features(site.category, site.tags_json or {}, cond.get(site.id, {}),
                               worst.get(site.id, 0))
-        out.append({"site_id": site.id, "site_name": site.name or f"Fläche {site.id}",
+        out.append({"site_id": site.id, "site_name": site_label(site, lang),
                     "category": site.category, "score": round(model.score(feats), 3),
                     "features": feats})
     out.sort(key=lambda r: (-r["score"], r["site_name"]))
@@ -453,34 +457,35 @@ def record_from_device(session: Session, device_id: int, body: dict[str, Any],
 
 
 # --------------------------------------------------------------------------- planner read model
-def planner_overview(session: Session, today: dt.date, horizon_days: int = 28
-                     ) -> dict[str, Any]:
+def planner_overview(session: Session, today: dt.date, horizon_days: int = 28,
+                     lang: str = "de") -> dict[str, Any]:
     """Everything the planner's duty page shows: owed inspections (overdue first), the chain
     check, the storm risk model's state, stored storm rounds and the clearance hazards of the
     next ``horizon_days`` days (or why they cannot be predicted)."""
     try:
         hazards = [dict(h, **{f"{k}_day": dt.date.fromisoformat(h[k]) if h[k] else None
                               for k in ("violation_date", "violation_p10", "violation_p90")})
-                   for h in clearance_hazards(session, today, horizon_days)
+                   for h in clearance_hazards(session, today, horizon_days, lang=lang)
                    if h["violation_date"] is not None]
         hazard_error = None
     except GreentourError as exc:
         hazards, hazard_error = [], exc.message
     model = risk_model(session)
     return {
-        "today": today, "due": inspection_overview(session, today)[:200],
+        "today": today, "due": inspection_overview(session, today, lang)[:200],
         "chain": verify_chain(session), "model": model,
-        "ranked": ranked_sites(session, model)[:10],
+        "ranked": ranked_sites(session, model, lang)[:10],
         "rounds": store_io.storm_rounds(session)[:20], "hazards": hazards,
         "hazard_error": hazard_error, "horizon_days": horizon_days,
         "types": INSPECTION_TYPES,
     }
 
 
-def hazards_geojson(session: Session, today: dt.date, horizon_days: int = 28) -> dict[str, Any]:
+def hazards_geojson(session: Session, today: dt.date, horizon_days: int = 28,
+                    lang: str = "de") -> dict[str, Any]:
     """Predicted violations of the next ``horizon_days`` days as a GeoJSON layer (RFC 7946)."""
     features = []
-    for h in clearance_hazards(session, today, horizon_days):
+    for h in clearance_hazards(session, today, horizon_days, lang=lang):
         if h["violation_date"] is None:
             continue
         props = {k: v for k, v in h.items() if k not in ("geometry", "lon", "lat")}

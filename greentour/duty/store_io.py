@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from greentour.duty.chain import GENESIS, HASHED_FIELDS
 from greentour.duty.overview import LastInspection, SiteRef
+from greentour.planning.labels import site_label
 from greentour.store import begin_write
 from greentour.store.models import DeviceToken, Site, SiteLastService, Staff, Task, Tenant
 from greentour.store.models_demand import SiteDemand
@@ -185,10 +186,10 @@ def last_inspections(session: Session) -> dict[tuple[int, str], LastInspection]:
     return out
 
 
-def site_refs(session: Session) -> list[SiteRef]:
-    """The maintained sites as the overview sees them."""
+def site_refs(session: Session, lang: str = "de") -> list[SiteRef]:
+    """The maintained sites as the overview sees them (labels in ``lang``)."""
     demands = site_demands(session)
-    return [SiteRef(s.id, s.name or f"Fläche {s.id}", s.category,
+    return [SiteRef(s.id, site_label(s, lang), s.category,
                     bool(demands.get(s.id) and demands[s.id].traffic_safety))
             for s in maintained_sites(session)]
 

@@ -109,7 +109,8 @@ def _pages(demo, client) -> list[str]:
     week = DAY.isoformat()
     urls = [f"/planner/?day={week}", f"/planner/board?week={week}",
             f"/planner/lineup?day={week}", "/planner/inventory", f"/planner/print?day={week}",
-            f"/planner/print/week?week={week}", "/crew/geraete"]
+            f"/planner/print/week?week={week}", "/crew/geraete",
+            f"/planner/verkehrssicherung/?day={week}"]
     for cd in crew_days:
         urls += [f"/planner/print/day/{cd}", f"/planner/print/timesheet/{cd}"]
     return urls

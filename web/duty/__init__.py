@@ -45,7 +45,7 @@ def index() -> str:
     """Overdue inspections first, chain check, storms, predicted clearance violations."""
     day = _day_arg()
     with tenant_tx() as session:
-        page = service.planner_overview(session, day)
+        page = service.planner_overview(session, day, lang=select_locale())
     return render_template("duty/index.html", page=page, lang=select_locale())
 
 
@@ -55,7 +55,7 @@ def hazards() -> Response:
     """Map layer: predicted clearance and sight-triangle violations of the next 4 weeks."""
     day = _day_arg()
     with tenant_tx() as session:
-        doc = service.hazards_geojson(session, day)
+        doc = service.hazards_geojson(session, day, lang=select_locale())
     return Response(service.json.dumps(doc, ensure_ascii=False),
                     mimetype="application/geo+json")
 
