@@ -302,12 +302,15 @@ def test_risk_score_is_learned_from_enough_findings_and_evaluated_on_held_back_o
     assert fit(samples[:10]).learned is False
 
 
-def test_cli_verify_protocol_export_and_storm_check(town, cli_runner, tmp_path) -> None:
-    """``greentour duty``: verify (exit 1 on a broken chain, one 'Fehler:' line per break),
-    protocol PDF, insurer CSV, storm check, hazards; bad dates are one-line errors."""
+def test_cli_verify_protocol_export_and_storm_check(town, cli_runner, tmp_path, lauf_pbf) -> None:
+    """``greentour duty``: screen, verify (exit 1 on a broken chain, one 'Fehler:' line per
+    break), protocol PDF, insurer CSV, storm check, hazards; bad dates are one-line errors."""
     from greentour.cli import cli
 
     engine, tid, ids = town
+    screened = cli_runner.invoke(cli, ["duty", "screen", "--tenant", "lauf", "--osm",
+                                       str(lauf_pbf)])
+    assert screened.exit_code == 0 and "4 Flächen geprüft" in screened.output, screened.output
     _record(engine, tid, _visual(ids["play"], DAY - dt.timedelta(days=1)))
     _record(engine, tid, _visual(ids["play"], DAY))
     ok = cli_runner.invoke(cli, ["duty", "verify", "--tenant", "lauf"])
