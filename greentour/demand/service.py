@@ -194,7 +194,9 @@ def generate_tasks(
                                                settings.forecast_stale_days, data_dir)
         notes += fnotes
         # clearance hazards predicted by regrowth (issue 16): a clearance task before the day
-        csignals, cnotes = clearance_signals(session, as_of, horizon + LEAD_DAYS, data_dir)
+        # (violations up to the week's end + the lead time: the same whatever day as_of is)
+        csignals, cnotes = clearance_signals(session, as_of,
+                                             max((end - as_of).days, 0) + LEAD_DAYS, data_dir)
         signals = [*signals, *csignals]
         notes += cnotes
     if signals:
