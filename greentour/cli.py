@@ -41,6 +41,7 @@ PLUGGABLE_COMMANDS: dict[str, str] = {
     "crew-token": "greentour.crew.cli_token",
     "crew-retention": "greentour.crew.cli",
     "records": "greentour.records.cli",
+    "duty": "greentour.duty.cli",
 }
 
 #: Short help of the plugged-in commands, shown by ``greentour --help`` without importing them.
@@ -56,6 +57,7 @@ PLUGGABLE_HELP: dict[str, str] = {
     "crew-token": "Geräte-Token für eine Kolonne erzeugen (URL und QR-Code).",
     "crew-retention": "Kolonnendaten nach den Löschfristen des Mandanten löschen.",
     "records": "Leistungserfassung: Buchungen prüfen, abschließen, als CSV/GeoPackage exportieren.",
+    "duty": "Verkehrssicherung: Kontrollprotokolle, Sturmrunden, Lichtraumprofil.",
 }
 
 COMMAND_ORDER = [
@@ -71,6 +73,7 @@ COMMAND_ORDER = [
     "crew-token",
     "crew-retention",
     "records",
+    "duty",
     "serve",
     "worker",
     "jobs",

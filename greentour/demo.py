@@ -34,6 +34,7 @@ DEMO_STEPS: list[str] = [
     "greentour.demo:create_admin",
     "greentour.services.import_osm:demo_step",
     "greentour.services.import_weather:demo_step",
+    "greentour.duty.cli:demo_step",
     "greentour.services.forecast:demo_step",
     "greentour.services.demand:demo_step",
     "greentour.services.plan:demo_step",

@@ -35,6 +35,7 @@ BLUEPRINT_MODULES: list[str] = [
     "web.security",
     "web.planner",
     "web.records",
+    "web.duty",
     "web.api",
     "web.crew",
     "web.gis",

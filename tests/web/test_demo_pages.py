@@ -113,7 +113,7 @@ def _pages(demo, client) -> list[str]:
     urls = [f"/planner/?day={week}", f"/planner/board?week={week}",
             f"/planner/lineup?day={week}", "/planner/inventory", f"/planner/print?day={week}",
             f"/planner/print/week?week={week}", "/crew/geraete", f"/records/day?day={week}",
-            f"/records/report?period={DAY:%Y-%m}"]
+            f"/records/report?period={DAY:%Y-%m}", f"/planner/verkehrssicherung/?day={week}"]
     for cd in crew_days:
         urls += [f"/planner/print/day/{cd}", f"/planner/print/timesheet/{cd}"]
     return urls

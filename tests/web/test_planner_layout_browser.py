@@ -90,7 +90,8 @@ def test_focus_is_visible(page) -> None:
 
 
 @pytest.mark.parametrize("url", ["/planner/?day=" + WEEK, "/planner/lineup?day=" + WEEK,
-                                 "/planner/inventory", "/crew/geraete"])
+                                 "/planner/inventory", "/crew/geraete",
+                                 "/planner/verkehrssicherung/?day=" + WEEK])
 def test_no_serious_accessibility_violations(page, url) -> None:
     """axe-core (WCAG 2.x A/AA) reports no serious or critical violation."""
     if url.startswith("/planner/?"):

@@ -30,6 +30,8 @@ class GeneratorContext:
     targets: Mapping[tuple[int, str], TargetTime] = field(default_factory=dict)
     visits: Mapping[tuple[int, str], Sequence[Visit]] = field(default_factory=dict)
     traffic: Mapping[int, TrafficSafety] = field(default_factory=dict)
+    overdue: Mapping[tuple[int, str], int] = field(default_factory=dict)
+    """(site id, task type) → days an inspection is overdue (greentour.duty.overview)."""
 
     def spec(self, code: str) -> TaskTypeSpec:
         """The task type, or a clear error naming the unknown code."""
@@ -56,6 +58,12 @@ class GeneratorContext:
                       if safety.clearance_height_m else "")
             explanation_en = (f"{explanation_en}; traffic safety: keep the clearance or sight "
                               f"triangle free{height}")
+        late = self.overdue.get((site.id, code))
+        if late:
+            urgency = 1.0
+            explanation = f"{explanation}; Kontrolle seit {late} Tagen überfällig"
+            if explanation_en:
+                explanation_en = f"{explanation_en}; inspection {late} days overdue"
         return make_task(
             spec=spec,
             site=site,

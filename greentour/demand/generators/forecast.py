@@ -18,12 +18,16 @@ from dataclasses import dataclass
 from greentour.demand.generators import GeneratorContext
 from greentour.demand.model import MOW_CARE_CLASSES, DemandTask, SiteInfo
 
-KIND_TYPES = {"hedge": "hedge_cut", "water": "water_trees"}
+KIND_TYPES = {"hedge": "hedge_cut", "water": "water_trees", "clearance_hedge": "clearance_cut",
+              "clearance_tree": "clearance_prune"}
+"""Signal kind → task type (clearance kinds: greentour.duty.hazards, before a predicted
+violation of a clearance profile or sight triangle)."""
 
 
 @dataclass(frozen=True)
 class ForecastSignal:
-    """One forecast result for one site (kinds: ``mow``, ``hedge``, ``water``)."""
+    """One forecast result for one site (kinds: ``mow``, ``hedge``, ``water``,
+    ``clearance_hedge``, ``clearance_tree``)."""
 
     site_id: int
     kind: str
