@@ -40,6 +40,8 @@ PLUGGABLE_COMMANDS: dict[str, str] = {
     "check-plan": "greentour.services.check_plan",
     "crew-token": "greentour.crew.cli_token",
     "crew-retention": "greentour.crew.cli",
+    "records": "greentour.records.cli",
+    "duty": "greentour.duty.cli",
 }
 
 #: Short help of the plugged-in commands, shown by ``greentour --help`` without importing them.
@@ -54,6 +56,8 @@ PLUGGABLE_HELP: dict[str, str] = {
     "check-plan": "Einen gespeicherten Plan prüfen (liegengebliebene Arbeit, Leerlauf, Sperren).",
     "crew-token": "Geräte-Token für eine Kolonne erzeugen (URL und QR-Code).",
     "crew-retention": "Kolonnendaten nach den Löschfristen des Mandanten löschen.",
+    "records": "Leistungserfassung: Buchungen prüfen, abschließen, als CSV/GeoPackage exportieren.",
+    "duty": "Verkehrssicherung: Kontrollprotokolle, Sturmrunden, Lichtraumprofil.",
 }
 
 COMMAND_ORDER = [
@@ -68,6 +72,8 @@ COMMAND_ORDER = [
     "export",
     "crew-token",
     "crew-retention",
+    "records",
+    "duty",
     "serve",
     "worker",
     "jobs",

@@ -34,6 +34,7 @@ DEMO_STEPS: list[str] = [
     "greentour.demo:create_admin",
     "greentour.services.import_osm:demo_step",
     "greentour.services.import_weather:demo_step",
+    "greentour.duty.cli:demo_step",
     "greentour.services.forecast:demo_step",
     "greentour.services.demand:demo_step",
     "greentour.services.plan:demo_step",
@@ -75,6 +76,13 @@ class DemoResult:
     failed: list[str]
 
 
+#: the tenant summary's counts in the demo's German line ("Personen 15, Kolonnen 6")
+COUNT_DE = {"depots": "Betriebshöfe", "reload_points": "Abladestellen", "staff": "Personen",
+            "vehicles": "Fahrzeuge", "machines": "Maschinen", "crew_templates": "Kolonnen",
+            "task_types": "Aufgabenarten", "crew_days_repaired": "Kolonnentage repariert",
+            "cycles": "Zyklen"}
+
+
 def create_tenant(ctx: DemoContext) -> str:
     """Create or update "Lauf (Beispiel)" from data/tenants/lauf.toml; its demo clock is set to
     the demo day (planner, tablets and API take that day as today)."""
@@ -85,7 +93,7 @@ def create_tenant(ctx: DemoContext) -> str:
     )
     ctx.tenant_id, ctx.slug = summary.tenant_id, summary.slug
     set_demo_clock(ctx.engine, summary.tenant_id, ctx.day)
-    counts = ", ".join(f"{k} {v}" for k, v in summary.counts.items())
+    counts = ", ".join(f"{COUNT_DE.get(k, k)} {v}" for k, v in summary.counts.items())
     return (f"Mandant „{summary.name}“ ({summary.slug}) bereit: {counts}; Demo-Uhr: "
             f"{ctx.day:%d.%m.%Y} gilt als heute")
 

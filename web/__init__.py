@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, g, jsonify, render_template, request
+from flask import session as flask_session
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -33,6 +34,8 @@ BLUEPRINT_MODULES: list[str] = [
     "web.auth",
     "web.security",
     "web.planner",
+    "web.records",
+    "web.duty",
     "web.api",
     "web.crew",
     "web.gis",
@@ -155,13 +158,19 @@ def wants_json() -> bool:
     return best == "application/json"
 
 
+def _ui_language() -> str:
+    """The language the user chose in the planner (``de`` unless ``en`` was chosen)."""
+    return "en" if flask_session.get("lang") == "en" else "de"
+
+
 def _register_errors(app: Flask) -> None:
     @app.errorhandler(GreentourError)
     def _greentour_error(error: GreentourError) -> Any:
+        message = error.text(_ui_language())
         if wants_json():
-            return jsonify(error=type(error).__name__, message=error.message), error.http_status
+            return jsonify(error=type(error).__name__, message=message), error.http_status
         return (
-            render_template("error.html", message=error.message, status=error.http_status),
+            render_template("error.html", message=message, status=error.http_status),
             error.http_status,
         )
 

@@ -105,6 +105,7 @@ def init_app(app: Flask) -> None:
     request_guard.authenticate_first(app, crew.bp.name, crew.authenticate)
     request_guard.authenticate_first(app, planner.bp.name, current_planner)
     request_guard.limit_body(app, "api_crew.post_photo", crew.photo_body_limit)
+    request_guard.limit_body(app, "api_crew.post_inspection_photo", crew.photo_body_limit)
     try:
         from web.auth import csrf
     except ImportError:  # pragma: no cover - web.auth is part of the app
