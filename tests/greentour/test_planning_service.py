@@ -297,7 +297,7 @@ def test_cli_plan_prints_a_summary_and_refuses_bad_input(planner_scenario, monke
     assert planned == len(stored) > 0 and unplanned == len(left)
     by_reason = [int(n) for n in re.findall(r"^\s+(\d+) × ", result.output, re.M)]
     assert sum(by_reason) == unplanned
-    assert re.search(r"Überstunden \d+\.\d h; Fahrzeit \d+\.\d h = \d+\.\d %", result.output)
+    assert re.search(r"Überstunden \d+,\d h; Fahrzeit \d+,\d h = \d+,\d %", result.output)
     sunday = (planner_scenario.day - dt.timedelta(days=1)).isoformat()
     result = runner.invoke(cli, ["plan", "--date", sunday])
     assert result.exit_code == 1
