@@ -66,6 +66,17 @@ class ClearanceHazard:
             spread = f" (80 %: {self.violation_p10:%d.%m.}–{self.violation_p90:%d.%m.})"
         return head + f"; verletzt ab {self.violation_date:%d.%m.%Y}{spread}."
 
+    def text_en(self) -> str:
+        """The same line in English."""
+        head = (f"{PROFILE_EN[self.profile]}: {self.regrowth_now_m:.2f} m of {self.margin_m:.2f} m "
+                f"regrown since the cut on {self.last_cut:%d %b %Y}")
+        if self.violation_date is None:
+            return head + "; not violated in the period."
+        spread = ""
+        if self.violation_p10 and self.violation_p90:
+            spread = f" (80 %: {self.violation_p10:%d %b}–{self.violation_p90:%d %b})"
+        return head + f"; violated from {self.violation_date:%d %b %Y}{spread}."
+
 
 def predict_violation(
     drivers: pd.DataFrame,

@@ -64,6 +64,7 @@ class RiskModel:
     brier: float | None = None
     n_test: int = 0
     note: str = ""
+    note_en: str = ""
 
     def score(self, features: Mapping[str, float]) -> float:
         """Score 0..1 of one site."""
@@ -72,7 +73,8 @@ class RiskModel:
 
 
 FLL_MODEL = RiskModel(FLL_WEIGHTS, FLL_INTERCEPT, learned=False,
-                      note="Gewichte nach FLL-Leitlinie, noch nicht aus eigenen Befunden gelernt")
+                      note="Gewichte nach FLL-Leitlinie, noch nicht aus eigenen Befunden gelernt",
+                      note_en="Weights after the FLL guideline, not yet learned from own findings")
 
 
 def _num(value: object) -> float | None:
@@ -117,7 +119,10 @@ def fit(samples: Sequence[Sample], seed: int = 0, test_share: float = 0.25) -> R
             FLL_WEIGHTS, FLL_INTERCEPT, learned=False, n_findings=n,
             note=(f"Nicht gelernt: {n} Sturmkontrollen ({pos} mit Schaden); nötig sind "
                   f"{MIN_FINDINGS}, davon je {MIN_PER_CLASS} mit und ohne Schaden. "
-                  "Es gelten die Startgewichte nach FLL."))
+                  "Es gelten die Startgewichte nach FLL."),
+            note_en=(f"Not learned: {n} storm controls ({pos} with damage); {MIN_FINDINGS} are "
+                     f"needed, {MIN_PER_CLASS} each with and without damage. The FLL start "
+                     "weights apply."))
     x = np.array([[float(s.features.get(f, 0.0)) for f in FEATURES] for s in samples])
     y = np.array([int(s.damaged) for s in samples])
     x_train, x_test, y_train, y_test = train_test_split(
@@ -131,4 +136,6 @@ def fit(samples: Sequence[Sample], seed: int = 0, test_share: float = 0.25) -> R
         float(model.intercept_[0]), learned=True, n_findings=n, auc=auc,
         brier=float(brier_score_loss(y_test, prob)), n_test=len(y_test),
         note=(f"Aus {len(y_train)} eigenen Sturmkontrollen gelernt, an {len(y_test)} "
-              f"zurückgehaltenen geprüft"))
+              f"zurückgehaltenen geprüft"),
+        note_en=(f"Learned from {len(y_train)} own storm controls, checked on {len(y_test)} "
+                 "held back"))

@@ -133,6 +133,8 @@ def clearance_hazards(session: Session, as_of: dt.date, horizon_days: int = 28,
                 "urgency": ROAD_URGENCY.get(highway or "", 0.8),
                 "text": hazard.text_de() + (" (kein Schnitt erfasst: ab 1. Januar gezählt)"
                                             if assumed else ""),
+                "text_en": hazard.text_en() + (" (no cut recorded: counted from 1 January)"
+                                               if assumed else ""),
             })
     out.sort(key=lambda h: (h["violation_date"] or "9999", PROFILE_RANK[h["profile"]],
                             -h["urgency"], h["site_name"]))
@@ -161,5 +163,6 @@ def clearance_signals(session: Session, as_of: dt.date, horizon_days: int,
         signals.append(ForecastSignal(
             site_id=site_id, kind=kind, due_earliest=earliest, due_latest=latest,
             urgency=h["urgency"] if not h["violated"] else 1.0,
-            explanation=f"Verkehrssicherung: {h['text']}"))
+            explanation=f"Verkehrssicherung: {h['text']}",
+            explanation_en=f"Traffic safety: {h['text_en']}"))
     return signals, []
