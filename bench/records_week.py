@@ -35,6 +35,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from planner_scenario import build  # noqa: E402
 from records_week import build_week, expected_figures  # noqa: E402
+from sqlalchemy import event  # noqa: E402
 
 from greentour.errors import Conflict  # noqa: E402
 from greentour.records import csv_layouts, report, service, store_io  # noqa: E402
@@ -66,6 +67,22 @@ def main() -> None:
         service.correct(s, tuesday, crew["id"], "work_min", str(minutes),
                         "Schnittgut nach „Erledigt“ geräumt", "bench", task_id=stop["task_id"])
     expected = expected_figures(engine, tid, week.days, {(crew["id"], stop["task_id"]): minutes})
+    # speed of open days: every read computes them from the reports (best of 3 runs)
+    open_runs = []
+    statements = [0]
+
+    def count(*_args: object) -> None:
+        statements[0] += 1
+
+    event.listen(engine, "before_cursor_execute", count)
+    for _ in range(3):
+        with tenant_session(engine, tid) as s:
+            t0 = time.perf_counter()
+            open_lines = service.lines_between(s, week.days[0], week.days[-1])
+            open_runs.append(time.perf_counter() - t0)
+    event.remove(engine, "before_cursor_execute", count)
+    open_queries = statements[0] // 3
+    open_crew_days = len({ln.crew_day_id for ln in open_lines})
     for day in week.days:
         with write_session(engine, tid) as s:
             if store_io.reported_days(s, day, day):
@@ -76,10 +93,19 @@ def main() -> None:
         data_csv = service.export_csv(s, first, last, "greentour", "admin")
     (out / "buchungen.csv").write_bytes(data_csv)
     rows = csv_layouts.read_greentour_csv(data_csv)
+    with tenant_session(engine, tid) as s:
+        t0 = time.perf_counter()
+        service.lines_between(s, first, last)
+        closed_s = time.perf_counter() - t0
 
     print(f"Testwoche {first} – {last}: plan #{week.plan_id}, {week.reports} Meldungen, "
           f"1 Korrektur ({crew['name']}, Aufgabe {stop['task_id']}: {stop['work_min']} → "
           f"{minutes} min), {len(lines)} Buchungszeilen; {time.perf_counter() - started:.0f} s")
+    best = min(open_runs)
+    print(f"Offene Tage lesen (lines_between, Woche, bester von 3): {best * 1000:.0f} ms für "
+          f"{open_crew_days} Kolonnentage = {best * 1000 / max(1, open_crew_days):.1f} ms je "
+          f"Kolonnentag, {open_queries} SQL-Abfragen; abgeschlossen: {closed_s * 1000:.0f} ms "
+          f"für {len(lines)} Zeilen")
     print("\nPersonal-Arbeitsstunden je Kostenstelle: gebucht | Meldungen (Personen × Zeit) | "
           "CSV | Differenz s")
     booked: dict[str, int] = defaultdict(int)

@@ -24,13 +24,19 @@ from sqlalchemy.orm import Session
 
 from greentour.errors import BadInput, Conflict, NotFound
 from greentour.planning import demand_step
-from greentour.planning.current import current_plan, current_span, current_tour, next_version
+from greentour.planning.current import (
+    current_plan,
+    current_span,
+    current_tour,
+    next_version,
+    tour_signature,
+)
 from greentour.planning.labels import day_text, site_label
 from greentour.planning.lineup import crew_available_s, ensure_crew_days
 from greentour.planning.map_view import unassigned_items
 from greentour.planning.problem_builder import BuiltProblem, build_problem, crew_ref, task_ref
 from greentour.planning.store_solution import _store_stops, copy_tour, reasons_of
-from greentour.records.store_io import ensure_open
+from greentour.records.store_io import closed_among, ensure_open
 from greentour.store import session_tenant, tenant_zone
 from greentour.store.models import (
     CrewDay,
@@ -219,16 +225,19 @@ def _check(session: Session, task_id: int, crew_day_id: int) -> dict[str, Any]:
     if target is None:
         raise NotFound(f"Kolonnentag {crew_day_id} gibt es nicht",
                        en=f"There is no crew-day {crew_day_id}")
+    ensure_open(session, target.date)  # a day closed in the work records: 409
     if target.locked:
         raise Conflict(f"{target.name} am {target.date:%d.%m.} ist gesperrt",
                        en=f"{target.name} on {target.date:%d/%m} is locked")
     if not target.member_ids:
         raise Conflict(f"{target.name} hat am {target.date:%d.%m.} kein Personal",
                        en=f"{target.name} has nobody on {target.date:%d/%m}")
+    source = where_planned(session, task, target.date)
+    if source is not None:
+        ensure_open(session, source[0].date)  # nor may a task leave a closed day
     if task.status not in ("open", "planned"):
         raise Conflict("Diese Aufgabe ist erledigt oder storniert",
                        en="This task is done or cancelled")
-    source = where_planned(session, task, target.date)
     if source is not None and source[0].locked:
         raise Conflict(f"{source[0].name} am {source[0].date:%d.%m.} ist gesperrt",
                        en=f"{source[0].name} on {source[0].date:%d/%m} is locked")
@@ -419,9 +428,6 @@ def apply_move(
     """
     if task_id is None or crew_day_id is None:
         raise BadInput("Aufgabe und Ziel-Kolonne angeben", en="Give the task and the target crew")
-    target_day = session.get(CrewDay, crew_day_id)
-    if target_day is not None:
-        ensure_open(session, target_day.date)  # a day closed in the work records: 409
     checked = _check(session, task_id, crew_day_id)
     result = _result(session, checked, "de")
     if not result["feasible"]:
@@ -478,6 +484,7 @@ def set_locked(session: Session, crew_day_id: int | None, locked: bool) -> CrewD
     if cd is None:
         raise NotFound(f"Kolonnentag {crew_day_id} gibt es nicht",
                        en=f"There is no crew-day {crew_day_id}")
+    ensure_open(session, cd.date)  # a closed day stays as it is (and is kept on re-planning)
     # an explicit updated_at keeps the line-up change time (a lock changes no people or machines)
     session.execute(update(CrewDay).where(CrewDay.id == cd.id)
                     .values(locked=locked, updated_at=cd.updated_at))
@@ -497,6 +504,24 @@ def undo_last_edit(session: Session, week_start: dt.date) -> str:
         return ("Die letzte Änderung ist schon veröffentlicht und wird nicht rückgängig gemacht; "
                 "bitte die Aufgabe auf der Tafel zurückziehen und neu veröffentlichen.")
     for plan in dropped:
+        _ensure_closed_days_unchanged(session, plan, session.get(Plan, plan.parent_id)
+                                      if plan.parent_id else None)
+    for plan in dropped:
         session.delete(plan)
     session.flush()
     return "Letzte Änderung rückgängig gemacht."
+
+
+def _ensure_closed_days_unchanged(session: Session, plan: Plan, parent: Plan | None) -> None:
+    """Refuse (409) dropping ``plan`` when that would change the tours of a day closed in the
+    work records (the edit was made before the day was closed)."""
+    days = [plan.date_from + dt.timedelta(days=i)
+            for i in range((plan.date_to - plan.date_from).days + 1)]
+    for day in sorted(closed_among(session, days)):
+        for tour in plan.tours:
+            if tour.crew_day.date != day:
+                continue
+            before = next((t for t in parent.tours if t.crew_day_id == tour.crew_day_id),
+                          None) if parent is not None else None
+            if tour_signature(before) != tour_signature(tour):
+                ensure_open(session, day)

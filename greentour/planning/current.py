@@ -120,3 +120,24 @@ def driven(tour: Tour) -> tuple[float, int]:
             and "distance_m" in kpis:
         return float(kpis["distance_m"]), int(kpis.get("drive_s", drive_s))
     return distance_m, drive_s
+
+
+def worked_tour(session: Session, crew_day: CrewDay) -> Tour | None:
+    """The tour the crew works with: the crew-day's tour in the day's published plan, else in
+    the current plan (nothing published yet). The work records book from this tour."""
+    plan = published_plan(session, crew_day.date)
+    if plan is not None:
+        tour = session.scalar(select(Tour).where(Tour.plan_id == plan.id,
+                                                 Tour.crew_day_id == crew_day.id).limit(1))
+        if tour is not None:
+            return tour
+    return current_tour(session, crew_day)
+
+
+def tour_signature(tour: Tour | None) -> tuple[tuple, ...]:
+    """What a tour is for the crew and the work records: its stops in order (kind, task, start
+    time, leg metres); two tours with the same signature are the same work."""
+    if tour is None:
+        return ()
+    return tuple((s.kind, s.task_id, s.start_at, round(s.leg_distance_m or 0.0))
+                 for s in sorted(tour.stops, key=lambda s: s.seq))

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from greentour.errors import BadInput, Conflict, NotFound
 from greentour.planning.labels import day_text, qualification_label
 from greentour.planning.shifts import breaks_for, shift_for, shift_work_seconds
-from greentour.records.store_io import ensure_open
+from greentour.records.store_io import closed_among, ensure_open
 from greentour.store import session_tenant
 from greentour.store.models import (
     Absence,
@@ -461,11 +461,13 @@ def report_absence(
 
 
 def _out_of_crews(session: Session, staff_id: int, first: dt.date, last: dt.date) -> None:
-    """Take ``staff_id`` out of every crew-day ``first``..``last``."""
-    for cd in session.scalars(
-        select(CrewDay).where(CrewDay.date >= first, CrewDay.date <= last)
-    ):
-        if staff_id in cd.member_ids:
+    """Take ``staff_id`` out of every crew-day ``first``..``last`` (a day closed in the work
+    records keeps its line-up: it is read-only)."""
+    crew_days = session.scalars(
+        select(CrewDay).where(CrewDay.date >= first, CrewDay.date <= last)).all()
+    closed = closed_among(session, {cd.date for cd in crew_days})
+    for cd in crew_days:
+        if staff_id in cd.member_ids and cd.date not in closed:
             cd.member_ids = [i for i in cd.member_ids if i != staff_id]
     session.flush()
 
@@ -510,11 +512,14 @@ def change_absence(
 
 
 def _back_into_crews(session: Session, person: Staff, first: dt.date, last: dt.date) -> None:
-    """Put ``person`` back into the template crews of existing crew-days ``first``..``last``."""
+    """Put ``person`` back into the template crews of existing crew-days ``first``..``last``
+    (not on a day closed in the work records)."""
     templates = {t.id for t in session.scalars(select(CrewTemplate))
                  if person.id in (t.member_ids or [])}
     crew_days = session.scalars(
         select(CrewDay).where(CrewDay.date >= first, CrewDay.date <= last)).all()
+    closed = closed_among(session, {cd.date for cd in crew_days})
+    crew_days = [cd for cd in crew_days if cd.date not in closed]
     busy = {cd.date for cd in crew_days if person.id in cd.member_ids}
     still_absent = {d for d in {cd.date for cd in crew_days}
                     if person.id in absent_staff_ids(session, d)}
@@ -529,7 +534,8 @@ def _back_into_crews(session: Session, person: Staff, first: dt.date, last: dt.d
 def set_machine_repair(
     session: Session, machine_id: int, until: dt.date | None, today: dt.date
 ) -> Machine:
-    """Mark a machine in repair until ``until`` (None: back in service) and unbook it meanwhile."""
+    """Mark a machine in repair until ``until`` (None: back in service) and unbook it meanwhile
+    (not from a day closed in the work records)."""
     machine = session.get(Machine, machine_id)
     if machine is None:
         raise NotFound(f"Maschine {machine_id} gibt es nicht",
@@ -537,10 +543,11 @@ def set_machine_repair(
     machine.repair_until = until
     machine.available = until is None
     if until is not None:
-        for cd in session.scalars(
-            select(CrewDay).where(CrewDay.date >= today, CrewDay.date <= until)
-        ):
-            if machine_id in cd.machine_ids:
+        crew_days = session.scalars(
+            select(CrewDay).where(CrewDay.date >= today, CrewDay.date <= until)).all()
+        closed = closed_among(session, {cd.date for cd in crew_days})
+        for cd in crew_days:
+            if machine_id in cd.machine_ids and cd.date not in closed:
                 cd.machine_ids = [i for i in cd.machine_ids if i != machine_id]
     session.flush()
     return machine

@@ -9,6 +9,10 @@ Three actions of the planner, all one function :func:`run_plan_in_tenant` with a
   plan changes as little as it must; locked crew-days keep their tours;
 * ``optimize`` ("Länger optimieren"): like ``replan`` with a longer search in the background.
 
+Days closed in the work records (:mod:`greentour.records`) are never changed: their crew-days
+keep the tours the crews worked with, like locked crew-days; a request for closed days only is
+refused (409).
+
 Solver budgets come from ``GREENTOUR_PLAN_TIME_LIMIT_S`` (default 20 s),
 ``GREENTOUR_OPTIMIZE_TIME_LIMIT_S`` (default 60 s) and ``GREENTOUR_PLAN_SOLUTION_LIMIT`` (unset: the
 budget decides; set for fast reproducible tests and demos). A budget covers the whole solve in
@@ -35,6 +39,7 @@ from greentour.planning.lineup import ensure_crew_days
 from greentour.planning.plan_check import findings_of, store_check
 from greentour.planning.problem_builder import build_problem
 from greentour.planning.store_solution import store_solution
+from greentour.records.store_io import ensure_any_open
 from greentour.store import system_session, tenant_session, write_session
 from greentour.store.models import Tenant
 from routing.params import SolveParams
@@ -107,6 +112,9 @@ def run_plan_in_tenant(
         raise BadInput(f"Es lassen sich 1 bis {MAX_DAYS} Tage auf einmal planen",
                        en=f"1 to {MAX_DAYS} days can be planned at once")
     days = [day + dt.timedelta(days=i) for i in range(days_count)]
+    with tenant_session(engine, tenant_id) as session:
+        # days closed in the work records keep their tours (build_problem); all closed: 409
+        ensure_any_open(session, days)
     demand_summary: dict[str, Any] = {}
     if with_demand if with_demand is not None else mode == "plan":
         report(5, "Bedarf ermitteln")
@@ -159,6 +167,8 @@ def enqueue_plan(
     if not 1 <= days_count <= MAX_DAYS:
         raise BadInput(f"Es lassen sich 1 bis {MAX_DAYS} Tage auf einmal planen",
                        en=f"1 to {MAX_DAYS} days can be planned at once")
+    with tenant_session(engine, tenant_id) as session:
+        ensure_any_open(session, [day + dt.timedelta(days=i) for i in range(days_count)])
     return enqueue(engine, tenant_id, "plan",
                    {"day": day.isoformat(), "mode": mode, "days": days_count})
 

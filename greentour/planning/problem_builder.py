@@ -17,6 +17,9 @@ Rules encoded here, from the store to the solver's language:
 * a locked crew-day is never changed by any plan mode: its current tour (stops, times, legs) is
   copied into the new plan unchanged (``BuiltProblem.locked_tour_ids``), its tasks stay out of
   the problem, and it takes no new work (no task may use it);
+* a crew-day of a day closed in the work records (:mod:`greentour.records`) is treated as locked,
+  and keeps the tour its crew worked with (the published one, :func:`~greentour.planning.
+  current.worked_tour`): a closed day cannot be changed by any plan;
 * the line-up binds: a vehicle nobody on the crew-day may drive is not used (no load, no
   machine that travels on or behind it), a machine nobody may operate, in repair or booked by
   an earlier crew (by name) of the same day is not there
@@ -52,10 +55,11 @@ from sqlalchemy.orm import Session
 from greentour.demand.staleness import next_occurrences
 from greentour.errors import BadInput
 from greentour.planning import travel
-from greentour.planning.current import current_plan, current_tour
+from greentour.planning.current import current_plan, current_tour, worked_tour
 from greentour.planning.labels import EQUIPMENT_LABELS, QUALIFICATION_LABELS, site_label
 from greentour.planning.lineup import ensure_crew_days, usable_kit
 from greentour.planning.shifts import parse_hhmm
+from greentour.records.store_io import closed_among
 from greentour.store import session_tenant
 from greentour.store.models import (
     AccessPoint,
@@ -411,7 +415,9 @@ def build_problem(
         .where(Task.status.in_(("open", "planned")), Task.due_earliest <= horizon_end)
         .order_by(Task.id)
     ).all()
-    locked_tours = locked_tours_of(session, crew_days)
+    closed = closed_among(session, days)
+    frozen = {cd.id for cd in crew_days if cd.locked or cd.date in closed}
+    locked_tours = locked_tours_of(session, crew_days, closed)
     locked_at: dict[int, tuple[str, int]] = {}
     for tour in locked_tours:
         seq = [st.task_id for st in tour.stops if st.kind == "task" and st.task_id is not None]
@@ -485,11 +491,11 @@ def build_problem(
         loc = loc_of[("depot", (depot or default_depot).id)]
         elsewhere_held = frozenset(m for m in cd.machine_ids if holder[(cd.date, m)] != cd.id)
         pc = _crew_day(axis, cd, loc, people, machines, vehicles.get(cd.vehicle_id), land,
-                       0 if cd.locked else max_overtime_s, elsewhere_held)
+                       0 if cd.id in frozen else max_overtime_s, elsewhere_held)
         problem_crews.append(pc)
         crew_ids[pc.id] = cd.id
         sizes[pc.id] = len([i for i in cd.member_ids if i in people])
-    locked_crews = {crew_ref(cd.id) for cd in crew_days if cd.locked} | {
+    locked_crews = {crew_ref(i) for i in frozen} | {
         crew_ref(t.crew_day_id) for t in locked_tours}
 
     problem_tasks = []
@@ -649,11 +655,19 @@ def planned_on_other_days(session: Session, days: list[dt.date]) -> set[int]:
     return out
 
 
-def locked_tours_of(session: Session, crew_days: list[CrewDay]) -> list[Tour]:
-    """The current tours of ``crew_days`` that are locked (the crew-day or the tour itself),
-    kept as they are."""
+def locked_tours_of(session: Session, crew_days: list[CrewDay],
+                    closed: set[dt.date] | None = None) -> list[Tour]:
+    """The tours of ``crew_days`` kept as they are: the current tour when locked (the crew-day
+    or the tour itself); on a day in ``closed`` (closed in the work records) the tour the crew
+    worked with (:func:`~greentour.planning.current.worked_tour`)."""
     out = []
+    closed = closed or set()
     for cd in crew_days:
+        if cd.date in closed:
+            tour = worked_tour(session, cd)
+            if tour is not None:
+                out.append(tour)
+            continue
         tour = current_tour(session, cd)
         if tour is not None and (cd.locked or tour.locked):
             out.append(tour)

@@ -7,8 +7,9 @@ current.published_plan`).
 
 Before publishing, :func:`preview` lists per crew-day what the draft changes against the version the
 crew has now: stops added, removed (and where they went), moved within the tour (order) and new
-start times. :func:`publish` marks the drafts of the chosen days published and keeps that summary
-on the plan (``publish_summary_json``), so the tablet shows the crew what changed.
+start times. :func:`publish` marks the drafts of the chosen days published (refused, 409, when
+a draft would change a day closed in the work records) and keeps that summary on the plan
+(``publish_summary_json``), so the tablet shows the crew what changed.
 
 :func:`staleness` says whether the line-up (crew-days) or the orders changed after the plan shown:
 the map and the board show a banner then.
@@ -25,8 +26,9 @@ from sqlalchemy.orm import Session
 
 from greentour.errors import BadInput, Conflict
 from greentour.planning.board import where_planned
-from greentour.planning.current import current_plan, published_plan
+from greentour.planning.current import current_plan, published_plan, tour_signature, worked_tour
 from greentour.planning.labels import WEEKDAYS_DE, day_text, site_label
+from greentour.records.store_io import closed_among, closed_message, closed_message_en
 from greentour.store import session_tenant, tenant_zone
 from greentour.store.base import utcnow
 from greentour.store.models import CrewDay, Plan, Task, TaskType, Tour
@@ -181,6 +183,8 @@ def publish(session: Session, first: dt.date, count: int = 1,
         raise Conflict("Der Entwurf hat sich inzwischen geändert; bitte die Änderungen erneut "
                        "ansehen", en="The draft has changed meanwhile; please look at the "
                                      "changes again")
+    for plan in plans:
+        _ensure_closed_days_kept(session, plan)
     summary = preview(session, first, count)
     now = utcnow()
     for plan in plans:
@@ -191,6 +195,23 @@ def publish(session: Session, first: dt.date, count: int = 1,
         plan.published_at = now
     session.flush()
     return {**summary, "published": [p.id for p in plans]}
+
+
+def _ensure_closed_days_kept(session: Session, plan: Plan) -> None:
+    """Refuse (409) publishing ``plan`` when it would change a day closed in the work records:
+    on such a day every crew-day's tour must be the one its crew worked with (a plan made after
+    closing keeps it; a draft made before closing may not)."""
+    days = [plan.date_from + dt.timedelta(days=i)
+            for i in range((plan.date_to - plan.date_from).days + 1)]
+    for day in sorted(closed_among(session, days)):
+        for cd in session.scalars(select(CrewDay).where(CrewDay.date == day)):
+            mine = next((t for t in plan.tours if t.crew_day_id == cd.id), None)
+            if tour_signature(mine) != tour_signature(worked_tour(session, cd)):
+                raise Conflict(
+                    closed_message(day) + " Der Entwurf ändert die Touren dieses Tages; bitte "
+                    "neu planen (abgeschlossene Tage bleiben dabei, wie sie sind).",
+                    en=closed_message_en(day) + " The draft changes that day's tours; please "
+                    "plan again (closed days stay as they are).")
 
 
 def crew_changes(plan: Plan, crew_day_id: int) -> dict[str, Any] | None:

@@ -171,4 +171,25 @@ def closed_message(day: dt.date) -> str:
 def ensure_open(session: Session, day: dt.date) -> None:
     """Refuse (:class:`Conflict`, HTTP 409) any change of a closed day."""
     if is_closed(session, day):
-        raise Conflict(closed_message(day))
+        raise Conflict(closed_message(day), en=closed_message_en(day))
+
+
+def closed_message_en(day: dt.date) -> str:
+    """The English refusal for any change of a closed day."""
+    return f"{day:%d/%m/%Y} is closed; its bookings are read-only (no more corrections)."
+
+
+def closed_among(session: Session, days: Iterable[dt.date]) -> set[dt.date]:
+    """The closed days among ``days`` (one query)."""
+    wanted = set(days)
+    if not wanted:
+        return set()
+    return set(closed_days(session, min(wanted), max(wanted))) & wanted
+
+
+def ensure_any_open(session: Session, days: Iterable[dt.date]) -> None:
+    """Refuse (409) a plan request whose days are all closed: nothing there may change."""
+    wanted = sorted(set(days))
+    closed = closed_among(session, wanted)
+    if wanted and closed == set(wanted):
+        raise Conflict(closed_message(wanted[0]), en=closed_message_en(wanted[0]))

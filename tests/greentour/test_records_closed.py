@@ -1,0 +1,203 @@
+"""A day closed in the work records cannot be changed anywhere (issue 17): re-planning and
+publishing keep its tours, the board, the line-up, locks, absences, repairs and corrections leave
+it as it is; re-opening with a reason makes it open again, the earlier bookings kept.
+
+Real SQLite (the Lauf walkthrough scenario), a week planned with OR-Tools and published, every
+stop reported through the real crew report service (tests/records_week.py); Monday closed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import pytest
+from records_week import FAST, build_week
+from sqlalchemy import select
+
+from greentour.errors import Conflict
+from greentour.planning import board, lineup, publication
+from greentour.planning.current import current_plan, tour_signature, worked_tour
+from greentour.planning.plan_service import enqueue_plan, run_plan_in_tenant
+from greentour.records import service, store_io
+from greentour.store import make_engine, models, tenant_session, write_session
+
+CLOSED = "ist abgeschlossen; die Buchungen sind schreibgeschützt"
+
+
+@pytest.fixture(scope="module")
+def week_file(planner_scenario_template, tmp_path_factory):
+    """The planned, published and reported week (no day closed yet), as a SQLite file."""
+    path = tmp_path_factory.mktemp("closed") / "week.sqlite"
+    shutil.copyfile(planner_scenario_template.db_url.removeprefix("sqlite:///"), path)
+    engine = make_engine(f"sqlite:///{path}")
+    week = build_week(engine, planner_scenario_template.tenant_id,
+                      planner_scenario_template.day)
+    engine.dispose()
+    return path, week, planner_scenario_template.tenant_id
+
+
+@pytest.fixture
+def store(week_file, tmp_path):
+    """A fresh copy of the week: (engine, tenant id, week)."""
+    path, week, tenant_id = week_file
+    copy = tmp_path / "week.sqlite"
+    shutil.copyfile(path, copy)
+    engine = make_engine(f"sqlite:///{copy}")
+    yield engine, tenant_id, week
+    engine.dispose()
+
+
+def _close(engine, tenant_id: int, day: dt.date) -> dict:
+    with write_session(engine, tenant_id) as s:
+        return service.close_day(s, day, "disponentin")
+
+
+def _signatures(engine, tenant_id: int, day: dt.date) -> dict[int, tuple]:
+    """The tours the crews of ``day`` worked with, as signatures per crew-day."""
+    with tenant_session(engine, tenant_id) as s:
+        return {cd.id: tour_signature(worked_tour(s, cd)) for cd in store_io.crew_days_on(s, day)}
+
+
+def test_week_plan_keeps_the_closed_monday_and_plans_the_rest(store) -> None:
+    """With Monday closed, "Woche planen" (from scratch, Monday-Friday) keeps every Monday tour
+    exactly as the crews worked it, plans Tuesday-Friday, and the plan can be published; the
+    closed Monday's bookings stay the same."""
+    engine, tid, week = store
+    monday = week.days[0]
+    before = _signatures(engine, tid, monday)
+    assert any(before.values())
+    _close(engine, tid, monday)
+    with tenant_session(engine, tid) as s, s.begin():
+        booked = store_io.stored_lines(s, monday, monday)
+        # new work of the week (the planned tasks were all reported done)
+        site = s.scalar(select(models.Site).where(models.Site.category == "park",
+                                                  models.Site.status == "accepted")
+                        .order_by(models.Site.id).limit(1))
+        new = models.Task(site_id=site.id, task_type="mow", generator="forecast",
+                          due_earliest=monday, due_latest=week.days[-1], urgency=0.9,
+                          duration_s=40 * 60, persons=2, notes="neue Arbeit")
+        s.add(new)
+        s.flush()
+        new_id = new.id
+    result = run_plan_in_tenant(engine, tid, monday, "plan", FAST, with_demand=False,
+                                days_count=5)
+    with tenant_session(engine, tid) as s:
+        plan = s.get(models.Plan, result["plan_id"])
+        assert (plan.date_from, plan.date_to) == (monday, week.days[-1])
+        assert plan.solver_params_json["locked"], "closed crew-days are kept like locked ones"
+        for cd in store_io.crew_days_on(s, monday):
+            mine = next((t for t in plan.tours if t.crew_day_id == cd.id), None)
+            assert tour_signature(mine) == before[cd.id]
+        # the new work lands on an open day (Monday is closed), Tuesday-Friday
+        where = [t.crew_day.date for t in plan.tours for st in t.stops if st.task_id == new_id]
+        assert len(where) == 1 and week.days[1] <= where[0] <= week.days[-1]
+    with write_session(engine, tid) as s:
+        published = publication.publish(s, monday, 5)
+    assert published["published"] == [result["plan_id"]]
+    assert _signatures(engine, tid, monday) == before
+    with tenant_session(engine, tid) as s:
+        assert store_io.stored_lines(s, monday, monday) == booked
+        assert service.day_lines(s, monday) == booked
+
+
+def test_plan_of_closed_days_only_is_refused(store) -> None:
+    """Planning or queueing a plan of only closed days is refused with 409 and the German
+    message; nothing is stored."""
+    engine, tid, week = store
+    monday = week.days[0]
+    _close(engine, tid, monday)
+    with tenant_session(engine, tid) as s:
+        plans = s.scalar(select(models.Plan.id).order_by(models.Plan.id.desc()).limit(1))
+    for call in (lambda: run_plan_in_tenant(engine, tid, monday, "replan", FAST, days_count=1),
+                 lambda: enqueue_plan(engine, tid, monday, "plan", 1)):
+        with pytest.raises(Conflict) as exc:
+            call()
+        assert exc.value.http_status == 409
+        assert exc.value.message.startswith(f"Der 15.06.2026 {CLOSED}")
+    with tenant_session(engine, tid) as s:
+        assert s.scalar(select(models.Plan.id).order_by(models.Plan.id.desc()).limit(1)) == plans
+        assert s.scalar(select(models.Job.id).limit(1)) is None
+    # Monday closed, Tuesday open: a two-day request is accepted
+    assert enqueue_plan(engine, tid, monday, "plan", 2) > 0
+
+
+def _stale_draft(engine, tid: int, monday: dt.date) -> int:
+    """A board edit made before closing: a new version of the week whose first Monday tour
+    lost its last task stop (returns the plan id)."""
+    with write_session(engine, tid) as s:
+        plan = current_plan(s, monday)
+        draft = board._copy_plan(s, plan, monday, {"id": "vor-abschluss", "task_id": None,
+                                                   "to_crew_day_id": None})
+        tour = next(t for t in sorted(draft.tours, key=lambda t: t.id)
+                    if t.crew_day.date == monday and any(st.kind == "task" for st in t.stops))
+        last = max((st for st in tour.stops if st.kind == "task"), key=lambda st: st.seq)
+        s.delete(last)
+        return draft.id
+
+
+def test_stale_draft_changing_a_closed_day_is_neither_published_nor_undone(store) -> None:
+    """A draft made before closing that changes Monday's tours: publishing it is refused (409,
+    the German message), and so is undoing it (which would change Monday's current tours)."""
+    engine, tid, week = store
+    monday = week.days[0]
+    draft_id = _stale_draft(engine, tid, monday)
+    before = _signatures(engine, tid, monday)
+    _close(engine, tid, monday)
+    with write_session(engine, tid) as s, pytest.raises(Conflict) as exc:
+        publication.publish(s, monday, 5)
+    assert exc.value.message.startswith(f"Der 15.06.2026 {CLOSED}")
+    assert "bitte neu planen" in exc.value.message
+    with write_session(engine, tid) as s, pytest.raises(Conflict):
+        board.undo_last_edit(s, monday)
+    with tenant_session(engine, tid) as s:
+        assert s.get(models.Plan, draft_id).status == "done"
+    assert _signatures(engine, tid, monday) == before
+    # re-planning the week replaces the stale draft with one that keeps Monday: publishable
+    run_plan_in_tenant(engine, tid, monday, "replan", FAST, days_count=5)
+    with write_session(engine, tid) as s:
+        publication.publish(s, monday, 5)
+    assert _signatures(engine, tid, monday) == before
+
+
+def test_board_lineup_locks_absences_repairs_leave_a_closed_day(store) -> None:
+    """Moves to and from the closed Monday, its lock, a person moved in its line-up and a
+    correction are refused (409); an absence or a repair over Monday and Tuesday changes only
+    Tuesday's crews."""
+    engine, tid, week = store
+    monday, tuesday = week.days[0], week.days[1]
+    _close(engine, tid, monday)
+    with write_session(engine, tid) as s:
+        mon = [cd for cd in store_io.crew_days_on(s, monday) if worked_tour(s, cd)]
+        tue = [cd for cd in store_io.crew_days_on(s, tuesday) if cd.member_ids]
+        mon_task = next(st.task_id for st in worked_tour(s, mon[0]).stops if st.kind == "task")
+        tue_task = next(st.task_id for cd in tue if worked_tour(s, cd)
+                        for st in worked_tour(s, cd).stops if st.kind == "task")
+        refused = [
+            lambda: board.apply_move(s, tue_task, mon[0].id),      # onto the closed day
+            lambda: board.check_move(s, tue_task, mon[0].id),
+            lambda: board.apply_move(s, mon_task, tue[0].id),      # away from it
+            lambda: board.set_locked(s, mon[0].id, True),
+            lambda: lineup.move_person(s, monday, mon[0].member_ids[0], None),
+            lambda: service.correct(s, monday, mon[0].id, "vehicle_km", "12", "Tacho",
+                                    "disponentin"),
+        ]
+        for call in refused:
+            with pytest.raises(Conflict) as exc:
+                call()
+            assert CLOSED in exc.value.message
+    with write_session(engine, tid) as s:
+        person = next(i for i in s.get(models.CrewDay, mon[0].id).member_ids
+                      if any(i in cd.member_ids for cd in store_io.crew_days_on(s, tuesday)))
+        lineup.report_absence(s, person, monday, tuesday, "krank")
+        machine = next((m for m in s.get(models.CrewDay, mon[0].id).machine_ids
+                        if any(m in cd.machine_ids for cd in store_io.crew_days_on(s, tuesday))),
+                       None)
+        assert machine is not None, "the crews of Monday and Tuesday share a machine"
+        lineup.set_machine_repair(s, machine, tuesday, monday)
+    with tenant_session(engine, tid) as s:
+        assert person in s.get(models.CrewDay, mon[0].id).member_ids
+        assert all(person not in cd.member_ids for cd in store_io.crew_days_on(s, tuesday))
+        assert not s.get(models.CrewDay, mon[0].id).locked
+        assert machine in s.get(models.CrewDay, mon[0].id).machine_ids
+        assert all(machine not in cd.machine_ids for cd in store_io.crew_days_on(s, tuesday))
