@@ -1,5 +1,5 @@
 """CLI ``greentour records …`` (plugged in by :mod:`greentour.cli`): figures, review, closing,
-CSV and GeoPackage exports of the work records. See docs/records.md.
+re-opening, CSV and GeoPackage exports of the work records. See docs/records.md.
 
 The CLI acts with the role ``admin`` for the privacy rules (person-level figures only with
 ``--per-person`` and only when the tenant's ``privacy.person_hours_visible_to`` allows admins).
@@ -77,6 +77,26 @@ def close(tenant: str | None, day: str, by_user: str) -> None:
         click.echo(f"{day} abgeschlossen: {result['lines']} Buchungen, "
                    f"{number_text(result['person_s'] / 3600, 'de', 2)} Personalstunden, "
                    f"{number_text(result['amount_ct'] / 100, 'de', 2)} EUR")
+    finally:
+        engine.dispose()
+
+
+@command.command("reopen")
+@tenant_option
+@click.option("--day", required=True, metavar="JJJJ-MM-TT", help="Abgeschlossener Tag.")
+@click.option("--reason", required=True, help="Grund (Pflicht, höchstens 300 Zeichen).")
+@click.option("--by", "by_user", default="cli", show_default=True, help="Wer wieder öffnet.")
+def reopen(tenant: str | None, day: str, reason: str, by_user: str) -> None:
+    """Einen abgeschlossenen Tag mit Grund wieder öffnen (die Buchungen bleiben als überholt
+    aufbewahrt)."""
+    engine = open_engine()
+    try:
+        t = resolve_tenant(engine, tenant)
+        with write_session(engine, t.id) as s:
+            result = service.reopen_day(s, _day(day), by_user, reason)
+        click.echo(f"{day} wieder geöffnet: {result['superseded']} Buchungen als überholt "
+                   f"aufbewahrt (abgeschlossen von {result['closed_by']}); Grund: "
+                   f"{result['reason']}")
     finally:
         engine.dispose()
 

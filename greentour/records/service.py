@@ -5,6 +5,7 @@
   reports of a closed day;
 * :func:`correct` — a correction with reason (append-only; refused on a closed day: 409);
 * :func:`close_day` — "abschließen": freezes the day's bookings; the day is read-only after;
+* :func:`reopen_day` — re-opens a closed day with a reason (history kept, bookings superseded);
 * :func:`lines_between`, :func:`period_report`, :func:`export_csv` — bookings of a period, the
   monthly / yearly report per cost centre, site and task type, the CSV exports;
 * :func:`time_sheet` — the time sheet with booked (not planned) times once bookings exist;
@@ -28,7 +29,7 @@ from sqlalchemy.orm import Session
 from greentour.clock import tenant_today
 from greentour.crew.privacy import PrivacySettings, privacy_settings
 from greentour.crew.tour import current_tour as published_tour
-from greentour.errors import BadInput, NotFound
+from greentour.errors import BadInput, Conflict, NotFound
 from greentour.planning.current import current_tour as planned_tour
 from greentour.planning.current import driven
 from greentour.planning.labels import day_text, number_text, site_label
@@ -349,6 +350,8 @@ def day_review(session: Session, day: dt.date, role: str | None,
         "crews": crews, "cost_centres": _cost_centre_rows(lines),
         "total": report.total(lines).as_dict(),
         "corrections": [_correction_row(c, names, tz) for c in reversed(corrections)],
+        "reopenings": [_reopening_row(session, r, tz, lang)
+                       for r in reversed(io.reopenings_on(session, day))],
         "late_reports": late, "with_times": with_times, "with_persons": with_persons,
         "staff": [{"id": s.id, "name": s.name} for s in io.all_staff(session)],
     }
@@ -376,6 +379,18 @@ def _person_rows(lines: list[Line], lang: str) -> list[dict[str, Any]]:
     return [{"name": r.label, "h": number_text(r.person_s / 3600, lang, 2),
              "eur": number_text(r.amount_ct / 100, lang, 2)}
             for r in report.summarise(lines, "person")]
+
+
+def _reopening_row(session: Session, r: Any, tz: ZoneInfo, lang: str) -> dict[str, Any]:
+    """One re-opening of the history: the closing it undid and who re-opened, when, why."""
+    summary = r.summary_json or {}
+    return {"closed_at": r.closed_at.astimezone(tz).strftime("%d.%m.%Y %H:%M"),
+            "closed_by": r.closed_by,
+            "reopened_at": r.reopened_at.astimezone(tz).strftime("%d.%m.%Y %H:%M"),
+            "reopened_by": r.reopened_by, "reason": r.reason,
+            "lines": io.superseded_count(session, r.id),
+            "person_h": number_text(summary.get("person_s", 0) / 3600, lang, 2),
+            "eur": number_text(summary.get("amount_ct", 0) / 100, lang, 2)}
 
 
 def _correction_row(c: BookingCorrection, names: dict[int, str], tz: ZoneInfo) -> dict[str, Any]:
@@ -480,6 +495,32 @@ def close_day(session: Session, day: dt.date, by_user: str) -> dict[str, Any]:
                "amount_ct": t.amount_ct, "lines": len(lines), "crew_days": len(views)}
     io.store_closed(session, day, lines, by_user=by_user, rule=settings.rule, summary=summary)
     return summary
+
+
+def reopen_day(session: Session, day: dt.date, by_user: str, reason: str) -> dict[str, Any]:
+    """Re-open a closed day with a reason: it is open again (corrections, re-planning, closing
+    again); the closing is kept as history (who, when, the totals; who re-opened, when, why)
+    and its bookings stay as superseded rows, never deleted.
+
+    Refused with :class:`BadInput` without a reason (or one over 300 characters) and with
+    :class:`Conflict` (409) when the day is not closed.
+    """
+    begin_write(session)
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise BadInput("Bitte einen Grund für das Wiederöffnen angeben",
+                       en="Please give a reason for re-opening")
+    if len(reason) > REASON_MAX_CHARS:
+        raise BadInput(f"Grund zu lang (höchstens {REASON_MAX_CHARS} Zeichen)",
+                       en=f"Reason too long (at most {REASON_MAX_CHARS} characters)")
+    record = io.record_day(session, day)
+    if record is None:
+        raise Conflict(f"Der {day:%d.%m.%Y} ist nicht abgeschlossen – nichts wieder zu öffnen",
+                       en=f"{day:%d/%m/%Y} is not closed – nothing to re-open")
+    reopening = io.store_reopened(session, record, by_user=by_user, reason=reason)
+    return {"id": reopening.id, "date": day.isoformat(),
+            "superseded": io.superseded_count(session, reopening.id),
+            "closed_by": reopening.closed_by, "reason": reopening.reason}
 
 
 def late_report_note(session: Session, crew_day_id: int) -> str | None:

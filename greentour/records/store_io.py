@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from greentour.errors import Conflict
@@ -31,7 +31,12 @@ from greentour.store.models import (
     Tenant,
     Vehicle,
 )
-from greentour.store.models_records import Booking, BookingCorrection, RecordDay
+from greentour.store.models_records import (
+    Booking,
+    BookingCorrection,
+    RecordDay,
+    RecordDayReopening,
+)
 
 LINE_FIELDS = tuple(Line.__dataclass_fields__)
 
@@ -140,11 +145,45 @@ def store_closed(session: Session, day: dt.date, lines: list[Line], *, by_user: 
 
 
 def stored_lines(session: Session, first: dt.date, last: dt.date) -> list[Line]:
-    """The frozen bookings of the closed days in ``first``..``last``."""
+    """The frozen bookings of the closed days in ``first``..``last`` (not the superseded
+    bookings of a closing that was re-opened)."""
     columns = [getattr(Booking, f) for f in LINE_FIELDS]
-    stmt = (select(*columns).where(Booking.date >= first, Booking.date <= last)
+    stmt = (select(*columns).where(Booking.date >= first, Booking.date <= last,
+                                   Booking.reopening_id.is_(None))
             .order_by(Booking.date, Booking.id))
     return [Line(*row) for row in session.execute(stmt)]
+
+
+def store_reopened(session: Session, record: RecordDay, *, by_user: str,
+                   reason: str) -> RecordDayReopening:
+    """Re-open the closed day of ``record``: the closing goes into the history (who closed,
+    when, the totals; who re-opens, when, why), its bookings stay as superseded rows."""
+    reopening = RecordDayReopening(date=record.date, closed_at=record.closed_at,
+                                   closed_by=record.closed_by, rule=record.rule,
+                                   summary_json=dict(record.summary_json or {}),
+                                   reopened_by=by_user, reason=reason)
+    session.add(reopening)
+    session.flush()
+    session.execute(update(Booking).where(Booking.date == record.date,
+                                          Booking.reopening_id.is_(None))
+                    .values(reopening_id=reopening.id))
+    session.delete(record)
+    session.flush()
+    return reopening
+
+
+def reopenings_on(session: Session, day: dt.date) -> list[RecordDayReopening]:
+    """The re-openings of ``day``, oldest first."""
+    return list(session.scalars(select(RecordDayReopening)
+                                .where(RecordDayReopening.date == day)
+                                .order_by(RecordDayReopening.reopened_at,
+                                          RecordDayReopening.id)))
+
+
+def superseded_count(session: Session, reopening_id: int) -> int:
+    """How many booking lines a re-opening superseded (kept as history)."""
+    return len(session.scalars(select(Booking.id)
+                               .where(Booking.reopening_id == reopening_id)).all())
 
 
 def reported_days(session: Session, first: dt.date, last: dt.date) -> list[dt.date]:

@@ -5,6 +5,8 @@
 * :class:`BookingCorrection`: a planner's correction of one figure of a crew-day (the work
   minutes at a stop, the vehicle kilometres, the people present) with its reason. Append-only:
   a later correction of the same figure supersedes the earlier one, both stay as history.
+* :class:`RecordDayReopening`: a closed day re-opened with a reason (who, when, why, and the
+  closing it undid); the bookings of that closing stay as superseded rows pointing to it.
 * :class:`Booking`: the frozen bookings of a closed day (person-hours, machine-hours and
   vehicle-km to cost centre, cost object and order). Open days are computed from the reports
   whenever they are read, so they never go stale.
@@ -42,6 +44,23 @@ class RecordDay(TenantScoped, Base):
     """The distribution rule the bookings were computed with (per_stop / by_work_time)."""
     summary_json: Mapped[dict[str, Any]] = mapped_column(default=dict)
     """Totals at closing (person, machine seconds, metres, cents) for a quick check."""
+
+
+class RecordDayReopening(TenantScoped, Base):
+    """A closed day re-opened after closing (history: the closing it undid and why)."""
+
+    __tablename__ = "record_day_reopening"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, index=True)
+    closed_at: Mapped[dt.datetime] = mapped_column()
+    closed_by: Mapped[str] = mapped_column(String(120), default="")
+    rule: Mapped[str] = mapped_column(String(20), default="per_stop")
+    summary_json: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """The totals of the closing that was undone."""
+    reopened_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    reopened_by: Mapped[str] = mapped_column(String(120), default="")
+    reason: Mapped[str] = mapped_column(String(300))
 
 
 class BookingCorrection(TenantScoped, Base):
@@ -95,3 +114,7 @@ class Booking(TenantScoped, Base):
     amount_ct: Mapped[int] = mapped_column(BigInteger, default=0)
     area_m2: Mapped[float] = mapped_column(Float, default=0.0)
     """Area of the site worked (work lines of a person only, else 0), for m² per hour."""
+    reopening_id: Mapped[int | None] = mapped_column(
+        ForeignKey("record_day_reopening.id", ondelete="RESTRICT"), index=True, default=None
+    )
+    """Set when the day was re-opened: the line is superseded (history), no longer booked."""

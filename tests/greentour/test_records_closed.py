@@ -12,15 +12,18 @@ import datetime as dt
 import shutil
 
 import pytest
+from click.testing import CliRunner
 from records_week import FAST, build_week
 from sqlalchemy import select
 
-from greentour.errors import Conflict
+from greentour.cli import cli
+from greentour.errors import BadInput, Conflict
 from greentour.planning import board, lineup, publication
 from greentour.planning.current import current_plan, tour_signature, worked_tour
 from greentour.planning.plan_service import enqueue_plan, run_plan_in_tenant
 from greentour.records import service, store_io
 from greentour.store import make_engine, models, tenant_session, write_session
+from greentour.store.models_records import Booking, RecordDayReopening
 
 CLOSED = "ist abgeschlossen; die Buchungen sind schreibgeschützt"
 
@@ -201,3 +204,79 @@ def test_board_lineup_locks_absences_repairs_leave_a_closed_day(store) -> None:
         assert not s.get(models.CrewDay, mon[0].id).locked
         assert machine in s.get(models.CrewDay, mon[0].id).machine_ids
         assert all(machine not in cd.machine_ids for cd in store_io.crew_days_on(s, tuesday))
+
+
+def test_reopen_keeps_history_and_the_day_can_be_corrected_and_closed_again(store) -> None:
+    """Re-opening Monday needs a reason; afterwards the day is open (a correction is accepted,
+    the week plan may change it again), the earlier bookings stay as superseded rows with the
+    re-opening (who, when, why, the closing undone), and closing again books the corrected
+    figures; a day that is not closed cannot be re-opened (409)."""
+    engine, tid, week = store
+    monday = week.days[0]
+    closed = _close(engine, tid, monday)
+    with tenant_session(engine, tid) as s:
+        first_lines = store_io.stored_lines(s, monday, monday)
+        crew = service.day_review(s, monday, "admin")["crews"][0]
+    for reason in ("", "   ", "x" * 301):
+        with write_session(engine, tid) as s, pytest.raises(BadInput):
+            service.reopen_day(s, monday, "leitung", reason)
+    with tenant_session(engine, tid) as s:
+        assert store_io.is_closed(s, monday)
+    with write_session(engine, tid) as s:
+        result = service.reopen_day(s, monday, "leitung", "km falsch: Tacho 23,4 km")
+    assert result["superseded"] == len(first_lines) == closed["lines"]
+    with tenant_session(engine, tid) as s:
+        assert not store_io.is_closed(s, monday)
+        assert store_io.stored_lines(s, monday, monday) == []
+        kept = s.scalars(select(Booking).where(Booking.date == monday)).all()
+        assert len(kept) == len(first_lines) and all(b.reopening_id == result["id"]
+                                                     for b in kept)
+        history = s.scalars(select(RecordDayReopening)).all()
+        assert [(h.date, h.closed_by, h.reopened_by, h.reason) for h in history] == [
+            (monday, "disponentin", "leitung", "km falsch: Tacho 23,4 km")]
+        assert history[0].summary_json["lines"] == closed["lines"]
+        review = service.day_review(s, monday, "admin")
+        assert not review["closed"]
+        assert review["reopenings"][0]["reason"] == "km falsch: Tacho 23,4 km"
+        assert review["reopenings"][0]["lines"] == len(first_lines)
+        # the open day is computed from the reports again: the same figures as closed
+        assert sorted(service.day_lines(s, monday), key=repr) == sorted(first_lines, key=repr)
+    with write_session(engine, tid) as s:
+        service.correct(s, monday, crew["id"], "vehicle_km", "23,4", "Tacho", "leitung")
+    with write_session(engine, tid) as s, pytest.raises(Conflict, match="nicht abgeschlossen"):
+        service.reopen_day(s, monday, "leitung", "noch einmal")
+    again = _close(engine, tid, monday)
+    with tenant_session(engine, tid) as s:
+        km = sum(ln.quantity for ln in store_io.stored_lines(s, monday, monday)
+                 if ln.resource_kind == "vehicle" and ln.crew_day_id == crew["id"])
+        assert km == 23400
+        assert store_io.is_closed(s, monday)
+        assert len(s.scalars(select(Booking).where(Booking.date == monday)).all()) \
+            == len(first_lines) + again["lines"]
+        assert service.day_review(s, monday, "admin")["closed"]
+
+
+def test_cli_reopen(store, tmp_path, monkeypatch) -> None:
+    """``greentour records reopen --day … --reason …`` re-opens a closed day; a missing reason,
+    a bad date and a day that is not closed are one line "Fehler: …" with exit code 1."""
+    engine, tid, week = store
+    _close(engine, tid, week.days[0])
+    monkeypatch.setenv("GREENTOUR_DATABASE_URL", str(engine.url))
+    monkeypatch.setenv("GREENTOUR_INSTANCE_DIR", str(tmp_path / "instance"))
+    run = CliRunner()
+    for args, message in (
+        (["--day", "2026-06-15", "--reason", " "], "Fehler: Bitte einen Grund"),
+        (["--day", "15.06.2026", "--reason", "x"], "Fehler: Datum „15.06.2026“ ist ungültig"),
+        (["--day", "2026-06-16", "--reason", "x"], "Fehler: Der 16.06.2026 ist nicht "
+                                                   "abgeschlossen"),
+    ):
+        bad = run.invoke(cli, ["records", "reopen", *args])
+        assert bad.exit_code == 1, bad.output
+        assert message in bad.output and "Traceback" not in bad.output
+        assert len(bad.output.strip().splitlines()) == 1
+    done = run.invoke(cli, ["records", "reopen", "--day", "2026-06-15", "--reason",
+                            "Personal falsch", "--by", "leitung"])
+    assert done.exit_code == 0, done.output
+    assert "2026-06-15 wieder geöffnet" in done.output and "Personal falsch" in done.output
+    with tenant_session(engine, tid) as s:
+        assert not store_io.is_closed(s, week.days[0])

@@ -1,4 +1,5 @@
-"""Work records (Leistungserfassung) pages: day-end review, corrections, closing, reports with
+"""Work records (Leistungserfassung) pages: day-end review, corrections, closing and re-opening,
+reports with
 charts, CSV and GeoPackage downloads (issue 17, docs/records.md).
 
 Each view parses the request, calls one service of :mod:`greentour.records.service` in the
@@ -92,6 +93,19 @@ def close() -> Response:
         service.close_day(session, day, current_user.account.username)
     flash(_("Der Tag ist abgeschlossen; die Buchungen sind schreibgeschützt."), "info")
     return redirect(url_for("records.day", day=day.isoformat()))
+
+
+@bp.post("/day/reopen")
+@planner_required
+def reopen() -> Response:
+    """Re-open a closed day with a reason (the closing stays as history; 409 when not closed)."""
+    day = _day()
+    with tenant_tx() as session:
+        service.reopen_day(session, day, current_user.account.username,
+                           request.form.get("reason", ""))
+    flash(_("Der Tag ist wieder offen; die bisherigen Buchungen sind als überholt aufbewahrt."),
+          "info")
+    return redirect(url_for("records.day", day=day.isoformat()) + "#reopenings")
 
 
 @bp.get("/report", endpoint="report")
