@@ -273,6 +273,7 @@ def submit_report(
     note = late_report_note(session, crew_day_id)
     if note:
         answer["booking_note"] = note
+        answer["closed_day"] = session.get(CrewDay, crew_day_id).date.isoformat()
     return ReportResult(answer, created=True)
 
 

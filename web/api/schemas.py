@@ -212,6 +212,9 @@ class ReportOut(Schema):
         metadata={"description": "Nur bei Meldungen zu einem abgeschlossenen Tag: gespeichert, "
                                  "ändert aber die Buchungen nicht (Leistungserfassung)"}
     )
+    closed_day = fields.String(
+        metadata={"description": "Nur mit booking_note: der abgeschlossene Tag (JJJJ-MM-TT)"}
+    )
 
 
 class ReportUuidPath(Schema):

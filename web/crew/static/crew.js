@@ -538,10 +538,12 @@
   async function renderStates() {
     if (!tour) return;
     const items = await queueAll();
+    const late = new Set(((await kvGet("late")) || []).map((n) => String(n.stop_id)));
     document.querySelectorAll("#stops li[data-stop-id]").forEach((li) => {
       const stop = tour.stops.find((s) => String(s.id) === li.dataset.stopId);
       if (!stop || stop.kind !== "task") return;
       const state = stopStateText(stop, items);
+      if (state.text && late.has(li.dataset.stopId)) state.text += ` – ${t("state.late")}`;
       const stateEl = li.querySelector(".state");
       stateEl.textContent = state.text;
       stateEl.className = `state ${state.cls}`;
@@ -641,6 +643,7 @@
       }
       item.report_sent = true;
       if (inspection) inspectedStops.add(item.report.stop_id);
+      else await keepLateNote(item, await res.json().catch(() => ({})));
       await queuePut(item);
     }
     if (item.photo && !item.photo_sent) {
@@ -666,6 +669,59 @@
     }
     await queueDelete(item.client_uuid);
     return "next";
+  }
+
+  // ---------------------------------------------------------------- after the day-end review
+  // A report of a day the planner already closed is stored but no longer booked: the server
+  // answers with booking_note. The tablet keeps such notes (IndexedDB) until the crew has read
+  // them, shows them in the #late card and beside the stop.
+  async function keepLateNote(item, answer) {
+    if (!answer || !answer.booking_note) return;
+    const late = (await kvGet("late")) || [];
+    if (late.some((n) => n.client_uuid === item.client_uuid)) return;
+    late.push({
+      client_uuid: item.client_uuid,
+      stop_id: item.report.stop_id,
+      seq_label: item.seq_label,
+      status: item.report.status,
+      closed_day: answer.closed_day || null,
+      note: answer.booking_note,
+    });
+    await kvSet("late", late);
+  }
+
+  async function renderLate() {
+    const box = document.getElementById("late");
+    const late = (await kvGet("late")) || [];
+    box.replaceChildren();
+    if (!late.length) {
+      show("late", false);
+      return;
+    }
+    const title = document.createElement("h2");
+    title.textContent = t("late.title");
+    box.appendChild(title);
+    const list = document.createElement("ul");
+    for (const n of late) {
+      const li = document.createElement("li");
+      const day = n.closed_day ? fmtDate(n.closed_day) : "";
+      li.textContent = `${t("notice.stop")} ${n.seq_label || "?"} (${statusLabel(n.status)}): ` +
+        t("late.text", { day });
+      li.title = n.note; // the server's German wording, for the dispatcher
+      list.appendChild(li);
+    }
+    box.appendChild(list);
+    const ok = document.createElement("button");
+    ok.type = "button";
+    ok.className = "btn secondary";
+    ok.textContent = t("late.ok");
+    ok.addEventListener("click", async () => {
+      await kvSet("late", []);
+      await renderLate();
+      await renderStates();
+    });
+    box.appendChild(ok);
+    show("late", true);
   }
 
   async function sync() {
@@ -703,6 +759,7 @@
     if (sent) await loadTour();
     else await updateSyncBadge();
     await renderStates();
+    await renderLate();
   }
 
   // ---------------------------------------------------------------- map (vectors only)
@@ -784,6 +841,7 @@
     inspectionTypes = (await kvGet("inspection_types")) || [];
     await loadTour();
     showStopFromHash();
+    await renderLate();
     await sync();
   }
 
