@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from greentour.store.models import CrewDay, Plan, Tour
 from greentour.store.tenancy import session_tenant_id
@@ -132,6 +132,40 @@ def worked_tour(session: Session, crew_day: CrewDay) -> Tour | None:
         if tour is not None:
             return tour
     return current_tour(session, crew_day)
+
+
+def worked_tours(session: Session, crew_days: list[CrewDay]) -> dict[int, Tour | None]:
+    """:func:`worked_tour` of many crew-days in two queries (the plans covering their days, then
+    their tours with the stops): per crew-day id the tour, None when it has none."""
+    if not crew_days:
+        return {}
+    first, last = min(cd.date for cd in crew_days), max(cd.date for cd in crew_days)
+    plans = session.execute(
+        select(Plan.id, Plan.status, Plan.date_from, Plan.date_to)
+        .where(Plan.status.in_(FINISHED), Plan.date_from <= last, Plan.date_to >= first)
+        .order_by(Plan.version.desc(), Plan.id.desc())
+    ).all()
+    current: dict[dt.date, int] = {}
+    published: dict[dt.date, int] = {}
+    for plan_id, status, date_from, date_to in plans:
+        for cd in crew_days:
+            if date_from <= cd.date <= date_to:
+                current.setdefault(cd.date, plan_id)
+                if status == "published":
+                    published.setdefault(cd.date, plan_id)
+    wanted = set(current.values()) | set(published.values())
+    tours: dict[tuple[int, int], Tour] = {}
+    if wanted:
+        stmt = (select(Tour).where(Tour.plan_id.in_(wanted),
+                                   Tour.crew_day_id.in_([cd.id for cd in crew_days]))
+                .options(selectinload(Tour.stops)).order_by(Tour.id.desc()))
+        for tour in session.scalars(stmt):
+            tours[(tour.plan_id, tour.crew_day_id)] = tour
+    out: dict[int, Tour | None] = {}
+    for cd in crew_days:
+        tour = tours.get((published.get(cd.date), cd.id))
+        out[cd.id] = tour if tour is not None else tours.get((current.get(cd.date), cd.id))
+    return out
 
 
 def tour_signature(tour: Tour | None) -> tuple[tuple, ...]:

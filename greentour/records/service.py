@@ -28,10 +28,8 @@ from sqlalchemy.orm import Session
 
 from greentour.clock import tenant_today
 from greentour.crew.privacy import PrivacySettings, privacy_settings
-from greentour.crew.tour import current_tour as published_tour
 from greentour.errors import BadInput, Conflict, NotFound
-from greentour.planning.current import current_tour as planned_tour
-from greentour.planning.current import driven
+from greentour.planning.current import driven, worked_tour, worked_tours
 from greentour.planning.labels import day_text, number_text, site_label
 from greentour.planning.prints import day_sheet
 from greentour.records import csv_layouts, report
@@ -50,7 +48,7 @@ from greentour.records.booking import (
 )
 from greentour.records.rates import RULE_DE, RecordsSettings, records_settings
 from greentour.store import begin_write, tenant_zone
-from greentour.store.models import Completion, CrewDay, Task, Tour
+from greentour.store.models import Completion, CrewDay, Machine, Staff, Task, Tour, Vehicle
 from greentour.store.models_records import BookingCorrection
 
 CORRECTION_KINDS = ("work_min", "vehicle_km", "members")
@@ -70,7 +68,39 @@ def settings_of(session: Session) -> tuple[RecordsSettings, PrivacySettings]:
 
 def tour_for(session: Session, cd: CrewDay) -> Tour | None:
     """The tour the crew worked with: the day's published tour, else the current plan's."""
-    return published_tour(session, cd.id) or planned_tour(session, cd)
+    return worked_tour(session, cd)
+
+
+@dataclass
+class Loaded:
+    """What the booking of many crew-days reads, loaded in a fixed number of queries (one per
+    kind of row, whatever the number of crew-days and stops): tours with their stops, tasks
+    with their sites, people, machines, vehicles."""
+
+    tours: dict[int, Tour | None]
+    tasks: dict[int, Task]
+    staff: dict[int, Any]
+    machines: dict[int, Any]
+    vehicles: dict[int, Any]
+
+
+def _load(session: Session, crew_days: list[CrewDay], reports: dict[int, list[Completion]],
+          corrections: list[BookingCorrection]) -> Loaded:
+    tours = worked_tours(session, crew_days)
+    task_ids = {st.task_id for t in tours.values() if t is not None for st in t.stops
+                if st.task_id is not None}
+    task_ids |= {c.task_id for rs in reports.values() for c in rs if c.task_id is not None}
+    members = {i for cd in crew_days for i in cd.member_ids}
+    for c in corrections:
+        if c.kind == "members":
+            members |= {int(i) for i in json.loads(c.value_json)}
+    return Loaded(
+        tours=tours, tasks=io.tasks_with_sites(session, task_ids),
+        staff=io.by_id(session, Staff, members),
+        machines=io.by_id(session, Machine, {i for cd in crew_days for i in cd.machine_ids}),
+        vehicles=io.by_id(session, Vehicle, {cd.vehicle_id for cd in crew_days
+                                             if cd.vehicle_id is not None}),
+    )
 
 
 # --------------------------------------------------------------------------- inputs of a day
@@ -128,12 +158,13 @@ def _work_of(task: Task, reports: list[Completion], breaks: list) -> tuple[int, 
     return union_s(intervals, breaks), source, status
 
 
-def _crew_day_view(session: Session, cd: CrewDay, settings: RecordsSettings,
+def _crew_day_view(loaded: Loaded, cd: CrewDay, settings: RecordsSettings,
                    reports: list[Completion], corrections: list[BookingCorrection],
                    types: dict[str, Any], tz: ZoneInfo,
                    closed_at: dt.datetime | None) -> CrewDayView:
-    """Build the booking input of a crew-day from its tour, reports and corrections."""
-    tour = tour_for(session, cd)
+    """Build the booking input of a crew-day from its tour, reports and corrections (read
+    beforehand by :func:`_load`: no query here)."""
+    tour = loaded.tours.get(cd.id)
     breaks = _breaks(cd, tz)
     counted = [c for c in reports if c.task_id is not None
                and (closed_at is None or c.server_time <= closed_at)]
@@ -148,7 +179,7 @@ def _crew_day_view(session: Session, cd: CrewDay, settings: RecordsSettings,
                 planned[stop.task_id] = stop
                 order.append(stop.task_id)
     order += [t for t in by_task if t not in planned]
-    tasks = io.tasks_with_sites(session, order)
+    tasks = loaded.tasks
     stops: list[StopWork] = []
     rows: list[dict[str, Any]] = []
     for task_id in order:
@@ -185,13 +216,14 @@ def _crew_day_view(session: Session, cd: CrewDay, settings: RecordsSettings,
     if fix is not None:
         members = [int(i) for i in json.loads(fix.value_json)]
     persons = []
-    for s in io.staff(session, members):
+    for s in (loaded.staff[i] for i in members if i in loaded.staff):
         group = settings.person_group(s.config_key)
         persons.append(Person(s.id, s.name, group, settings.person_rate_ct(group)))
     machines = tuple(MachineUse(m.id, m.name, m.kind, settings.machine_rate_ct(m.config_key,
                                                                                  m.kind))
-                     for m in io.machines(session, cd.machine_ids))
-    car = io.vehicle(session, cd.vehicle_id)
+                     for m in (loaded.machines[i] for i in cd.machine_ids
+                               if i in loaded.machines))
+    car = loaded.vehicles.get(cd.vehicle_id) if cd.vehicle_id is not None else None
     vehicle = VehicleUse(car.id, car.name, settings.vehicle_rate_ct(car.config_key, car.kind)) \
         if car is not None else None
     distance_m, drive_s = driven(tour) if tour is not None else (0.0, 0)
@@ -236,15 +268,30 @@ def _day_views(session: Session, day: dt.date, settings: RecordsSettings,
                closed_at: dt.datetime | None = None) -> list[CrewDayView]:
     """The booking input and lines of every crew-day of ``day`` that has reports or
     corrections (a planned crew-day nobody reported on books nothing)."""
+    return _views_of(session, [day], settings, closed_at)
+
+
+def _views_of(session: Session, days: list[dt.date], settings: RecordsSettings,
+              closed_at: dt.datetime | None = None) -> list[CrewDayView]:
+    """:func:`_day_views` of several days at once: every kind of row is read in one query for
+    all of them (crew-days, reports, corrections, tours with stops, tasks with sites, people,
+    machines, vehicles), never per crew-day or per stop."""
     tz = tenant_zone(io.tenant(session))
-    crew_days = io.crew_days_on(session, day)
+    crew_days = io.crew_days_of(session, days)
     reports = io.completions_for(session, [cd.id for cd in crew_days])
-    corrections = io.corrections_on(session, day)
+    corrections = io.corrections_of(session, days)
     corrected = {c.crew_day_id for c in corrections}
+    crew_days = [cd for cd in crew_days if reports[cd.id] or cd.id in corrected]
+    if not crew_days:
+        return []
     types = io.task_types(session)
-    return [_crew_day_view(session, cd, settings, reports[cd.id], corrections, types, tz,
-                           closed_at)
-            for cd in crew_days if reports[cd.id] or cd.id in corrected]
+    loaded = _load(session, crew_days, reports, corrections)
+    by_day: dict[dt.date, list[BookingCorrection]] = {}
+    for c in corrections:
+        by_day.setdefault(c.date, []).append(c)
+    return [_crew_day_view(loaded, cd, settings, reports[cd.id], by_day.get(cd.date, []),
+                           types, tz, closed_at)
+            for cd in crew_days]
 
 
 def day_lines(session: Session, day: dt.date) -> list[Line]:
@@ -264,9 +311,8 @@ def lines_between(session: Session, first: dt.date, last: dt.date) -> list[Line]
     closed = io.closed_days(session, first, last)
     lines = io.stored_lines(session, first, last)
     settings, _ = settings_of(session)
-    for day in io.reported_days(session, first, last):
-        if day not in closed:
-            lines += [ln for view in _day_views(session, day, settings) for ln in view.lines]
+    open_days = [d for d in io.reported_days(session, first, last) if d not in closed]
+    lines += [ln for view in _views_of(session, open_days, settings) for ln in view.lines]
     lines.sort(key=lambda ln: (ln.date, ln.crew, ln.crew_day_id or 0))
     return lines
 

@@ -68,16 +68,36 @@ def completions_for(session: Session, crew_day_ids: Iterable[int]) -> dict[int, 
     return out
 
 
+def crew_days_of(session: Session, days: Iterable[dt.date]) -> list[CrewDay]:
+    """The stored crew-days of ``days`` (one query; by date and name)."""
+    wanted = sorted(set(days))
+    if not wanted:
+        return []
+    return list(session.scalars(select(CrewDay).where(CrewDay.date.in_(wanted))
+                                .order_by(CrewDay.date, CrewDay.name, CrewDay.id)))
+
+
 def tasks_with_sites(session: Session, task_ids: Iterable[int]) -> dict[int, Task]:
+    """Tasks by id with their sites and the sites' access points (for the site labels), in
+    three queries whatever the number of tasks."""
     ids = list(set(task_ids))
     if not ids:
         return {}
-    stmt = select(Task).where(Task.id.in_(ids)).options(selectinload(Task.site))
+    stmt = select(Task).where(Task.id.in_(ids)).options(
+        selectinload(Task.site).selectinload(Site.access_points))
     return {t.id: t for t in session.scalars(stmt)}
 
 
 def task_types(session: Session) -> dict[str, TaskType]:
     return {t.code: t for t in session.scalars(select(TaskType))}
+
+
+def by_id(session: Session, model: type, ids: Iterable[int]) -> dict[int, Any]:
+    """Rows of ``model`` (Staff, Machine, Vehicle) by id, one query."""
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    return {r.id: r for r in session.scalars(select(model).where(model.id.in_(wanted)))}
 
 
 def staff(session: Session, ids: Iterable[int]) -> list[Staff]:
@@ -108,7 +128,16 @@ def sites(session: Session, ids: Iterable[int] | None = None) -> list[Site]:
 # --------------------------------------------------------------------------- corrections
 def corrections_on(session: Session, day: dt.date) -> list[BookingCorrection]:
     """The day's corrections, oldest first (a later one of the same figure supersedes)."""
-    return list(session.scalars(select(BookingCorrection).where(BookingCorrection.date == day)
+    return corrections_of(session, [day])
+
+
+def corrections_of(session: Session, days: Iterable[dt.date]) -> list[BookingCorrection]:
+    """The corrections of ``days``, oldest first, one query."""
+    wanted = sorted(set(days))
+    if not wanted:
+        return []
+    return list(session.scalars(select(BookingCorrection)
+                                .where(BookingCorrection.date.in_(wanted))
                                 .order_by(BookingCorrection.at, BookingCorrection.id)))
 
 

@@ -14,7 +14,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 from records_week import FAST, build_week
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from greentour.cli import cli
 from greentour.errors import BadInput, Conflict
@@ -280,3 +280,35 @@ def test_cli_reopen(store, tmp_path, monkeypatch) -> None:
     assert "2026-06-15 wieder geöffnet" in done.output and "Personal falsch" in done.output
     with tenant_session(engine, tid) as s:
         assert not store_io.is_closed(s, week.days[0])
+
+
+def test_open_days_are_read_in_a_fixed_number_of_queries(store) -> None:
+    """Reading open days books every crew-day from a fixed number of queries (one per kind of
+    row, never per crew-day or per stop): the whole week takes as many SQL statements as its
+    Monday alone, and gives the same lines as the days read one by one."""
+    engine, tid, week = store
+    counted = [0]
+
+    def count(*_args) -> None:
+        counted[0] += 1
+
+    def statements(first: dt.date, last: dt.date) -> tuple[int, list]:
+        with tenant_session(engine, tid) as s:
+            service.lines_between(s, first, last)  # warm: the street index of the session
+            counted[0] = 0
+            event.listen(engine, "before_cursor_execute", count)
+            try:
+                lines = service.lines_between(s, first, last)
+            finally:
+                event.remove(engine, "before_cursor_execute", count)
+        return counted[0], lines
+
+    one_day, monday_lines = statements(week.days[0], week.days[0])
+    whole_week, lines = statements(week.days[0], week.days[-1])
+    crew_days = {ln.crew_day_id for ln in lines}
+    assert len(crew_days) >= 10 and len({ln.date for ln in lines}) == 5
+    assert whole_week == one_day <= 25
+    with tenant_session(engine, tid) as s:
+        by_day = [ln for d in week.days for ln in service.day_lines(s, d)]
+    assert sorted(by_day, key=repr) == sorted(lines, key=repr)
+    assert monday_lines == [ln for ln in lines if ln.date == week.days[0]]
