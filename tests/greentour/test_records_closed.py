@@ -312,3 +312,25 @@ def test_open_days_are_read_in_a_fixed_number_of_queries(store) -> None:
         by_day = [ln for d in week.days for ln in service.day_lines(s, d)]
     assert sorted(by_day, key=repr) == sorted(lines, key=repr)
     assert monday_lines == [ln for ln in lines if ln.date == week.days[0]]
+
+
+def test_withdrawn_absence_returns_the_person_to_open_days_only(store) -> None:
+    """An absence reported before closing takes a person out of Monday and Tuesday; withdrawn
+    after Monday was closed, the person returns to Tuesday's crew, Monday's line-up (what was
+    booked) stays without them."""
+    engine, tid, week = store
+    monday, tuesday = week.days[0], week.days[1]
+    with write_session(engine, tid) as s:
+        templates = {t.id: t for t in s.scalars(select(models.CrewTemplate))}
+        mon = next(cd for cd in store_io.crew_days_on(s, monday)
+                   if cd.template_id in templates and cd.member_ids)
+        person = next(i for i in mon.member_ids if i in templates[mon.template_id].member_ids)
+        absence = lineup.report_absence(s, person, monday, tuesday, "krank")
+        s.flush()
+        absence_id = absence.id
+    _close(engine, tid, monday)
+    with write_session(engine, tid) as s:
+        lineup.change_absence(s, absence_id, monday, None)
+    with tenant_session(engine, tid) as s:
+        assert person not in s.get(models.CrewDay, mon.id).member_ids
+        assert any(person in cd.member_ids for cd in store_io.crew_days_on(s, tuesday))
