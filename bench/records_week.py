@@ -14,7 +14,9 @@ day and prints:
   breaks out), to the second;
 * machine-hours per machine and km per crew-day booked against the tours;
 * the sums of the CSV re-read; the totals (person-hours with drive and set-up, EUR);
-* what a change of a closed day answers.
+* what a change of a closed day answers; Monday re-opened (its bookings kept as superseded),
+  recomputed from the reports (the same lines) and closed again;
+* how long reading the open week takes, and in how many SQL statements.
 
 ``GREENTOUR_DATA_DIR`` (default ``../shared/data``) locates the OSM extract.
 """
@@ -153,6 +155,17 @@ def main() -> None:
         except Conflict as exc:
             print(f"\nÄnderung eines abgeschlossenen Tages: HTTP {exc.http_status} – "
                   f"{exc.message}")
+    with write_session(engine, tid) as s:
+        reopened = service.reopen_day(s, first, "bench", "Probe: Wiederöffnen")
+    with tenant_session(engine, tid) as s:
+        recomputed = service.day_lines(s, first)
+    same = sorted(recomputed, key=repr) == sorted((ln for ln in lines if ln.date == first),
+                                                  key=repr)
+    with write_session(engine, tid) as s:
+        again = service.close_day(s, first, "bench")
+    print(f"Wiederöffnen {first}: {reopened['superseded']} Buchungen als überholt aufbewahrt; "
+          f"offen aus den Meldungen neu berechnet, gleich: {same}; wieder abgeschlossen: "
+          f"{again['lines']} Zeilen")
     print(f"\nDateien: {out}")
     engine.dispose()
 

@@ -22,7 +22,7 @@ from greentour.planning import board, lineup, publication
 from greentour.planning.current import current_plan, tour_signature, worked_tour
 from greentour.planning.plan_service import enqueue_plan, run_plan_in_tenant
 from greentour.records import service, store_io
-from greentour.store import make_engine, models, tenant_session, write_session
+from greentour.store import make_engine, models, system_session, tenant_session, write_session
 from greentour.store.models_records import Booking, RecordDayReopening
 
 CLOSED = "ist abgeschlossen; die Buchungen sind schreibgeschützt"
@@ -214,6 +214,15 @@ def test_reopen_keeps_history_and_the_day_can_be_corrected_and_closed_again(stor
     engine, tid, week = store
     monday = week.days[0]
     closed = _close(engine, tid, monday)
+    # another town's closed booking of the same date is not touched by this town's re-opening
+    with system_session(engine) as s, s.begin():
+        other = models.Tenant(slug="hersbruck", name="Hersbruck")
+        s.add(other)
+        s.flush()
+        other_id = other.id
+    with tenant_session(engine, other_id) as s, s.begin():
+        s.add(Booking(date=monday, cost_centre="5510", resource_kind="person", share="work",
+                      quantity=3600))
     with tenant_session(engine, tid) as s:
         first_lines = store_io.stored_lines(s, monday, monday)
         crew = service.day_review(s, monday, "admin")["crews"][0]
@@ -254,6 +263,9 @@ def test_reopen_keeps_history_and_the_day_can_be_corrected_and_closed_again(stor
         assert len(s.scalars(select(Booking).where(Booking.date == monday)).all()) \
             == len(first_lines) + again["lines"]
         assert service.day_review(s, monday, "admin")["closed"]
+    with tenant_session(engine, other_id) as s:
+        assert [b.reopening_id for b in s.scalars(select(Booking))] == [None]
+        assert s.scalars(select(RecordDayReopening)).all() == []
 
 
 def test_cli_reopen(store, tmp_path, monkeypatch) -> None:
