@@ -346,3 +346,30 @@ def test_withdrawn_absence_returns_the_person_to_open_days_only(store) -> None:
     with tenant_session(engine, tid) as s:
         assert person not in s.get(models.CrewDay, mon.id).member_ids
         assert any(person in cd.member_ids for cd in store_io.crew_days_on(s, tuesday))
+
+
+def test_cli_plan_keeps_a_closed_day(store, tmp_path, monkeypatch) -> None:
+    """``greentour plan`` of the closed Monday alone: one line "Fehler: Der 15.06.2026 ist
+    abgeschlossen …", exit 1; of Monday and Tuesday with --publish: planned and published,
+    Monday's tours as the crews worked them."""
+    engine, tid, week = store
+    monday = week.days[0]
+    before = _signatures(engine, tid, monday)
+    _close(engine, tid, monday)
+    monkeypatch.setenv("GREENTOUR_DATABASE_URL", str(engine.url))
+    monkeypatch.setenv("GREENTOUR_INSTANCE_DIR", str(tmp_path / "instance"))
+    monkeypatch.setenv("GREENTOUR_PLAN_SOLUTION_LIMIT", "5")
+    run = CliRunner()
+    refused = run.invoke(cli, ["plan", "--date", "2026-06-15", "--mode", "replan"])
+    assert refused.exit_code == 1, refused.output
+    errors = [ln for ln in refused.output.splitlines() if ln.startswith("Fehler:")]
+    assert errors == [f"Fehler: Der 15.06.2026 {CLOSED} (keine Korrekturen mehr)."]
+    assert "Traceback" not in refused.output
+    done = run.invoke(cli, ["plan", "--date", "2026-06-15", "--days", "2", "--mode", "replan",
+                            "--time-limit", "30", "--publish"])
+    assert done.exit_code == 0, done.output
+    assert "Plan veröffentlicht" in done.output
+    assert _signatures(engine, tid, monday) == before
+    with tenant_session(engine, tid) as s:
+        plan = current_plan(s, monday)
+        assert plan.status == "published" and plan.date_to == week.days[1]
