@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from greentour.demand.cycle_store import seed_cycles
 from greentour.planning.shifts import breaks_for, hhmm, shift_for, shift_problem
+from greentour.records.store_io import closed_among
 from greentour.store import system_session, tenant_session
 from greentour.store.models import (
     CrewDay,
@@ -108,13 +109,17 @@ def repair_crew_days(s: Session, config: dict) -> int:
     """Give crew-days whose shift cannot be planned (zero-length, inverted, a break across its
     end – created from an earlier, wrong tenant file) the shift and breaks the file now sets.
 
-    Valid crew-days, also those the planner edited, stay as they are. Returns how many were
-    repaired."""
+    Valid crew-days, also those the planner edited, stay as they are, and so do the crew-days
+    of days closed in the work records (read-only). Returns how many were repaired."""
     s.flush()
     templates = {t.id: t for t in s.scalars(select(CrewTemplate))}
     breaks = breaks_for(config)
     repaired = 0
-    for crew_day in s.scalars(select(CrewDay)):
+    crew_days = s.scalars(select(CrewDay)).all()
+    closed = closed_among(s, {cd.date for cd in crew_days})
+    for crew_day in crew_days:
+        if crew_day.date in closed:
+            continue
         start, end = crew_day.shift_start, crew_day.shift_end
         if start is not None and end is not None and shift_problem(
             hhmm(start), hhmm(end), crew_day.breaks_json or []

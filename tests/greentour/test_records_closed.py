@@ -22,7 +22,15 @@ from greentour.planning import board, lineup, publication
 from greentour.planning.current import current_plan, tour_signature, worked_tour
 from greentour.planning.plan_service import enqueue_plan, run_plan_in_tenant
 from greentour.records import service, store_io
-from greentour.store import make_engine, models, system_session, tenant_session, write_session
+from greentour.services.tenants import repair_crew_days
+from greentour.store import (
+    make_engine,
+    models,
+    session_tenant,
+    system_session,
+    tenant_session,
+    write_session,
+)
 from greentour.store.models_records import Booking, RecordDayReopening
 
 CLOSED = "ist abgeschlossen; die Buchungen sind schreibgeschützt"
@@ -373,3 +381,23 @@ def test_cli_plan_keeps_a_closed_day(store, tmp_path, monkeypatch) -> None:
     with tenant_session(engine, tid) as s:
         plan = current_plan(s, monday)
         assert plan.status == "published" and plan.date_to == week.days[1]
+
+
+def test_repair_of_broken_shifts_leaves_a_closed_day(store) -> None:
+    """The tenant import's repair of crew-days with an unplannable shift (from an earlier,
+    wrong tenant file) mends Tuesday's crew-day and leaves the closed Monday's as booked."""
+    engine, tid, week = store
+    monday, tuesday = week.days[0], week.days[1]
+    _close(engine, tid, monday)
+    with write_session(engine, tid) as s:
+        mon = store_io.crew_days_on(s, monday)[0]
+        tue = store_io.crew_days_on(s, tuesday)[0]
+        for cd in (mon, tue):
+            cd.shift_end = cd.shift_start  # zero-length: cannot be planned
+        s.flush()
+        assert repair_crew_days(s, session_tenant(s).config_json or {}) == 1
+        mon_id, tue_id = mon.id, tue.id
+    with tenant_session(engine, tid) as s:
+        mon, tue = s.get(models.CrewDay, mon_id), s.get(models.CrewDay, tue_id)
+        assert mon.shift_end == mon.shift_start
+        assert tue.shift_end > tue.shift_start
