@@ -1,10 +1,11 @@
 """The work records' one store module: every read and write of the records goes through here.
 
-Reads the crew-days, the crews' reports, tasks, sites, people, machines and vehicles; writes
-corrections (append-only), closed days and their frozen bookings. Runs in the caller's tenant
-session. It imports only the store (no planning, no crew modules), so that planning may ask
-:func:`ensure_open` before it changes a day (the tours come through
-:func:`greentour.records.service.tour_for`).
+Reads the crew-days, the crews' reports, tasks, sites, people, machines and vehicles (in batches:
+one query per kind of row); writes corrections (append-only), closed days and their frozen
+bookings, re-openings (the closing into the history, its bookings marked superseded). Runs in
+the caller's tenant session. It imports only the store (no planning, no crew modules), so that
+planning may ask :func:`ensure_open` / :func:`closed_among` before it changes a day (the tours
+come through :func:`greentour.planning.current.worked_tours`).
 """
 
 from __future__ import annotations
@@ -23,13 +24,11 @@ from greentour.store import session_tenant
 from greentour.store.models import (
     Completion,
     CrewDay,
-    Machine,
     Site,
     Staff,
     Task,
     TaskType,
     Tenant,
-    Vehicle,
 )
 from greentour.store.models_records import (
     Booking,
@@ -100,22 +99,14 @@ def by_id(session: Session, model: type, ids: Iterable[int]) -> dict[int, Any]:
     return {r.id: r for r in session.scalars(select(model).where(model.id.in_(wanted)))}
 
 
-def staff(session: Session, ids: Iterable[int]) -> list[Staff]:
-    rows = {s.id: s for s in session.scalars(select(Staff).where(Staff.id.in_(list(ids))))}
-    return [rows[i] for i in ids if i in rows]
 
 
 def all_staff(session: Session) -> list[Staff]:
     return list(session.scalars(select(Staff).order_by(Staff.name)))
 
 
-def machines(session: Session, ids: Iterable[int]) -> list[Machine]:
-    rows = {m.id: m for m in session.scalars(select(Machine).where(Machine.id.in_(list(ids))))}
-    return [rows[i] for i in ids if i in rows]
 
 
-def vehicle(session: Session, vehicle_id: int | None) -> Vehicle | None:
-    return session.get(Vehicle, vehicle_id) if vehicle_id is not None else None
 
 
 def sites(session: Session, ids: Iterable[int] | None = None) -> list[Site]:
