@@ -19,6 +19,7 @@ from planner_scenario import login, planner_app
 from records_week import build_week
 
 from greentour.planning import board
+from greentour.planning.accounts import ensure_user
 from greentour.planning.current import current_plan, tour_signature, worked_tour
 from greentour.records import store_io
 from greentour.store import make_engine, tenant_session, write_session
@@ -148,6 +149,14 @@ def test_reopen_from_the_review_page(app, scenario) -> None:
     assert "Bitte einen Grund für das Wiederöffnen angeben" in no_reason.get_data(as_text=True)
     no_csrf = client.post("/records/day/reopen", data={"day": MONDAY, "reason": "Fehler"})
     assert no_csrf.status_code == 400
+    # the read-only role may look, not re-open (the role allowed to close: planner, admin)
+    engine = make_engine(scenario.db_url)
+    ensure_user(engine, scenario.tenant_id, "leser", "Nur-Lesen-2026!x", role="viewer")
+    engine.dispose()
+    viewer = login(app.test_client(), "leser", "Nur-Lesen-2026!x")
+    assert viewer.get(f"/records/day?day={MONDAY}").status_code == 200
+    assert _form(viewer, "/records/day/reopen", {"day": MONDAY, "reason": "x"}).status_code \
+        == 403
     assert "abgeschlossen" in client.get(f"/records/day?day={MONDAY}").get_data(as_text=True)
     done = _form(client, "/records/day/reopen", {"day": MONDAY,
                                                  "reason": "Personal am Montag falsch"})
