@@ -2,8 +2,8 @@
 with the app in waitress (the ``server`` fixture of test_walkthrough_browser.py).
 
 The crew of Kolonne 1 has reported Monday; the planner opens "Leistungen", corrects one stop
-with a reason, closes the day, and opens the month's report: the charts are SVG drawn on the
-server and show bars, the Content-Security-Policy blocks nothing, axe-core finds no serious
+with a reason, closes the day, opens the month's report, and re-opens the day with a reason: the
+charts are SVG drawn on the server and show bars, the Content-Security-Policy blocks nothing, axe-core finds no serious
 accessibility violation. Screenshots: docs/screenshots/records-day.png and records-report.png
 when ``GREENTOUR_UPDATE_SCREENSHOTS=1`` (always in test-artifacts/walkthrough/).
 """
@@ -64,6 +64,16 @@ def test_review_correct_close_and_report_in_the_browser(reported, server) -> Non
             page.goto(url)
             found = serious(axe_violations(page))
             assert not found, f"{url}: {describe(found)}"
+        # re-open the closed day with a reason: open again, the closing in the history
+        page.goto(f"{server}/records/day?day={DAY.isoformat()}")
+        reopen = page.locator("#reopen")
+        reopen.locator("input[name=reason]").fill("Kilometer falsch übernommen")
+        reopen.get_by_role("button", name="Wieder öffnen").click()
+        expect(page.locator("#state")).to_contain_text("offen")
+        expect(page.locator("#reopenings + table")).to_contain_text("Kilometer falsch übernommen")
+        expect(page.get_by_role("button", name="Abschließen")).to_be_visible()
+        found = serious(axe_violations(page))
+        assert not found, f"re-opened day: {describe(found)}"
         browser.close()
     blocked = [m for m in console if "Content Security Policy" in m or "Refused" in m]
     assert not blocked, blocked
