@@ -4,8 +4,9 @@ with the app in waitress (the ``server`` fixture of test_walkthrough_browser.py)
 The crew of Kolonne 1 has reported Monday; the planner opens "Leistungen", corrects one stop
 with a reason, closes the day, opens the month's report, and re-opens the day with a reason: the
 charts are SVG drawn on the server and show bars, the Content-Security-Policy blocks nothing,
-axe-core finds no serious accessibility violation. Screenshots: docs/screenshots/records-day.png and records-report.png
-when ``GREENTOUR_UPDATE_SCREENSHOTS=1`` (always in test-artifacts/walkthrough/).
+axe-core finds no serious accessibility violation. Screenshots: docs/screenshots/records-day.png
+and records-report.png when ``GREENTOUR_UPDATE_SCREENSHOTS=1`` (always in
+test-artifacts/walkthrough/).
 """
 
 from __future__ import annotations
