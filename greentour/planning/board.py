@@ -68,6 +68,7 @@ def week_board(session: Session, week_start: dt.date, lang: str = "de") -> dict[
     ).all()
     labels = {t.code: (t.name_en if lang == "en" else t.name_de)
               for t in session.scalars(select(TaskType))}
+    closed = closed_among(session, days)  # closed in the work records: read-only
     rows: dict[str, dict[str, Any]] = {}
     for cd in crew_days:
         row = rows.setdefault(cd.name, {"crew": cd.name, "cells": {}})
@@ -98,6 +99,7 @@ def week_board(session: Session, week_start: dt.date, lang: str = "de") -> dict[
         row["cells"][cd.date.isoformat()] = {
             "crew_day_id": cd.id,
             "locked": cd.locked,
+            "closed": cd.date in closed,
             "people": len(cd.member_ids),
             "available_h": round(available_s / 3600, 1),
             "planned_h": round(planned_s / 3600, 1),
@@ -110,7 +112,8 @@ def week_board(session: Session, week_start: dt.date, lang: str = "de") -> dict[
         "unassigned": unassigned_work(session, days, lang),
         "legend": legend(lang),
         "week_start": week_start.isoformat(),
-        "days": [{"date": d.isoformat(), "label": day_text(d, lang, "short")} for d in days],
+        "days": [{"date": d.isoformat(), "label": day_text(d, lang, "short"),
+                  "closed": d in closed} for d in days],
         "rows": list(rows.values()),
         "balance": demand_step.balance(session, week_start),
         "can_undo": bool(edits),

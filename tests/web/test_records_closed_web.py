@@ -98,6 +98,16 @@ def test_plan_publish_board_of_a_closed_day_over_http(app, scenario) -> None:
         draft_id = draft.id
     client = login(app.test_client())
     _close_monday(client)
+    # the board marks the closed day: badge in the header, its cells frozen, no lock button
+    page = client.get(f"/planner/board?week={MONDAY}").get_data(as_text=True)
+    header = re.search(r"<thead>.*?</thead>", page, re.S).group(0)
+    assert re.search(r"15\.[^<]*<span class=\"badge ok\">abgeschlossen</span>", header)
+    cells = re.findall(r'<td class="cell[^"]*"[^>]*data-closed="(\d)" data-date="([^"]+)"', page)
+    assert {c for c, d in cells if d == MONDAY} == {"1"}
+    assert {c for c, d in cells if d != MONDAY} == {"0"}
+    for crew_day_id in crews:
+        assert f'name="crew_day_id" value="{crew_day_id}"' not in page
+        assert re.search(rf'data-crew-day-id="{crew_day_id}" data-locked="1"', page)
     for mode in ("plan", "replan", "optimize"):
         refused = _json(client, f"/planner/api/{mode}", {"day": MONDAY, "days": 1})
         assert refused.status_code == 409
