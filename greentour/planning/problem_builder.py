@@ -600,6 +600,7 @@ def build_problem(
         "crews": sorted((cd.id, cd.member_ids, cd.machine_ids, cd.vehicle_id, cd.locked)
                         for cd in crew_days),
         "locked_tours": sorted(t.id for t in locked_tours),
+        "closed_days": sorted(d.isoformat() for d in closed),
     }, default=str).encode()).hexdigest()
     return BuiltProblem(
         problem=problem,
