@@ -180,9 +180,14 @@ def _edits(session: Session, first: dt.date, last: dt.date) -> list[Plan]:
 
 
 def where_planned(session: Session, task: Task, day: dt.date) -> tuple[CrewDay, Tour] | None:
-    """The crew-day and tour that currently hold ``task`` (looked up around ``day``)."""
-    for offset in range(-6, 7):
-        d = day + dt.timedelta(days=offset)
+    """The crew-day and tour that currently hold ``task`` (looked up around ``day``). A day
+    closed in the work records holds nothing: its tours are history, a task left unfinished
+    there is free to be planned again."""
+    window = [day + dt.timedelta(days=offset) for offset in range(-6, 7)]
+    closed = closed_among(session, window)
+    for d in window:
+        if d in closed:
+            continue
         plan = current_plan(session, d)
         if plan is None:
             continue
@@ -235,9 +240,9 @@ def _check(session: Session, task_id: int, crew_day_id: int) -> dict[str, Any]:
     if not target.member_ids:
         raise Conflict(f"{target.name} hat am {target.date:%d.%m.} kein Personal",
                        en=f"{target.name} has nobody on {target.date:%d/%m}")
+    # a task on a closed day is history there (where_planned skips it): moving it on leaves
+    # the closed tour as it is
     source = where_planned(session, task, target.date)
-    if source is not None:
-        ensure_open(session, source[0].date)  # nor may a task leave a closed day
     if task.status not in ("open", "planned"):
         raise Conflict("Diese Aufgabe ist erledigt oder storniert",
                        en="This task is done or cancelled")

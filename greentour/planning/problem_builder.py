@@ -19,7 +19,9 @@ Rules encoded here, from the store to the solver's language:
   the problem, and it takes no new work (no task may use it);
 * a crew-day of a day closed in the work records (:mod:`greentour.records`) is treated as locked,
   and keeps the tour its crew worked with (the published one, :func:`~greentour.planning.
-  current.worked_tour`): a closed day cannot be changed by any plan;
+  current.worked_tour`): a closed day cannot be changed by any plan. Its tour is history: a
+  task left unfinished there (reported not possible or partly, still open) is free for the open
+  days (``BuiltProblem.closed_tour_ids``);
 * the line-up binds: a vehicle nobody on the crew-day may drive is not used (no load, no
   machine that travels on or behind it), a machine nobody may operate, in repair or booked by
   an earlier crew (by name) of the same day is not there
@@ -111,6 +113,9 @@ class BuiltProblem:
     previous_plan_id: int | None = None
     #: tours of locked crew-days, copied unchanged into the new plan
     locked_tour_ids: list[int] = field(default_factory=list)
+    #: of those, the tours of days closed in the work records: history, copied unchanged, but
+    #: their unfinished tasks (reported not possible or partly) are free for the open days
+    closed_tour_ids: list[int] = field(default_factory=list)
 
 
 def task_ref(task_id: int) -> str:
@@ -420,9 +425,12 @@ def build_problem(
     locked_tours = locked_tours_of(session, crew_days, closed)
     locked_at: dict[int, tuple[str, int]] = {}
     for tour in locked_tours:
+        if tour.crew_day.date in closed:
+            continue  # history: holds no task (done ones are not open; the rest may move on)
         seq = [st.task_id for st in tour.stops if st.kind == "task" and st.task_id is not None]
         locked_at.update({tid: (crew_ref(tour.crew_day_id), pos) for pos, tid in enumerate(seq)})
-    elsewhere = planned_on_other_days(session, days) - include_task_ids
+    elsewhere = planned_on_other_days(session, days, closed_among(
+        session, [days[0] + dt.timedelta(days=i) for i in range(-6, 0)])) - include_task_ids
     if not keep_locked:
         elsewhere |= set(locked_at)
     following = next_occurrences(tasks, FIXED_DAY_GENERATORS)
@@ -614,6 +622,8 @@ def build_problem(
         input_hash=digest,
         previous_plan_id=previous.id if previous else None,
         locked_tour_ids=[] if keep_locked else [t.id for t in locked_tours],
+        closed_tour_ids=[] if keep_locked else [t.id for t in locked_tours
+                                                if t.crew_day.date in closed],
     )
 
 
@@ -633,18 +643,21 @@ def _locked_task(task: Task, loc: int, lock: tuple[str, int], equipment: frozens
     )
 
 
-def planned_on_other_days(session: Session, days: list[dt.date]) -> set[int]:
+def planned_on_other_days(session: Session, days: list[dt.date],
+                          closed: set[dt.date] | None = None) -> set[int]:
     """Tasks in the current tours of the week around ``days`` but outside them.
 
     Planning Monday again must not take Thursday's stops away (or list them as unassigned);
-    they stay where the current plan of their day has them.
+    they stay where the current plan of their day has them. A day in ``closed`` (closed in the
+    work records) is history: its unfinished tasks are free for the planned days.
     """
     out: set[int] = set()
     first, last = days[0] - dt.timedelta(days=6), days[-1] + dt.timedelta(days=LOOKAHEAD_DAYS)
     seen: set[tuple[int, dt.date]] = set()
+    closed = closed or set()
     day = first
     while day <= last:
-        if day not in days:
+        if day not in days and day not in closed:
             plan = current_plan(session, day)
             if plan is not None and (plan.id, day) not in seen:
                 seen.add((plan.id, day))

@@ -110,7 +110,8 @@ def store_solution(
         locked = session.get(Tour, tour_id)
         if locked is not None:
             copy_tour(session, locked, plan.id)
-            assigned.update(st.task_id for st in locked.stops if st.task_id is not None)
+            if tour_id not in built.closed_tour_ids:  # a closed day's tour holds no open task
+                assigned.update(st.task_id for st in locked.stops if st.task_id is not None)
     for item in solution.unassigned:
         task_id = built.task_ids[item.task_id]
         session.add(Unassigned(plan_id=plan.id, task_id=task_id,

@@ -19,7 +19,7 @@ from sqlalchemy import event, select
 from greentour.cli import cli
 from greentour.errors import BadInput, Conflict
 from greentour.planning import board, lineup, publication
-from greentour.planning.current import current_plan, tour_signature, worked_tour
+from greentour.planning.current import current_plan, current_tour, tour_signature, worked_tour
 from greentour.planning.plan_service import enqueue_plan, run_plan_in_tenant
 from greentour.records import service, store_io
 from greentour.services.tenants import repair_crew_days
@@ -103,6 +103,13 @@ def test_week_plan_keeps_the_closed_monday_and_plans_the_rest(store) -> None:
         # the new work lands on an open day (Monday is closed), Tuesday-Friday
         where = [t.crew_day.date for t in plan.tours for st in t.stops if st.task_id == new_id]
         assert len(where) == 1 and week.days[1] <= where[0] <= week.days[-1]
+        # Monday's stop reported "nicht möglich" stays in Monday's tour (history) and is
+        # planned again on an open day
+        left = week.not_possible_task
+        assert s.get(models.Task, left).status in ("open", "planned")
+        where = sorted(t.crew_day.date for t in plan.tours for st in t.stops
+                       if st.task_id == left)
+        assert where[0] == monday and len(where) == 2 and where[1] > monday, where
     with write_session(engine, tid) as s:
         published = publication.publish(s, monday, 5)
     assert published["published"] == [result["plan_id"]]
@@ -172,8 +179,8 @@ def test_stale_draft_changing_a_closed_day_is_neither_published_nor_undone(store
 
 
 def test_board_lineup_locks_absences_repairs_leave_a_closed_day(store) -> None:
-    """Moves to and from the closed Monday, its lock, a person moved in its line-up and a
-    correction are refused (409); an absence or a repair over Monday and Tuesday changes only
+    """A move onto the closed Monday (and its check), its lock, a person moved in its line-up
+    and a correction are refused (409); an absence or a repair over Monday and Tuesday changes only
     Tuesday's crews."""
     engine, tid, week = store
     monday, tuesday = week.days[0], week.days[1]
@@ -181,13 +188,11 @@ def test_board_lineup_locks_absences_repairs_leave_a_closed_day(store) -> None:
     with write_session(engine, tid) as s:
         mon = [cd for cd in store_io.crew_days_on(s, monday) if worked_tour(s, cd)]
         tue = [cd for cd in store_io.crew_days_on(s, tuesday) if cd.member_ids]
-        mon_task = next(st.task_id for st in worked_tour(s, mon[0]).stops if st.kind == "task")
         tue_task = next(st.task_id for cd in tue if worked_tour(s, cd)
                         for st in worked_tour(s, cd).stops if st.kind == "task")
         refused = [
             lambda: board.apply_move(s, tue_task, mon[0].id),      # onto the closed day
             lambda: board.check_move(s, tue_task, mon[0].id),
-            lambda: board.apply_move(s, mon_task, tue[0].id),      # away from it
             lambda: board.set_locked(s, mon[0].id, True),
             lambda: lineup.move_person(s, monday, mon[0].member_ids[0], None),
             lambda: service.correct(s, monday, mon[0].id, "vehicle_km", "12", "Tacho",
@@ -401,3 +406,38 @@ def test_repair_of_broken_shifts_leaves_a_closed_day(store) -> None:
         mon, tue = s.get(models.CrewDay, mon_id), s.get(models.CrewDay, tue_id)
         assert mon.shift_end == mon.shift_start
         assert tue.shift_end > tue.shift_start
+
+
+def test_unfinished_stop_of_a_closed_day_is_carried_over(store) -> None:
+    """The stop reported "nicht möglich" on the closed Monday can go on to a later day ("in Plan
+    übernehmen" finds the crew's Tuesday and checks it like any move; the move to a crew-day with
+    room is stored); Monday's tour stays as the crew worked it."""
+    engine, tid, week = store
+    monday = week.days[0]
+    left = week.not_possible_task
+    # Monday evening: Tuesday-Friday not worked yet (their reports and outcomes taken back)
+    with write_session(engine, tid) as s:
+        later = [cd.id for cd in store_io.crew_days_of(s, week.days[1:])]
+        for c in s.scalars(select(models.Completion)
+                           .where(models.Completion.crew_day_id.in_(later))):
+            s.get(models.Task, c.task_id).status = "planned"
+            s.delete(c)
+    before = _signatures(engine, tid, monday)
+    with tenant_session(engine, tid) as s:
+        source = next(cd for cd in store_io.crew_days_on(s, monday)
+                      if any(st.task_id == left for st in worked_tour(s, cd).stops))
+        source_id = source.id
+    _close(engine, tid, monday)
+    with write_session(engine, tid) as s:
+        target = board.carry_over_target(s, left, source_id)
+        assert target.date > monday
+        # checked like any move (no 409: the closed Monday is not touched); a crew-day with room
+        checked = board.check_carry_over(s, left, source_id)
+        assert "abgeschlossen" not in " ".join(checked["violations"])
+        target_id = next(cd.id for cd in store_io.crew_days_of(s, week.days[1:])
+                         if cd.member_ids and board.check_move(s, left, cd.id)["feasible"])
+        board.apply_move(s, left, target_id, confirm_overtime=True)
+    assert _signatures(engine, tid, monday) == before
+    with tenant_session(engine, tid) as s:
+        tour = current_tour(s, s.get(models.CrewDay, target_id))
+        assert any(st.task_id == left for st in tour.stops)
