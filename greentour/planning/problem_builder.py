@@ -429,8 +429,7 @@ def build_problem(
             continue  # history: holds no task (done ones are not open; the rest may move on)
         seq = [st.task_id for st in tour.stops if st.kind == "task" and st.task_id is not None]
         locked_at.update({tid: (crew_ref(tour.crew_day_id), pos) for pos, tid in enumerate(seq)})
-    elsewhere = planned_on_other_days(session, days, closed_among(
-        session, [days[0] + dt.timedelta(days=i) for i in range(-6, 0)])) - include_task_ids
+    elsewhere = planned_on_other_days(session, days) - include_task_ids
     if not keep_locked:
         elsewhere |= set(locked_at)
     following = next_occurrences(tasks, FIXED_DAY_GENERATORS)
@@ -643,18 +642,18 @@ def _locked_task(task: Task, loc: int, lock: tuple[str, int], equipment: frozens
     )
 
 
-def planned_on_other_days(session: Session, days: list[dt.date],
-                          closed: set[dt.date] | None = None) -> set[int]:
+def planned_on_other_days(session: Session, days: list[dt.date]) -> set[int]:
     """Tasks in the current tours of the week around ``days`` but outside them.
 
     Planning Monday again must not take Thursday's stops away (or list them as unassigned);
-    they stay where the current plan of their day has them. A day in ``closed`` (closed in the
-    work records) is history: its unfinished tasks are free for the planned days.
+    they stay where the current plan of their day has them. A day closed in the work records
+    is history: its unfinished tasks are free for the planned days.
     """
     out: set[int] = set()
     first, last = days[0] - dt.timedelta(days=6), days[-1] + dt.timedelta(days=LOOKAHEAD_DAYS)
     seen: set[tuple[int, dt.date]] = set()
-    closed = closed or set()
+    closed = closed_among(session, [first + dt.timedelta(days=i)
+                                    for i in range((last - first).days + 1)])
     day = first
     while day <= last:
         if day not in days and day not in closed:

@@ -441,3 +441,21 @@ def test_unfinished_stop_of_a_closed_day_is_carried_over(store) -> None:
     with tenant_session(engine, tid) as s:
         tour = current_tour(s, s.get(models.CrewDay, target_id))
         assert any(st.task_id == left for st in tour.stops)
+
+
+def test_plan_of_the_next_day_takes_up_the_closed_days_unfinished_stop(store) -> None:
+    """Planning Tuesday alone after Monday was closed considers Monday's "nicht möglich" stop
+    (in a Tuesday tour or listed as not planned with its reason), where an open Monday's tour
+    would hold it; Monday's tours stay."""
+    engine, tid, week = store
+    monday, tuesday = week.days[0], week.days[1]
+    left = week.not_possible_task
+    before = _signatures(engine, tid, monday)
+    _close(engine, tid, monday)
+    result = run_plan_in_tenant(engine, tid, tuesday, "replan", FAST, days_count=1)
+    with tenant_session(engine, tid) as s:
+        plan = s.get(models.Plan, result["plan_id"])
+        placed = [t.crew_day.date for t in plan.tours for st in t.stops if st.task_id == left]
+        listed = [u.task_id for u in plan.unassigned if u.task_id == left]
+        assert placed == [tuesday] or listed == [left], (placed, listed)
+    assert _signatures(engine, tid, monday) == before
