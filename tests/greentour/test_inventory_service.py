@@ -13,12 +13,13 @@ from pyproj import Transformer
 from sqlalchemy import func, select
 
 from greentour.errors import DataImportError
-from greentour.inventory import service
+from greentour.inventory import network, service
 from greentour.inventory.service import import_cadastre, import_osm, matrix_path
 from greentour.store.models import AccessPoint, Site
 from greentour.store.tenancy import tenant_session
 from routing.cache import load_matrix
 from routing.matrix import edge_geometry
+from routing.speeds import travel_time_attr
 
 REPO = Path(__file__).resolve().parents[2]
 ACCEPTANCE = REPO / "data" / "osm_acceptance_lauf.toml"
@@ -57,11 +58,11 @@ def test_import_osm_stores_sites_access_and_matrices(engine, lauf_tenant, lauf_p
         assert wald.access_points[0].no_access and wald.access_points[0].distance_m > 250
         with_access = {x.id for x in accepted
                        if any(not ap.no_access for ap in x.access_points)}
-        G = service.road_graph_for(lauf_pbf, lauf_tenant, graph_cache)
+        G = network.road_graph_for(lauf_pbf, lauf_tenant, graph_cache)
         to_metric = Transformer.from_crs("EPSG:4326", "EPSG:25832", always_xy=True)
         for site in accepted[:20]:  # stored rows turn back into the same routing location
             for ap in site.access_points:
-                point = service.edge_point_of(G, ap)
+                point = network.edge_point_of(G, ap)
                 assert (point is None) == ap.no_access
                 if point is not None:
                     line = shapely.transform(edge_geometry(G, point.u, point.v, point.key),
@@ -240,11 +241,11 @@ def test_access_distance_is_configurable() -> None:
     bad = Tenant(slug="a", name="A", config_json={"routing": {"access_max_distance_m": "weit"}})
     with pytest.raises(ConfigError, match="routing.access_max_distance_m"):
         service.access_max_distance_m(bad)
-    assert service.calibration_factor(wide) == 1.0
+    assert network.calibration_factor(wide) == 1.0
     slow = Tenant(slug="a", name="A", config_json={"routing": {"calibration_factor": 1.2}})
-    assert service.calibration_factor(slow) == 1.2
+    assert network.calibration_factor(slow) == 1.2
     with pytest.raises(ConfigError, match="routing.calibration_factor"):
-        service.calibration_factor(Tenant(slug="a", name="A",
+        network.calibration_factor(Tenant(slug="a", name="A",
                                           config_json={"routing": {"calibration_factor": 0}}))
 
 
@@ -252,16 +253,14 @@ def test_planner_uses_the_calibrated_import_graph(engine, make_tenant, lauf_pbf:
                                                   graph_cache: Path, lauf_graph,
                                                   monkeypatch) -> None:
     """The planner's road graph is the import's, with the tenant's calibration factor."""
-    from greentour.planning import travel
-    from routing.speeds import travel_time_attr
 
     monkeypatch.setenv("GREENTOUR_INSTANCE_DIR", str(graph_cache.parent))
     monkeypatch.setenv("GREENTOUR_DATA_DIR", str(lauf_pbf.parent.parent))
     t = make_tenant("lauf", "Lauf", config_json={"osm": {"pbf": f"osm/{lauf_pbf.name}"},
                                                   "routing": {"calibration_factor": 1.25}})
     with tenant_session(engine, t.id) as s:
-        G = travel.road_graph(s)
-        assert G is service.road_graph(s)
+        G = network.road_graph(s)
+        assert G is network.road_graph(s)
     attr = travel_time_attr("van")
     u, v, k = next(iter(lauf_graph.edges(keys=True)))
     assert G.edges[u, v, k][attr] == pytest.approx(1.25 * lauf_graph.edges[u, v, k][attr])

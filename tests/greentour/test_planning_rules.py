@@ -15,7 +15,8 @@ from shapely.geometry import Point
 from sqlalchemy import func, select
 
 from greentour.errors import BadInput, Conflict
-from greentour.planning import board, orders, travel
+from greentour.inventory import network
+from greentour.planning import board, orders
 from greentour.planning.current import current_plan
 from greentour.planning.labels import at_street, site_label, site_ref
 from greentour.planning.plan_service import run_plan_in_tenant
@@ -157,7 +158,7 @@ def test_unnamed_site_is_labelled_by_category_and_nearest_street(store) -> None:
     stays available as the secondary detail, and an addr:street tag wins."""
     engine, tenant_id, _ = store
     with tenant_session(engine, tenant_id) as s, s.begin():
-        graph = travel.road_graph(s)
+        graph = network.road_graph(s)
         names = set(street_index(graph).names)
         unnamed = s.scalars(select(models.Site).where(
             func.coalesce(models.Site.name, "") == "",
@@ -181,7 +182,7 @@ def test_stored_access_point_is_used_not_snapped_again(store) -> None:
     not in the graph is snapped again."""
     engine, tenant_id, day = store
     with tenant_session(engine, tenant_id) as s, s.begin():
-        graph = travel.road_graph(s)
+        graph = network.road_graph(s)
         park = _park(s)
         own = snap_sites(graph, [(0, Point(park.lon, park.lat))],
                          profiles=["flatbed_truck"])[0].primary.edge_point
