@@ -33,7 +33,7 @@ from greentour.planning.problem_builder import BuiltProblem, build_problem, crew
 from greentour.store.models import CrewDay, Machine, Plan, Staff, Tour
 from routing.audit import Finding, FindingCode, audit_plan
 from routing.checker import retime_tour
-from routing.explain import make_reason
+from routing.reasons import make_reason
 from routing.solution import Solution, TourKpis
 
 #: order of the kinds in the panel and the CLI

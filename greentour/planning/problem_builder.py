@@ -73,7 +73,7 @@ from greentour.store.models import (
 )
 from greentour.store.models_demand import TaskDetail
 from routing import problem as rp
-from routing.explain import describe_missing
+from routing.reasons import describe_missing
 from routing.timeaxis import DayType, NoiseClass, TimeAxis
 
 #: kinds of work that are never done alone
