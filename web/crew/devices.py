@@ -13,7 +13,7 @@ from greentour.crew import reports, tokens
 from greentour.errors import BadInput, GreentourError
 from web import tenant_db
 from web.auth import planner_required
-from web.crew import bp
+from web.crew.blueprint import bp
 
 
 def _page(issued: dict[str, Any] | None = None, error: str | None = None) -> str:
