@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from greentour.demand.holidays_de import is_sunday_or_holiday
 from greentour.errors import BadInput
+from greentour.planning.lineup import ensure_crew_days
 from greentour.store import session_tenant
 from greentour.store.models import CrewDay
 
@@ -35,8 +36,6 @@ def generate_crew_days(
     generated from the templates without absent people and machines in repair. ``session`` is a
     tenant session; the caller commits.
     """
-    from greentour.planning.lineup import ensure_crew_days
-
     if date_to < date_from:
         raise BadInput(f"Zeitraum verkehrt: {date_from} liegt nach {date_to}")
     if (date_to - date_from).days >= MAX_RANGE_DAYS:

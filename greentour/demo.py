@@ -22,8 +22,12 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from greentour.cli_support import open_engine, progress_bar
 from greentour.errors import GreentourError
+from greentour.planning.accounts import ensure_user
+from greentour.services.tenants import apply_tenant_file, set_demo_clock
 from greentour.settings import SAMPLE_DIR, Settings
+from greentour.tenant_config import load_tenant_config
 
 DEMO_TENANT_FILE = "lauf.toml"
 DEMO_USERNAME = "admin"
@@ -78,8 +82,6 @@ class DemoResult:
 def create_tenant(ctx: DemoContext) -> str:
     """Create or update "Lauf (Beispiel)" from data/tenants/lauf.toml; its demo clock is set to
     the demo day (planner, tablets and API take that day as today)."""
-    from greentour.services.tenants import apply_tenant_file, set_demo_clock
-
     summary = apply_tenant_file(
         ctx.engine, ctx.settings.config_dir / DEMO_TENANT_FILE, ctx.settings.task_types_file
     )
@@ -92,8 +94,6 @@ def create_tenant(ctx: DemoContext) -> str:
 
 def create_admin(ctx: DemoContext) -> str:
     """The demo account ``admin`` with role admin in the demo tenant."""
-    from greentour.planning.accounts import ensure_user
-
     assert ctx.tenant_id is not None
     _, created = ensure_user(ctx.engine, ctx.tenant_id, ctx.username, ctx.password, role="admin")
     if not created:
@@ -132,16 +132,12 @@ def run_demo(
     steps: list[str] | None = None,
 ) -> DemoResult:
     """Create the instance database, migrate it and run the demo steps."""
-    from greentour.cli_support import open_engine, progress_bar
-
     engine = open_engine(settings)
     echo(f"Datenbank: {engine.url.render_as_string(hide_password=True)}")
     echo(f"Daten: {settings.data_dir} (fehlende Dateien aus dem mitgelieferten Beispiel "
          f"{SAMPLE_DIR}; © OpenStreetMap-Mitwirkende, ODbL; Datenbasis: Deutscher Wetterdienst, "
          "CC BY 4.0)")
     if day is None:
-        from greentour.tenant_config import load_tenant_config
-
         cfg = load_tenant_config(settings.config_dir / DEMO_TENANT_FILE)
         day = default_demo_day(
             today_local(settings.timezone), cfg.weather.record_end if cfg.weather else None

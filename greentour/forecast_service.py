@@ -41,6 +41,7 @@ import pandas as pd
 from sqlalchemy import Engine, and_, delete, func, select
 from sqlalchemy.orm import Session
 
+from forecasting._brightsky import fetch_mosmix_daily
 from forecasting.care_classes import CareClasses, load_care_classes
 from forecasting.errors import ForecastInputError
 from forecasting.explain import SiteForecast
@@ -56,6 +57,7 @@ from forecasting.weather import (
     reject_implausible,
     split_at_long_gaps,
 )
+from greentour.demand.model import DEFAULT_CARE_CLASS
 from greentour.errors import BadInput, DataImportError, NotFound
 from greentour.input_checks import DAY_MIN
 from greentour.settings import REPO_ROOT, get_settings, resolve_data_file
@@ -367,8 +369,6 @@ def site_regime(site: Site, tenant: Tenant) -> str | None:
     default of the category (:data:`greentour.demand.model.DEFAULT_CARE_CLASS`; hedges
     ``hedge_low``). Demand chooses the mowing task type by the same regime.
     """
-    from greentour.demand.model import DEFAULT_CARE_CLASS
-
     if site.regime:
         return site.regime
     entry = ((tenant.config_json or {}).get("care_classes") or {}).get(site.category) or {}
@@ -554,8 +554,6 @@ def online_forecast(
 ) -> pd.DataFrame:
     """The coming days from DWD MOSMIX via Bright Sky at the tenant's depot (needs internet;
     never called by the tests)."""
-    from forecasting._brightsky import fetch_mosmix_daily
-
     with tenant_session(engine, tenant_id) as s:
         tenant = session_tenant(s)
         depots = (tenant.config_json or {}).get("depots") or []

@@ -60,7 +60,9 @@ from sqlalchemy import Connection, Engine, exists, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+import greentour.services as services
 from greentour.errors import BadInput, Conflict, GreentourError, NotFound
+from greentour.settings import get_settings
 from greentour.store import begin_write, tenant_session, write_connection
 from greentour.store.base import utcnow
 from greentour.store.models import Job
@@ -113,9 +115,6 @@ def load_handlers() -> dict[str, str]:
     Returns modules that failed to import with the error (their kinds stay unavailable; the
     worker keeps running the others).
     """
-    import greentour.services as services
-    from greentour.settings import get_settings
-
     failed: dict[str, str] = {}
     names = [f"greentour.services.{m.name}" for m in pkgutil.iter_modules(services.__path__)]
     for name in names + JOB_MODULES + get_settings().extra_job_modules:

@@ -21,9 +21,13 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from greentour.config_io import read_toml, validate
+from greentour.crew.privacy import privacy_settings
 from greentour.errors import ConfigError, InvalidField
+from greentour.gis.settings import GisSettingsError, parse_gis_section
 from greentour.input_checks import check_json_tree
 from greentour.planning.shifts import DEFAULT_BREAKS, DEFAULT_SHIFTS, WEEKDAY_KEYS, shift_problem
+from greentour.routing_settings import check_routing_section
+from greentour.settings import REPO_ROOT
 
 QUALIFICATIONS = frozenset(
     {
@@ -413,8 +417,6 @@ def known_regimes(care_classes_file: Path | None) -> set[str] | None:
 
 def default_profiles_file() -> Path:
     """data/vehicle_profiles.toml of the repository."""
-    from greentour.settings import REPO_ROOT
-
     return REPO_ROOT / "data" / "vehicle_profiles.toml"
 
 
@@ -431,11 +433,6 @@ def load_tenant_config(path: Path, profiles_file: Path | None = None) -> TenantC
     except InvalidField as exc:
         raise ConfigError(path, exc.field, exc.message) from None
     cfg = validate(TenantConfig, raw, path)
-    from greentour.crew.privacy import privacy_settings
-    from greentour.gis.settings import GisSettingsError, parse_gis_section
-    from greentour.routing_settings import check_routing_section
-    from greentour.settings import REPO_ROOT
-
     # refused now, not at the first report, export or import
     privacy_settings({"privacy": cfg.privacy}, str(path))
     try:

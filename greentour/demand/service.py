@@ -60,8 +60,9 @@ from greentour.demand.site_service import (
 )
 from greentour.demand.staleness import Verdict, next_occurrences, verdict
 from greentour.errors import BadInput, ConfigError, NotFound
+from greentour.planning.lineup import crew_available_s, ensure_crew_days
 from greentour.settings import REPO_ROOT, get_settings
-from greentour.store.models import Site, Task, Tenant
+from greentour.store.models import CrewDay, Site, Task, Tenant
 from greentour.store.models_demand import SiteDemand, TaskDetail
 from greentour.store.tenancy import session_tenant_id
 from greentour.task_types import TaskTypeError
@@ -405,9 +406,6 @@ def capacity_balance(
     (as the planner's morning line-up does) when ``create_crew_days``; crew-days on Sundays and
     public holidays of the Land add no capacity (the Bauhof does not work then).
     """
-    from greentour.planning.lineup import crew_available_s, ensure_crew_days
-    from greentour.store.models import CrewDay
-
     row_tenant = _tenant(session, tenant)
     land = row_tenant.land or "BY"
     monday = _week(week)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from greentour.demand.generators.forecast import ForecastSignal
 from greentour.errors import GreentourError
+from greentour.forecast_service import ensure_forecasts
 from greentour.store.models import Tenant
 from greentour.store.models_forecast import SiteForecast
 
@@ -65,8 +66,6 @@ def forecast_signals_for(
     ``as_of``, no growth data) there are no signals and the note says why; cycles, deadlines
     and orders are generated all the same.
     """
-    from greentour.forecast_service import ensure_forecasts
-
     try:
         rows, notes = ensure_forecasts(session, tenant, as_of, horizon_days,
                                        allow_stale_days=stale_days, data_dir=data_dir)

@@ -27,6 +27,9 @@ from greentour.crew.cache import TenantVersionedCache, store_key
 from greentour.errors import BadInput, NotFound
 from greentour.gis import records as R
 from greentour.gis.crs import metric_epsg_for
+from greentour.gis.geojson import write_geojson
+from greentour.gis.gpkg import write_gpkg
+from greentour.gis.gpx import write_gpx
 from greentour.gis.settings import GisSettingsError, parse_gis_section
 from greentour.planning.current import driven
 from greentour.planning.labels import reason_text, site_label
@@ -441,10 +444,6 @@ def export_plan(
     is written to a temporary name first and renamed, so a failed export leaves no half file."""
     if fmt not in FORMATS:
         raise BadInput(f"Unbekanntes Format „{fmt}“; möglich: {', '.join(FORMATS)}")
-    from greentour.gis.geojson import write_geojson
-    from greentour.gis.gpkg import write_gpkg
-    from greentour.gis.gpx import write_gpx
-
     layers = plan_layers(engine, tenant_id, plan_id)
     out = Path(out)
     tmp = out.with_name(f".{out.stem}.part{out.suffix}")

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from greentour.clock import tenant_today
 from greentour.demand.service import settle_past_tasks
 from greentour.errors import BadInput
+from greentour.jobs import enqueue
 from greentour.planning import demand_step
 from greentour.planning.lineup import ensure_crew_days
 from greentour.planning.plan_check import findings_of, store_check
@@ -36,6 +37,7 @@ from greentour.planning.store_solution import store_solution
 from greentour.store import system_session, tenant_session, write_session
 from greentour.store.models import Tenant
 from routing.params import SolveParams
+from routing.solve import solve
 
 MODES = ("plan", "replan", "optimize")
 #: at most this many consecutive days in one plan (a week)
@@ -95,8 +97,6 @@ def run_plan_in_tenant(
     solver on the database's write lock. ``with_demand`` (default: only in mode ``plan``) runs the
     task generators first.
     """
-    from routing.solve import solve
-
     if mode not in MODES:
         raise BadInput(f"Unbekannte Planungsart {mode!r}")
     report = progress or (lambda _p, _m=None: None)
@@ -148,8 +148,6 @@ def enqueue_plan(
     engine: Engine, tenant_id: int, day: dt.date, mode: str, days_count: int = 1
 ) -> int:
     """Queue a plan job for the worker; returns the job id the page polls."""
-    from greentour.jobs import enqueue
-
     if mode not in MODES:
         raise BadInput(f"Unbekannte Planungsart {mode!r}")
     if not 1 <= days_count <= MAX_DAYS:

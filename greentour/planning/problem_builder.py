@@ -49,6 +49,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from greentour.demand.holidays_de import is_public_holiday
+from greentour.demand.service import solver_time_windows
 from greentour.demand.staleness import next_occurrences
 from greentour.errors import BadInput
 from greentour.planning import travel
@@ -143,8 +145,6 @@ def _seconds(axis: TimeAxis, day: dt.date, t: dt.time) -> int:
 
 
 def day_type(day: dt.date, land: str) -> DayType:
-    from greentour.demand.holidays_de import is_public_holiday
-
     if day.weekday() == 6:
         return DayType.SUNDAY
     return DayType.HOLIDAY if is_public_holiday(day, land) else DayType.WORKDAY
@@ -212,8 +212,6 @@ def _site_windows(
 ) -> list[tuple[int, int]]:
     """The site's time rules (funerals, school hours) as windows on the axis, via the demand
     service's calendars; noise rules are left to the solver (it knows the machines' classes)."""
-    from greentour.demand.service import solver_time_windows
-
     return solver_time_windows(task, days, axis, land, "none")
 
 

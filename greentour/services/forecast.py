@@ -20,6 +20,8 @@ from greentour.clock import tenant_today
 from greentour.errors import BadInput
 from greentour.forecast_service import ForecastRun, forecast_tenant, online_forecast
 from greentour.jobs import JobContext, register_job
+from greentour.store import session_tenant, tenant_session
+from greentour.tenant_config import DemandSection
 
 TASK_DE = {"mow": "Mähen", "cut_hedge": "Heckenschnitt", "water_trees": "Jungbäume wässern"}
 TASK_EN = {"mow": "mowing", "cut_hedge": "hedge cut", "water_trees": "water young trees"}
@@ -170,9 +172,6 @@ def run_forecast_job(ctx: JobContext) -> dict[str, Any]:
 def demo_step(ctx: Any) -> str:
     """Demo: the forecasts of the demo day, stored with the horizon demand uses next (so the
     demand step reads them instead of computing them again)."""
-    from greentour.store import session_tenant, tenant_session
-    from greentour.tenant_config import DemandSection
-
     assert ctx.tenant_id is not None
     with tenant_session(ctx.engine, ctx.tenant_id) as s:
         settings = DemandSection.of_tenant(session_tenant(s).config_json)

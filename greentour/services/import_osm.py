@@ -17,6 +17,8 @@ from greentour.errors import BadInput, DataImportError
 from greentour.inventory.service import import_osm
 from greentour.jobs import JobContext, register_job
 from greentour.settings import REPO_ROOT, get_settings, resolve_data_file
+from greentour.store.models import Tenant
+from greentour.store.tenancy import system_session
 
 DEMO_ACCEPTANCE = REPO_ROOT / "data" / "osm_acceptance_lauf.toml"
 
@@ -76,9 +78,6 @@ def command(tenant: str | None, file: Path, acceptance: Path | None) -> None:
 def demo_step(ctx: Any) -> str:
     """Demo: import the tenant's OSM extract with the curated Lauf acceptance list."""
     assert ctx.tenant_id is not None
-    from greentour.store.models import Tenant
-    from greentour.store.tenancy import system_session
-
     with system_session(ctx.engine) as s:
         tenant = s.get(Tenant, ctx.tenant_id)
         pbf = ((tenant.config_json or {}).get("osm") or {}).get("pbf") if tenant else None

@@ -14,6 +14,7 @@ from typing import Any
 import click
 from sqlalchemy import Engine
 
+from greentour.cli_support import open_engine, resolve_tenant
 from greentour.errors import BadInput
 from greentour.jobs import JobContext, register_job
 from greentour.planning import publication
@@ -62,8 +63,6 @@ def outcome_lines(engine: Engine, tenant_id: int, plan_id: int) -> list[str]:
 def command(tenant: str | None, day: dt.datetime, mode: str, time_limit: float | None,
             days_count: int, publish: bool) -> None:
     from tqdm import tqdm
-
-    from greentour.cli_support import open_engine, resolve_tenant
 
     engine = open_engine()
     try:

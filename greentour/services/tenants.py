@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from greentour.demand.cycle_store import seed_cycles
 from greentour.planning.shifts import breaks_for, hhmm, shift_for, shift_problem
+from greentour.settings import get_settings
 from greentour.store import system_session, tenant_session
 from greentour.store.models import (
     CrewDay,
@@ -59,8 +60,6 @@ def apply_tenant_file(
     engine: Engine, path: Path, task_types_file: Path | None = None
 ) -> TenantSummary:
     """Validate ``path`` (and the task type catalogue) and store the tenant atomically."""
-    from greentour.settings import get_settings
-
     cfg = load_tenant_config(path)
     types = load_task_types(task_types_file or get_settings().task_types_file)
     return apply_tenant_config(engine, cfg, path, types)
