@@ -1,6 +1,6 @@
 """``greentour demand``: generate the week's tasks and print them with the capacity balance.
 
-Plugged into the CLI by :data:`greentour.cli.PLUGGABLE_COMMANDS`. Calls the same services as the
+Plugged into the CLI by :data:`greentour.cli.COMMANDS`. Calls the same services as the
 web map and the planner (:mod:`greentour.demand.service`).
 """
 

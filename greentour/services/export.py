@@ -1,7 +1,7 @@
 """``greentour export``: a plan as GeoJSON, GeoPackage or GPX file (see docs/gis.md).
 
 Thin CLI wrapper around :func:`greentour.gis.export.export_plan`, plugged into the CLI through
-``PLUGGABLE_COMMANDS``; the web downloads call the same service.
+:data:`greentour.cli.COMMANDS`; the web downloads call the same service.
 """
 
 from __future__ import annotations

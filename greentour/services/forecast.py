@@ -1,6 +1,6 @@
 """``greentour forecast``: what is due at which site, and why (mowing, hedges, young trees).
 
-Plugged into the CLI by :data:`greentour.cli.PLUGGABLE_COMMANDS`; the job kind ``forecast`` runs
+Plugged into the CLI by :data:`greentour.cli.COMMANDS`; the job kind ``forecast`` runs
 the same service in the worker. Both store the forecasts as ``SiteForecast`` rows (read by
 demand and the planner map through :func:`greentour.forecast_service.latest_forecasts`); the
 job also keeps a summary (without daily paths) in the job's result.

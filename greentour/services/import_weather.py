@@ -1,6 +1,6 @@
 """``greentour import-weather``: store daily weather (DWD KL, Bright Sky JSON, CSV) as observations.
 
-Plugged into the CLI by :data:`greentour.cli.PLUGGABLE_COMMANDS`; the work is done by
+Plugged into the CLI by :data:`greentour.cli.COMMANDS`; the work is done by
 :func:`greentour.forecast_service.import_tenant_weather`.
 """
 

@@ -332,7 +332,7 @@ def test_serve_restarts_a_killed_worker_and_requeues_its_job(
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     serve = subprocess.Popen(
-        [sys.executable, "-m", "greentour.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "web.serve", "serve", "--port", str(port)],
         env={**_worker_env(db_url, instance), "GREENTOUR_WORKER_STALE_S": "600"},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )

@@ -14,12 +14,12 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from greentour.cli import cli
 from greentour.settings import REPO_ROOT
 from greentour.store import make_engine, system_session, tenant_session
 from greentour.store.models import Task, Tenant, Tour
 from greentour.store.models_demand import TenantCycle
 from tests.web.test_api_crew import bearer, login
+from web.serve import cli
 
 FIXTURE = Path(__file__).parent / "fixtures" / "heidelberg-weststadt_2024-09-08.osm.pbf"
 DEPOT = "way/24794024"  # "Parkplätze Landfriedgelände" stands in for a Bauhof

@@ -350,7 +350,7 @@ def test_demo_never_changes_an_existing_password(tmp_path, monkeypatch) -> None:
     password; a too short password for a new admin is refused with one German line."""
     from click.testing import CliRunner
 
-    from greentour.cli import cli
+    from web.serve import cli
 
     monkeypatch.setenv("GREENTOUR_INSTANCE_DIR", str(tmp_path / "instance"))
     runner = CliRunner()

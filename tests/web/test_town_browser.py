@@ -13,10 +13,10 @@ from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import select
 from waitress import create_server
 
-from greentour.cli import cli
 from greentour.settings import REPO_ROOT
 from greentour.store import make_engine, system_session, tenant_session
 from greentour.store.models import Depot, Tenant
+from web.serve import cli
 
 pytestmark = pytest.mark.browser
 
