@@ -37,8 +37,8 @@ from greentour.town.service import (
     list_templates,
     osm_facts,
 )
-from web import get_engine, tenant_db
 from web.auth import admin_required
+from web.db import get_engine, tenant_db
 
 bp = Blueprint("admin", __name__, url_prefix="/verwaltung", template_folder="templates")
 

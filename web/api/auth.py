@@ -17,7 +17,7 @@ from greentour.crew.privacy import PrivacySettings, privacy_settings
 from greentour.crew.sensors import SECRET_HEADER, check_secret, tenant_id_of_secret
 from greentour.errors import Forbidden
 from greentour.store.models import Tenant
-from web import tenant_db, use_tenant
+from web.db import tenant_db, use_tenant
 
 DEVICE_SCHEME = "DeviceToken"
 PLANNER_SCHEME = "PlannerSession"

@@ -46,7 +46,7 @@ from greentour.accounts.sessions import check_session, end_session, open_session
 from greentour.errors import Forbidden, TooManyRequests
 from greentour.planning.accounts import Account, load_account
 from greentour.settings import get_settings
-from web.auth.engine import get_engine
+from web.db import get_engine
 
 csrf = CSRFProtect()
 login_manager = LoginManager()

@@ -38,7 +38,8 @@ from greentour.gis.geojson import MEDIA_TYPE as GEOJSON_MEDIA_TYPE
 from greentour.gis.gpx import MEDIA_TYPE as GPX_MEDIA_TYPE
 from greentour.gis.ogc_query import MAX_LIMIT
 from greentour.store import session_tenant
-from web import tenant_db
+from web.auth import planner_required
+from web.db import tenant_db
 
 bp = Blueprint("gis", __name__, template_folder="templates")
 
@@ -133,14 +134,8 @@ def style(tenant: str, name: str) -> Response:
 
 
 # --------------------------------------------------------------------------- planner downloads
-def _planner_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    from web.auth import planner_required
-
-    return planner_required(view)
-
-
 @bp.get("/gis/export/plan/<int:plan_id>.<fmt>")
-@_planner_required
+@planner_required
 def export(plan_id: int, fmt: str) -> Response:
     """Download a plan as GeoJSON, GeoPackage or GPX (``?tour=ID`` for one crew-day's GPX)."""
     if fmt not in _MEDIA:
@@ -170,14 +165,14 @@ def _tenant_slug() -> str:
 
 
 @bp.get("/gis/token")
-@_planner_required
+@planner_required
 def token() -> tuple[str, int]:
     """The GIS tokens of the town (user, expiry, last use) and the OGC API address for QGIS."""
     return _token_page()
 
 
 @bp.post("/gis/token")
-@_planner_required
+@planner_required
 def create_token() -> tuple[str, int]:
     """A new GIS token for the logged-in user, shown once."""
     days = request.form.get("valid_days", "").strip()
@@ -193,7 +188,7 @@ def create_token() -> tuple[str, int]:
 
 
 @bp.post("/gis/token/<int:token_id>/widerrufen")
-@_planner_required
+@planner_required
 def revoke_token(token_id: int) -> Any:
     """Revoke a GIS token: QGIS gets 401 at its next request."""
     session = tenant_db()

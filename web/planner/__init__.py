@@ -48,7 +48,7 @@ from greentour.planning import (
 from greentour.store import tenant_session, write_session
 from greentour.workplace import progress
 from web.auth import planner_required, select_locale
-from web.auth.engine import get_engine
+from web.db import get_engine
 from web.planner.texts import js_texts
 
 bp = Blueprint(
