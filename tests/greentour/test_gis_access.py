@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 
 import pytest
@@ -11,14 +10,22 @@ from werkzeug.security import generate_password_hash
 
 from greentour.errors import BadInput, Forbidden
 from greentour.gis import tokens as gis_tokens
-from greentour.gis.access import AuthenticationRequired, check_access, make_gis_token
+from greentour.gis.access import (
+    AuthenticationRequired,
+    Credentials,
+    check_access,
+    make_gis_token,
+)
 from greentour.store import system_session, tenant_session
 from greentour.store.models import Membership, User
 
 
-def _basic(user: str, password: str) -> dict[str, str]:
-    raw = base64.b64encode(f"{user}:{password}".encode()).decode()
-    return {"Authorization": f"Basic {raw}"}
+def _basic(user: str, password: str) -> Credentials:
+    return Credentials(username=user, password=password, sent=True)
+
+
+def _token(token: str) -> Credentials:
+    return Credentials(token=token, sent=True)
 
 
 @pytest.fixture
@@ -43,7 +50,7 @@ def test_member_passes_with_basic_and_other_tenant_refuses(engine, member):
     with pytest.raises(AuthenticationRequired):
         check_access(engine, a, _basic("anna", "falsch"))
     with pytest.raises(AuthenticationRequired):
-        check_access(engine, a, {})
+        check_access(engine, a, Credentials())
 
 
 def test_removed_membership_ends_access_despite_cache(engine, member):
@@ -51,13 +58,13 @@ def test_removed_membership_ends_access_despite_cache(engine, member):
     a, _, user = member
     token = make_gis_token(engine, "stadt-a", "anna")
     assert check_access(engine, a, _basic("anna", "sicher-123")) == user.id
-    assert check_access(engine, a, {"X-Greentour-Token": token}) == user.id
+    assert check_access(engine, a, _token(token)) == user.id
     with system_session(engine) as s, s.begin():
         s.execute(delete(Membership).where(Membership.user_id == user.id))
     with pytest.raises(AuthenticationRequired):
         check_access(engine, a, _basic("anna", "sicher-123"))
     with pytest.raises(AuthenticationRequired):
-        check_access(engine, a, {"X-Greentour-Token": token})
+        check_access(engine, a, _token(token))
 
 
 def test_token_is_bound_to_its_tenant_and_must_be_stored(engine, member):
@@ -66,10 +73,10 @@ def test_token_is_bound_to_its_tenant_and_must_be_stored(engine, member):
     a, b, _ = member
     forged = f"gtg1.{a.id}." + "A" * 43
     with pytest.raises(AuthenticationRequired):
-        check_access(engine, a, {"X-Greentour-Token": forged})
+        check_access(engine, a, _token(forged))
     good = make_gis_token(engine, "stadt-a", "anna")
     with pytest.raises(AuthenticationRequired):
-        check_access(engine, b, {"Authorization": f"Bearer {good}"})
+        check_access(engine, b, _token(good))
     with pytest.raises(Forbidden, match="kein Mitglied"):
         make_gis_token(engine, "stadt-b", "anna")
 
@@ -78,7 +85,7 @@ def test_token_expires_and_can_be_revoked(engine, member):
     """A token works until its expiry and stops at once when a planner revokes it (#14)."""
     a, _, user = member
     token = make_gis_token(engine, "stadt-a", "anna", name="QGIS", valid_days=30)
-    assert check_access(engine, a, {"X-Greentour-Token": token}) == user.id
+    assert check_access(engine, a, _token(token)) == user.id
     with tenant_session(engine, a.id) as s, s.begin():
         listed = gis_tokens.list_gis_tokens(s)
         assert [(t.name, t.username, t.revoked) for t in listed] == [("QGIS", "anna", False)]
@@ -87,7 +94,7 @@ def test_token_expires_and_can_be_revoked(engine, member):
         assert gis_tokens.list_gis_tokens(s, now=later)[0].expired
         gis_tokens.revoke_gis_token(s, listed[0].id)
     with pytest.raises(AuthenticationRequired):
-        check_access(engine, a, {"X-Greentour-Token": token})
+        check_access(engine, a, _token(token))
     with pytest.raises(BadInput, match="1 bis 730"):
         make_gis_token(engine, "stadt-a", "anna", valid_days=5000)
 
@@ -95,7 +102,7 @@ def test_token_expires_and_can_be_revoked(engine, member):
 def test_public_tenant_needs_nothing(engine, make_tenant):
     """A public tenant is open without credentials."""
     public = make_tenant("offen", is_public=True)
-    assert check_access(engine, public, {}) is None
+    assert check_access(engine, public, Credentials()) is None
 
 
 def test_basic_passwords_are_throttled_like_the_login_form(engine, member):

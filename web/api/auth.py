@@ -18,6 +18,7 @@ from greentour.crew.sensors import SECRET_HEADER, check_secret, tenant_id_of_sec
 from greentour.errors import Forbidden
 from greentour.store.models import Tenant
 from web.db import tenant_db, use_tenant
+from web.http_auth import bearer_token
 
 DEVICE_SCHEME = "DeviceToken"
 PLANNER_SCHEME = "PlannerSession"
@@ -45,11 +46,10 @@ SECURITY_SCHEMES: dict[str, Any] = {
 
 
 def _bearer() -> str:
-    header = request.headers.get("Authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() != "bearer" or not value.strip():
+    token = bearer_token(request.headers.get("Authorization", ""))
+    if token is None:
         raise Unauthorized("Geräte-Token fehlt (Authorization: Bearer …)")
-    return value.strip()
+    return token
 
 
 def current_device() -> tuple[Session, tokens.DeviceIdentity]:

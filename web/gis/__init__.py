@@ -28,27 +28,20 @@ from flask_login import current_user
 from greentour.errors import BadInput, GreentourError
 from greentour.gis import ogc
 from greentour.gis import tokens as gis_tokens
-from greentour.gis.access import (
-    TOKEN_HEADER,
-    AuthenticationRequired,
-    ogc_service,
-)
+from greentour.gis.access import AuthenticationRequired, ogc_service
 from greentour.gis.export import export_plan
 from greentour.gis.geojson import MEDIA_TYPE as GEOJSON_MEDIA_TYPE
 from greentour.gis.gpx import MEDIA_TYPE as GPX_MEDIA_TYPE
 from greentour.gis.ogc_query import MAX_LIMIT
 from greentour.store import session_tenant
 from web.auth import planner_required
-from web.db import tenant_db
+from web.db import get_engine, tenant_db
+from web.http_auth import TOKEN_HEADER, gis_credentials
 
 bp = Blueprint("gis", __name__, template_folder="templates")
 
 _MEDIA = {"geojson": GEOJSON_MEDIA_TYPE, "gpkg": "application/geopackage+sqlite3",
           "gpx": GPX_MEDIA_TYPE}
-
-
-def _engine():
-    return current_app.extensions["greentour_engine"]
 
 
 def _flask_response(answer: ogc.ApiResponse) -> Response:
@@ -65,7 +58,7 @@ def _ogc(tenant: str, call: Callable[..., ogc.ApiResponse], *args: Any) -> Respo
     req = ogc.ApiRequest(base_url=base_url, args=request.args.to_dict(flat=False))
     try:
         service = ogc_service(
-            _engine(), tenant, request.headers,
+            get_engine(), tenant, gis_credentials(request.headers),
             max_limit=int(current_app.config.get("GREENTOUR_OGC_MAX_LIMIT", MAX_LIMIT)),
             address=request.remote_addr or "",
         )
@@ -143,7 +136,7 @@ def export(plan_id: int, fmt: str) -> Response:
     tour = request.args.get("tour", type=int)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / f"plan-{plan_id}.{fmt}"
-        export_plan(_engine(), current_user.tenant_id, plan_id, fmt, out, tour_id=tour)
+        export_plan(get_engine(), current_user.tenant_id, plan_id, fmt, out, tour_id=tour)
         content = out.read_bytes()
     name = f"greentour-plan-{plan_id}{'-tour-' + str(tour) if tour else ''}.{fmt}"
     return Response(content, mimetype=_MEDIA[fmt],
