@@ -190,9 +190,6 @@ def make_reason(code: str, **params: Any) -> Reason:
                   message_en=en.format(**fill))
 
 
-#: a violation found by the checker is a reason attached to a place in a tour
-Violation = Reason
-
 # German / English names of equipment and qualifications are data of the tenant; we only join.
 
 

@@ -13,8 +13,8 @@ from crew_sample import build_crew_sample
 
 from greentour.crew import tokens
 from greentour.crew.cache import HostStamps, TenantVersionedCache, token_cache, tour_cache
-from greentour.crew.errors import Unauthorized
 from greentour.crew.tour import device_tour_document
+from greentour.errors import Unauthorized
 from greentour.store.base import utcnow
 from greentour.store.models import DeviceToken, Task
 from greentour.store.tenancy import tenant_session

@@ -10,9 +10,8 @@ from crew_sample import build_crew_sample
 from sqlalchemy import func, select
 
 from greentour.crew import photos, reports, retention, tokens
-from greentour.crew.errors import Unauthorized
 from greentour.crew.privacy import PrivacySettings, privacy_settings
-from greentour.errors import ConfigError
+from greentour.errors import ConfigError, Unauthorized
 from greentour.store.models import Completion, DeviceToken, Tenant
 from greentour.store.models_crew import StopStart
 from greentour.store.tenancy import tenant_session

@@ -12,10 +12,9 @@ from flask import g, request
 from sqlalchemy.orm import Session
 
 from greentour.crew import tokens
-from greentour.crew.errors import Unauthorized
 from greentour.crew.privacy import PrivacySettings, privacy_settings
 from greentour.crew.sensors import SECRET_HEADER, check_secret, tenant_id_of_secret
-from greentour.errors import Forbidden
+from greentour.errors import Forbidden, Unauthorized
 from greentour.store.models import Tenant
 from web.db import tenant_db, use_tenant
 from web.http_auth import bearer_token
