@@ -135,3 +135,13 @@ def test_migrations_form_one_chain_and_downgrade_cleanly(tmp_path: Path) -> None
         assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
+
+
+def test_every_models_file_is_imported_by_name() -> None:
+    """Each greentour/store/models*.py is listed in MODEL_MODULES (explicit, not scanned), so
+    tenant scoping, export and autogenerate see its tables."""
+    from greentour.store import MODEL_MODULES
+
+    folder = Path(models.__file__).parent
+    files = {p.stem for p in folder.glob("models*.py")}
+    assert {m.__name__.rpartition(".")[2] for m in MODEL_MODULES} == files
