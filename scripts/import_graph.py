@@ -72,6 +72,20 @@ def _is_type_checking(test: ast.expr) -> bool:
     )
 
 
+def _exported(package: str, modules: dict[str, Path]) -> set[str]:
+    """The names in a project package's ``__all__`` (``routing.solve`` is then the function
+    the package exports, not the module of that name)."""
+    path = modules.get(package)
+    if path is None or path.name != "__init__.py":
+        return set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+        ):
+            return {e.value for e in getattr(node.value, "elts", []) if isinstance(e, ast.Constant)}
+    return set()
+
+
 def imports_of(module: str, path: Path, modules: dict[str, Path]) -> list[Import]:
     """Every import in one module's file, resolved against ``modules``."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
@@ -97,9 +111,11 @@ def imports_of(module: str, path: Path, modules: dict[str, Path]) -> list[Import
                     base = f"{base}.{child.module}" if child.module else base
                 else:
                     base = child.module or ""
+                exported = _exported(base, modules)
                 for alias in child.names:
                     full = f"{base}.{alias.name}"
-                    add(full if full in modules else base, child, in_function, typing_only)
+                    is_module = full in modules and alias.name not in exported
+                    add(full if is_module else base, child, in_function, typing_only)
             elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
                 visit(child, True, typing_only)
             elif isinstance(child, ast.If) and _is_type_checking(child.test):

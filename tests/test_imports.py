@@ -61,6 +61,33 @@ def test_spine_imports_no_web(imports):
     assert _offending(imports, "greentour", {"web"}, WEB_FRAMEWORKS) == []
 
 
+PUBLIC_APIS = {"routing", "routing.network", "forecasting"}
+
+
+@pytest.mark.parametrize("application", ["greentour", "web"])
+def test_application_uses_only_the_libraries_public_api(imports, application):
+    """The spine and web import routing/forecasting only through their public API
+    (``routing``, ``routing.network``, ``forecasting``: names in ``__all__``), never a module
+    behind it such as ``routing._osm_reader`` or ``forecasting._brightsky``."""
+    behind = sorted(
+        f"{imp.source}:{imp.line} -> {imp.target}"
+        for imp in imports
+        if top_package(imp.source) == application and imp.internal
+        and top_package(imp.target) in ("routing", "forecasting")
+        and imp.target not in PUBLIC_APIS
+    )
+    assert behind == []
+
+
+@pytest.mark.parametrize("api", sorted(PUBLIC_APIS))
+def test_public_apis_export_what_they_import(api):
+    """Every public API module lists its names in ``__all__`` and each of them exists."""
+    import importlib
+
+    module = importlib.import_module(api)
+    assert module.__all__ and all(hasattr(module, name) for name in module.__all__)
+
+
 def test_no_import_circles(imports):
     """No two modules import each other, directly or through others (imports in functions count)."""
     assert circles(runtime_graph(imports)) == []
@@ -71,3 +98,56 @@ def test_circle_finder_sees_a_circle():
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert circles(graph) == [["a", "b", "c"]]
     assert circles({"a": {"b"}, "b": set()}) == []
+
+
+def _environment_reads(path):
+    """Places in a file that read a variable: os.getenv(...), os.environ.get(...),
+    os.environ[...] (passing the whole environment on, ``os.environ.copy()``, is no read)."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            func = node.func
+            if func.attr == "getenv" and isinstance(func.value, ast.Name) and \
+                    func.value.id == "os":
+                found.append(node.lineno)
+            if func.attr in ("get", "__getitem__") and isinstance(func.value, ast.Attribute) \
+                    and func.value.attr == "environ":
+                found.append(node.lineno)
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and \
+                node.value.attr == "environ" and isinstance(node.ctx, ast.Load):
+            found.append(node.lineno)
+    return found
+
+
+def test_settings_is_the_only_reader_of_the_environment():
+    """Only greentour/settings.py reads GREENTOUR_* variables (typed Settings fields)."""
+    from scripts.import_graph import ROOT, project_modules
+
+    reads = {
+        str(path.relative_to(ROOT)): lines
+        for path in project_modules().values()
+        if path != ROOT / "greentour" / "settings.py" and (lines := _environment_reads(path))
+    }
+    assert reads == {}
+
+
+def test_environment_read_finder_sees_reads(tmp_path):
+    """The finder reports os.getenv, os.environ.get and os.environ[...], not os.environ.copy()."""
+    sample = tmp_path / "sample.py"
+    sample.write_text("import os\na = os.getenv('X')\nb = os.environ.get('Y')\n"
+                      "c = os.environ['Z']\nd = os.environ.copy()\n", encoding="utf-8")
+    assert _environment_reads(sample) == [2, 3, 4]
+
+
+def test_no_project_imports_inside_functions(imports):
+    """Project modules are imported at the top of a module (an import inside a function only
+    for a heavy or optional third-party package), so the graph above is the whole truth."""
+    inside = sorted(
+        f"{imp.source}:{imp.line} -> {imp.target}"
+        for imp in imports
+        if imp.in_function and imp.internal
+    )
+    assert inside == []

@@ -1,6 +1,6 @@
 """Forecast signals for the demand step: the forecast service's stored per-site forecasts.
 
-Demand does not forecast. :func:`greentour.forecast_service.ensure_forecasts` gives the stored
+Demand does not forecast. :func:`greentour.forecast.service.ensure_forecasts` gives the stored
 :class:`~greentour.store.models_forecast.SiteForecast` rows of the planning day (computing and
 storing them where missing or stale, with the sites' weather, soil sensors and crews' reports);
 this module maps each row to a :class:`~greentour.demand.generators.forecast.ForecastSignal`.
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from greentour.demand.generators.forecast import ForecastSignal
 from greentour.errors import GreentourError
-from greentour.forecast_service import ensure_forecasts
+from greentour.forecast.service import ensure_forecasts
 from greentour.store.models import Tenant
 from greentour.store.models_forecast import SiteForecast
 

@@ -11,7 +11,6 @@ graph).
 from __future__ import annotations
 
 import dataclasses
-import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -24,11 +23,15 @@ from greentour.routing_settings import calibration_factor_of
 from greentour.settings import get_settings
 from greentour.store import session_tenant
 from greentour.store.models import AccessPoint, Tenant
-from routing._osm_reader import OsmFileError
-from routing.cache import cached_graph
-from routing.graph import NoRoadsError
-from routing.matrix import EdgePoint, reverse_edge_key
-from routing.profiles import VehicleProfile, load_profiles
+from routing.network import (
+    EdgePoint,
+    NoRoadsError,
+    OsmFileError,
+    VehicleProfile,
+    cached_graph,
+    load_profiles,
+    reverse_edge_key,
+)
 
 _GRAPHS: dict[tuple[Any, ...], nx.MultiDiGraph] = {}
 _GRAPHS_LOCK = threading.Lock()
@@ -52,7 +55,7 @@ def osm_file_for(tenant: Tenant) -> Path | None:
         (config.get("osm") or {}).get("file") if isinstance(config.get("osm"), dict) else None,
         (config.get("inventory") or {}).get("osm_file")
         if isinstance(config.get("inventory"), dict) else None,
-        os.environ.get("GREENTOUR_OSM_FILE"),
+        get_settings().osm_file,
     ]
     for value in candidates:
         if not value:

@@ -50,10 +50,7 @@ from greentour.planning.streets import StreetIndex, street_for, street_index
 from greentour.routing_settings import access_max_distance_m_of
 from greentour.store.models import AccessPoint, Site, SiteRevision, Task, Tenant, Vehicle
 from greentour.store.tenancy import system_session, tenant_session
-from routing._osm_reader import OsmFileError
-from routing.access import SiteAccess, snap_sites
-from routing.cache import save_matrix
-from routing.matrix import Router
+from routing.network import OsmFileError, Router, SiteAccess, save_matrix, snap_sites
 
 Progress = Callable[[str, float], None]
 DEFAULT_PROFILES = ("van",)

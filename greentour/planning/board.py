@@ -40,8 +40,8 @@ from greentour.store.models import (
     Unassigned,
 )
 from greentour.workplace.task_style import legend, task_style
-from routing.checker import retime_tour
-from routing.solution import Tour as RTour
+from routing import Tour as RTour
+from routing import retime_tour
 
 
 def week_board(session: Session, week_start: dt.date, lang: str = "de") -> dict[str, Any]:

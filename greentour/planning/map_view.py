@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,6 +28,7 @@ from greentour.planning.labels import (
     weekday_short,
 )
 from greentour.planning.plan_check import stored_check
+from greentour.settings import get_settings
 from greentour.store import session_tenant, tenant_zone
 from greentour.store.models import (
     CrewDay,
@@ -81,12 +81,12 @@ def base_layer() -> dict[str, Any] | None:
 
     Tiles are only loaded by the browser while the planner looks at the map (never prefetched).
     """
-    choice = os.environ.get("GREENTOUR_BASEMAP", "basemapde").strip()
+    settings = get_settings()
+    choice = settings.basemap.strip()
     if choice in BASEMAPS:
         return BASEMAPS[choice]
     if choice.startswith("https://") and "{z}" in choice:
-        return {"url": choice, "attribution": os.environ.get("GREENTOUR_BASEMAP_ATTRIBUTION",
-                                                             ""), "max_zoom": 19}
+        return {"url": choice, "attribution": settings.basemap_attribution, "max_zoom": 19}
     return BASEMAPS["basemapde"]
 
 

@@ -40,7 +40,6 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-import os
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -49,6 +48,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import routing as rp
 from greentour.demand.holidays_de import is_public_holiday
 from greentour.demand.service import solver_time_windows
 from greentour.demand.staleness import next_occurrences
@@ -58,6 +58,7 @@ from greentour.planning.current import current_plan, current_tour
 from greentour.planning.labels import EQUIPMENT_LABELS, QUALIFICATION_LABELS, site_label
 from greentour.planning.lineup import ensure_crew_days, usable_kit
 from greentour.planning.shifts import parse_hhmm
+from greentour.settings import get_settings
 from greentour.store import session_tenant
 from greentour.store.models import (
     AccessPoint,
@@ -74,9 +75,7 @@ from greentour.store.models import (
     Vehicle,
 )
 from greentour.store.models_demand import TaskDetail
-from routing import problem as rp
-from routing.reasons import describe_missing
-from routing.timeaxis import DayType, NoiseClass, TimeAxis
+from routing import DayType, NoiseClass, TimeAxis, describe_missing
 
 #: kinds of work that are never done alone
 NEVER_ALONE_EQUIPMENT = frozenset({"chainsaw", "aerial_lift"})
@@ -331,7 +330,7 @@ def allowed_overtime_s() -> int:
     tours end by the shift end; the board then refuses moves past it). With an allowance the
     solver may plan overtime at ``Weights.overtime_eur_per_hour`` and the board asks the planner
     to confirm a move into it."""
-    raw = os.environ.get("GREENTOUR_PLAN_MAX_OVERTIME_MIN", "0")
+    raw = get_settings().plan_max_overtime_min
     try:
         minutes = int(raw)
     except ValueError:

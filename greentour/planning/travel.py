@@ -22,13 +22,12 @@ import numpy as np
 from shapely.geometry import Point
 from sqlalchemy.orm import Session
 
+import routing as rp
 from greentour.errors import BadInput
 from greentour.inventory.network import road_graph, stored_edge_point, tenant_profiles
 from greentour.store import session_tenant
 from greentour.store.models import AccessPoint
-from routing import problem as rp
-from routing.access import snap_sites
-from routing.matrix import EdgePoint, Router
+from routing.network import EdgePoint, Router, snap_sites
 
 DEFAULT_PROFILE = "flatbed_truck"
 _LOCK = threading.Lock()

@@ -2,7 +2,7 @@
 
 Plugged into the CLI by :data:`greentour.cli.COMMANDS`; the job kind ``forecast`` runs
 the same service in the worker. Both store the forecasts as ``SiteForecast`` rows (read by
-demand and the planner map through :func:`greentour.forecast_service.latest_forecasts`); the
+demand and the planner map through :func:`greentour.forecast.store_io.latest_forecasts`); the
 job also keeps a summary (without daily paths) in the job's result.
 """
 
@@ -18,7 +18,9 @@ import click
 from greentour.cli_support import open_engine, progress_bar, resolve_tenant, tenant_option
 from greentour.clock import tenant_today
 from greentour.errors import BadInput
-from greentour.forecast_service import ForecastRun, forecast_tenant, online_forecast
+from greentour.forecast.compute import ForecastRun
+from greentour.forecast.service import forecast_tenant
+from greentour.forecast.weather import online_forecast
 from greentour.jobs import JobContext, register_job
 from greentour.store import session_tenant, tenant_session
 from greentour.tenant_config import DemandSection

@@ -1,7 +1,7 @@
 """``greentour import-weather``: store daily weather (DWD KL, Bright Sky JSON, CSV) as observations.
 
 Plugged into the CLI by :data:`greentour.cli.COMMANDS`; the work is done by
-:func:`greentour.forecast_service.import_tenant_weather`.
+:func:`greentour.forecast.weather.import_tenant_weather`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import click
 
 from greentour.cli_support import open_engine, progress_bar, resolve_tenant, tenant_option
 from greentour.errors import BadInput
-from greentour.forecast_service import import_tenant_weather, import_weather_file
+from greentour.forecast.weather import import_tenant_weather, import_weather_file
 
 DEMO_SINCE = dt.date(2010, 1, 1)
 

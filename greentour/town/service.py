@@ -22,7 +22,7 @@ from typing import Any
 import tomli_w
 from sqlalchemy import Engine, select
 
-from forecasting.weather import read_dwd_daily
+from forecasting import read_dwd_daily
 from greentour.config_io import read_toml
 from greentour.errors import BadInput, ConfigError, Conflict
 from greentour.services.tenants import TenantSummary, apply_tenant_config

@@ -439,7 +439,7 @@ def test_demo_step_reports_week(june: Path, tmp_path: Path, data_dir: Path) -> N
 
 def test_forecast_uses_stored_weather_when_imported(lauf, data_dir: Path) -> None:
     """After ``import-weather`` the demand forecast reads the stored observations."""
-    from greentour.forecast_service import import_tenant_weather
+    from greentour.forecast.weather import import_tenant_weather
 
     engine, tenant_id = lauf
     import_tenant_weather(engine, tenant_id, since=dt.date(2025, 1, 1),
@@ -490,7 +490,7 @@ def test_demand_reads_the_stored_per_site_forecasts(june: Path, tmp_path: Path,
     """Forecast tasks come from the stored per-site forecasts (no second forecast path): each
     mowing task's site has a stored forecast whose explanation it carries, lawns without a
     recorded cut say the assumption, and a cut recorded afterwards removes the task."""
-    from greentour.forecast_service import latest_forecasts
+    from greentour.forecast.store_io import latest_forecasts
     from greentour.store.models import SiteLastService
 
     db = tmp_path / "cut.sqlite"

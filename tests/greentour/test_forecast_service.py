@@ -10,14 +10,10 @@ from sqlalchemy import func, select
 
 from greentour.cli import cli
 from greentour.errors import BadInput, DataImportError, NotFound
-from greentour.forecast_service import (
-    forecast_context,
-    forecast_tenant,
-    import_tenant_weather,
-    import_weather_file,
-    latest_forecasts,
-    load_weather,
-)
+from greentour.forecast.compute import forecast_context
+from greentour.forecast.service import forecast_tenant
+from greentour.forecast.store_io import latest_forecasts
+from greentour.forecast.weather import import_tenant_weather, import_weather_file, load_weather
 from greentour.jobs import claim_next, enqueue, get_job, run_job
 from greentour.store import tenant_session
 from greentour.store.models import Observation, Site, SiteLastService
@@ -327,7 +323,7 @@ def test_demo_forecasts_are_what_demand_reads(engine, town, data_dir, monkeypatc
     """The demo's forecast step stores the rows demand then reads unchanged (no second run)."""
     from types import SimpleNamespace
 
-    from greentour.forecast_service import ensure_forecasts
+    from greentour.forecast.service import ensure_forecasts
     from greentour.services.forecast import demo_step
 
     monkeypatch.setenv("GREENTOUR_DATA_DIR", str(data_dir))
@@ -347,7 +343,7 @@ def test_without_growth_series_the_stand_in_model_is_used_and_said(tmp_path):
     """An empty data folder (a bare clone): the forecast context falls back to the stand-in growth
     model, and the run notes say so."""
     from forecasting.grass import DriverGrassModel
-    from greentour.forecast_service import stand_in_notes
+    from greentour.forecast.compute import stand_in_notes
     from greentour.store.models import Tenant
 
     ctx = forecast_context(tmp_path)

@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -186,7 +185,7 @@ def select_locale() -> str:
 
 def init_app(app: Flask) -> None:
     """Register login, CSRF, secure cookies, Babel and the auth blueprint on ``app``."""
-    insecure = os.environ.get("GREENTOUR_INSECURE_COOKIES") == "1"
+    insecure = get_settings().insecure_cookies == "1"
     # Flask's defaults (not Secure, no SameSite) are replaced, not merely defaulted
     secure = not (app.debug or app.testing or insecure)
     app.config.update(
