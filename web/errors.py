@@ -1,18 +1,43 @@
 """Error answers of the web app: JSON for API clients, the German error page for browsers.
 
-:func:`wants_json` decides by path and ``Accept`` header; :func:`error_response` answers a status
-and message in that form; :func:`init_app` maps every :class:`~greentour.errors.GreentourError`
-(and numbers or days out of range) to its HTTP status.
+:func:`json_error` is the one JSON error answer of every blueprint (REST API, planner, app):
+``application/problem+json`` with ``type``, ``title`` and ``status`` (RFC 9457), the German
+``message`` (also as ``error``, which the planner's scripts read) and ``detail``: the reasons
+per field of a refused request (``{"json": {"note": [...]}}``, empty otherwise; an object, as
+the REST API documents it, where RFC 9457 has a text). :func:`wants_json` decides by path and
+``Accept`` header; :func:`error_response` answers a status and message in the form the client
+wants; :func:`init_app` maps every :class:`~greentour.errors.GreentourError` (and numbers or days
+out of range) to its HTTP status.
+
+The OGC API answers its own exception documents (:func:`greentour.gis.ogc.error_response`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.http import HTTP_STATUS_CODES
 
 from greentour.errors import GreentourError
 from web import request_guard
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def json_error(
+    status: int, message: str, detail: Any = None, headers: dict[str, str] | None = None
+) -> Response:
+    """The JSON error answer (see the module doc) with ``status`` and optional ``headers``."""
+    response = jsonify(
+        type="about:blank", title=HTTP_STATUS_CODES.get(status, "Error"), status=status,
+        message=message, error=message, detail=detail or {},
+    )
+    response.status_code = status
+    response.mimetype = PROBLEM_JSON
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
 
 
 def wants_json() -> bool:
@@ -26,7 +51,7 @@ def wants_json() -> bool:
 def error_response(status: int, message: str) -> Any:
     """The error answer in the form the client wants (JSON or the German HTML page)."""
     if wants_json():
-        return jsonify(error=str(status), message=message), status
+        return json_error(status, message)
     return render_template("error.html", message=message, status=status), status
 
 
@@ -36,7 +61,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(GreentourError)
     def _greentour_error(error: GreentourError) -> Any:
         if wants_json():
-            return jsonify(error=type(error).__name__, message=error.message), error.http_status
+            return json_error(error.http_status, error.message)
         return (
             render_template("error.html", message=error.message, status=error.http_status),
             error.http_status,

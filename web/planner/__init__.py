@@ -49,6 +49,7 @@ from greentour.store import tenant_session, write_session
 from greentour.workplace import progress
 from web.auth import planner_required, select_locale
 from web.db import get_engine
+from web.errors import json_error
 from web.planner.texts import js_texts
 
 bp = Blueprint(
@@ -122,7 +123,7 @@ def _back_to(endpoint: str, where: str, **values: Any) -> Response:
 @bp.errorhandler(GreentourError)
 def _greentour_error(exc: GreentourError) -> Any:
     if request.path.startswith("/planner/api/") or request.is_json:
-        return jsonify(error=exc.message), exc.http_status
+        return json_error(exc.http_status, exc.message)
     flash(exc.message, "error")
     return redirect(request.referrer or url_for("planner.index"))
 
