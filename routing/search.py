@@ -256,6 +256,9 @@ def run_search(
             solution = routing.SolveWithParameters(sp)
     status = str(routing.status())
     stopped_by = progress.stopped_by if progress else ""
+    if progress is not None and not stopped_by and time.time() >= budget.wall_deadline:
+        # OR-Tools' own time limit (set to the wall deadline) ended it between two checks
+        stopped_by = "wall ceiling"
     cpu_s = round(time.process_time() - progress.cpu0, 2) if progress else 0.0
     if solution is None:
         return RawResult(config.worker, None, status=status, stopped_by=stopped_by, cpu_s=cpu_s)

@@ -215,6 +215,33 @@ def allowed_minutes(
     return _subtract(base, blocked)
 
 
+def longest_work_minutes(
+    day: dt.date,
+    calendar: SiteCalendar,
+    task_type: str | None,
+    shift_min: Interval | None,
+    breaks_min: Sequence[Interval] = (),
+) -> int:
+    """The longest stretch of work (minutes) a crew can give the site on ``day`` in one go.
+
+    The site's allowed windows cut to the shift ``shift_min`` (local minutes; None: no shift
+    that day, 0); a fixed break inside a stretch does not end it (the crew resumes after it)
+    but its minutes do not count as work. A task longer than this cannot be done in one visit
+    that day, however the tours are laid out.
+    """
+    if shift_min is None:
+        return 0
+    start, end = shift_min
+    best = 0
+    for a, b in allowed_minutes(day, calendar, task_type):
+        lo, hi = max(a, start), min(b, end)
+        if hi <= lo:
+            continue
+        pause = sum(max(0, min(hi, y) - max(lo, x)) for x, y in breaks_min)
+        best = max(best, hi - lo - pause)
+    return best
+
+
 def local_datetime(day: dt.date, minutes: int, tz: ZoneInfo = BERLIN) -> dt.datetime:
     """Local wall-clock minute of ``day`` as an aware datetime (24:00 = next midnight).
 

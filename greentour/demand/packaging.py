@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from greentour.demand.capacity import workdays
 from greentour.demand.durations import DurationEstimate
@@ -104,9 +104,15 @@ def _merge(chunk: list[DemandTask], spec: TaskTypeSpec, sites: dict[int, SiteInf
 
 def split_long_tasks(
     tasks: Sequence[DemandTask], ctx: GeneratorContext, settings: DemandSettings,
+    longest_visit_s: Callable[[DemandTask], int | None] | None = None,
 ) -> list[DemandTask]:
     """Split tasks longer than a package into linked parts of at most one package each, spread
     evenly over the workdays of the task's due window.
+
+    ``longest_visit_s`` gives, for a task, the longest stretch a crew may work at its site in
+    one go in its due window (site time rules such as "Schulsport: erst ab 13:00" or "keine
+    Arbeiten 10–12 Uhr (Beerdigungen)" within the shift; None: no limit). A task longer than
+    that is split into parts that fit, else it could never be planned.
 
     Forecast parts: part ``i`` of ``n`` is due on the workday at ``i * d / n`` of the window's
     ``d`` workdays (forecast work may still be done earlier), so the capacity balance sees the
@@ -118,11 +124,15 @@ def split_long_tasks(
     out: list[DemandTask] = []
     for task in tasks:
         spec = ctx.spec(task.task_type)
-        if task.duration_s <= settings.max_package_s:
+        limit_s = settings.max_package_s
+        visit_s = longest_visit_s(task) if longest_visit_s is not None else None
+        if visit_s is not None and spec.setup_s < visit_s < limit_s:
+            limit_s = visit_s
+        if task.duration_s <= limit_s:
             out.append(task)
             continue
         parts = split_task(quantity=task.quantity, variable_s=_variable_s(task, spec),
-                           setup_s=spec.setup_s, max_package_s=settings.max_package_s)
+                           setup_s=spec.setup_s, max_package_s=limit_s)
         days = workdays(task.due_earliest, task.due_latest, ctx.land) or [task.due_latest]
         for k, part in enumerate(parts):
             due = days[min(len(days) - 1, k * len(days) // part.count)]

@@ -27,12 +27,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from greentour.demand import store_io
+from greentour.demand.calendars import longest_work_minutes
 from greentour.demand.capacity import (
     CrewCapacity,
     DueItem,
     WeekBalance,
     balance_week,
     parse_week,
+    workdays,
 )
 from greentour.demand.clearance import TrafficSafety
 from greentour.demand.cycle_store import has_cycles, stored_cycles
@@ -61,6 +63,7 @@ from greentour.demand.site_service import (
 from greentour.demand.staleness import Verdict, next_occurrences, verdict
 from greentour.errors import BadInput, ConfigError, NotFound
 from greentour.planning.lineup import crew_available_s, ensure_crew_days
+from greentour.planning.shifts import breaks_for, parse_hhmm, shift_for
 from greentour.settings import REPO_ROOT, get_settings
 from greentour.store.models import CrewDay, Site, Task, Tenant
 from greentour.store.models_demand import SiteDemand, TaskDetail
@@ -192,8 +195,39 @@ def generate_tasks(
             tasks.append(ftask)
     by_id = {s.id: s for s in sites}
     tasks = group_small_lawns(tasks, by_id, ctx, settings)
-    tasks = split_long_tasks(tasks, ctx, settings)
+    tasks = split_long_tasks(tasks, ctx, settings,
+                             longest_visit_s=_longest_visit(session, tenant.config_json, land))
     return tasks, notes
+
+
+def _longest_visit(
+    session: Session, config: dict[str, Any] | None, land: str,
+) -> Callable[[DemandTask], int | None]:
+    """For a task: the longest stretch (s) a crew may work at its site in one go on some workday
+    of its due window, from the site's time rules within the tenant's shifts (None: the site
+    has no time rules, no limit)."""
+    rows = session.scalars(select(Site).where(Site.time_rules.any())).all()
+    calendars = {site.id: site_calendar(site, land) for site in rows}
+    config = config or {}
+    breaks = [(_minutes(parse_hhmm(a)), _minutes(parse_hhmm(b))) for a, b in breaks_for(config)]
+
+    def longest(task: DemandTask) -> int | None:
+        calendar = calendars.get(task.site_id)
+        if calendar is None:
+            return None
+        best = 0
+        for day in workdays(task.due_earliest, task.due_latest, land) or [task.due_latest]:
+            shift = shift_for(config, day)
+            shift_min = None if shift is None else (_minutes(shift[0]), _minutes(shift[1]))
+            best = max(best, longest_work_minutes(day, calendar, task.task_type, shift_min,
+                                                  breaks))
+        return best * 60
+
+    return longest
+
+
+def _minutes(value: dt.time) -> int:
+    return value.hour * 60 + value.minute
 
 
 def store_tasks(session: Session, tasks: Sequence[DemandTask], start: dt.date, end: dt.date,

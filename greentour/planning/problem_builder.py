@@ -325,6 +325,24 @@ def _access_point(site: Site) -> tuple[float, float, AccessPoint | None] | None:
     return (usable[0].lon, usable[0].lat, usable[0]) if usable else None
 
 
+def _no_access_reason(site: Site) -> dict[str, str]:
+    """Why a site without a usable access point cannot be planned, with the distance to the
+    nearest drivable road when the inventory measured it (the limit is the tenant's
+    ``[routing] access_max_distance_m``)."""
+    far = [a.distance_m for a in site.access_points if a.distance_m is not None]
+    if not far:
+        return reason("no_access", "Fläche hat keinen Zufahrtspunkt am Straßennetz",
+                      "Site has no access point on the road network")
+    metres = round(min(far))
+    return reason(
+        "no_access",
+        f"Fläche hat keinen Zufahrtspunkt am Straßennetz: nächste befahrbare Straße {metres} m "
+        "entfernt (Zufahrt im Bestand prüfen)",
+        f"Site has no access point on the road network: nearest drivable road {metres} m "
+        "away (check the access in the inventory)",
+    )
+
+
 def allowed_overtime_s() -> int:
     """Overtime a planned tour may use, seconds: ``GREENTOUR_PLAN_MAX_OVERTIME_MIN`` (default 0:
     tours end by the shift end; the board then refuses moves past it). With an allowance the
@@ -430,11 +448,7 @@ def build_problem(
     for task in tasks:
         access = _access_point(task.site)
         if access is None:
-            precheck[task.id] = [reason(
-                "no_access",
-                "Fläche hat keinen Zufahrtspunkt am Straßennetz",
-                "Site has no access point on the road network",
-            )]
+            precheck[task.id] = [_no_access_reason(task.site)]
             continue
         task_items.append((task, add_point(("site", task.site_id), *access)))
 

@@ -41,6 +41,12 @@ def plan_job(ctx: JobContext) -> dict[str, Any]:
                               job_id=ctx.job_id, days_count=days_count)
 
 
+#: the last line of ``greentour plan``: whether the tablets see the plan
+PUBLISHED_LINE = "Plan veröffentlicht: die Tablets zeigen ihn."
+DRAFT_LINE = ("Plan ist ein Entwurf: die Tablets sehen ihn erst nach „Veröffentlichen“ "
+              "(Karte, Plantafel oder greentour plan --publish).")
+
+
 def outcome_lines(engine: Engine, tenant_id: int, plan_id: int) -> list[str]:
     """:meth:`PlanOutcome.lines_de` of a stored plan."""
     with tenant_session(engine, tenant_id) as session:
@@ -83,7 +89,7 @@ def command(tenant: str | None, day: dt.datetime, mode: str, time_limit: float |
             with write_session(engine, t.id) as session:
                 publication.publish(session, day.date(), days_count)
         lines = outcome_lines(engine, t.id, result["plan_id"])
-        lines[0] += " (veröffentlicht)" if publish else " (Entwurf)"
+        lines.append(PUBLISHED_LINE if publish else DRAFT_LINE)
         for line in lines:
             click.echo(line)
     finally:
@@ -115,5 +121,5 @@ def demo_step(ctx: Any) -> str:
     with write_session(ctx.engine, ctx.tenant_id) as session:
         publication.publish(session, ctx.day, days_count)
     lines = outcome_lines(ctx.engine, ctx.tenant_id, result["plan_id"])
-    lines[0] += " (veröffentlicht)"
+    lines.append(PUBLISHED_LINE)
     return "\n  ".join(lines) + note + f"\n  Karte: /planner/?day={ctx.day.isoformat()}"

@@ -390,3 +390,43 @@ def test_a_group_of_unnamed_lawns_names_them_by_their_site_label():
     text = group[0].explanation
     assert "Rasen an der Mozartstraße" in text and "Rasen am Kunigundenweg" in text
     assert "Fläche 1" not in text
+
+
+def test_longest_work_stretch_follows_the_site_rules_within_the_shift():
+    """A pitch open for work only after school (13:00-20:00) gives 150 min in a 06:30-15:30
+    shift; a cemetery closed 10-12 for funerals gives 06:30-10:00 minus the 15 min breakfast
+    break = 195 min; no shift that day gives 0."""
+    from greentour.demand.calendars import longest_work_minutes
+
+    monday = dt.date(2026, 6, 22)
+    shift, breaks = (6 * 60 + 30, 15 * 60 + 30), [(9 * 60, 9 * 60 + 15), (12 * 60, 12 * 60 + 30)]
+    pitch = SiteCalendar(rules=rules_from_records(
+        [{"kind": "allowed", "start": "13:00", "end": "20:00", "weekdays": "MO-FR"}]))
+    cemetery = SiteCalendar(rules=rules_from_records(
+        [{"kind": "blocked", "start": "10:00", "end": "12:00", "weekdays": "MO-FR"}]))
+    assert longest_work_minutes(monday, pitch, "mow_wide", shift, breaks) == 150
+    assert longest_work_minutes(monday, cemetery, "mow_ornamental", shift, breaks) == 195
+    assert longest_work_minutes(monday, cemetery, "mow_ornamental", None, breaks) == 0
+
+
+def test_a_task_longer_than_the_site_allows_in_one_go_is_split_to_fit():
+    """A 2.7 h cut of a pitch that may be worked 2.5 h a day becomes parts that each fit the
+    stretch (before: one task no crew could ever do, "Kein Zeitfenster liegt in einer
+    Schicht"); a site without rules keeps its task whole."""
+    from greentour.demand.durations import DurationEstimate
+    from greentour.demand.model import DemandTask
+    from greentour.demand.packaging import DemandSettings, split_long_tasks
+
+    monday = dt.date(2026, 6, 22)
+    est = DurationEstimate(9796, 1, "formula", 9796)
+    pitch = DemandTask("forecast:mow_wide:8", 8, "mow_wide", "forecast", monday,
+                       monday + dt.timedelta(days=1), 0.7, 20_000.0, est)
+    lawn = DemandTask("forecast:mow_wide:9", 9, "mow_wide", "forecast", monday,
+                      monday + dt.timedelta(days=1), 0.7, 20_000.0, est)
+    stretch_s = {8: 150 * 60}
+    parts = split_long_tasks([pitch, lawn], _ctx(land="BY"), DemandSettings(max_package_h=6.0),
+                             longest_visit_s=lambda t: stretch_s.get(t.site_id))
+    pitch_parts = [p for p in parts if p.site_id == 8]
+    assert len(pitch_parts) >= 2 and all(p.duration_s <= 150 * 60 for p in pitch_parts)
+    assert sum(p.quantity for p in pitch_parts) == pytest.approx(20_000.0)
+    assert [p.duration_s for p in parts if p.site_id == 9] == [9796]

@@ -44,17 +44,32 @@ def test_tablets_keep_the_published_version_until_the_next_publication(store) ->
     """A re-plan is a draft: tablets keep the published tour; the preview lists what changes;
     after publishing the tablet's tour is the new version with its changes."""
     engine, tenant_id, day = store
+    # a light week (three of four open tasks cancelled: the plan would otherwise fill every
+    # crew with the week's work), so crews keep room for a board move
+    with write_session(engine, tenant_id) as s:
+        for i, task in enumerate(s.scalars(select(models.Task).where(models.Task.status == "open")
+                                           .order_by(models.Task.id))):
+            if i % 4:
+                task.status = "cancelled"
     run_plan_in_tenant(engine, tenant_id, day, "plan", FAST, with_demand=False)
     with write_session(engine, tenant_id) as s:
         with pytest.raises(BadInput, match="Zwischen 1 und 14"):
             publication.publish(s, day, 0)
         first = publication.publish(s, day)
         assert first["crews"] and all(c["first_tour"] for c in first["crews"])
+    # a task of some crew another crew of the day could take (the plan fills the crews, and
+    # mowing needs a ride-on mower: take the first pair the board check accepts)
+    crews = [c["crew_day_id"] for c in first["crews"]]
     with tenant_session(engine, tenant_id) as s:
-        crew_day_id = first["crews"][0]["crew_day_id"]
+        crew_day_id, moved_task, moved = next(
+            (source, task_id, target)
+            for source in crews
+            for task_id in [st.task_id for st in crew_tour.current_tour(s, source).stops
+                            if st.kind == "task"]
+            for target in crews
+            if target != source and board.check_move(s, task_id, target)["feasible"])
         published = crew_tour.current_tour(s, crew_day_id)
         version = published.plan.version
-        task_ids = [st.task_id for st in published.stops if st.kind == "task"]
     # a lock is no line-up change; an absence is
     with write_session(engine, tenant_id) as s:
         board.set_locked(s, crew_day_id, True)
@@ -63,16 +78,9 @@ def test_tablets_keep_the_published_version_until_the_next_publication(store) ->
         cd = s.get(models.CrewDay, crew_day_id)
         lineup.report_absence(s, cd.member_ids[0], day, day, "krank")
         assert publication.staleness(s, [day])["lineup"] >= 1
-    # move the tour's first task to another crew (a board edit: a draft)
+    # move the task to the other crew (a board edit: a draft)
     with write_session(engine, tenant_id) as s:
-        others = [c["crew_day_id"] for c in first["crews"][1:]]
-        moved = None
-        for target in others:
-            if board.check_move(s, task_ids[0], target)["feasible"]:
-                board.apply_move(s, task_ids[0], target, confirm_overtime=True)
-                moved = target
-                break
-        assert moved is not None
+        board.apply_move(s, moved_task, moved, confirm_overtime=True)
     with tenant_session(engine, tenant_id) as s:
         assert crew_tour.current_tour(s, crew_day_id).plan.version == version
         preview = publication.preview(s, day)
@@ -86,7 +94,7 @@ def test_tablets_keep_the_published_version_until_the_next_publication(store) ->
         now = crew_tour.current_tour(s, crew_day_id)
         assert now is None or now.plan.version > version
         if now is not None:
-            assert task_ids[0] not in [st.task_id for st in now.stops]
+            assert moved_task not in [st.task_id for st in now.stops]
             assert publication.crew_changes(now.plan, crew_day_id)["removed"]
     # a published edit is not silently undone under the tablets
     with write_session(engine, tenant_id) as s:
@@ -112,6 +120,7 @@ def test_cli_plan_is_a_draft_unless_published(planner_scenario, monkeypatch, tmp
     from click.testing import CliRunner
 
     from greentour.cli import cli
+    from greentour.services.plan import DRAFT_LINE, PUBLISHED_LINE
 
     monkeypatch.setenv("GREENTOUR_DATABASE_URL", planner_scenario.db_url)
     monkeypatch.setenv("GREENTOUR_INSTANCE_DIR", str(tmp_path / "instance"))
@@ -119,9 +128,9 @@ def test_cli_plan_is_a_draft_unless_published(planner_scenario, monkeypatch, tmp
     runner = CliRunner()
     day = planner_scenario.day.isoformat()
     result = runner.invoke(cli, ["plan", "--date", day])
-    assert result.exit_code == 0 and result.output.strip().endswith("(Entwurf)"), result.output
+    assert result.exit_code == 0 and result.output.strip().endswith(DRAFT_LINE), result.output
     result = runner.invoke(cli, ["plan", "--date", day, "--mode", "replan", "--publish"])
-    assert result.exit_code == 0 and "(veröffentlicht)" in result.output, result.output
+    assert result.exit_code == 0 and PUBLISHED_LINE in result.output, result.output
     engine = make_engine(planner_scenario.db_url)
     with tenant_session(engine, planner_scenario.tenant_id) as s:
         assert current_plan(s, planner_scenario.day).status == "published"

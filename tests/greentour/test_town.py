@@ -82,7 +82,7 @@ def test_second_town_end_to_end(town_env: Path, db_url: str, app) -> None:
     assert "Graswachstum: Ersatzmodell" in forecast.output  # no growth series in the data dir
     demand = run("demand", "--tenant", "hd", "--week", "2026-W25")
     assert demand.exit_code == 0, demand.output
-    plan = run("plan", "--tenant", "hd", "--date", DAY.isoformat())
+    plan = run("plan", "--tenant", "hd", "--date", DAY.isoformat(), "--publish")
     assert plan.exit_code == 0, plan.output
     planned = int(re.search(r"(\d+) Aufgaben eingeplant", plan.output).group(1))
     assert planned > 0 and "Überstunden" in plan.output and "Fahrzeit" in plan.output
@@ -200,6 +200,8 @@ def test_users_disable_reset_and_read_only(town_env: Path, db_url: str, app) -> 
     assert client.get("/verwaltung/").status_code == 403
 
     assert run("user", "disable", "--tenant", "lauf", "vera").exit_code == 0
+    # the open session ends with the account: the next request is sent to the login page
+    assert client.get("/planner/").status_code in (302, 401)
     fresh = app.test_client()
     page = fresh.get("/auth/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
@@ -207,8 +209,13 @@ def test_users_disable_reset_and_read_only(town_env: Path, db_url: str, app) -> 
                                              "csrf_token": token})
     assert answer.status_code != 302
     assert run("user", "enable", "--tenant", "lauf", "vera").exit_code == 0
+    before = app.test_client()
+    login(before, "vera", "erstes-Passwort")
+    assert before.get("/planner/").status_code == 200
     assert run("user", "reset-password", "--tenant", "lauf", "vera",
                "--password", "zweites-Passwort").exit_code == 0
+    # the reset ended the session opened with the old password
+    assert before.get("/planner/").status_code in (302, 401)
     assert run("user", "role", "--tenant", "lauf", "vera", "admin").exit_code == 0
     listed = run("user", "list", "--tenant", "lauf").output
     assert "vera\tadmin\taktiv" in listed
@@ -277,7 +284,8 @@ def test_demo_from_an_empty_data_folder_shows_the_tour_on_the_tablet(town_env: P
     """``greentour demo`` with GREENTOUR_DATA_DIR pointed at an empty folder (a bare clone):
     the shipped sample gives a plan, and the tablet API without a date shows that day's tour
     (the demo clock makes the demo day "today")."""
-    result = run("demo", "--no-serve", "--date", DAY.isoformat(), "--password", "demo-pass-9")
+    result = run("demo", "--no-serve", "--date", DAY.isoformat(),
+                 "--password", "Linde-Amsel-Brunnen")
     assert result.exit_code == 0, result.output
     out = result.output
     assert "data/sample" in out and "ODbL" in out
@@ -293,7 +301,7 @@ def test_demo_from_an_empty_data_folder_shows_the_tour_on_the_tablet(town_env: P
     body = answer.get_json()
     assert body["date"] == DAY.isoformat() == body["demo_today"]
     assert any(stop["kind"] == "task" for stop in body["stops"])
-    login(client, "admin", "demo-pass-9")
+    login(client, "admin", "Linde-Amsel-Brunnen")
     page = client.get("/planner/").get_data(as_text=True)
     assert DAY.isoformat() in page
     with system_session(make_engine(db_url)) as s:

@@ -401,3 +401,24 @@ def test_behind_a_trusted_proxy_addresses_are_throttled_apart(planner_scenario, 
     assert [attempt(f"name{i}", "x" * 12, "203.0.113.5") for i in range(21)][-1] == 429
     assert attempt(USERNAME, PASSWORD, "198.51.100.7") == 302  # another user, same proxy
     flask_app.extensions["greentour_engine"].dispose()
+
+
+def test_no_template_has_an_inline_script_or_handler_the_csp_would_block() -> None:
+    """Every inline ``<script>`` carries the request's nonce and no element has an inline
+    event handler: the CSP (web/security.py) blocks both, and a page would silently lose its
+    behaviour (the "Ort einrichten" map and the inventory's select-all did after a merge)."""
+    import re
+    from pathlib import Path
+
+    import web
+
+    root = Path(web.__file__).parent
+    offenders = []
+    for path in sorted(root.rglob("*.html")):
+        text = path.read_text(encoding="utf-8")
+        for tag in re.findall(r"<script\b[^>]*>", text):
+            if "src=" not in tag and "nonce=" not in tag and "application/json" not in tag:
+                offenders.append(f"{path.relative_to(root)}: {tag}")
+        offenders += [f"{path.relative_to(root)}: {m}"
+                      for m in re.findall(r"\son[a-z]+\s*=\s*[\"']", text)]
+    assert offenders == []

@@ -60,8 +60,8 @@ def test_live_day_publish_report_carry_over_republish(client, app, planner_scena
     over to Tuesday → the next publication tells the crew what changed."""
     _plan_monday(client, app)
     data = client.get(f"/planner/api/map?day={MONDAY}").get_json()
-    # the crew with two stops reports both done; a stop of another crew that fits on that
-    # crew's Tuesday (checked, nothing stored) is reported not possible
+    # the crew with the longest tour reports every stop done; a stop of another crew that fits
+    # on that crew's Tuesday (checked, nothing stored) is reported not possible
     tours = sorted(data["tours"], key=lambda t: -len(t["stops"]))
     assert len(tours) >= 2 and len(tours[0]["stops"]) >= 2
     crew_day_id = tours[0]["crew_day_id"]
@@ -95,8 +95,8 @@ def test_live_day_publish_report_carry_over_republish(client, app, planner_scena
     stops = [s for s in published["stops"] if s["kind"] == "task"]
     other = tablet.get(f"/api/v1/crew/tour?date={MONDAY}", headers=other_auth).get_json()
 
-    # two done, one not possible with a photo
-    for stop in stops[:2]:
+    # the whole tour done, one stop of another crew not possible with a photo
+    for stop in stops:
         _report(tablet, token, published, stop, "done", grass_length="long")
     impossible = next(s for s in other["stops"] if s["kind"] == "task"
                       and s["tasks"][0]["id"] == blocked_task)
@@ -113,14 +113,14 @@ def test_live_day_publish_report_carry_over_republish(client, app, planner_scena
     live = client.get(f"/planner/api/live?day={MONDAY}").get_json()
     states = live["stops"]
     done = [s for s in states.values() if s["state"] == "done"]
-    assert len(done) == 2 and all(s["grass_length"] == "lang" for s in done)
+    assert len(done) == len(stops) and all(s["grass_length"] == "lang" for s in done)
     assert {s["crew_day_id"] for s in done} == {crew_day_id}
     blocked = states[f"{other_day_id}:{impossible['tasks'][0]['id']}"]
     assert blocked["state_label"] == "nicht möglich" and blocked["reason"] == "Zufahrt zugeparkt"
     assert blocked["carry_over"] and blocked["note"] == "Feuerwehrzufahrt blockiert"
     crew = next(c for c in live["crews"] if c["crew_day_id"] == crew_day_id)
-    assert len(stops) == 2  # the whole tour done: done hours are the planned hours
-    assert crew["done_h"] == crew["planned_h"] > 0 and crew["counts"]["done"] == 2
+    # the whole tour done: done hours are the planned hours
+    assert crew["done_h"] == crew["planned_h"] > 0 and crew["counts"]["done"] == len(stops)
     assert crew["done_pct"] == 100 and crew["pace"] == "im Plan" and crew["stops_behind"] == 0
     late = next(c for c in live["crews"] if c["crew_day_id"] == other_day_id)
     assert late["done_h"] == 0 < late["planned_h"] and late["counts"]["not_possible"] == 1

@@ -24,7 +24,7 @@ from test_walkthrough_browser import CHROMIUM_ARGS, _shot, server  # noqa: F401 
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 MONDAY = DAY.isoformat()
-MAP_READY = ("document.getElementById('map-page').dataset.loaded"
+MAP_READY = ("() => document.getElementById('map-page').dataset.loaded"
              " && document.body.dataset.liveLoaded && typeof GT !== 'undefined' && GT.mapView")
 
 
@@ -95,7 +95,7 @@ def test_live_day_in_lauf(server: str, planner_scenario) -> None:  # noqa: F811
 
         # --- plan Monday: a draft the tablets do not see
         page.goto(f"{server}/planner/?day={MONDAY}")
-        page.wait_for_function("document.getElementById('map-page').dataset.loaded")
+        page.wait_for_function("() => document.getElementById('map-page').dataset.loaded")
         page.click("#btn-plan")
         expect(page.locator("#job-status")).to_contain_text("fertig", timeout=120_000)
         page.reload()
@@ -148,7 +148,8 @@ def test_live_day_in_lauf(server: str, planner_scenario) -> None:  # noqa: F811
         expect(blocked).to_contain_text("Zufahrt zugeparkt")
         expect(blocked.locator("img")).to_have_attribute("alt", "Foto der Kolonne: nicht möglich")
         page.wait_for_function(
-            "[...document.querySelectorAll('#live-reports img')].every(i => i.naturalWidth > 0)")
+            "() => [...document.querySelectorAll('#live-reports img')]"
+            ".every(i => i.naturalWidth > 0)")
         assert page.evaluate(
             "document.querySelector('#live-reports img').naturalWidth") <= 240
         expect(blocked.locator("button.carry")).to_have_text("In Plan übernehmen")
@@ -168,7 +169,7 @@ def test_live_day_in_lauf(server: str, planner_scenario) -> None:  # noqa: F811
 
         # --- the board: the reports on the chips, the unassigned column
         page.goto(f"{server}/planner/board?week={MONDAY}")
-        page.wait_for_function("document.body.dataset.liveLoaded")
+        page.wait_for_function("() => document.body.dataset.liveLoaded")
         expect(page.locator('td.cell .task-chip[data-state="done"]')).to_have_count(2)
         chip = page.locator('td.cell .task-chip[data-state="not_possible"]')
         expect(chip).to_have_count(1)
@@ -239,7 +240,7 @@ def test_live_day_in_lauf(server: str, planner_scenario) -> None:  # noqa: F811
         expect(page.locator("#btn-apply")).to_be_focused()
         with page.expect_navigation():
             page.keyboard.press("Enter")
-        page.wait_for_function("document.body.dataset.liveLoaded")
+        page.wait_for_function("() => document.body.dataset.liveLoaded")
         tuesday = page.locator(f'td.cell[data-row="{row}"][data-col="{col + 1}"]')
         expect(tuesday.locator(".task-chip")).to_have_count(1)
 
