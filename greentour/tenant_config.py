@@ -445,11 +445,3 @@ def load_tenant_config(path: Path, profiles_file: Path | None = None) -> TenantC
     regimes = known_regimes(REPO_ROOT / "data" / "care_classes.toml")
     _check_references(cfg, path, profiles, regimes)
     return cfg
-
-
-def find_tenant_file(config_dir: Path, slug: str) -> Path:
-    """``<config_dir>/<slug>.toml``; :class:`ConfigError` when it does not exist."""
-    path = config_dir / f"{slug}.toml"
-    if not path.exists():
-        raise ConfigError(path, "", f"keine Mandantendatei für „{slug}“ gefunden")
-    return path
