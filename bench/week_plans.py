@@ -3,7 +3,8 @@
 Usage::
 
     python bench/week_plans.py [PBF] [--json PATH] [--scenarios sample,sick,...]
-                               [--long-s 600] [--repeats 5] [--vroom-timeout-s 120]
+                               [--long-s 600] [--long-scenarios sample,sick] [--repeats 5]
+                               [--vroom-timeout-s 120]
 
 Scenarios, all from the Lauf week of ``bench/lauf_week.py`` (real OSM extract, 6 crews × 5 days):
 
@@ -17,14 +18,15 @@ Scenarios, all from the Lauf week of ``bench/lauf_week.py`` (real OSM extract, 6
 * ``town5``: a town five times the sample: every task and every crew-day replicated five times
   (copies share the sites' locations).
 
-Per scenario, in one run: greentour at the default budget (``SolveParams()``, 10 s), at 60 s,
+Per scenario, in one run: greentour at the default budget (``SolveParams()``, 20 s), at 60 s,
 at the default budget again while two CPU burner processes keep both cores busy, and VROOM
 (pyvroom, exploration 5, due days as hard limits, ``routing.warmstart``) on the same Problem;
-for the sample also ``--repeats`` default runs and one ``--long-s`` run. Printed per run:
-served/total, urgency-weighted on time, drive h, km, crew-days used, tasks left that fit, idle
-crew-days beside fitting work (both from ``routing.audit``), reload trips, checker violations,
-objective in EUR (tour costs + penalties of left-out tasks), wall s, and the load average
-before the run.
+for the sample also ``--repeats`` default runs, and for each of ``--long-scenarios`` one
+``--long-s`` run (the 10-minute plan). Printed per run: served/total, urgency-weighted on time,
+drive h, km, crew-days used, tasks left that fit, idle crew-days beside fitting work (both from
+``routing.audit``), reload trips, checker violations, objective in EUR (tour costs + penalties
+of left-out tasks), wall s of the whole solve call, CPU s of this process during it (the
+OR-Tools searches in other processes not included), and the load average before the run.
 """
 
 from __future__ import annotations
@@ -53,9 +55,10 @@ from routing.explain import precheck  # noqa: E402
 from routing.finish import build_solution  # noqa: E402
 from routing.params import SolveParams  # noqa: E402
 from routing.problem import Problem, Task  # noqa: E402
+from routing.repair import feasible_tours  # noqa: E402
 from routing.solution import Solution  # noqa: E402
 from routing.solve import solve  # noqa: E402
-from routing.warmstart import feasible_tours, vroom_routes  # noqa: E402
+from routing.warmstart import vroom_routes  # noqa: E402
 
 SCENARIOS = ("sample", "sick", "storm", "leaves", "town5")
 SEED = 13
@@ -186,7 +189,7 @@ def run_vroom(problem: Problem, timeout_s: float | None) -> Solution:
                           t0, status="vroom", method="vroom", tours=tours)
 
 
-def figures(problem: Problem, sol: Solution, load: float) -> dict:
+def figures(problem: Problem, sol: Solution, load: float, cpu_s: float = 0.0) -> dict:
     """The bench's figures of one plan."""
     base = lauf_week.evaluate(problem, sol)
     found = Counter(f.code for f in audit_plan(problem, sol))
@@ -200,13 +203,14 @@ def figures(problem: Problem, sol: Solution, load: float) -> dict:
         "unneeded_reloads": found.get(FindingCode.UNNEEDED_RELOAD, 0),
         "reloads": base["reloads"], "violations": len(check_solution(problem, sol)),
         "objective_eur": base["plan_cost_eur"], "wall_s": round(sol.wall_s, 1),
-        "load_before": round(load, 1), "method": sol.method,
+        "cpu_s": round(cpu_s, 1), "load_before": round(load, 1), "method": sol.method,
+        "notes": list(sol.notes),
     }
 
 
 HEADER = (f"{'run':16s} {'served':>9s} {'on-time':>7s} {'drive h':>7s} {'km':>6s} "
           f"{'crews':>6s} {'fits':>4s} {'idle':>4s} {'reload':>6s} {'viol':>4s} "
-          f"{'EUR':>8s} {'wall s':>6s} {'load':>4s}")
+          f"{'EUR':>8s} {'wall s':>6s} {'cpu s':>6s} {'load':>4s}")
 
 
 def row(label: str, f: dict) -> str:
@@ -214,13 +218,14 @@ def row(label: str, f: dict) -> str:
             f"{f['drive_h']:>7.1f} {f['km']:>6.0f} {f['crew_days_used']:>3d}/{f['crew_days']:<2d} "
             f"{f['left_that_fits']:>4d} {f['idle_beside_fitting']:>4d} {f['reloads']:>6d} "
             f"{f['violations']:>4d} {f['objective_eur']:>8.0f} {f['wall_s']:>6.1f} "
-            f"{f['load_before']:>4.1f}")
+            f"{f['cpu_s']:>6.1f} {f['load_before']:>4.1f}")
 
 
 def measure(label: str, problem: Problem, run, out: dict) -> dict:
     load = os.getloadavg()[0]
+    cpu0 = time.process_time()
     sol = run()
-    f = figures(problem, sol, load)
+    f = figures(problem, sol, load, time.process_time() - cpu0)
     out[label] = f
     print(row(label, f), flush=True)
     return f
@@ -235,9 +240,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("pbf", nargs="?", type=Path, default=lauf_week.default_pbf())
     ap.add_argument("--json", type=Path)
     ap.add_argument("--scenarios", default=",".join(SCENARIOS))
-    ap.add_argument("--long-s", type=float, default=600.0, help="sample only; 0: skip")
+    ap.add_argument("--long-s", type=float, default=600.0, help="0: skip")
+    ap.add_argument("--long-scenarios", default="sample",
+                    help="scenarios that get the --long-s run")
     ap.add_argument("--repeats", type=int, default=5, help="default runs of the sample")
     ap.add_argument("--vroom-timeout-s", type=float, default=None)
+    ap.add_argument("--runs", default="default,60,loaded,long,vroom",
+                    help="which runs (a subset of default,60,loaded,long,vroom)")
     args = ap.parse_args(argv)
     names = [n for n in args.scenarios.split(",") if n]
     sample, info = lauf_week.build_problem(args.pbf)
@@ -250,25 +259,32 @@ def main(argv: list[str] | None = None) -> int:
               flush=True)
         print(HEADER, flush=True)
         out: dict = {}
+        runs = set(args.runs.split(","))
         measure("default", problem, lambda p=problem: solve(p, default), out)
         if name == "sample":
             for k in range(2, args.repeats + 1):
                 measure(f"default #{k}", problem, lambda p=problem: solve(p, default), out)
-        measure("60 s", problem, lambda p=problem: solve(p, default.with_(time_limit_s=60)),
-                out)
-        with cpu_burners():
-            time.sleep(1.0)
-            measure("default loaded", problem, lambda p=problem: solve(p, default), out)
-        if name == "sample" and args.long_s > 0:
+        if "60" in runs:
+            measure("60 s", problem,
+                    lambda p=problem: solve(p, default.with_(time_limit_s=60)), out)
+        if "loaded" in runs:
+            with cpu_burners():
+                time.sleep(1.0)
+                measure("default loaded", problem, lambda p=problem: solve(p, default), out)
+        if "long" in runs and name in args.long_scenarios.split(",") and args.long_s > 0:
             measure(f"{args.long_s:.0f} s", problem,
                     lambda p=problem: solve(p, default.with_(time_limit_s=args.long_s)), out)
-        measure("VROOM expl. 5", problem, lambda p=problem: run_vroom(p, args.vroom_timeout_s),
-                out)
+        if "vroom" in runs:
+            measure("VROOM expl. 5", problem,
+                    lambda p=problem: run_vroom(p, args.vroom_timeout_s), out)
         d = out["default"]["objective_eur"]
-        checks = {
-            "default_vs_vroom_pct": pct(d, out["VROOM expl. 5"]["objective_eur"]),
-            "loaded_vs_quiet_pct": pct(out["default loaded"]["objective_eur"], d),
-        }
+        checks = {}
+        if "VROOM expl. 5" in out:
+            checks["default_vs_vroom_pct"] = pct(d, out["VROOM expl. 5"]["objective_eur"])
+        if "default loaded" in out:
+            checks["loaded_vs_quiet_pct"] = pct(out["default loaded"]["objective_eur"], d)
+        if "60 s" in out:
+            checks["default_vs_60s_pct"] = pct(d, out["60 s"]["objective_eur"])
         if f"{args.long_s:.0f} s" in out:
             checks["default_vs_long_pct"] = pct(d, out[f"{args.long_s:.0f} s"]["objective_eur"])
         reps = [f["objective_eur"] for k, f in out.items() if k.startswith("default") and

@@ -9,6 +9,7 @@ hard from 1 March to 30 September; gentle form and maintenance cuts stay allowed
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -38,6 +39,52 @@ def allowed_cut(day: date, traffic_safety: bool = False) -> str:
     return "form_cut_only"
 
 
+@dataclass(frozen=True)
+class GddCrossing:
+    """When the degree days since a cut reach a threshold, with the analog years' spread."""
+
+    cum: pd.Series
+    """Cumulative °C·d (base 5 °C) from the day after the cut to the horizon's end."""
+    gdd_now: float
+    """°C·d from the cut to ``as_of``."""
+    due: pd.Timestamp | None
+    """First day on or after ``as_of`` the threshold is reached (None: not in the horizon)."""
+    member_dues: list[pd.Timestamp]
+    """The same day computed with each past year's weather for the days ahead."""
+
+    def uncertainty(self) -> dict:
+        """Count of analog years and the 10 % / 90 % quantile dates (ISO)."""
+        due_q = sorted(self.member_dues)
+        return {
+            "analog_years": len(due_q),
+            "due_p10": due_q[int(0.1 * (len(due_q) - 1))].date().isoformat() if due_q else None,
+            "due_p90": due_q[int(0.9 * (len(due_q) - 1))].date().isoformat() if due_q else None,
+        }
+
+
+def gdd_crossing(drivers: pd.DataFrame, observed: pd.DataFrame, service: pd.Timestamp,
+                 as_of: pd.Timestamp, horizon_days: int, threshold_gdd: float) -> GddCrossing:
+    """The hedge model's degree-day response since ``service``: when it reaches
+    ``threshold_gdd`` (°C·d, base 5 °C), from the planning drivers and, for the spread, from
+    every past year's weather for the days ahead (:func:`forecasting.planning.analog_years`)."""
+    horizon_end = as_of + pd.Timedelta(days=horizon_days)
+    after = drivers.loc[service + pd.Timedelta(days=1) : horizon_end]
+    cum = after["gdd5"].cumsum()
+    gdd_now = float(cum.loc[:as_of].iloc[-1]) if len(cum.loc[:as_of]) else 0.0
+    ahead = cum.loc[as_of:]
+    hits = ahead[ahead >= threshold_gdd]
+    due = hits.index[0] if len(hits) else None
+    member_dues = []
+    for member in analog_years(observed, as_of, horizon_days).values():
+        gdd = np.cumsum(degree_days(member["tmean_c"].to_numpy(), 5.0)) + gdd_now
+        idx = np.argmax(gdd >= threshold_gdd)
+        if gdd_now >= threshold_gdd:
+            member_dues.append(as_of)
+        elif gdd[idx] >= threshold_gdd:
+            member_dues.append(member.index[idx])
+    return GddCrossing(cum, gdd_now, due, member_dues)
+
+
 def forecast_hedge(site, drivers, observed, as_of, horizon_days, context) -> SiteForecast:
     """Due date of the next hedge cut (see module doc); ``drivers`` from the planning weather."""
     if not site.care_class:
@@ -48,27 +95,9 @@ def forecast_hedge(site, drivers, observed, as_of, horizon_days, context) -> Sit
     if service > as_of:
         raise ForecastInputError(f"site {site.site_id}: last cut lies after {as_of.date()}")
     horizon_end = as_of + pd.Timedelta(days=horizon_days)
-    after = drivers.loc[service + pd.Timedelta(days=1) : horizon_end]
-    cum = after["gdd5"].cumsum()
-    gdd_now = float(cum.loc[:as_of].iloc[-1]) if len(cum.loc[:as_of]) else 0.0
-    ahead = cum.loc[as_of:]
-    hits = ahead[ahead >= hedge.gdd5_per_cut]
-    due = hits.index[0] if len(hits) else None
-    # Spread from past years' weather for the days ahead.
-    member_dues = []
-    for member in analog_years(observed, as_of, horizon_days).values():
-        gdd = np.cumsum(degree_days(member["tmean_c"].to_numpy(), 5.0)) + gdd_now
-        idx = np.argmax(gdd >= hedge.gdd5_per_cut)
-        if gdd_now >= hedge.gdd5_per_cut:
-            member_dues.append(as_of)
-        elif gdd[idx] >= hedge.gdd5_per_cut:
-            member_dues.append(member.index[idx])
-    due_q = sorted(member_dues)
-    unc = {
-        "analog_years": len(member_dues),
-        "due_p10": due_q[int(0.1 * (len(due_q) - 1))].date().isoformat() if due_q else None,
-        "due_p90": due_q[int(0.9 * (len(due_q) - 1))].date().isoformat() if due_q else None,
-    }
+    crossing = gdd_crossing(drivers, observed, service, as_of, horizon_days, hedge.gdd5_per_cut)
+    cum, gdd_now, due = crossing.cum, crossing.gdd_now, crossing.due
+    unc = crossing.uncertainty()
     due_day = max(due.date(), as_of.date()) if due is not None else None
     notes = []
     if due_day is not None and site.hard_cut_wanted and not site.traffic_safety:

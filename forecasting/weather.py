@@ -81,7 +81,8 @@ def read_dwd_daily(path: str | Path) -> pd.DataFrame:
     The format: ``;``-separated, fields padded with spaces, missing values ``-999``, a trailing
     ``eor`` column, CRLF or LF line ends. Returned as a daily weather frame (see module doc) with
     the DWD extras ``station_id``, ``qn_3``, ``qn_4`` (quality levels), ``snow_cm``, ``cloud_octa``,
-    ``tgk_c`` (5 cm minimum). Missing days are *not* invented here: run :func:`fill_gaps`.
+    ``tgk_c`` (5 cm minimum), ``gust_max_ms`` (FX, the day's maximum wind gust, m/s). Missing
+    days are *not* invented here: run :func:`fill_gaps`.
 
     Raises
     ------
@@ -130,6 +131,7 @@ def read_dwd_daily(path: str | Path) -> pd.DataFrame:
         "SHK_TAG": "snow_cm",
         "NM": "cloud_octa",
         "TGK": "tgk_c",
+        "FX": "gust_max_ms",
     }.items():
         if dwd_col in numeric:
             frame[col] = numeric[dwd_col]
@@ -212,7 +214,8 @@ def read_brightsky_json(
     current, synop) and MOSMIX forecasts (``forecast``) as ``{"weather": [...], "sources": [...]}``.
     Units with the default ``units=dwd``: temperature °C, precipitation mm in the previous hour,
     sunshine min in the previous hour, wind_speed km/h at 10 m, relative_humidity %, solar kWh/m²
-    in the previous hour (null when not available, e.g. in MOSMIX for most stations).
+    in the previous hour (null when not available, e.g. in MOSMIX for most stations),
+    wind_gust_speed km/h (the extra column ``gust_max_ms`` holds the day's maximum, m/s).
 
     Hours are grouped by local day (``tz``). A day with fewer than ``min_hours`` records gets NaN
     for all variables so that :func:`fill_gaps` fills and flags it instead of a wrong daily sum.
@@ -245,6 +248,7 @@ def read_brightsky_json(
         "relative_humidity",
         "solar",
         "pressure_msl",
+        "wind_gust_speed",
     ):
         if col not in hourly:
             hourly[col] = np.nan
@@ -264,10 +268,11 @@ def read_brightsky_json(
     daily["wind_ms"] = groups["wind_speed"].mean() / 3.6
     daily["rh_pct"] = groups["relative_humidity"].mean()
     daily["rs_mj"] = groups["solar"].sum(min_count=1) * 3.6
+    daily["gust_max_ms"] = groups["wind_gust_speed"].max() / 3.6
     frame = _empty_frame(daily.index)
     for col in daily:
         frame[col] = daily[col]
-    frame.loc[count < min_hours, WEATHER_COLUMNS] = np.nan
+    frame.loc[count < min_hours, [*WEATHER_COLUMNS, "gust_max_ms"]] = np.nan
     sources = pd.DataFrame(doc["sources"])
     types = sorted(set(sources.get("observation_type", pd.Series(dtype=str)).dropna()))
     frame.attrs.update(

@@ -27,10 +27,12 @@ from greentour.cli_support import open_engine, resolve_tenant
 from greentour.crew import cli as crew_cli
 from greentour.crew import cli_token
 from greentour.demand.cycle_store import cycle_rows, cycles_toml, import_cycles_file
+from greentour.duty import cli as duty_cli
 from greentour.errors import GreentourError
 from greentour.jobs import WorkerFiles, requeue_job, run_worker
 from greentour.planning.accounts import create_user
 from greentour.private_files import restrict_umask
+from greentour.records import cli as records_cli
 from greentour.services import (
     check_plan,
     demand,
@@ -67,6 +69,8 @@ COMMANDS: dict[str, click.Command] = {
     "check-plan": check_plan.command,
     "crew-token": cli_token.command,
     "crew-retention": crew_cli.command,
+    "records": records_cli.command,
+    "duty": duty_cli.command,
 }
 
 COMMAND_ORDER = [
@@ -81,6 +85,8 @@ COMMAND_ORDER = [
     "export",
     "crew-token",
     "crew-retention",
+    "records",
+    "duty",
     "serve",
     "worker",
     "jobs",

@@ -25,3 +25,14 @@ def tenant_today(tenant: Tenant, now: dt.datetime | None = None) -> dt.date:
     if tenant.demo_today is not None:
         return tenant.demo_today
     return local_date(tenant.timezone, now)
+
+
+def tenant_now(tenant: Tenant, now: dt.datetime | None = None) -> dt.datetime:
+    """Now for the tenant (timezone-aware): on the demo clock the demo day at the real local
+    time of day, so that "behind plan" on the demo day compares with the clock on the wall."""
+    now = now or dt.datetime.now(dt.UTC)
+    if tenant.demo_today is None:
+        return now
+    zone = ZoneInfo(tenant.timezone or "Europe/Berlin")
+    local = now.astimezone(zone)
+    return dt.datetime.combine(tenant.demo_today, local.time(), zone).astimezone(dt.UTC)

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from greentour.cli_support import open_engine, progress_bar
+from greentour.duty import cli as duty_cli
 from greentour.errors import GreentourError
 from greentour.planning.accounts import ensure_user
 from greentour.services import demand, forecast, import_osm, import_weather, plan
@@ -64,6 +65,13 @@ class DemoResult:
     failed: list[str]
 
 
+#: the tenant summary's counts in the demo's German line ("Personen 15, Kolonnen 6")
+COUNT_DE = {"depots": "Betriebshöfe", "reload_points": "Abladestellen", "staff": "Personen",
+            "vehicles": "Fahrzeuge", "machines": "Maschinen", "crew_templates": "Kolonnen",
+            "task_types": "Aufgabenarten", "crew_days_repaired": "Kolonnentage repariert",
+            "cycles": "Zyklen"}
+
+
 def create_tenant(ctx: DemoContext) -> str:
     """Create or update "Lauf (Beispiel)" from data/tenants/lauf.toml; its demo clock is set to
     the demo day (planner, tablets and API take that day as today)."""
@@ -72,7 +80,7 @@ def create_tenant(ctx: DemoContext) -> str:
     )
     ctx.tenant_id, ctx.slug = summary.tenant_id, summary.slug
     set_demo_clock(ctx.engine, summary.tenant_id, ctx.day)
-    counts = ", ".join(f"{k} {v}" for k, v in summary.counts.items())
+    counts = ", ".join(f"{COUNT_DE.get(k, k)} {v}" for k, v in summary.counts.items())
     return (f"Mandant „{summary.name}“ ({summary.slug}) bereit: {counts}; Demo-Uhr: "
             f"{ctx.day:%d.%m.%Y} gilt als heute")
 
@@ -95,6 +103,7 @@ DEMO_STEPS: dict[str, DemoStep] = {
     "greentour.demo:create_admin": create_admin,
     "greentour.services.import_osm:demo_step": import_osm.demo_step,
     "greentour.services.import_weather:demo_step": import_weather.demo_step,
+    "greentour.duty.cli:demo_step": duty_cli.demo_step,
     "greentour.services.forecast:demo_step": forecast.demo_step,
     "greentour.services.demand:demo_step": demand.demo_step,
     "greentour.services.plan:demo_step": plan.demo_step,

@@ -19,10 +19,17 @@ class GreentourError(Exception):
     """
 
     http_status: int = 500
+    #: the same message in English (None: only the German text exists)
+    message_en: str | None = None
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, en: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.message_en = en
+
+    def text(self, lang: str = "de") -> str:
+        """The message in the UI language ``lang`` (German when no English text was given)."""
+        return self.message_en if lang == "en" and self.message_en else self.message
 
     def __str__(self) -> str:
         return self.message

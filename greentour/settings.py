@@ -34,7 +34,7 @@ GREENTOUR_TRUSTED_PROXIES       reverse proxies in front of the app whose X-Forw
 GREENTOUR_INSECURE_COOKIES      ``1``: session cookies without the Secure flag (plain-HTTP demo)
 GREENTOUR_OSM_FILE              OSM file of a tenant without ``[osm] pbf`` (none)
 GREENTOUR_PLAN_DAY              the planner's day when none is given (the tenant's today)
-GREENTOUR_PLAN_TIME_LIMIT_S     solver time of "Planen", s (``10``)
+GREENTOUR_PLAN_TIME_LIMIT_S     solver time of "Planen", s (``20``)
 GREENTOUR_OPTIMIZE_TIME_LIMIT_S solver time of "Optimieren", s (``60``)
 GREENTOUR_PLAN_SOLUTION_LIMIT   deterministic plans: stop after this many solutions (none)
 GREENTOUR_PLAN_MAX_OVERTIME_MIN overtime a planned tour may use, 0-240 min (``0``)
@@ -100,7 +100,7 @@ class Settings(BaseSettings):
     insecure_cookies: str = ""
     osm_file: str | None = None
     plan_day: str | None = None
-    plan_time_limit_s: float = 10.0
+    plan_time_limit_s: float = 20.0
     optimize_time_limit_s: float = 60.0
     plan_solution_limit: str | None = None
     plan_max_overtime_min: str = "0"

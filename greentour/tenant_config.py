@@ -26,6 +26,7 @@ from greentour.errors import ConfigError, InvalidField
 from greentour.gis.settings import GisSettingsError, parse_gis_section
 from greentour.input_checks import check_json_tree
 from greentour.planning.shifts import DEFAULT_BREAKS, DEFAULT_SHIFTS, WEEKDAY_KEYS, shift_problem
+from greentour.records.rates import records_settings
 from greentour.routing_settings import check_routing_section
 from greentour.settings import REPO_ROOT
 
@@ -294,6 +295,9 @@ class TenantConfig(_Strict):
     demand: DemandSection = DemandSection()
     privacy: dict[str, Any] = {}
     """Crew data retention; checked on load by :func:`greentour.crew.privacy.privacy_settings`."""
+    records: dict[str, Any] = {}
+    """Work records (rates, rule, cost centres); checked on load by
+    :func:`greentour.records.rates.records_settings`."""
     # Free sections read by other parts (validated there): planning, forecast, crew, api;
     # routing and gis are checked on load too (greentour.routing_settings, greentour.gis.settings).
     planning: dict[str, Any] = {}
@@ -440,6 +444,10 @@ def load_tenant_config(path: Path, profiles_file: Path | None = None) -> TenantC
     except GisSettingsError as exc:
         raise ConfigError(path, exc.key, str(exc)) from None
     check_routing_section({"routing": cfg.routing}, str(path))
+    records_settings({"records": cfg.records}, path,
+                     staff_keys={s.key for s in cfg.staff},
+                     machine_keys={m.key for m in cfg.machines},
+                     vehicle_keys={v.key for v in cfg.vehicles})
 
     profiles = known_vehicle_profiles(profiles_file or default_profiles_file())
     regimes = known_regimes(REPO_ROOT / "data" / "care_classes.toml")

@@ -18,6 +18,7 @@ good plan in a minute. This module splits the horizon:
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
@@ -30,9 +31,9 @@ from routing.explain import tour_cost_eur
 from routing.finish import build_solution
 from routing.params import SolveParams
 from routing.problem import Problem, Task
-from routing.repair import construct_routes, insert_fitting
+from routing.repair import construct_routes, insert_fitting, locked_start
 from routing.search import LEAN_OPERATORS, Budget, SearchConfig, initial_routes_from, run_search
-from routing.solution import Solution
+from routing.solution import Solution, Tour
 
 #: up to this many tasks the first plan inserts every task into the whole week (the best start);
 #: above, each day's assigned tasks into that day (much faster)
@@ -185,10 +186,7 @@ def solve_by_days(
     # re-planning; OR-Tools then polishes each day from it
     start = initial_routes_from(problem)
     if not start:
-        if len(allowed) <= WEEK_CONSTRUCTION_MAX_TASKS:
-            start = {cid: t.sequence for cid, t in construct_routes(problem, allowed).items()}
-        else:
-            start = construct_by_days(problem, allowed, chosen)
+        start = {cid: t.sequence for cid, t in first_plan(problem, allowed, chosen).items()}
         chosen = {d: [x for c in crews_of[d] for x in start.get(c, [])
                       if x in problem.task_by_id] for d in days}
     results = _route_days(problem, jobs_for(chosen, start), params, per_day)
@@ -254,16 +252,59 @@ def solve_by_days(
                           notes=notes)
 
 
+def first_plan(problem: Problem, allowed: dict[str, list[str]],
+               chosen: dict[date, list[str]] | None = None) -> dict[str, Tour]:
+    """The insertion construction of a week: every task into the whole week up to
+    :data:`WEEK_CONSTRUCTION_MAX_TASKS` routable tasks (:func:`routing.repair.construct_routes`),
+    above that day by day after the day assignment (``chosen``, :func:`assign_days` when None)."""
+    if len(allowed) <= WEEK_CONSTRUCTION_MAX_TASKS:
+        return construct_routes(problem, allowed)
+    if chosen is None:
+        chosen, _ = assign_days(problem, allowed)
+    return construct_by_days(problem, allowed, chosen)
+
+
 def construct_by_days(problem: Problem, allowed: dict[str, list[str]],
-                      chosen: dict[date, list[str]]) -> dict[str, list[str]]:
-    """Crew-day id -> stop order: each day's assigned tasks inserted into that day's crew-days
+                      chosen: dict[date, list[str]]) -> dict[str, Tour]:
+    """Crew-day id -> tour: each day's assigned tasks inserted into that day's crew-days
     by :func:`routing.repair.insert_fitting` (cheapest feasible insertion, our checker)."""
     day_of = _day_of(problem)
-    tours = {c.id: retime_tour(problem, c.id, []) for c in problem.crew_days}
+    tours = locked_start(problem)
     for d, tids in chosen.items():
         day_allowed = {tid: [c for c in allowed[tid] if day_of[c] == d] for tid in tids}
         insert_fitting(problem, tours, {t: cs for t, cs in day_allowed.items() if cs})
-    return {cid: t.sequence for cid, t in tours.items()}
+    return tours
+
+
+def polish_days(problem: Problem, allowed: dict[str, list[str]], tours: dict[str, Tour],
+                params: SolveParams, search_s: float) -> tuple[dict[str, list[str]], dict, float]:
+    """OR-Tools searches each day's tours from ``tours`` (days in parallel processes, each
+    ``search_s`` × workers / days CPU seconds); a day's result replaces its tours only if our
+    objective says it is better. -> (routes, break hints, CPU seconds the searches used per
+    worker: the work the caller waited for)."""
+    day_of = _day_of(problem)
+    days = sorted({c.day for c in problem.crew_days})
+    crews_of = {d: [c.id for c in problem.crew_days if c.day == d] for d in days}
+    routes = {cid: list(t.sequence) for cid, t in tours.items()}
+    jobs = []
+    for d in days:
+        tids = [x for c in crews_of[d] for x in routes.get(c, []) if x in problem.task_by_id]
+        if not tids:
+            continue
+        al = {tid: [c for c in allowed[tid] if day_of[c] == d] for tid in tids}
+        jobs.append((d, al, crews_of[d], {c: routes.get(c, []) for c in crews_of[d]}))
+    waves = max(1, -(-len(jobs) // max(1, params.workers)))
+    before = os.times()
+    results = _route_days(problem, jobs, params, max(0.5, search_s / waves))
+    after = os.times()
+    used_s = (after.children_user + after.children_system - before.children_user
+              - before.children_system) / max(1, min(params.workers, len(jobs)))
+    hints: dict = {}
+    for d, r in results.items():
+        if r.objective is not None and _better(problem, r.routes, r.hints, routes, crews_of[d]):
+            routes.update(r.routes)
+            hints.update(r.hints)
+    return routes, hints, used_s
 
 
 def _better(problem: Problem, new_routes, new_hints, routes, crew_ids) -> bool:
@@ -299,4 +340,5 @@ def _tour_busy_s(problem: Problem, crew_id: str, seq: list[str]) -> float:
     return busy + int(m[loc, c.end_location])
 
 
-__all__ = ["assign_days", "solve_by_days", "task_penalty_eur"]
+__all__ = ["assign_days", "construct_by_days", "first_plan", "polish_days", "solve_by_days",
+           "task_penalty_eur"]

@@ -201,6 +201,11 @@ def explain_unassigned(problem, tours: dict, task_ids, allowed, max_positions: i
                                         what=what, what_en=what_en, **params)]
             else:
                 out[tid] = [make_reason("search_stopped", penalty_eur=round(penalty, 2), **params)]
+        elif best_need is not None and not problem.is_due_in_horizon(t):
+            due = problem.time_axis.day_of(t.due_earliest_s) if problem.time_axis else None
+            de, en = day_phrase(due) if due else ("später", "later")
+            out[tid] = [make_reason("not_due_no_room", minutes=max(1, round(best_need / 60)),
+                                    crew_day=need_cd, due_day=de, due_day_en=en)]
         elif best_need is not None:
             out[tid] = [make_reason("no_room", minutes=max(1, round(best_need / 60)),
                                     crew_day=need_cd)]

@@ -16,7 +16,8 @@ from routing.explain import explain_unassigned
 from routing.params import SolveParams
 from routing.problem import Problem
 from routing.reasons import make_reason
-from routing.repair import repair
+from routing.repair import Effort, repair
+from routing.search import SolveClock
 from routing.solution import Solution, Tour, TourKpis, Unassigned
 
 
@@ -42,8 +43,16 @@ IMPROVE_SEARCHES_PER_S = 300
 
 
 def improvement_effort(params: SolveParams) -> int:
-    """Insertion searches the short improvement after the repair may use."""
+    """Insertion searches the short improvement after the repair may use (deterministic
+    mode and searches that end with the clock: counted work)."""
     return int(IMPROVE_SEARCHES_PER_S * params.time_limit_s)
+
+
+def work_left(clock: SolveClock, reserve_s: float) -> Effort:
+    """The improvement's effort: the work ``clock`` has left, less ``reserve_s`` (counted
+    insertion work). No wall ceiling: counted work ends by itself, and a busy machine must
+    not make the plan worse (it makes the call longer)."""
+    return Effort(problem=clock.problem, units=clock.units_left(reserve_s))
 
 
 def build_solution(
@@ -60,15 +69,18 @@ def build_solution(
     method: str = "direct",
     notes: list[str] | None = None,
     tours: Mapping[str, Tour] | None = None,
+    effort: int | Effort | None = None,
 ) -> Solution:
-    """Re-time every route with our checker, run the repair phase (``params.repair``) and
-    explain what was left out. ``tours`` (already re-timed and repaired) replace ``routes``."""
+    """Re-time every route with our checker, run the repair phase (``params.repair``; its
+    improvement within ``effort``, default :func:`improvement_effort`) and explain what was
+    left out. ``tours`` (already re-timed and repaired) replace ``routes``."""
     notes = list(notes or [])
     repaired = tours is not None
     tours = dict(tours) if tours is not None else retime_routes(problem, routes, hints)
     if params.repair and not repaired:
         before = sum(len(t.task_ids) for t in tours.values())
-        tours = repair(problem, tours, allowed, effort=improvement_effort(params))
+        tours = repair(problem, tours, allowed,
+                       effort=improvement_effort(params) if effort is None else effort)
         added = sum(len(t.task_ids) for t in tours.values()) - before
         if added:
             notes.append(f"repair: {added} task(s) inserted after the search")
@@ -99,4 +111,4 @@ def build_solution(
                     round(time.time() - t0, 3), method, tuple(notes))
 
 
-__all__ = ["build_solution", "improvement_effort", "retime_routes"]
+__all__ = ["build_solution", "improvement_effort", "retime_routes", "work_left"]

@@ -29,6 +29,15 @@ from routing.solution import Tour
 
 #: default cap on checker calls per task and search
 MAX_TRIALS = 40
+#: work units of a checker re-timing per stop of the tour (a fast-schedule step is one unit;
+#: measured: a re-timing with its check costs about ten steps per stop)
+RETIME_UNITS_PER_STOP = 10
+#: candidate positions (lower bounds) priced per work unit
+CANDIDATES_PER_UNIT = 8
+#: work units a second on the shared 2-core development machine (measured 3 Dec 2026 at load 1.6:
+#: construction 132 000, improvement 161 000-167 000 a CPU second):
+#: what :class:`routing.search.SolveClock` converts counted work into seconds with
+WORK_UNITS_PER_S = 140_000
 
 
 @dataclass(frozen=True)
@@ -92,6 +101,26 @@ def _per_problem(problem: Problem) -> dict:
     return cache
 
 
+def add_work(problem: Problem, units: int) -> None:
+    """Count ``units`` of insertion work done on ``problem`` (see :func:`work_done`)."""
+    cache = _per_problem(problem)
+    cache["work"] = cache.get("work", 0) + units
+
+
+def add_retime_work(problem: Problem, stops: int) -> None:
+    """Count one checker re-timing of a tour of ``stops`` stops."""
+    add_work(problem, RETIME_UNITS_PER_STOP * (stops + 1))
+
+
+def work_done(problem: Problem) -> int:
+    """Insertion work done on ``problem`` so far, in units: one per stop the fast schedule
+    looks at (as if it always scheduled the whole rest of the tour; cached and shortened
+    schedules count the same, so the count does not depend on what was computed before) and
+    :data:`RETIME_UNITS_PER_STOP` per stop of each checker re-timing. Counted work, not seconds:
+    an effort in units gives the same plan on a quiet and on a busy machine."""
+    return _per_problem(problem).get("work", 0)
+
+
 def _domains(problem: Problem, task: Task, crew: CrewDay) -> list[tuple[int, int]]:
     """``problem.start_domains``, cached per problem."""
     cache = _per_problem(problem)
@@ -101,6 +130,101 @@ def _domains(problem: Problem, task: Task, crew: CrewDay) -> list[tuple[int, int
     return cache[k]
 
 
+#: the state of the fast schedule before a stop: (time s, location, pending break indices,
+#: loads since the last reload, lateness cost so far in euro)
+_State = tuple[int, int, tuple[int, ...], dict[str, float], float]
+
+
+def _step(problem: Problem, crew: CrewDay, dur, state: _State, ref: str | None,
+          cache: dict | None = None):
+    """The fast schedule one stop further (``ref`` None: back at the depot, -> (arrival,
+    lateness) or None); None when a window, the shift end or a load capacity makes it
+    impossible. ``cache``: the problem's cache (:func:`_per_problem`), passed for speed."""
+    t, loc, pending_t, loads, late_eur = state
+    pending = list(pending_t)
+    if ref is None:
+        entry, exit_, service, domains, split, task, r = \
+            crew.end_location, crew.end_location, 0, None, False, None, None
+    else:
+        task = problem.task_by_id.get(ref)
+        if task is not None:
+            r = None
+            entry, exit_, service = task.entry_location, task.exit_location, \
+                task.service_duration_s
+            if cache is None:
+                cache = _per_problem(problem)
+            domains = cache.get((task.id, crew.id))
+            if domains is None:
+                domains = _domains(problem, task, crew)
+            split = problem.is_splittable(task)
+        else:
+            r = problem.reload_by_id[ref]
+            entry = exit_ = r.location
+            service = r.service_duration_s
+            domains = _reload_domains(r, crew, service)
+            split = False
+    travel = int(dur[loc, entry])
+    if travel >= UNREACHABLE_S:
+        return None
+    breaks = crew.breaks
+    cur, left = t, travel
+    while True:
+        arrival = cur + left
+        start = arrival if domains is None else _earliest_start(domains, arrival)
+        ref_start = start if start is not None else arrival
+        chosen = None
+        for i in pending:
+            b = breaks[i]
+            forced = (ref_start > b.latest_start_s) if split else \
+                (service > 0 and ref_start + service > b.latest_start_s)
+            if max(cur, b.earliest_start_s) <= ref_start or forced:
+                chosen = i
+                break
+        if chosen is None:
+            break
+        b = breaks[chosen]
+        bs = max(cur, b.earliest_start_s)
+        pending.remove(chosen)
+        left -= min(left, max(0, bs - cur))
+        cur = bs + b.duration_s
+    if ref is None:
+        return (arrival, late_eur) if arrival <= crew.latest_end_s else None
+    if start is None:
+        return None
+    end = start + service
+    if split:
+        cursor = start
+        for i in list(pending):
+            b = breaks[i]
+            if b.earliest_start_s < end:
+                bs = max(cursor, b.earliest_start_s)
+                pending.remove(i)
+                cursor = bs + b.duration_s
+                end += b.duration_s
+    if task is not None:
+        changed = False
+        for kind, amount in task.loads.items():
+            if amount:
+                if not changed:
+                    loads, changed = dict(loads), True
+                loads[kind] = loads.get(kind, 0.0) + abs(amount)
+                if loads[kind] > crew.capacity.get(kind, 0.0) + 1e-6:
+                    return None
+        if task.due_latest_s is not None and start > task.due_latest_s:
+            w = problem.weights
+            late_eur += w.late_eur_per_day * max(task.urgency, 0.01) * \
+                (start - task.due_latest_s) / 86400
+    else:
+        loads = dict(loads)
+        for kind in r.kinds:
+            loads[kind] = 0.0
+    return (end, exit_, tuple(pending), loads, late_eur)
+
+
+def _initial_state(crew: CrewDay) -> _State:
+    return (crew.shift.start_s, crew.start_location, tuple(range(len(crew.breaks))), {}, 0.0)
+
+
 def quick_schedule(problem: Problem, crew: CrewDay, seq: Sequence[str]
                    ) -> tuple[int, float] | None:
     """(end at the depot in s, lateness cost in euro) of ``seq`` scheduled by the checker's
@@ -108,107 +232,142 @@ def quick_schedule(problem: Problem, crew: CrewDay, seq: Sequence[str]
     without hints), or None if a window, the shift end or a load capacity makes it impossible.
     A pre-filter only: ArbZG and the other rules are left to the checker."""
     dur = problem.matrix_for(crew).duration_s
-    t, loc = crew.shift.start_s, crew.start_location
-    pending = list(range(len(crew.breaks)))
-    loads: dict[str, float] = {}
-    late_eur = 0.0
-    w = problem.weights
-    for ref in [*seq, None]:
-        if ref is None:
-            entry, service, domains, split, task = crew.end_location, 0, None, False, None
-        else:
-            task = problem.task_by_id.get(ref)
-            if task is not None:
-                entry, exit_, service = task.entry_location, task.exit_location, \
-                    task.service_duration_s
-                domains = _domains(problem, task, crew)
-                split = problem.is_splittable(task)
-            else:
-                r = problem.reload_by_id[ref]
-                entry = exit_ = r.location
-                service = r.service_duration_s
-                domains = _reload_domains(r, crew, service)
-                split = False
-        travel = int(dur[loc, entry])
-        if travel >= UNREACHABLE_S:
+    state = _initial_state(crew)
+    for ref in seq:
+        state = _step(problem, crew, dur, state, ref)
+        if state is None:
             return None
-        cur, left = t, travel
-        while True:
-            arrival = cur + left
-            start = arrival if domains is None else _earliest_start(domains, arrival)
-            ref_start = start if start is not None else arrival
-            chosen = None
-            for i in pending:
-                b = crew.breaks[i]
-                forced = (ref_start > b.latest_start_s) if split else \
-                    (service > 0 and ref_start + service > b.latest_start_s)
-                if max(cur, b.earliest_start_s) <= ref_start or forced:
-                    chosen = i
+    return _step(problem, crew, dur, state, None)
+
+
+@dataclass(frozen=True)
+class _Base:
+    """The fast schedule of a tour as it stands: the state before each stop, the result, and
+    per stop and load kind the fullest the truck gets from there to the next reload."""
+
+    states: tuple[_State, ...]
+    result: tuple[int, float]
+    peak: tuple[dict[str, float], ...]
+
+
+def _base(problem: Problem, crew: CrewDay, seq: Sequence[str]) -> _Base | None:
+    """:class:`_Base` of ``seq`` on ``crew`` (cached per problem), None if it is infeasible."""
+    cache = _per_problem(problem).setdefault("bases", {})
+    key = (crew.id, tuple(seq))
+    if key in cache:
+        return cache[key]
+    if len(cache) > 20000:
+        cache.clear()
+    dur = problem.matrix_for(crew).duration_s
+    states = [_initial_state(crew)]
+    for ref in seq:
+        nxt = _step(problem, crew, dur, states[-1], ref)
+        if nxt is None:
+            cache[key] = None
+            return None
+        states.append(nxt)
+    result = _step(problem, crew, dur, states[-1], None)
+    if result is None:
+        cache[key] = None
+        return None
+    # peak[j][kind]: the highest load of kind from stop j (its load after it) to the next
+    # reload of that kind; the depot at the end resets everything
+    peak: list[dict[str, float]] = [{} for _ in range(len(seq) + 1)]
+    for j in range(len(seq) - 1, -1, -1):
+        after, later = states[j + 1][3], peak[j + 1]
+        r = problem.reload_by_id.get(seq[j])
+        cur = {}
+        for kind in {*after, *later}:
+            if r is None or kind not in r.kinds:
+                cur[kind] = max(after.get(kind, 0.0), later.get(kind, 0.0))
+        peak[j] = cur
+    base = _Base(tuple(states), result, tuple(peak))
+    cache[key] = base
+    return base
+
+
+def quick_insert(problem: Problem, crew: CrewDay, seq: Sequence[str], p: int,
+                 inserted: Sequence[str]) -> tuple[int, float] | None:
+    """:func:`quick_schedule` of ``seq[:p] + inserted + seq[p:]``, resumed from the schedule of
+    ``seq`` as it stands before stop ``p`` and ended early where the new schedule meets the old
+    one again (same time, same breaks left, loads within the truck's room)."""
+    base = _base(problem, crew, seq)
+    if base is None:
+        return quick_schedule(problem, crew, [*seq[:p], *inserted, *seq[p:]])
+    dur = problem.matrix_for(crew).duration_s
+    cache = _per_problem(problem)
+    state = base.states[p]
+    for ref in inserted:
+        state = _step(problem, crew, dur, state, ref, cache)
+        if state is None:
+            return None
+    for j in range(p, len(seq)):
+        old = base.states[j]
+        if state[0] == old[0] and state[2] == old[2] and state[1] == old[1]:
+            new_loads, old_loads = state[3], old[3]
+            fits = True
+            for kind, v in new_loads.items():
+                extra = v - old_loads.get(kind, 0.0)
+                if extra > 1e-9 and base.peak[j].get(kind, 0.0) + extra > \
+                        crew.capacity.get(kind, 0.0) + 1e-6:
+                    fits = False
                     break
-            if chosen is None:
-                break
-            b = crew.breaks[chosen]
-            bs = max(cur, b.earliest_start_s)
-            pending.remove(chosen)
-            left -= min(left, max(0, bs - cur))
-            cur = bs + b.duration_s
-        if ref is None:
-            return (arrival, late_eur) if arrival <= crew.latest_end_s else None
-        if start is None:
+            if fits:
+                end, late = base.result
+                return end, state[4] + late - old[4]
+        state = _step(problem, crew, dur, state, seq[j], cache)
+        if state is None:
             return None
-        end = start + service
-        if split:
-            cursor = start
-            for i in list(pending):
-                b = crew.breaks[i]
-                if b.earliest_start_s < end:
-                    bs = max(cursor, b.earliest_start_s)
-                    pending.remove(i)
-                    cursor = bs + b.duration_s
-                    end += b.duration_s
-        if task is not None:
-            for kind, amount in task.loads.items():
-                if amount:
-                    loads[kind] = loads.get(kind, 0.0) + abs(amount)
-                    if loads[kind] > crew.capacity.get(kind, 0.0) + 1e-6:
-                        return None
-            if task.due_latest_s is not None and start > task.due_latest_s:
-                late_eur += w.late_eur_per_day * max(task.urgency, 0.01) * \
-                    (start - task.due_latest_s) / 86400
-        else:
-            for kind in r.kinds:
-                loads[kind] = 0.0
-        t, loc = end, exit_
-    return None  # pragma: no cover - the loop returns at the depot
+    return _step(problem, crew, dur, state, None)
+
+
+def _legs(problem: Problem, crew: CrewDay, refs: tuple[str, ...]):
+    """(exits, entries, drive s, m) of the legs of a stop order as lists: leg p goes from the
+    exit of stop p-1 (or the depot) to the entry of stop p (or the depot); cached."""
+    cache = _per_problem(problem).setdefault("legs", {})
+    key = (crew.id, refs)
+    got = cache.get(key)
+    if got is None:
+        if len(cache) > 20000:
+            cache.clear()
+        matrix = problem.matrix_for(crew)
+        exits = [crew.start_location] + [ref_exit(problem, r) for r in refs]
+        entries = [ref_entry(problem, r) for r in refs] + [crew.end_location]
+        legs = list(zip(exits, entries, strict=True))
+        got = cache[key] = (exits, entries, [int(matrix.duration_s[a, b]) for a, b in legs],
+                            [int(matrix.distance_m[a, b]) for a, b in legs])
+    return got
 
 
 def _candidates(problem: Problem, tours: Mapping[str, Tour], task: Task,
                 crew_day_ids: Iterable[str]) -> list[tuple[float, str, int]]:
     """(lower-bound cost in euro, crew-day id, position) for every position that might fit."""
     out = []
+    lines: dict[int, tuple[list[int], list[int], list[int], list[int]]] = {}
     for cid in crew_day_ids:
         tour = tours[cid]
         crew = problem.crew_day_by_id[cid]
         matrix = problem.matrix_for(crew)
-        dur, dist = matrix.duration_s, matrix.distance_m
-        seq = tour.sequence
-        exits = [crew.start_location] + [ref_exit(problem, r) for r in seq]
-        entries = [ref_entry(problem, r) for r in seq] + [crew.end_location]
+        mk = id(matrix)
+        if mk not in lines:  # drive s / m to the task's entry and from its exit, as lists
+            lines[mk] = (matrix.duration_s[:, task.entry_location].tolist(),
+                         matrix.duration_s[task.exit_location].tolist(),
+                         matrix.distance_m[:, task.entry_location].tolist(),
+                         matrix.distance_m[task.exit_location].tolist())
+        to_s, from_s, to_m, from_m = lines[mk]
+        exits, entries, base_s, base_m = _legs(problem, crew, tour.refs)
         rate_s = crew.cost_per_hour_eur / 3600
         rate_m = crew.cost_per_km_eur / 1000
         move = move_cost_eur(problem, task, cid)
         # waiting may absorb part of the detour, so only the tour's busy end bounds it
-        last_end = tour.end_s - tour.kpis.wait_s
-        for p in range(locked_prefix_length(problem, cid), len(seq) + 1):
+        room_s = crew.latest_end_s - (tour.end_s - tour.kpis.wait_s) - task.service_duration_s
+        for p in range(locked_prefix_length(problem, cid), len(exits)):
             a, b = exits[p], entries[p]
-            detour_s = int(dur[a, task.entry_location]) + int(dur[task.exit_location, b]) - \
-                int(dur[a, b])
-            if last_end + detour_s + task.service_duration_s > crew.latest_end_s:
+            detour_s = to_s[a] + from_s[b] - base_s[p]
+            if detour_s > room_s:
                 continue
-            detour_m = int(dist[a, task.entry_location]) + int(dist[task.exit_location, b]) - \
-                int(dist[a, b])
-            lb = detour_s * rate_s + detour_m * rate_m + move
-            out.append((lb, cid, p))
+            detour_m = to_m[a] + from_m[b] - base_m[p]
+            out.append((detour_s * rate_s + detour_m * rate_m + move, cid, p))
     out.sort(key=lambda x: (x[0], x[1], x[2]))
     return out
 
@@ -248,27 +407,32 @@ def best_insertion(
     priced: list[tuple[float, str, list[str], bool]] = []
     base: dict[str, tuple[int, float]] = {}
     best_quick = None
-    for lb, cid, p in _candidates(problem, tours, task, crew_day_ids):
+    cands = _candidates(problem, tours, task, crew_day_ids)
+    units = len(cands) // CANDIDATES_PER_UNIT
+    for lb, cid, p in cands:
         if max_cost_eur is not None and lb > max_cost_eur + 1e-9:
             break
         if best_quick is not None and lb >= best_quick - 1e-9:
             break
         crew = problem.crew_day_by_id[cid]
         tour = tours[cid]
-        seq = list(tour.sequence)
+        seq = list(tour.refs)
         if cid not in base:
-            q0 = quick_schedule(problem, crew, seq)
-            base[cid] = q0 if q0 is not None else (tour.end_s, 0.0)
+            units += len(seq) + 1
+            b0 = _base(problem, crew, seq)
+            base[cid] = b0.result if b0 is not None else (tour.end_s, 0.0)
         end0, late0 = base[cid]
-        options = [(seq[:p] + [task_id] + seq[p:], False)]
+        options = [([task_id], False)]
         before = ref_exit(problem, seq[p - 1]) if p > 0 else crew.start_location
         yard = _reload_for(problem, task, cid, before)
         if yard is not None and (p == 0 or seq[p - 1] != yard):
-            options.append((seq[:p] + [yard, task_id] + seq[p:], True))
-        for new_seq, reload in options:
-            q = quick_schedule(problem, crew, new_seq)
+            options.append(([yard, task_id], True))
+        for inserted, reload in options:
+            units += len(seq) - p + len(inserted) + 1
+            q = quick_insert(problem, crew, seq, p, inserted)
             if q is None:
                 continue
+            new_seq = seq[:p] + inserted + seq[p:]
             end, late = q
             over = (max(0, end - crew.shift.end_s) - max(0, end0 - crew.shift.end_s)) * \
                 w.overtime_eur_per_hour / 3600
@@ -289,6 +453,7 @@ def best_insertion(
         if trials >= max_trials or (best is not None and cost >= best.cost_eur - 1e-9):
             break
         trials += 1
+        units += RETIME_UNITS_PER_STOP * (len(new_seq) + 1)
         new = retime_tour(problem, cid, new_seq)
         if new.violations:
             continue
@@ -300,6 +465,7 @@ def best_insertion(
             best = Insertion(task_id, cid, tuple(new_seq), new, exact, reload)
         if first_fit:
             break
+    add_work(problem, units)
     return best
 
 
@@ -325,6 +491,7 @@ def removable_reloads(problem: Problem, tour: Tour) -> list[int]:
     out = []
     for p, ref in enumerate(seq):
         if ref in problem.reload_by_id:
+            add_retime_work(problem, len(seq))
             trial = retime_tour(problem, tour.crew_day_id, seq[:p] + seq[p + 1:])
             if not trial.violations:
                 out.append(p)

@@ -20,11 +20,12 @@ METHODS = ("auto", "direct", "by_day")
 class SolveParams:
     """How long and how to search.
 
-    * ``time_limit_s``: the budget of the whole call. The search part of it is measured in CPU
-      seconds of the searching processes (a busy machine makes the call longer, not the plan
-      worse): it ends after that much search, or once ``min_search_share`` of it is done and
+    * ``time_limit_s``: the budget of the whole call (default 20 s, what a week of about 300
+      tasks needs), in counted work (:class:`routing.search.SolveClock`: insertion work units
+      and OR-Tools CPU seconds; a busy machine makes the call longer, not the plan worse). An
+      OR-Tools search ends after its CPU budget, or once ``min_search_share`` of it is done and
       the plan has not improved for ``stall_share`` of it; ``max_wall_factor`` × the budget is
-      the hard wall-clock ceiling.
+      the hard wall-clock ceiling of the searches.
     * ``solution_limit``: stop each search after this many improving solutions; in
       ``deterministic`` mode it replaces the clock (default 100 then).
     * ``first_solution_strategy`` / ``metaheuristic``: for worker 0; the other workers of the
@@ -46,7 +47,7 @@ class SolveParams:
       are what inserts left-out tasks (the Lauf week), hence off by default.
     """
 
-    time_limit_s: float = 10.0
+    time_limit_s: float = 20.0
     solution_limit: int | None = None
     first_solution_strategy: str = "PARALLEL_CHEAPEST_INSERTION"
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
@@ -60,7 +61,7 @@ class SolveParams:
     repair: bool = True
     min_search_share: float = 0.8
     stall_share: float = 0.2
-    max_wall_factor: float = 3.0
+    max_wall_factor: float = 10.0
 
     def __post_init__(self) -> None:
         if self.time_limit_s <= 0:

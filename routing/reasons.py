@@ -56,6 +56,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{crew_day} hätte Platz, aber die Arbeit ist erst ab {due_day} fällig",
         "{crew_day} has room, but the work is only due from {due_day_en}",
     ),
+    "not_due_no_room": (
+        "Erst ab {due_day} fällig; vorher hat keine Kolonne Platz (es fehlen {minutes} "
+        "Minuten, am ehesten {crew_day})",
+        "Only due from {due_day_en}; no crew-day before has room (needs {minutes} more "
+        "minutes, closest: {crew_day})",
+    ),
     "search_stopped": (
         "Passt zu {crew_day}; die Suche endete, bevor sie es einplante",
         "Fits into {crew_day}; the search ended before placing it",

@@ -24,12 +24,20 @@ crew-days' rates, overtime, lateness, plus the penalty of every task left out.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 
 from routing.checker import retime_tour
 from routing.constraints import task_penalty_eur
 from routing.explain import tour_cost_eur
-from routing.insertion import Insertion, best_insertion, drop_unneeded_reloads
+from routing.insertion import (
+    Insertion,
+    add_retime_work,
+    best_insertion,
+    drop_unneeded_reloads,
+    locked_prefix_length,
+    work_done,
+)
 from routing.problem import Problem
 from routing.solution import Tour
 
@@ -85,14 +93,25 @@ def insert_fitting(
 
 
 class Effort:
-    """A budget of insertion searches for the improvement steps: counted work, not seconds, so
-    the plan does not depend on how busy the machine is."""
+    """How much the improvement steps may do, in counted work (not seconds, so the plan does
+    not depend on how busy the machine is): at most ``searches`` insertion searches and/or
+    ``units`` of insertion work on ``problem`` from now on (:func:`routing.insertion.work_done`);
+    ``wall_until`` (absolute ``time.time()``) is only the hard ceiling. All None: unlimited."""
 
-    def __init__(self, searches: int | None) -> None:
+    def __init__(self, searches: int | None = None, problem: Problem | None = None,
+                 units: float | None = None, wall_until: float | None = None) -> None:
         self.left = searches
+        self.problem = problem
+        self.units_until = None if units is None or problem is None else \
+            work_done(problem) + units
+        self.wall_until = wall_until
 
     def spend(self) -> bool:
-        """Use one insertion search; False when none is left (None: unlimited)."""
+        """Use one insertion search; False when the effort is used up."""
+        if self.units_until is not None and work_done(self.problem) >= self.units_until:
+            return False
+        if self.wall_until is not None and time.time() >= self.wall_until:
+            return False
         if self.left is None:
             return True
         if self.left <= 0:
@@ -118,6 +137,7 @@ def relocate(problem: Problem, tours: dict[str, Tour], allowed: Mapping[str, lis
                     continue
                 tour = tours[cid]
                 seq = [r for r in tour.sequence if r != tid]
+                add_retime_work(problem, len(seq))
                 without = retime_tour(problem, cid, seq)
                 if without.violations:
                     continue
@@ -164,7 +184,8 @@ def insert_with_ejection(problem: Problem, tours: dict[str, Tour],
                     continue  # taking x out cannot make room for the task
                 if effort is not None and not effort.spend():
                     break
-                without = retime_tour(problem, cid, [r for r in tour.sequence if r != x])
+                add_retime_work(problem, len(tour.refs))
+                without = retime_tour(problem, cid, [r for r in tour.refs if r != x])
                 if without.violations:
                     continue
                 trial = dict(tours)
@@ -195,31 +216,69 @@ def repair(
     tours: Mapping[str, Tour],
     allowed: Mapping[str, list[str]],
     improve: bool = True,
-    effort: int | None = None,
+    effort: int | Effort | None = None,
+    relocate_first: bool = False,
 ) -> dict[str, Tour]:
     """Tours without unneeded reloads and with every task inserted that fits cheaper than its
-    penalty (see module docstring), then (``improve``) the short improvement, at most
-    ``effort`` insertion searches (None: until nothing improves), and the insertion once more.
-    Tours with violations are kept as they are."""
+    penalty (see module docstring), then (``improve``) the short improvement within ``effort``
+    (a number of insertion searches or an :class:`Effort`; None: until nothing improves),
+    repeated while it changes the plan and effort is left, and the insertion once more.
+    ``relocate_first``: moves before ejections in each round (better where driving dominates,
+    worse where urgent left-out work does; :func:`routing.solve.solve` runs both orders in
+    parallel). Tours with violations are kept as they are."""
     out = {}
     for cid, tour in tours.items():
         out[cid] = tour if tour.violations else drop_unneeded_reloads(problem, tour)
     insert_fitting(problem, out, allowed)
     if improve:
-        budget = Effort(effort)
-        changed = insert_with_ejection(problem, out, allowed, budget)
-        changed += relocate(problem, out, allowed, effort=budget)
-        if changed:
-            insert_fitting(problem, out, allowed)
+        budget = effort if isinstance(effort, Effort) else Effort(effort)
+        while True:
+            if relocate_first:
+                changed = relocate(problem, out, allowed, effort=budget)
+                changed += insert_with_ejection(problem, out, allowed, budget)
+            else:
+                changed = insert_with_ejection(problem, out, allowed, budget)
+                changed += relocate(problem, out, allowed, effort=budget)
+            if changed:
+                insert_fitting(problem, out, allowed)
+            if not changed or not budget.spend():
+                break
     return out
 
 
+def locked_start(problem: Problem) -> dict[str, Tour]:
+    """Every crew-day's tour holding only its locked prefix (``locked_position`` tasks in their
+    order), re-timed by our checker: where every construction starts."""
+    return feasible_tours(problem, {})
+
+
+def feasible_tours(problem: Problem, routes: Mapping[str, list[str]]) -> dict[str, Tour]:
+    """Re-time each route with our checker; locked-position tasks go to the front in their
+    order, and tasks are dropped from the end until the checker accepts the tour (the repair
+    phase offers them again)."""
+    tours = {}
+    for c in problem.crew_days:
+        seq = list(routes.get(c.id, []))
+        if locked_prefix_length(problem, c.id):
+            locked = sorted((t for t in problem.tasks if t.locked_crew_day == c.id
+                             and t.locked_position is not None), key=lambda t: t.locked_position)
+            ids = [t.id for t in locked]
+            seq = ids + [r for r in seq if r not in ids]
+        tour = retime_tour(problem, c.id, seq)
+        while tour.violations and len(seq) > locked_prefix_length(problem, c.id):
+            seq.pop()
+            tour = retime_tour(problem, c.id, seq)
+        tours[c.id] = tour
+    return tours
+
+
 def construct_routes(problem: Problem, allowed: Mapping[str, list[str]]) -> dict[str, Tour]:
-    """A complete first plan from empty tours by the repair phase's insertion loop."""
-    tours = {c.id: retime_tour(problem, c.id, []) for c in problem.crew_days}
+    """A complete first plan by the repair phase's insertion loop, from tours that hold only
+    their locked prefixes."""
+    tours = locked_start(problem)
     insert_fitting(problem, tours, allowed)
     return tours
 
 
-__all__ = ["construct_routes", "insert_fitting", "plan_cost_eur", "insert_with_ejection",
-           "relocate", "repair"]
+__all__ = ["Effort", "construct_routes", "feasible_tours", "insert_fitting", "insert_with_ejection",
+           "locked_start", "plan_cost_eur", "relocate", "repair"]

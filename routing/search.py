@@ -25,6 +25,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from routing.checker import BreakHint
 from routing.constraints import TIME, build_model
+from routing.insertion import WORK_UNITS_PER_S, work_done
 from routing.params import SolveParams
 from routing.problem import Problem
 
@@ -60,6 +61,55 @@ class Budget:
         """The same budget for a part (``share``) of the work, same wall ceiling."""
         return Budget(self.cpu_s * share, self.min_cpu_s * share, self.stall_cpu_s * share,
                       self.wall_deadline)
+
+
+@dataclass
+class SolveClock:
+    """The budget of one whole :func:`routing.solve.solve` call (first plan, searches, repair,
+    improvement) in seconds of work, not of the wall clock: insertion work counted in units
+    (:func:`routing.insertion.work_done`; :data:`routing.insertion.WORK_UNITS_PER_S` units are a
+    second on a quiet machine) plus the CPU budgets of the OR-Tools searches. On a quiet machine
+    that is the wall time of the call; when other processes share the cores every step does the
+    same work, so the plan stays the same and the call takes longer, up to ``max_wall_factor``
+    × ``limit_s`` on the wall clock (the hard ceiling)."""
+
+    problem: Problem
+    limit_s: float
+    max_wall_factor: float = 10.0
+    wall0: float = field(default_factory=time.time)
+    units0: int = 0
+    searched_s: float = 0.0
+
+    @staticmethod
+    def of(problem: Problem, params: SolveParams, t0: float | None = None) -> SolveClock:
+        """The clock of a solve of ``problem`` with ``params`` started at wall time ``t0``."""
+        return SolveClock(problem, params.time_limit_s, params.max_wall_factor,
+                          wall0=time.time() if t0 is None else t0,
+                          units0=work_done(problem))
+
+    def spent_s(self) -> float:
+        """Work done so far (s)."""
+        return (work_done(self.problem) - self.units0) / WORK_UNITS_PER_S + self.searched_s
+
+    def left_s(self) -> float:
+        """Work left within the budget (s, never negative)."""
+        return max(0.0, self.limit_s - self.spent_s())
+
+    def units_left(self, reserve_s: float = 0.0) -> float:
+        """Insertion work units left when ``reserve_s`` of the budget is kept back."""
+        return max(0.0, self.left_s() - reserve_s) * WORK_UNITS_PER_S
+
+    @property
+    def wall_ceiling(self) -> float:
+        """Absolute ``time.time()`` after which every step stops."""
+        return self.wall0 + self.max_wall_factor * self.limit_s
+
+    def search_budget(self, params: SolveParams, search_s: float) -> Budget:
+        """A search :class:`Budget` of ``search_s`` CPU seconds that stops at this clock's wall
+        ceiling at the latest."""
+        b = Budget.of(params, search_s)
+        return Budget(b.cpu_s, b.min_cpu_s, b.stall_cpu_s, min(b.wall_deadline,
+                                                                 self.wall_ceiling))
 
 
 class ProgressStop:
@@ -233,6 +283,10 @@ def run_search(
     ctx = build_model(problem, allowed, crew_day_ids, skip, seed=seed)
     routing = ctx.routing
     remaining = None if deadline is None else max(0.1, deadline - time.time())
+    if budget is not None:
+        # OR-Tools' own clock is only the safety net: ProgressStop ends a budgeted search (and
+        # says why), also when building the model took the wall time on a busy machine
+        remaining = (remaining or 0.0) + 1.0
     sp = search_parameters(config, remaining, solution_limit)
     routing.CloseModelWithParameters(sp)
     progress = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 
@@ -109,7 +110,12 @@ class Tour:
     @property
     def sequence(self) -> list[str]:
         """Task and reload refs in order (what a planner drags around)."""
-        return [s.ref for s in self.stops if s.kind != StopKind.BREAK]
+        return list(self.refs)
+
+    @cached_property
+    def refs(self) -> tuple[str, ...]:
+        """:attr:`sequence` as a tuple (computed once per tour)."""
+        return tuple(s.ref for s in self.stops if s.kind != StopKind.BREAK)
 
     @property
     def is_feasible(self) -> bool:

@@ -1,32 +1,42 @@
 """``solve(problem, params) -> Solution``: a pure function around OR-Tools.
 
-Steps: pre-check (tasks no crew-day can serve get their reason at once) → a portfolio of
-OR-Tools searches in parallel processes (:mod:`routing.search`; a busy machine makes it take
-longer, not worse) → every tour re-timed by our own checker → the repair phase
-(:mod:`routing.repair`: every task that fits cheaper than its penalty goes in, unneeded reload
-visits go out) → a short OR-Tools polish from the repaired plan, kept if our objective says it is
-better → reasons for what is left out (:mod:`routing.finish`).
+``params.time_limit_s`` is the budget of the whole call (:class:`routing.search.SolveClock`:
+seconds of work, the wall time on a quiet machine; a busy machine makes the call longer, not the
+plan worse).
 
-Large horizons (a week of a town) go through :mod:`routing.assign` (days first, then routes).
+A week (several days, more than :data:`CONSTRUCT_MIN_TASKS` and at most
+:data:`routing.assign.WEEK_CONSTRUCTION_MAX_TASKS` routable tasks): pre-check → first
+plan by insertion construction (:func:`routing.assign.first_plan`) or the previous plan → the
+repair phase and its improvement (:mod:`routing.repair`) with what the budget leaves → when at
+least :data:`MIN_SEARCH_S` are left, OR-Tools searches from that plan (days in parallel for big
+weeks, :func:`routing.assign.polish_days`), repaired and improved again, kept only if our
+objective says it is better → reasons for what is left out (:mod:`routing.finish`).
+
+A single day (and deterministic mode): a portfolio of OR-Tools searches in parallel processes
+(:mod:`routing.search`) → every tour re-timed by our own checker → the repair phase → reasons.
 """
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import time
+from concurrent.futures import ProcessPoolExecutor
 
-from routing.assign import solve_by_days
+from routing.assign import WEEK_CONSTRUCTION_MAX_TASKS, first_plan, polish_days, solve_by_days
 from routing.constraints import eur
 from routing.explain import precheck
-from routing.finish import build_solution, improvement_effort, retime_routes
+from routing.finish import build_solution, improvement_effort, retime_routes, work_left
+from routing.insertion import WORK_UNITS_PER_S, work_done
 from routing.params import SolveParams
 from routing.problem import Problem
-from routing.repair import construct_routes, plan_cost_eur, repair
+from routing.repair import Effort, construct_routes, feasible_tours, plan_cost_eur, repair
 from routing.search import (
     DETERMINISTIC_BRANCHES_PER_SOLUTION,
     LEAN_OPERATORS,
     Budget,
     RawResult,
     SearchConfig,
+    SolveClock,
     best_result,
     initial_routes_from,
     portfolio,
@@ -47,6 +57,13 @@ BY_DAY_MIN_TASKS = 120
 CONSTRUCT_MIN_TASKS = 60
 #: share of the search budget for the polish after the repair phase
 POLISH_SHARE = 0.15
+#: a week's OR-Tools search runs only when at least this much budget (s) is left after the
+#: first plan and its improvement (a shorter search from a plan our improvement has finished
+#: with does not beat it)
+MIN_SEARCH_S = 4.0
+#: share of what is left for each OR-Tools search of a week (the rest: repair and improvement
+#: of its result)
+SEARCH_SHARE = 0.6
 
 
 def solve(problem: Problem, params: SolveParams | None = None) -> Solution:
@@ -61,11 +78,14 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Solution:
         days = {c.day for c in problem.crew_days}
         big = pairs > DIRECT_MAX_PAIRS or len(allowed) > BY_DAY_MIN_TASKS
         method = "by_day" if big and len(days) > 1 else "direct"
+    multi_day = len({c.day for c in problem.crew_days}) > 1
+    if multi_day and params.repair and not params.deterministic and \
+            CONSTRUCT_MIN_TASKS < len(allowed) <= WEEK_CONSTRUCTION_MAX_TASKS:
+        return _solve_week(problem, params, allowed, pre_reasons, t0, method)
     if method == "by_day":
         return solve_by_days(problem, params, allowed, pre_reasons, t0)
     reserve = min(3.0, 0.1 * params.time_limit_s) if params.explain else 0.5
     search_s = max(0.1, params.time_limit_s - reserve - (time.time() - t0))
-    multi_day = len({c.day for c in problem.crew_days}) > 1
     polish = params.repair and not params.deterministic and multi_day
     budget = Budget.of(params, search_s * (1 - POLISH_SHARE if polish else 1.0), t0)
     deadline = t0 + params.time_limit_s - reserve
@@ -97,9 +117,88 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Solution:
             notes.append("the constructed first plan stays: the searches did not beat it")
     if best is None:
         best = RawResult(0, None, status="first plan only")
+    # the repair phase's improvement: counted searches in deterministic mode, else half of the
+    # reserve in counted work (the other half for the reasons), so the call keeps its budget
+    effort = improvement_effort(params) if params.deterministic else Effort(
+        improvement_effort(params), problem, units=0.5 * reserve * WORK_UNITS_PER_S)
     return build_solution(problem, routes, hints, allowed, pre_reasons, params, t0,
                           objective=best.objective, worker=best.worker, status=best.status,
-                          method="direct", notes=notes, tours=tours)
+                          method="direct", notes=notes, tours=tours, effort=effort)
+
+
+def _reserve_s(params: SolveParams) -> float:
+    """Budget kept for the reasons of what is left out (s)."""
+    return min(1.0, 0.05 * params.time_limit_s) if params.explain else 0.1
+
+
+def _solve_week(problem: Problem, params: SolveParams, allowed: dict[str, list[str]],
+                pre_reasons: dict, t0: float, method: str) -> Solution:
+    """First plan, improvement, OR-Tools searches while the budget lasts (module docstring)."""
+    clock = SolveClock.of(problem, params, t0)
+    reserve = _reserve_s(params)
+    previous = initial_routes_from(problem)
+    if previous is not None:
+        tours, first = feasible_tours(problem, previous), "previous plan"
+    else:
+        tours, first = first_plan(problem, allowed), "insertion construction"
+    notes = [f"first plan ({first}): {clock.spent_s():.1f} s"]
+    tours, cost, note = _improve(problem, allowed, tours, params, clock, reserve)
+    notes.append(f"improved: {cost:.0f} EUR after {clock.spent_s():.1f} s ({note})")
+    while clock.left_s() - reserve >= MIN_SEARCH_S and time.time() < clock.wall_ceiling:
+        search_s = SEARCH_SHARE * (clock.left_s() - reserve)
+        routes: dict[str, list[str]] = {}
+        hints: dict = {}
+        clock.searched_s += search_s
+        if method == "by_day":
+            routes, hints, _ = polish_days(problem, allowed, tours, params, search_s)
+        else:
+            start = {cid: list(t.sequence) for cid, t in tours.items()}
+            best = best_result(run_portfolio(problem, allowed, params, None, start,
+                                             budget=clock.search_budget(params, search_s)))
+            if best is not None:
+                routes, hints = best.routes, best.hints
+        found = repair(problem, retime_routes(problem, routes, hints), allowed,
+                       effort=work_left(clock, reserve)) if routes else {}
+        new_cost = plan_cost_eur(problem, found) if found else None
+        if new_cost is None or new_cost >= cost - 1e-6 or \
+                any(t.violations for t in found.values()):
+            notes.append(f"OR-Tools ({search_s:.1f} s): no gain")
+            break
+        notes.append(f"OR-Tools ({search_s:.1f} s) and improvement: {cost:.0f} -> "
+                     f"{new_cost:.0f} EUR after {clock.spent_s():.1f} s")
+        tours, cost = found, new_cost
+    notes.append(f"budget {params.time_limit_s:.0f} s: {clock.spent_s():.1f} s of work, "
+                 f"{time.time() - t0:.1f} s wall")
+    return build_solution(problem, {}, {}, allowed, pre_reasons, params, t0, status="week",
+                          method=method, notes=notes, tours=tours)
+
+
+def _improve(problem: Problem, allowed: dict[str, list[str]], tours: dict, params: SolveParams,
+             clock: SolveClock, reserve: float) -> tuple[dict, float, str]:
+    """The repair phase and its improvement with the work ``clock`` has left; with two or more
+    workers both orders of the improvement run in parallel (the second in a forked process,
+    the same counted work) and the cheaper plan is kept (ties: moves after ejections).
+    -> (tours, objective in EUR, which order won)."""
+    effort = work_left(clock, reserve)
+    if params.workers < 2:
+        out = repair(problem, tours, allowed, effort=effort)
+        return out, plan_cost_eur(problem, out), "ejections first"
+    units = effort.units_until - work_done(problem)
+    with ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork")) as pool:
+        future = pool.submit(_improve_relocate_first, problem, allowed, tours, units)
+        first = repair(problem, tours, allowed, effort=effort)
+        second = future.result()
+    a, b = plan_cost_eur(problem, first), plan_cost_eur(problem, second)
+    if b < a - 1e-6:
+        return second, b, "moves first"
+    return first, a, "ejections first"
+
+
+def _improve_relocate_first(problem: Problem, allowed: dict[str, list[str]], tours: dict,
+                            units: float) -> dict:
+    """Worker: the improvement with moves before ejections (top level for pickling)."""
+    return repair(problem, tours, allowed, effort=Effort(problem=problem, units=units),
+                  relocate_first=True)
 
 
 def _repair_and_polish(problem, allowed, params: SolveParams, routes, hints, polish_s: float):

@@ -27,12 +27,11 @@ from datetime import timedelta
 import numpy as np
 import vroom
 
-from routing.checker import arbzg_latest_end_s, retime_tour
+from routing.checker import arbzg_latest_end_s
 from routing.constraints import LOAD_SCALE
 from routing.constraints import _merge as merge_intervals
-from routing.insertion import locked_prefix_length
 from routing.problem import UNREACHABLE_S, Problem
-from routing.solution import Tour
+from routing.repair import feasible_tours
 
 #: VROOM's durations and costs are unsigned 32-bit integers
 _MAX_U32 = 2**32 - 1
@@ -123,25 +122,6 @@ def vroom_routes(
     for row in frame[frame["type"] == "job"].itertuples():
         routes[crews[int(row.vehicle_id) - 1].id].append(task_ids[int(row.id) - 1])
     return routes
-
-
-def feasible_tours(problem: Problem, routes: Mapping[str, list[str]]) -> dict[str, Tour]:
-    """Re-time each route with our checker; locked-position tasks go to the front in their
-    order, and tasks are dropped from the end until the checker accepts the tour."""
-    tours = {}
-    for c in problem.crew_days:
-        seq = list(routes.get(c.id, []))
-        if locked_prefix_length(problem, c.id):
-            locked = sorted((t for t in problem.tasks if t.locked_crew_day == c.id
-                             and t.locked_position is not None), key=lambda t: t.locked_position)
-            ids = [t.id for t in locked]
-            seq = ids + [r for r in seq if r not in ids]
-        tour = retime_tour(problem, c.id, seq)
-        while tour.violations and seq:
-            seq.pop()
-            tour = retime_tour(problem, c.id, seq)
-        tours[c.id] = tour
-    return tours
 
 
 __all__ = ["feasible_tours", "vroom_routes"]

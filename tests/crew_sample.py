@@ -244,10 +244,12 @@ def race_identical_posts(
     return answers
 
 
-def login_planner(client: Any, engine: Engine, tenant_id: int, username: str = "dispo") -> str:
-    """Create a planner of the tenant, log in through the real form; returns the CSRF token."""
+def login_planner(client: Any, engine: Engine, tenant_id: int, username: str = "dispo",
+                  role: str = "planner") -> str:
+    """Create a user of the tenant (a planner unless ``role``), log in through the real form;
+    returns the CSRF token."""
     password = "geheim-genug-123"
-    create_user(engine, tenant_id, username, password, role="planner")
+    create_user(engine, tenant_id, username, password, role=role)
     page = client.get("/auth/login").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     answer = client.post(

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask import session as flask_session
 from werkzeug.http import HTTP_STATUS_CODES
 
 from greentour.errors import GreentourError
@@ -55,15 +56,21 @@ def error_response(status: int, message: str) -> Any:
     return render_template("error.html", message=message, status=status), status
 
 
+def ui_language() -> str:
+    """The language the user chose in the planner (``de`` unless ``en`` was chosen)."""
+    return "en" if flask_session.get("lang") == "en" else "de"
+
+
 def init_app(app: Flask) -> None:
     """Answer :class:`~greentour.errors.GreentourError` with its status and German message."""
 
     @app.errorhandler(GreentourError)
     def _greentour_error(error: GreentourError) -> Any:
+        message = error.text(ui_language())
         if wants_json():
-            return json_error(error.http_status, error.message)
+            return json_error(error.http_status, message)
         return (
-            render_template("error.html", message=error.message, status=error.http_status),
+            render_template("error.html", message=message, status=error.http_status),
             error.http_status,
         )
 

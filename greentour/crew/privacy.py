@@ -13,6 +13,8 @@ photos_days                days report photos are kept (30)
 notes_days                 days free-text notes of reports are kept (365)
 stop_times_visible_to      roles that see per-stop times of past reports (["admin"]);
                            everyone else sees the outcome per stop and the crew-day's totals
+person_hours_visible_to    roles that see booked hours per person (work records, issue 17;
+                           ["admin"]); everyone else sees hours per crew-day
 photo_max_bytes            largest photo accepted, bytes (5 MiB)
 device_token_days          days a new tablet token is valid unless the planner says otherwise
                            (365); a lost tablet that nobody revoked stops working then
@@ -40,12 +42,17 @@ class PrivacySettings:
     photos_days: int = 30
     notes_days: int = 365
     stop_times_visible_to: tuple[str, ...] = ("admin",)
+    person_hours_visible_to: tuple[str, ...] = ("admin",)
     photo_max_bytes: int = 5 * 1024 * 1024
     device_token_days: int = 365
 
     def may_see_stop_times(self, role: str | None) -> bool:
         """Whether a user with ``role`` sees per-stop times of reports."""
         return role is not None and role in self.stop_times_visible_to
+
+    def may_see_person_hours(self, role: str | None) -> bool:
+        """Whether a user with ``role`` sees booked hours per person (else per crew-day)."""
+        return role is not None and role in self.person_hours_visible_to
 
 
 def _positive_int(source: str, key: str, value: Any) -> int:
@@ -76,10 +83,9 @@ def privacy_settings(
         "stop_times_days", "photos_days", "notes_days", "photo_max_bytes", "device_token_days"
     ):
         values[key] = _positive_int(source, key, table.get(key, getattr(defaults, key)))
-    roles = table.get("stop_times_visible_to", list(defaults.stop_times_visible_to))
-    if not isinstance(roles, list) or any(r not in ROLES for r in roles):
-        raise ConfigError(
-            source, "privacy.stop_times_visible_to", f"Liste aus {', '.join(ROLES)} erwartet"
-        )
-    values["stop_times_visible_to"] = tuple(roles)
+    for key in ("stop_times_visible_to", "person_hours_visible_to"):
+        roles = table.get(key, list(getattr(defaults, key)))
+        if not isinstance(roles, list) or any(r not in ROLES for r in roles):
+            raise ConfigError(source, f"privacy.{key}", f"Liste aus {', '.join(ROLES)} erwartet")
+        values[key] = tuple(roles)
     return PrivacySettings(**values)

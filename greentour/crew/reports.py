@@ -33,6 +33,7 @@ from greentour.crew.tour import (
     may_access_crew_day,
 )
 from greentour.errors import Conflict, Forbidden, NotFound
+from greentour.records.service import late_report_note
 from greentour.store import begin_write, tenant_zone
 from greentour.store.base import utcnow
 from greentour.store.models import Completion, CrewDay, DeviceToken, Stop, Task, Tenant, Tour
@@ -267,7 +268,12 @@ def submit_report(
         feedback.apply_completion(
             session, record, task, session.get(CrewDay, crew_day_id), service_day
         )
-    return ReportResult(report_dict(session, record), created=True)
+    answer = report_dict(session, record)
+    # a report of a day the planner closed is kept but books nothing (work records, #17)
+    note = late_report_note(session, crew_day_id)
+    if note:
+        answer["booking_note"] = note
+    return ReportResult(answer, created=True)
 
 
 def _replay(

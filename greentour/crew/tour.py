@@ -390,13 +390,14 @@ def _stop_payload(
             }
         ]
         notes = [task.notes] if task.notes else []
-        notes_en = list(notes)
+        notes_en = [task.notes_en or task.notes] if task.notes else []
         if site is not None:
             notes += [_rule_text(rule) for rule in site.time_rules]
             notes_en += [_rule_text(rule, "en") for rule in site.time_rules]
             item["site"] = {
                 "id": site.id,
                 "name": site_label(site),
+                "name_en": site_label(site, "en"),
                 "category": site.category,
                 "area_m2": site.area_m2,
                 "length_m": site.length_m,

@@ -105,6 +105,9 @@ class DemandTask:
     water_l: float = 0.0
     priority: int = 0
     explanation: str = ""
+    """Why the task is due, in German (stored as ``task.notes``)."""
+    explanation_en: str = ""
+    """The same in English (``task.notes_en``; empty: only the German text exists)."""
     traffic_safety: bool = False
     member_site_ids: tuple[int, ...] = ()
     package_index: int | None = None
@@ -174,6 +177,7 @@ def make_task(
     urgency: float,
     explanation: str,
     target: TargetTime | None = None,
+    explanation_en: str = "",
     visits: Sequence[Visit] = (),
     priority: int = 0,
     traffic_safety: bool = False,
@@ -198,6 +202,7 @@ def make_task(
         water_l=water_l,
         priority=priority,
         explanation=explanation,
+        explanation_en=explanation_en,
         traffic_safety=traffic_safety,
         member_site_ids=(site.id,),
         quantity_unit=spec.productivity_unit.removesuffix("_per_h"),

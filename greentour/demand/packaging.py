@@ -98,6 +98,9 @@ def _merge(chunk: list[DemandTask], spec: TaskTypeSpec, sites: dict[int, SiteInf
         estimate=estimate, load_m3=round(sum(t.load_m3 for t in chunk), 3),
         explanation=(f"Gruppe aus {len(chunk)} kleinen Flächen in Gehweite "
                      f"(max. {max_pair_m:.0f} m): {names}; {anchor.explanation}"),
+        explanation_en=(f"Group of {len(chunk)} small sites within walking distance "
+                        f"(at most {max_pair_m:.0f} m): {names}; "
+                        f"{anchor.explanation_en or anchor.explanation}"),
         member_site_ids=ids,
     )
 
@@ -148,6 +151,8 @@ def split_long_tasks(
                 load_m3=round(task.load_m3 / part.count, 3),
                 water_l=round(task.water_l / part.count, 1),
                 explanation=f"Teilfläche {part.index}/{part.count}; {task.explanation}",
+                explanation_en=(f"Part {part.index}/{part.count} of the site; "
+                                f"{task.explanation_en or task.explanation}"),
                 package_index=part.index, package_count=part.count, link_group=task.key,
             ))
     return out

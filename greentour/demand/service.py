@@ -61,6 +61,9 @@ from greentour.demand.site_service import (
     solver_time_windows,
 )
 from greentour.demand.staleness import Verdict, next_occurrences, verdict
+from greentour.duty import store_io as duty_store
+from greentour.duty.hazards import LEAD_DAYS, clearance_signals
+from greentour.duty.overview import due_inspections, overdue_by_task_type
 from greentour.errors import BadInput, ConfigError, NotFound
 from greentour.planning.lineup import crew_available_s, ensure_crew_days
 from greentour.planning.shifts import breaks_for, parse_hhmm, shift_for
@@ -127,16 +130,22 @@ def _traffic(session: Session) -> dict[int, TrafficSafety]:
     }
 
 
-def build_context(session: Session, sites: Sequence[SiteInfo], land: str) -> GeneratorContext:
-    """Task types, target times, learned visits and traffic-safety flags of the tenant."""
+def build_context(session: Session, sites: Sequence[SiteInfo], land: str,
+                  as_of: dt.date | None = None) -> GeneratorContext:
+    """Task types, target times, learned visits and traffic-safety flags of the tenant; with
+    ``as_of`` also the overdue inspections (their tasks get urgency 1)."""
     try:
         specs = store_io.task_type_specs(session)
     except TaskTypeError as exc:
         raise ConfigError(get_settings().task_types_file, "task_type", str(exc)) from exc
     targets = store_io.target_times(session)
     visits = store_io.past_visits(session, specs, sites, targets)
+    overdue = {}
+    if as_of is not None:
+        overdue = overdue_by_task_type(due_inspections(
+            duty_store.site_refs(session), duty_store.last_inspections(session), as_of))
     return GeneratorContext(types=specs, land=land, targets=targets, visits=visits,
-                            traffic=_traffic(session))
+                            traffic=_traffic(session), overdue=overdue)
 
 
 # --------------------------------------------------------------------------- generate
@@ -163,7 +172,7 @@ def generate_tasks(
     end = start + dt.timedelta(days=6)
     as_of = as_of or start
     sites = store_io.load_sites(session)
-    ctx = build_context(session, sites, land)
+    ctx = build_context(session, sites, land, as_of=as_of)
     notes: list[str] = []
     tasks: list[DemandTask] = []
     try:
@@ -185,6 +194,12 @@ def generate_tasks(
         signals, fnotes = forecast_signals_for(session, tenant, as_of, horizon,
                                                settings.forecast_stale_days, data_dir)
         notes += fnotes
+        # clearance hazards predicted by regrowth (issue 16): a clearance task before the day
+        # (violations up to the week's end + the lead time: the same whatever day as_of is)
+        csignals, cnotes = clearance_signals(session, as_of,
+                                             max((end - as_of).days, 0) + LEAD_DAYS, data_dir)
+        signals = [*signals, *csignals]
+        notes += cnotes
     if signals:
         fixed = {(t.site_id, t.task_type, t.due_earliest, t.due_latest) for t in tasks}
         for ftask in generate_forecast_tasks(sites, signals, start, end, ctx):
@@ -280,6 +295,8 @@ def store_tasks(session: Session, tasks: Sequence[DemandTask], start: dt.date, e
                 and row.due_earliest <= end and row.due_latest >= start):
             row.status = "cancelled"
             row.notes = (row.notes + " " if row.notes else "") + "nicht mehr fällig (neu berechnet)"
+            row.notes_en = ((row.notes_en + " " if row.notes_en else "")
+                            + "no longer due (recalculated)")
             counts["cancelled"] += 1
     session.flush()
     return dict(counts)
@@ -299,6 +316,7 @@ def _fill(row: Task, detail: TaskDetail, dtask: DemandTask) -> None:
     row.water_l = dtask.water_l
     row.priority = dtask.priority
     row.notes = dtask.explanation[:2000]
+    row.notes_en = (dtask.explanation_en or dtask.explanation)[:2000]
     row.package_index = dtask.package_index
     row.package_of = dtask.package_count
     detail.quantity = dtask.quantity
@@ -378,6 +396,7 @@ def settle_past_tasks(session: Session, today: dt.date) -> dict[str, int]:
     for task_id, found in stale_verdicts(session, today, tasks).items():
         task = by_id[task_id]
         task.notes = ((task.notes + " | ") if task.notes else "") + found.de
+        task.notes_en = ((task.notes_en + " | ") if task.notes_en else "") + found.en
         if found.action == "close":
             task.status = "cancelled"
             counts["closed"] += 1

@@ -49,6 +49,7 @@ def signal_of(row: SiteForecast) -> ForecastSignal | None:
         due_latest=latest,
         urgency=urgency_of(row),
         explanation=row.text("de"),
+        explanation_en=row.text("en"),
         water_l_per_tree=details.get("per_tree_l") if row.kind == "water" else None,
         workable=any(d.get("heavy_machines_ok", True) for d in days) if days else True,
         unworkable_days=row.unworkable_days,

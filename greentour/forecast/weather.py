@@ -22,6 +22,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from forecasting import (
+    GUST_COLUMN,
     MAX_FILL_GAP_DAYS,
     WEATHER_COLUMNS,
     ForecastInputError,
@@ -150,6 +151,8 @@ def import_weather_file(
             values = {c: round(float(row[c]), 3) for c in columns}
             flags = [c for c in columns if bool(row.get(f"{c}_filled", False))]
             values["filled"] = flags
+            if GUST_COLUMN in filled and pd.notna(row[GUST_COLUMN]):
+                values[GUST_COLUMN] = round(float(row[GUST_COLUMN]), 1)  # never filled
             if day.date() in rejected_by_day:
                 values["rejected"] = rejected_by_day[day.date()]
             instant = day_instant(day.date(), tz)
@@ -227,7 +230,7 @@ def load_weather(session: Session, tenant: Tenant) -> pd.DataFrame:
     records = []
     for o in rows:
         at = o.observed_at if o.observed_at.tzinfo else o.observed_at.replace(tzinfo=dt.UTC)
-        rec = {c: o.values_json.get(c) for c in WEATHER_COLUMNS}
+        rec = {c: o.values_json.get(c) for c in (*WEATHER_COLUMNS, GUST_COLUMN)}
         rec["date"] = pd.Timestamp(at.astimezone(tz).date())
         rec["rank"] = 1 if o.station_id == primary else 0
         rec["stored_flags"] = tuple(o.values_json.get("filled", ()))
@@ -236,6 +239,8 @@ def load_weather(session: Session, tenant: Tenant) -> pd.DataFrame:
     frame = frame.drop_duplicates("date", keep="last").set_index("date")
     stored_flags = frame.pop("stored_flags")
     frame = frame.drop(columns="rank").astype(float)
+    if frame[GUST_COLUMN].isna().all():
+        frame = frame.drop(columns=GUST_COLUMN)
     frame.index.name = "date"
     weather = fill_gaps(frame)
     # Values filled at import time stay flagged.

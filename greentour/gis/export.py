@@ -1,17 +1,24 @@
 """Export service: reads plans and sites of one tenant from the store and feeds the GIS writers.
 
 ``plan_layers`` maps one stored plan (tours, stops, unassigned tasks) plus the tenant's maintained
-sites to :class:`~greentour.gis.records.LayerSet`; ``live_layers`` does the same for the current
-plans of every day (the OGC API's live collections); ``export_plan`` writes GeoJSON, GeoPackage or
-GPX. Everything is read through a tenant session, so an export cannot contain another tenant's
-rows. Stable ids are the database primary keys.
+sites to :class:`~greentour.gis.records.LayerSet`; ``live_layers`` does the same for the
+**published** plan of every day (the OGC API's live collections); ``export_plan`` and
+``export_days`` write GeoJSON, GeoPackage or GPX. Everything is read through a tenant session, so
+an export cannot contain another tenant's rows. Stable ids are the database primary keys.
+
+What GIS sees is what the crews' tablets see: per day the published plan with the highest version
+(:func:`greentour.planning.current.published_plans_by_day`, the rule of
+:func:`~greentour.planning.current.published_plan`). Drafts are the planner's: the live layers
+never show them (a day without a published plan has no tours), and ``export_plan`` refuses a
+plan that is not published unless the caller asks for the draft (``allow_draft``, the CLI's
+``--draft``). A site is ``planned`` only when a shown tour visits it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,15 +30,16 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from greentour.clock import tenant_today
 from greentour.crew.cache import TenantVersionedCache, store_key
-from greentour.errors import BadInput, NotFound
+from greentour.errors import BadInput, Conflict, NotFound
 from greentour.gis import records as R
 from greentour.gis.crs import metric_epsg_for
 from greentour.gis.geojson import write_geojson
 from greentour.gis.gpkg import write_gpkg
 from greentour.gis.gpx import write_gpx
 from greentour.gis.settings import GisSettingsError, parse_gis_section
-from greentour.planning.current import driven
+from greentour.planning.current import driven, published_plans_by_day
 from greentour.planning.labels import reason_text, site_label
 from greentour.store.models import (
     AccessPoint,
@@ -52,7 +60,8 @@ from greentour.store.models import (
 from greentour.store.tenancy import system_session, tenant_session
 
 FORMATS = ("geojson", "gpkg", "gpx")
-LIVE_PLAN_STATUSES = ("published", "done")
+#: Days one ``export_days`` may cover (a planning week is at most 7).
+MAX_EXPORT_DAYS = 31
 ROAD_SOURCE = "OpenStreetMap road network"
 
 
@@ -130,12 +139,13 @@ def _last_done(session: Session, tz: ZoneInfo) -> dict[int, dt.date]:
 
 
 def _add_sites(
-    session: Session, layers: R.LayerSet, planned_site_ids: set[int], today: dt.date,
+    session: Session, layers: R.LayerSet, planned_task_ids: set[int], today: dt.date,
     extra_site_ids: set[int],
 ) -> None:
     """Add the tenant's maintained (or plan-referenced) sites with their need:
-    ``planned`` (a task of the site is in a plan), ``due`` (an open task whose window has
-    begun on ``today``) or ``ok``."""
+    ``planned`` (a task of the site is on a shown tour), ``due`` (work not on a shown tour whose
+    window has begun on ``today``) or ``ok``. A task in a draft only is not planned for GIS: the
+    crews do not see it; ``open_tasks`` counts the site's work not on a shown tour."""
     tz = ZoneInfo(layers.timezone)
     sites = session.scalars(select(Site).order_by(Site.id)).all()
     tasks = session.scalars(
@@ -150,8 +160,8 @@ def _add_sites(
             continue
         geom = _geometry(site.geometry_geojson) or Point(site.lon, site.lat)
         pending = open_by_site.get(site.id, [])
-        open_tasks = [t for t in pending if t.status == "open"]
-        if site.id in planned_site_ids or any(t.status == "planned" for t in pending):
+        open_tasks = [t for t in pending if t.id not in planned_task_ids]
+        if len(open_tasks) < len(pending):
             need = "planned"
         elif any(t.due_earliest <= today for t in open_tasks):
             need = "due"
@@ -330,16 +340,35 @@ def _tour_options():
 
 
 # --------------------------------------------------------------------------- public services
-def plan_layers(engine: Engine, tenant_id: int, plan_id: int) -> R.LayerSet:
-    """The GIS layers of one plan: its tours, stops and unassigned tasks plus the tenant's sites."""
+def _task_ids(tours: Iterable[Tour]) -> set[int]:
+    return {stop.task_id for tour in tours for stop in tour.stops if stop.task_id is not None}
+
+
+def plan_layers(
+    engine: Engine, tenant_id: int, plan_id: int, allow_draft: bool = False
+) -> R.LayerSet:
+    """The GIS layers of one plan: its tours, stops and unassigned tasks plus the tenant's sites.
+
+    A plan that is not published (a draft the crews do not see) is refused with
+    :class:`Conflict` unless ``allow_draft``."""
     tenant = _tenant(engine, tenant_id)
     with tenant_session(engine, tenant_id) as session:
         plan = session.get(Plan, plan_id)
         if plan is None:
             raise NotFound(f"Plan #{plan_id} gibt es für {tenant.name} nicht")
+        if plan.status != "published" and not allow_draft:
+            raise Conflict(
+                f"Plan #{plan_id} ist nicht veröffentlicht (ein Entwurf der Disposition): die "
+                "Kolonnen sehen ihn nicht. Erst veröffentlichen, oder den Entwurf ausdrücklich "
+                "exportieren (greentour export --draft)",
+                en=f"Plan #{plan_id} is not published (a draft of the planner): the crews do "
+                   "not see it. Publish it first, or export the draft explicitly "
+                   "(greentour export --draft)",
+            )
+        draft = "" if plan.status == "published" else ", Entwurf"
         layers = _new_layer_set(
             tenant, f"{tenant.name} – Plan {plan.id} ({plan.date_from:%d.%m.%Y}"
-                    f"–{plan.date_to:%d.%m.%Y})"
+                    f"–{plan.date_to:%d.%m.%Y}{draft})"
         )
         tours = list(session.scalars(
             select(Tour).where(Tour.plan_id == plan.id).options(*_tour_options())
@@ -352,36 +381,35 @@ def plan_layers(engine: Engine, tenant_id: int, plan_id: int) -> R.LayerSet:
             .options(selectinload(Unassigned.task).selectinload(Task.site))
         ))
         extra = _add_unassigned(layers, unassigned)
-        _add_sites(session, layers, visited, plan.date_from, visited | extra)
+        _add_sites(session, layers, _task_ids(tours), plan.date_from, visited | extra)
     if layers.metric_epsg is None:
         layers.metric_epsg = metric_epsg_for(f.geometry for _, f in layers.all_features())
     return layers
 
 
 def live_plan_ids(session: Session) -> dict[dt.date, int]:
-    """For each day, the plan whose tours are current: the newest published plan covering the
-    day, else the newest finished one."""
-    plans = session.scalars(
-        select(Plan).where(Plan.status.in_(LIVE_PLAN_STATUSES)).order_by(Plan.id.desc())
-    ).all()
-    ranked = sorted(plans, key=lambda p: (p.status != "published", -p.id))
-    winner: dict[dt.date, int] = {}
-    for plan in ranked:
-        day = plan.date_from
-        while day <= plan.date_to:
-            winner.setdefault(day, plan.id)
-            day += dt.timedelta(days=1)
-    return winner
+    """For each day, the plan the crews' tablets show: the published plan with the highest
+    version covering it. Days with drafts only are missing (drafts are the planner's)."""
+    return published_plans_by_day(session)
 
 
-def live_layers(engine: Engine, tenant_id: int, today: dt.date | None = None) -> R.LayerSet:
-    """The tenant's live GIS layers: maintained sites with their need, and the tours, stops and
-    unassigned tasks of the current plan of every day (see :func:`live_plan_ids`)."""
+def live_layers(
+    engine: Engine, tenant_id: int, today: dt.date | None = None,
+    days: Collection[dt.date] | None = None, title: str | None = None,
+) -> R.LayerSet:
+    """The tenant's live GIS layers: maintained sites with their need on ``today`` (default: the
+    tenant's today, the demo clock in the demo), and the tours, stops and unassigned tasks of
+    the published plan of every day (see :func:`live_plan_ids`), or only of ``days``.
+
+    An unassigned task is listed once (from the newest published plan that left it out) and not
+    at all when a shown tour serves it."""
     tenant = _tenant(engine, tenant_id)
-    today = today or dt.datetime.now(dt.UTC).date()
-    layers = _new_layer_set(tenant, f"{tenant.name} – greentour")
+    today = today or tenant_today(tenant)
+    layers = _new_layer_set(tenant, title or f"{tenant.name} – greentour")
     with tenant_session(engine, tenant_id) as session:
         winners = live_plan_ids(session)
+        if days is not None:
+            winners = {day: plan_id for day, plan_id in winners.items() if day in days}
         plan_ids = set(winners.values())
         tours = [
             t for t in session.scalars(
@@ -389,13 +417,20 @@ def live_layers(engine: Engine, tenant_id: int, today: dt.date | None = None) ->
             )
             if winners.get(t.crew_day.date) == t.plan_id
         ]
-        visited = _add_tours(session, layers, tours, _Places(session, road_source(tenant)))
-        unassigned = list(session.scalars(
+        places = _Places(session, road_source(tenant))
+        layers.task_labels = places.task_labels
+        visited = _add_tours(session, layers, tours, places)
+        on_tours = _task_ids(tours)
+        newest: dict[int, Unassigned] = {}
+        for row in session.scalars(
             select(Unassigned).where(Unassigned.plan_id.in_(plan_ids))
             .options(selectinload(Unassigned.task).selectinload(Task.site))
-        ))
-        extra = _add_unassigned(layers, unassigned)
-        _add_sites(session, layers, {s for s in visited}, today, visited | extra)
+            .order_by(Unassigned.plan_id, Unassigned.id)
+        ):
+            if row.task_id not in on_tours:
+                newest[row.task_id] = row
+        extra = _add_unassigned(layers, list(newest.values()))
+        _add_sites(session, layers, on_tours, today, visited | extra)
     if layers.metric_epsg is None:
         layers.metric_epsg = metric_epsg_for(f.geometry for _, f in layers.all_features())
     return layers
@@ -428,23 +463,17 @@ def cached_live_layers(engine: Engine, tenant_id: int, today: dt.date | None = N
     """:func:`live_layers`, rebuilt only when the plan, reports, sites or tasks changed.
 
     The answer is shared between requests: callers must not change it."""
-    today = today or dt.datetime.now(dt.UTC).date()
+    today = today or tenant_today(_tenant(engine, tenant_id))
     with tenant_session(engine, tenant_id) as session:
         key = (store_key(session), today, layers_fingerprint(session))
     return layer_cache.get_or_build(tenant_id, key, lambda: live_layers(engine, tenant_id, today))
 
 
-def export_plan(
-    engine: Engine, tenant_id: int, plan_id: int, fmt: str, out: Path | str,
-    tour_id: int | None = None, layer_ids: list[str] | None = None,
+def _write(
+    layers: R.LayerSet, fmt: str, out: Path | str, tour_id: int | None,
+    layer_ids: list[str] | None,
 ) -> ExportResult:
-    """Write plan ``plan_id`` as ``fmt`` (geojson, gpkg or gpx) to ``out``.
-
-    ``tour_id`` limits GPX to one crew-day; ``layer_ids`` limits GeoJSON to some layers. The file
-    is written to a temporary name first and renamed, so a failed export leaves no half file."""
-    if fmt not in FORMATS:
-        raise BadInput(f"Unbekanntes Format „{fmt}“; möglich: {', '.join(FORMATS)}")
-    layers = plan_layers(engine, tenant_id, plan_id)
+    """Write ``layers`` as ``fmt`` to ``out`` through a temporary name (no half file)."""
     out = Path(out)
     tmp = out.with_name(f".{out.stem}.part{out.suffix}")
     try:
@@ -461,3 +490,45 @@ def export_plan(
         raise BadInput(str(exc)) from exc
     tmp.replace(out)
     return ExportResult(out, fmt, counts)
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise BadInput(f"Unbekanntes Format „{fmt}“; möglich: {', '.join(FORMATS)}")
+
+
+def export_plan(
+    engine: Engine, tenant_id: int, plan_id: int, fmt: str, out: Path | str,
+    tour_id: int | None = None, layer_ids: list[str] | None = None, allow_draft: bool = False,
+) -> ExportResult:
+    """Write plan ``plan_id`` as ``fmt`` (geojson, gpkg or gpx) to ``out``.
+
+    ``tour_id`` limits GPX to one crew-day; ``layer_ids`` limits GeoJSON to some layers. A plan
+    that is not published is refused (409) unless ``allow_draft``. The file is written to a
+    temporary name first and renamed, so a failed export leaves no half file."""
+    _check_format(fmt)
+    return _write(plan_layers(engine, tenant_id, plan_id, allow_draft), fmt, out, tour_id,
+                  layer_ids)
+
+
+def export_days(
+    engine: Engine, tenant_id: int, first: dt.date, count: int, fmt: str, out: Path | str,
+    tour_id: int | None = None, layer_ids: list[str] | None = None,
+) -> ExportResult:
+    """Write what the crews' tablets show on ``count`` days from ``first``: per day the
+    published plan's tours, stops and unassigned tasks, with the tenant's sites (need as of
+    ``first``). 404 when none of the days has a published plan."""
+    _check_format(fmt)
+    if not 1 <= count <= MAX_EXPORT_DAYS:
+        raise BadInput(f"Zwischen 1 und {MAX_EXPORT_DAYS} Tage, nicht {count}")
+    days = [first + dt.timedelta(days=i) for i in range(count)]
+    tenant = _tenant(engine, tenant_id)
+    with tenant_session(engine, tenant_id) as session:
+        published = set(live_plan_ids(session)) & set(days)
+    span = f"{first:%d.%m.%Y}" + (f"–{days[-1]:%d.%m.%Y}" if count > 1 else "")
+    if not published:
+        raise NotFound(f"Für {span} ist bei {tenant.name} kein Plan veröffentlicht",
+                       en=f"{tenant.name} has no published plan for {span}")
+    layers = live_layers(engine, tenant_id, today=first, days=days,
+                         title=f"{tenant.name} – veröffentlichte Touren {span}")
+    return _write(layers, fmt, out, tour_id, layer_ids)

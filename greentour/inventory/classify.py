@@ -99,6 +99,31 @@ def category_of(tags: Mapping[str, str]) -> str | None:
     return None
 
 
+#: the classification's reasons (stored in German in the tag ``greentour:reason``) in English
+REASONS_EN = {
+    "zu bestätigen": "to be confirmed",
+    "Privatgarten": "private garden",
+    "nicht öffentlich (access=private)": "not public (access=private)",
+    "landwirtschaftliche Wiese": "farmland meadow",
+    "Gebüsch ohne Pflege (natural=scrub)": "unmanaged scrub (natural=scrub)",
+    "Annahmeliste": "acceptance list",
+    "Betreiber/Eigentümer ist die Stadt": "operated or owned by the town",
+    "Positivliste der Kategorie": "accepted category",
+}
+_REFUSED = " (Annahme aus Liste abgelehnt)"
+
+
+def reason_label(reason: str, lang: str = "de") -> str:
+    """A stored classification reason in ``lang`` ("zu bestätigen" -> "to be confirmed");
+    another reason as stored."""
+    if lang != "en" or not reason:
+        return reason
+    if reason.endswith(_REFUSED):
+        base = reason.removesuffix(_REFUSED)
+        return f"{REASONS_EN.get(base, base)} (acceptance from the list refused)"
+    return REASONS_EN.get(reason, reason)
+
+
 def never_auto_reason(category: str, tags: Mapping[str, str], town: bool) -> str | None:
     """Why a feature may never be accepted automatically (None: no objection)."""
     if category == "garden" and (tags.get("access") == "private"
@@ -123,7 +148,7 @@ def _status(category: str, tags: Mapping[str, str], key: str,
         if decision == "accept":
             if blocked in {"Privatgarten", "landwirtschaftliche Wiese"}:
                 stats.decisions_refused.append(f"{key}: {blocked}")
-                return STATUS_CANDIDATE, f"{blocked} (Annahme aus Liste abgelehnt)"
+                return STATUS_CANDIDATE, f"{blocked}{_REFUSED}"
             return STATUS_ACCEPTED, "Annahmeliste"
         if decision == "reject":
             return STATUS_REJECTED, "Annahmeliste"

@@ -30,6 +30,7 @@ from greentour.planning.lineup import crew_available_s, ensure_crew_days
 from greentour.planning.map_view import unassigned_items
 from greentour.planning.problem_builder import BuiltProblem, build_problem, crew_ref, task_ref
 from greentour.planning.store_solution import _store_stops, copy_tour, reasons_of
+from greentour.records.store_io import ensure_open
 from greentour.store import session_tenant, tenant_zone
 from greentour.store.models import (
     CrewDay,
@@ -213,19 +214,24 @@ def _best_insertion(
 def _check(session: Session, task_id: int, crew_day_id: int) -> dict[str, Any]:
     task = session.get(Task, task_id)
     if task is None:
-        raise NotFound(f"Aufgabe {task_id} gibt es nicht")
+        raise NotFound(f"Aufgabe {task_id} gibt es nicht", en=f"There is no task {task_id}")
     target = session.get(CrewDay, crew_day_id)
     if target is None:
-        raise NotFound(f"Kolonnentag {crew_day_id} gibt es nicht")
+        raise NotFound(f"Kolonnentag {crew_day_id} gibt es nicht",
+                       en=f"There is no crew-day {crew_day_id}")
     if target.locked:
-        raise Conflict(f"{target.name} am {target.date:%d.%m.} ist gesperrt")
+        raise Conflict(f"{target.name} am {target.date:%d.%m.} ist gesperrt",
+                       en=f"{target.name} on {target.date:%d/%m} is locked")
     if not target.member_ids:
-        raise Conflict(f"{target.name} hat am {target.date:%d.%m.} kein Personal")
+        raise Conflict(f"{target.name} hat am {target.date:%d.%m.} kein Personal",
+                       en=f"{target.name} has nobody on {target.date:%d/%m}")
     if task.status not in ("open", "planned"):
-        raise Conflict("Diese Aufgabe ist erledigt oder storniert")
+        raise Conflict("Diese Aufgabe ist erledigt oder storniert",
+                       en="This task is done or cancelled")
     source = where_planned(session, task, target.date)
     if source is not None and source[0].locked:
-        raise Conflict(f"{source[0].name} am {source[0].date:%d.%m.} ist gesperrt")
+        raise Conflict(f"{source[0].name} am {source[0].date:%d.%m.} ist gesperrt",
+                       en=f"{source[0].name} on {source[0].date:%d/%m} is locked")
     target_tour = current_tour(session, target)
     # the tasks already in the target tour are part of the check even when the builder would
     # leave them out on their own (e.g. one the plan placed after its due day)
@@ -238,9 +244,13 @@ def _check(session: Session, task_id: int, crew_day_id: int) -> dict[str, Any]:
         why = built.precheck_unassigned.get(task.id)
         if why:
             raise BadInput(f"Diese Aufgabe kann am {target.date:%d.%m.} nicht eingeplant werden: "
-                           f"{why[0]['de']}")
+                           f"{why[0]['de']}",
+                           en=f"This task cannot be planned on {target.date:%d/%m}: "
+                              f"{why[0].get('en') or why[0]['de']}")
         raise BadInput(f"Diese Aufgabe kann am {target.date:%d.%m.} nicht eingeplant werden "
-                       f"(fällig ab {task.due_earliest:%d.%m.})")
+                       f"(fällig ab {task.due_earliest:%d.%m.})",
+                       en=f"This task cannot be planned on {target.date:%d/%m} "
+                          f"(due from {task.due_earliest:%d/%m})")
     crew_id = crew_ref(target.id)
     seq = _sequence(target_tour, built, without=task.id)
     trial, pos = _best_insertion(built, crew_id, seq, ref)
@@ -303,7 +313,7 @@ def check_move(
 ) -> dict[str, Any]:
     """Re-timed target tour and violations of moving a task there; stores nothing."""
     if task_id is None or crew_day_id is None:
-        raise BadInput("Aufgabe und Ziel-Kolonne angeben")
+        raise BadInput("Aufgabe und Ziel-Kolonne angeben", en="Give the task and the target crew")
     return _result(session, _check(session, task_id, crew_day_id), lang)
 
 
@@ -312,10 +322,11 @@ def carry_over_target(session: Session, task_id: int | None, crew_day_id: int | 
     """Where "in Plan übernehmen" puts a stop reported partly done or not possible: the same crew
     (same template, else same name) on its next working day with people that is not locked."""
     if task_id is None or crew_day_id is None:
-        raise BadInput("Aufgabe und Kolonnentag angeben")
+        raise BadInput("Aufgabe und Kolonnentag angeben", en="Give the task and the crew-day")
     source = session.get(CrewDay, crew_day_id)
     if source is None:
-        raise NotFound(f"Kolonnentag {crew_day_id} gibt es nicht")
+        raise NotFound(f"Kolonnentag {crew_day_id} gibt es nicht",
+                       en=f"There is no crew-day {crew_day_id}")
     for offset in range(1, horizon_days + 1):
         day = source.date + dt.timedelta(days=offset)
         for cd in ensure_crew_days(session, day):
@@ -324,7 +335,9 @@ def carry_over_target(session: Session, task_id: int | None, crew_day_id: int | 
             if same and cd.member_ids and not cd.locked:
                 return cd
     raise Conflict(f"{source.name} hat in den nächsten {horizon_days} Tagen keinen freien "
-                   "Arbeitstag; bitte auf der Plantafel auf eine andere Kolonne ziehen")
+                   "Arbeitstag; bitte auf der Plantafel auf eine andere Kolonne ziehen",
+                   en=f"{source.name} has no free working day in the next {horizon_days} days; "
+                      "please drag it to another crew on the week board")
 
 
 def check_carry_over(session: Session, task_id: int | None, crew_day_id: int | None,
@@ -405,14 +418,22 @@ def apply_move(
     no rule broken) is only stored with ``confirm_overtime``: the planner has seen the warning.
     """
     if task_id is None or crew_day_id is None:
-        raise BadInput("Aufgabe und Ziel-Kolonne angeben")
+        raise BadInput("Aufgabe und Ziel-Kolonne angeben", en="Give the task and the target crew")
+    target_day = session.get(CrewDay, crew_day_id)
+    if target_day is not None:
+        ensure_open(session, target_day.date)  # a day closed in the work records: 409
     checked = _check(session, task_id, crew_day_id)
     result = _result(session, checked, "de")
     if not result["feasible"]:
-        raise Conflict("Umplanung nicht möglich: " + "; ".join(result["violations"]))
+        english = _result(session, checked, "en")
+        raise Conflict("Umplanung nicht möglich: " + "; ".join(result["violations"]),
+                       en="Move not possible: " + "; ".join(english["violations"]))
     if result["added_overtime_min"] > 0 and not confirm_overtime:
+        english = _result(session, checked, "en")
         raise Conflict("Umplanung bringt Überstunden, bitte bestätigen: "
-                       + "; ".join(result["warnings"]))
+                       + "; ".join(result["warnings"]),
+                       en="The move brings overtime, please confirm: "
+                          + "; ".join(english["warnings"]))
     if lang != "de":
         result = _result(session, checked, lang)
     target: CrewDay = checked["target"]
@@ -452,10 +473,11 @@ def set_locked(session: Session, crew_day_id: int | None, locked: bool) -> CrewD
     """Lock (or unlock) a crew-day: its tour stays as it is on re-planning and takes no moves;
     returns the crew-day."""
     if crew_day_id is None:
-        raise BadInput("Kolonnentag angeben")
+        raise BadInput("Kolonnentag angeben", en="Give the crew-day")
     cd = session.get(CrewDay, crew_day_id)
     if cd is None:
-        raise NotFound(f"Kolonnentag {crew_day_id} gibt es nicht")
+        raise NotFound(f"Kolonnentag {crew_day_id} gibt es nicht",
+                       en=f"There is no crew-day {crew_day_id}")
     # an explicit updated_at keeps the line-up change time (a lock changes no people or machines)
     session.execute(update(CrewDay).where(CrewDay.id == cd.id)
                     .values(locked=locked, updated_at=cd.updated_at))

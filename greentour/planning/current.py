@@ -46,6 +46,23 @@ def published_plan(session: Session, day: dt.date) -> Plan | None:
     )
 
 
+def published_plans_by_day(session: Session) -> dict[dt.date, int]:
+    """For every day with a published plan, the id of the plan the tablets show that day: the
+    same rule as :func:`published_plan` (highest version, then highest id), in one query."""
+    plans = session.execute(
+        select(Plan.id, Plan.date_from, Plan.date_to)
+        .where(Plan.status == "published")
+        .order_by(Plan.version.desc(), Plan.id.desc())
+    ).all()
+    winner: dict[dt.date, int] = {}
+    for plan_id, first, last in plans:
+        day = first
+        while day <= last:
+            winner.setdefault(day, plan_id)
+            day += dt.timedelta(days=1)
+    return winner
+
+
 def next_version(session: Session, date_from: dt.date, date_to: dt.date) -> int:
     """1 + the highest version of any plan overlapping ``date_from``..``date_to``.
 

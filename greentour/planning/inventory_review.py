@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from greentour.errors import BadInput
+from greentour.inventory.classify import reason_label
 from greentour.planning.labels import category_label
 from greentour.store.models import Site
 
@@ -42,7 +43,9 @@ def candidates(
             "label": s.name or f"{category_label(s.category, lang)} ({_ref(s)})",
             "area_m2": round(s.area_m2) if s.area_m2 else None,
             "osm": f"{s.osm_type}/{s.osm_id}" if s.osm_id else "",
-            "tags": ", ".join(f"{k}={v}" for k, v in sorted((s.tags_json or {}).items())[:6]),
+            "reason": reason_label(str((s.tags_json or {}).get("greentour:reason", "")), lang),
+            "tags": ", ".join([f"{k}={v}" for k, v in sorted((s.tags_json or {}).items())
+                               if not k.startswith("greentour:")][:6]),
         } for s in shown],
     }
 

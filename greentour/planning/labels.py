@@ -87,6 +87,16 @@ JOB_STATUS_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+#: productivity units of task types (``productivity_unit``) as a page writes them
+PRODUCTIVITY_UNIT_LABELS: dict[str, tuple[str, str]] = {
+    "m2_per_h": ("m²/h", "m²/h"),
+    "m_per_h": ("m/h", "m/h"),
+    "trees_per_h": ("Bäume/h", "trees/h"),
+    "items_per_h": ("Stück/h", "items/h"),
+    "sites_per_h": ("Flächen/h", "sites/h"),
+}
+
+
 def _pick(table: dict[str, tuple[str, str]], code: str, lang: str) -> str:
     pair = table.get(code)
     if pair:
@@ -225,3 +235,8 @@ def reason_text(reason: Any, lang: str = "de") -> str:
         de, en = _PLAIN_REASONS.get(str(reason.get("code")), ("Nicht eingeplant", "Not planned"))
         text = en if key == "en" else de
     return text
+
+
+def productivity_unit_label(unit: str, lang: str = "de") -> str:
+    """``m2_per_h`` -> "m²/h", ``trees_per_h`` -> "Bäume/h" / "trees/h"."""
+    return _pick(PRODUCTIVITY_UNIT_LABELS, unit, lang)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from greentour.errors import BadInput, Conflict, NotFound
 from greentour.planning.labels import day_text, qualification_label
 from greentour.planning.shifts import breaks_for, shift_for, shift_work_seconds
+from greentour.records.store_io import ensure_open
 from greentour.store import session_tenant
 from greentour.store.models import (
     Absence,
@@ -68,6 +69,22 @@ class CrewView:
     available_s: int
     locked: bool
     flags: list[str] = field(default_factory=list)
+
+
+#: The absence reasons the line-up form offers (stored in German) and their names per language;
+#: another stored reason is the planner's own text and shown as it is.
+ABSENCE_REASONS = {
+    "krank": ("krank", "sick"),
+    "Urlaub": ("Urlaub", "leave"),
+    "Schulung": ("Schulung", "training"),
+    "Abwesenheit": ("Abwesenheit", "absence"),
+}
+
+
+def absence_reason_label(reason: str, lang: str = "de") -> str:
+    """A stored absence reason in ``lang`` ("krank" -> "sick"); unknown reasons as stored."""
+    pair = ABSENCE_REASONS.get(reason or "Abwesenheit")
+    return pair[1 if lang == "en" else 0] if pair else reason
 
 
 @dataclass(frozen=True)
@@ -263,7 +280,7 @@ def crew_flags(
         if staff_id in absent:
             name = people[staff_id].name if staff_id in people else f"#{staff_id}"
             flags.append(say("absent", name=name,
-                             reason=absent[staff_id] or ("absence" if en else "Abwesenheit")))
+                             reason=absence_reason_label(absent[staff_id], lang)))
     quals = {q for p in members for q in p.qualifications}
     for machine_id in crew_day.machine_ids:
         machine = machines.get(machine_id)
@@ -329,7 +346,8 @@ def get_lineup(session: Session, day: dt.date, lang: str = "de") -> Lineup:
     return Lineup(
         day=day,
         crews=crews,
-        absent=[(_person(people[i]), r) for i, r in sorted(absent.items()) if i in people],
+        absent=[(_person(people[i]), absence_reason_label(r, lang))
+                for i, r in sorted(absent.items()) if i in people],
         idle_people=[
             _person(p)
             for p in sorted(people.values(), key=lambda p: p.name)
@@ -339,7 +357,8 @@ def get_lineup(session: Session, day: dt.date, lang: str = "de") -> Lineup:
         all_people=[_person(p) for p in sorted(people.values(), key=lambda p: p.name)],
         absences=[
             AbsenceView(a.id, people[a.staff_id].name if a.staff_id in people else
-                        f"#{a.staff_id}", a.reason, a.date_from, a.date_to)
+                        f"#{a.staff_id}", absence_reason_label(a.reason, lang), a.date_from,
+                        a.date_to)
             for a in session.scalars(
                 select(Absence).where(Absence.date_from <= day, Absence.date_to >= day)
                 .order_by(Absence.date_from, Absence.id))
@@ -350,7 +369,8 @@ def get_lineup(session: Session, day: dt.date, lang: str = "de") -> Lineup:
 def _crew_day(session: Session, crew_day_id: int) -> CrewDay:
     crew_day = session.get(CrewDay, crew_day_id)
     if crew_day is None:
-        raise NotFound(f"Kolonnentag {crew_day_id} gibt es nicht")
+        raise NotFound(f"Kolonnentag {crew_day_id} gibt es nicht",
+                       en=f"There is no crew-day {crew_day_id}")
     return crew_day
 
 
@@ -358,7 +378,9 @@ def _reassign(
     session: Session, day: dt.date, attr: str, item_id: int, target: CrewDay | None
 ) -> None:
     """Put ``item_id`` into ``target``'s id list ``attr`` (``member_ids``/``machine_ids``) and
-    out of every other crew-day of ``day`` (``target`` None: out of all of them)."""
+    out of every other crew-day of ``day`` (``target`` None: out of all of them). A day closed
+    in the work records is read-only (409)."""
+    ensure_open(session, day)
     for cd in session.scalars(select(CrewDay).where(CrewDay.date == day)):
         if item_id in getattr(cd, attr) and cd is not target:
             setattr(cd, attr, [i for i in getattr(cd, attr) if i != item_id])
@@ -374,14 +396,17 @@ def move_person(
     returns the person and the target (for the confirmation)."""
     person = session.get(Staff, staff_id)
     if person is None:
-        raise NotFound(f"Mitarbeiter {staff_id} gibt es nicht")
+        raise NotFound(f"Mitarbeiter {staff_id} gibt es nicht",
+                       en=f"There is no staff member {staff_id}")
     target = _crew_day(session, to_crew_day_id) if to_crew_day_id else None
     if target is not None and target.date != day:
-        raise BadInput("Die Kolonne gehört zu einem anderen Tag")
+        raise BadInput("Die Kolonne gehört zu einem anderen Tag",
+                       en="That crew belongs to another day")
     if target is not None and target.locked:
-        raise Conflict(f"{target.name} ist gesperrt")
+        raise Conflict(f"{target.name} ist gesperrt", en=f"{target.name} is locked")
     if target is not None and staff_id in absent_staff_ids(session, day):
-        raise Conflict(f"{person.name} ist an diesem Tag abwesend")
+        raise Conflict(f"{person.name} ist an diesem Tag abwesend",
+                       en=f"{person.name} is absent that day")
     _reassign(session, day, "member_ids", staff_id, target)
     return person, target
 
@@ -396,12 +421,15 @@ def move_machine(
     """
     machine = session.get(Machine, machine_id)
     if machine is None:
-        raise NotFound(f"Maschine {machine_id} gibt es nicht")
+        raise NotFound(f"Maschine {machine_id} gibt es nicht",
+                       en=f"There is no machine {machine_id}")
     target = _crew_day(session, to_crew_day_id) if to_crew_day_id else None
     if target is not None and machine_out_of_service(machine, day):
-        raise Conflict(f"{machine.name} ist an diesem Tag in Reparatur")
+        raise Conflict(f"{machine.name} ist an diesem Tag in Reparatur",
+                       en=f"{machine.name} is in repair that day")
     if target is not None and target.date != day:
-        raise BadInput("Die Kolonne gehört zu einem anderen Tag")
+        raise BadInput("Die Kolonne gehört zu einem anderen Tag",
+                       en="That crew belongs to another day")
     _reassign(session, day, "machine_ids", machine_id, target)
     return machine, target
 
@@ -415,10 +443,12 @@ def report_absence(
 ) -> Absence:
     """Record an absence and take the person out of every crew-day in that range."""
     if date_to < date_from:
-        raise BadInput("Das Ende der Abwesenheit liegt vor ihrem Beginn")
+        raise BadInput("Das Ende der Abwesenheit liegt vor ihrem Beginn",
+                           en="The absence ends before it begins")
     person = session.get(Staff, staff_id)
     if person is None:
-        raise NotFound(f"Mitarbeiter {staff_id} gibt es nicht")
+        raise NotFound(f"Mitarbeiter {staff_id} gibt es nicht",
+                       en=f"There is no staff member {staff_id}")
     absence = Absence(
         staff_id=staff_id,
         date_from=date_from,
@@ -453,12 +483,14 @@ def change_absence(
     """
     absence = session.get(Absence, absence_id)
     if absence is None:
-        raise NotFound(f"Abwesenheit {absence_id} gibt es nicht")
+        raise NotFound(f"Abwesenheit {absence_id} gibt es nicht",
+                       en=f"There is no absence {absence_id}")
     person = session.get(Staff, absence.staff_id)
     old_to = absence.date_to
     if until is not None and until >= day:
         if until < absence.date_from:
-            raise BadInput("Das Ende der Abwesenheit liegt vor ihrem Beginn")
+            raise BadInput("Das Ende der Abwesenheit liegt vor ihrem Beginn",
+                           en="The absence ends before it begins")
         if until > old_to:
             absence.date_to = until
             _out_of_crews(session, person.id, old_to + dt.timedelta(days=1), until)
@@ -500,7 +532,8 @@ def set_machine_repair(
     """Mark a machine in repair until ``until`` (None: back in service) and unbook it meanwhile."""
     machine = session.get(Machine, machine_id)
     if machine is None:
-        raise NotFound(f"Maschine {machine_id} gibt es nicht")
+        raise NotFound(f"Maschine {machine_id} gibt es nicht",
+                       en=f"There is no machine {machine_id}")
     machine.repair_until = until
     machine.available = until is None
     if until is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -62,9 +63,9 @@ BASEMAPS: dict[str, dict[str, Any] | None] = {
     "basemapde": {
         "url": "https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/"
                "de_basemapde_web_raster_farbe/default/GLOBAL_WEBMERCATOR/{z}/{y}/{x}.png",
+        # the licence keeps its German name; the rest follows the UI language (base_layer)
         "attribution": "© basemap.de / BKG (Datenlizenz Deutschland – Namensnennung 2.0, "
-                       "dl-de/by-2-0); Flächen, Straßen und Touren: "
-                       "© OpenStreetMap contributors, ODbL",
+                       "dl-de/by-2-0); {ours}: © OpenStreetMap contributors, ODbL",
         "max_zoom": 19,
     },
     "osm": {
@@ -76,18 +77,28 @@ BASEMAPS: dict[str, dict[str, Any] | None] = {
 }
 
 
-def base_layer() -> dict[str, Any] | None:
-    """The configured base layer (``GREENTOUR_BASEMAP``: basemapde, osm, none or a URL template).
+def base_layer_named(name: str, lang: str = "de") -> dict[str, Any] | None:
+    """One of :data:`BASEMAPS` with its attribution in ``lang``."""
+    layer = BASEMAPS[name]
+    if layer is None:
+        return None
+    ours = "Sites, roads and tours" if lang == "en" else "Flächen, Straßen und Touren"
+    return {**layer, "attribution": layer["attribution"].format(ours=ours)}
+
+
+def base_layer(lang: str = "de") -> dict[str, Any] | None:
+    """The configured base layer (``GREENTOUR_BASEMAP``: basemapde, osm, none or a URL template),
+    its attribution in ``lang``.
 
     Tiles are only loaded by the browser while the planner looks at the map (never prefetched).
     """
     settings = get_settings()
     choice = settings.basemap.strip()
     if choice in BASEMAPS:
-        return BASEMAPS[choice]
+        return base_layer_named(choice, lang)
     if choice.startswith("https://") and "{z}" in choice:
         return {"url": choice, "attribution": settings.basemap_attribution, "max_zoom": 19}
-    return BASEMAPS["basemapde"]
+    return base_layer_named("basemapde", lang)
 
 
 def _lang_index(lang: str) -> int:
@@ -113,6 +124,7 @@ def _fmt_date(value: dt.date | None, lang: str = "de") -> str | None:
 #: where a task's duration came from, as stored (``duration_source``) -> German / English
 DURATION_SOURCES = {
     "formula": ("Formel", "formula"),
+    "Formel": ("Formel", "formula"),
     "Formel (Fläche × Leistung)": ("Formel (Fläche × Leistung)", "formula (area × rate)"),
     "Sollzeit": ("Sollzeit", "target time"),
     "target": ("Sollzeit", "target time"),
@@ -216,7 +228,7 @@ def sites_geojson(session: Session, day: dt.date, lang: str = "de") -> dict[str,
             "forecast": (f"{labels.get(first.task_type, first.task_type)} "
                          f"({GENERATOR_LABELS.get(first.generator, ('', ''))[li]})"
                          if first else None),
-            "why": first.notes if first and first.notes else None,
+            "why": task_why(first, lang) if first else None,
             "due_window": (f"{_fmt_date(first.due_earliest, lang)} – "
                            f"{_fmt_date(first.due_latest, lang)}" if first else None),
             "duration_min": round(first.duration_s / 60) if first else None,
@@ -229,12 +241,25 @@ def sites_geojson(session: Session, day: dt.date, lang: str = "de") -> dict[str,
     return {"type": "FeatureCollection", "features": features}
 
 
+def task_why(task: Task, lang: str = "de") -> str | None:
+    """Why the task is due in ``lang`` (the generator's German or English explanation; tasks
+    stored before the English text existed show the German one)."""
+    text = (task.notes_en or task.notes) if lang == "en" else task.notes
+    return text or None
+
+
 def duration_source_label(source: str | None, lang: str = "de") -> str | None:
     """``formula`` -> ``Formel``; "gelernt aus 5 Einsätzen" and other prose as it is."""
     if not source:
         return None
     pair = DURATION_SOURCES.get(source)
-    return pair[_lang_index(lang)] if pair else source.replace("_", " ")
+    if pair:
+        return pair[_lang_index(lang)]
+    learned = re.fullmatch(r"gelernt aus (\d+) Besuch(?:en)?", source)
+    if learned and lang == "en":  # stored in German by the demand step (DurationEstimate.label)
+        n = int(learned.group(1))
+        return f"learned from {n} visit{'s' if n != 1 else ''}"
+    return source.replace("_", " ")
 
 
 def places(session: Session, lang: str = "de") -> list[dict[str, Any]]:
@@ -390,7 +415,7 @@ def map_data(
     return {
         "day": day.isoformat(),
         "bbox": bbox(session),
-        "base_layer": base_layer(),
+        "base_layer": base_layer(lang),
         "sites": sites_geojson(session, day, lang),
         "places": places(session, lang),
         "plan": plan,

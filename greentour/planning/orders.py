@@ -54,18 +54,20 @@ def add_urgent_order(
     ``duration_min`` is the planner's target time in minutes (None: the task type's estimate).
     """
     if site_id is None:
-        raise BadInput("Fläche für den Auftrag auswählen")
+        raise BadInput("Fläche für den Auftrag auswählen", en="Choose the site of the order")
     site = session.get(Site, site_id)
     if site is None:
-        raise NotFound(f"Fläche {site_id} gibt es nicht")
+        raise NotFound(f"Fläche {site_id} gibt es nicht", en=f"There is no site {site_id}")
     if session.scalar(select(TaskType.id).where(TaskType.code == task_type)) is None:
         known = ", ".join(session.scalars(select(TaskType.name_de).order_by(TaskType.name_de)))
         raise BadInput(f"Aufgabenart {task_type!r} gibt es im Katalog dieses Bauhofs nicht "
                        f"(bekannt: {known})")
     if duration_min is not None and not 1 <= duration_min <= MAX_ORDER_MIN:
-        raise BadInput(f"Dauer muss zwischen 1 und {MAX_ORDER_MIN} Minuten liegen")
+        raise BadInput(f"Dauer muss zwischen 1 und {MAX_ORDER_MIN} Minuten liegen",
+                       en=f"The duration must be between 1 and {MAX_ORDER_MIN} minutes")
     if not 1 <= persons <= 10:
-        raise BadInput("Personen müssen zwischen 1 und 10 liegen")
+        raise BadInput("Personen müssen zwischen 1 und 10 liegen",
+                       en="People must be between 1 and 10")
     try:
         with session.begin_nested():
             return create_order(

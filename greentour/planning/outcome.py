@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from greentour.errors import NotFound
+from greentour.planning.labels import number_text
 from greentour.store.models import Plan, Stop, Tour, Unassigned
 
 
@@ -44,8 +45,9 @@ class PlanOutcome:
             more = " (u. ä.)" if count > 1 else ""
             out.append(f"  {count:4d} × {text}{more}")
         out.append(
-            f"Überstunden {self.overtime_s / 3600:.1f} h; Fahrzeit {self.drive_s / 3600:.1f} h "
-            f"= {100 * self.drive_share:.1f} % der Fahr- und Arbeitszeit"
+            f"Überstunden {number_text(self.overtime_s / 3600)} h; Fahrzeit "
+            f"{number_text(self.drive_s / 3600)} h = {number_text(100 * self.drive_share)} % "
+            "der Fahr- und Arbeitszeit"
         )
         return out
 

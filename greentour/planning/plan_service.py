@@ -9,9 +9,11 @@ Three actions of the planner, all one function :func:`run_plan_in_tenant` with a
   plan changes as little as it must; locked crew-days keep their tours;
 * ``optimize`` ("Länger optimieren"): like ``replan`` with a longer search in the background.
 
-Search budgets come from ``GREENTOUR_PLAN_TIME_LIMIT_S`` (default 10 s),
+Solver budgets come from ``GREENTOUR_PLAN_TIME_LIMIT_S`` (default 20 s),
 ``GREENTOUR_OPTIMIZE_TIME_LIMIT_S`` (default 60 s) and ``GREENTOUR_PLAN_SOLUTION_LIMIT`` (unset: the
-clock decides; set for fast reproducible tests and demos).
+budget decides; set for fast reproducible tests and demos). A budget covers the whole solve in
+counted work (:class:`routing.search.SolveClock`): its seconds on a quiet machine, longer on a
+busy one, the same plan.
 """
 
 from __future__ import annotations
@@ -101,7 +103,8 @@ def run_plan_in_tenant(
     report = progress or (lambda _p, _m=None: None)
     params = params or solve_params(mode)
     if not 1 <= days_count <= MAX_DAYS:
-        raise BadInput(f"Es lassen sich 1 bis {MAX_DAYS} Tage auf einmal planen")
+        raise BadInput(f"Es lassen sich 1 bis {MAX_DAYS} Tage auf einmal planen",
+                       en=f"1 to {MAX_DAYS} days can be planned at once")
     days = [day + dt.timedelta(days=i) for i in range(days_count)]
     demand_summary: dict[str, Any] = {}
     if with_demand if with_demand is not None else mode == "plan":
@@ -114,7 +117,8 @@ def run_plan_in_tenant(
         settle_past_tasks(session, day)
         days = [d for d in days if any(cd.member_ids for cd in ensure_crew_days(session, d))]
     if not days:
-        raise BadInput("Für diese Tage gibt es keine Kolonne mit Personal")
+        raise BadInput("Für diese Tage gibt es keine Kolonne mit Personal",
+                       en="No crew with people on these days")
     with tenant_session(engine, tenant_id) as session:
         built = build_problem(session, days, stability=mode != "plan", progress=report)
         session.rollback()
@@ -150,7 +154,8 @@ def enqueue_plan(
     if mode not in MODES:
         raise BadInput(f"Unbekannte Planungsart {mode!r}")
     if not 1 <= days_count <= MAX_DAYS:
-        raise BadInput(f"Es lassen sich 1 bis {MAX_DAYS} Tage auf einmal planen")
+        raise BadInput(f"Es lassen sich 1 bis {MAX_DAYS} Tage auf einmal planen",
+                       en=f"1 to {MAX_DAYS} days can be planned at once")
     return enqueue(engine, tenant_id, "plan",
                    {"day": day.isoformat(), "mode": mode, "days": days_count})
 

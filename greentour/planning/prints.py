@@ -39,7 +39,9 @@ from greentour.store.models import (
     Vehicle,
 )
 
-ATTRIBUTION = "Karte und Flächen: © OpenStreetMap contributors, ODbL"
+#: the OSM attribution of every print, German and English
+ATTRIBUTION = ("Karte und Flächen: © OpenStreetMap contributors, ODbL",
+               "Map and sites: © OpenStreetMap contributors, ODbL")
 SVG_W, SVG_H, SVG_PAD = 280, 220, 12
 
 
@@ -209,7 +211,7 @@ def day_sheet(
         "task_count": len(points),
         "stops": stops,
         "svg": tour_svg(line, points, (depot.lon, depot.lat) if depot else None),
-        "attribution": ATTRIBUTION,
+        "attribution": ATTRIBUTION[1 if lang == "en" else 0],
     }
 
 
@@ -288,4 +290,5 @@ def week_plan(session: Session, week_start: dt.date, lang: str = "de") -> dict[s
     last = week_start + dt.timedelta(days=4)
     first = f"{week_start:%d/%m}" if en else f"{week_start:%d.%m.}"
     title = f"{'Week plan' if en else 'Wochenplan'} {first} – {day_text(last, lang, 'date')}"
-    return {**board, "attribution": ATTRIBUTION, "title": title, "max_lines": max_lines}
+    return {**board, "attribution": ATTRIBUTION[1 if en else 0], "title": title,
+            "max_lines": max_lines}

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from greentour.errors import BadInput, Conflict
 from greentour.planning.board import where_planned
 from greentour.planning.current import current_plan, published_plan
-from greentour.planning.labels import WEEKDAYS_DE, site_label
+from greentour.planning.labels import WEEKDAYS_DE, day_text, site_label
 from greentour.store import session_tenant, tenant_zone
 from greentour.store.base import utcnow
 from greentour.store.models import CrewDay, Plan, Task, TaskType, Tour
@@ -38,7 +38,8 @@ MAX_DAYS = 14
 
 def _days(first: dt.date, count: int) -> list[dt.date]:
     if not 1 <= count <= MAX_DAYS:
-        raise BadInput(f"Zwischen 1 und {MAX_DAYS} Tage veröffentlichen")
+        raise BadInput(f"Zwischen 1 und {MAX_DAYS} Tage veröffentlichen",
+                       en=f"Publish between 1 and {MAX_DAYS} days")
     return [first + dt.timedelta(days=i) for i in range(count)]
 
 
@@ -53,7 +54,8 @@ def drafts(session: Session, days: Iterable[dt.date]) -> list[Plan]:
 
 
 def _tour_entries(session: Session, tour: Tour | None, tz: Any,
-                  labels: dict[str, str]) -> list[dict[str, Any]]:
+                  labels: dict[str, tuple[str, str]]) -> list[dict[str, Any]]:
+    """The task stops of ``tour`` with site and task names in German and English (``*_en``)."""
     if tour is None:
         return []
     out = []
@@ -63,14 +65,16 @@ def _tour_entries(session: Session, tour: Tour | None, tz: Any,
         out.append({
             "task_id": stop.task_id,
             "site": site_label(stop.task.site),
-            "task": labels.get(stop.task.task_type, stop.task.task_type),
+            "site_en": site_label(stop.task.site, "en"),
+            "task": labels.get(stop.task.task_type, (stop.task.task_type,) * 2)[0],
+            "task_en": labels.get(stop.task.task_type, (stop.task.task_type,) * 2)[1],
             "start": stop.start_at.astimezone(tz).strftime("%H:%M") if stop.start_at else "",
             "start_at": stop.start_at,
         })
     return out
 
 
-def _where(session: Session, task_id: int, day: dt.date) -> str | None:
+def _where(session: Session, task_id: int, day: dt.date) -> tuple[str, str] | None:
     """``"Kolonne 2 Di 16.06."``: the crew-day whose current tour holds ``task_id`` (around
     ``day``; None when it is in no tour)."""
     task = session.get(Task, task_id)
@@ -78,7 +82,8 @@ def _where(session: Session, task_id: int, day: dt.date) -> str | None:
     if found is None:
         return None
     cd = found[0]
-    return f"{cd.name} {WEEKDAYS_DE[cd.date.weekday()]} {cd.date:%d.%m.}"
+    return (f"{cd.name} {WEEKDAYS_DE[cd.date.weekday()]} {cd.date:%d.%m.}",
+            f"{cd.name} {day_text(cd.date, 'en', 'short')}")
 
 
 def _diff(session: Session, crew_day: CrewDay, old: list[dict[str, Any]],
@@ -86,18 +91,22 @@ def _diff(session: Session, crew_day: CrewDay, old: list[dict[str, Any]],
     old_ids = [e["task_id"] for e in old]
     new_ids = [e["task_id"] for e in new]
     old_by = {e["task_id"]: e for e in old}
-    added = [{"site": e["site"], "task": e["task"], "start": e["start"]}
+    names = ("site", "site_en", "task", "task_en")
+    added = [{**{k: e[k] for k in names}, "start": e["start"]}
              for e in new if e["task_id"] not in old_by]
-    removed = [{"site": e["site"], "task": e["task"],
-                "to": _where(session, e["task_id"], crew_day.date)}
-               for e in old if e["task_id"] not in set(new_ids)]
+    removed = []
+    for e in old:
+        if e["task_id"] not in set(new_ids):
+            to = _where(session, e["task_id"], crew_day.date)
+            removed.append({**{k: e[k] for k in names}, "to": to[0] if to else None,
+                            "to_en": to[1] if to else None})
     kept_old = [t for t in old_ids if t in set(new_ids)]
     kept_new = [t for t in new_ids if t in set(old_ids)]
     moved = []
     for position, task_id in enumerate(kept_new):
         if kept_old.index(task_id) != position:
             e = old_by[task_id]
-            moved.append({"site": e["site"], "task": e["task"],
+            moved.append({**{k: e[k] for k in names},
                           "from_seq": old_ids.index(task_id) + 1,
                           "to_seq": new_ids.index(task_id) + 1})
     retimed = []
@@ -106,7 +115,7 @@ def _diff(session: Session, crew_day: CrewDay, old: list[dict[str, Any]],
         if before is None or before["start_at"] is None or e["start_at"] is None:
             continue
         if abs((e["start_at"] - before["start_at"]).total_seconds()) >= RETIME_MIN * 60:
-            retimed.append({"site": e["site"], "task": e["task"], "old_start": before["start"],
+            retimed.append({**{k: e[k] for k in names}, "old_start": before["start"],
                             "new_start": e["start"]})
     if not (added or removed or moved or retimed):
         return None
@@ -115,6 +124,7 @@ def _diff(session: Session, crew_day: CrewDay, old: list[dict[str, Any]],
         "crew": crew_day.name,
         "date": crew_day.date.isoformat(),
         "day_label": f"{WEEKDAYS_DE[crew_day.date.weekday()]} {crew_day.date:%d.%m.}",
+        "day_label_en": day_text(crew_day.date, "en", "short"),
         "first_tour": not old,
         "added": added, "removed": removed, "moved": moved, "retimed": retimed,
     }
@@ -123,7 +133,7 @@ def _diff(session: Session, crew_day: CrewDay, old: list[dict[str, Any]],
 def _changes_of(session: Session, plan: Plan) -> list[dict[str, Any]]:
     """Per crew-day: what ``plan`` changes against the version published on its days now."""
     tz = tenant_zone(session_tenant(session))
-    labels = {t.code: t.name_de for t in session.scalars(select(TaskType))}
+    labels = {t.code: (t.name_de, t.name_en) for t in session.scalars(select(TaskType))}
     out = []
     day = plan.date_from
     while day <= plan.date_to:
@@ -165,10 +175,12 @@ def publish(session: Session, first: dt.date, count: int = 1,
     """
     plans = drafts(session, _days(first, count))
     if not plans:
-        raise Conflict("Nichts zu veröffentlichen: die Tablets haben schon den aktuellen Plan")
+        raise Conflict("Nichts zu veröffentlichen: die Tablets haben schon den aktuellen Plan",
+                       en="Nothing to publish: the tablets already have the current plan")
     if expected_ids is not None and sorted(expected_ids) != sorted(p.id for p in plans):
         raise Conflict("Der Entwurf hat sich inzwischen geändert; bitte die Änderungen erneut "
-                       "ansehen")
+                       "ansehen", en="The draft has changed meanwhile; please look at the "
+                                     "changes again")
     summary = preview(session, first, count)
     now = utcnow()
     for plan in plans:

@@ -27,6 +27,10 @@ from greentour.planning.labels import WEEKDAYS_DE
 from greentour.store import session_tenant, write_session
 from greentour.store.models import Task, TaskType
 
+#: the generators as the demo's German summary names them ("Zyklus 88, Prognose 36")
+GENERATOR_DE = {"cycle": "Zyklus", "deadline": "Termin", "forecast": "Prognose",
+                "order": "Auftrag"}
+
 
 def _hours(value: float) -> str:
     return f"{value:7.1f} h"
@@ -142,7 +146,8 @@ def demo_step(ctx: Any) -> str:
         balance = capacity_balance(s, ctx.tenant_id, monday)
     ctx.results["demand"] = summary
     ctx.results["balance"] = balance.as_dict()
-    gens = ", ".join(f"{k} {v}" for k, v in sorted(summary["by_generator"].items()))
+    gens = ", ".join(f"{GENERATOR_DE.get(k, k)} {v}"
+                     for k, v in sorted(summary["by_generator"].items()))
     return (f"Bedarf: {summary['tasks']} Aufgaben ({gens or '–'}); Woche ab "
             f"{monday:%d.%m.}: {balance.due_h:.0f} h fällig, {balance.available_h:.0f} h "
             f"verfügbar ({balance.status})")

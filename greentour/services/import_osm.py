@@ -16,6 +16,7 @@ from greentour.cli_support import open_engine, progress_bar, resolve_tenant, ten
 from greentour.errors import BadInput, DataImportError
 from greentour.inventory.service import import_osm
 from greentour.jobs import JobContext, register_job
+from greentour.planning.labels import number_text
 from greentour.settings import REPO_ROOT, get_settings, resolve_data_file
 from greentour.store.models import Tenant
 from greentour.store.tenancy import system_session
@@ -88,4 +89,4 @@ def demo_step(ctx: Any) -> str:
     per_head = report.maintained_m2_per_inhabitant
     return (f"OSM-Import: {report.count('accepted')} Flächen in Pflege, "
             f"{report.count('candidate')} Kandidaten"
-            + (f", {per_head:.1f} m² je Einwohner" if per_head else ""))
+            + (f", {number_text(per_head)} m² je Einwohner" if per_head else ""))

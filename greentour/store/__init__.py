@@ -17,8 +17,10 @@ from greentour.store import (
     models_accounts,
     models_crew,
     models_demand,
+    models_duty,
     models_forecast,
     models_gis,
+    models_records,
 )
 from greentour.store.base import Base, TenantScoped, utcnow
 from greentour.store.db import (
@@ -50,8 +52,10 @@ MODEL_MODULES: tuple[ModuleType, ...] = (
     models_accounts,
     models_crew,
     models_demand,
+    models_duty,
     models_forecast,
     models_gis,
+    models_records,
 )
 
 

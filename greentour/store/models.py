@@ -310,6 +310,9 @@ class Task(TenantScoped, Base):
     status: Mapped[TaskStatus] = choice("task_status", TaskStatus, default="open")
     priority: Mapped[int] = mapped_column(Integer, default=0)
     notes: Mapped[str] = mapped_column(Text, default="")
+    """Why the task is due (the generator's explanation), German."""
+    notes_en: Mapped[str] = mapped_column(Text, default="")
+    """The same in English (empty for tasks stored before it existed: the German is shown)."""
     package_index: Mapped[int | None] = mapped_column(Integer)
     package_of: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

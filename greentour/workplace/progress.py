@@ -20,22 +20,19 @@ moved the last service, :mod:`greentour.crew.feedback`).
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from greentour.clock import tenant_now
 from greentour.crew.privacy import privacy_settings
-from greentour.errors import BadInput, NotFound
+from greentour.errors import BadInput
 from greentour.planning import publication
 from greentour.planning.current import current_plan
 from greentour.planning.map_view import NEED_LABELS, last_service_label, need_of
 from greentour.store import session_tenant, tenant_zone
-from greentour.store.base import utcnow
 from greentour.store.models import (
     Completion,
     CrewDay,
@@ -122,15 +119,19 @@ def site_states(session: Session, site_ids: set[int], day: dt.date,
 
 
 def day_progress(
-    session: Session, day: dt.date, photo_url: Callable[[int], str] | None = None,
+    session: Session, day: dt.date, photo_url: Callable[[str, bool], str] | None = None,
     lang: str = "de", with_times: bool = False, now: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Reported state of every stop of the day's current plan and a progress line per crew
-    (report times only ``with_times``; ``now`` for the stops due to be finished, default now)."""
+    (report times only ``with_times``; ``now`` for the stops due to be finished, default the
+    tenant's now: on the demo clock the demo day at the real time of day).
+
+    ``photo_url(client_uuid, thumbnail)`` gives the address of a report's photo (the planner
+    endpoint of the crew API, ``/api/v1/reports/<client_uuid>/photo``)."""
     li = _li(lang)
     tenant = session_tenant(session)
     tz = tenant_zone(tenant)
-    now = now or utcnow()
+    now = now or tenant_now(tenant)
     plan = current_plan(session, day)
     crew_days = {cd.id: cd for cd in session.scalars(select(CrewDay).where(CrewDay.date == day))}
     ids = list(crew_days)
@@ -181,8 +182,10 @@ def day_progress(
                                      if report.grass_length else None),
                     "note": report.note or None,
                     "outdated": bool(report.flagged_outdated),
-                    "photo_url": (photo_url(report.id)
+                    "photo_url": (photo_url(report.client_uuid, False)
                                   if photo_url and report.photo_path else None),
+                    "photo_thumb_url": (photo_url(report.client_uuid, True)
+                                        if photo_url and report.photo_path else None),
                 })
                 if with_times:
                     item["reported"] = _hhmm(report.server_time, tz)
@@ -226,13 +229,14 @@ def day_progress(
 
 def live_state(
     session: Session, first: dt.date, count: int = 1,
-    photo_url: Callable[[int], str] | None = None, lang: str = "de", role: str | None = None,
+    photo_url: Callable[[str, bool], str] | None = None, lang: str = "de",
+    role: str | None = None,
 ) -> dict[str, Any]:
     """What the map and the board poll: per day the progress (:func:`day_progress`), whether
     the shown plans are drafts and whether the line-up or orders changed after them. Report
     times only for a ``role`` the tenant's privacy settings allow."""
     if not 1 <= count <= 7:
-        raise BadInput("Zwischen 1 und 7 Tage")
+        raise BadInput("Zwischen 1 und 7 Tage", en="Between 1 and 7 days")
     days = [first + dt.timedelta(days=i) for i in range(count)]
     with_times = privacy_settings(session_tenant(session).config_json).may_see_stop_times(role)
     progress_days = [day_progress(session, d, photo_url, lang, with_times) for d in days]
@@ -247,22 +251,3 @@ def live_state(
         "stop_times_visible": with_times,
     }
 
-
-def photo_path(session: Session, completion_id: int) -> str:
-    """The stored photo of a report (relative to the instance folder) of this tenant."""
-    report = session.get(Completion, completion_id)
-    if report is None or not report.photo_path:
-        raise NotFound(f"Zur Rückmeldung {completion_id} gibt es kein Foto")
-    return report.photo_path
-
-
-def photo_thumbnail(instance_dir: Path, relative: str, max_px: int = 240) -> bytes:
-    """A JPEG thumbnail (at most ``max_px`` on the long side) of a stored report photo."""
-    path = (instance_dir / relative).resolve()
-    if instance_dir.resolve() not in path.parents or not path.is_file():
-        raise NotFound("Foto nicht gefunden")
-    with Image.open(path) as image:
-        image.thumbnail((max_px, max_px))
-        out = io.BytesIO()
-        image.convert("RGB").save(out, "JPEG", quality=80)
-    return out.getvalue()

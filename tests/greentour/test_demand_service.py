@@ -434,7 +434,9 @@ def test_demo_step_reports_week(june: Path, tmp_path: Path, data_dir: Path) -> N
     engine.dispose()
     assert line.startswith("Bedarf:") and "h fällig" in line and "h verfügbar" in line
     assert ctx.results["balance"]["week_start"] == "2026-06-15"
-    assert ctx.results["demand"].get("created", 0) <= 5  # the week was generated before
+    # the week was generated before; the fixture's store predates the split of tasks longer than
+    # their site's rules allow in one go, whose parts (new keys) are the only additions
+    assert ctx.results["demand"].get("created", 0) <= 10
 
 
 def test_forecast_uses_stored_weather_when_imported(lauf, data_dir: Path) -> None:

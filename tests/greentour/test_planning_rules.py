@@ -330,11 +330,11 @@ def test_package_parts_due_the_same_day_prefer_different_crews(store) -> None:
 
 
 def test_big_site_is_done_by_two_crews_on_one_day(store) -> None:
-    """Two 4 h parts of a big site, both due on Monday, planned for Monday alone: both are
-    served that day, by two different crews."""
+    """Two 5 h parts of a big site, both due on Monday, planned for Monday alone: no crew can
+    do 10 h in a shift, yet both are served that day, by two different crews."""
     engine, tenant_id, day = store
     with tenant_session(engine, tenant_id) as s, s.begin():
-        parts = _packages(s, _park(s), day, count=2, last=day, minutes=240)
+        parts = _packages(s, _park(s), day, count=2, last=day, minutes=300)
     result = run_plan_in_tenant(engine, tenant_id, day, "plan", FAST, with_demand=False)
     with tenant_session(engine, tenant_id) as s:
         plan = s.get(models.Plan, result["plan_id"])

@@ -45,7 +45,7 @@ def planned(planner_scenario_template, tmp_path_factory):
     result = run_plan_in_tenant(engine, sc.tenant_id, sc.day, "plan", FAST, with_demand=False)
     files = {fmt: out / f"plan.{fmt}" for fmt in ("gpkg", "geojson", "gpx")}
     for fmt, file in files.items():
-        export_plan(engine, sc.tenant_id, result["plan_id"], fmt, file)
+        export_plan(engine, sc.tenant_id, result["plan_id"], fmt, file, allow_draft=True)
     yield engine, sc.tenant_id, sc.day, result["plan_id"], files
     engine.dispose()
 

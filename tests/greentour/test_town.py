@@ -391,7 +391,7 @@ def test_task_catalogue_is_the_towns_own(town_env: Path, db_url: str, app) -> No
     out = town_env / "katalog.toml"
     assert run("tenant", "catalogue", "--tenant", "lauf", "--export", str(out)).exit_code == 0
     specs = {s.code: s for s in load_task_types(out)}
-    assert len(specs) == 20 and specs["empty_bins"].productivity == 30.0
+    assert len(specs) == 21 and specs["empty_bins"].productivity == 30.0
     page = client.get("/verwaltung/aufgabenarten.toml").get_data(as_text=True)
     assert "productivity = 30.0" in page
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
-from routing_factory import AXIS, LINE_POINTS, crew, h, matrix, problem, task
+from routing_factory import AXIS, LINE_POINTS, MONDAY, crew, h, matrix, problem, task
 
 from routing.explain import precheck
 from routing.params import SolveParams
@@ -78,6 +80,19 @@ def test_no_room_says_how_many_minutes_are_missing():
     assert 120 <= r.params["minutes"] <= 125
     assert f"es fehlen {r.params['minutes']} Minuten" in r.message_de
     assert f"needs {r.params['minutes']} more minutes" in r.message_en
+
+
+def test_work_not_due_yet_without_room_says_first_when_it_is_due():
+    """A 5-hour job due only next week, beside a due one that fills the crew-day: the reason
+    says when it is due, then what room is missing (not a bare "no crew has room")."""
+    later = AXIS.at(MONDAY + dt.timedelta(days=7), 0)
+    tasks = [task("a", 1, 300, urgency=2.0), task("b", 1, 300, due_earliest_s=later)]
+    sol = solve(problem(LINE_POINTS, tasks, [crew("c1")]), DET)
+    r = reason_of(sol, "b")
+    assert r.code == "not_due_no_room"
+    assert r.message_de.startswith("Erst ab Montag, 22.06. fällig")
+    assert f"es fehlen {r.params['minutes']} Minuten" in r.message_de
+    assert r.message_en.startswith("Only due from Monday 22 Jun")
 
 
 def test_too_costly_reason_says_what_it_would_take_without_euro():

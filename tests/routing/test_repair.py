@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import time
 
-from routing_factory import LINE_POINTS, crew, lunch, problem, task
+from routing_factory import AXIS, LINE_POINTS, MONDAY, crew, lunch, problem, task
 
 from routing.audit import FindingCode, audit_plan
 from routing.checker import check_solution, retime_tour
 from routing.constraints import build_model
 from routing.explain import precheck
-from routing.insertion import best_insertion, drop_unneeded_reloads
+from routing.insertion import best_insertion, drop_unneeded_reloads, work_done
 from routing.params import SolveParams
 from routing.problem import ReloadPoint
-from routing.repair import construct_routes, plan_cost_eur, repair
+from routing.repair import Effort, construct_routes, plan_cost_eur, repair
 from routing.search import Budget, SearchConfig, run_search
-from routing.solve import solve
+from routing.solve import CONSTRUCT_MIN_TASKS, solve
 
 WASTE = "green_waste_m3"
 GRID = [(0, 0)] + [(x * 700, y * 600) for x in range(1, 6) for y in range(-2, 3)]
@@ -171,3 +173,63 @@ def test_seed_shuffles_the_model_and_is_reproducible():
     params = SolveParams(deterministic=True, solution_limit=20, workers=1, seed=7,
                          method="direct")
     assert solve(p, params).routes() == solve(p, params).routes()
+
+
+def week_grid(n_tasks: int = 72, days: int = 3):
+    """A small week for the week path of ``solve``: ``n_tasks`` tasks (more than
+    ``solve.CONSTRUCT_MIN_TASKS``) at the grid's sites, two crews a day; half of them due on
+    the first day, the rest later in the week."""
+    tasks = [task(f"w{i}", 1 + i % (len(GRID) - 1), 20 + (i * 7) % 30, urgency=1.0 + i % 3,
+                  due_latest_s=AXIS.day_end_s(MONDAY) if i % 2 else None,
+                  loads={WASTE: 0.3})
+             for i in range(n_tasks)]
+    crews = [crew(f"d{d}c{k}", day_offset=d, breaks=[lunch(d)], capacity={WASTE: 3.0})
+             for d in range(days) for k in range(2)]
+    yard = ReloadPoint("yard", 3, {WASTE}, service_duration_s=600)
+    return problem(GRID, tasks, crews, reload_points=(yard,))
+
+
+def _work_s(sol) -> float:
+    """The counted work of a week solve, from its notes ("budget 3 s: 1.2 s of work, ...")."""
+    note = next(n for n in sol.notes if n.startswith("budget"))
+    return float(re.search(r": ([\d.]+) s of work", note).group(1))
+
+
+def test_week_plan_is_counted_work_within_its_budget_and_repeats():
+    """A week planned with a time budget (not deterministic mode) counts its work, not the
+    clock: two runs give the same plan, the work stays within the budget, and nothing that
+    fits is left."""
+    p = week_grid()
+    assert len(p.tasks) > CONSTRUCT_MIN_TASKS
+    params = SolveParams(time_limit_s=3)
+    first, second = solve(p, params), solve(p, params)
+    assert first.status == "week"
+    assert first.routes() == second.routes()
+    assert _work_s(first) <= 3.0
+    assert no_objection(p, first) == [] and check_solution(p, first) == []
+
+
+def test_week_plan_keeps_a_locked_stop_first():
+    """The week path's construction starts from the locked prefixes: a task locked to the
+    first position of a crew-day is that tour's first stop."""
+    p = week_grid()
+    locked = dataclasses.replace(p.tasks[5], locked_crew_day="d1c0", locked_position=0)
+    p = dataclasses.replace(p, tasks=(*p.tasks[:5], locked, *p.tasks[6:]))
+    sol = solve(p, SolveParams(time_limit_s=3))
+    assert sol.status == "week"
+    assert sol.routes()["d1c0"][0] == locked.id
+    assert check_solution(p, sol) == []
+
+
+def test_effort_in_work_units_stops_the_improvement():
+    """An improvement effort of counted work units ends when that much insertion work is
+    done, and a larger effort does at least as well (work, not seconds)."""
+    p = week_grid()
+    allowed, _ = precheck(p)
+    start = construct_routes(p, allowed)
+    before = work_done(p)
+    small = repair(p, start, allowed, effort=Effort(problem=p, units=1_000))
+    used = work_done(p) - before
+    large = repair(p, start, allowed, effort=Effort(problem=p, units=10 * used + 100_000))
+    assert used < 100_000
+    assert plan_cost_eur(p, large) <= plan_cost_eur(p, small) + 1e-6

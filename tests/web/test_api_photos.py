@@ -151,3 +151,21 @@ def test_planner_sees_the_photo_and_a_thumbnail_of_the_own_town_only(client, eng
     assert client.get(f"{url}?size=huge").status_code == 422
     no_photo = client.get(f"/api/v1/reports/{uuid.uuid4()}/photo")
     assert no_photo.status_code == 404
+
+
+def test_the_crew_api_route_is_the_only_photo_route_and_viewers_may_look(client, engine, sample):
+    """The live day links the crew API's photo route; the read-only role sees the photo too,
+    may not list reports, and the former planner-only route is gone (404)."""
+    client_uuid, answer = report_with_photo(client, sample, jpeg(640, 480))
+    assert answer.status_code == 201
+    with tenant_session(engine, sample.tenant_ids["lauf"]) as session:
+        completion_id = session.scalar(
+            select(Completion.id).where(Completion.client_uuid == client_uuid))
+    login_planner(client, engine, sample.tenant_ids["lauf"], "nurlesen", role="viewer")
+    thumb = client.get(f"/api/v1/reports/{client_uuid}/photo?size=thumb")
+    assert thumb.status_code == 200 and thumb.mimetype == "image/jpeg", thumb.get_data()
+    with Image.open(io.BytesIO(thumb.get_data())) as image:
+        assert image.size == (320, 240)
+    assert client.get("/api/v1/reports?date=2026-06-15").status_code == 403
+    assert client.get(f"/planner/photos/{completion_id}").status_code == 404
+    assert client.get(f"/planner/photos/{completion_id}?thumb=1").status_code == 404

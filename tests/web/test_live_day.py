@@ -148,10 +148,14 @@ def test_live_day_publish_report_carry_over_republish(client, app, planner_scena
     for stop in done:  # need and last service of the visited sites, at once
         site = live["sites"][str(stop["site_id"])]
         assert site["need"] != "overdue" and site["last_service"].startswith("15.06.2026")
+    # one photo route: the crew API's planner endpoint, full size and thumbnail
+    assert blocked["photo_url"] == f"/api/v1/reports/{body['client_uuid']}/photo"
+    assert blocked["photo_thumb_url"] == blocked["photo_url"] + "?size=thumb"
     full = client.get(blocked["photo_url"])
     assert full.status_code == 200 and full.mimetype == "image/jpeg"
-    thumb = client.get(blocked["photo_url"] + "?thumb=1")
-    assert thumb.status_code == 200 and max(Image.open(io.BytesIO(thumb.data)).size) <= 240
+    thumb = client.get(blocked["photo_thumb_url"])
+    assert thumb.status_code == 200 and max(Image.open(io.BytesIO(thumb.data)).size) <= 320
+    assert max(Image.open(io.BytesIO(full.data)).size) > 320
     # the map's site popups say the same: not "überfällig" after "erledigt"
     sites = {f["properties"]["id"]: f["properties"]
              for f in client.get(f"/planner/api/map?day={MONDAY}").get_json()["sites"]["features"]}
@@ -174,6 +178,11 @@ def test_live_day_publish_report_carry_over_republish(client, app, planner_scena
     mine = next(c for c in preview["crews"] if c["crew_day_id"] == other_day_id)
     assert len(mine["removed"]) == 1
     assert mine["removed"][0]["to"].endswith("Di 16.06.")
+    # the same summary in English (paired fields for the English planner page and tablet)
+    assert mine["removed"][0]["to_en"].endswith("Tue 16/06")
+    assert mine["day_label"] == "Mo 15.06." and mine["day_label_en"] == "Mon 15/06"
+    assert mine["removed"][0]["task_en"] and mine["removed"][0]["task_en"] != mine[
+        "removed"][0]["task"]
     tuesday = next(c for c in preview["crews"] if c["crew_day_id"] == check["crew_day_id"])
     assert any(a["site"] == mine["removed"][0]["site"] for a in tuesday["added"])
     assert _post(client, "/planner/api/publish", {"day": MONDAY, "days": 2}).status_code == 200

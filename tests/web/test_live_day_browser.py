@@ -24,6 +24,7 @@ from test_walkthrough_browser import CHROMIUM_ARGS, _shot, server  # noqa: F401 
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 MONDAY = DAY.isoformat()
+# predicates as functions: a string expression is evaluated with eval, which the CSP forbids
 MAP_READY = ("() => document.getElementById('map-page').dataset.loaded"
              " && document.body.dataset.liveLoaded && typeof GT !== 'undefined' && GT.mapView")
 
@@ -150,8 +151,10 @@ def test_live_day_in_lauf(server: str, planner_scenario) -> None:  # noqa: F811
         page.wait_for_function(
             "() => [...document.querySelectorAll('#live-reports img')]"
             ".every(i => i.naturalWidth > 0)")
+        thumb = page.evaluate("document.querySelector('#live-reports img').src")
+        assert "/api/v1/reports/" in thumb and thumb.endswith("/photo?size=thumb")
         assert page.evaluate(
-            "document.querySelector('#live-reports img').naturalWidth") <= 240
+            "document.querySelector('#live-reports img').naturalWidth") <= 320
         expect(blocked.locator("button.carry")).to_have_text("In Plan übernehmen")
         expect(page.locator("#live-progress")).to_contain_text("erledigt")
         # the visited site's popup: last service today, no longer "überfällig"

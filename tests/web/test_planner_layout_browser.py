@@ -90,7 +90,8 @@ def test_focus_is_visible(page) -> None:
 
 
 @pytest.mark.parametrize("url", ["/planner/?day=" + WEEK, "/planner/lineup?day=" + WEEK,
-                                 "/planner/inventory", "/crew/geraete"])
+                                 "/planner/inventory", "/crew/geraete",
+                                 "/planner/verkehrssicherung/?day=" + WEEK])
 def test_no_serious_accessibility_violations(page, url) -> None:
     """axe-core (WCAG 2.x A/AA) reports no serious or critical violation."""
     if url.startswith("/planner/?"):
@@ -99,3 +100,16 @@ def test_no_serious_accessibility_violations(page, url) -> None:
         page.goto(f"{ORIGIN}{url}")
     found = serious(axe_violations(page))
     assert not found, describe(found)
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (800, 1280)])
+def test_week_board_fits_the_window(page, width, height) -> None:
+    """The week board needs no sideways scrolling of the page on a 1280 px office screen (all
+    five days, Friday not cut off) nor on an 800 px tablet (the unassigned work above the
+    grid)."""
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(f"{ORIGIN}/planner/board?week={WEEK}")
+    expect(page.locator("#board-grid td.cell .task-chip")).not_to_have_count(0)
+    sizes = page.evaluate("""() => ({page: document.documentElement.scrollWidth,
+        grid: document.getElementById('board-grid').getBoundingClientRect().right})""")
+    assert sizes["page"] <= width and sizes["grid"] <= width, sizes

@@ -22,6 +22,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.utils import secure_filename
 
@@ -30,6 +31,7 @@ from greentour.accounts import users as accounts
 from greentour.demand import cycle_store
 from greentour.errors import BadInput, GreentourError
 from greentour.planning.accounts import create_user
+from greentour.planning.labels import productivity_unit_label
 from greentour.town.service import (
     Place,
     TownRequest,
@@ -37,7 +39,7 @@ from greentour.town.service import (
     list_templates,
     osm_facts,
 )
-from web.auth import admin_required
+from web.auth import admin_required, select_locale
 from web.db import get_engine, tenant_db
 
 bp = Blueprint("admin", __name__, url_prefix="/verwaltung", template_folder="templates")
@@ -45,11 +47,16 @@ bp = Blueprint("admin", __name__, url_prefix="/verwaltung", template_folder="tem
 
 def _index(error: str | None = None, status: int = 200) -> tuple[str, int]:
     session = tenant_db()
+    lang = select_locale()
+    rows = task_types.task_type_rows(session)
     return render_template(
         "admin/index.html",
         users=accounts.list_users(get_engine(), current_user.tenant_id),
         cycles=cycle_store.cycle_rows(session),
-        task_types=task_types.task_type_rows(session),
+        task_types=rows,
+        type_names={spec.code: spec.name_en if lang == "en" else spec.name_de
+                    for spec, _edited in rows},
+        unit_label=lambda unit: productivity_unit_label(unit, lang),
         roles=accounts.ROLES,
         role_de=accounts.ROLE_DE,
         error=error,
@@ -74,7 +81,7 @@ def user_create() -> Any:
                     display_name=form.get("display_name", ""))
     except GreentourError as exc:
         return _index(exc.message, exc.http_status)
-    flash(f"Benutzer „{form.get('username', '').strip()}“ angelegt.", "info")
+    flash(_("Benutzer „%(name)s“ angelegt.", name=form.get("username", "").strip()), "info")
     return redirect(url_for("admin.index"))
 
 
@@ -98,7 +105,7 @@ def user_change(username: str) -> Any:
             raise BadInput(f"Unbekannte Aktion „{action}“")
     except GreentourError as exc:
         return _index(exc.message, exc.http_status)
-    flash(f"Benutzer „{username}“ geändert.", "info")
+    flash(_("Benutzer „%(name)s“ geändert.", name=username), "info")
     return redirect(url_for("admin.index"))
 
 
@@ -129,7 +136,7 @@ def cycle_update(cycle_id: int) -> Any:
     except GreentourError as exc:
         session.rollback()
         return _index(exc.message, exc.http_status)
-    flash("Zyklus gespeichert.", "info")
+    flash(_("Zyklus gespeichert."), "info")
     return redirect(url_for("admin.index") + f"#zyklus-{cycle_id}")
 
 
@@ -156,12 +163,13 @@ def task_type_update(code: str) -> Any:
             "season_start": form.get("season_start", "").strip() or None,
             "season_end": form.get("season_end", "").strip() or None,
         }
-        task_types.update_task_type(session, code, values)
+        row = task_types.update_task_type(session, code, values)
+        name = row.name_en if select_locale() == "en" else row.name_de
         session.commit()
     except GreentourError as exc:
         session.rollback()
         return _index(exc.message, exc.http_status)
-    flash(f"Aufgabenart „{code}“ gespeichert.", "info")
+    flash(_("Aufgabenart „%(name)s“ gespeichert.", name=name), "info")
     return redirect(url_for("admin.index") + f"#art-{code}")
 
 

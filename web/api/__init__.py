@@ -106,5 +106,6 @@ def init_app(app: Flask) -> None:
     request_guard.authenticate_first(app, crew.bp.name, crew.authenticate)
     request_guard.authenticate_first(app, planner.bp.name, current_planner)
     request_guard.limit_body(app, "api_crew.post_photo", crew.photo_body_limit)
+    request_guard.limit_body(app, "api_crew.post_inspection_photo", crew.photo_body_limit)
     # Devices and TTN authenticate with a token or secret header, not with a cookie: no CSRF.
     csrf.exempt(crew.bp)

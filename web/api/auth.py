@@ -69,14 +69,22 @@ def current_device() -> tuple[Session, tokens.DeviceIdentity]:
     return session, device
 
 
+#: Planner API endpoints the read-only role ``viewer`` may GET (what the planner pages show).
+VIEWER_READABLE = frozenset({"api_planner.report_photo"})
+
+
 def current_planner() -> tuple[Session, str]:
-    """A tenant session of the logged-in planner or admin and the user's role (401/403)."""
+    """A tenant session of the logged-in planner or admin and the user's role (401/403).
+
+    The read-only role ``viewer`` may GET the endpoints in :data:`VIEWER_READABLE` (a report
+    photo the map shows it), as it may open the planner pages."""
     from flask_login import current_user
 
     if not current_user.is_authenticated:
         raise Unauthorized("Bitte im Planer anmelden")
     role = getattr(current_user, "role", None)
-    if role not in ("planner", "admin"):
+    reading = request.method in ("GET", "HEAD") and request.endpoint in VIEWER_READABLE
+    if role not in ("planner", "admin") and not (reading and role == "viewer"):
         raise Forbidden("Nur Disposition und Verwaltung dürfen das")
     return tenant_db(), role
 

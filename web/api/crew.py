@@ -13,6 +13,7 @@ from apiflask import APIBlueprint
 from flask import Response, current_app, request
 
 from greentour.crew import formats, photos, reports, sensors, tour
+from greentour.duty import service as duty
 from greentour.store.models import Tour
 from web.api import schemas as S
 from web.api.auth import (
@@ -187,6 +188,38 @@ def post_report(body: dict[str, Any]) -> Response:
     return _json(result.report, status=201, headers=headers)
 
 
+@bp.get("/inspection-types")
+@bp.doc(
+    summary="Kontrollarten mit Checklisten",
+    description="Spielplatz (DIN EN 1176-7), Baum (FLL), Lichtraumprofil: die Prüfpunkte, die "
+    "das Tablet offline abarbeitet.",
+    security=DEVICE_SCHEME,
+)
+def get_inspection_types() -> Response:
+    current_device()
+    return _json({"inspection_types": duty.inspection_types_doc()},
+                 headers={"Cache-Control": "private, max-age=3600"})
+
+
+@bp.post("/inspections")
+@bp.input(S.InspectionIn, location="json", arg_name="body")
+@bp.doc(
+    summary="Kontrollprotokoll (Verkehrssicherung)",
+    description="Eine auf dem Tablet (auch offline) abgearbeitete Checkliste mit Befunden. "
+    "Idempotent über client_uuid (Kopfzeile Idempotent-Replay: true bei Wiederholung); jeder "
+    "Befund erzeugt seinen Folgeauftrag mit Frist. Protokolle sind unveränderlich und "
+    "hash-verkettet; signiert mit dem Namen der Prüferin und dem Gerät.",
+    security=DEVICE_SCHEME,
+    responses={409: "UUID mit anderem Inhalt schon gespeichert"},
+)
+def post_inspection(body: dict[str, Any]) -> Response:
+    session, device = current_device()
+    record, created = duty.record_from_device(session, device.id, body)
+    session.commit()
+    headers = {} if created else {"Idempotent-Replay": "true"}
+    return _json(record, status=201, headers=headers)
+
+
 def photo_body_limit() -> int:
     """Largest photo upload of the request's tenant (bytes, with the multipart envelope)."""
     session, device = current_device()
@@ -220,6 +253,28 @@ def post_photo(client_uuid: str, files: dict[str, Any]) -> Response:
     stored = photos.store_photo(completion, data, instance_dir, privacy)
     session.commit()
     return _json({"client_uuid": completion.client_uuid, "stored": stored}, status=201)
+
+
+@bp.post("/inspections/<client_uuid>/photo")
+@bp.input(S.PhotoIn, location="files", arg_name="files")
+@bp.doc(
+    summary="Foto zu einem Befund eines Kontrollprotokolls",
+    description="Nach dem Protokoll senden. Angenommen nur, wenn der SHA-256 des Fotos der ist, "
+    "den ein Befund des (hash-verketteten) Protokolls nennt; Metadaten (auch GPS) werden "
+    "entfernt. Idempotent je Protokoll und Foto.",
+    security=DEVICE_SCHEME,
+    responses={409: "Foto gehört zu keinem Befund", 413: "Foto zu groß",
+               415: "Kein JPEG/PNG/WebP", 404: "Protokoll unbekannt"},
+)
+def post_inspection_photo(client_uuid: str, files: dict[str, Any]) -> Response:
+    session, device = current_device()
+    privacy = tenant_privacy(session, device.tenant_id)
+    data = files["photo"].read(privacy.photo_max_bytes + 1)
+    instance_dir = current_app.extensions["greentour_settings"].instance_dir
+    answer, _created = duty.attach_photo(session, device.id, client_uuid, data, instance_dir,
+                                         privacy)
+    session.commit()
+    return _json(answer, status=201)
 
 
 # --------------------------------------------------------------------------- sensors

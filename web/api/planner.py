@@ -118,7 +118,9 @@ def list_reports(query: dict[str, Any]) -> dict[str, Any]:
 @bp.doc(
     summary="Foto einer Meldung ansehen (Disposition)",
     description="Das gespeicherte Foto (ohne Metadaten, höchstens 2048 px) oder mit "
-    "size=thumb ein Vorschaubild von höchstens 320 px für Karte und Wochentafel.",
+    "size=thumb ein Vorschaubild von höchstens 320 px für Karte und Wochentafel. Die einzige "
+    "Adresse der Fotos: Karte und Wochentafel verlinken hierher. Auch für die Rolle viewer "
+    "(nur lesen).",
     security=PLANNER_SCHEME,
     responses={200: "JPEG, PNG oder WebP", 404: "Meldung ohne Foto"},
 )

@@ -51,6 +51,8 @@ class PointOut(Schema):
 class SiteOut(Schema):
     id = fields.Integer(allow_none=True)
     name = fields.String()
+    name_en = fields.String(
+        metadata={"description": "Name der Fläche auf Englisch (wo er erzeugt ist)"})
     category = fields.String()
     area_m2 = fields.Float(allow_none=True)
     length_m = fields.Float(allow_none=True)
@@ -206,6 +208,10 @@ class ReportOut(Schema):
     started_at = fields.String(allow_none=True)
     finished_at = fields.String(allow_none=True)
     crew = fields.String(allow_none=True)
+    booking_note = fields.String(
+        metadata={"description": "Nur bei Meldungen zu einem abgeschlossenen Tag: gespeichert, "
+                                 "ändert aber die Buchungen nicht (Leistungserfassung)"}
+    )
 
 
 class ReportUuidPath(Schema):
@@ -349,3 +355,29 @@ class ObservationOut(Schema):
     status = fields.String(metadata={"description": "accepted oder rejected"})
     reason = fields.String(allow_none=True)
     values = fields.Dict()
+
+
+class InspectionIn(Schema):
+    """An inspection walked on the tablet (duty of care, docs/duty.md)."""
+
+    client_uuid = fields.UUID(
+        required=True,
+        metadata={"description": "Vom Gerät erzeugte UUID; Wiederholungen zählen einmal"},
+    )
+    site_id = fields.Integer(required=True, validate=ID_RANGE)
+    inspection_type = fields.String(required=True, validate=Length(min=1, max=40))
+    inspected_on = fields.Date(required=True)
+    item = fields.String(load_default="", validate=Length(max=200))
+    inspector_name = fields.String(required=True, validate=Length(min=1, max=200))
+    inspector_staff_id = fields.Integer(load_default=None, allow_none=True, validate=ID_RANGE)
+    checklist = fields.List(fields.Dict(), required=True, validate=Length(max=50))
+    findings = fields.List(fields.Dict(), load_default=list, validate=Length(max=50))
+    condition = fields.Dict(load_default=None, allow_none=True)
+    note = fields.String(load_default="", validate=Length(max=2000))
+    task_id = fields.Integer(load_default=None, allow_none=True, validate=ID_RANGE)
+    device_time = fields.AwareDateTime(load_default=None, allow_none=True)
+
+    @validates("inspected_on")
+    def _day_span(self, value: dt.date, **_kwargs: object) -> None:
+        if not DAY_MIN <= value <= DAY_MAX:
+            raise ValidationError("Kontrolltag außerhalb des zulässigen Bereichs")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -68,5 +69,5 @@ def revoke_device(token_id: int) -> Any:
     session = tenant_db()
     record = tokens.revoke_token(session, token_id)
     session.commit()
-    flash(f"Token „{record.name or record.id}“ widerrufen.", "info")
+    flash(_("Token „%(name)s“ widerrufen.", name=record.name or record.id), "info")
     return redirect(url_for("crew.devices"))

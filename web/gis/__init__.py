@@ -7,6 +7,7 @@ Views are thin: build the framework-free request, check access, call one core fu
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -23,16 +24,19 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 
+from greentour.clock import tenant_today
 from greentour.errors import BadInput, GreentourError
 from greentour.gis import ogc
 from greentour.gis import tokens as gis_tokens
 from greentour.gis.access import AuthenticationRequired, ogc_service
-from greentour.gis.export import export_plan
+from greentour.gis.export import MAX_EXPORT_DAYS, export_days, export_plan
 from greentour.gis.geojson import MEDIA_TYPE as GEOJSON_MEDIA_TYPE
 from greentour.gis.gpx import MEDIA_TYPE as GPX_MEDIA_TYPE
 from greentour.gis.ogc_query import MAX_LIMIT
+from greentour.input_checks import check_day
 from greentour.store import session_tenant
 from web.auth import planner_required
 from web.db import get_engine, tenant_db
@@ -127,20 +131,52 @@ def style(tenant: str, name: str) -> Response:
 
 
 # --------------------------------------------------------------------------- planner downloads
+def _download(write: Callable[[Path], Any], fmt: str, name: str) -> Response:
+    """The file ``write(path)`` produces, as an attachment called ``name``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / f"export.{fmt}"
+        write(out)
+        content = out.read_bytes()
+    return Response(content, mimetype=_MEDIA[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _format(fmt: str) -> str:
+    if fmt not in _MEDIA:
+        raise BadInput(f"Unbekanntes Format „{fmt}“; möglich: {', '.join(_MEDIA)}")
+    return fmt
+
+
 @bp.get("/gis/export/plan/<int:plan_id>.<fmt>")
 @planner_required
 def export(plan_id: int, fmt: str) -> Response:
-    """Download a plan as GeoJSON, GeoPackage or GPX (``?tour=ID`` for one crew-day's GPX)."""
-    if fmt not in _MEDIA:
-        raise BadInput(f"Unbekanntes Format „{fmt}“; möglich: {', '.join(_MEDIA)}")
+    """Download a published plan as GeoJSON, GeoPackage or GPX (``?tour=ID`` for one crew-day's
+    GPX; a draft only with ``?draft=1``, else 409)."""
+    fmt = _format(fmt)
     tour = request.args.get("tour", type=int)
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / f"plan-{plan_id}.{fmt}"
-        export_plan(get_engine(), current_user.tenant_id, plan_id, fmt, out, tour_id=tour)
-        content = out.read_bytes()
+    draft = request.args.get("draft") == "1"
     name = f"greentour-plan-{plan_id}{'-tour-' + str(tour) if tour else ''}.{fmt}"
-    return Response(content, mimetype=_MEDIA[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return _download(lambda out: export_plan(get_engine(), current_user.tenant_id, plan_id, fmt,
+                                             out, tour_id=tour, allow_draft=draft), fmt, name)
+
+
+@bp.get("/gis/export/days")
+@planner_required
+def export_published_days() -> Response:
+    """Download what the tablets show on days: ``?day=YYYY-MM-DD&days=N&format=gpkg`` (the
+    published plan of each day, with the town's sites)."""
+    fmt = _format(request.args.get("format", "gpkg"))
+    raw = request.args.get("day", "")
+    try:
+        first = check_day(dt.date.fromisoformat(raw), "day")
+    except ValueError as exc:
+        raise BadInput(f"Datum „{raw}“ ist ungültig (JJJJ-MM-TT)") from exc
+    days = request.args.get("days", "1")
+    if not days.isdigit():
+        raise BadInput(f"Anzahl Tage „{days}“ ist keine Zahl")
+    name = f"greentour-touren-{first.isoformat()}-{int(days)}-tage.{fmt}"
+    return _download(lambda out: export_days(get_engine(), current_user.tenant_id, first,
+                                             int(days), fmt, out), fmt, name)
 
 
 def _token_page(issued: str | None = None, status: int = 200) -> tuple[str, int]:
@@ -150,6 +186,7 @@ def _token_page(issued: str | None = None, status: int = 200) -> tuple[str, int]
         ogc_url=url_for("gis.landing", tenant=_tenant_slug(), _external=True),
         header=TOKEN_HEADER, issued=issued, username=current_user.account.username,
         default_days=gis_tokens.DEFAULT_VALID_DAYS, max_days=gis_tokens.MAX_VALID_DAYS,
+        today=tenant_today(session_tenant(tenant_db())), max_export_days=MAX_EXPORT_DAYS,
     ), status
 
 
@@ -187,7 +224,7 @@ def revoke_token(token_id: int) -> Any:
     session = tenant_db()
     record = gis_tokens.revoke_gis_token(session, token_id)
     session.commit()
-    flash(f"GIS-Token „{record.name or record.id}“ widerrufen.", "info")
+    flash(_("GIS-Token „%(name)s“ widerrufen.", name=record.name or record.id), "info")
     return redirect(url_for("gis.token"))
 
 

@@ -17,7 +17,6 @@ from flask import (
     Blueprint,
     Flask,
     Response,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -45,6 +44,7 @@ from greentour.planning import (
     prints,
     publication,
 )
+from greentour.records import service as records_service
 from greentour.store import tenant_session, write_session
 from greentour.workplace import progress
 from web.auth import planner_required, select_locale
@@ -122,9 +122,10 @@ def _back_to(endpoint: str, where: str, **values: Any) -> Response:
 
 @bp.errorhandler(GreentourError)
 def _greentour_error(exc: GreentourError) -> Any:
+    message = exc.text(select_locale())
     if request.path.startswith("/planner/api/") or request.is_json:
-        return json_error(exc.http_status, exc.message)
-    flash(exc.message, "error")
+        return json_error(exc.http_status, message)
+    flash(message, "error")
     return redirect(request.referrer or url_for("planner.index"))
 
 
@@ -215,8 +216,11 @@ def api_job(job_id: int) -> Response:
 
 
 # --------------------------------------------------------------------------- live day, publish
-def _photo_url(completion_id: int) -> str:
-    return url_for("planner.report_photo", completion_id=completion_id)
+def _photo_url(client_uuid: str, thumbnail: bool) -> str:
+    """A report photo through the crew API's planner endpoint (its checks, one route)."""
+    if thumbnail:
+        return url_for("api_planner.report_photo", client_uuid=client_uuid, size="thumb")
+    return url_for("api_planner.report_photo", client_uuid=client_uuid)
 
 
 @bp.get("/api/live")
@@ -229,22 +233,6 @@ def api_live() -> Response:
         data = progress.live_state(session, day, days, photo_url=_photo_url,
                                    lang=select_locale(), role=current_user.role)
     return jsonify(data)
-
-
-@bp.get("/photos/<int:completion_id>")
-@planner_required
-def report_photo(completion_id: int) -> Response:
-    """A crew's report photo of this town (``?thumb=1``: a small JPEG for lists and popups)."""
-    with tenant_tx() as session:
-        relative = progress.photo_path(session, completion_id)
-    instance_dir = current_app.extensions["greentour_settings"].instance_dir
-    if request.args.get("thumb"):
-        response = Response(progress.photo_thumbnail(Path(instance_dir), relative),
-                            mimetype="image/jpeg")
-    else:
-        response = send_from_directory(Path(instance_dir), relative)
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    return response
 
 
 @bp.get("/api/publish")
@@ -538,9 +526,10 @@ def print_week() -> str:
 @bp.get("/print/timesheet/<int:crew_day_id>")
 @planner_required
 def print_timesheet(crew_day_id: int) -> str:
-    """Time sheet of one crew-day to sign."""
+    """Time sheet of one crew-day to sign: booked times once the crew reported (issue 17)."""
     with tenant_tx() as session:
-        sheet = prints.day_sheet(session, crew_day_id, lang=select_locale())
+        sheet = records_service.time_sheet(session, crew_day_id, current_user.role,
+                                           select_locale())
     return render_template("planner/print_timesheet.html", sheet=sheet)
 
 
@@ -559,9 +548,11 @@ def favicon() -> Response:
                                mimetype="image/svg+xml", max_age=86400)
 
 
-def day_filter(value: dt.date, style: str = "date") -> str:
-    """Jinja filter ``{{ day|day_text }}``: a date in the UI language (see
+def day_filter(value: dt.date | str, style: str = "date") -> str:
+    """Jinja filter ``{{ day|day_text }}``: a date (or an ISO date text) in the UI language (see
     :func:`greentour.planning.labels.day_text`)."""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value)
     return labels.day_text(value, select_locale(), style)
 
 

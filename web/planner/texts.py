@@ -42,6 +42,11 @@ JS_MSGIDS = (
     N_("Noch nicht geprüft."),
     N_("Keine Beanstandungen."),
     N_("Woche überlastet"),
+    N_("Fahrbahn 4,50 m"),
+    N_("Geh-/Radweg 2,50 m"),
+    N_("Sichtdreieck 0,80 m"),
+    N_("verletzt ab"),
+    N_("Vorhergesagte Verletzungen: {n}"),
 )
 
 

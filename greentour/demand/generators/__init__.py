@@ -30,6 +30,8 @@ class GeneratorContext:
     targets: Mapping[tuple[int, str], TargetTime] = field(default_factory=dict)
     visits: Mapping[tuple[int, str], Sequence[Visit]] = field(default_factory=dict)
     traffic: Mapping[int, TrafficSafety] = field(default_factory=dict)
+    overdue: Mapping[tuple[int, str], int] = field(default_factory=dict)
+    """(site id, task type) → days an inspection is overdue (greentour.duty.overview)."""
 
     def spec(self, code: str) -> TaskTypeSpec:
         """The task type, or a clear error naming the unknown code."""
@@ -42,15 +44,26 @@ class GeneratorContext:
 
     def task(
         self, site: SiteInfo, code: str, generator: str, due: tuple, urgency: float,
-        explanation: str, priority: int = 0,
+        explanation: str, priority: int = 0, explanation_en: str = "",
     ) -> DemandTask:
-        """Build a task with the site's target time, learned visits and traffic-safety flag."""
+        """Build a task with the site's target time, learned visits and traffic-safety flag
+        (``explanation`` German, ``explanation_en`` English)."""
         spec = self.spec(code)
         safety = self.traffic.get(site.id)
         traffic = bool(safety and safety.priority and code in TRAFFIC_RELEVANT)
         if traffic:
             urgency = max(urgency, 0.9)
             explanation = f"{explanation}; Verkehrssicherung: {safety.reason}"
+            height = (f" ({safety.clearance_height_m:.2f} m)"
+                      if safety.clearance_height_m else "")
+            explanation_en = (f"{explanation_en}; traffic safety: keep the clearance or sight "
+                              f"triangle free{height}")
+        late = self.overdue.get((site.id, code))
+        if late:
+            urgency = 1.0
+            explanation = f"{explanation}; Kontrolle seit {late} Tagen überfällig"
+            if explanation_en:
+                explanation_en = f"{explanation_en}; inspection {late} days overdue"
         return make_task(
             spec=spec,
             site=site,
@@ -58,6 +71,7 @@ class GeneratorContext:
             due=due,
             urgency=urgency,
             explanation=explanation,
+            explanation_en=explanation_en,
             target=self.targets.get((site.id, code)),
             visits=self.visits.get((site.id, code), ()),
             priority=priority,

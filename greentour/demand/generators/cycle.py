@@ -33,9 +33,11 @@ def generate_cycle_tasks(
         for earliest, latest in windows:
             for site in chosen:
                 note = f"Zyklus „{entry.name}“"
+                note_en = f"Recurring duty of the town (schedule “{entry.name}”)"
                 if entry.reference:
                     note += f" ({entry.reference})"
+                    note_en += f"; basis: {entry.reference}"
                 task = ctx.task(site, entry.task_type, "cycle", (earliest, latest),
-                                entry.urgency, note)
+                                entry.urgency, note, explanation_en=note_en)
                 out.append(task.with_(key=f"cycle:{entry.name}:{site.id}:{earliest}"))
     return out

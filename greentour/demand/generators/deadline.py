@@ -41,6 +41,8 @@ def generate_deadline_tasks(
                     if not ctx.spec(code).in_season(done_by) and code.startswith("hedge_hard"):
                         continue  # BNatSchG §39: no hard cut outside October-February
                     note = f"Termin „{event.name}“: fertig bis {done_by:%d.%m.%Y}"
-                    task = ctx.task(site, code, "deadline", (earliest, done_by), urgency, note)
+                    note_en = f"Deadline “{event.name}”: done by {done_by:%d/%m/%Y}"
+                    task = ctx.task(site, code, "deadline", (earliest, done_by), urgency, note,
+                                    explanation_en=note_en)
                     out.append(task.with_(key=f"deadline:{event.name}:{code}:{site.id}:{done_by}"))
     return out

@@ -18,12 +18,16 @@ from dataclasses import dataclass
 from greentour.demand.generators import GeneratorContext
 from greentour.demand.model import MOW_CARE_CLASSES, DemandTask, SiteInfo
 
-KIND_TYPES = {"hedge": "hedge_cut", "water": "water_trees"}
+KIND_TYPES = {"hedge": "hedge_cut", "water": "water_trees", "clearance_hedge": "clearance_cut",
+              "clearance_tree": "clearance_prune"}
+"""Signal kind → task type (clearance kinds: greentour.duty.hazards, before a predicted
+violation of a clearance profile or sight triangle)."""
 
 
 @dataclass(frozen=True)
 class ForecastSignal:
-    """One forecast result for one site (kinds: ``mow``, ``hedge``, ``water``)."""
+    """One forecast result for one site (kinds: ``mow``, ``hedge``, ``water``,
+    ``clearance_hedge``, ``clearance_tree``)."""
 
     site_id: int
     kind: str
@@ -31,6 +35,7 @@ class ForecastSignal:
     due_latest: dt.date
     urgency: float
     explanation: str = ""
+    explanation_en: str = ""
     water_l_per_tree: float | None = None
     workable: bool = True
     """False when no day of the window is workable (the task is still due, urgency kept)."""
@@ -68,6 +73,7 @@ def generate_forecast_tasks(
         if not spec.in_season(signal.due_earliest) and not spec.in_season(signal.due_latest):
             continue
         note = signal.explanation or f"Prognose ({signal.kind})"
+        note_en = signal.explanation_en or f"Forecast ({signal.kind})"
         earliest = signal.due_earliest
         if spec.params.get("heavy") and signal.unworkable_days:
             # heavy mowers wait for the first day the ground carries them
@@ -79,13 +85,17 @@ def generate_forecast_tasks(
                 if day > earliest:
                     wet_until = day - dt.timedelta(days=1)
                     note += f"; Boden bis {wet_until:%d.%m.} zu nass für schwere Mäher"
+                    note_en += (f"; ground too wet for heavy mowers until "
+                                f"{wet_until:%d/%m}")
                 earliest = day
             else:
                 note += "; Boden im ganzen Fenster zu nass für schwere Mäher"
+                note_en += "; ground too wet for heavy mowers in the whole window"
         elif not signal.workable:
             note += "; Boden derzeit nicht befahrbar"
+            note_en += "; ground not passable at present"
         task = ctx.task(site, code, "forecast", (earliest, signal.due_latest),
-                        signal.urgency, note)
+                        signal.urgency, note, explanation_en=note_en)
         if code == "water_trees" and signal.water_l_per_tree:
             trees = task.quantity
             task = task.with_(water_l=round(trees * signal.water_l_per_tree, 1))

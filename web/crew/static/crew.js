@@ -13,6 +13,9 @@
  *   A 5xx, 408 or 429 keeps the report for the next round (later reports of the same stop wait
  *   behind it, other stops go on); a network error ends the round.
  * - No location is read: navigation is handed to the device's map app through geo: links.
+ * - Inspection stops (playground, tree, clearance: docs/duty.md) show the checklist of the
+ *   inspection types (fetched once, kept in IndexedDB for offline use); a completed checklist
+ *   goes into the same queue with its own UUID and is sent once to /inspections.
  */
 (function () {
   "use strict";
@@ -32,6 +35,8 @@
   let mapLayer = null;
   let lastNetworkOk = navigator.onLine;
   let blocked = false;
+  let inspectionTypes = [];
+  const inspectedStops = new Set();
 
   // ---------------------------------------------------------------- IndexedDB
   function openDb() {
@@ -188,6 +193,7 @@
         tour = await res.json();
         await kvSet("tour", tour);
         await kvSet("tour_etag", res.headers.get("ETag"));
+        await loadInspectionTypes(tok);
         render();
       } else if (res.status === 404) {
         tour = null;
@@ -202,6 +208,171 @@
       document.getElementById("subtitle").textContent = t("subtitle.offlineEmpty");
     }
     await updateSyncBadge();
+  }
+
+  // ---------------------------------------------------------------- inspections (duty of care)
+  async function loadInspectionTypes(tok) {
+    try {
+      const res = await fetch(`${API}/inspection-types`, {
+        headers: { Authorization: `Bearer ${tok}` }, cache: "no-store",
+      });
+      if (res.ok) {
+        inspectionTypes = (await res.json()).inspection_types || [];
+        await kvSet("inspection_types", inspectionTypes);
+      }
+    } catch (err) {
+      // offline: the types kept from the last time are used
+    }
+  }
+
+  function el(tag, attrs, text) {
+    const node = document.createElement(tag);
+    Object.entries(attrs || {}).forEach(([k, v]) => node.setAttribute(k, v));
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function option(select, value, label) {
+    const o = el("option", { value }, label);
+    select.appendChild(o);
+    return o;
+  }
+
+  /** The checklist form at an inspection stop (built with DOM calls: no inline script). */
+  async function renderInspection(li, stop) {
+    const box = li.querySelector(".inspection");
+    const codes = stop.tasks.map((x) => x.type);
+    const types = inspectionTypes.filter((it) => codes.includes(it.task_type));
+    box.replaceChildren();
+    if (!types.length) { box.classList.add("hidden"); return; }
+    box.classList.remove("hidden");
+    box.appendChild(el("h3", {}, t("insp.title")));
+    const typeLabel = el("label", {}, t("insp.type") + " ");
+    const typeSel = el("select", { class: "insp-type" });
+    types.forEach((it) => option(typeSel, it.code, EN ? it.name_en : it.name_de));
+    typeLabel.appendChild(typeSel);
+    const itemLabel = el("label", {}, t("insp.item") + " ");
+    const item = el("input", { class: "insp-item", maxlength: "200" });
+    itemLabel.appendChild(item);
+    const whoLabel = el("label", {}, t("insp.inspector") + " ");
+    const who = el("input", { class: "insp-inspector", maxlength: "200" });
+    who.value = (await kvGet("inspector")) || "";
+    whoLabel.appendChild(who);
+    const list = el("div", { class: "insp-checklist" });
+    const finding = el("fieldset", { class: "insp-finding" });
+    finding.appendChild(el("legend", {}, t("insp.finding")));
+    const sev = el("select", { class: "insp-severity" });
+    option(sev, "", t("insp.none"));
+    ["low", "medium", "high", "acute"].forEach((k) => option(sev, k, t(`insp.${k}`)));
+    const measure = el("select", { class: "insp-measure" });
+    ["repair", "close", "prune", "fell", "clear", "observe"].forEach(
+      (k) => option(measure, k, t(`insp.m.${k}`)));
+    const text = el("input", { class: "insp-text", maxlength: "1000", placeholder: t("insp.text") });
+    const sevLabel = el("label", {}, t("insp.severity") + " ");
+    sevLabel.appendChild(sev);
+    const mLabel = el("label", {}, t("insp.measure") + " ");
+    mLabel.appendChild(measure);
+    const photoLabel = el("label", {}, t("photo") + " ");
+    photoLabel.appendChild(el("input", {
+      type: "file", class: "insp-photo", accept: "image/jpeg,image/png,image/webp",
+      capture: "environment",
+    }));
+    finding.append(sevLabel, mLabel, text, photoLabel);
+    const save = el("button", { type: "button", class: "btn big ok insp-save" }, t("insp.save"));
+    const error = el("p", { class: "error small insp-error" });
+    function drawChecklist() {
+      const it = types.find((x) => x.code === typeSel.value);
+      itemLabel.classList.toggle("hidden", !it.per_item);
+      list.replaceChildren();
+      it.checklist.forEach((c) => {
+        const row = el("div", { class: "insp-row", "data-key": c.key });
+        row.appendChild(el("span", { class: "insp-label" }, EN ? c.label_en : c.label_de));
+        [["ok", "insp.ok"], ["defect", "insp.defect"], ["n/a", "insp.na"]].forEach(([r, k]) => {
+          const b = el("button", { type: "button", class: "btn choice", "data-result": r }, t(k));
+          b.addEventListener("click", () => {
+            row.querySelectorAll("[data-result]").forEach((x) => x.classList.remove("selected"));
+            b.classList.add("selected");
+          });
+          row.appendChild(b);
+        });
+        list.appendChild(row);
+      });
+    }
+    typeSel.addEventListener("change", drawChecklist);
+    drawChecklist();
+    save.addEventListener("click", () => inspect(li, stop, types, error));
+    box.append(typeLabel, itemLabel, whoLabel, list, finding, save, error);
+  }
+
+  async function inspect(li, stop, types, error) {
+    const box = li.querySelector(".inspection");
+    error.textContent = "";
+    const it = types.find((x) => x.code === box.querySelector(".insp-type").value);
+    const inspector = box.querySelector(".insp-inspector").value.trim();
+    const checklist = [];
+    box.querySelectorAll(".insp-row").forEach((row) => {
+      const chosen = row.querySelector("[data-result].selected");
+      if (chosen) checklist.push({ key: row.dataset.key, result: chosen.dataset.result });
+    });
+    if (!inspector || checklist.length !== it.checklist.length) {
+      error.textContent = t("insp.missing");
+      return;
+    }
+    const itemName = box.querySelector(".insp-item").value.trim();
+    if (it.per_item && !itemName) { error.textContent = t("insp.itemMissing"); return; }
+    const findings = [];
+    let photo = null;
+    const severity = box.querySelector(".insp-severity").value;
+    if (severity) {
+      const text = box.querySelector(".insp-text").value.trim();
+      if (!text) { error.textContent = t("insp.textMissing"); return; }
+      const finding = { severity, measure: box.querySelector(".insp-measure").value, text };
+      const input = box.querySelector(".insp-photo");
+      const file = input.files && input.files[0];
+      const limits = tour.limits || {};
+      if (file && limits.photo_max_bytes && file.size > limits.photo_max_bytes) {
+        error.textContent = t("error.photoSize", { mb: (limits.photo_max_bytes / 1048576).toFixed(0) });
+        return;
+      }
+      if (file) {
+        // the record names the photo by its SHA-256; the server takes only that picture
+        const digest = await crypto.subtle.digest("SHA-256", await file.arrayBuffer());
+        finding.photo_sha256 = Array.from(new Uint8Array(digest),
+          (x) => x.toString(16).padStart(2, "0")).join("");
+        photo = { blob: file, name: file.name, type: file.type };
+      }
+      findings.push(finding);
+    }
+    await kvSet("inspector", inspector);
+    const now = new Date();
+    const clientUuid = uuid4();
+    await queuePut({
+      client_uuid: clientUuid,
+      kind: "inspection",
+      seq: Date.now() + Math.random(),
+      seq_label: String(stop.sequence),
+      report: { stop_id: stop.id, status: "inspection" },
+      body: {
+        client_uuid: clientUuid,
+        site_id: stop.site.id,
+        inspection_type: it.code,
+        inspected_on: now.toLocaleDateString("sv-SE", { timeZone: tour.timezone || undefined }),
+        item: itemName,
+        inspector_name: inspector,
+        checklist,
+        findings,
+        task_id: stop.tasks.length ? stop.tasks[0].id : null,
+        device_time: now.toISOString(),
+      },
+      photo,
+      report_sent: false,
+      photo_sent: false,
+      rejected: null,
+    });
+    await renderInspection(li, stop);
+    await renderStates();
+    await updateSyncBadge();
+    sync();
   }
 
   function stopStateText(stop, items) {
@@ -219,6 +390,9 @@
         text: `${statusLabel(last.report.status)} – ${t("state.refused")}: ${last.rejected}`,
         cls: "refused",
       };
+    }
+    if (inspectedStops.has(stop.id) && !(stop.reports || []).length) {
+      return { text: t("insp.saved"), cls: "inspected" };
     }
     const reports = stop.reports || [];
     if (reports.length) {
@@ -239,11 +413,13 @@
     head.textContent = t("changes.title", { v: plan.version });
     const list = document.createElement("ul");
     const add = (text) => { const li = document.createElement("li"); li.textContent = text; list.appendChild(li); };
-    c.added.forEach((x) => add(t("changes.added", { s: x.site, t: x.task, a: x.start })));
-    c.removed.forEach((x) => add(x.to ? t("changes.removedTo", { s: x.site, t: x.task, to: x.to })
-      : t("changes.removed", { s: x.site, t: x.task })));
-    c.moved.forEach((x) => add(t("changes.moved", { s: x.site, n: x.to_seq })));
-    c.retimed.slice(0, 3).forEach((x) => add(t("changes.retimed", { s: x.site, a: x.new_start, b: x.old_start })));
+    // names in the device's language where the server gives them (``site_en``, ``task_en``)
+    const tr = (x, key) => (EN && x[`${key}_en`]) || x[key];
+    c.added.forEach((x) => add(t("changes.added", { s: tr(x, "site"), t: tr(x, "task"), a: x.start })));
+    c.removed.forEach((x) => add(x.to ? t("changes.removedTo", { s: tr(x, "site"), t: tr(x, "task"), to: tr(x, "to") })
+      : t("changes.removed", { s: tr(x, "site"), t: tr(x, "task") })));
+    c.moved.forEach((x) => add(t("changes.moved", { s: tr(x, "site"), n: x.to_seq })));
+    c.retimed.slice(0, 3).forEach((x) => add(t("changes.retimed", { s: tr(x, "site"), a: x.new_start, b: x.old_start })));
     if (c.retimed.length > 3) add(t("changes.moreRetimed", { n: c.retimed.length - 3 }));
     box.append(head, list);
     box.classList.remove("hidden");
@@ -272,7 +448,7 @@
       li.dataset.stopId = stop.id;
       li.querySelector(".seq").textContent = stop.sequence;
       li.querySelector(".site").textContent = stop.kind === "break" || !stop.site.name
-        ? ((EN && stop.label_en) || stop.label) : stop.site.name;
+        ? ((EN && stop.label_en) || stop.label) : ((EN && stop.site.name_en) || stop.site.name);
       const eta = stop.eta ? t("eta", { t: fmtTime(stop.eta) }) : "";
       const dur = stop.duration_s ? ` · ${Math.round(stop.duration_s / 60)} min` : "";
       li.querySelector(".eta").textContent = eta + dur;
@@ -296,9 +472,12 @@
         // Breaks, reloads and the depot: shown in order, nothing to report.
         li.classList.add("other");
         li.querySelector(".report").classList.add("hidden");
-        const span = stop.service_start && stop.service_end
-          ? t("span", { a: fmtTime(stop.service_start), b: fmtTime(stop.service_end) })
-          : li.querySelector(".eta").textContent;
+        // a departure or return has one time ("06:30 Uhr"), a break or reload a span
+        const one = stop.service_start && stop.service_start === stop.service_end;
+        const span = one ? t("at", { a: fmtTime(stop.service_start) })
+          : stop.service_start && stop.service_end
+            ? t("span", { a: fmtTime(stop.service_start), b: fmtTime(stop.service_end) })
+            : li.querySelector(".eta").textContent;
         li.querySelector(".eta").textContent = `${(EN && stop.label_en) || stop.label} · ${span}`;
         list.appendChild(li);
         return;
@@ -310,6 +489,7 @@
       li.classList.toggle("reported", Boolean(state.text));
       li.classList.toggle("closed", state.cls === "done" || state.cls === "bad");
       wireStop(li, stop);
+      renderInspection(li, stop);
       restoreInputs(li, saved[String(stop.id)]);
       list.appendChild(li);
     });
@@ -442,10 +622,11 @@
   async function sendOne(item, tok) {
     const headers = { Authorization: `Bearer ${tok}` };
     if (!item.report_sent) {
-      const res = await fetch(`${API}/reports`, {
+      const inspection = item.kind === "inspection";
+      const res = await fetch(`${API}/${inspection ? "inspections" : "reports"}`, {
         method: "POST",
         headers: { ...headers, "Content-Type": "application/json" },
-        body: JSON.stringify(item.report),
+        body: JSON.stringify(inspection ? item.body : item.report),
       });
       if (res.status === 401) {
         blocked = true;
@@ -459,12 +640,14 @@
         return "next";
       }
       item.report_sent = true;
+      if (inspection) inspectedStops.add(item.report.stop_id);
       await queuePut(item);
     }
     if (item.photo && !item.photo_sent) {
       const form = new FormData();
       form.append("photo", item.photo.blob, item.photo.name || "foto.jpg");
-      const res = await fetch(`${API}/reports/${item.client_uuid}/photo`, {
+      const kind = item.kind === "inspection" ? "inspections" : "reports";
+      const res = await fetch(`${API}/${kind}/${item.client_uuid}/photo`, {
         method: "POST", headers, body: form,
       });
       if (res.status === 401) {
@@ -598,6 +781,7 @@
         // No service worker (plain HTTP outside localhost): the view works online only.
       });
     }
+    inspectionTypes = (await kvGet("inspection_types")) || [];
     await loadTour();
     showStopFromHash();
     await sync();

@@ -11,6 +11,9 @@ GT.live = (() => {
   const STATE_MARK = { started: "▶", done: "✓", partly: "◐", not_possible: "✗" };
   let last = null;
   const listeners = [];
+  /** A server text in the page's language: ``x[key + "_en"]`` on English pages when given. */
+  const EN = document.documentElement.lang === "en";
+  const tr = (x, key) => (EN && x[`${key}_en`]) || x[key];
 
   /** Render a board check (re-timed target tour, violations, warnings) with its buttons. */
   function renderCheck(box, check, move, onApplied) {
@@ -69,10 +72,10 @@ GT.live = (() => {
     const items = [];
     if (c.first_tour) items.push(el("li", {}, `${t("Erste Tour")}: ${c.added.length} ${t("Stopps")}`));
     else {
-      c.added.forEach((a) => items.push(el("li", {}, `+ ${a.site} (${a.task}) ${a.start}`)));
-      c.removed.forEach((r) => items.push(el("li", {}, `− ${r.site} (${r.task})`, r.to ? ` → ${r.to}` : "")));
-      c.moved.forEach((m) => items.push(el("li", {}, `↕ ${m.site}: ${m.from_seq}. → ${m.to_seq}.`)));
-      c.retimed.forEach((r) => items.push(el("li", {}, `⏱ ${r.site}: ${r.old_start} → ${r.new_start}`)));
+      c.added.forEach((a) => items.push(el("li", {}, `+ ${tr(a, "site")} (${tr(a, "task")}) ${a.start}`)));
+      c.removed.forEach((r) => items.push(el("li", {}, `− ${tr(r, "site")} (${tr(r, "task")})`, r.to ? ` → ${tr(r, "to")}` : "")));
+      c.moved.forEach((m) => items.push(el("li", {}, `↕ ${tr(m, "site")}: ${m.from_seq}. → ${m.to_seq}.`)));
+      c.retimed.forEach((r) => items.push(el("li", {}, `⏱ ${tr(r, "site")}: ${r.old_start} → ${r.new_start}`)));
     }
     return el("ul", {}, items);
   }
@@ -94,7 +97,7 @@ GT.live = (() => {
       replace(panel,
         el("h2", { id: "publish-title" }, t("Änderungen für die Kolonnen")),
         preview.crews.length ? el("div", { class: "changes" }, preview.crews.map((c) => el("div", { class: "crew-changes", dataset: { crewDayId: c.crew_day_id } },
-          el("h3", {}, `${c.crew} · ${c.day_label}`), changeList(c))))
+          el("h3", {}, `${c.crew} · ${tr(c, "day_label")}`), changeList(c))))
           : el("p", { class: "muted" }, t("Keine Änderung an den Touren.")),
         el("div", { class: "actions" }, confirm,
           el("button", { class: "btn secondary", type: "button", onclick: () => { panel.hidden = true; } }, t("Abbrechen"))),
@@ -132,7 +135,7 @@ GT.live = (() => {
       el("strong", {}, `${STATE_MARK[s.state] || ""} ${s.state_label}`),
       facts.length ? el("div", {}, facts.join(" · ")) : null,
       s.photo_url ? el("a", { href: s.photo_url, target: "_blank", rel: "noopener", class: "photo" },
-        el("img", { src: `${s.photo_url}?thumb=1`, alt: `${t("Foto der Kolonne")}: ${s.state_label}`, width: 120 })) : null,
+        el("img", { src: s.photo_thumb_url, alt: `${t("Foto der Kolonne")}: ${s.state_label}`, width: 120 })) : null,
       withActions && s.carry_over ? el("button", { class: "btn secondary carry", type: "button", onclick: () => carryOver(s, box, onApplied) }, t("In Plan übernehmen")) : null,
       withActions && s.carry_over ? box : null);
   }
@@ -152,7 +155,7 @@ GT.live = (() => {
         if (s && s.photo_url) {
           // a link beside the chip (a link inside a role=button chip would not be reachable)
           chip.after(el("a", { class: "chip-photo chip-extra", href: s.photo_url, target: "_blank", rel: "noopener", tabindex: String(cell.tabIndex) },
-            el("img", { src: `${s.photo_url}?thumb=1`, alt: `${t("Foto der Kolonne")}: ${s.state_label}`, height: 40 })));
+            el("img", { src: s.photo_thumb_url, alt: `${t("Foto der Kolonne")}: ${s.state_label}`, height: 40 })));
         }
       });
     });
