@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import Engine, func, select
 
-from greentour.crews import generate_crew_days, is_working_day
+from greentour.commands.tenants import apply_tenant_file
 from greentour.errors import BadInput
-from greentour.services.tenants import apply_tenant_file
+from greentour.planning.crew_days import generate_crew_days, is_working_day
 from greentour.settings import REPO_ROOT
 from greentour.store import tenant_session
 from greentour.store.models import Absence, CrewDay, Machine, Staff

@@ -24,7 +24,7 @@ from greentour.demand.capacity import (
     spread_over_days,
 )
 from greentour.demand.durations import Visit, estimate_duration, formula_duration_s
-from greentour.demand.packages import Lawn, group_lawns, split_task
+from greentour.demand.packaging import Lawn, group_lawns, split_task
 from greentour.demand.recurrence import CycleRule, RecurrenceError, Season, rule_from_mapping
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -20,13 +20,12 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine, select
 
+from greentour.commands.tenants import apply_tenant_file
 from greentour.demand import service
 from greentour.demand.capacity import parse_week
 from greentour.demand.store_io import metric_geometry
 from greentour.errors import BadInput
 from greentour.inventory.service import import_osm
-from greentour.planning.inventory_review import decide
-from greentour.services.tenants import apply_tenant_file
 from greentour.settings import REPO_ROOT
 from greentour.store import make_engine, tenant_session
 from greentour.store.models import (
@@ -39,6 +38,7 @@ from greentour.store.models import (
     Tenant,
 )
 from greentour.store.models_demand import TaskDetail
+from greentour.workplace.inventory_review import decide
 from routing import problem as rp
 from routing.timeaxis import TimeAxis
 
@@ -423,7 +423,7 @@ def test_demo_step_reports_week(june: Path, tmp_path: Path, data_dir: Path) -> N
     """The demo's demand step regenerates the demo week and states due and available hours."""
     from types import SimpleNamespace
 
-    from greentour.services.demand import demo_step
+    from greentour.commands.demand import demo_step
 
     db = tmp_path / "demo.sqlite"
     shutil.copyfile(june, db)
@@ -564,7 +564,7 @@ def test_june_work_is_neither_overdue_nor_due_in_december(june: Path, tmp_path: 
     """Open June tasks seen in December: the map shows no site overdue or due because of them;
     settling closes them with a reason (mowing: out of season; inspections: lapsed) and
     carries a June order forward with its history; nothing is deleted."""
-    from greentour.planning.map_view import sites_geojson
+    from greentour.workplace.map_view import sites_geojson
 
     path = tmp_path / "december.sqlite"
     shutil.copyfile(june, path)

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from greentour.cli import cli
+from greentour.commands.handlers import HANDLERS
 from greentour.errors import BadInput, DataImportError, NotFound
 from greentour.forecast.compute import forecast_context
 from greentour.forecast.service import forecast_tenant
@@ -253,7 +254,7 @@ def test_forecast_job_keeps_its_result(engine, town, data_dir, monkeypatch):
         _site(s, town.id, "park", LAT, LON)
     job_id = enqueue(engine, town.id, "forecast", {"as_of": "2026-06-20", "horizon_days": 7})
     claimed = claim_next(engine, "test-worker")
-    assert run_job(engine, claimed, heartbeat_s=60) == "done"
+    assert run_job(engine, claimed, HANDLERS, heartbeat_s=60) == "done"
     job = get_job(engine, town.id, job_id)
     assert job.result_json["as_of"] == "2026-06-20"
     assert job.result_json["forecasts"][0]["task"] == "mow"
@@ -323,8 +324,8 @@ def test_demo_forecasts_are_what_demand_reads(engine, town, data_dir, monkeypatc
     """The demo's forecast step stores the rows demand then reads unchanged (no second run)."""
     from types import SimpleNamespace
 
+    from greentour.commands.forecast import demo_step
     from greentour.forecast.service import ensure_forecasts
-    from greentour.services.forecast import demo_step
 
     monkeypatch.setenv("GREENTOUR_DATA_DIR", str(data_dir))
     import_tenant_weather(engine, town.id, data_dir=data_dir)

@@ -213,6 +213,7 @@ def test_import_cadastre_stores_accepted_sites(engine, lauf_tenant, lauf_pbf: Pa
 def test_import_job_runs_in_the_worker(engine, lauf_tenant, lauf_pbf: Path, graph_cache: Path,
                                        monkeypatch) -> None:
     """An ``import-osm`` job (path relative to the data folder) runs to done with the report."""
+    from greentour.commands.handlers import HANDLERS
     from greentour.jobs import claim_next, enqueue, get_job, run_job
 
     monkeypatch.setenv("GREENTOUR_INSTANCE_DIR", str(graph_cache.parent))
@@ -222,7 +223,7 @@ def test_import_job_runs_in_the_worker(engine, lauf_tenant, lauf_pbf: Path, grap
                      {"path": f"osm/{lauf_pbf.name}", "acceptance": str(ACCEPTANCE)})
     claimed = claim_next(engine, "test-worker")
     assert claimed is not None and claimed.id == job_id
-    assert run_job(engine, claimed) == "done"
+    assert run_job(engine, claimed, HANDLERS) == "done"
     job = get_job(engine, lauf_tenant.id, job_id)
     assert job.progress == 100 and job.message == "Fertig"
     assert job.result_json["sites_total"] == _counts(engine, lauf_tenant.id)[0] > 800

@@ -21,10 +21,10 @@ from greentour.demand.store_io import load_sites
 from greentour.errors import DataImportError
 from greentour.inventory.osm_features import read_green_features
 from greentour.inventory.service import import_cadastre, import_osm
-from greentour.planning.inventory_review import decide
-from greentour.planning.labels import site_label
 from greentour.store.models import Site, SiteRevision, Task
 from greentour.store.tenancy import tenant_session
+from greentour.workplace.inventory_review import decide
+from greentour.workplace.labels import site_label
 
 REPO = Path(__file__).resolve().parents[2]
 ACCEPTANCE = REPO / "data" / "osm_acceptance_lauf.toml"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from greentour.planning import labels
-from greentour.planning.map_view import _hours, duration_source_label
+from greentour.workplace import labels
+from greentour.workplace.map_view import _hours, duration_source_label
 
 MONDAY = dt.date(2026, 6, 15)
 

@@ -12,11 +12,11 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from greentour.planning import board, lineup
 from greentour.planning.current import current_plan
 from greentour.planning.plan_service import run_plan_in_tenant
 from greentour.planning.problem_builder import build_problem, crew_ref
 from greentour.store import models, tenant_session
+from greentour.workplace import board, lineup
 from routing.params import SolveParams
 
 FAST = SolveParams(time_limit_s=20, solution_limit=5, deterministic=True, workers=1)

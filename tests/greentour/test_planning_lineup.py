@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from greentour.errors import BadInput, Conflict
-from greentour.planning import lineup
 from greentour.store import make_engine, models, system_session, tenant_session, upgrade
+from greentour.workplace import lineup
 
 MONDAY = dt.date(2026, 6, 15)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from greentour.planning.labels import reason_text
+from greentour.workplace.labels import reason_text
 
 
 def test_stored_reasons_with_euro_render_in_plain_words():

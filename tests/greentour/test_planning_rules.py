@@ -16,14 +16,15 @@ from sqlalchemy import func, select
 
 from greentour.errors import BadInput, Conflict
 from greentour.inventory import network
-from greentour.planning import board, orders
+from greentour.planning import orders
 from greentour.planning.current import current_plan
-from greentour.planning.labels import at_street, site_label, site_ref
 from greentour.planning.plan_service import run_plan_in_tenant
 from greentour.planning.problem_builder import build_problem, task_ref
 from greentour.planning.streets import street_index
 from greentour.store import make_engine, models, tenant_session
 from greentour.store.models_demand import TaskDetail
+from greentour.workplace import board
+from greentour.workplace.labels import at_street, site_label, site_ref
 from routing.access import snap_sites
 from routing.params import SolveParams
 

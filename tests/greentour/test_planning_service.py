@@ -15,10 +15,11 @@ import pytest
 from sqlalchemy import select
 
 from greentour.errors import BadInput
-from greentour.planning import board, lineup, map_view, orders, plan_service, prints
+from greentour.planning import orders, plan_service
 from greentour.planning.current import current_plan
 from greentour.planning.plan_service import run_plan_in_tenant
 from greentour.store import make_engine, models, tenant_session
+from greentour.workplace import board, lineup, map_view, prints
 from routing.params import SolveParams
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -12,15 +12,16 @@ import pytest
 from sqlalchemy import select
 from test_planning_service import FAST, store  # noqa: F401 - the scenario store fixture
 
+from greentour.commands import plan as plan_step
 from greentour.crew import tour as crew_tour
 from greentour.demo import DemoContext
 from greentour.errors import BadInput
-from greentour.planning import board, lineup, orders, publication
+from greentour.planning import orders, publication
 from greentour.planning.current import current_plan
 from greentour.planning.plan_service import run_plan_in_tenant
-from greentour.services import plan as plan_step
 from greentour.settings import Settings
 from greentour.store import make_engine, models, tenant_session, write_session
+from greentour.workplace import board, lineup
 
 
 def test_demo_plan_step_publishes_so_the_tablets_show_tours(store, monkeypatch, tmp_path):  # noqa: F811 - imported fixture
@@ -120,7 +121,7 @@ def test_cli_plan_is_a_draft_unless_published(planner_scenario, monkeypatch, tmp
     from click.testing import CliRunner
 
     from greentour.cli import cli
-    from greentour.services.plan import DRAFT_LINE, PUBLISHED_LINE
+    from greentour.commands.plan import DRAFT_LINE, PUBLISHED_LINE
 
     monkeypatch.setenv("GREENTOUR_DATABASE_URL", planner_scenario.db_url)
     monkeypatch.setenv("GREENTOUR_INSTANCE_DIR", str(tmp_path / "instance"))

@@ -21,13 +21,13 @@ from sqlalchemy import Engine, select, text
 from test_store_postgres import pg_url  # noqa: F401 - the PostgreSQL cluster fixture
 
 from greentour.cli import cli
+from greentour.commands.tenants import apply_tenant_file
 from greentour.errors import BadInput, Conflict
-from greentour.planning import board, lineup
-from greentour.planning.lineup import ensure_crew_days
 from greentour.records import csv_layouts, service
-from greentour.services.tenants import apply_tenant_file
 from greentour.store import make_engine, models, tenant_session, upgrade, write_session
 from greentour.store.models_records import Booking, BookingCorrection
+from greentour.workplace import board, lineup
+from greentour.workplace.lineup import ensure_crew_days
 
 REPO = Path(__file__).resolve().parents[2]
 DAY = dt.date(2026, 6, 16)  # a Tuesday: shift 06:30-15:30, breaks 09:00-09:15, 12:00-12:30

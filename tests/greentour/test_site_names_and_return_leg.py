@@ -23,11 +23,11 @@ from greentour.crew.privacy import privacy_settings
 from greentour.crew.tour import tour_payload
 from greentour.gis.export import export_plan
 from greentour.gis.gpx import GPX_NS
-from greentour.planning import map_view, prints
 from greentour.planning.current import current_plan
-from greentour.planning.labels import site_label
 from greentour.planning.plan_service import run_plan_in_tenant
 from greentour.store import make_engine, models, tenant_session
+from greentour.workplace import map_view, prints
+from greentour.workplace.labels import site_label
 from routing.params import SolveParams
 
 FAST = SolveParams(time_limit_s=20, solution_limit=5, deterministic=True, workers=1)

@@ -10,6 +10,7 @@ import pytest
 from pg_cluster import ClusterUnavailable, ThrowawayCluster
 from sqlalchemy import Engine, delete, func, inspect, select, text, update
 
+from greentour.commands.handlers import HANDLERS
 from greentour.jobs import claim_next, enqueue, get_job, run_worker
 from greentour.store import delete_tenant, make_engine, system_session, tenant_session, upgrade
 from greentour.store.base import Base
@@ -87,7 +88,7 @@ def test_postgres_job_round_trip(pg: Engine, tmp_path: Path) -> None:
     """A job is claimed exclusively and run to done on PostgreSQL."""
     tid = _tenant(pg, "jobs")
     job_id = enqueue(pg, tid, "tenant_export", {"path": str(tmp_path / "x.json")})
-    assert run_worker(pg, once=True, poll_s=0.01) == 1
+    assert run_worker(pg, HANDLERS, once=True, poll_s=0.01) == 1
     assert get_job(pg, tid, job_id).status == "done"
     assert claim_next(pg, "w") is None
 

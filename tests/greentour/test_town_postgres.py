@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from test_store_postgres import pg, pg_url  # noqa: F401  (fixtures: a throwaway cluster)
 
+from greentour.accounts.members import authenticate, create_user
 from greentour.accounts.users import set_role
-from greentour.planning.accounts import authenticate, create_user
-from greentour.services.tenants import set_demo_clock
+from greentour.commands.tenants import set_demo_clock
 from greentour.settings import get_settings
 from greentour.store import make_engine, tenant_session
 from greentour.store.models_demand import TenantCycle

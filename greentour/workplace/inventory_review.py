@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from greentour.errors import BadInput
 from greentour.inventory.classify import reason_label
-from greentour.planning.labels import category_label
 from greentour.store.models import Site
+from greentour.workplace.labels import category_label
 
 DECISIONS = {"accept": "accepted", "reject": "rejected"}
 MAX_LIST = 500

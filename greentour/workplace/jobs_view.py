@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from greentour.errors import NotFound
-from greentour.planning.labels import job_status_label
 from greentour.store.models import Job
+from greentour.workplace.labels import job_status_label
 
 
 def job_status(session: Session, job_id: int, lang: str = "de") -> dict[str, Any]:

@@ -16,7 +16,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from greentour.errors import BadInput, Conflict, NotFound
-from greentour.planning.labels import day_text, qualification_label
 from greentour.planning.shifts import breaks_for, shift_for, shift_work_seconds
 from greentour.records.store_io import ensure_open
 from greentour.store import session_tenant
@@ -28,6 +27,7 @@ from greentour.store.models import (
     Staff,
     Vehicle,
 )
+from greentour.workplace.labels import day_text, qualification_label
 
 #: Licence classes every employee is assumed to hold (car licence).
 BASIC_LICENCES = {"B"}

@@ -21,13 +21,6 @@ from sqlalchemy.orm import Session
 from greentour.demand.service import stale_verdicts
 from greentour.planning import demand_step, travel
 from greentour.planning.current import current_plan
-from greentour.planning.labels import (
-    category_label,
-    day_text,
-    reason_text,
-    site_label,
-    weekday_short,
-)
 from greentour.planning.plan_check import stored_check
 from greentour.settings import get_settings
 from greentour.store import session_tenant, tenant_zone
@@ -39,6 +32,13 @@ from greentour.store.models import (
     SiteLastService,
     Task,
     TaskType,
+)
+from greentour.workplace.labels import (
+    category_label,
+    day_text,
+    reason_text,
+    site_label,
+    weekday_short,
 )
 
 SOON_DAYS = 7

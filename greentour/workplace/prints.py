@@ -18,16 +18,7 @@ from sqlalchemy.orm import Session
 
 from greentour.crew.tokens import qr_svg
 from greentour.errors import NotFound
-from greentour.planning.board import week_board
 from greentour.planning.current import current_tour, driven
-from greentour.planning.labels import (
-    day_text,
-    number_text,
-    site_label,
-    site_ref,
-    weekday_short,
-)
-from greentour.planning.lineup import ensure_crew_days
 from greentour.store import session_tenant, tenant_zone
 from greentour.store.models import (
     CrewDay,
@@ -38,6 +29,15 @@ from greentour.store.models import (
     TaskType,
     Vehicle,
 )
+from greentour.workplace.board import week_board
+from greentour.workplace.labels import (
+    day_text,
+    number_text,
+    site_label,
+    site_ref,
+    weekday_short,
+)
+from greentour.workplace.lineup import ensure_crew_days
 
 #: the OSM attribution of every print, German and English
 ATTRIBUTION = ("Karte und Flächen: © OpenStreetMap contributors, ODbL",

@@ -15,11 +15,11 @@ import click
 from greentour.cli_support import open_engine, progress_bar, resolve_tenant, tenant_option
 from greentour.errors import BadInput, DataImportError
 from greentour.inventory.service import import_osm
-from greentour.jobs import JobContext, register_job
-from greentour.planning.labels import number_text
+from greentour.jobs import JobContext
 from greentour.settings import REPO_ROOT, get_settings, resolve_data_file
 from greentour.store.models import Tenant
 from greentour.store.tenancy import system_session
+from greentour.workplace.labels import number_text
 
 DEMO_ACCEPTANCE = REPO_ROOT / "data" / "osm_acceptance_lauf.toml"
 
@@ -47,7 +47,6 @@ def _job_progress(ctx: JobContext):  # type: ignore[no-untyped-def]
     return progress
 
 
-@register_job("import-osm")
 def import_osm_job(ctx: JobContext) -> dict[str, Any]:
     """Import an OSM file: params ``path`` (relative to the data folder or absolute) and
     optional ``acceptance`` (acceptance-list TOML)."""

@@ -23,9 +23,9 @@ from greentour.demand.service import (
     tenant_data_file,
 )
 from greentour.errors import BadInput
-from greentour.planning.labels import WEEKDAYS_DE
 from greentour.store import session_tenant, write_session
 from greentour.store.models import Task, TaskType
+from greentour.workplace.labels import WEEKDAYS_DE
 
 #: the generators as the demo's German summary names them ("Zyklus 88, Prognose 36")
 GENERATOR_DE = {"cycle": "Zyklus", "deadline": "Termin", "forecast": "Prognose",

@@ -11,12 +11,11 @@ from typing import Any
 import click
 
 from greentour.cli_support import open_engine, progress_bar, resolve_tenant, tenant_option
+from greentour.commands.import_osm import _bar_progress, _job_progress, job_path
 from greentour.inventory.service import import_cadastre
-from greentour.jobs import JobContext, register_job
-from greentour.services.import_osm import _bar_progress, _job_progress, job_path
+from greentour.jobs import JobContext
 
 
-@register_job("import-cadastre")
 def import_cadastre_job(ctx: JobContext) -> dict[str, Any]:
     """Import a cadastre: params ``path``, ``mapping`` and optional ``osm`` (road network)."""
     osm = ctx.params.get("osm")

@@ -11,13 +11,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from greentour.jobs import JobContext, register_job
+from greentour.jobs import JobContext
 from greentour.private_files import write_private_text
 from greentour.settings import get_settings
 from greentour.store import export_tenant
 
 
-@register_job("tenant_export")
 def run_tenant_export(ctx: JobContext) -> dict[str, Any]:
     """Export the job's tenant; params: optional ``path`` (default instance/exports/...)."""
     ctx.progress(5, "Daten werden gelesen")

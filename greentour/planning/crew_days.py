@@ -1,7 +1,7 @@
 """Crew-days for a date range: the weekly templates minus absences, on working days.
 
 The per-day rules (who is absent, machines in repair, shift and break times from the tenant file)
-are those of the morning line-up, :func:`greentour.planning.lineup.ensure_crew_days`; this module
+are those of the morning line-up, :func:`greentour.workplace.lineup.ensure_crew_days`; this module
 adds the range and skips Sundays and public holidays of the tenant's Land (the holiday rules are
 those of :mod:`greentour.demand.holidays_de`, the one place for holidays).
 """
@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from greentour.demand.holidays_de import is_sunday_or_holiday
 from greentour.errors import BadInput
-from greentour.planning.lineup import ensure_crew_days
 from greentour.store import session_tenant
 from greentour.store.models import CrewDay
+from greentour.workplace.lineup import ensure_crew_days
 
 MAX_RANGE_DAYS = 62
 

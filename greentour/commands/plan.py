@@ -16,14 +16,13 @@ from sqlalchemy import Engine
 
 from greentour.cli_support import open_engine, resolve_tenant
 from greentour.errors import BadInput
-from greentour.jobs import JobContext, register_job
+from greentour.jobs import JobContext
 from greentour.planning import publication
 from greentour.planning.outcome import plan_outcome
 from greentour.planning.plan_service import MODES, run_plan_in_tenant, solve_params
 from greentour.store import tenant_session, write_session
 
 
-@register_job("plan")
 def plan_job(ctx: JobContext) -> dict[str, Any]:
     """Plan a day: params ``day`` (ISO date) and ``mode`` (plan, replan, optimize)."""
     try:

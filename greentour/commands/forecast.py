@@ -21,7 +21,7 @@ from greentour.errors import BadInput
 from greentour.forecast.compute import ForecastRun
 from greentour.forecast.service import forecast_tenant
 from greentour.forecast.weather import online_forecast
-from greentour.jobs import JobContext, register_job
+from greentour.jobs import JobContext
 from greentour.store import session_tenant, tenant_session
 from greentour.tenant_config import DemandSection
 
@@ -156,7 +156,6 @@ def command(
         click.echo(f"JSON nach {json_path} geschrieben")
 
 
-@register_job("forecast")
 def run_forecast_job(ctx: JobContext) -> dict[str, Any]:
     """Job ``forecast`` with params ``as_of`` (ISO date) and ``horizon_days``."""
     as_of = dt.date.fromisoformat(ctx.params.get("as_of") or dt.date.today().isoformat())

@@ -25,9 +25,6 @@ from sqlalchemy.orm import Session
 from greentour.errors import BadInput, Conflict, NotFound
 from greentour.planning import demand_step
 from greentour.planning.current import current_plan, current_span, current_tour, next_version
-from greentour.planning.labels import day_text, site_label
-from greentour.planning.lineup import crew_available_s, ensure_crew_days
-from greentour.planning.map_view import unassigned_items
 from greentour.planning.problem_builder import BuiltProblem, build_problem, crew_ref, task_ref
 from greentour.planning.store_solution import _store_stops, copy_tour, reasons_of
 from greentour.records.store_io import ensure_open
@@ -40,6 +37,9 @@ from greentour.store.models import (
     Tour,
     Unassigned,
 )
+from greentour.workplace.labels import day_text, site_label
+from greentour.workplace.lineup import crew_available_s, ensure_crew_days
+from greentour.workplace.map_view import unassigned_items
 from greentour.workplace.task_style import legend, task_style
 from routing import Tour as RTour
 from routing import retime_tour
