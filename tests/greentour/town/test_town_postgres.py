@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from test_store_postgres import pg, pg_url  # noqa: F401  (fixtures: a throwaway cluster)
 
 from greentour.accounts.members import authenticate, create_user
 from greentour.accounts.users import set_role
@@ -21,7 +20,7 @@ from greentour.town.service import Place, TownRequest, create_town
 FIXTURE = Path(__file__).parent / "fixtures" / "heidelberg-weststadt_2024-09-08.osm.pbf"
 
 
-def test_town_users_and_cycles_on_postgres(pg_url, tmp_path, monkeypatch) -> None:  # noqa: F811
+def test_town_users_and_cycles_on_postgres(pg_url, tmp_path, monkeypatch) -> None:
     """create_town stores the default cycles, a read-only user is accepted by the role check,
     an unknown role is not, and the demo clock is stored."""
     monkeypatch.setenv("GREENTOUR_INSTANCE_DIR", str(tmp_path / "instance"))

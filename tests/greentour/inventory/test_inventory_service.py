@@ -21,7 +21,7 @@ from routing.cache import load_matrix
 from routing.matrix import edge_geometry
 from routing.speeds import travel_time_attr
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 ACCEPTANCE = REPO / "data" / "osm_acceptance_lauf.toml"
 def _counts(engine, tenant_id: int) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     with tenant_session(engine, tenant_id) as s:

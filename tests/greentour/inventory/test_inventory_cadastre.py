@@ -14,7 +14,7 @@ from greentour.inventory.cadastre import cadastre_sites, load_mapping, read_cada
 from greentour.inventory.osm_features import read_green_features
 from greentour.tenant_config import known_regimes
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 MAPPING = REPO / "data" / "cadastre_mapping_heilbronn.toml"
 CLASS_OF = {"cemetery": "700001170", "playground": "700001040", "meadow": "700001020",
             "garden": "700001150", "scrub": "700001315"}

@@ -14,7 +14,7 @@ from greentour.inventory.classify import AcceptancePolicy, classify_features, su
 from greentour.inventory.osm_features import OsmFeatures, read_green_features
 from greentour.inventory.report import ImportReport, category_rows
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,7 @@ from greentour.store.models_duty import InspectionRecord
 from greentour.store.tenancy import tenant_session
 
 DAY = dt.date(2026, 6, 15)
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 DUESSELDORF = "produkt_klima_tag_19520101_20231231_01078.txt"
 SIGNER = Signer(name="Erika Prüf", user_id=None, staff_id=None, device_token_id=None,
                 device_name="Tablet Kolonne 1")

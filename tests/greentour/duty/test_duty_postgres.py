@@ -14,8 +14,6 @@ import uuid
 import pytest
 from crew_sample import build_crew_sample, race_identical_posts
 from sqlalchemy import func, select
-from test_crew_postgres import pg_app  # noqa: F401  (fixture)
-from test_store_postgres import pg, pg_url  # noqa: F401  (fixtures: a throwaway cluster)
 
 from greentour.duty import service
 from greentour.duty.service import InspectionInput, Signer
@@ -27,7 +25,7 @@ CHECK = [{"key": k, "result": "ok"} for k in
          ("surfacing", "broken_parts", "sharp_edges", "glass_litter", "vandalism")]
 
 
-def test_racing_retries_of_one_inspection_store_one_record(pg, pg_app):  # noqa: F811
+def test_racing_retries_of_one_inspection_store_one_record(pg, pg_app):
     """Eight simultaneous POSTs of one protocol: one row, eight equal answers."""
     sample = build_crew_sample(pg)
     body = json.dumps({"client_uuid": str(uuid.uuid4()), "site_id": sample.site_ids["a1"][0],
@@ -43,7 +41,7 @@ def test_racing_retries_of_one_inspection_store_one_record(pg, pg_app):  # noqa:
         assert s.scalar(select(func.count()).select_from(InspectionRecord)) == 1
 
 
-def test_concurrent_inspections_keep_one_unbroken_chain(pg):  # noqa: F811
+def test_concurrent_inspections_keep_one_unbroken_chain(pg):
     """Six inspections appended at once from six sessions: numbers 1..6, chain intact."""
     sample = build_crew_sample(pg)
     tenant_id = sample.tenant_ids["lauf"]

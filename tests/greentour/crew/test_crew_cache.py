@@ -86,7 +86,7 @@ def _in_other_process(engine, tenant_id: int, what: str, row_id: int) -> None:
     subprocess.run(
         [sys.executable, "-c", _OTHER_PROCESS, url, str(tenant_id), what, str(row_id)],
         check=True,
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=Path(__file__).resolve().parents[3],
         timeout=120,
     )
 

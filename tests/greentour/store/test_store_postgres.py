@@ -3,45 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pg_cluster import ClusterUnavailable, ThrowawayCluster
 from sqlalchemy import Engine, delete, func, inspect, select, text, update
 
 from greentour.commands.handlers import HANDLERS
 from greentour.jobs import claim_next, enqueue, get_job, run_worker
-from greentour.store import delete_tenant, make_engine, system_session, tenant_session, upgrade
+from greentour.store import delete_tenant, system_session, tenant_session
 from greentour.store.base import Base
 from greentour.store.models import Site, Task, Tenant
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    """A fresh PostgreSQL cluster (tests/pg_cluster.py), migrated to head; removed after."""
-    try:
-        cluster = ThrowawayCluster().start()
-    except ClusterUnavailable as exc:
-        # skipped on a developer machine without PostgreSQL; CI sets GREENTOUR_REQUIRE_POSTGRES=1
-        # and the skip becomes a failure there (tests/postgres_required.py)
-        pytest.skip(str(exc))
-    try:
-        upgrade(cluster.url)
-        yield cluster.url
-    finally:
-        cluster.stop()
-
-
-@pytest.fixture
-def pg(pg_url: str) -> Iterator[Engine]:
-    engine = make_engine(pg_url)
-    yield engine
-    with engine.begin() as conn:
-        conn.execute(text("TRUNCATE tenant, app_user RESTART IDENTITY CASCADE"))
-    engine.dispose()
 
 
 def _tenant(engine: Engine, slug: str) -> int:

@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine, select, text
-from test_store_postgres import pg_url  # noqa: F401 - the PostgreSQL cluster fixture
 
 from greentour.cli import cli
 from greentour.commands.tenants import apply_tenant_file
@@ -29,7 +28,7 @@ from greentour.store.models_records import Booking, BookingCorrection
 from greentour.workplace import board, lineup
 from greentour.workplace.lineup import ensure_crew_days
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 DAY = dt.date(2026, 6, 16)  # a Tuesday: shift 06:30-15:30, breaks 09:00-09:15, 12:00-12:30
 TZ = ZoneInfo("Europe/Berlin")
 

@@ -27,7 +27,7 @@ from greentour.tenant_config import load_tenant_config
 
 TZ = ZoneInfo("Europe/Berlin")
 DAY = dt.date(2026, 6, 16)
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def at(hhmm: str) -> dt.datetime:

@@ -26,7 +26,7 @@ from greentour.store.tenancy import tenant_session
 from greentour.workplace.inventory_review import decide
 from greentour.workplace.labels import site_label
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 ACCEPTANCE = REPO / "data" / "osm_acceptance_lauf.toml"
 MAPPING = REPO / "data" / "cadastre_mapping_heilbronn.toml"
 LAWN, PITCH, CEMETERY, HEDGE = "700001030", "700001040", "700001170", "700001240"

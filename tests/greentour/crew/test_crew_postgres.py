@@ -12,7 +12,6 @@ import pytest
 from crew_sample import build_crew_sample, login_planner, race_identical_posts
 from hostile_requests import hostile_failures
 from sqlalchemy import func, select
-from test_store_postgres import pg, pg_url  # noqa: F401  (fixtures: a throwaway cluster)
 
 from greentour.store.models import Completion, Task
 from greentour.store.tenancy import tenant_session
@@ -20,25 +19,7 @@ from greentour.store.tenancy import tenant_session
 pytestmark = pytest.mark.postgres
 
 
-@pytest.fixture
-def pg_app(pg, pg_url, tmp_path, monkeypatch):  # noqa: F811 - fixtures imported above
-    from web import create_app
-
-    monkeypatch.setenv("GREENTOUR_INSTANCE_DIR", str(tmp_path / "instance"))
-    monkeypatch.setenv("GREENTOUR_DATABASE_URL", pg_url)
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test",
-            "GREENTOUR_DATABASE_URL": pg_url,
-            "GREENTOUR_AUTO_MIGRATE": False,
-        }
-    )
-    yield app
-    app.extensions["greentour_engine"].dispose()
-
-
-def test_racing_retries_store_one_report_on_postgres(pg, pg_app):  # noqa: F811
+def test_racing_retries_store_one_report_on_postgres(pg, pg_app):
     """Eight simultaneous POSTs of one report on PostgreSQL: one row, eight equal answers."""
     sample = build_crew_sample(pg)
     token = sample.tokens["a1"]
@@ -66,7 +47,7 @@ def test_racing_retries_store_one_report_on_postgres(pg, pg_app):  # noqa: F811
         assert session.scalar(select(func.count()).select_from(Completion)) == 1
 
 
-def test_nul_in_every_text_field_is_422_naming_it_on_postgres(pg, pg_app):  # noqa: F811
+def test_nul_in_every_text_field_is_422_naming_it_on_postgres(pg, pg_app):
     """NUL in a note, reason, order, token name or webhook name: 422 (was 500 on PostgreSQL)."""
     sample = build_crew_sample(pg)
     tenant_id = sample.tenant_ids["lauf"]
@@ -105,7 +86,7 @@ def test_nul_in_every_text_field_is_422_naming_it_on_postgres(pg, pg_app):  # no
 
 
 @pytest.mark.parametrize("who", ["device", "planner"])
-def test_every_route_answers_hostile_bodies_with_4xx_on_postgres(pg, pg_app, who):  # noqa: F811
+def test_every_route_answers_hostile_bodies_with_4xx_on_postgres(pg, pg_app, who):
     """The hostile bodies of tests/web/test_request_guard.py against every route on PostgreSQL."""
     sample = build_crew_sample(pg)
     client = pg_app.test_client()
