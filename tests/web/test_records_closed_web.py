@@ -18,11 +18,11 @@ import pytest
 from planner_scenario import login, planner_app
 from records_week import build_week
 
-from greentour.planning import board
-from greentour.planning.accounts import ensure_user
+from greentour.accounts.members import ensure_user
 from greentour.planning.current import current_plan, tour_signature, worked_tour
 from greentour.records import store_io
 from greentour.store import make_engine, tenant_session, write_session
+from greentour.workplace import board
 
 MONDAY = "2026-06-15"
 CLOSED = "Der 15.06.2026 ist abgeschlossen; die Buchungen sind schreibgeschützt"
