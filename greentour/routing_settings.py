@@ -28,7 +28,7 @@ def _table(config: dict[str, Any] | None, source: str | Path) -> dict[str, Any]:
     return table
 
 
-def calibration_factor_of(config: dict[str, Any] | None, source: str | Path) -> float:
+def _calibration_factor(config: dict[str, Any] | None, source: str | Path) -> float:
     """``[routing] calibration_factor`` of a tenant config dict (0.2-5, default 1.0)."""
     value = _table(config, source).get("calibration_factor", DEFAULT_CALIBRATION_FACTOR)
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0.2 <= value <= 5:
@@ -37,7 +37,7 @@ def calibration_factor_of(config: dict[str, Any] | None, source: str | Path) -> 
     return float(value)
 
 
-def access_max_distance_m_of(config: dict[str, Any] | None, source: str | Path) -> float:
+def _access_max_distance_m(config: dict[str, Any] | None, source: str | Path) -> float:
     """``[routing] access_max_distance_m`` (m) of a tenant config dict (> 0, default 250)."""
     value = _table(config, source).get("access_max_distance_m", DEFAULT_ACCESS_MAX_M)
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
@@ -63,5 +63,5 @@ def routing_settings(config: dict[str, Any] | None, source: str | Path) -> Routi
     if unknown:
         raise ConfigError(source, f"routing.{unknown[0]}",
                           f"unbekannter Schlüssel (erlaubt: {', '.join(ROUTING_KEYS)})")
-    return RoutingSettings(calibration_factor=calibration_factor_of(config, source),
-                           access_max_distance_m=access_max_distance_m_of(config, source))
+    return RoutingSettings(calibration_factor=_calibration_factor(config, source),
+                           access_max_distance_m=_access_max_distance_m(config, source))

@@ -434,7 +434,7 @@ class TenantConfig(_Strict):
     privacy: Privacy = PrivacySettings()
     """Crew data retention and visibility (:func:`greentour.crew.privacy.privacy_settings`)."""
     records: Records = RecordsSettings(RecordsSection())
-    """Work records: rates, rule, cost centres (:func:`greentour.records.rates.records_settings`)."""
+    """Work records: rates, rule, cost centres (:mod:`greentour.records.rates`)."""
     routing: Routing = RoutingSettings()
     """Travel-time calibration and access distance (:mod:`greentour.routing_settings`)."""
     gis: Gis = GisSettings()
@@ -444,6 +444,11 @@ class TenantConfig(_Strict):
     forecast: dict[str, Any] = {}
     crew: dict[str, Any] = {}
     api: dict[str, Any] = {}
+
+    @property
+    def osm_pbf(self) -> str | None:
+        """``[osm] pbf``: the town's OSM extract (relative to the data folder), None: none."""
+        return self.osm.pbf if self.osm else None
 
 
 class TenantFile(TenantConfig):
@@ -631,6 +636,12 @@ def tenant_config(tenant: Tenant) -> TenantConfig:
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
     return cfg
+
+
+def store_tenant_config(tenant: Tenant, cfg: TenantConfig) -> None:
+    """Write a validated config into the tenant's row (``Tenant.config_json``, its JSON dump);
+    :func:`tenant_config` sees it at the next call."""
+    tenant.config_json = cfg.model_dump(mode="json")
 
 
 def clear_tenant_config_cache() -> None:

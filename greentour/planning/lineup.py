@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from greentour.errors import BadInput, Conflict, NotFound
 from greentour.planning.labels import day_text, qualification_label
-from greentour.planning.shifts import breaks_for, shift_for, shift_work_seconds
+from greentour.planning.shifts import shift_work_seconds
 from greentour.records.store_io import ensure_open
 from greentour.store import session_tenant
 from greentour.store.models import (
@@ -28,6 +28,7 @@ from greentour.store.models import (
     Staff,
     Vehicle,
 )
+from greentour.tenant_config import tenant_config
 
 #: Licence classes every employee is assumed to hold (car licence).
 BASIC_LICENCES = {"B"}
@@ -142,9 +143,9 @@ def ensure_crew_days(session: Session, day: dt.date) -> list[CrewDay]:
     if existing:
         return list(existing)
     tenant = session_tenant(session)
-    config = tenant.config_json or {}
-    default_shift = shift_for(config, day)
-    breaks = breaks_for(config)
+    shifts = tenant_config(tenant).shifts
+    default_shift = shifts.shift_on(day)
+    breaks = shifts.break_windows()
     absent = absent_staff_ids(session, day)
     machines = {m.id: m for m in session.scalars(select(Machine)).all()}
     created = []

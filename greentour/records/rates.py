@@ -1,9 +1,10 @@
 """The town's settings for work records: rates, distribution rule, cost centres and products.
 
-Read from the ``[records]`` table of the tenant file (``Tenant.config_json["records"]``) and
-checked on load by :func:`greentour.tenant_config.load_tenant_config` (unknown keys, negative
-rates, a staff key in two groups, a group, machine or vehicle that does not exist are refused
-with :class:`~greentour.errors.ConfigError` naming the key). Every key has a default, so a town
+Read from the ``[records]`` table of the tenant file (readers take
+``tenant_config(tenant).records`` of :mod:`greentour.tenant_config`) and checked on load by
+:func:`greentour.tenant_config.load_tenant_config` (unknown keys, negative rates, a staff key in
+two groups, a group, machine or vehicle that does not exist are refused with
+:class:`~greentour.errors.ConfigError` naming the key). Every key has a default, so a town
 without the table still gets bookings (at 0 EUR, with the sample product codes).
 
 =========================  =====================================================================
