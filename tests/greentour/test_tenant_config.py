@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
 
+from forecasting import beaufort_ms
+from greentour import tenant_config as tenant_config_module
+from greentour.config_io import read_toml
+from greentour.crew.privacy import PrivacySettings
 from greentour.errors import ConfigError
 from greentour.planning.lineup import ensure_crew_days
 from greentour.services.tenants import apply_tenant_file
 from greentour.settings import REPO_ROOT
 from greentour.store import system_session, tenant_session
 from greentour.store.models import CrewDay, CrewTemplate, Machine, Staff, TaskType, Tenant, Vehicle
-from greentour.tenant_config import load_tenant_config
+from greentour.tenant_config import DemandSection, load_tenant_config, tenant_config
 
 LAUF = REPO_ROOT / "data" / "tenants" / "lauf.toml"
 
@@ -156,10 +162,6 @@ def _uncommented(section: str) -> str:
 
 def test_commented_demand_and_privacy_examples_are_the_defaults(tmp_path: Path) -> None:
     """The [demand] and [privacy] examples in lauf.toml load and equal the built-in defaults."""
-    from greentour.config_io import read_toml
-    from greentour.crew.privacy import PrivacySettings
-    from greentour.tenant_config import DemandSection
-
     path = tmp_path / "stadt.toml"
     text = LAUF.read_text(encoding="utf-8")
     path.write_text(text + "\n" + _uncommented("demand") + _uncommented("privacy"), "utf-8")
@@ -300,9 +302,6 @@ def test_fixed_file_repairs_crew_days_made_from_the_wrong_one(engine: Engine) ->
 # --------------------------------------------------------------------------- the typed accessor
 def test_minimal_tenant_gets_typed_sections_with_their_defaults() -> None:
     """A tenant whose stored config is empty gets every section typed, with the one default each."""
-    from forecasting import beaufort_ms
-    from greentour.crew.privacy import PrivacySettings
-    from greentour.tenant_config import DemandSection, tenant_config
 
     cfg = tenant_config(Tenant(slug="minimal", name="Minimal", config_json={}))
     assert cfg.privacy == PrivacySettings() and cfg.privacy.device_token_days == 365
@@ -323,8 +322,7 @@ def test_minimal_tenant_gets_typed_sections_with_their_defaults() -> None:
 
 
 def test_stored_lauf_config_reads_back_as_loaded(engine: Engine) -> None:
-    """The stored Lauf file reads back through tenant_config exactly as load_tenant_config gave it."""
-    from greentour.tenant_config import tenant_config
+    """The stored Lauf file reads back through tenant_config as load_tenant_config gave it."""
 
     loaded = load_tenant_config(LAUF)
     tenant_id = apply_tenant_file(engine, LAUF).tenant_id
@@ -338,7 +336,6 @@ def test_stored_lauf_config_reads_back_as_loaded(engine: Engine) -> None:
 def test_changed_config_is_seen_at_once(engine: Engine, tmp_path: Path) -> None:
     """The cache returns the same object for the same stored config and sees a change at once:
     a new tenant file applied, and a config changed in the store."""
-    from greentour.tenant_config import tenant_config
 
     tenant_id = apply_tenant_file(engine, LAUF).tenant_id
     with system_session(engine) as s:
@@ -360,24 +357,20 @@ def test_changed_config_is_seen_at_once(engine: Engine, tmp_path: Path) -> None:
 def test_cache_is_bounded_and_safe_across_threads() -> None:
     """Many tenants and threads at once: each call gets its own tenant's config; the cache holds
     at most CACHE_SIZE entries."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from greentour import tenant_config as module
 
     towns = [Tenant(id=10_000 + i, slug=f"stadt-{i}", name=f"Stadt {i}",
                     config_json={"privacy": {"photos_days": i + 1}})
-             for i in range(module.CACHE_SIZE + 20)]
+             for i in range(tenant_config_module.CACHE_SIZE + 20)]
     with ThreadPoolExecutor(max_workers=8) as pool:
-        got = list(pool.map(module.tenant_config, towns * 3))
+        got = list(pool.map(tenant_config_module.tenant_config, towns * 3))
     assert [c.privacy.photos_days for c in got] == [t.config_json["privacy"]["photos_days"]
                                                      for t in towns * 3]
-    assert len(module._cache) <= module.CACHE_SIZE
+    assert len(tenant_config_module._cache) <= tenant_config_module.CACHE_SIZE
 
 
 def test_bad_stored_config_is_refused_naming_file_and_key() -> None:
     """A stored config that does not validate is refused with the tenant's file, the key and the
     loader's German reason; a corrected config is read (the refusal is not cached)."""
-    from greentour.tenant_config import tenant_config
 
     town = Tenant(id=20_000, slug="stadt", name="Stadt", config_file="stadt.toml",
                   config_json={"privacy": {"photos_days": 0}})
@@ -389,8 +382,8 @@ def test_bad_stored_config_is_refused_naming_file_and_key() -> None:
 
 
 def test_duty_section_loads_and_bad_values_are_refused(tmp_path: Path) -> None:
-    """[duty] in a tenant file sets the storm threshold; a Beaufort number out of range is refused."""
-    from forecasting import beaufort_ms
+    """[duty] in a tenant file sets the storm threshold; a Beaufort number out of range is
+    refused."""
 
     cfg = load_tenant_config(_variant(tmp_path, "[records]",
                                       "[duty]\nstorm_bft = 9\nmargin_path_m = 0.4\n\n[records]"))
@@ -404,8 +397,6 @@ def test_duty_section_loads_and_bad_values_are_refused(tmp_path: Path) -> None:
 
 def _config_json_readers(root: Path) -> list[str]:
     """``file:line`` of every use of ``config_json`` (attribute, keyword or string) in a tree."""
-    import ast
-
     found = []
     for path in sorted(root.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
