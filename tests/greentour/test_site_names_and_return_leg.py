@@ -19,7 +19,6 @@ import pytest
 from pyproj import Geod
 from sqlalchemy import select
 
-from greentour.crew.privacy import privacy_settings
 from greentour.crew.tour import tour_payload
 from greentour.gis.export import export_plan
 from greentour.gis.gpx import GPX_NS
@@ -28,6 +27,7 @@ from greentour.planning.current import current_plan
 from greentour.planning.labels import site_label
 from greentour.planning.plan_service import run_plan_in_tenant
 from greentour.store import make_engine, models, tenant_session
+from greentour.tenant_config import tenant_config
 from routing.params import SolveParams
 
 FAST = SolveParams(time_limit_s=20, solution_limit=5, deterministic=True, workers=1)
@@ -52,7 +52,7 @@ def planned(planner_scenario_template, tmp_path_factory):
 
 def _crew_docs(s, plan) -> dict[int, dict]:
     tenant = s.get(models.Tenant, plan.tenant_id)
-    return {t.id: tour_payload(s, t, privacy_settings(tenant.config_json)) for t in plan.tours}
+    return {t.id: tour_payload(s, t, tenant_config(tenant).privacy) for t in plan.tours}
 
 
 def test_unnamed_site_has_one_name_on_tablet_map_exports_and_gpx(planned) -> None:
