@@ -613,28 +613,40 @@ def config_stamp(config_json: dict[str, Any] | None) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+_MEMO = "_greentour_typed_config"
+"""Attribute of a loaded :class:`Tenant` holding ``(its config_json object, typed config)``."""
+
+
 def tenant_config(tenant: Tenant) -> TenantConfig:
     """The tenant's typed configuration, validated once per stored version and cached.
 
     Keyed by tenant id, slug and :func:`config_stamp`, so a tenant file loaded again (or a config
     changed in the store) is seen at the next call; thread-safe; at most :data:`CACHE_SIZE`
-    entries. A stored config that no longer validates is refused with
-    :class:`~greentour.errors.ConfigError` naming the tenant's file, the key and the reason.
+    entries. The loaded ``Tenant`` object also remembers its typed config for as long as its
+    ``config_json`` is the same object (a reload or an assignment replaces it; change the
+    config by assigning a new dict, as SQLAlchemy only stores those), so repeated calls within a
+    request do not hash the config again. A stored config that no longer validates is refused
+    with :class:`~greentour.errors.ConfigError` naming the tenant's file, the key and the reason.
     Treat the result as read-only (it is shared between callers).
     """
-    key = (tenant.id, tenant.slug or "", config_stamp(tenant.config_json))
+    raw = tenant.config_json
+    memo = getattr(tenant, _MEMO, None)
+    if memo is not None and memo[0] is raw:
+        return memo[1]
+    key = (tenant.id, tenant.slug or "", config_stamp(raw))
     with _cache_lock:
-        found = _cache.get(key)
-        if found is not None:
+        cfg = _cache.get(key)
+        if cfg is not None:
             _cache.move_to_end(key)
-            return found
-    cfg = validate(TenantConfig, dict(tenant.config_json or {}),
-                   tenant.config_file or tenant.slug or "Mandantenkonfiguration")
-    with _cache_lock:
-        _cache[key] = cfg
-        _cache.move_to_end(key)
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
+    if cfg is None:
+        cfg = validate(TenantConfig, dict(raw or {}),
+                       tenant.config_file or tenant.slug or "Mandantenkonfiguration")
+        with _cache_lock:
+            _cache[key] = cfg
+            _cache.move_to_end(key)
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+    setattr(tenant, _MEMO, (raw, cfg))
     return cfg
 
 

@@ -351,7 +351,11 @@ def test_changed_config_is_seen_at_once(engine: Engine, tmp_path: Path) -> None:
         tenant = s.get(Tenant, tenant_id)
         tenant.config_json = {**tenant.config_json, "privacy": {"device_token_days": 30}}
     with system_session(engine) as s:
-        assert tenant_config(s.get(Tenant, tenant_id)).privacy.device_token_days == 30
+        tenant = s.get(Tenant, tenant_id)
+        assert tenant_config(tenant).privacy.device_token_days == 30
+        assert tenant_config(tenant) is tenant_config(tenant)
+        tenant.config_json = {**tenant.config_json, "privacy": {"device_token_days": 60}}
+        assert tenant_config(tenant).privacy.device_token_days == 60  # same object, new dict
 
 
 def test_cache_is_bounded_and_safe_across_threads() -> None:
