@@ -103,7 +103,7 @@ def access_max_distance_m(tenant: Tenant) -> float:
 
 
 def _snap(G: nx.MultiDiGraph, sites: gpd.GeoDataFrame, profiles: list[str],
-          progress: Progress, max_distance_m: float = 250.0) -> list[SiteAccess | None]:
+          progress: Progress, max_distance_m: float) -> list[SiteAccess | None]:
     """Access points for every site that is not rejected (None for rejected ones)."""
     todo = [(i, g) for i, (g, st) in enumerate(zip(sites.geometry, sites["status"],
                                                     strict=True)) if st != "rejected"]
