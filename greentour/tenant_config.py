@@ -415,8 +415,6 @@ class TenantConfig(_Strict):
     tenant file must have them (:class:`TenantFile`).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
-
     tenant: TenantSection | None = None
     weather: WeatherSection | None = None
     osm: OsmSection | None = None
