@@ -12,6 +12,7 @@ routing/ or forecasting/, and a missing file) ends the command with one line
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import threading
@@ -22,18 +23,10 @@ import click
 from sqlalchemy import select
 
 import greentour.crew.cache  # noqa: F401  (stamps tenant changes: tablets see new plans at once)
+from greentour.accounts.members import create_user
 from greentour.accounts.users import list_users, set_active, set_password, set_role
 from greentour.cli_support import open_engine, resolve_tenant
-from greentour.crew import cli as crew_cli
-from greentour.crew import cli_token
-from greentour.demand.cycle_store import cycle_rows, cycles_toml, import_cycles_file
-from greentour.duty import cli as duty_cli
-from greentour.errors import GreentourError
-from greentour.jobs import WorkerFiles, requeue_job, run_worker
-from greentour.planning.accounts import create_user
-from greentour.private_files import restrict_umask
-from greentour.records import cli as records_cli
-from greentour.services import (
+from greentour.commands import (
     check_plan,
     demand,
     export,
@@ -43,7 +36,16 @@ from greentour.services import (
     import_weather,
     plan,
 )
-from greentour.services.tenants import apply_tenant_file
+from greentour.commands.handlers import HANDLERS
+from greentour.commands.tenants import apply_tenant_file
+from greentour.crew import cli as crew_cli
+from greentour.crew import cli_token
+from greentour.demand.cycle_store import cycle_rows, cycles_toml, import_cycles_file
+from greentour.duty import cli as duty_cli
+from greentour.errors import GreentourError
+from greentour.jobs import Handlers, WorkerFiles, requeue_job, run_worker
+from greentour.private_files import restrict_umask
+from greentour.records import cli as records_cli
 from greentour.settings import get_settings
 from greentour.store import (
     delete_tenant,
@@ -380,6 +382,23 @@ def user_role(slug: str | None, username: str, role: str) -> None:
 
 
 # --------------------------------------------------------------------------- worker / jobs
+def worker_handlers(extra_modules: list[str]) -> Handlers:
+    """The product's job handlers plus the ``HANDLERS`` of each module named in
+    ``GREENTOUR_JOB_MODULES`` (a deployment's own kinds). A module that cannot be imported or has
+    no ``HANDLERS`` stops the worker with a message (never a silently missing kind)."""
+    handlers = dict(HANDLERS)
+    for name in extra_modules:
+        try:
+            module = importlib.import_module(name)
+        except ImportError as exc:
+            raise click.ClickException(f"Auftragsmodul „{name}“ nicht gefunden: {exc}") from None
+        extra = getattr(module, "HANDLERS", None)
+        if not isinstance(extra, dict):
+            raise click.ClickException(f"Auftragsmodul „{name}“ hat kein HANDLERS-Verzeichnis")
+        handlers.update(extra)
+    return handlers
+
+
 @cli.command()
 @click.option("--once", is_flag=True, help="Alle wartenden Aufträge abarbeiten, dann enden.")
 @click.option("--max-jobs", type=int, default=None, help="Nach so vielen Aufträgen enden.")
@@ -404,6 +423,7 @@ def worker(once: bool, max_jobs: int | None, requeue: int | None, parent_pid: in
     try:
         n = run_worker(
             engine,
+            worker_handlers(settings.extra_job_modules),
             poll_s=settings.worker_poll_s,
             heartbeat_s=settings.worker_heartbeat_s,
             stale_after_s=settings.worker_stale_s,

@@ -19,12 +19,12 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from greentour.accounts.members import ensure_user
 from greentour.cli_support import open_engine, progress_bar
+from greentour.commands import demand, forecast, import_osm, import_weather, plan
+from greentour.commands.tenants import apply_tenant_file, set_demo_clock
 from greentour.duty import cli as duty_cli
 from greentour.errors import GreentourError
-from greentour.planning.accounts import ensure_user
-from greentour.services import demand, forecast, import_osm, import_weather, plan
-from greentour.services.tenants import apply_tenant_file, set_demo_clock
 from greentour.settings import SAMPLE_DIR, Settings
 from greentour.tenant_config import load_tenant_config
 
@@ -101,12 +101,12 @@ DemoStep = Callable[[DemoContext], str | None]
 DEMO_STEPS: dict[str, DemoStep] = {
     "greentour.demo:create_tenant": create_tenant,
     "greentour.demo:create_admin": create_admin,
-    "greentour.services.import_osm:demo_step": import_osm.demo_step,
-    "greentour.services.import_weather:demo_step": import_weather.demo_step,
+    "greentour.commands.import_osm:demo_step": import_osm.demo_step,
+    "greentour.commands.import_weather:demo_step": import_weather.demo_step,
     "greentour.duty.cli:demo_step": duty_cli.demo_step,
-    "greentour.services.forecast:demo_step": forecast.demo_step,
-    "greentour.services.demand:demo_step": demand.demo_step,
-    "greentour.services.plan:demo_step": plan.demo_step,
+    "greentour.commands.forecast:demo_step": forecast.demo_step,
+    "greentour.commands.demand:demo_step": demand.demo_step,
+    "greentour.commands.plan:demo_step": plan.demo_step,
 }
 #: Steps whose failure ends the demo (the others are reported and the demo goes on).
 REQUIRED_STEPS = {"greentour.demo:create_tenant", "greentour.demo:create_admin"}

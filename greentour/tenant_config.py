@@ -7,7 +7,7 @@ See data/tenants/lauf.toml for a complete example and docs/store.md for every ke
 
 :func:`load_tenant_config` refuses a bad file with :class:`~greentour.errors.ConfigError` naming the
 file, the key (``staff[3] (mueller).qualifications[0]``) and the reason. Nothing is stored by this
-module; :mod:`greentour.services.tenants` writes a validated config into the store
+module; :mod:`greentour.commands.tenants` writes a validated config into the store
 (``Tenant.config_json``, the JSON dump of :class:`TenantConfig`).
 
 Every reader gets the typed config through :func:`tenant_config` (validated once per tenant and

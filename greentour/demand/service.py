@@ -65,7 +65,6 @@ from greentour.duty import store_io as duty_store
 from greentour.duty.hazards import LEAD_DAYS, clearance_signals
 from greentour.duty.overview import due_inspections, overdue_by_task_type
 from greentour.errors import BadInput, ConfigError, NotFound
-from greentour.planning.lineup import crew_available_s, ensure_crew_days
 from greentour.planning.shifts import parse_hhmm
 from greentour.settings import REPO_ROOT, get_settings
 from greentour.store.models import CrewDay, Site, Task, Tenant
@@ -73,6 +72,7 @@ from greentour.store.models_demand import SiteDemand, TaskDetail
 from greentour.store.tenancy import session_tenant_id
 from greentour.task_types import TaskTypeError
 from greentour.tenant_config import ShiftSection, tenant_config
+from greentour.workplace.lineup import crew_available_s, ensure_crew_days
 
 GENERATED = ("forecast", "cycle", "deadline")
 

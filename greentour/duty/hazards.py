@@ -32,9 +32,9 @@ from greentour.duty import store_io
 from greentour.errors import BadInput, GreentourError
 from greentour.forecast.inputs import CARE_CLASSES_FILE
 from greentour.forecast.weather import tenant_weather
-from greentour.planning.labels import site_label
 from greentour.store import session_tenant
 from greentour.tenant_config import tenant_config
+from greentour.workplace.labels import site_label
 
 CLEARANCE_TASKS = ("clearance_cut", "clearance_prune", "hedge_cut", "hedge_hard_cut")
 """Task types whose completion resets the regrowth of a clearance profile."""

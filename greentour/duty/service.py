@@ -43,13 +43,13 @@ from greentour.duty.hazards import clearance_hazards
 from greentour.duty.overview import DueInspection, due_inspections, overdue_by_task_type
 from greentour.duty.protocol import render_protocol
 from greentour.errors import BadInput, Conflict, Forbidden, GreentourError, NotFound
-from greentour.planning.labels import site_label
 from greentour.private_files import write_private_bytes
 from greentour.store import session_tenant
 from greentour.store.base import utcnow
 from greentour.store.models import Tenant
 from greentour.store.models_duty import InspectionPhoto, InspectionRecord, StormRound
 from greentour.tenant_config import tenant_config
+from greentour.workplace.labels import site_label
 
 
 @dataclass(frozen=True)

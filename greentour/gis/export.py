@@ -39,7 +39,6 @@ from greentour.gis.geojson import write_geojson
 from greentour.gis.gpkg import write_gpkg
 from greentour.gis.gpx import write_gpx
 from greentour.planning.current import driven, published_plans_by_day
-from greentour.planning.labels import reason_text, site_label
 from greentour.store.models import (
     AccessPoint,
     Completion,
@@ -58,6 +57,7 @@ from greentour.store.models import (
 )
 from greentour.store.tenancy import system_session, tenant_session
 from greentour.tenant_config import tenant_config
+from greentour.workplace.labels import reason_text, site_label
 
 FORMATS = ("geojson", "gpkg", "gpx")
 #: Days one ``export_days`` may cover (a planning week is at most 7).

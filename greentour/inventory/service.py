@@ -45,11 +45,11 @@ from greentour.inventory.network import (
 )
 from greentour.inventory.osm_features import read_green_features
 from greentour.inventory.report import ImportReport, category_rows
-from greentour.planning.labels import site_label
 from greentour.planning.streets import StreetIndex, street_for, street_index
 from greentour.store.models import AccessPoint, Site, SiteRevision, Task, Tenant, Vehicle
 from greentour.store.tenancy import system_session, tenant_session
 from greentour.tenant_config import CareClassEntry, tenant_config
+from greentour.workplace.labels import site_label
 from routing.network import OsmFileError, Router, SiteAccess, save_matrix, snap_sites
 
 Progress = Callable[[str, float], None]

@@ -27,10 +27,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from greentour.errors import NotFound
-from greentour.planning.labels import WEEKDAY_NAMES_DE
-from greentour.planning.lineup import absent_staff_ids, machine_out_of_service
 from greentour.planning.problem_builder import BuiltProblem, build_problem, crew_ref, task_ref
 from greentour.store.models import CrewDay, Machine, Plan, Staff, Tour
+from greentour.workplace.labels import WEEKDAY_NAMES_DE
+from greentour.workplace.lineup import absent_staff_ids, machine_out_of_service
 from routing import Finding, FindingCode, Solution, TourKpis, audit_plan, make_reason, retime_tour
 
 #: order of the kinds in the panel and the CLI

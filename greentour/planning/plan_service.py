@@ -31,13 +31,13 @@ from greentour.demand.service import settle_past_tasks
 from greentour.errors import BadInput
 from greentour.jobs import enqueue
 from greentour.planning import demand_step
-from greentour.planning.lineup import ensure_crew_days
 from greentour.planning.plan_check import findings_of, store_check
 from greentour.planning.problem_builder import build_problem
 from greentour.planning.store_solution import store_solution
 from greentour.settings import get_settings
 from greentour.store import system_session, tenant_session, write_session
 from greentour.store.models import Tenant
+from greentour.workplace.lineup import ensure_crew_days
 from routing import SolveParams, solve
 
 MODES = ("plan", "replan", "optimize")

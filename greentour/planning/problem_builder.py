@@ -20,7 +20,7 @@ Rules encoded here, from the store to the solver's language:
 * the line-up binds: a vehicle nobody on the crew-day may drive is not used (no load, no
   machine that travels on or behind it), a machine nobody may operate, in repair or booked by
   an earlier crew (by name) of the same day is not there
-  (:func:`greentour.planning.lineup.usable_kit`);
+  (:func:`greentour.workplace.lineup.usable_kit`);
 * cycle, deadline and order tasks have a fixed first day: their time windows start at local
   midnight of ``due_earliest`` (a hard bound; only forecast work may be done early, as optional
   work with a small prize) and end at midnight before the next occurrence of the same duty at
@@ -55,8 +55,6 @@ from greentour.demand.staleness import next_occurrences
 from greentour.errors import BadInput
 from greentour.planning import travel
 from greentour.planning.current import current_plan, current_tour
-from greentour.planning.labels import EQUIPMENT_LABELS, QUALIFICATION_LABELS, site_label
-from greentour.planning.lineup import ensure_crew_days, usable_kit
 from greentour.planning.shifts import parse_hhmm
 from greentour.settings import get_settings
 from greentour.store import session_tenant
@@ -75,6 +73,8 @@ from greentour.store.models import (
     Vehicle,
 )
 from greentour.store.models_demand import TaskDetail
+from greentour.workplace.labels import EQUIPMENT_LABELS, QUALIFICATION_LABELS, site_label
+from greentour.workplace.lineup import ensure_crew_days, usable_kit
 from routing import DayType, NoiseClass, TimeAxis, describe_missing
 
 #: kinds of work that are never done alone

@@ -46,7 +46,7 @@ from greentour.store.tenancy import (
 
 #: Every module with tables, imported by name: tenant scoping, per-tenant export/deletion and
 #: Alembic autogenerate see exactly these. A new ``greentour/store/models_<topic>.py`` is added
-#: here (tests/greentour/test_store_migrations.py fails for a models file missing here).
+#: here (tests/greentour/store/test_store_migrations.py fails for a models file missing here).
 MODEL_MODULES: tuple[ModuleType, ...] = (
     models,
     models_accounts,

@@ -13,15 +13,15 @@ from sqlalchemy import Engine, func, select
 
 from forecasting import beaufort_ms
 from greentour import tenant_config as tenant_config_module
+from greentour.commands.tenants import apply_tenant_file
 from greentour.config_io import read_toml
 from greentour.crew.privacy import PrivacySettings
 from greentour.errors import ConfigError
-from greentour.planning.lineup import ensure_crew_days
-from greentour.services.tenants import apply_tenant_file
 from greentour.settings import REPO_ROOT
 from greentour.store import system_session, tenant_session
 from greentour.store.models import CrewDay, CrewTemplate, Machine, Staff, TaskType, Tenant, Vehicle
 from greentour.tenant_config import DemandSection, load_tenant_config, tenant_config
+from greentour.workplace.lineup import ensure_crew_days
 
 LAUF = REPO_ROOT / "data" / "tenants" / "lauf.toml"
 

@@ -8,7 +8,7 @@ import pytest
 from planner_scenario import PASSWORD, USERNAME
 from sqlalchemy import select
 
-from greentour.planning.accounts import authenticate, create_user
+from greentour.accounts.members import authenticate, create_user
 from greentour.store import make_engine, models, system_session
 from web import create_app
 

@@ -23,7 +23,8 @@ pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-FIXTURE = REPO_ROOT / "tests" / "greentour" / "fixtures" / "heidelberg-weststadt_2024-09-08.osm.pbf"
+FIXTURE = (REPO_ROOT / "tests" / "greentour" / "town" / "fixtures"
+           / "heidelberg-weststadt_2024-09-08.osm.pbf")
 LAUF = REPO_ROOT / "data" / "tenants" / "lauf.toml"
 
 

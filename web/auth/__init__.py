@@ -41,9 +41,9 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from flask_wtf.csrf import CSRFProtect
 
 from greentour.accounts import service as accounts
+from greentour.accounts.members import Account, load_account
 from greentour.accounts.sessions import check_session, end_session, open_session
 from greentour.errors import Forbidden, TooManyRequests
-from greentour.planning.accounts import Account, load_account
 from greentour.settings import get_settings
 from web.db import get_engine
 
