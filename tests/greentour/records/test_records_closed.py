@@ -32,6 +32,7 @@ from greentour.store import (
     write_session,
 )
 from greentour.store.models_records import Booking, RecordDayReopening
+from greentour.tenant_config import tenant_config
 from greentour.workplace import board, lineup
 
 CLOSED = "ist abgeschlossen; die Buchungen sind schreibgeschützt"
@@ -401,7 +402,7 @@ def test_repair_of_broken_shifts_leaves_a_closed_day(store) -> None:
         for cd in (mon, tue):
             cd.shift_end = cd.shift_start  # zero-length: cannot be planned
         s.flush()
-        assert repair_crew_days(s, session_tenant(s).config_json or {}) == 1
+        assert repair_crew_days(s, tenant_config(session_tenant(s)).shifts) == 1
         mon_id, tue_id = mon.id, tue.id
     with tenant_session(engine, tid) as s:
         mon, tue = s.get(models.CrewDay, mon_id), s.get(models.CrewDay, tue_id)
