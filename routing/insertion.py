@@ -291,16 +291,25 @@ def quick_insert(problem: Problem, crew: CrewDay, seq: Sequence[str], p: int,
     """:func:`quick_schedule` of ``seq[:p] + inserted + seq[p:]``, resumed from the schedule of
     ``seq`` as it stands before stop ``p`` and ended early where the new schedule meets the old
     one again (same time, same breaks left, loads within the truck's room)."""
+    return _quick_insert(problem, crew, seq, p, inserted)[0]
+
+
+def _quick_insert(problem: Problem, crew: CrewDay, seq: Sequence[str], p: int,
+                  inserted: Sequence[str]) -> tuple[tuple[int, float] | None, int]:
+    """:func:`quick_insert` and the number of fast-schedule steps it took (work units)."""
     base = _base(problem, crew, seq)
     if base is None:
-        return quick_schedule(problem, crew, [*seq[:p], *inserted, *seq[p:]])
+        return quick_schedule(problem, crew, [*seq[:p], *inserted, *seq[p:]]), \
+            len(seq) + len(inserted) + 1
     dur = problem.matrix_for(crew).duration_s
     cache = _per_problem(problem)
     state = base.states[p]
+    steps = 0
     for ref in inserted:
+        steps += 1
         state = _step(problem, crew, dur, state, ref, cache)
         if state is None:
-            return None
+            return None, steps
     for j in range(p, len(seq)):
         old = base.states[j]
         if state[0] == old[0] and state[2] == old[2] and state[1] == old[1]:
@@ -314,11 +323,12 @@ def quick_insert(problem: Problem, crew: CrewDay, seq: Sequence[str], p: int,
                     break
             if fits:
                 end, late = base.result
-                return end, state[4] + late - old[4]
+                return (end, state[4] + late - old[4]), steps
+        steps += 1
         state = _step(problem, crew, dur, state, seq[j], cache)
         if state is None:
-            return None
-    return _step(problem, crew, dur, state, None)
+            return None, steps
+    return _step(problem, crew, dur, state, None), steps + 1
 
 
 def _legs(problem: Problem, crew: CrewDay, refs: tuple[str, ...]):
@@ -428,8 +438,8 @@ def best_insertion(
         if yard is not None and (p == 0 or seq[p - 1] != yard):
             options.append(([yard, task_id], True))
         for inserted, reload in options:
-            units += len(seq) - p + len(inserted) + 1
-            q = quick_insert(problem, crew, seq, p, inserted)
+            q, steps = _quick_insert(problem, crew, seq, p, inserted)
+            units += steps
             if q is None:
                 continue
             new_seq = seq[:p] + inserted + seq[p:]

@@ -25,7 +25,7 @@ crew-days' rates, overtime, lateness, plus the penalty of every task left out.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from routing.checker import retime_tour
 from routing.constraints import task_penalty_eur
@@ -33,9 +33,11 @@ from routing.explain import tour_cost_eur
 from routing.insertion import (
     Insertion,
     add_retime_work,
+    add_work,
     best_insertion,
     drop_unneeded_reloads,
     locked_prefix_length,
+    move_cost_eur,
     work_done,
 )
 from routing.problem import Problem
@@ -120,11 +122,54 @@ class Effort:
         return True
 
 
+class Memo:
+    """Re-timed tours and cheapest insertions computed during one improvement, looked up by
+    the stop orders they depend on, so a pass over an unchanged plan (the next round, the next
+    left-out task) does not compute them again. Only what is computed counts as work
+    (:func:`routing.insertion.work_done`); a look-up counts one unit per crew-day it names.
+    Local to one :func:`repair` call, so the same inputs give the same plan."""
+
+    #: entries kept before the memo starts afresh (tours hold their stops: memory)
+    MAX_ENTRIES = 20_000
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.tours: dict[tuple, Tour] = {}
+        self.insertions: dict[tuple, Insertion | None] = {}
+
+    def retime(self, crew_day_id: str, sequence: Sequence[str]) -> Tour:
+        """:func:`routing.checker.retime_tour` of ``sequence`` (no break hints), memoised."""
+        key = (crew_day_id, tuple(sequence))
+        got = self.tours.get(key)
+        if got is None:
+            if len(self.tours) > self.MAX_ENTRIES:
+                self.tours.clear()
+            add_retime_work(self.problem, len(key[1]))
+            got = self.tours[key] = retime_tour(self.problem, crew_day_id, list(key[1]))
+        return got
+
+    def best(self, tours: Mapping[str, Tour], task_id: str, crew_day_ids: Sequence[str],
+             max_cost_eur: float) -> Insertion | None:
+        """:func:`routing.insertion.best_insertion`, memoised by the tours it looks at."""
+        key = (task_id, round(max_cost_eur, 6),
+               tuple((c, tours[c].refs) for c in crew_day_ids))
+        if key in self.insertions:
+            add_work(self.problem, len(crew_day_ids))
+            return self.insertions[key]
+        if len(self.insertions) > self.MAX_ENTRIES:
+            self.insertions.clear()
+        got = self.insertions[key] = best_insertion(self.problem, tours, task_id,
+                                                    crew_day_ids, max_cost_eur=max_cost_eur)
+        return got
+
+
 def relocate(problem: Problem, tours: dict[str, Tour], allowed: Mapping[str, list[str]],
-             max_moves: int | None = None, effort: Effort | None = None) -> int:
+             max_moves: int | None = None, effort: Effort | None = None,
+             memo: Memo | None = None) -> int:
     """Short improvement: move single tasks to their cheapest position elsewhere (any crew-day
     allowed for them, or another place in the same tour) while that lowers our objective;
     updates ``tours`` in place, returns the number of moves. Locked tasks stay."""
+    memo = memo or Memo(problem)
     moves = 0
     improved = True
     while improved and (max_moves is None or moves < max_moves):
@@ -136,9 +181,7 @@ def relocate(problem: Problem, tours: dict[str, Tour], allowed: Mapping[str, lis
                 if task.locked_crew_day is not None or tid not in allowed:
                     continue
                 tour = tours[cid]
-                seq = [r for r in tour.sequence if r != tid]
-                add_retime_work(problem, len(seq))
-                without = retime_tour(problem, cid, seq)
+                without = memo.retime(cid, [r for r in tour.refs if r != tid])
                 if without.violations:
                     continue
                 gain = tour_cost_eur(problem, tour) - tour_cost_eur(problem, without)
@@ -148,7 +191,7 @@ def relocate(problem: Problem, tours: dict[str, Tour], allowed: Mapping[str, lis
                     return moves
                 trial = dict(tours)
                 trial[cid] = without
-                ins = best_insertion(problem, trial, tid, allowed[tid], max_cost_eur=gain)
+                ins = memo.best(trial, tid, allowed[tid], gain)
                 if ins is None or ins.cost_eur >= gain - 0.01:
                     continue
                 if ins.crew_day_id == cid and tuple(ins.sequence) == tuple(tour.sequence):
@@ -163,10 +206,16 @@ def relocate(problem: Problem, tours: dict[str, Tour], allowed: Mapping[str, lis
 
 
 def insert_with_ejection(problem: Problem, tours: dict[str, Tour],
-                         allowed: Mapping[str, list[str]], effort: Effort | None = None) -> int:
+                         allowed: Mapping[str, list[str]], effort: Effort | None = None,
+                         memo: Memo | None = None) -> int:
     """For each task left out (most costly to leave out first): make room on a crew-day by
     moving one of its tasks elsewhere (or leaving that one out, if it costs less to leave out),
-    when that lowers the objective. Updates ``tours`` in place; returns the tasks inserted."""
+    when that lowers the objective. Updates ``tours`` in place; returns the tasks inserted.
+
+    The tour without the ejected task and where the ejected task would go are the same for
+    every left-out task (memoised); the left-out task's insertion is only searched up to the
+    cost at which the exchange still gains (the ejected task's own move not yet known: free)."""
+    memo = memo or Memo(problem)
     penalty = {tid: task_penalty_eur(problem, problem.task_by_id[tid]) for tid in allowed}
     inserted = 0
     for tid in sorted(_left(problem, tours, allowed), key=lambda x: (-penalty[x], x)):
@@ -177,6 +226,7 @@ def insert_with_ejection(problem: Problem, tours: dict[str, Tour],
             base = tour_cost_eur(problem, tour)
             crew = problem.crew_day_by_id[cid]
             slack_s = crew.latest_end_s - tour.end_s + tour.kpis.wait_s
+            move = move_cost_eur(problem, problem.task_by_id[tid], cid)
             for x in tour.task_ids:
                 if problem.task_by_id[x].locked_crew_day is not None or x not in allowed:
                     continue
@@ -184,21 +234,19 @@ def insert_with_ejection(problem: Problem, tours: dict[str, Tour],
                     continue  # taking x out cannot make room for the task
                 if effort is not None and not effort.spend():
                     break
-                add_retime_work(problem, len(tour.refs))
-                without = retime_tour(problem, cid, [r for r in tour.refs if r != x])
+                without = memo.retime(cid, [r for r in tour.refs if r != x])
                 if without.violations:
                     continue
+                saving = base - tour_cost_eur(problem, without)
+                # delta = (cost with tid - base) - penalty[tid] + (x's move or penalty) < 0
                 trial = dict(tours)
                 trial[cid] = without
-                ins = best_insertion(problem, trial, tid, [cid],
-                                     max_cost_eur=penalty[tid] + penalty[x])
+                ins = memo.best(trial, tid, [cid], penalty[tid] + saving + move)
                 if ins is None:
                     continue
-                trial[cid] = ins.tour
                 change = tour_cost_eur(problem, ins.tour) - base
                 others = [c for c in allowed[x] if c != cid]
-                moved = best_insertion(problem, trial, x, others,
-                                       max_cost_eur=penalty[x]) if others else None
+                moved = memo.best(tours, x, others, penalty[x]) if others else None
                 delta = change - penalty[tid] + (moved.cost_eur if moved else penalty[x])
                 if delta < -1e-6 and (best is None or delta < best[0]):
                     new = {cid: ins.tour}
@@ -232,13 +280,14 @@ def repair(
     insert_fitting(problem, out, allowed)
     if improve:
         budget = effort if isinstance(effort, Effort) else Effort(effort)
+        memo = Memo(problem)
         while True:
             if relocate_first:
-                changed = relocate(problem, out, allowed, effort=budget)
-                changed += insert_with_ejection(problem, out, allowed, budget)
+                changed = relocate(problem, out, allowed, effort=budget, memo=memo)
+                changed += insert_with_ejection(problem, out, allowed, budget, memo)
             else:
-                changed = insert_with_ejection(problem, out, allowed, budget)
-                changed += relocate(problem, out, allowed, effort=budget)
+                changed = insert_with_ejection(problem, out, allowed, budget, memo)
+                changed += relocate(problem, out, allowed, effort=budget, memo=memo)
             if changed:
                 insert_fitting(problem, out, allowed)
             if not changed or not budget.spend():
@@ -280,5 +329,5 @@ def construct_routes(problem: Problem, allowed: Mapping[str, list[str]]) -> dict
     return tours
 
 
-__all__ = ["Effort", "construct_routes", "feasible_tours", "insert_fitting", "insert_with_ejection",
+__all__ = ["Effort", "Memo", "construct_routes", "feasible_tours", "insert_fitting", "insert_with_ejection",
            "locked_start", "plan_cost_eur", "relocate", "repair"]
