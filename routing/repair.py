@@ -108,6 +108,14 @@ class Effort:
             work_done(problem) + units
         self.wall_until = wall_until
 
+    def exhausted(self) -> bool:
+        """True when no effort is left (without using any)."""
+        if self.units_until is not None and work_done(self.problem) >= self.units_until:
+            return True
+        if self.wall_until is not None and time.time() >= self.wall_until:
+            return True
+        return self.left is not None and self.left <= 0
+
     def spend(self) -> bool:
         """Use one insertion search; False when the effort is used up."""
         if self.units_until is not None and work_done(self.problem) >= self.units_until:
@@ -218,45 +226,123 @@ def insert_with_ejection(problem: Problem, tours: dict[str, Tour],
     memo = memo or Memo(problem)
     penalty = {tid: task_penalty_eur(problem, problem.task_by_id[tid]) for tid in allowed}
     inserted = 0
-    for tid in sorted(_left(problem, tours, allowed), key=lambda x: (-penalty[x], x)):
-        best = None  # (delta, {cid: tour})
-        need_s = problem.task_by_id[tid].service_duration_s
-        for cid in allowed[tid]:
-            tour = tours[cid]
-            base = tour_cost_eur(problem, tour)
-            crew = problem.crew_day_by_id[cid]
-            slack_s = crew.latest_end_s - tour.end_s + tour.kpis.wait_s
-            move = move_cost_eur(problem, problem.task_by_id[tid], cid)
-            for x in tour.task_ids:
-                if problem.task_by_id[x].locked_crew_day is not None or x not in allowed:
-                    continue
-                if problem.task_by_id[x].service_duration_s + slack_s < need_s:
-                    continue  # taking x out cannot make room for the task
-                if effort is not None and not effort.spend():
-                    break
-                without = memo.retime(cid, [r for r in tour.refs if r != x])
-                if without.violations:
-                    continue
-                saving = base - tour_cost_eur(problem, without)
-                # delta = (cost with tid - base) - penalty[tid] + (x's move or penalty) < 0
-                trial = dict(tours)
-                trial[cid] = without
-                ins = memo.best(trial, tid, [cid], penalty[tid] + saving + move)
-                if ins is None:
-                    continue
-                change = tour_cost_eur(problem, ins.tour) - base
-                others = [c for c in allowed[x] if c != cid]
-                moved = memo.best(tours, x, others, penalty[x]) if others else None
-                delta = change - penalty[tid] + (moved.cost_eur if moved else penalty[x])
-                if delta < -1e-6 and (best is None or delta < best[0]):
-                    new = {cid: ins.tour}
-                    if moved is not None:
-                        new[moved.crew_day_id] = moved.tour
-                    best = (delta, new)
-        if best is not None:
-            tours.update(best[1])
-            inserted += 1
+    again = True
+    while again:
+        again = False
+        for tid in sorted(_left(problem, tours, allowed), key=lambda x: (-penalty[x], x)):
+            if tid in {t for tour in tours.values() for t in tour.task_ids}:
+                continue
+            if _eject_for(problem, tours, allowed, tid, penalty, effort, memo):
+                inserted += 1
+                again = EJECTION_REPEAT
+            elif effort is not None and effort.exhausted():
+                return inserted
     return inserted
+
+
+#: repeat the pass over left-out tasks while one was inserted (tours changed: a task tried
+#: earlier may fit now)
+EJECTION_REPEAT = True
+
+
+def _eject_for(problem: Problem, tours: dict[str, Tour], allowed: Mapping[str, list[str]],
+               tid: str, penalty: Mapping[str, float], effort: Effort | None,
+               memo: Memo) -> bool:
+    """The best exchange that brings left-out ``tid`` in (see :func:`insert_with_ejection`),
+    applied to ``tours``; False if none lowers the objective."""
+    best = None  # (delta, {cid: tour})
+    need_s = problem.task_by_id[tid].service_duration_s
+    for cid in allowed[tid]:
+        tour = tours[cid]
+        base = tour_cost_eur(problem, tour)
+        crew = problem.crew_day_by_id[cid]
+        slack_s = crew.latest_end_s - tour.end_s + tour.kpis.wait_s
+        move = move_cost_eur(problem, problem.task_by_id[tid], cid)
+        for x in tour.task_ids:
+            if problem.task_by_id[x].locked_crew_day is not None or x not in allowed:
+                continue
+            if problem.task_by_id[x].service_duration_s + slack_s < need_s:
+                continue  # taking x out cannot make room for the task
+            if effort is not None and not effort.spend():
+                break
+            without = memo.retime(cid, [r for r in tour.refs if r != x])
+            if without.violations:
+                continue
+            saving = base - tour_cost_eur(problem, without)
+            # delta = (cost with tid - base) - penalty[tid] + (x's move or penalty) < 0
+            trial = dict(tours)
+            trial[cid] = without
+            ins = memo.best(trial, tid, [cid], penalty[tid] + saving + move)
+            if ins is None:
+                continue
+            change = tour_cost_eur(problem, ins.tour) - base
+            others = [c for c in allowed[x] if c != cid]
+            moved = memo.best(tours, x, others, penalty[x]) if others else None
+            delta = change - penalty[tid] + (moved.cost_eur if moved else penalty[x])
+            if delta < -1e-6 and (best is None or delta < best[0]):
+                new = {cid: ins.tour}
+                if moved is not None:
+                    new[moved.crew_day_id] = moved.tour
+                best = (delta, new)
+        drop = _drop_cheap_for(problem, tours, allowed, tid, cid, penalty, effort, memo)
+        if drop is not None and (best is None or drop[0] < best[0]):
+            best = drop
+    if best is not None:
+        tours.update(best[1])
+        return True
+    return False
+
+
+#: a task counts as cheap work beside a left-out task when leaving it out costs at most this
+#: share of the left-out task's penalty (e.g. work not yet due beside due work)
+CHEAP_SHARE = 0.5
+
+
+def _drop_cheap_for(problem: Problem, tours: Mapping[str, Tour],
+                    allowed: Mapping[str, list[str]], tid: str, cid: str,
+                    penalty: Mapping[str, float], effort: Effort | None,
+                    memo: Memo) -> tuple[float, dict[str, Tour]] | None:
+    """Make room for left-out ``tid`` on ``cid`` by leaving out cheap tasks of that tour
+    (penalty at most :data:`CHEAP_SHARE` of ``tid``'s, least penalty per hour of work first),
+    one more at a time until ``tid`` fits; -> (change of the objective, {cid: tour}) if that
+    lowers it. Tasks left out this way are offered to other crew-days by the insertion that
+    follows."""
+    tour = tours[cid]
+    crew = problem.crew_day_by_id[cid]
+    cheap = [x for x in tour.task_ids if x in allowed and x in penalty and
+             problem.task_by_id[x].locked_crew_day is None and
+             penalty[x] <= CHEAP_SHARE * penalty[tid]]
+    if len(cheap) < 2:
+        return None  # one: the single ejection tries it
+    need_s = problem.task_by_id[tid].service_duration_s
+    slack_s = crew.latest_end_s - tour.end_s + tour.kpis.wait_s
+    if slack_s + sum(problem.task_by_id[x].service_duration_s for x in cheap) < need_s:
+        return None
+    cheap.sort(key=lambda x: (penalty[x] / max(1, problem.task_by_id[x].service_duration_s), x))
+    base = tour_cost_eur(problem, tour)
+    move = move_cost_eur(problem, problem.task_by_id[tid], cid)
+    dropped: list[str] = []
+    freed_s = 0
+    for x in cheap:
+        dropped.append(x)
+        freed_s += problem.task_by_id[x].service_duration_s
+        if len(dropped) < 2 or slack_s + freed_s < need_s:
+            continue
+        if effort is not None and not effort.spend():
+            return None
+        without = memo.retime(cid, [r for r in tour.refs if r not in dropped])
+        if without.violations:
+            continue
+        saving = base - tour_cost_eur(problem, without)
+        lost = sum(penalty[d] for d in dropped)
+        trial = dict(tours)
+        trial[cid] = without
+        ins = memo.best(trial, tid, [cid], penalty[tid] - lost + saving + move)
+        if ins is None:
+            continue
+        delta = tour_cost_eur(problem, ins.tour) - base - penalty[tid] + lost
+        return (delta, {cid: ins.tour}) if delta < -1e-6 else None
+    return None
 
 
 def repair(
@@ -329,5 +415,5 @@ def construct_routes(problem: Problem, allowed: Mapping[str, list[str]]) -> dict
     return tours
 
 
-__all__ = ["Effort", "Memo", "construct_routes", "feasible_tours", "insert_fitting", "insert_with_ejection",
-           "locked_start", "plan_cost_eur", "relocate", "repair"]
+__all__ = ["Effort", "Memo", "construct_routes", "feasible_tours", "insert_fitting",
+           "insert_with_ejection", "locked_start", "plan_cost_eur", "relocate", "repair"]
