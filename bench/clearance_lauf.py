@@ -47,7 +47,7 @@ def main() -> None:
     settings = get_settings()
     result = run_demo(settings, day=as_of, password="Bench-Passwort-2026!", echo=lambda _: None,
                       steps=["greentour.demo:create_tenant", "greentour.demo:create_admin",
-                             "greentour.services.import_osm:demo_step"])
+                             "greentour.commands.import_osm:demo_step"])
     engine = make_engine(settings.db_url)
     pbf = resolve_data_file("osm/lauf-an-der-pegnitz_2020-01-15.osm.pbf", settings.data_dir)
     with tenant_session(engine, result.tenant_id) as s, s.begin():

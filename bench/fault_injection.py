@@ -99,7 +99,7 @@ def experiment_worker(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     env.update(GREENTOUR_INSTANCE_DIR=str(instance), GREENTOUR_DATABASE_URL=scenario.db_url,
                GREENTOUR_OPTIMIZE_TIME_LIMIT_S=str(args.optimize_s),
                GREENTOUR_PLAN_DAY=DAY.isoformat(), PYTHONPATH=str(REPO_ROOT))
-    serve = subprocess.Popen([sys.executable, "-m", "greentour.cli", "serve", "--port", str(port)],
+    serve = subprocess.Popen([sys.executable, "-m", "web.serve", "serve", "--port", str(port)],
                              env=env, cwd=REPO_ROOT, stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE, text=True)
     files = WorkerFiles(instance)

@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="greentour-login-") as tmp:
         os.environ.update(GREENTOUR_INSTANCE_DIR=tmp, GREENTOUR_LOGIN_MAX_FAILURES="100000",
                           GREENTOUR_LOGIN_MAX_FAILURES_PER_ADDRESS="100000")
-        from greentour.planning.accounts import create_user
+        from greentour.accounts.members import create_user
         from greentour.store import make_engine, system_session, upgrade
         from greentour.store.models import Tenant
         from web import create_app

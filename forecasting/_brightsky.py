@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from forecasting.errors import WeatherFileError
+from forecasting.weather import read_brightsky_json
 
 BRIGHTSKY_URL = "https://api.brightsky.dev/weather"
 USER_AGENT = "greentour-forecasting (municipal green-space planning)"
@@ -50,7 +51,5 @@ def fetch_brightsky_weather(
 
 def fetch_mosmix_daily(lat: float, lon: float, today: date, days: int = 10):
     """The coming ``days`` days of MOSMIX as a daily weather frame (online only)."""
-    from forecasting.weather import read_brightsky_json
-
     doc = fetch_brightsky_weather(lat, lon, today, today + timedelta(days=days))
     return read_brightsky_json(doc)

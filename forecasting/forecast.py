@@ -26,8 +26,10 @@ from forecasting.growth_data import (
     read_grass10,
     read_valentia,
 )
+from forecasting.hedges import forecast_hedge
 from forecasting.lawn import site_factor_from_reports
 from forecasting.planning import planning_weather
+from forecasting.trees import forecast_young_trees
 from forecasting.water import SoilBucket
 from forecasting.workability import WorkabilityRules, day_workability
 
@@ -140,12 +142,8 @@ def forecast_site(
     if site.kind == "lawn":
         result = _forecast_lawn(site, drivers, as_of_ts, horizon_days, context)
     elif site.kind == "hedge":
-        from forecasting.hedges import forecast_hedge
-
         result = forecast_hedge(site, drivers, weather, as_of_ts, horizon_days, context)
     else:
-        from forecasting.trees import forecast_young_trees
-
         result = forecast_young_trees(site, drivers, weather, as_of_ts, horizon_days, context)
     counts = drivers.loc[drivers.index > as_of_ts, "weather_source"].value_counts().to_dict()
     result.explanation.uncertainty["weather_days_ahead"] = {k: int(v) for k, v in counts.items()}

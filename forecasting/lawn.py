@@ -15,17 +15,6 @@ from forecasting.errors import ForecastInputError
 SUMMER_MONTHS = (6, 7, 8)
 
 
-def grow_length(
-    rel_growth: np.ndarray,
-    scale_mm_per_day: float,
-    start_length_mm: float,
-    site_factor: float = 1.0,
-) -> np.ndarray:
-    """Grass height in mm at the end of each day without cutting."""
-    growth = np.asarray(rel_growth, dtype=float) * scale_mm_per_day * site_factor
-    return start_length_mm + np.cumsum(growth)
-
-
 def simulate_season(
     rel_growth: pd.Series,
     care: LawnClass,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -229,16 +229,6 @@ def read_ttn_uplinks(source: str | Path | list[dict[str, Any]]) -> list[SoilRead
     if not isinstance(messages, list):
         raise SensorPayloadError("expected a JSON list of TTN uplink messages")
     return [parse_uplink(m) for m in messages]
-
-
-def readings_frame(readings: list[SoilReading]) -> pd.DataFrame:
-    """Readings as a DataFrame (one row each; ``reasons`` as ``;``-joined codes)."""
-    rows = []
-    for r in readings:
-        row = asdict(r)
-        row["reasons"] = ";".join(x.code for x in r.reasons)
-        rows.append(row)
-    return pd.DataFrame(rows)
 
 
 def daily_soil_water(readings: list[SoilReading], tz: str = "Europe/Berlin") -> pd.Series:

@@ -1,10 +1,9 @@
 """The ``greentour`` command line.
 
-Built-in commands: ``init``, ``tenant``, ``worker``, ``serve``, ``demo``. The domain commands
-(``import-osm``, ``import-cadastre``, ``import-weather``, ``forecast``, ``demand``, ``plan``,
-``export``) are plugged in from :mod:`greentour.services`: the module named in
-:data:`PLUGGABLE_COMMANDS` defines ``command`` (a click command); until it exists the command says
-"noch nicht verfügbar" and exits with code 2.
+The commands of the spine: ``init``, ``tenant``, ``user``, ``worker``, ``jobs`` here, and the
+domain commands of :data:`COMMANDS` (each module's ``command``, imported by name: a missing
+module is an ImportError). ``serve`` and ``demo`` start the web server and therefore live in
+:mod:`web.serve`, which composes the whole ``greentour`` command.
 
 Every :class:`~greentour.errors.GreentourError` (and every ``ValueError`` subclass raised by
 routing/ or forecasting/, and a missing file) ends the command with one line
@@ -13,51 +12,67 @@ routing/ or forecasting/, and a missing file) ends the command with one line
 
 from __future__ import annotations
 
-import datetime as dt
 import importlib
-import importlib.util
 import os
 import signal
-import sys
 import threading
 from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy import select
 
+import greentour.crew.cache  # noqa: F401  (stamps tenant changes: tablets see new plans at once)
+from greentour.accounts.members import create_user
+from greentour.accounts.users import list_users, set_active, set_password, set_role
+from greentour.cli_support import open_engine, resolve_tenant
+from greentour.commands import (
+    check_plan,
+    demand,
+    export,
+    forecast,
+    import_cadastre,
+    import_osm,
+    import_weather,
+    plan,
+)
+from greentour.commands.handlers import HANDLERS
+from greentour.commands.tenants import apply_tenant_file
+from greentour.crew import cli as crew_cli
+from greentour.crew import cli_token
+from greentour.demand.cycle_store import cycle_rows, cycles_toml, import_cycles_file
+from greentour.duty import cli as duty_cli
 from greentour.errors import GreentourError
+from greentour.jobs import Handlers, WorkerFiles, requeue_job, run_worker
 from greentour.private_files import restrict_umask
+from greentour.records import cli as records_cli
+from greentour.settings import get_settings
+from greentour.store import (
+    delete_tenant,
+    export_tenant_json,
+    system_session,
+    tenant_session,
+    write_session,
+)
+from greentour.store.models import Job, Tenant
+from greentour.task_types import catalogue_toml
+from greentour.tenant_config import load_tenant_config
+from greentour.town.service import Place, TownRequest, check_tenant_places, create_town
 
-#: Command name -> module in greentour.services that defines ``command``.
-PLUGGABLE_COMMANDS: dict[str, str] = {
-    "import-osm": "greentour.services.import_osm",
-    "import-cadastre": "greentour.services.import_cadastre",
-    "import-weather": "greentour.services.import_weather",
-    "forecast": "greentour.services.forecast",
-    "demand": "greentour.services.demand",
-    "plan": "greentour.services.plan",
-    "export": "greentour.services.export",
-    "check-plan": "greentour.services.check_plan",
-    "crew-token": "greentour.crew.cli_token",
-    "crew-retention": "greentour.crew.cli",
-    "records": "greentour.records.cli",
-    "duty": "greentour.duty.cli",
-}
-
-#: Short help of the plugged-in commands, shown by ``greentour --help`` without importing them.
-PLUGGABLE_HELP: dict[str, str] = {
-    "import-osm": "Grünflächen-Kandidaten und Straßennetz aus einer OSM-Datei einlesen.",
-    "import-cadastre": "Grünflächenkataster (GeoPackage/GeoJSON/Shape) einlesen.",
-    "import-weather": "DWD-Tageswerte (Wetter) einlesen.",
-    "forecast": "Wachstum, Nachwuchs und Wasserbedarf je Fläche vorhersagen.",
-    "demand": "Aufgaben aus Vorhersage, Zyklen, Fristen und Aufträgen erzeugen.",
-    "plan": "Touren für Tage planen (OR-Tools).",
-    "export": "Touren und Flächen als GeoJSON/GeoPackage/GPX exportieren.",
-    "check-plan": "Einen gespeicherten Plan prüfen (liegengebliebene Arbeit, Leerlauf, Sperren).",
-    "crew-token": "Geräte-Token für eine Kolonne erzeugen (URL und QR-Code).",
-    "crew-retention": "Kolonnendaten nach den Löschfristen des Mandanten löschen.",
-    "records": "Leistungserfassung: Buchungen prüfen, abschließen, als CSV/GeoPackage exportieren.",
-    "duty": "Verkehrssicherung: Kontrollprotokolle, Sturmrunden, Lichtraumprofil.",
+#: Domain commands: name -> click command of its module.
+COMMANDS: dict[str, click.Command] = {
+    "import-osm": import_osm.command,
+    "import-cadastre": import_cadastre.command,
+    "import-weather": import_weather.command,
+    "forecast": forecast.command,
+    "demand": demand.command,
+    "plan": plan.command,
+    "export": export.command,
+    "check-plan": check_plan.command,
+    "crew-token": cli_token.command,
+    "crew-retention": crew_cli.command,
+    "records": records_cli.command,
+    "duty": duty_cli.command,
 }
 
 COMMAND_ORDER = [
@@ -92,63 +107,20 @@ class PlannerError(click.ClickException):
         click.echo(f"Fehler: {self.message}", err=True)
 
 
-def _unavailable(name: str, module: str, reason: str) -> click.Command:
-    @click.command(
-        name,
-        help=f"(noch nicht verfügbar: {reason})",
-        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
-    )
-    @click.pass_context
-    def placeholder(ctx: click.Context) -> None:
-        click.echo(f"„greentour {name}“ ist noch nicht verfügbar ({reason}).", err=True)
-        ctx.exit(2)
-
-    return placeholder
-
-
-def load_pluggable(name: str) -> click.Command:
-    """The plugged-in command ``name``, or a placeholder saying why it is not available."""
-    module_name = PLUGGABLE_COMMANDS[name]
-    try:
-        if importlib.util.find_spec(module_name) is None:
-            return _unavailable(name, module_name, f"{module_name} fehlt")
-        module = importlib.import_module(module_name)
-    except Exception as exc:  # noqa: BLE001 - a broken plug-in must not break the whole CLI
-        return _unavailable(name, module_name, f"{module_name}: {type(exc).__name__}: {exc}")
-    command = getattr(module, "command", None)
-    if not isinstance(command, click.Command):
-        return _unavailable(name, module_name, f"{module_name} definiert kein „command“")
-    command.name = name
-    return command
-
-
 class GreentourGroup(click.Group):
-    """Lists built-in and plugged-in commands; turns GreentourErrors into one-line messages."""
+    """Lists the commands in workflow order; turns GreentourErrors into one-line messages."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        names = set(self.commands) | set(PLUGGABLE_COMMANDS)
+        names = set(self.commands)
         ordered = [n for n in COMMAND_ORDER if n in names]
         return ordered + sorted(names - set(ordered))
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        """List commands without importing the plugged-in modules (fast ``--help``)."""
-        rows = []
-        for name in self.list_commands(ctx):
-            if name in self.commands:
-                rows.append((name, self.commands[name].get_short_help_str(limit=70)))
-                continue
-            available = importlib.util.find_spec(PLUGGABLE_COMMANDS[name]) is not None
-            text = PLUGGABLE_HELP.get(name, "") if available else "(noch nicht verfügbar)"
-            rows.append((name, text))
+        """The commands with their short help under a German heading."""
+        rows = [(name, self.commands[name].get_short_help_str(limit=70))
+                for name in self.list_commands(ctx)]
         with formatter.section("Befehle"):
             formatter.write_dl(rows)
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name in self.commands:
-            return self.commands[cmd_name]
-        if cmd_name in PLUGGABLE_COMMANDS:
-            return load_pluggable(cmd_name)
-        return None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -174,6 +146,10 @@ def cli() -> None:
     """
 
 
+for _name, _command in COMMANDS.items():
+    cli.add_command(_command, _name)
+
+
 # --------------------------------------------------------------------------- init / tenant
 @cli.command()
 @click.option(
@@ -185,12 +161,6 @@ def cli() -> None:
 )
 def init(tenant_files: tuple[Path, ...]) -> None:
     """Datenbank anlegen bzw. migrieren und Mandanten aus TOML-Dateien einlesen."""
-    from greentour.cli_support import open_engine
-    from greentour.services.tenants import apply_tenant_file
-    from greentour.settings import get_settings
-    from greentour.tenant_config import load_tenant_config
-    from greentour.town.service import check_tenant_places
-
     settings = get_settings()
     for path in tenant_files:  # refuse a missing OSM file or a depot outside it before writing
         check_tenant_places(load_tenant_config(path), path, settings.data_dir)
@@ -230,10 +200,6 @@ def tenant_create(name: str, slug: str, land: str, osm_file: Path, depot: str, d
                   weather_files: tuple[Path, ...]) -> None:
     """Einen Ort einrichten: OSM-Datei und Betriebshof prüfen, Wetterstation vorschlagen,
     Kolonnen aus einer Vorlage, Aufgabenkatalog und Zyklen aus der bundesweiten Vorgabe."""
-    from greentour.cli_support import open_engine
-    from greentour.settings import get_settings
-    from greentour.town.service import Place, TownRequest, create_town
-
     settings = get_settings()
     request = TownRequest(
         name=name, slug=slug, land=land, osm_file=osm_file,
@@ -263,10 +229,6 @@ _slug_option = click.option(
               help="Zyklen des Orts durch die einer TOML-Datei ersetzen.")
 def tenant_cycles(slug: str | None, export_path: Path | None, import_path: Path | None) -> None:
     """Die Zyklen eines Orts anzeigen, als TOML exportieren oder aus TOML ersetzen."""
-    from greentour.cli_support import open_engine, resolve_tenant
-    from greentour.demand.cycle_store import cycle_rows, cycles_toml, import_cycles_file
-    from greentour.store import tenant_session, write_session
-
     engine = open_engine()
     try:
         t = resolve_tenant(engine, slug)
@@ -291,12 +253,6 @@ def tenant_cycles(slug: str | None, export_path: Path | None, import_path: Path 
 @tenant.command("list")
 def tenant_list() -> None:
     """Alle Mandanten mit Kurzname und Name."""
-    from sqlalchemy import select
-
-    from greentour.cli_support import open_engine
-    from greentour.store import system_session
-    from greentour.store.models import Tenant
-
     engine = open_engine()
     with system_session(engine) as s:
         for t in s.scalars(select(Tenant).order_by(Tenant.slug)):
@@ -308,9 +264,6 @@ def tenant_list() -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
 def tenant_export(slug: str, output: Path) -> None:
     """Alle Daten eines Mandanten als JSON-Datei (Datenauskunft, Umzug)."""
-    from greentour.cli_support import open_engine, resolve_tenant
-    from greentour.store import export_tenant_json
-
     engine = open_engine()
     t = resolve_tenant(engine, slug)
     rows = export_tenant_json(engine, t.id, output)
@@ -322,9 +275,6 @@ def tenant_export(slug: str, output: Path) -> None:
 @click.option("--yes", is_flag=True, help="Ohne Rückfrage löschen.")
 def tenant_delete(slug: str, yes: bool) -> None:
     """Einen Mandanten mit allen Daten löschen."""
-    from greentour.cli_support import open_engine, resolve_tenant
-    from greentour.store import delete_tenant
-
     engine = open_engine()
     t = resolve_tenant(engine, slug)
     if not yes:
@@ -339,9 +289,6 @@ def tenant_delete(slug: str, yes: bool) -> None:
               help="Aufgabenkatalog des Orts als TOML-Datei schreiben.")
 def tenant_catalogue(slug: str | None, export_path: Path) -> None:
     """Den Aufgabenkatalog eines Orts (mit seinen Änderungen) als TOML exportieren."""
-    from greentour.store import tenant_session
-    from greentour.task_types import catalogue_toml
-
     def export(engine: Any, t: Any) -> Any:
         with tenant_session(engine, t.id) as s:
             export_path.write_text(catalogue_toml(s, t.name), encoding="utf-8")
@@ -365,8 +312,6 @@ def _password_option(func: Any) -> Any:
 
 def _in_tenant(slug: str | None, action: Any) -> Any:
     """Open the store, find the tenant ``slug`` and run ``action(engine, tenant)``."""
-    from greentour.cli_support import open_engine, resolve_tenant
-
     engine = open_engine()
     try:
         return action(engine, resolve_tenant(engine, slug))
@@ -384,8 +329,6 @@ def _in_tenant(slug: str | None, action: Any) -> Any:
 def user_create(slug: str | None, username: str, role: str, display_name: str,
                 password: str) -> None:
     """Einen Benutzer im Ort anlegen."""
-    from greentour.planning.accounts import create_user
-
     def create(engine: Any, t: Any) -> Any:
         create_user(engine, t.id, username, password, role=role, display_name=display_name)
         return t
@@ -398,8 +341,6 @@ def user_create(slug: str | None, username: str, role: str, display_name: str,
 @_slug_option
 def user_list(slug: str | None) -> None:
     """Die Benutzer des Orts mit Rolle und Stand."""
-    from greentour.accounts.users import list_users
-
     for row in _in_tenant(slug, lambda engine, t: list_users(engine, t.id)):
         state = "aktiv" if row.active else "gesperrt"
         click.echo(f"{row.username}\t{row.role}\t{state}\t{row.display_name}")
@@ -412,8 +353,6 @@ def _active_command(name: str, active: bool, doc: str, done: str) -> None:
     @_slug_option
     @click.argument("username")
     def command(slug: str | None, username: str) -> None:
-        from greentour.accounts.users import set_active
-
         _in_tenant(slug, lambda engine, t: set_active(engine, t.id, username, active))
         click.echo(f"Benutzer „{username}“ {done}")
 
@@ -428,8 +367,6 @@ _active_command("enable", True, "Einen gesperrten Benutzer wieder zulassen.", "z
 @_password_option
 def user_reset_password(slug: str | None, username: str, password: str) -> None:
     """Das Passwort eines Benutzers neu setzen."""
-    from greentour.accounts.users import set_password
-
     _in_tenant(slug, lambda engine, t: set_password(engine, t.id, username, password))
     click.echo(f"Passwort von „{username}“ neu gesetzt")
 
@@ -440,13 +377,28 @@ def user_reset_password(slug: str | None, username: str, password: str) -> None:
 @click.argument("role", type=click.Choice(["admin", "planner", "viewer"]))
 def user_role(slug: str | None, username: str, role: str) -> None:
     """Die Rolle eines Benutzers ändern (admin, planner, viewer = nur lesen)."""
-    from greentour.accounts.users import set_role
-
     _in_tenant(slug, lambda engine, t: set_role(engine, t.id, username, role))
     click.echo(f"Rolle von „{username}“: {role}")
 
 
-# --------------------------------------------------------------------------- worker / serve
+# --------------------------------------------------------------------------- worker / jobs
+def worker_handlers(extra_modules: list[str]) -> Handlers:
+    """The product's job handlers plus the ``HANDLERS`` of each module named in
+    ``GREENTOUR_JOB_MODULES`` (a deployment's own kinds). A module that cannot be imported or has
+    no ``HANDLERS`` stops the worker with a message (never a silently missing kind)."""
+    handlers = dict(HANDLERS)
+    for name in extra_modules:
+        try:
+            module = importlib.import_module(name)
+        except ImportError as exc:
+            raise click.ClickException(f"Auftragsmodul „{name}“ nicht gefunden: {exc}") from None
+        extra = getattr(module, "HANDLERS", None)
+        if not isinstance(extra, dict):
+            raise click.ClickException(f"Auftragsmodul „{name}“ hat kein HANDLERS-Verzeichnis")
+        handlers.update(extra)
+    return handlers
+
+
 @cli.command()
 @click.option("--once", is_flag=True, help="Alle wartenden Aufträge abarbeiten, dann enden.")
 @click.option("--max-jobs", type=int, default=None, help="Nach so vielen Aufträgen enden.")
@@ -456,11 +408,6 @@ def user_role(slug: str | None, username: str, role: str) -> None:
               help="Enden, sobald dieser Prozess (greentour serve) nicht mehr läuft.")
 def worker(once: bool, max_jobs: int | None, requeue: int | None, parent_pid: int | None) -> None:
     """Aufträge (Importe, Vorhersagen, Pläne) aus der Warteschlange ausführen."""
-    import greentour.crew.cache  # noqa: F401  (stamps tenant changes: tablets see new plans at once)
-    from greentour.cli_support import open_engine
-    from greentour.jobs import WorkerFiles, requeue_job, run_worker
-    from greentour.settings import get_settings
-
     settings = get_settings()
     engine = open_engine(settings)
     if requeue is not None:
@@ -476,6 +423,7 @@ def worker(once: bool, max_jobs: int | None, requeue: int | None, parent_pid: in
     try:
         n = run_worker(
             engine,
+            worker_handlers(settings.extra_job_modules),
             poll_s=settings.worker_poll_s,
             heartbeat_s=settings.worker_heartbeat_s,
             stale_after_s=settings.worker_stale_s,
@@ -496,12 +444,6 @@ def worker(once: bool, max_jobs: int | None, requeue: int | None, parent_pid: in
 @click.option("--limit", type=int, default=20, show_default=True)
 def jobs(slug: str | None, limit: int) -> None:
     """Die letzten Aufträge eines Mandanten mit Stand und Meldung."""
-    from sqlalchemy import select
-
-    from greentour.cli_support import open_engine, resolve_tenant
-    from greentour.store import tenant_session
-    from greentour.store.models import Job
-
     engine = open_engine()
     t = resolve_tenant(engine, slug)
     with tenant_session(engine, t.id) as s:
@@ -516,91 +458,6 @@ def _watch_parent(parent_pid: int, stop: threading.Event) -> None:
     while not stop.wait(2.0):
         if os.getppid() != parent_pid:
             stop.set()
-
-
-def serve_app(host: str, port: int, with_worker: bool = True, banner: str = "") -> None:
-    """Serve the web app with waitress (and one supervised worker subprocess) until interrupted."""
-    from waitress import serve as waitress_serve
-
-    from greentour.settings import get_settings
-    from greentour.supervisor import WorkerSupervisor
-    from web import create_app
-
-    settings = get_settings()
-    app = create_app()
-    supervisor = None
-    if with_worker:
-        supervisor = WorkerSupervisor(
-            app.extensions["greentour_engine"], settings.ensure_instance_dir(),
-            echo=lambda line: click.echo(line, err=True),
-        )
-        supervisor.start()
-
-    def _terminate(*_: Any) -> None:
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, _terminate)
-    click.echo(f"greentour läuft: http://{host}:{port}/")
-    if banner:
-        click.echo(banner)
-    sys.stdout.flush()
-    try:
-        waitress_serve(app, host=host, port=port, threads=4, _quiet=True)
-    finally:
-        if supervisor is not None:
-            supervisor.stop()
-
-
-@cli.command()
-@click.option("--host", default=None, help="Adresse (Standard GREENTOUR_HOST, 127.0.0.1).")
-@click.option("--port", type=int, default=None, help="Port (Standard GREENTOUR_PORT, 5000).")
-@click.option("--no-worker", is_flag=True, help="Keinen Worker-Prozess starten.")
-def serve(host: str | None, port: int | None, no_worker: bool) -> None:
-    """Web-Anwendung starten (startet einen Worker, wenn keiner läuft)."""
-    from greentour.cli_support import open_engine
-    from greentour.settings import get_settings
-
-    settings = get_settings()
-    open_engine(settings).dispose()  # migrate before the first request
-    serve_app(host or settings.host, port or settings.port, with_worker=not no_worker)
-
-
-# --------------------------------------------------------------------------- demo
-@cli.command()
-@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Plantag der Demo (Standard: heute).")
-@click.option("--host", default=None)
-@click.option("--port", type=int, default=None)
-@click.option("--password", envvar="GREENTOUR_DEMO_PASSWORD", default=None,
-              help="Passwort eines neuen Demo-Kontos „admin“ (Standard: zufällig, wird "
-                   "angezeigt); ein bestehendes Konto behält sein Passwort.")
-@click.option("--no-serve", is_flag=True, help="Nur einrichten, nicht starten.")
-@click.option("--quick", is_flag=True,
-              help="Nur Mandant und Konto anlegen (ohne Importe, Vorhersage und Plan).")
-def demo(day: dt.datetime | None, host: str | None, port: int | None, password: str | None,
-         no_serve: bool, quick: bool) -> None:
-    """Beispiel „Lauf (Beispiel)“ einrichten und die Planungsoberfläche starten."""
-    from greentour.demo import DEMO_STEPS, REQUIRED_STEPS, run_demo
-    from greentour.settings import get_settings
-
-    settings = get_settings()
-    steps = [s for s in DEMO_STEPS if s in REQUIRED_STEPS] if quick else None
-    result = run_demo(settings, day.date() if day else None, password, echo=click.echo,
-                      steps=steps)
-    login_line = (f"Anmeldung: {result.username} / {result.password}" if result.password else
-                  f"Anmeldung: {result.username} mit dem bisherigen Passwort (unverändert)")
-    if no_serve:
-        click.echo(login_line)
-        return
-    host = host or settings.host
-    if host in ("127.0.0.1", "localhost", "::1"):
-        # the local demo runs over plain HTTP: session cookies without the Secure flag
-        os.environ.setdefault("GREENTOUR_INSECURE_COOKIES", "1")
-    serve_app(
-        host,
-        port or settings.port,
-        banner=login_line,
-    )
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """Helpers shared by the ``greentour`` CLI and the commands other modules plug into it.
 
-A pluggable command (``command`` in a :mod:`greentour.services` module) typically reads::
+A pluggable command (``command`` in a :mod:`greentour.commands` module) typically reads::
 
     @click.command("import-osm", help="...")
     @tenant_option

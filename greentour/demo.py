@@ -1,18 +1,15 @@
 """``greentour demo``: the sample town "Lauf (Beispiel)" in one command.
 
-The demo runs an ordered list of steps, :data:`DEMO_STEPS`. Each entry names a function
-``module:function`` taking a :class:`DemoContext` and returning a line to print (or None). Steps
-whose module does not exist yet are skipped with a note, so other parts add their step by
-defining ``demo_step`` in their service module (already listed below) or by appending a line.
-A step that fails with a :class:`~greentour.errors.GreentourError` is reported and the demo goes
-on (the web app still starts); the tenant and admin steps are required.
+The demo runs the ordered steps of :data:`DEMO_STEPS`: name -> a function taking a
+:class:`DemoContext` and returning a line to print (or None), imported by name (a service module
+adds its ``demo_step`` with one line there). A step that fails with a
+:class:`~greentour.errors.GreentourError` is reported and the demo goes on (the web app still
+starts); the tenant and admin steps are required.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import importlib.util
 import secrets
 import zoneinfo
 from collections.abc import Callable
@@ -22,24 +19,17 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from greentour.accounts.members import ensure_user
+from greentour.cli_support import open_engine, progress_bar
+from greentour.commands import demand, forecast, import_osm, import_weather, plan
+from greentour.commands.tenants import apply_tenant_file, set_demo_clock
+from greentour.duty import cli as duty_cli
 from greentour.errors import GreentourError
 from greentour.settings import SAMPLE_DIR, Settings
+from greentour.tenant_config import load_tenant_config
 
 DEMO_TENANT_FILE = "lauf.toml"
 DEMO_USERNAME = "admin"
-
-#: Ordered demo steps ("module:function"); missing modules are skipped.
-DEMO_STEPS: list[str] = [
-    "greentour.demo:create_tenant",
-    "greentour.demo:create_admin",
-    "greentour.services.import_osm:demo_step",
-    "greentour.services.import_weather:demo_step",
-    "greentour.duty.cli:demo_step",
-    "greentour.services.forecast:demo_step",
-    "greentour.services.demand:demo_step",
-    "greentour.services.plan:demo_step",
-]
-REQUIRED_STEPS = {"greentour.demo:create_tenant", "greentour.demo:create_admin"}
 
 
 @dataclass
@@ -72,7 +62,6 @@ class DemoResult:
     password: str
     """The new account's password; empty when the account existed (its password is kept)."""
     day: dt.date
-    skipped: list[str]
     failed: list[str]
 
 
@@ -86,8 +75,6 @@ COUNT_DE = {"depots": "Betriebshöfe", "reload_points": "Abladestellen", "staff"
 def create_tenant(ctx: DemoContext) -> str:
     """Create or update "Lauf (Beispiel)" from data/tenants/lauf.toml; its demo clock is set to
     the demo day (planner, tablets and API take that day as today)."""
-    from greentour.services.tenants import apply_tenant_file, set_demo_clock
-
     summary = apply_tenant_file(
         ctx.engine, ctx.settings.config_dir / DEMO_TENANT_FILE, ctx.settings.task_types_file
     )
@@ -100,8 +87,6 @@ def create_tenant(ctx: DemoContext) -> str:
 
 def create_admin(ctx: DemoContext) -> str:
     """The demo account ``admin`` with role admin in the demo tenant."""
-    from greentour.planning.accounts import ensure_user
-
     assert ctx.tenant_id is not None
     _, created = ensure_user(ctx.engine, ctx.tenant_id, ctx.username, ctx.password, role="admin")
     if not created:
@@ -110,13 +95,21 @@ def create_admin(ctx: DemoContext) -> str:
     return f"Konto „{ctx.username}“ (Rolle admin) bereit"
 
 
-def _resolve(step: str) -> Callable[[DemoContext], str | None] | None:
-    module_name, _, func_name = step.partition(":")
-    if importlib.util.find_spec(module_name) is None:
-        return None
-    module = importlib.import_module(module_name)
-    func = getattr(module, func_name, None)
-    return func if callable(func) else None
+DemoStep = Callable[[DemoContext], str | None]
+
+#: The demo's steps in order: name -> function.
+DEMO_STEPS: dict[str, DemoStep] = {
+    "greentour.demo:create_tenant": create_tenant,
+    "greentour.demo:create_admin": create_admin,
+    "greentour.commands.import_osm:demo_step": import_osm.demo_step,
+    "greentour.commands.import_weather:demo_step": import_weather.demo_step,
+    "greentour.duty.cli:demo_step": duty_cli.demo_step,
+    "greentour.commands.forecast:demo_step": forecast.demo_step,
+    "greentour.commands.demand:demo_step": demand.demo_step,
+    "greentour.commands.plan:demo_step": plan.demo_step,
+}
+#: Steps whose failure ends the demo (the others are reported and the demo goes on).
+REQUIRED_STEPS = {"greentour.demo:create_tenant", "greentour.demo:create_admin"}
 
 
 def today_local(tz: str = "Europe/Berlin") -> dt.date:
@@ -140,16 +133,12 @@ def run_demo(
     steps: list[str] | None = None,
 ) -> DemoResult:
     """Create the instance database, migrate it and run the demo steps."""
-    from greentour.cli_support import open_engine, progress_bar
-
     engine = open_engine(settings)
     echo(f"Datenbank: {engine.url.render_as_string(hide_password=True)}")
     echo(f"Daten: {settings.data_dir} (fehlende Dateien aus dem mitgelieferten Beispiel "
          f"{SAMPLE_DIR}; © OpenStreetMap-Mitwirkende, ODbL; Datenbasis: Deutscher Wetterdienst, "
          "CC BY 4.0)")
     if day is None:
-        from greentour.tenant_config import load_tenant_config
-
         cfg = load_tenant_config(settings.config_dir / DEMO_TENANT_FILE)
         day = default_demo_day(
             today_local(settings.timezone), cfg.weather.record_end if cfg.weather else None
@@ -162,9 +151,8 @@ def run_demo(
         password=password or secrets.token_urlsafe(9),
         echo=echo,
     )
-    skipped: list[str] = []
     failed: list[str] = []
-    todo = steps if steps is not None else DEMO_STEPS
+    todo = steps if steps is not None else list(DEMO_STEPS)
     with progress_bar(total=len(todo), desc="Demo", unit="Schritt") as bar:
 
         def say(line: str) -> None:
@@ -174,25 +162,20 @@ def run_demo(
         ctx.echo = say
         for step in todo:
             bar.set_postfix_str(step.rpartition(":")[0].rpartition(".")[2])
-            func = _resolve(step)
-            if func is None:
-                skipped.append(step)
-                say(f"– {step}: noch nicht verfügbar, übersprungen")
+            try:
+                line = DEMO_STEPS[step](ctx)
+            except GreentourError as exc:
+                if step in REQUIRED_STEPS:
+                    raise
+                failed.append(step)
+                say(f"! {step}: {exc.message}")
             else:
-                try:
-                    line = func(ctx)
-                except GreentourError as exc:
-                    if step in REQUIRED_STEPS:
-                        raise
-                    failed.append(step)
-                    say(f"! {step}: {exc.message}")
-                else:
-                    if line:
-                        say(f"✓ {line}")
+                if line:
+                    say(f"✓ {line}")
             bar.update(1)
     ctx.echo = echo
     assert ctx.tenant_id is not None
     engine.dispose()
     return DemoResult(
-        ctx.tenant_id, ctx.slug, ctx.username, ctx.password, ctx.day, skipped, failed
+        ctx.tenant_id, ctx.slug, ctx.username, ctx.password, ctx.day, failed
     )

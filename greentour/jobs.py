@@ -2,17 +2,18 @@
 
 * :func:`enqueue` stores a job (status ``queued``) for a tenant; web requests and CLI commands
   call it and return at once.
-* :func:`register_job` registers a handler for a job kind::
+* Handlers are plain functions ``handler(ctx: JobContext) -> dict | None``; the product's are
+  listed by name in :data:`greentour.commands.handlers.HANDLERS` (kind -> function), which the
+  worker gets from its caller (``greentour worker``)::
 
-      @register_job("plan")
-      def run_plan(ctx: JobContext) -> dict:
+      def plan_job(ctx: JobContext) -> dict:
           ctx.progress(10, "Matrix wird berechnet")
           with ctx.session() as s, s.begin():   # tenant session of the job's tenant
               ...
           return {"plan_id": 7}                 # stored as result_json
 
-  Handlers live in modules of :mod:`greentour.services` (all imported by the worker) or in a
-  module listed in :data:`JOB_MODULES`.
+  :data:`KINDS` names the kinds :func:`enqueue` accepts (a test checks that HANDLERS has
+  exactly these).
 * :func:`run_worker` (``greentour worker``) claims queued jobs one at a time: the claim is an
   ``UPDATE job SET status='running' WHERE id=? AND status='queued'`` (and no other job of the
   town running); only the worker whose update hit the row runs it, so two workers never run the
@@ -42,16 +43,14 @@ from __future__ import annotations
 
 import ctypes
 import datetime as dt
-import importlib
 import logging
 import os
-import pkgutil
 import signal
 import socket
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,11 +67,12 @@ from greentour.store.models import Job
 log = logging.getLogger(__name__)
 
 JobHandler = Callable[["JobContext"], dict[str, Any] | None]
-_HANDLERS: dict[str, JobHandler] = {}
+Handlers = Mapping[str, JobHandler]
 
-#: Extra modules with job handlers outside greentour.services (append one line to add; a
-#: deployment may also name modules in GREENTOUR_JOB_MODULES).
-JOB_MODULES: list[str] = []
+#: The job kinds of the product (handlers: greentour.commands.handlers.HANDLERS).
+KINDS: frozenset[str] = frozenset(
+    {"forecast", "import-cadastre", "import-osm", "plan", "tenant_export"}
+)
 
 #: A running job whose heartbeat is older than this is considered orphaned.
 STALE_AFTER_S = 30.0
@@ -85,46 +85,6 @@ _job_table = Job.__table__
 #: PostgreSQL advisory lock keys (claims one at a time; enqueue of one town one at a time).
 _CLAIM_LOCK = 0x6A6F6273
 _ENQUEUE_LOCK = 0x6A6F6265
-
-
-def register_job(kind: str) -> Callable[[JobHandler], JobHandler]:
-    """Decorator: register ``handler`` for jobs of ``kind`` (one handler per kind)."""
-
-    def decorate(handler: JobHandler) -> JobHandler:
-        existing = _HANDLERS.get(kind)
-        if existing is not None and existing is not handler:
-            qual = f"{existing.__module__}.{existing.__qualname__}"
-            if qual != f"{handler.__module__}.{handler.__qualname__}":
-                raise ValueError(f"job kind {kind!r} already registered by {qual}")
-        _HANDLERS[kind] = handler
-        return handler
-
-    return decorate
-
-
-def registered_kinds() -> list[str]:
-    """The job kinds with a handler (after :func:`load_handlers`)."""
-    return sorted(_HANDLERS)
-
-
-def load_handlers() -> dict[str, str]:
-    """Import every module of :mod:`greentour.services` and :data:`JOB_MODULES`.
-
-    Returns modules that failed to import with the error (their kinds stay unavailable; the
-    worker keeps running the others).
-    """
-    import greentour.services as services
-    from greentour.settings import get_settings
-
-    failed: dict[str, str] = {}
-    names = [f"greentour.services.{m.name}" for m in pkgutil.iter_modules(services.__path__)]
-    for name in names + JOB_MODULES + get_settings().extra_job_modules:
-        try:
-            importlib.import_module(name)
-        except Exception as exc:  # noqa: BLE001 - one broken plug-in must not stop the worker
-            failed[name] = f"{type(exc).__name__}: {exc}"
-            log.warning("job handlers of %s not loaded: %s", name, exc)
-    return failed
 
 
 @dataclass
@@ -160,16 +120,13 @@ def _update(engine: Engine, job_id: int, **values: Any) -> int:
         return result.rowcount
 
 
-def enqueue(engine: Engine, tenant_id: int, kind: str, params: dict[str, Any] | None = None) -> int:
-    """Queue a job for ``tenant_id``; returns its id. Unknown kinds are refused.
-
-    The handler registry is loaded on demand, so the web process may enqueue kinds whose
-    handlers it never runs itself.
-    """
-    if kind not in _HANDLERS:
-        load_handlers()
-    if kind not in _HANDLERS:
-        known = ", ".join(registered_kinds()) or "keine"
+def enqueue(
+    engine: Engine, tenant_id: int, kind: str, params: dict[str, Any] | None = None,
+    kinds: Collection[str] = KINDS,
+) -> int:
+    """Queue a job for ``tenant_id``; returns its id. Kinds outside ``kinds`` are refused."""
+    if kind not in kinds:
+        known = ", ".join(sorted(kinds)) or "keine"
         raise BadInput(f"Auftragsart „{kind}“ unbekannt (bekannt: {known})")
     wanted = dict(params or {})
     with tenant_session(engine, tenant_id) as s, s.begin():
@@ -301,12 +258,11 @@ class _Heartbeat(threading.Thread):
                 log.warning("heartbeat of job %s failed: %s", self.job_id, exc)
 
 
-def run_job(engine: Engine, job: ClaimedJob, heartbeat_s: float = 5.0) -> str:
-    """Run one claimed job to its end; returns the final status (``done`` or ``failed``)."""
-    handler = _HANDLERS.get(job.kind)
-    if handler is None:
-        load_handlers()
-        handler = _HANDLERS.get(job.kind)
+def run_job(engine: Engine, job: ClaimedJob, handlers: Handlers,
+            heartbeat_s: float = 5.0) -> str:
+    """Run one claimed job to its end with its handler in ``handlers``; returns the final status
+    (``done`` or ``failed``)."""
+    handler = handlers.get(job.kind)
     if handler is None:
         _finish(engine, job.id, "failed", f"Keine Verarbeitung für Auftragsart „{job.kind}“")
         return "failed"
@@ -531,6 +487,7 @@ _DEATH_SIGNAL_REGISTERED = False
 
 def run_worker(
     engine: Engine,
+    handlers: Handlers,
     *,
     poll_s: float = 1.0,
     heartbeat_s: float = 5.0,
@@ -543,7 +500,7 @@ def run_worker(
     echo: Callable[[str], None] | None = None,
     supervise_children: bool = False,
 ) -> int:
-    """The worker loop; returns the number of jobs run.
+    """The worker loop over the jobs of ``handlers``' kinds; returns the number of jobs run.
 
     At start-up and then every ``stale_s / 2`` seconds between jobs, running jobs without a
     heartbeat for ``stale_s`` (``stale_after_s``, at least three heartbeat intervals) are
@@ -561,9 +518,6 @@ def run_worker(
     stale_s = max(stale_after_s, 3 * heartbeat_s)
     next_check = 0.0
     try:
-        for module, error in load_handlers().items():
-            if echo:
-                echo(f"Warnung: {module} nicht geladen ({error})")
         while not (stop and stop.is_set()):
             if files:
                 files.beat()
@@ -581,7 +535,7 @@ def run_worker(
                 continue
             if echo:
                 echo(f"Auftrag #{job.id} ({job.kind}) gestartet")
-            status = run_job(engine, job, heartbeat_s=heartbeat_s)
+            status = run_job(engine, job, handlers, heartbeat_s=heartbeat_s)
             if echo:
                 echo(f"Auftrag #{job.id} ({job.kind}): {status}")
             done += 1

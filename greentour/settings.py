@@ -31,7 +31,20 @@ GREENTOUR_LOGIN_MAX_FAILURES    failed logins per account name in the window (``
 GREENTOUR_LOGIN_MAX_FAILURES_PER_ADDRESS  failed logins per client address (``20``)
 GREENTOUR_TRUSTED_PROXIES       reverse proxies in front of the app whose X-Forwarded-For/-Proto
                                 are trusted (``0``; 1 behind one HTTPS proxy)
+GREENTOUR_INSECURE_COOKIES      ``1``: session cookies without the Secure flag (plain-HTTP demo)
+GREENTOUR_OSM_FILE              OSM file of a tenant without ``[osm] pbf`` (none)
+GREENTOUR_PLAN_DAY              the planner's day when none is given (the tenant's today)
+GREENTOUR_PLAN_TIME_LIMIT_S     solver time of "Planen", s (``20``)
+GREENTOUR_OPTIMIZE_TIME_LIMIT_S solver time of "Optimieren", s (``60``)
+GREENTOUR_PLAN_SOLUTION_LIMIT   deterministic plans: stop after this many solutions (none)
+GREENTOUR_PLAN_MAX_OVERTIME_MIN overtime a planned tour may use, 0-240 min (``0``)
+GREENTOUR_BASEMAP               planner map base layer: basemapde, osm, none or a URL template
+                                (``basemapde``); GREENTOUR_BASEMAP_ATTRIBUTION for a URL
+GREENTOUR_CACHE_STAMPS          folder of the cross-process cache stamps (a temp folder per user)
 ==============================  ==============================================================
+
+This module is the only reader of the environment; the values below are read as the variables
+say and checked where they are used (a planner-readable message there).
 """
 
 from __future__ import annotations
@@ -84,6 +97,16 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_max_failures_per_address: int = 20
     trusted_proxies: int = 0
+    insecure_cookies: str = ""
+    osm_file: str | None = None
+    plan_day: str | None = None
+    plan_time_limit_s: float = 20.0
+    optimize_time_limit_s: float = 60.0
+    plan_solution_limit: str | None = None
+    plan_max_overtime_min: str = "0"
+    basemap: str = "basemapde"
+    basemap_attribution: str = ""
+    cache_stamps: str | None = None
 
     @property
     def extra_job_modules(self) -> list[str]:

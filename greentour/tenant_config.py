@@ -7,7 +7,7 @@ See data/tenants/lauf.toml for a complete example and docs/store.md for every ke
 
 :func:`load_tenant_config` refuses a bad file with :class:`~greentour.errors.ConfigError` naming the
 file, the key (``staff[3] (mueller).qualifications[0]``) and the reason. Nothing is stored by this
-module; :mod:`greentour.services.tenants` writes a validated config into the store.
+module; :mod:`greentour.commands.tenants` writes a validated config into the store.
 """
 
 from __future__ import annotations
@@ -21,10 +21,14 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from greentour.config_io import read_toml, validate
+from greentour.crew.privacy import privacy_settings
 from greentour.errors import ConfigError, InvalidField
+from greentour.gis.settings import GisSettingsError, parse_gis_section
 from greentour.input_checks import check_json_tree
 from greentour.planning.shifts import DEFAULT_BREAKS, DEFAULT_SHIFTS, WEEKDAY_KEYS, shift_problem
 from greentour.records.rates import records_settings
+from greentour.routing_settings import check_routing_section
+from greentour.settings import REPO_ROOT
 
 QUALIFICATIONS = frozenset(
     {
@@ -417,8 +421,6 @@ def known_regimes(care_classes_file: Path | None) -> set[str] | None:
 
 def default_profiles_file() -> Path:
     """data/vehicle_profiles.toml of the repository."""
-    from greentour.settings import REPO_ROOT
-
     return REPO_ROOT / "data" / "vehicle_profiles.toml"
 
 
@@ -435,11 +437,6 @@ def load_tenant_config(path: Path, profiles_file: Path | None = None) -> TenantC
     except InvalidField as exc:
         raise ConfigError(path, exc.field, exc.message) from None
     cfg = validate(TenantConfig, raw, path)
-    from greentour.crew.privacy import privacy_settings
-    from greentour.gis.settings import GisSettingsError, parse_gis_section
-    from greentour.routing_settings import check_routing_section
-    from greentour.settings import REPO_ROOT
-
     # refused now, not at the first report, export or import
     privacy_settings({"privacy": cfg.privacy}, str(path))
     try:
@@ -456,11 +453,3 @@ def load_tenant_config(path: Path, profiles_file: Path | None = None) -> TenantC
     regimes = known_regimes(REPO_ROOT / "data" / "care_classes.toml")
     _check_references(cfg, path, profiles, regimes)
     return cfg
-
-
-def find_tenant_file(config_dir: Path, slug: str) -> Path:
-    """``<config_dir>/<slug>.toml``; :class:`ConfigError` when it does not exist."""
-    path = config_dir / f"{slug}.toml"
-    if not path.exists():
-        raise ConfigError(path, "", f"keine Mandantendatei für „{slug}“ gefunden")
-    return path

@@ -4,9 +4,9 @@ The public API of the planning side, for the spine (``greentour``) and the bench
 
     from routing import Problem, Task, CrewDay, SolveParams, solve, audit_plan
 
-The road-graph side (``routing.graph``, ``routing.speeds``, ``routing.access``,
-``routing.matrix``, ``routing.cache``, ``routing.profiles``) needs osmnx and is imported from
-its modules, so that planning alone does not pay for loading it.
+The road-graph side (graph, speeds, access points, matrices, cache, profiles) needs osmnx and
+has its own public module, :mod:`routing.network`, so that planning alone does not pay for
+loading it. The application imports these two (``__all__``) only, never the modules behind them.
 """
 
 from routing.audit import Finding, FindingCode, audit_plan
@@ -26,6 +26,7 @@ from routing.problem import (
     TravelMatrix,
     Weights,
 )
+from routing.reasons import describe_missing, make_reason
 from routing.repair import plan_cost_eur, repair
 from routing.replan import CrewState, PlanChanges, replan, stability_share
 from routing.solution import Reason, Solution, Stop, StopKind, Tour, TourKpis, Unassigned
@@ -37,6 +38,7 @@ __all__ = [
     "Insertion", "NoiseClass", "PlanChanges", "PreviousPlan", "Problem", "ProblemError",
     "Reason", "ReloadPoint", "Solution", "SolveParams", "Stop", "StopKind", "Task", "TimeAxis",
     "TimeWindow", "Tour", "TourKpis", "TravelMatrix", "Unassigned", "Weights", "audit_plan",
-    "best_insertion", "check_solution", "check_tour", "plan_cost_eur", "repair", "replan",
+    "best_insertion", "check_solution", "check_tour", "describe_missing", "make_reason",
+    "plan_cost_eur", "repair", "replan",
     "retime_tour", "solve", "stability_share",
 ]

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from routing.explain import Reason, describe_missing, make_reason
 from routing.problem import UNREACHABLE_S, CrewDay, Problem, ReloadPoint, Task
-from routing.solution import Solution, Stop, StopKind, Tour, TourKpis
-from routing.timeaxis import NoiseClass
+from routing.reasons import describe_missing, make_reason
+from routing.solution import Reason, Solution, Stop, StopKind, Tour, TourKpis
+from routing.timeaxis import NoiseClass, noise_allowed_windows
 
 #: ArbZG §4: breaks of at least 15 min count; 30 min after more than 6 h, 45 min after 9 h
 ARBZG_MIN_BREAK_S = 15 * 60
@@ -387,8 +387,6 @@ def _check_task_rules(problem, crew, task: Task, stop: Stop, pos: int, locked_pr
     if not any(a <= span[0] and span[1] <= b for a, b in base):
         out.append(make_reason("window_violated", task=task.label, start=fmt(stop.start_s)))
     if task.noise_sensitive and task.noise_class != NoiseClass.NONE:
-        from routing.timeaxis import noise_allowed_windows
-
         allowed = noise_allowed_windows(problem.time_axis, crew.day, task.noise_class, True)
         if crew.day_type != "workday":
             allowed = []

@@ -12,9 +12,10 @@ from collections.abc import Mapping
 
 from routing.checker import BreakHint, retime_tour
 from routing.constraints import task_penalty_eur
-from routing.explain import explain_unassigned, make_reason
+from routing.explain import explain_unassigned
 from routing.params import SolveParams
 from routing.problem import Problem
+from routing.reasons import make_reason
 from routing.repair import Effort, repair
 from routing.search import SolveClock
 from routing.solution import Solution, Tour, TourKpis, Unassigned

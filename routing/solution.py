@@ -15,7 +15,7 @@ from typing import Any
 @dataclass(frozen=True)
 class Reason:
     """A structured explanation: stable code, parameters, German and English text (the wording
-    comes from the catalogue in :mod:`routing.explain`)."""
+    comes from the catalogue in :mod:`routing.reasons`)."""
 
     code: str
     params: dict[str, Any] = field(default_factory=dict)

@@ -4,7 +4,7 @@
 
 Keeps every node inside the box, every way with at least one node inside (with all its nodes, so
 no way is clipped) and no relations. Used once to write
-tests/greentour/fixtures/heidelberg-weststadt_2024-09-08.osm.pbf (see the README beside it).
+tests/greentour/town/fixtures/heidelberg-weststadt_2024-09-08.osm.pbf (see the README beside it).
 """
 
 from __future__ import annotations

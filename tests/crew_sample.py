@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
+from greentour.accounts.members import create_user
 from greentour.crew import tokens
 from greentour.crew.tour import local_today
-from greentour.planning.accounts import create_user
 from greentour.store.models import (
     AccessPoint,
     CrewDay,

@@ -1,6 +1,7 @@
 """Hostile requests for every route of the app: NUL, surrogates, deep JSON, 150 MB bodies, huge
 ids and days (#14). Used by tests/web/test_request_guard.py (SQLite) and
-tests/greentour/test_crew_postgres.py (PostgreSQL); bench/fault_injection.py sends the same kinds.
+tests/greentour/crew/test_crew_postgres.py (PostgreSQL); bench/fault_injection.py sends the same
+kinds.
 """
 
 from __future__ import annotations

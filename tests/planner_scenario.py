@@ -22,11 +22,10 @@ from pyproj import Geod
 from shapely.geometry import mapping, shape
 from sqlalchemy import select
 
+from greentour.accounts.members import ensure_user
+from greentour.commands.tenants import apply_tenant_file
 from greentour.planning import travel
-from greentour.planning.accounts import ensure_user
 from greentour.planning.current import next_version
-from greentour.planning.lineup import ensure_crew_days
-from greentour.services.tenants import apply_tenant_file
 from greentour.store import (
     make_engine,
     models,
@@ -35,6 +34,7 @@ from greentour.store import (
     tenant_zone,
     upgrade,
 )
+from greentour.workplace.lineup import ensure_crew_days
 from web import create_app
 
 REPO = Path(__file__).resolve().parent.parent

@@ -1,5 +1,5 @@
 """A test week of work records on the Lauf sample (issue 17 acceptance), shared by
-tests/greentour/test_records_week.py and bench/records_week.py.
+tests/greentour/records/test_records_week.py and bench/records_week.py.
 
 The planner walkthrough's Lauf (real OSM sites, the sample tenant with its [records] rates) gets
 extra mowing and playground tasks for Tuesday to Friday, is planned Monday-Friday with OR-Tools

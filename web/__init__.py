@@ -1,47 +1,59 @@
 """The Flask app factory (flaskr style) and the per-request store.
 
 ``create_app(test_config=None)`` builds the app: settings from ``GREENTOUR_*`` (or ``test_config``),
-one SQLAlchemy engine per app in ``app.extensions["greentour_engine"]``, the blueprints listed in
-:data:`BLUEPRINT_MODULES`, the mapping of :class:`greentour.errors.GreentourError` to HTTP answers
+one SQLAlchemy engine per app in ``app.extensions["greentour_engine"]``, the parts listed in
+:data:`BLUEPRINTS`, the mapping of :class:`greentour.errors.GreentourError` to HTTP answers
 and a German start page.
 
-Adding a blueprint: append one line with its module to :data:`BLUEPRINT_MODULES`. The module
-exposes ``init_app(app)`` (preferred, may register extensions too) or a ``bp`` Blueprint. Modules
-that do not exist yet are skipped, so the list may name blueprints still being written.
+Adding a blueprint: import its module here and add one line to :data:`BLUEPRINTS`; the module
+exposes ``init_app(app)``. A missing module is an ImportError, never skipped.
 
-Views reach the store through :func:`get_engine` and :func:`tenant_db` (a tenant session for the
-logged-in user's tenant, opened once per request and closed at teardown).
+Views reach the store through :mod:`web.db` (:func:`~web.db.get_engine`, and
+:func:`~web.db.tenant_db`: a tenant session for the request's tenant, opened once per request
+and closed at teardown).
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Mapping
+from types import ModuleType
 from typing import Any
 
-from flask import Flask, g, jsonify, render_template, request
-from flask import session as flask_session
+from flask import Flask, render_template
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
-from greentour.errors import Forbidden, GreentourError
 from greentour.settings import get_settings
-from web import request_guard
+from greentour.store import make_engine, upgrade
+from web import (
+    admin,
+    api,
+    auth,
+    compress,
+    crew,
+    db,
+    duty,
+    errors,
+    gis,
+    planner,
+    records,
+    request_guard,
+    security,
+)
 
-#: Blueprint modules in registration order (auth first: it installs login, CSRF and Babel).
-BLUEPRINT_MODULES: list[str] = [
-    "web.auth",
-    "web.security",
-    "web.planner",
-    "web.records",
-    "web.duty",
-    "web.api",
-    "web.crew",
-    "web.gis",
-    "web.admin",
-    "web.compress",
-]
+#: The app's parts in registration order (auth first: it installs login, CSRF and Babel);
+#: each module has ``init_app(app)``.
+BLUEPRINTS: dict[str, ModuleType] = {
+    "web.auth": auth,
+    "web.security": security,
+    "web.planner": planner,
+    "web.records": records,
+    "web.duty": duty,
+    "web.api": api,
+    "web.crew": crew,
+    "web.gis": gis,
+    "web.admin": admin,
+    "web.compress": compress,
+}
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -50,7 +62,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     ``test_config`` overrides Flask config keys; ``GREENTOUR_DATABASE_URL`` selects the database
     (default: the settings' URL), ``GREENTOUR_AUTO_MIGRATE`` (default True) migrates it to the
     newest revision on start-up, ``GREENTOUR_ENGINE`` may hand in an existing engine and
-    ``GREENTOUR_BLUEPRINTS`` replace :data:`BLUEPRINT_MODULES` (tests of a single blueprint).
+    ``GREENTOUR_BLUEPRINTS`` name a subset of :data:`BLUEPRINTS` (tests of a single blueprint).
     """
     settings = get_settings()
     app = Flask(__name__, instance_path=str(settings.instance_dir), instance_relative_config=True)
@@ -68,17 +80,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["greentour_engine"] = _engine_for(app)
 
     request_guard.init_app(app)
-    for module_name in app.config.get("GREENTOUR_BLUEPRINTS", BLUEPRINT_MODULES):
-        _register(app, module_name)
-    _register_errors(app)
+    for module_name in app.config.get("GREENTOUR_BLUEPRINTS", list(BLUEPRINTS)):
+        BLUEPRINTS[module_name].init_app(app)
+    errors.init_app(app)
     _register_home(app)
-    app.teardown_appcontext(_close_tenant_db)
+    db.init_app(app)
     return app
 
 
 def _engine_for(app: Flask) -> Engine:
-    from greentour.store import make_engine, upgrade
-
     given = app.config.get("GREENTOUR_ENGINE")
     if isinstance(given, Engine):
         return given
@@ -86,98 +96,6 @@ def _engine_for(app: Flask) -> Engine:
     if app.config.get("GREENTOUR_AUTO_MIGRATE"):
         upgrade(engine)
     return engine
-
-
-def _register(app: Flask, module_name: str) -> None:
-    if importlib.util.find_spec(module_name) is None:
-        return
-    module = importlib.import_module(module_name)
-    init = getattr(module, "init_app", None)
-    if callable(init):
-        init(app)
-        return
-    bp = getattr(module, "bp", None)
-    if bp is not None:
-        app.register_blueprint(bp)
-
-
-def get_engine() -> Engine:
-    """The engine of the current app."""
-    from flask import current_app
-
-    return current_app.extensions["greentour_engine"]
-
-
-def use_tenant(tenant_id: int) -> None:
-    """Bind this request to a tenant without a login (token-authenticated APIs call this)."""
-    g.greentour_tenant_id = tenant_id
-
-
-def current_tenant_id() -> int | None:
-    """The request's tenant: set by :func:`use_tenant`, else the logged-in user's (or None)."""
-    bound = g.get("greentour_tenant_id")
-    if isinstance(bound, int):
-        return bound
-    try:
-        from flask_login import current_user
-    except ImportError:  # pragma: no cover - flask-login is a dependency
-        return None
-    tenant_id = getattr(current_user, "tenant_id", None)
-    return tenant_id if isinstance(tenant_id, int) else None
-
-
-def tenant_db() -> Session:
-    """A tenant session for the logged-in user's tenant, one per request.
-
-    Raises :class:`Forbidden` when nobody is logged in, so tenant data never leaks to anonymous
-    requests.
-    """
-    from greentour.store import tenant_session
-
-    session = g.get("_greentour_tenant_db")
-    if session is None:
-        tenant_id = current_tenant_id()
-        if tenant_id is None:
-            raise Forbidden("Bitte anmelden")
-        session = tenant_session(get_engine(), tenant_id)
-        g._greentour_tenant_db = session
-    return session
-
-
-def _close_tenant_db(_exc: BaseException | None) -> None:
-    session = g.pop("_greentour_tenant_db", None)
-    if session is not None:
-        session.close()
-
-
-def wants_json() -> bool:
-    """True when the client expects JSON (API/OGC paths or ``Accept: application/json``)."""
-    if request.path.startswith(("/api/", "/ogc/", "/crew/api")):
-        return True
-    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json"
-
-
-def _ui_language() -> str:
-    """The language the user chose in the planner (``de`` unless ``en`` was chosen)."""
-    return "en" if flask_session.get("lang") == "en" else "de"
-
-
-def _register_errors(app: Flask) -> None:
-    @app.errorhandler(GreentourError)
-    def _greentour_error(error: GreentourError) -> Any:
-        message = error.text(_ui_language())
-        if wants_json():
-            return jsonify(error=type(error).__name__, message=message), error.http_status
-        return (
-            render_template("error.html", message=message, status=error.http_status),
-            error.http_status,
-        )
-
-    for range_error in request_guard.RANGE_ERRORS:
-        app.register_error_handler(
-            range_error, lambda _error: _greentour_error(request_guard.out_of_range())
-        )
 
 
 def _register_home(app: Flask) -> None:

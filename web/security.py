@@ -24,7 +24,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, render_template
+from flask import Flask, Response, g
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
@@ -33,6 +33,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from greentour.errors import TooManyRequests
 from greentour.settings import get_settings
+from web.errors import error_response
 
 CSP = (
     "default-src 'self'; "
@@ -85,15 +86,6 @@ def _status_text(code: int) -> str:
         500: _("Interner Fehler. Bitte später noch einmal versuchen."),
     }
     return texts.get(code, _("Das hat nicht geklappt."))
-
-
-def error_response(status: int, message: str) -> Any:
-    """The error answer in the form the client wants (JSON or the German HTML page)."""
-    from web import wants_json
-
-    if wants_json():
-        return jsonify(error=str(status), message=message), status
-    return render_template("error.html", message=message, status=status), status
 
 
 def _is_disconnect(error: DBAPIError) -> bool:

@@ -10,4 +10,8 @@
   (throttled, constant time for unknown names) and
   :func:`~greentour.accounts.service.set_password` (the one way to change a password: policy,
   hash, end the user's sessions) for the admin page and the CLI.
+* :mod:`greentour.accounts.members` – users and their memberships in tenants: password check at
+  login (:func:`~greentour.accounts.members.authenticate`), the logged-in account, user creation.
+* :mod:`greentour.accounts.users` and :mod:`greentour.accounts.roles` – user administration
+  (list, disable, reset a password, change a role).
 """

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
+from greentour.accounts.members import Account, authenticate
 from greentour.accounts.passwords import check_password_policy, hash_password
 from greentour.accounts.sessions import end_user_sessions
 from greentour.accounts.throttle import ThrottlePolicy, check_allowed, record_attempt
 from greentour.errors import Forbidden, NotFound
-from greentour.planning.accounts import Account, authenticate
 from greentour.settings import Settings, get_settings
 from greentour.store import system_session
 from greentour.store.models import User

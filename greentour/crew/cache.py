@@ -39,6 +39,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from greentour.settings import get_settings
 from greentour.store.tenancy import session_tenant_id
 
 #: Tour documents: a change no stamp reports reaches the tablets within this time (s): one
@@ -79,7 +80,7 @@ class HostStamps:
 
     def __init__(self, folder: Path | None = None) -> None:
         self.folder = folder or Path(
-            os.environ.get("GREENTOUR_CACHE_STAMPS")
+            get_settings().cache_stamps
             or Path(tempfile.gettempdir()) / f"greentour-cache-{getattr(os, 'getuid', str)()}"
         )
         self._maps: dict[str, mmap.mmap | None] = {}

@@ -1,15 +1,8 @@
-"""Errors of the crew side.
-
-``Unauthorized`` (401), ``PayloadTooLarge`` (413) and ``UnsupportedMediaType`` (415) live in the
-one hierarchy of :mod:`greentour.errors`; import them from there. They stay re-exported here
-for older imports.
-"""
+"""Errors of the crew side (the others, e.g. ``Unauthorized``, are in :mod:`greentour.errors`)."""
 
 from __future__ import annotations
 
-from greentour.errors import InvalidField, PayloadTooLarge, Unauthorized, UnsupportedMediaType
-
-__all__ = ["InvalidReport", "PayloadTooLarge", "Unauthorized", "UnsupportedMediaType"]
+from greentour.errors import InvalidField
 
 
 class InvalidReport(InvalidField):

@@ -23,8 +23,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from forecasting.errors import SensorPayloadError
-from forecasting.sensors import parse_uplink
+from forecasting import SensorPayloadError, parse_uplink
 from greentour.crew.errors import InvalidReport
 from greentour.crew.tokens import hash_token
 from greentour.errors import Conflict, NotFound, Unauthorized

@@ -23,9 +23,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from greentour.crew.cache import store_key, token_cache
-from greentour.crew.errors import Unauthorized
 from greentour.crew.privacy import privacy_settings
-from greentour.errors import BadInput, NotFound
+from greentour.errors import BadInput, NotFound, Unauthorized
 from greentour.store import session_tenant
 from greentour.store.base import utcnow
 from greentour.store.models import CrewDay, CrewTemplate, DeviceToken

@@ -32,7 +32,6 @@ from greentour.crew.privacy import PHOTO_TYPES, PrivacySettings, privacy_setting
 from greentour.crew.tokens import Device
 from greentour.errors import Forbidden, NotFound
 from greentour.planning.current import driven, published_plan
-from greentour.planning.labels import site_label
 from greentour.planning.publication import crew_changes
 from greentour.store.models import (
     AccessPoint,
@@ -50,6 +49,7 @@ from greentour.store.models import (
     Vehicle,
 )
 from greentour.store.models_crew import StopStart
+from greentour.workplace.labels import site_label
 
 STOP_KIND_LABELS = {
     "task": "Arbeit",

@@ -6,5 +6,5 @@ See docs/demand.md. Pure building blocks (no database): ``recurrence``, ``holida
 are :mod:`greentour.task_types`. Store side: ``store_io`` (rows -> records), ``signals`` (the
 forecast service's stored forecasts -> signals), ``site_service`` (solver windows, OSM
 screening, site rules, planner decisions) and ``service`` (generate, orders, capacity balance;
-re-exports the rest). Demand never forecasts itself: :mod:`greentour.forecast_service` does.
+re-exports the rest). Demand never forecasts itself: :mod:`greentour.forecast` does.
 """

@@ -17,7 +17,7 @@ import datetime as dt
 from functools import lru_cache
 
 from greentour.tenant_config import LAENDER
-from routing.timeaxis import TimeAxis
+from routing import TimeAxis
 
 
 class UnknownLandError(ValueError):

@@ -64,7 +64,7 @@ class SiteInfo:
     traffic_safety: bool = False
     """Screened as reaching into a clearance profile or sight triangle (see clearance.py)."""
     label: str = ""
-    """The one name of the site everywhere (``greentour.planning.labels.site_label``: the name,
+    """The one name of the site everywhere (``greentour.workplace.labels.site_label``: the name,
     else category and street); used in texts such as a group's explanation."""
 
     @property

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from greentour.demand.calendars import CalendarError, parse_hhmm, parse_weekdays
 from greentour.demand.model import SiteInfo
 from greentour.demand.recurrence import CycleRule, RecurrenceError, Season, rule_from_mapping
 
@@ -241,8 +242,6 @@ class SiteRuleEntry:
 
 def load_site_rules(path: str | Path) -> list[SiteRuleEntry]:
     """Read ``[[rule]]`` entries; times and weekdays are checked like the calendar's."""
-    from greentour.demand.calendars import CalendarError, parse_hhmm, parse_weekdays
-
     path = Path(path)
     out = []
     for i, entry in enumerate(_read(path).get("rule", [])):

@@ -67,10 +67,11 @@ from greentour.duty.overview import due_inspections, overdue_by_task_type
 from greentour.errors import BadInput, ConfigError, NotFound
 from greentour.planning.shifts import breaks_for, parse_hhmm, shift_for
 from greentour.settings import REPO_ROOT, get_settings
-from greentour.store.models import Site, Task, Tenant
+from greentour.store.models import CrewDay, Site, Task, Tenant
 from greentour.store.models_demand import SiteDemand, TaskDetail
 from greentour.store.tenancy import session_tenant_id
 from greentour.task_types import TaskTypeError
+from greentour.workplace.lineup import crew_available_s, ensure_crew_days
 
 GENERATED = ("forecast", "cycle", "deadline")
 
@@ -458,9 +459,6 @@ def capacity_balance(
     (as the planner's morning line-up does) when ``create_crew_days``; crew-days on Sundays and
     public holidays of the Land add no capacity (the Bauhof does not work then).
     """
-    from greentour.planning.lineup import crew_available_s, ensure_crew_days
-    from greentour.store.models import CrewDay
-
     row_tenant = _tenant(session, tenant)
     land = row_tenant.land or "BY"
     monday = _week(week)

@@ -1,6 +1,6 @@
 """Forecast signals for the demand step: the forecast service's stored per-site forecasts.
 
-Demand does not forecast. :func:`greentour.forecast_service.ensure_forecasts` gives the stored
+Demand does not forecast. :func:`greentour.forecast.service.ensure_forecasts` gives the stored
 :class:`~greentour.store.models_forecast.SiteForecast` rows of the planning day (computing and
 storing them where missing or stale, with the sites' weather, soil sensors and crews' reports);
 this module maps each row to a :class:`~greentour.demand.generators.forecast.ForecastSignal`.
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from greentour.demand.generators.forecast import ForecastSignal
 from greentour.errors import GreentourError
+from greentour.forecast.service import ensure_forecasts
 from greentour.store.models import Tenant
 from greentour.store.models_forecast import SiteForecast
 
@@ -66,8 +67,6 @@ def forecast_signals_for(
     ``as_of``, no growth data) there are no signals and the note says why; cycles, deadlines
     and orders are generated all the same.
     """
-    from greentour.forecast_service import ensure_forecasts
-
     try:
         rows, notes = ensure_forecasts(session, tenant, as_of, horizon_days,
                                        allow_stale_days=stale_days, data_dir=data_dir)

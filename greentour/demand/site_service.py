@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from greentour.demand import store_io
+from greentour.demand._osm_context import read_osm_context
 from greentour.demand.calendars import SiteCalendar, allowed_windows, rules_from_records
 from greentour.demand.clearance import noise_suggestion
 from greentour.demand.rules_config import RulesConfigError, load_site_rules
@@ -77,8 +78,6 @@ def screen_sites(session: Session, osm_file: Path, residential_buffer_m: float =
     effective ``noise_sensitive`` flag follows the planner's confirmation when there is one,
     else the suggestion (the stricter rule until the planner decides).
     """
-    from greentour.demand._osm_context import read_osm_context
-
     context = read_osm_context(osm_file)
     demands = {d.site_id: d for d in session.scalars(select(SiteDemand))}
     counts = Counter()

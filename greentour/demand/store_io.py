@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 
 from greentour.demand.durations import Visit
 from greentour.demand.model import SiteInfo, TargetTime, estimate_for, site_quantity
-from greentour.planning.labels import site_label
 from greentour.settings import get_settings
 from greentour.store.models import (
     Completion,
@@ -33,6 +32,7 @@ from greentour.store.models import (
 )
 from greentour.store.models_demand import SiteDemand, TaskDetail
 from greentour.task_types import TaskTypeSpec, spec_from_row, task_types_by_code
+from greentour.workplace.labels import site_label
 
 METRIC_CRS = "EPSG:25832"
 

@@ -12,7 +12,7 @@ from greentour.cli_support import open_engine, resolve_tenant, tenant_option
 from greentour.demand.site_service import screen_sites
 from greentour.duty import service
 from greentour.errors import BadInput, DataImportError
-from greentour.forecast_service import online_forecast, tenant_weather
+from greentour.forecast.weather import online_forecast, tenant_weather
 from greentour.settings import get_settings, resolve_data_file
 from greentour.store import session_tenant, tenant_session, write_session
 

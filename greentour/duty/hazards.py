@@ -20,17 +20,22 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from forecasting.care_classes import load_care_classes
-from forecasting.clearance import MARGIN_M, REGROWTH_PER_CUT_M, predict_violation
-from forecasting.drivers import add_drivers
-from forecasting.errors import ForecastInputError
-from forecasting.planning import planning_weather
+from forecasting import (
+    MARGIN_M,
+    REGROWTH_PER_CUT_M,
+    ForecastInputError,
+    add_drivers,
+    load_care_classes,
+    planning_weather,
+    predict_violation,
+)
 from greentour.demand.generators.forecast import ForecastSignal
 from greentour.duty import store_io
 from greentour.errors import BadInput, GreentourError
-from greentour.forecast_service import CARE_CLASSES_FILE, tenant_weather
-from greentour.planning.labels import site_label
+from greentour.forecast.inputs import CARE_CLASSES_FILE
+from greentour.forecast.weather import tenant_weather
 from greentour.store import session_tenant
+from greentour.workplace.labels import site_label
 
 CLEARANCE_TASKS = ("clearance_cut", "clearance_prune", "hedge_cut", "hedge_hard_cut")
 """Task types whose completion resets the regrowth of a clearance profile."""

@@ -19,8 +19,16 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from forecasting.storm_risk import RiskModel, Sample, fit, site_features
-from forecasting.storms import DEFAULT_STORM_BFT, GUST_COLUMN, beaufort_ms, storm_rounds
+from forecasting import (
+    DEFAULT_STORM_BFT,
+    GUST_COLUMN,
+    RiskModel,
+    Sample,
+    beaufort_ms,
+    fit,
+    site_features,
+    storm_rounds,
+)
 from greentour.crew.photos import check_photo, clean_photo
 from greentour.crew.privacy import PrivacySettings
 from greentour.demand.service import create_order
@@ -37,12 +45,12 @@ from greentour.duty.hazards import clearance_hazards
 from greentour.duty.overview import DueInspection, due_inspections, overdue_by_task_type
 from greentour.duty.protocol import render_protocol
 from greentour.errors import BadInput, Conflict, Forbidden, GreentourError, NotFound
-from greentour.planning.labels import site_label
 from greentour.private_files import write_private_bytes
 from greentour.store import session_tenant
 from greentour.store.base import utcnow
 from greentour.store.models import Tenant
 from greentour.store.models_duty import InspectionPhoto, InspectionRecord, StormRound
+from greentour.workplace.labels import site_label
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from greentour.duty.chain import GENESIS, HASHED_FIELDS
 from greentour.duty.overview import LastInspection, SiteRef
-from greentour.planning.labels import site_label
 from greentour.store import begin_write
 from greentour.store.models import DeviceToken, Site, SiteLastService, Staff, Task, Tenant
 from greentour.store.models_demand import SiteDemand
@@ -26,6 +25,7 @@ from greentour.store.models_duty import (
     InspectionRecord,
     StormRound,
 )
+from greentour.workplace.labels import site_label
 
 
 def lock_head(session: Session) -> DutyChainHead:

@@ -1,24 +1,21 @@
 """Who may read a tenant's OGC API: anyone for a public tenant (its public layers only),
-otherwise a tenant member by HTTP Basic (user name and password) or by a GIS token in a header.
+otherwise a tenant member by user name and password or by a GIS token.
 
-QGIS can send both: its "Basic" authentication method, or "API Header" with
-``X-Greentour-Token: <token>`` (``Authorization: Bearer <token>`` works too). A token is stored
-as a hash (:mod:`greentour.gis.tokens`), expires and can be revoked; it is checked against the
-stored membership on every request, so removing the membership or deactivating the user ends
-access at once.
+The web layer reads them from the request's headers (:mod:`web.http_auth`: HTTP Basic, QGIS's
+"API Header" ``X-Greentour-Token`` or ``Authorization: Bearer``) into :class:`Credentials`. A
+token is stored as a hash (:mod:`greentour.gis.tokens`), expires and can be revoked; it is
+checked against the stored membership on every request, so removing the membership or
+deactivating the user ends access at once.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import hashlib
 import time
-from collections.abc import Mapping
+from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
-from werkzeug.security import check_password_hash
 
 from greentour.accounts.passwords import verify_password
 from greentour.accounts.service import throttle_policy
@@ -32,7 +29,18 @@ from greentour.gis.tokens import issue_gis_token
 from greentour.store.models import Membership, Tenant, User
 from greentour.store.tenancy import get_tenant, system_session, tenant_session
 
-TOKEN_HEADER = "X-Greentour-Token"
+
+@dataclass(frozen=True)
+class Credentials:
+    """What a GIS client sent: a token, or a user name and password.
+
+    ``sent`` is true when the client sent any authorization at all (also one that could not be
+    read): a public tenant then checks it instead of answering anonymously."""
+
+    token: str | None = None
+    username: str | None = None
+    password: str = ""
+    sent: bool = False
 
 
 class AuthenticationRequired(GreentourError):
@@ -63,25 +71,8 @@ def _is_member(session, tenant_id: int, user_id: int) -> bool:
     ) is not None
 
 
-def _basic_credentials(authorization: str) -> tuple[str, str] | None:
-    scheme, _, value = authorization.partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    username, sep, password = decoded.partition(":")
-    return (username, password) if sep else None
-
-
-def _bearer(authorization: str) -> str | None:
-    scheme, _, value = authorization.partition(" ")
-    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
-
-
 def check_access(
-    engine: Engine, tenant: Tenant, headers: Mapping[str, str], address: str = ""
+    engine: Engine, tenant: Tenant, credentials: Credentials, address: str = ""
 ) -> int | None:
     """The member's user id allowed to read ``tenant``; None for an anonymous caller of a
     public tenant (who sees only its public layers).
@@ -92,9 +83,8 @@ def check_access(
 
     Raises :class:`AuthenticationRequired` without valid credentials (also when a caller of a
     public tenant sends wrong ones). The message never names the town."""
-    authorization = headers.get("Authorization", "")
-    token = headers.get(TOKEN_HEADER) or _bearer(authorization)
-    if tenant.is_public and not token and not authorization:
+    token = credentials.token
+    if tenant.is_public and not token and not credentials.sent:
         return None
     refused = AuthenticationRequired(
         "Diese GIS-Ebenen brauchen eine Anmeldung (Benutzername/Passwort oder GIS-Token)"
@@ -109,10 +99,9 @@ def check_access(
             if user is None or not user.is_active or not _is_member(session, tenant.id, user.id):
                 raise refused
             return user.id
-        credentials = _basic_credentials(authorization)
-        if credentials is None:
+        if credentials.username is None:
             raise refused
-        username, password = credentials
+        username, password = credentials.username, credentials.password
         check_allowed(engine, username, address or "ogc", throttle_policy())
         user = session.scalar(select(User).where(User.username == username.strip()))
         if user is None or not user.is_active:
@@ -143,7 +132,7 @@ def _password_ok(user: User, password: str) -> bool:
     now = time.monotonic()
     if _VERIFIED.get(key, 0.0) > now:
         return True
-    if not check_password_hash(user.password_hash, password):
+    if not verify_password(user.password_hash, password):
         return False
     if len(_VERIFIED) >= _VERIFIED_MAX:
         _VERIFIED.clear()
@@ -152,7 +141,7 @@ def _password_ok(user: User, password: str) -> bool:
 
 
 def ogc_service(
-    engine: Engine, tenant_slug: str, headers: Mapping[str, str],
+    engine: Engine, tenant_slug: str, credentials: Credentials,
     max_limit: int = Q.MAX_LIMIT, today: dt.date | None = None, address: str = "",
 ) -> Service:
     """The OGC API service of one tenant after the access check (404 for unknown tenants)."""
@@ -160,7 +149,7 @@ def ogc_service(
         tenant = get_tenant(engine, tenant_slug)
     except NotFound:
         raise NotFound(f"Für „{tenant_slug}“ gibt es keine GIS-Ebenen") from None
-    user_id = check_access(engine, tenant, headers, address)
+    user_id = check_access(engine, tenant, credentials, address)
     return Service(
         slug=tenant.slug, name=tenant.name, is_public=tenant.is_public,
         timezone=tenant.timezone or "Europe/Berlin",

@@ -25,10 +25,10 @@ from greentour.gis import records as R
 from greentour.gis.crs import metric_epsg_for
 from greentour.gis.export import _geometry, _new_layer_set, _tenant
 from greentour.gis.gpkg import write_gpkg
-from greentour.planning.labels import site_label
 from greentour.records import service as records_service
 from greentour.records import store_io
 from greentour.store import tenant_session
+from greentour.workplace.labels import site_label
 
 COST_FIELDS = (
     R.Field("year", "int", "Jahr"),

@@ -35,9 +35,11 @@ from greentour.crew.cache import TenantVersionedCache, store_key
 from greentour.errors import BadInput, Conflict, NotFound
 from greentour.gis import records as R
 from greentour.gis.crs import metric_epsg_for
+from greentour.gis.geojson import write_geojson
+from greentour.gis.gpkg import write_gpkg
+from greentour.gis.gpx import write_gpx
 from greentour.gis.settings import GisSettingsError, parse_gis_section
 from greentour.planning.current import driven, published_plans_by_day
-from greentour.planning.labels import reason_text, site_label
 from greentour.store.models import (
     AccessPoint,
     Completion,
@@ -55,6 +57,7 @@ from greentour.store.models import (
     Vehicle,
 )
 from greentour.store.tenancy import system_session, tenant_session
+from greentour.workplace.labels import reason_text, site_label
 
 FORMATS = ("geojson", "gpkg", "gpx")
 #: Days one ``export_days`` may cover (a planning week is at most 7).
@@ -471,10 +474,6 @@ def _write(
     layer_ids: list[str] | None,
 ) -> ExportResult:
     """Write ``layers`` as ``fmt`` to ``out`` through a temporary name (no half file)."""
-    from greentour.gis.geojson import write_geojson
-    from greentour.gis.gpkg import write_gpkg
-    from greentour.gis.gpx import write_gpx
-
     out = Path(out)
     tmp = out.with_name(f".{out.stem}.part{out.suffix}")
     try:

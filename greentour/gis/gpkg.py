@@ -23,7 +23,7 @@ import pyogrio
 import shapely
 
 from greentour.gis.crs import metric_epsg_for
-from greentour.gis.licence import Licence, licence_for
+from greentour.gis.licence import SHARE_ALIKE_NOTE, Licence, licence_for
 from greentour.gis.records import Layer, LayerSet
 from greentour.gis.styles import read_style
 
@@ -123,8 +123,6 @@ def _write_licence_metadata(path: Path, licence: Licence, title: str) -> None:
     """Add a plain-text licence record to the GeoPackage metadata extension (scope dataset)."""
     text = f"{title}\n{licence.text()}"
     if licence.share_alike:
-        from greentour.gis.licence import SHARE_ALIKE_NOTE
-
         text += "\n" + SHARE_ALIKE_NOTE
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     with sqlite3.connect(path) as con:

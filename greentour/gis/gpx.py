@@ -2,7 +2,7 @@
 
 Navigation apps and handheld GPS units read GPX: the ``rte`` lists the stops as route points
 (name ``"3. Mähen – Stadtpark"`` with the site named as everywhere else, see
-:func:`greentour.planning.labels.site_label`; ``"0. Abfahrt – Bauhof Lauf"`` first and
+:func:`greentour.workplace.labels.site_label`; ``"0. Abfahrt – Bauhof Lauf"`` first and
 ``"Rückkehr – Bauhof Lauf"`` last; time = ETA), the ``trk`` follows the planned road geometry,
 the drive back to the depot included. GPX times are UTC (``xsd:dateTime`` with ``Z``);
 coordinates WGS84 with 7 decimals. The licence goes into ``metadata/copyright`` and the

@@ -31,6 +31,7 @@ from greentour.gis import ogc_query as Q
 from greentour.gis.geojson import MEDIA_TYPE as GEOJSON
 from greentour.gis.geojson import dumps, feature_dict
 from greentour.gis.licence import OSM_LICENCE_URL, SHARE_ALIKE_NOTE, licence_for
+from greentour.gis.ogc_openapi import openapi_document
 from greentour.gis.records import (
     LAYER_SPECS,
     PUBLIC_LAYER_SPECS,
@@ -404,7 +405,5 @@ def service_doc(service: Service, req: ApiRequest) -> ApiResponse:
 def openapi(service: Service, req: ApiRequest) -> ApiResponse:
     """The OpenAPI 3.0 document of this tenant's API, generated from the layer specs."""
     _no_params(req)
-    from greentour.gis.ogc_openapi import openapi_document
-
     return _respond(200, openapi_document(service, req.base_url), OPENAPI)
 

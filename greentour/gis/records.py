@@ -10,7 +10,7 @@ together with docs/gis.md and data/qgis/*.qml.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -283,8 +283,3 @@ def site_layer_for(geometry: BaseGeometry) -> LayerSpec:
     if kind in ("Point", "MultiPoint"):
         return SITE_POINTS
     raise ValueError(f"site geometry type {kind} has no GIS layer")
-
-
-def sort_features(features: Sequence[Feature]) -> list[Feature]:
-    """Features ordered by their stable id (paging relies on this order)."""
-    return sorted(features, key=lambda f: f.fid)

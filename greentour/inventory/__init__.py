@@ -1,9 +1,5 @@
 """Site inventory: OSM candidates and cadastre imports (see docs/inventory.md).
 
-``road_graph(session)`` is looked up by :mod:`greentour.planning.travel`: plans then use the
-same graph (profiles, calibration factor) as the import.
+:mod:`greentour.inventory.network` owns the town's OSM file, vehicle profiles and the one
+road-graph cache that the import, the planner and the site labels share.
 """
-
-from greentour.inventory.service import road_graph
-
-__all__ = ["road_graph"]

@@ -21,7 +21,7 @@ the site they belong to; their provenance is kept in ``merged_from``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -295,8 +295,3 @@ def summarize(sites: gpd.GeoDataFrame) -> pd.DataFrame:
     grouped = sites.groupby(["category", "status"], as_index=False).agg(
         count=("key", "size"), area_m2=("area_m2", "sum"), length_m=("length_m", "sum"))
     return grouped.sort_values(["category", "status"]).reset_index(drop=True)
-
-
-def keys_of(sites: Iterable[Mapping[str, object]]) -> list[str]:
-    """The ``"way/123"`` keys of site rows (helper for acceptance lists)."""
-    return [str(s["key"]) for s in sites]

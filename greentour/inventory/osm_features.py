@@ -17,7 +17,7 @@ import osmium
 import shapely
 import shapely.wkb
 
-from routing._osm_reader import OsmFileError, check_osm_path
+from routing.network import OsmFileError, check_osm_path
 
 #: (key, value) pairs that make an OSM object a green-space feature.
 GREEN_TAGS: frozenset[tuple[str, str]] = frozenset(
@@ -67,7 +67,7 @@ def read_green_features(path: str | Path) -> OsmFeatures:
 
     Raises
     ------
-    routing._osm_reader.OsmFileError
+    routing.network.OsmFileError
         Missing, empty, truncated or corrupt file.
     """
     p = check_osm_path(path)

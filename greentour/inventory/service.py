@@ -20,7 +20,6 @@ extent`).
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -39,18 +38,19 @@ from greentour.inventory.cadastre import cadastre_sites, load_mapping, read_cada
 from greentour.inventory.classify import AcceptancePolicy, classify_features
 from greentour.inventory.extent import MARGIN_M, graph_extent, outside_extent, swapped_inside
 from greentour.inventory.links import covered_line_links, covered_links
+from greentour.inventory.network import (
+    default_cache_dir,
+    osm_file_for,
+    road_graph_for,
+)
 from greentour.inventory.osm_features import read_green_features
 from greentour.inventory.report import ImportReport, category_rows
-from greentour.planning.labels import site_label
 from greentour.planning.streets import StreetIndex, street_for, street_index
-from greentour.routing_settings import access_max_distance_m_of, calibration_factor_of
+from greentour.routing_settings import access_max_distance_m_of
 from greentour.store.models import AccessPoint, Site, SiteRevision, Task, Tenant, Vehicle
 from greentour.store.tenancy import system_session, tenant_session
-from routing._osm_reader import OsmFileError
-from routing.access import SiteAccess, snap_sites
-from routing.cache import cached_graph, save_matrix
-from routing.graph import NoRoadsError
-from routing.matrix import EdgePoint, Router, reverse_edge_key
+from greentour.workplace.labels import site_label
+from routing.network import OsmFileError, Router, SiteAccess, save_matrix, snap_sites
 
 Progress = Callable[[str, float], None]
 DEFAULT_PROFILES = ("van",)
@@ -58,15 +58,6 @@ DEFAULT_PROFILES = ("van",)
 
 def _noop(message: str, fraction: float) -> None:
     return None
-
-
-def default_cache_dir() -> Path:
-    """The instance folder's cache (shared with the planner's graph cache)."""
-    from greentour.settings import get_settings
-
-    path = get_settings().instance_dir / "cache"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def matrix_path(cache_dir: Path, tenant_id: int, profile: str) -> Path:
@@ -87,32 +78,6 @@ def _vehicle_profiles(engine: Engine, tenant_id: int, known: Mapping[str, Any]) 
         names = sorted(set(s.scalars(select(Vehicle.profile).where(Vehicle.active))))
     names = [n for n in names if n in known] or list(DEFAULT_PROFILES)
     return names
-
-
-def _profiles(tenant: Tenant) -> dict[str, Any]:
-    from greentour.planning.travel import tenant_profiles
-
-    return tenant_profiles(tenant)
-
-
-def calibration_factor(tenant: Tenant) -> float:
-    """Tenant TOML ``[routing] calibration_factor`` on all travel times (default 1.0)."""
-    return calibration_factor_of(tenant.config_json, tenant.config_file or tenant.slug)
-
-
-def road_graph_for(path: Path, tenant: Tenant, cache_dir: Path) -> nx.MultiDiGraph:
-    """The drivable graph of an OSM file with the tenant's profiles and calibration factor
-    (cached by file hash, profiles and factor)."""
-    try:
-        return cached_graph(path, cache_dir, _profiles(tenant).values(),
-                            calibration_factor(tenant))
-    except OsmFileError as exc:
-        raise DataImportError(f"OSM-Datei {Path(path).name} ist nicht lesbar: {exc}") from exc
-    except NoRoadsError as exc:
-        raise DataImportError(
-            f"In {Path(path).name} gibt es kein befahrbares Straßennetz ({exc}); "
-            "ohne Straßen lassen sich keine Zufahrten und Fahrzeiten berechnen"
-        ) from exc
 
 
 def _town_patterns(tenant: Tenant) -> tuple[str, ...]:
@@ -169,16 +134,6 @@ def _access_rows(G: nx.MultiDiGraph, access: SiteAccess) -> list[AccessPoint]:
             edge_key=int(e.key), offset_m=e.fraction * G.edges[e.u, e.v, e.key]["length"],
             distance_m=ap.distance_m, no_access=False))
     return rows
-
-
-def edge_point_of(G: nx.MultiDiGraph, row: AccessPoint) -> EdgePoint | None:
-    """The routing location of a stored access point (None for a no-access flag)."""
-    if row.no_access or row.edge_u is None or row.edge_v is None or row.edge_key is None:
-        return None
-    length_m = G.edges[row.edge_u, row.edge_v, row.edge_key]["length"]
-    fraction = min(max((row.offset_m or 0.0) / length_m, 0.0), 1.0) if length_m else 0.0
-    return EdgePoint(row.edge_u, row.edge_v, row.edge_key, fraction,
-                     reverse_edge_key(G, row.edge_u, row.edge_v, row.edge_key))
 
 
 #: stored reasons of statuses an import gives (for sites stored before ``import_status``)
@@ -518,8 +473,6 @@ def import_cadastre(engine: Engine, tenant_id: int, path: str | Path,
     if not len(sites):
         raise DataImportError(f"In {path.name} ist keine Fläche einer zugeordneten Art")
     if osm_path is None:
-        from greentour.planning.travel import osm_file_for
-
         osm_path = osm_file_for(tenant)
     if osm_path is None:
         raise DataImportError("Für Zufahrtspunkte fehlt das Straßennetz: OSM-Datei angeben "
@@ -553,29 +506,3 @@ def import_cadastre(engine: Engine, tenant_id: int, path: str | Path,
     _finish_report(report, sites, access)
     _store(engine, tenant, sites, access, G, "cadastre", profiles, cache, report, progress)
     return report
-
-
-_GRAPHS: dict[tuple[Any, ...], nx.MultiDiGraph] = {}
-_GRAPHS_LOCK = threading.Lock()
-
-
-def road_graph(session: Session) -> nx.MultiDiGraph | None:
-    """The tenant's road graph as the import built it (profiles and calibration factor).
-
-    The planner (:mod:`greentour.planning.travel`) asks for it, so travel times of plans
-    and of the matrices cached at import agree. None when the tenant has no OSM file.
-    Kept per process (the worker plans many times with one graph).
-    """
-    from greentour.planning.travel import osm_file_for
-    from greentour.store import session_tenant
-
-    tenant = session_tenant(session)
-    path = osm_file_for(tenant)
-    if path is None:
-        return None
-    key = (str(path.resolve()), path.stat().st_mtime, repr(sorted(_profiles(tenant).items())),
-           calibration_factor(tenant))
-    with _GRAPHS_LOCK:
-        if key not in _GRAPHS:
-            _GRAPHS[key] = road_graph_for(path, tenant, default_cache_dir())
-        return _GRAPHS[key]

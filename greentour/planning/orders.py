@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from greentour.demand.service import create_order
 from greentour.errors import BadInput, NotFound
-from greentour.planning.labels import site_label
 from greentour.store.models import Site, Task, TaskType
+from greentour.workplace.labels import site_label
 
 MAX_ORDER_MIN = 12 * 60
 #: catalogue types the order form lists first (the usual ad-hoc work)

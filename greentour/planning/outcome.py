@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from greentour.errors import NotFound
-from greentour.planning.labels import number_text
 from greentour.store.models import Plan, Stop, Tour, Unassigned
+from greentour.workplace.labels import number_text
 
 
 @dataclass

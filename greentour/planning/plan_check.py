@@ -27,14 +27,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from greentour.errors import NotFound
-from greentour.planning.labels import WEEKDAY_NAMES_DE
-from greentour.planning.lineup import absent_staff_ids, machine_out_of_service
 from greentour.planning.problem_builder import BuiltProblem, build_problem, crew_ref, task_ref
 from greentour.store.models import CrewDay, Machine, Plan, Staff, Tour
-from routing.audit import Finding, FindingCode, audit_plan
-from routing.checker import retime_tour
-from routing.explain import make_reason
-from routing.solution import Solution, TourKpis
+from greentour.workplace.labels import WEEKDAY_NAMES_DE
+from greentour.workplace.lineup import absent_staff_ids, machine_out_of_service
+from routing import Finding, FindingCode, Solution, TourKpis, audit_plan, make_reason, retime_tour
 
 #: order of the kinds in the panel and the CLI
 KINDS = ("task_left_fits", "crew_day_idle", "served_late_with_room", "unneeded_reload",

@@ -19,7 +19,6 @@ busy one, the same plan.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
@@ -30,14 +29,16 @@ from sqlalchemy.orm import Session
 from greentour.clock import tenant_today
 from greentour.demand.service import settle_past_tasks
 from greentour.errors import BadInput
+from greentour.jobs import enqueue
 from greentour.planning import demand_step
-from greentour.planning.lineup import ensure_crew_days
 from greentour.planning.plan_check import findings_of, store_check
 from greentour.planning.problem_builder import build_problem
 from greentour.planning.store_solution import store_solution
+from greentour.settings import get_settings
 from greentour.store import system_session, tenant_session, write_session
 from greentour.store.models import Tenant
-from routing.params import SolveParams
+from greentour.workplace.lineup import ensure_crew_days
+from routing import SolveParams, solve
 
 MODES = ("plan", "replan", "optimize")
 #: at most this many consecutive days in one plan (a week)
@@ -48,7 +49,7 @@ Progress = Callable[[int, str], None]
 def default_day(tenant: Tenant | None = None) -> dt.date:
     """The day the planner works on when none is given: ``GREENTOUR_PLAN_DAY``, else the tenant's
     today (its demo clock when set, :func:`greentour.clock.tenant_today`), else today."""
-    value = os.environ.get("GREENTOUR_PLAN_DAY")
+    value = get_settings().plan_day
     if value:
         return dt.date.fromisoformat(value)
     if tenant is not None:
@@ -64,11 +65,11 @@ def tenant_default_day(engine: Engine, tenant_id: int) -> dt.date:
 
 def solve_params(mode: str) -> SolveParams:
     """Search parameters of a mode from the environment (see module docstring)."""
-    limit = os.environ.get("GREENTOUR_PLAN_SOLUTION_LIMIT")
+    settings = get_settings()
+    limit = settings.plan_solution_limit
     if mode == "optimize" and not limit:
-        seconds = float(os.environ.get("GREENTOUR_OPTIMIZE_TIME_LIMIT_S", "60"))
-        return SolveParams(time_limit_s=seconds, workers=2)
-    seconds = float(os.environ.get("GREENTOUR_PLAN_TIME_LIMIT_S", "20"))
+        return SolveParams(time_limit_s=settings.optimize_time_limit_s, workers=2)
+    seconds = settings.plan_time_limit_s
     return SolveParams(
         time_limit_s=seconds,
         solution_limit=int(limit) if limit else None,
@@ -97,8 +98,6 @@ def run_plan_in_tenant(
     solver on the database's write lock. ``with_demand`` (default: only in mode ``plan``) runs the
     task generators first.
     """
-    from routing.solve import solve
-
     if mode not in MODES:
         raise BadInput(f"Unbekannte Planungsart {mode!r}")
     report = progress or (lambda _p, _m=None: None)
@@ -152,8 +151,6 @@ def enqueue_plan(
     engine: Engine, tenant_id: int, day: dt.date, mode: str, days_count: int = 1
 ) -> int:
     """Queue a plan job for the worker; returns the job id the page polls."""
-    from greentour.jobs import enqueue
-
     if mode not in MODES:
         raise BadInput(f"Unbekannte Planungsart {mode!r}")
     if not 1 <= days_count <= MAX_DAYS:

@@ -20,7 +20,7 @@ Rules encoded here, from the store to the solver's language:
 * the line-up binds: a vehicle nobody on the crew-day may drive is not used (no load, no
   machine that travels on or behind it), a machine nobody may operate, in repair or booked by
   an earlier crew (by name) of the same day is not there
-  (:func:`greentour.planning.lineup.usable_kit`);
+  (:func:`greentour.workplace.lineup.usable_kit`);
 * cycle, deadline and order tasks have a fixed first day: their time windows start at local
   midnight of ``due_earliest`` (a hard bound; only forecast work may be done early, as optional
   work with a small prize) and end at midnight before the next occurrence of the same duty at
@@ -40,7 +40,6 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-import os
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -49,13 +48,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import routing as rp
+from greentour.demand.holidays_de import is_public_holiday
+from greentour.demand.service import solver_time_windows
 from greentour.demand.staleness import next_occurrences
 from greentour.errors import BadInput
 from greentour.planning import travel
 from greentour.planning.current import current_plan, current_tour
-from greentour.planning.labels import EQUIPMENT_LABELS, QUALIFICATION_LABELS, site_label
-from greentour.planning.lineup import ensure_crew_days, usable_kit
 from greentour.planning.shifts import parse_hhmm
+from greentour.settings import get_settings
 from greentour.store import session_tenant
 from greentour.store.models import (
     AccessPoint,
@@ -72,9 +73,9 @@ from greentour.store.models import (
     Vehicle,
 )
 from greentour.store.models_demand import TaskDetail
-from routing import problem as rp
-from routing.explain import describe_missing
-from routing.timeaxis import DayType, NoiseClass, TimeAxis
+from greentour.workplace.labels import EQUIPMENT_LABELS, QUALIFICATION_LABELS, site_label
+from greentour.workplace.lineup import ensure_crew_days, usable_kit
+from routing import DayType, NoiseClass, TimeAxis, describe_missing
 
 #: kinds of work that are never done alone
 NEVER_ALONE_EQUIPMENT = frozenset({"chainsaw", "aerial_lift"})
@@ -143,8 +144,6 @@ def _seconds(axis: TimeAxis, day: dt.date, t: dt.time) -> int:
 
 
 def day_type(day: dt.date, land: str) -> DayType:
-    from greentour.demand.holidays_de import is_public_holiday
-
     if day.weekday() == 6:
         return DayType.SUNDAY
     return DayType.HOLIDAY if is_public_holiday(day, land) else DayType.WORKDAY
@@ -212,8 +211,6 @@ def _site_windows(
 ) -> list[tuple[int, int]]:
     """The site's time rules (funerals, school hours) as windows on the axis, via the demand
     service's calendars; noise rules are left to the solver (it knows the machines' classes)."""
-    from greentour.demand.service import solver_time_windows
-
     return solver_time_windows(task, days, axis, land, "none")
 
 
@@ -351,7 +348,7 @@ def allowed_overtime_s() -> int:
     tours end by the shift end; the board then refuses moves past it). With an allowance the
     solver may plan overtime at ``Weights.overtime_eur_per_hour`` and the board asks the planner
     to confirm a move into it."""
-    raw = os.environ.get("GREENTOUR_PLAN_MAX_OVERTIME_MIN", "0")
+    raw = get_settings().plan_max_overtime_min
     try:
         minutes = int(raw)
     except ValueError:

@@ -24,12 +24,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from greentour.errors import BadInput, Conflict
-from greentour.planning.board import where_planned
 from greentour.planning.current import current_plan, published_plan
-from greentour.planning.labels import WEEKDAYS_DE, day_text, site_label
 from greentour.store import session_tenant, tenant_zone
 from greentour.store.base import utcnow
 from greentour.store.models import CrewDay, Plan, Task, TaskType, Tour
+from greentour.workplace.board import where_planned
+from greentour.workplace.labels import WEEKDAYS_DE, day_text, site_label
 
 #: a start time that moves by less than this is not reported as a new start time (minutes)
 RETIME_MIN = 5

@@ -87,15 +87,6 @@ def breaks_for(config: dict[str, Any]) -> list[list[str]]:
     return result
 
 
-def break_seconds(breaks: list[list[str]]) -> int:
-    """Total length of the break windows, seconds."""
-    total = 0
-    for start, end in breaks:
-        a, b = parse_hhmm(start), parse_hhmm(end)
-        total += (b.hour * 3600 + b.minute * 60) - (a.hour * 3600 + a.minute * 60)
-    return total
-
-
 def shift_work_seconds(start: dt.time, end: dt.time, breaks: list[list[str]]) -> int:
     """Working seconds of a shift: its length minus the fixed breaks inside it."""
     length = (end.hour * 3600 + end.minute * 60) - (start.hour * 3600 + start.minute * 60)

@@ -10,6 +10,7 @@ the distance and drive time the plan counts.
 from __future__ import annotations
 
 import datetime as dt
+import importlib.metadata
 import json
 from typing import Any
 
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 from greentour.planning.current import next_version
 from greentour.planning.problem_builder import BuiltProblem
 from greentour.store.models import Plan, Stop, Task, Tour, Unassigned
-from routing.solution import Solution, StopKind
+from routing import Solution, StopKind
 
 
 def _utc(built: BuiltProblem, seconds: int) -> dt.datetime:
@@ -203,8 +204,6 @@ def _store_stops(
 
 def _ortools_version() -> str:
     try:
-        from importlib.metadata import version
-
-        return f"ortools {version('ortools')}"
-    except Exception:  # pragma: no cover - metadata missing only in broken installs
+        return f"ortools {importlib.metadata.version('ortools')}"
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - broken installs only
         return "ortools"

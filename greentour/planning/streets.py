@@ -22,6 +22,7 @@ from shapely.geometry import LineString, Point
 from sqlalchemy.orm import Session, object_session
 
 from greentour.errors import BadInput
+from greentour.inventory.network import road_graph
 
 #: a named street farther than this from the site is no help to find it (metres)
 MAX_STREET_DISTANCE_M = 250.0
@@ -100,8 +101,6 @@ def street_index(graph: nx.MultiDiGraph) -> StreetIndex:
 def _session_index(session: Session) -> StreetIndex | None:
     """The street index of the session's tenant graph (None: the tenant has no road graph)."""
     if "street_index" not in session.info:
-        from greentour.planning.travel import road_graph
-
         try:
             session.info["street_index"] = street_index(road_graph(session))
         except BadInput:

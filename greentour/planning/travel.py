@@ -1,24 +1,20 @@
 """Travel times, distances and road legs between planning locations, on the real road graph.
 
 Site access points stored by the inventory import (``AccessPoint`` rows: edge ``u, v, key`` and
-offset) are used as they are (:func:`greentour.inventory.service.edge_point_of`), so a plan stops
+offset) are used as they are (:func:`greentour.inventory.network.edge_point_of`), so a plan stops
 where the inventory put the entrance and its travel times equal the import's cached matrices.
 Other points (depots, reload points, sites without stored rows; WGS84 lon/lat) are snapped to the
 nearest allowed edge (:func:`routing.access.snap_sites`), and :class:`routing.matrix.Router`
 computes the fastest-path matrix per vehicle profile and the leg geometries. The tenant's road
-graph comes from the inventory service when it offers one, else from the tenant's OSM file
-(tenant TOML ``[osm] pbf``, or ``GREENTOUR_OSM_FILE``; relative paths are read below the data
-folder). Graphs and routers are cached per process (the worker plans many times with one graph).
+graph is the inventory's (:func:`greentour.inventory.network.road_graph`: tenant TOML
+``[osm] pbf`` or ``GREENTOUR_OSM_FILE``). Routers are cached per process (the worker plans many
+times with one graph).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import importlib
-import os
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -26,19 +22,15 @@ import numpy as np
 from shapely.geometry import Point
 from sqlalchemy.orm import Session
 
+import routing as rp
 from greentour.errors import BadInput
-from greentour.settings import get_settings
+from greentour.inventory.network import road_graph, stored_edge_point, tenant_profiles
 from greentour.store import session_tenant
-from greentour.store.models import AccessPoint, Tenant
-from routing import problem as rp
-from routing.access import snap_sites
-from routing.matrix import EdgePoint, Router
-from routing.profiles import VehicleProfile, load_profiles
-from routing.speeds import add_travel_times
+from greentour.store.models import AccessPoint
+from routing.network import EdgePoint, Router, snap_sites
 
 DEFAULT_PROFILE = "flatbed_truck"
 _LOCK = threading.Lock()
-_GRAPHS: dict[tuple[str, float, str], nx.MultiDiGraph] = {}
 _ROUTERS: dict[tuple[int, str], Router] = {}
 
 
@@ -62,111 +54,12 @@ class Travel:
         return [[round(x, 6), round(y, 6)] for x, y in leg.geometry.coords]
 
 
-def osm_file_for(tenant: Tenant) -> Path | None:
-    """The tenant's OSM file from its configuration or ``GREENTOUR_OSM_FILE`` (None: unknown)."""
-    config = tenant.config_json or {}
-    candidates = [
-        config.get("osm_file"),
-        (config.get("osm") or {}).get("pbf") if isinstance(config.get("osm"), dict) else None,
-        (config.get("osm") or {}).get("file") if isinstance(config.get("osm"), dict) else None,
-        (config.get("inventory") or {}).get("osm_file")
-        if isinstance(config.get("inventory"), dict) else None,
-        os.environ.get("GREENTOUR_OSM_FILE"),
-    ]
-    for value in candidates:
-        if not value:
-            continue
-        path = get_settings().data_file(value)
-        if path.exists():
-            return path
-    return None
-
-
-def _inventory_graph(session: Session) -> nx.MultiDiGraph | None:
-    try:
-        module = importlib.import_module("greentour.inventory")
-    except ModuleNotFoundError:
-        return None
-    for name in ("road_graph", "tenant_graph", "load_graph"):
-        func = getattr(module, name, None)
-        if callable(func):
-            try:
-                graph = func(session)
-            except TypeError:
-                continue
-            if isinstance(graph, nx.MultiDiGraph):
-                return graph
-    return None
-
-
-def tenant_profiles(tenant: Tenant | None) -> dict[str, VehicleProfile]:
-    """The shipped vehicle profiles with the tenant's overrides (``[vehicle_profiles.<name>]``)."""
-    profiles = load_profiles()
-    overrides = ((tenant.config_json or {}).get("vehicle_profiles") or {}) if tenant else {}
-    fields = {f.name for f in dataclasses.fields(VehicleProfile)}
-    for name, changes in overrides.items():
-        if name in profiles and isinstance(changes, dict):
-            known = {k: v for k, v in changes.items() if k in fields and v is not None}
-            profiles[name] = dataclasses.replace(profiles[name], **known)
-    return profiles
-
-
-def road_graph(session: Session) -> nx.MultiDiGraph:
-    """The tenant's drivable graph with travel times for every profile.
-
-    Built once per OSM file and profiles and kept in the instance folder's cache
-    (:func:`routing.cache.cached_graph`) and in this process.
-    """
-    tenant = session_tenant(session)
-    profiles = tenant_profiles(tenant)
-    graph = _inventory_graph(session)
-    if graph is not None:
-        return _with_times(graph, profiles)
-    path = osm_file_for(tenant)
-    if path is None:
-        raise BadInput(
-            "Kein Straßennetz für diesen Mandanten: OSM-Datei fehlt ([osm] pbf in der "
-            "Mandanten-Konfiguration oder GREENTOUR_OSM_FILE)"
-        )
-    key = (str(path.resolve()), path.stat().st_mtime, repr(sorted(profiles.items())))
-    with _LOCK:
-        if key not in _GRAPHS:
-            from routing.cache import cached_graph
-
-            cache_dir = get_settings().instance_dir / "cache"
-            cache_dir.mkdir(parents=True, exist_ok=True)
-            _GRAPHS[key] = cached_graph(path, cache_dir, profiles.values())
-        return _GRAPHS[key]
-
-
-def _with_times(
-    graph: nx.MultiDiGraph, profiles: dict[str, VehicleProfile]
-) -> nx.MultiDiGraph:
-    known = graph.graph.get("travel_profiles", {})
-    missing = [p for name, p in profiles.items() if name not in known]
-    if missing:
-        add_travel_times(graph, missing)
-    return graph
-
-
 def _router(graph: nx.MultiDiGraph, profile: str) -> Router:
     key = (id(graph), profile)
     with _LOCK:
         if key not in _ROUTERS:
             _ROUTERS[key] = Router(graph, profile)
         return _ROUTERS[key]
-
-
-def stored_edge_point(graph: nx.MultiDiGraph, row: AccessPoint | None) -> EdgePoint | None:
-    """The routing location of a stored access point; None when there is no row or its edge is
-    not in ``graph`` (the OSM file changed since the import: the point is snapped again)."""
-    if row is None or row.edge_u is None or row.edge_v is None or row.edge_key is None:
-        return None
-    if not graph.has_edge(row.edge_u, row.edge_v, row.edge_key):
-        return None
-    from greentour.inventory.service import edge_point_of
-
-    return edge_point_of(graph, row)
 
 
 def build(

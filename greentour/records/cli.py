@@ -15,9 +15,9 @@ import click
 from greentour.cli_support import open_engine, resolve_tenant, tenant_option
 from greentour.errors import BadInput
 from greentour.gis.costs import export_costs_gpkg
-from greentour.planning.labels import number_text
 from greentour.records import csv_layouts, report, service
 from greentour.store import tenant_session, write_session
+from greentour.workplace.labels import number_text
 
 CLI_ROLE = "admin"
 

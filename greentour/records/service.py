@@ -31,8 +31,6 @@ from greentour.crew.tour import current_tour as published_tour
 from greentour.errors import BadInput, NotFound
 from greentour.planning.current import current_tour as planned_tour
 from greentour.planning.current import driven
-from greentour.planning.labels import day_text, number_text, site_label
-from greentour.planning.prints import day_sheet
 from greentour.records import csv_layouts, report
 from greentour.records import store_io as io
 from greentour.records.booking import (
@@ -51,6 +49,8 @@ from greentour.records.rates import RULE_DE, RecordsSettings, records_settings
 from greentour.store import begin_write, tenant_zone
 from greentour.store.models import Completion, CrewDay, Task, Tour
 from greentour.store.models_records import BookingCorrection
+from greentour.workplace.labels import day_text, number_text, site_label
+from greentour.workplace.prints import day_sheet
 
 CORRECTION_KINDS = ("work_min", "vehicle_km", "members")
 CORRECTION_DE = {"work_min": "Arbeitszeit am Halt (min)", "vehicle_km": "Fahrzeug-km",

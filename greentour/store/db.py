@@ -26,6 +26,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session
 
 from greentour.private_files import private_dir, private_file
+from greentour.store.tenancy import tenant_session
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 #: How long a SQLite writer waits for the write lock before "database is locked". Long enough
@@ -91,8 +92,6 @@ def write_connection(engine: Engine) -> Iterator[Connection]:
 @contextmanager
 def write_session(engine: Engine, tenant_id: int) -> Iterator[Session]:
     """A tenant session in one write transaction (:func:`begin_write`), committed at the end."""
-    from greentour.store.tenancy import tenant_session
-
     with tenant_session(engine, tenant_id) as session, session.begin():
         begin_write(session)
         yield session

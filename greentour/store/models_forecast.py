@@ -1,10 +1,10 @@
 """Stored forecasts: what is due at a site, when and why (see docs/forecasting.md).
 
 :class:`SiteForecast` holds one forecast of one site and task kind as of one planning day. The
-forecast service (:mod:`greentour.forecast_service`, CLI ``greentour forecast``, job
+forecast service (:mod:`greentour.forecast`, CLI ``greentour forecast``, job
 ``forecast``) writes it, replacing an older row of the same site, kind and day; demand's
 ``forecast`` generator reads it, and the planner map shows it
-(:func:`greentour.forecast_service.latest_forecasts`).
+(:func:`greentour.forecast.store_io.latest_forecasts`).
 """
 
 from __future__ import annotations

@@ -14,8 +14,7 @@ from pathlib import Path
 import osmium
 import shapely
 
-from routing._osm_reader import OsmFileError, check_osm_path, read_drivable_ways
-from routing.graph import is_drive_service
+from routing.network import OsmFileError, check_osm_path, is_drive_service, read_drivable_ways
 
 _REF = re.compile(r"^(node|way|relation)/(\d+)$")
 

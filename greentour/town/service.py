@@ -22,10 +22,10 @@ from typing import Any
 import tomli_w
 from sqlalchemy import Engine, select
 
-from forecasting.weather import read_dwd_daily
+from forecasting import read_dwd_daily
+from greentour.commands.tenants import TenantSummary, apply_tenant_config
 from greentour.config_io import read_toml
 from greentour.errors import BadInput, ConfigError, Conflict
-from greentour.services.tenants import TenantSummary, apply_tenant_config
 from greentour.settings import REPO_ROOT, Settings, resolve_data_file
 from greentour.store import system_session
 from greentour.store.models import Tenant

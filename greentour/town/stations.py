@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from greentour.forecast_service import great_circle_m
+from greentour.forecast.inputs import great_circle_m
 from greentour.settings import REPO_ROOT
 
 STATIONS_FILE = REPO_ROOT / "data" / "dwd_kl_stations.csv"

@@ -31,7 +31,6 @@ from greentour.crew.privacy import privacy_settings
 from greentour.errors import BadInput
 from greentour.planning import publication
 from greentour.planning.current import current_plan
-from greentour.planning.map_view import NEED_LABELS, last_service_label, need_of
 from greentour.store import session_tenant, tenant_zone
 from greentour.store.models import (
     Completion,
@@ -43,6 +42,7 @@ from greentour.store.models import (
     Tour,
 )
 from greentour.store.models_crew import StopStart
+from greentour.workplace.map_view import NEED_LABELS, last_service_label, need_of
 
 STATE_LABELS = {
     "planned": ("geplant", "planned"),

@@ -1,13 +1,12 @@
-"""Job handlers used by the worker tests (loaded through GREENTOUR_JOB_MODULES)."""
+"""Job handlers of the worker tests (the worker loads ``HANDLERS`` via GREENTOUR_JOB_MODULES)."""
 
 from __future__ import annotations
 
 import time
 
-from greentour.jobs import JobContext, register_job
+from greentour.jobs import JobContext
 
 
-@register_job("test_sleep")
 def run_sleep(ctx: JobContext) -> dict[str, int]:
     """Sleep ``seconds`` in 0.1 s steps, reporting progress (a stand-in for a long solve)."""
     steps = int(ctx.params.get("seconds", 1) * 10)
@@ -25,7 +24,6 @@ def _stubborn_child(seconds: float) -> None:
     time.sleep(seconds)
 
 
-@register_job("test_fork_sleep")
 def run_fork_sleep(ctx: JobContext) -> dict[str, int]:
     """Fork a SIGTERM-ignoring child (``multiprocessing`` "fork", as the solver does), report its
     pid, then sleep ``seconds``; from the second attempt on sleep ``retry_seconds`` only."""
@@ -46,3 +44,6 @@ def run_fork_sleep(ctx: JobContext) -> dict[str, int]:
     child.kill()
     child.join()
     return {"attempts": attempts}
+
+
+HANDLERS = {"test_sleep": run_sleep, "test_fork_sleep": run_fork_sleep}

@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
-from greentour.cli import PLUGGABLE_COMMANDS, cli
+from greentour.cli import COMMANDS as DOMAIN_COMMANDS
 from greentour.jobs import enqueue, get_job
 from greentour.settings import REPO_ROOT
 from greentour.store import system_session, tenant_session
 from greentour.store.models import CrewTemplate, Staff, Tenant
+from web.serve import cli
 
 LAUF = REPO_ROOT / "data" / "tenants" / "lauf.toml"
 COMMANDS = ["init", "import-osm", "import-cadastre", "import-weather", "forecast", "plan",
@@ -73,8 +74,6 @@ def test_library_input_error_is_one_line(cli_runner, monkeypatch) -> None:
     """A ValueError subclass from routing/ or forecasting/ ends as one 'Fehler:' line, exit 1."""
     import click
 
-    import greentour.cli as cli_module
-
     class ProfileError(ValueError):
         pass
 
@@ -84,18 +83,23 @@ def test_library_input_error_is_one_line(cli_runner, monkeypatch) -> None:
     def fake_plan() -> None:
         raise ProfileError("Profil 'tractor_60' unbekannt")
 
-    monkeypatch.setattr(cli_module, "load_pluggable", lambda name: fake_plan)
+    monkeypatch.setitem(cli.commands, "plan", fake_plan)
     result = cli_runner.invoke(cli, ["plan"])
     assert result.exit_code == 1
     assert result.stderr.strip() == "Fehler: Profil 'tractor_60' unbekannt"
 
 
-def test_unavailable_plugged_command_exits_2(cli_runner, monkeypatch) -> None:
-    """A plugged-in command whose module is missing says so and exits with code 2."""
-    monkeypatch.setitem(PLUGGABLE_COMMANDS, "forecast", "greentour.services.no_such_module")
-    result = cli_runner.invoke(cli, ["forecast", "--tenant", "lauf"])
-    assert result.exit_code == 2
-    assert "noch nicht verfügbar" in result.stderr
+def test_commands_are_registered_by_name() -> None:
+    """Every domain command is a click command imported by name (no placeholders), and the
+    whole CLI holds it next to serve and demo; the spine's CLI has no web server command."""
+    import click
+
+    from greentour.cli import cli as spine_cli
+
+    assert all(isinstance(command, click.Command) for command in DOMAIN_COMMANDS.values())
+    assert {name: cli.commands[name] for name in DOMAIN_COMMANDS} == DOMAIN_COMMANDS
+    assert "serve" not in spine_cli.commands and "demo" not in spine_cli.commands
+    assert {"serve", "demo"} <= set(cli.commands)
 
 
 def test_worker_runs_queued_job_and_requeues(cli_runner, engine: Engine, tenant) -> None:
@@ -172,7 +176,7 @@ def test_demo_server_answers_http_200(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GREENTOUR_")}
     env.update(GREENTOUR_INSTANCE_DIR=str(tmp_path / "instance"), PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "greentour.cli", "demo", "--port", str(port),
+        [sys.executable, "-m", "web.serve", "demo", "--port", str(port),
          "--quick", "--password", "Demo-Passwort-Lauf-2"],
         env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )

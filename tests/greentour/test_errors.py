@@ -32,12 +32,13 @@ def test_errors_carry_their_http_status(app, name: str, status: int) -> None:
     app.add_url_rule(f"/api/_test_error_{name}", f"_test_error_{name}", _raise)
     response = app.test_client().get(f"/api/_test_error_{name}")
     assert response.status_code == status
-    assert response.get_json() == {"error": name, "message": f"Meldung für {name}"}
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert body["status"] == response.status_code and body["type"] == "about:blank"
+    assert body["message"] == body["error"] == f"Meldung für {name}"
 
 
 def test_crew_errors_are_the_core_classes() -> None:
-    """greentour.crew.errors re-exports the core classes (one hierarchy, not look-alikes)."""
-    assert crew_errors.Unauthorized is errors.Unauthorized
-    assert crew_errors.PayloadTooLarge is errors.PayloadTooLarge
-    assert crew_errors.UnsupportedMediaType is errors.UnsupportedMediaType
+    """greentour.crew.errors holds only its own class, in the one hierarchy (no look-alikes)."""
+    assert not hasattr(crew_errors, "Unauthorized")
     assert issubclass(crew_errors.InvalidReport, errors.GreentourError)

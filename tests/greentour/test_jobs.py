@@ -13,11 +13,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 from sqlalchemy import Engine, text
 
+from greentour.cli import worker_handlers
+from greentour.commands.handlers import HANDLERS
 from greentour.errors import BadInput, Conflict, DataImportError
 from greentour.jobs import (
+    KINDS,
     MAX_ATTEMPTS,
     JobContext,
     WorkerFiles,
@@ -25,7 +29,6 @@ from greentour.jobs import (
     enqueue,
     get_job,
     recover_orphaned_jobs,
-    register_job,
     requeue_job,
     run_job,
     run_worker,
@@ -37,7 +40,6 @@ from greentour.supervisor import pid_alive
 PROGRESS_SEEN: list[int] = []
 
 
-@register_job("test_sum")
 def _sum_job(ctx: JobContext) -> dict[str, Any]:
     numbers = ctx.params["numbers"]
     total = 0
@@ -49,18 +51,26 @@ def _sum_job(ctx: JobContext) -> dict[str, Any]:
     return {"total": total}
 
 
-@register_job("test_bad_input")
 def _bad_job(ctx: JobContext) -> None:
     ctx.progress(30, "lese Datei")
     raise DataImportError("Zeile 7: Datum „31.02.2026“ gibt es nicht")
 
 
+#: The product's handlers and this module's test kinds.
+TEST_HANDLERS = {**HANDLERS, "test_sum": _sum_job, "test_bad_input": _bad_job}
+
+
+def _sum(engine: Engine, tenant_id: int, params: dict[str, Any]) -> int:
+    """Queue a ``test_sum`` job."""
+    return enqueue(engine, tenant_id, "test_sum", params, kinds=TEST_HANDLERS)
+
+
 def test_job_runs_through_worker_and_stores_progress_and_result(engine: Engine, tenant) -> None:
     """A queued job is run by the worker; progress, message and result are stored."""
     PROGRESS_SEEN.clear()
-    job_id = enqueue(engine, tenant.id, "test_sum", {"numbers": [1, 2, 3, 4]})
+    job_id = _sum(engine, tenant.id, {"numbers": [1, 2, 3, 4]})
     assert get_job(engine, tenant.id, job_id).status == "queued"
-    assert run_worker(engine, once=True, poll_s=0.01) == 1
+    assert run_worker(engine, TEST_HANDLERS, once=True, poll_s=0.01) == 1
     job = get_job(engine, tenant.id, job_id)
     assert job.status == "done"
     assert job.progress == 100
@@ -73,8 +83,8 @@ def test_job_runs_through_worker_and_stores_progress_and_result(engine: Engine, 
 
 def test_failing_job_is_marked_failed_with_planner_message(engine: Engine, tenant) -> None:
     """A handler raising a GreentourError leaves the job failed with that message."""
-    job_id = enqueue(engine, tenant.id, "test_bad_input")
-    run_worker(engine, once=True, poll_s=0.01)
+    job_id = enqueue(engine, tenant.id, "test_bad_input", kinds=TEST_HANDLERS)
+    run_worker(engine, TEST_HANDLERS, once=True, poll_s=0.01)
     job = get_job(engine, tenant.id, job_id)
     assert job.status == "failed"
     assert job.message == "Zeile 7: Datum „31.02.2026“ gibt es nicht"
@@ -83,18 +93,18 @@ def test_failing_job_is_marked_failed_with_planner_message(engine: Engine, tenan
 
 def test_job_left_running_is_requeued_at_startup_and_completes(engine: Engine, tenant) -> None:
     """A job left running by a dead worker is re-queued by the next worker and runs to its end."""
-    job_id = enqueue(engine, tenant.id, "test_sum", {"numbers": [5]})
+    job_id = _sum(engine, tenant.id, {"numbers": [5]})
     claimed = claim_next(engine, "host:99999")
     assert claimed is not None and claimed.id == job_id
     _age_heartbeat(engine, job_id, minutes=10)  # the dead worker's last beat: ten minutes ago
-    assert run_worker(engine, once=True, poll_s=0.01) == 1
+    assert run_worker(engine, TEST_HANDLERS, once=True, poll_s=0.01) == 1
     job = get_job(engine, tenant.id, job_id)
     assert job.status == "done" and job.result_json == {"total": 5} and job.attempts == 2
 
 
 def test_job_orphaned_too_often_fails_and_can_be_requeued_by_hand(engine: Engine, tenant) -> None:
     """After MAX_ATTEMPTS lost workers the job fails with a message; requeued it runs again."""
-    job_id = enqueue(engine, tenant.id, "test_sum", {"numbers": [5]})
+    job_id = _sum(engine, tenant.id, {"numbers": [5]})
     for attempt in range(1, MAX_ATTEMPTS + 1):
         claimed = claim_next(engine, "host:99999")
         assert claimed is not None and claimed.id == job_id
@@ -108,7 +118,7 @@ def test_job_orphaned_too_often_fails_and_can_be_requeued_by_hand(engine: Engine
     assert job.status == "failed"
     assert "host:99999" in job.message and f"--requeue-failed {job_id}" in job.message
     requeue_job(engine, job_id)
-    assert run_worker(engine, once=True, poll_s=0.01) == 1
+    assert run_worker(engine, TEST_HANDLERS, once=True, poll_s=0.01) == 1
     assert get_job(engine, tenant.id, job_id).status == "done"
 
 
@@ -122,7 +132,7 @@ def _age_heartbeat(engine: Engine, job_id: int, minutes: int) -> None:
 
 def test_running_job_with_fresh_heartbeat_is_left_alone(engine: Engine, tenant) -> None:
     """A running job of a live worker (recent heartbeat) is not touched by another worker."""
-    enqueue(engine, tenant.id, "test_sum", {"numbers": [1]})
+    _sum(engine, tenant.id, {"numbers": [1]})
     claimed = claim_next(engine, "other-live-worker")
     assert claimed is not None
     found = recover_orphaned_jobs(engine, stale_after_s=30)
@@ -135,7 +145,7 @@ def test_late_finish_of_a_requeued_job_does_not_overwrite_the_new_run(
     """A worker that only looked dead (missed heartbeats) cannot mark the re-run job done."""
     from greentour.jobs import _finish
 
-    job_id = enqueue(engine, tenant.id, "test_sum", {"numbers": [1]})
+    job_id = _sum(engine, tenant.id, {"numbers": [1]})
     first = claim_next(engine, "slow-worker")
     assert first is not None
     _age_heartbeat(engine, job_id, minutes=10)
@@ -149,7 +159,7 @@ def test_late_finish_of_a_requeued_job_does_not_overwrite_the_new_run(
 
 def test_requeue_only_failed_jobs(engine: Engine, tenant) -> None:
     """Re-queueing a job that did not fail is refused."""
-    job_id = enqueue(engine, tenant.id, "test_sum", {"numbers": [1]})
+    job_id = _sum(engine, tenant.id, {"numbers": [1]})
     with pytest.raises(Conflict, match="nur fehlgeschlagene"):
         requeue_job(engine, job_id)
 
@@ -157,7 +167,7 @@ def test_requeue_only_failed_jobs(engine: Engine, tenant) -> None:
 def test_claim_is_exclusive(engine: Engine, make_tenant) -> None:
     """Concurrent workers never claim the same job, and never two jobs of one town at once."""
     towns = [make_tenant(f"stadt-{c}") for c in "abc"]
-    ids = [enqueue(engine, t.id, "test_sum", {"numbers": [i]}) for t in towns for i in range(2)]
+    ids = [_sum(engine, t.id, {"numbers": [i]}) for t in towns for i in range(2)]
     claimed: list[int] = []
     lock = threading.Lock()
 
@@ -179,27 +189,27 @@ def test_one_running_job_per_town_and_round_robin_between_towns(
 ) -> None:
     """Town A's three queued optimisations do not delay town B's plan queued after them."""
     a, b = make_tenant("stadt-a"), make_tenant("stadt-b")
-    a_jobs = [enqueue(engine, a.id, "test_sum", {"numbers": [i]}) for i in range(3)]
-    b_job = enqueue(engine, b.id, "test_sum", {"numbers": [7]})
+    a_jobs = [_sum(engine, a.id, {"numbers": [i]}) for i in range(3)]
+    b_job = _sum(engine, b.id, {"numbers": [7]})
     first = claim_next(engine, "w1")
     assert first is not None and first.id == a_jobs[0]
     second = claim_next(engine, "w2")  # town A is busy: the second worker takes town B's job
     assert second is not None and second.id == b_job
     assert claim_next(engine, "w3") is None  # both towns busy
-    run_job(engine, first)
-    run_job(engine, second)
+    run_job(engine, first, TEST_HANDLERS)
+    run_job(engine, second, TEST_HANDLERS)
     order = []
     while (job := claim_next(engine, "w1")) is not None:
         order.append(job.id)
-        run_job(engine, job)
+        run_job(engine, job, TEST_HANDLERS)
     assert order == a_jobs[1:]
     # with one worker: B's job queued behind A's goes next, before A's remaining jobs
-    a_more = [enqueue(engine, a.id, "test_sum", {"numbers": [10 + i]}) for i in range(2)]
-    b_more = enqueue(engine, b.id, "test_sum", {"numbers": [20]})
+    a_more = [_sum(engine, a.id, {"numbers": [10 + i]}) for i in range(2)]
+    b_more = _sum(engine, b.id, {"numbers": [20]})
     order = []
     while (job := claim_next(engine, "w1")) is not None:
         order.append(job.id)
-        run_job(engine, job)
+        run_job(engine, job, TEST_HANDLERS)
     assert order == [b_more, *a_more]
 
 
@@ -207,14 +217,14 @@ def test_identical_queued_jobs_are_merged(engine: Engine, make_tenant) -> None:
     """Three identical clicks queue one job; other parameters or another town queue their own."""
     a, b = make_tenant("stadt-a"), make_tenant("stadt-b")
     params = {"day": "2026-06-15", "mode": "improve", "days": 1}
-    ids = {enqueue(engine, a.id, "test_sum", {"numbers": [1], **params}) for _ in range(3)}
+    ids = {_sum(engine, a.id, {"numbers": [1], **params}) for _ in range(3)}
     assert len(ids) == 1
-    other = enqueue(engine, a.id, "test_sum", {"numbers": [2], **params})
-    town_b = enqueue(engine, b.id, "test_sum", {"numbers": [1], **params})
+    other = _sum(engine, a.id, {"numbers": [2], **params})
+    town_b = _sum(engine, b.id, {"numbers": [1], **params})
     assert len(ids | {other, town_b}) == 3
     job_id = ids.pop()
     claim_next(engine, "w1")  # running jobs are not merged into: a new click queues again
-    assert enqueue(engine, a.id, "test_sum", {"numbers": [1], **params}) != job_id
+    assert _sum(engine, a.id, {"numbers": [1], **params}) != job_id
 
 
 def test_unknown_kind_refused_and_jobs_are_tenant_scoped(engine: Engine, make_tenant) -> None:
@@ -222,7 +232,7 @@ def test_unknown_kind_refused_and_jobs_are_tenant_scoped(engine: Engine, make_te
     a, b = make_tenant("a"), make_tenant("b")
     with pytest.raises(BadInput, match="unbekannt"):
         enqueue(engine, a.id, "no_such_kind")
-    job_id = enqueue(engine, a.id, "test_sum", {"numbers": [1]})
+    job_id = _sum(engine, a.id, {"numbers": [1]})
     with tenant_session(engine, b.id) as s:
         assert s.get(Job, job_id) is None
 
@@ -245,7 +255,7 @@ def test_tenant_export_job(engine: Engine, tenant, tmp_path) -> None:
 
     out = tmp_path / "export.json"
     job_id = enqueue(engine, tenant.id, "tenant_export", {"path": str(out)})
-    run_worker(engine, once=True, poll_s=0.01)
+    run_worker(engine, TEST_HANDLERS, once=True, poll_s=0.01)
     job = get_job(engine, tenant.id, job_id)
     assert job.status == "done", job.message
     data = json.loads(out.read_text(encoding="utf-8"))
@@ -332,7 +342,7 @@ def test_serve_restarts_a_killed_worker_and_requeues_its_job(
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     serve = subprocess.Popen(
-        [sys.executable, "-m", "greentour.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "web.serve", "serve", "--port", str(port)],
         env={**_worker_env(db_url, instance), "GREENTOUR_WORKER_STALE_S": "600"},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
@@ -373,7 +383,7 @@ def test_progress_waits_for_a_write_transaction_instead_of_failing(engine: Engin
     from greentour.jobs import _update
     from greentour.store import write_session
 
-    job_id = enqueue(engine, tenant.id, "test_sum", {"numbers": [1]})
+    job_id = _sum(engine, tenant.id, {"numbers": [1]})
     holding = threading.Event()
 
     def writer() -> None:
@@ -391,3 +401,25 @@ def test_progress_waits_for_a_write_transaction_instead_of_failing(engine: Engin
     thread.join(5)
     job = get_job(engine, tenant.id, job_id)
     assert (job.progress, job.message) == (42, "halb")
+
+
+def test_handlers_cover_exactly_the_kinds_enqueue_accepts() -> None:
+    """Every kind the web and the CLI may queue has a handler, and no handler is unreachable."""
+    assert set(HANDLERS) == set(KINDS)
+
+
+def test_unknown_kind_is_refused_with_the_known_ones(engine: Engine, tenant) -> None:
+    """A kind without a handler is refused at enqueue time, naming the kinds there are."""
+    with pytest.raises(BadInput, match="Auftragsart „mow_everything“ unbekannt.*plan"):
+        enqueue(engine, tenant.id, "mow_everything")
+
+
+def test_worker_refuses_a_missing_or_empty_job_module() -> None:
+    """A module named in GREENTOUR_JOB_MODULES that is missing or has no HANDLERS stops the
+    worker with a message instead of leaving its kinds silently unavailable."""
+    with pytest.raises(click.ClickException, match="nicht gefunden"):
+        worker_handlers(["no_such_job_module"])
+    with pytest.raises(click.ClickException, match="kein HANDLERS"):
+        worker_handlers(["greentour.errors"])
+    assert set(worker_handlers(["jobs_for_tests"])) == set(HANDLERS) | {
+        "test_sleep", "test_fork_sleep"}

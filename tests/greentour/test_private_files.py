@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from greentour.commands.handlers import HANDLERS
 from greentour.crew.photos import store_photo
 from greentour.crew.privacy import PrivacySettings
 from greentour.jobs import enqueue, get_job, run_worker
@@ -79,7 +80,7 @@ def test_tenant_exports_are_owner_only(engine, tenant, tmp_path, monkeypatch,
     """The export job's file in instance/exports/ and export_tenant_json's file are 0600."""
     monkeypatch.setenv("GREENTOUR_INSTANCE_DIR", str(tmp_path / "inst"))
     job_id = enqueue(engine, tenant.id, "tenant_export")
-    run_worker(engine, once=True, poll_s=0.01)
+    run_worker(engine, HANDLERS, once=True, poll_s=0.01)
     job = get_job(engine, tenant.id, job_id)
     assert job.status == "done", job.message
     path = Path(job.result_json["path"])

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
+from greentour.commands.tenants import apply_tenant_file
 from greentour.errors import ConfigError
-from greentour.planning.lineup import ensure_crew_days
-from greentour.services.tenants import apply_tenant_file
 from greentour.settings import REPO_ROOT
 from greentour.store import system_session, tenant_session
 from greentour.store.models import CrewDay, CrewTemplate, Machine, Staff, TaskType, Tenant, Vehicle
 from greentour.tenant_config import load_tenant_config
+from greentour.workplace.lineup import ensure_crew_days
 
 LAUF = REPO_ROOT / "data" / "tenants" / "lauf.toml"
 

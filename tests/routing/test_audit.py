@@ -6,9 +6,10 @@ from routing_factory import LINE_POINTS, crew, h, problem, task
 
 from routing.audit import FindingCode, audit_plan
 from routing.checker import retime_tour
-from routing.explain import make_reason, precheck
+from routing.explain import precheck
 from routing.params import SolveParams
 from routing.problem import ReloadPoint
+from routing.reasons import make_reason
 from routing.solution import Solution, TourKpis, Unassigned
 from routing.solve import solve
 

@@ -7,9 +7,10 @@ import datetime as dt
 import numpy as np
 from routing_factory import AXIS, LINE_POINTS, MONDAY, crew, h, matrix, problem, task
 
-from routing.explain import make_reason, precheck
+from routing.explain import precheck
 from routing.params import SolveParams
 from routing.problem import UNREACHABLE_S, Problem, TimeWindow, TravelMatrix
+from routing.reasons import make_reason
 from routing.solve import solve
 from routing.timeaxis import NoiseClass
 
@@ -122,7 +123,7 @@ def test_not_due_yet_names_the_due_day():
 
 def test_no_message_of_the_catalogue_shows_euro():
     """No template shows a euro figure or a solver cost parameter, in either language."""
-    from routing.explain import CATALOGUE, SOLVER_PARAMS
+    from routing.reasons import CATALOGUE, SOLVER_PARAMS
 
     for de, en in CATALOGUE.values():
         for text in (de, en):

@@ -18,8 +18,8 @@ from crew_sample import build_crew_sample, race_identical_posts, replan
 from PIL import Image
 from sqlalchemy import func, select
 
+from greentour.accounts.members import create_user
 from greentour.demand import store_io
-from greentour.planning.accounts import create_user
 from greentour.store.models import (
     Completion,
     DeviceToken,

@@ -12,8 +12,8 @@ from openapi_spec_validator import validate
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
+from greentour.accounts.members import create_user
 from greentour.crew import sensors
-from greentour.planning.accounts import create_user
 from greentour.store.tenancy import tenant_session
 
 

@@ -127,7 +127,7 @@ def test_sensor_readings_and_crew_reports_reach_the_forecast_inputs(
     import datetime as dt
 
     from forecasting.care_classes import load_care_classes
-    from greentour import forecast_service
+    from greentour.forecast import inputs as forecast_inputs
     from greentour.store.models import Tenant
 
     sample, secret = setup
@@ -145,10 +145,10 @@ def test_sensor_readings_and_crew_reports_reach_the_forecast_inputs(
         "/api/v1/reports", json=report, headers={"Authorization": f"Bearer {sample.tokens['a1']}"}
     )
     assert posted.status_code == 201
-    care = load_care_classes(forecast_service.CARE_CLASSES_FILE)
+    care = load_care_classes(forecast_inputs.CARE_CLASSES_FILE)
     tenant_id = sample.tenant_ids["lauf"]
     with tenant_session(engine, tenant_id) as session:
-        inputs, _skipped = forecast_service.site_inputs(
+        inputs, _skipped = forecast_inputs.site_inputs(
             session, session.get(Tenant, tenant_id), care, sample.day + dt.timedelta(days=1)
         )
     by_site = dict(inputs)

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from greentour.errors import Forbidden, NotFound
 from greentour.store import models, tenant_session
-from web import BLUEPRINT_MODULES, create_app, tenant_db, use_tenant
+from web import BLUEPRINTS, create_app
+from web.db import tenant_db, use_tenant
 
 
 def _minimal(db_url: str, **extra: object) -> Flask:
@@ -32,12 +33,13 @@ def test_start_page_answers_in_german(client) -> None:
 
 
 def test_factory_registers_listed_blueprints(app) -> None:
-    """Every blueprint module in BLUEPRINT_MODULES that exists is registered."""
-    import importlib.util
-
-    existing = [m for m in BLUEPRINT_MODULES if importlib.util.find_spec(m) is not None]
-    assert "web.auth" in existing
-    assert "auth" in app.blueprints
+    """Every part in BLUEPRINTS is an imported module with init_app, and its blueprint is on
+    the app; a name outside the list is refused (no silent skip)."""
+    assert list(BLUEPRINTS)[0] == "web.auth"
+    assert all(callable(module.init_app) for module in BLUEPRINTS.values())
+    assert {"auth", "planner", "crew", "gis", "admin"} <= set(app.blueprints)
+    with pytest.raises(KeyError):
+        _minimal("sqlite://", GREENTOUR_BLUEPRINTS=["web.no_such_blueprint"])
 
 
 def test_start_page_alone_and_auto_migration(tmp_path, monkeypatch) -> None:

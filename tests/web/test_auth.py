@@ -8,7 +8,7 @@ import pytest
 from planner_scenario import PASSWORD, USERNAME
 from sqlalchemy import select
 
-from greentour.planning.accounts import authenticate, create_user
+from greentour.accounts.members import authenticate, create_user
 from greentour.store import make_engine, models, system_session
 from web import create_app
 
@@ -350,7 +350,7 @@ def test_demo_never_changes_an_existing_password(tmp_path, monkeypatch) -> None:
     password; a too short password for a new admin is refused with one German line."""
     from click.testing import CliRunner
 
-    from greentour.cli import cli
+    from web.serve import cli
 
     monkeypatch.setenv("GREENTOUR_INSTANCE_DIR", str(tmp_path / "instance"))
     runner = CliRunner()

@@ -20,10 +20,10 @@ from sqlalchemy import select
 
 from greentour.crew.tokens import issue_token
 from greentour.demo import run_demo
-from greentour.planning.labels import site_label
 from greentour.settings import get_settings
 from greentour.store import models, tenant_session
 from greentour.store.models_demand import TenantCycle
+from greentour.workplace.labels import site_label
 from web import create_app
 
 DAY = dt.date(2026, 6, 15)

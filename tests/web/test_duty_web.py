@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 from test_api_crew import bearer, login
 
-from greentour.planning.accounts import create_user
+from greentour.accounts.members import create_user
 from greentour.store.models_duty import InspectionRecord
 from greentour.store.tenancy import tenant_session
 

@@ -18,6 +18,7 @@ from planner_scenario import DAY, tablet_token
 from sqlalchemy import select
 from test_planner import app, client  # noqa: F401 - the logged-in planner's fixtures
 
+from greentour.commands.handlers import HANDLERS
 from greentour.jobs import run_worker
 from greentour.store import models, tenant_session
 
@@ -34,7 +35,7 @@ def _plan_monday(client, app) -> None:  # noqa: F811 - imported fixture
     for day in (MONDAY,):
         response = _post(client, "/planner/api/plan", {"day": day})
         assert response.status_code == 202
-        assert run_worker(app.extensions["greentour_engine"], once=True) == 1
+        assert run_worker(app.extensions["greentour_engine"], HANDLERS, once=True) == 1
         assert client.get(response.get_json()["job_url"]).get_json()["status"] == "done"
 
 

@@ -13,7 +13,7 @@ import uuid
 import pytest
 from crew_sample import build_crew_sample
 
-from greentour.planning.accounts import create_user
+from greentour.accounts.members import create_user
 from greentour.store.models import Tenant
 from greentour.store.tenancy import system_session
 

@@ -9,6 +9,7 @@ import pytest
 from planner_scenario import DAY, PASSWORD, USERNAME, planner_app
 from sqlalchemy import select
 
+from greentour.commands.handlers import HANDLERS
 from greentour.jobs import run_worker
 from greentour.store import make_engine, models, tenant_session
 
@@ -106,7 +107,7 @@ def test_planen_runs_as_a_job_and_the_map_shows_the_result(client, app) -> None:
     assert response.status_code == 202
     job_url = response.get_json()["job_url"]
     assert client.get(job_url).get_json()["status"] == "queued"
-    assert run_worker(app.extensions["greentour_engine"], once=True) == 1
+    assert run_worker(app.extensions["greentour_engine"], HANDLERS, once=True) == 1
     job = client.get(job_url).get_json()
     assert job["status"] == "done" and job["progress"] == 100, job
     data = client.get(f"/planner/api/map?day={WEEK}").get_json()
@@ -127,7 +128,7 @@ def test_planen_runs_as_a_job_and_the_map_shows_the_result(client, app) -> None:
 def test_board_check_refuses_with_violation_in_planner_language(client, app) -> None:
     """Dragging a playground inspection to a mowing crew is refused with the reason."""
     client.post("/planner/api/plan", json={"day": WEEK}, headers={"X-CSRFToken": client.token})
-    run_worker(app.extensions["greentour_engine"], once=True)
+    run_worker(app.extensions["greentour_engine"], HANDLERS, once=True)
     data = client.get(f"/planner/api/map?day={WEEK}").get_json()
     inspection = next(s for t in data["tours"] for s in t["stops"]
                       if s["task"] == "inspect_playground")
@@ -165,7 +166,7 @@ def test_week_plan_fills_the_board_for_every_workday(client, app) -> None:
     response = client.post("/planner/api/plan", json={"day": WEEK, "days": 5},
                            headers={"X-CSRFToken": client.token})
     assert response.status_code == 202
-    run_worker(app.extensions["greentour_engine"], once=True)
+    run_worker(app.extensions["greentour_engine"], HANDLERS, once=True)
     job = client.get(response.get_json()["job_url"]).get_json()
     assert job["status"] == "done", job
     for offset in range(5):
@@ -183,7 +184,7 @@ def test_plan_check_panel_shows_the_stored_check_and_rechecks(client, app) -> No
     finding shows a euro figure; an unknown plan is a German 404."""
     assert "Plan prüfen" in client.get("/planner/").get_data(as_text=True)
     client.post("/planner/api/plan", json={"day": WEEK}, headers={"X-CSRFToken": client.token})
-    assert run_worker(app.extensions["greentour_engine"], once=True) == 1
+    assert run_worker(app.extensions["greentour_engine"], HANDLERS, once=True) == 1
     data = client.get(f"/planner/api/map?day={WEEK}").get_json()
     stored = data["plan"]["check"]
     assert isinstance(stored, list)

@@ -27,7 +27,7 @@ from planner_scenario import DAY, FORECAST_NOTE, login, planner_app, store_tour
 from playwright.sync_api import sync_playwright
 
 from greentour.crew.tokens import qr_svg
-from greentour.planning.prints import stop_url
+from greentour.workplace.prints import stop_url
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "prints"

@@ -18,10 +18,10 @@ import pytest
 from planner_scenario import DAY, login, planner_app, store_tour, tablet_token
 from sqlalchemy import select
 
+from greentour.accounts.members import ensure_user
 from greentour.crew import tokens
 from greentour.crew.privacy import privacy_settings
 from greentour.crew.reports import ReportInput, submit_report
-from greentour.planning.accounts import ensure_user
 from greentour.records import csv_layouts
 from greentour.store import make_engine, models, session_tenant, write_session
 

@@ -13,17 +13,18 @@ from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import select
 from waitress import create_server
 
-from greentour.cli import cli
 from greentour.settings import REPO_ROOT
 from greentour.store import make_engine, system_session, tenant_session
 from greentour.store.models import Depot, Tenant
+from web.serve import cli
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-FIXTURE = REPO_ROOT / "tests" / "greentour" / "fixtures" / "heidelberg-weststadt_2024-09-08.osm.pbf"
+FIXTURE = (REPO_ROOT / "tests" / "greentour" / "town" / "fixtures"
+           / "heidelberg-weststadt_2024-09-08.osm.pbf")
 LAUF = REPO_ROOT / "data" / "tenants" / "lauf.toml"
 
 

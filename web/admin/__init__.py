@@ -28,10 +28,9 @@ from werkzeug.utils import secure_filename
 
 from greentour import task_types
 from greentour.accounts import users as accounts
+from greentour.accounts.members import create_user
 from greentour.demand import cycle_store
 from greentour.errors import BadInput, GreentourError
-from greentour.planning.accounts import create_user
-from greentour.planning.labels import productivity_unit_label
 from greentour.town.service import (
     Place,
     TownRequest,
@@ -39,8 +38,9 @@ from greentour.town.service import (
     list_templates,
     osm_facts,
 )
-from web import get_engine, tenant_db
+from greentour.workplace.labels import productivity_unit_label
 from web.auth import admin_required, select_locale
+from web.db import get_engine, tenant_db
 
 bp = Blueprint("admin", __name__, url_prefix="/verwaltung", template_folder="templates")
 

@@ -12,12 +12,12 @@ from flask import g, request
 from sqlalchemy.orm import Session
 
 from greentour.crew import tokens
-from greentour.crew.errors import Unauthorized
 from greentour.crew.privacy import PrivacySettings, privacy_settings
 from greentour.crew.sensors import SECRET_HEADER, check_secret, tenant_id_of_secret
-from greentour.errors import Forbidden
+from greentour.errors import Forbidden, Unauthorized
 from greentour.store.models import Tenant
-from web import tenant_db, use_tenant
+from web.db import tenant_db, use_tenant
+from web.http_auth import bearer_token
 
 DEVICE_SCHEME = "DeviceToken"
 PLANNER_SCHEME = "PlannerSession"
@@ -45,11 +45,10 @@ SECURITY_SCHEMES: dict[str, Any] = {
 
 
 def _bearer() -> str:
-    header = request.headers.get("Authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() != "bearer" or not value.strip():
+    token = bearer_token(request.headers.get("Authorization", ""))
+    if token is None:
         raise Unauthorized("Geräte-Token fehlt (Authorization: Bearer …)")
-    return value.strip()
+    return token
 
 
 def current_device() -> tuple[Session, tokens.DeviceIdentity]:

@@ -15,7 +15,6 @@ from flask import Response, current_app, request
 from greentour.crew import formats, photos, reports, sensors, tour
 from greentour.duty import service as duty
 from greentour.store.models import Tour
-from web import get_engine
 from web.api import schemas as S
 from web.api.auth import (
     DEVICE_SCHEME,
@@ -25,6 +24,7 @@ from web.api.auth import (
     tenant_privacy,
 )
 from web.api.errors import register_error_handlers
+from web.db import get_engine
 
 bp = APIBlueprint("api_crew", __name__, url_prefix="/api/v1", tag="Kolonne")
 register_error_handlers(bp)

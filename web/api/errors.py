@@ -1,4 +1,5 @@
-"""JSON error answers of the REST API v1: ``{"status", "message", "detail"}``.
+"""JSON error answers of the REST API v1 (:func:`web.errors.json_error`: ``status``,
+``message``, ``detail`` and the problem+json members).
 
 Every error under /api/v1 answers JSON, whatever raised it: request validation (APIFlask,
 422 with the reasons per field; :class:`~greentour.errors.InvalidField` the same way),
@@ -12,18 +13,15 @@ from typing import Any
 
 from apiflask import APIBlueprint
 from apiflask.exceptions import HTTPError
-from flask import jsonify
 from werkzeug.exceptions import HTTPException
 
 from greentour.errors import GreentourError, InvalidField
+from web.errors import json_error
 from web.request_guard import RANGE_ERRORS, out_of_range
 
 
 def _answer(status: int, message: str, detail: Any = None, headers: dict | None = None) -> Any:
-    response = jsonify(status=status, message=message, detail=detail or {})
-    response.status_code = status
-    for key, value in (headers or {}).items():
-        response.headers[key] = value
+    response = json_error(status, message, detail, headers)
     if status == 401:
         response.headers.setdefault("WWW-Authenticate", 'Bearer realm="greentour"')
     return response

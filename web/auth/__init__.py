@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -42,11 +41,11 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from flask_wtf.csrf import CSRFProtect
 
 from greentour.accounts import service as accounts
+from greentour.accounts.members import Account, load_account
 from greentour.accounts.sessions import check_session, end_session, open_session
 from greentour.errors import Forbidden, TooManyRequests
-from greentour.planning.accounts import Account, load_account
 from greentour.settings import get_settings
-from web.auth.engine import get_engine
+from web.db import get_engine
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -186,7 +185,7 @@ def select_locale() -> str:
 
 def init_app(app: Flask) -> None:
     """Register login, CSRF, secure cookies, Babel and the auth blueprint on ``app``."""
-    insecure = os.environ.get("GREENTOUR_INSECURE_COOKIES") == "1"
+    insecure = get_settings().insecure_cookies == "1"
     # Flask's defaults (not Secure, no SameSite) are replaced, not merely defaulted
     secure = not (app.debug or app.testing or insecure)
     app.config.update(

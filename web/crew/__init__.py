@@ -15,18 +15,10 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, Response, render_template, request, send_from_directory, url_for
+from flask import Response, render_template, request, send_from_directory, url_for
 
-STATIC_DIR = Path(__file__).parent / "static"
-
-bp = Blueprint(
-    "crew",
-    __name__,
-    url_prefix="/crew",
-    template_folder="templates",
-    static_folder="static",
-    static_url_path="/static",
-)
+from web.crew import devices  # noqa: F401 - adds the /crew/geraete routes to bp
+from web.crew.blueprint import STATIC_DIR, bp
 
 #: Only our own server: no CDN, no tile server, no third-party scripts; Leaflet positions its
 #: vector layers with inline styles, photos are previewed from blob: URLs.
@@ -101,7 +93,5 @@ def leaflet(filename: str) -> Response:
 
 
 def init_app(app) -> None:  # noqa: ANN001 - Flask app
-    """Register the crew view (and the planner's tablet page) on the app."""
-    from web.crew import devices  # noqa: F401  (adds the /crew/geraete routes to bp)
-
+    """Register the crew view (and the planner's tablet page, :mod:`web.crew.devices`)."""
     app.register_blueprint(bp)

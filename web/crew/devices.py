@@ -12,9 +12,9 @@ from markupsafe import Markup
 
 from greentour.crew import reports, tokens
 from greentour.errors import BadInput, GreentourError
-from web import tenant_db
 from web.auth import planner_required
-from web.crew import bp
+from web.crew.blueprint import bp
+from web.db import tenant_db
 
 
 def _page(issued: dict[str, Any] | None = None, error: str | None = None) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Flask, Response, render_template, request
 from flask_babel import gettext as _
 
 from greentour.duty import service
@@ -83,3 +83,8 @@ def insurer_export() -> Response:
         body = service.insurer_export(session, first, last)
     return Response(body, mimetype="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="kontrollen-{first}-{last}.csv"'})
+
+
+def init_app(app: Flask) -> None:
+    """Register the duty-of-care pages."""
+    app.register_blueprint(bp)

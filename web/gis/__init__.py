@@ -31,27 +31,21 @@ from greentour.clock import tenant_today
 from greentour.errors import BadInput, GreentourError
 from greentour.gis import ogc
 from greentour.gis import tokens as gis_tokens
-from greentour.gis.access import (
-    TOKEN_HEADER,
-    AuthenticationRequired,
-    ogc_service,
-)
+from greentour.gis.access import AuthenticationRequired, ogc_service
 from greentour.gis.export import MAX_EXPORT_DAYS, export_days, export_plan
 from greentour.gis.geojson import MEDIA_TYPE as GEOJSON_MEDIA_TYPE
 from greentour.gis.gpx import MEDIA_TYPE as GPX_MEDIA_TYPE
 from greentour.gis.ogc_query import MAX_LIMIT
 from greentour.input_checks import check_day
 from greentour.store import session_tenant
-from web import tenant_db
+from web.auth import planner_required
+from web.db import get_engine, tenant_db
+from web.http_auth import TOKEN_HEADER, gis_credentials
 
 bp = Blueprint("gis", __name__, template_folder="templates")
 
 _MEDIA = {"geojson": GEOJSON_MEDIA_TYPE, "gpkg": "application/geopackage+sqlite3",
           "gpx": GPX_MEDIA_TYPE}
-
-
-def _engine():
-    return current_app.extensions["greentour_engine"]
 
 
 def _flask_response(answer: ogc.ApiResponse) -> Response:
@@ -68,7 +62,7 @@ def _ogc(tenant: str, call: Callable[..., ogc.ApiResponse], *args: Any) -> Respo
     req = ogc.ApiRequest(base_url=base_url, args=request.args.to_dict(flat=False))
     try:
         service = ogc_service(
-            _engine(), tenant, request.headers,
+            get_engine(), tenant, gis_credentials(request.headers),
             max_limit=int(current_app.config.get("GREENTOUR_OGC_MAX_LIMIT", MAX_LIMIT)),
             address=request.remote_addr or "",
         )
@@ -137,12 +131,6 @@ def style(tenant: str, name: str) -> Response:
 
 
 # --------------------------------------------------------------------------- planner downloads
-def _planner_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    from web.auth import planner_required
-
-    return planner_required(view)
-
-
 def _download(write: Callable[[Path], Any], fmt: str, name: str) -> Response:
     """The file ``write(path)`` produces, as an attachment called ``name``."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -160,7 +148,7 @@ def _format(fmt: str) -> str:
 
 
 @bp.get("/gis/export/plan/<int:plan_id>.<fmt>")
-@_planner_required
+@planner_required
 def export(plan_id: int, fmt: str) -> Response:
     """Download a published plan as GeoJSON, GeoPackage or GPX (``?tour=ID`` for one crew-day's
     GPX; a draft only with ``?draft=1``, else 409)."""
@@ -168,12 +156,12 @@ def export(plan_id: int, fmt: str) -> Response:
     tour = request.args.get("tour", type=int)
     draft = request.args.get("draft") == "1"
     name = f"greentour-plan-{plan_id}{'-tour-' + str(tour) if tour else ''}.{fmt}"
-    return _download(lambda out: export_plan(_engine(), current_user.tenant_id, plan_id, fmt,
+    return _download(lambda out: export_plan(get_engine(), current_user.tenant_id, plan_id, fmt,
                                              out, tour_id=tour, allow_draft=draft), fmt, name)
 
 
 @bp.get("/gis/export/days")
-@_planner_required
+@planner_required
 def export_published_days() -> Response:
     """Download what the tablets show on days: ``?day=YYYY-MM-DD&days=N&format=gpkg`` (the
     published plan of each day, with the town's sites)."""
@@ -187,7 +175,7 @@ def export_published_days() -> Response:
     if not days.isdigit():
         raise BadInput(f"Anzahl Tage „{days}“ ist keine Zahl")
     name = f"greentour-touren-{first.isoformat()}-{int(days)}-tage.{fmt}"
-    return _download(lambda out: export_days(_engine(), current_user.tenant_id, first,
+    return _download(lambda out: export_days(get_engine(), current_user.tenant_id, first,
                                              int(days), fmt, out), fmt, name)
 
 
@@ -207,14 +195,14 @@ def _tenant_slug() -> str:
 
 
 @bp.get("/gis/token")
-@_planner_required
+@planner_required
 def token() -> tuple[str, int]:
     """The GIS tokens of the town (user, expiry, last use) and the OGC API address for QGIS."""
     return _token_page()
 
 
 @bp.post("/gis/token")
-@_planner_required
+@planner_required
 def create_token() -> tuple[str, int]:
     """A new GIS token for the logged-in user, shown once."""
     days = request.form.get("valid_days", "").strip()
@@ -230,7 +218,7 @@ def create_token() -> tuple[str, int]:
 
 
 @bp.post("/gis/token/<int:token_id>/widerrufen")
-@_planner_required
+@planner_required
 def revoke_token(token_id: int) -> Any:
     """Revoke a GIS token: QGIS gets 401 at its next request."""
     session = tenant_db()

@@ -31,24 +31,22 @@ from sqlalchemy.orm import Session
 
 from greentour.errors import BadInput, GreentourError
 from greentour.input_checks import check_day
-from greentour.planning import board as board_service
-from greentour.planning import (
+from greentour.planning import orders, plan_check, plan_service, publication
+from greentour.records import service as records_service
+from greentour.store import tenant_session, write_session
+from greentour.workplace import board as board_service
+from greentour.workplace import (
     inventory_review,
     jobs_view,
     labels,
     lineup,
     map_view,
-    orders,
-    plan_check,
-    plan_service,
     prints,
-    publication,
+    progress,
 )
-from greentour.records import service as records_service
-from greentour.store import tenant_session, write_session
-from greentour.workplace import progress
 from web.auth import planner_required, select_locale
-from web.auth.engine import get_engine
+from web.db import get_engine
+from web.errors import json_error
 from web.planner.texts import js_texts
 
 bp = Blueprint(
@@ -123,7 +121,7 @@ def _back_to(endpoint: str, where: str, **values: Any) -> Response:
 def _greentour_error(exc: GreentourError) -> Any:
     message = exc.text(select_locale())
     if request.path.startswith("/planner/api/") or request.is_json:
-        return jsonify(error=message), exc.http_status
+        return json_error(exc.http_status, message)
     flash(message, "error")
     return redirect(request.referrer or url_for("planner.index"))
 
@@ -549,7 +547,7 @@ def favicon() -> Response:
 
 def day_filter(value: dt.date | str, style: str = "date") -> str:
     """Jinja filter ``{{ day|day_text }}``: a date (or an ISO date text) in the UI language (see
-    :func:`greentour.planning.labels.day_text`)."""
+    :func:`greentour.workplace.labels.day_text`)."""
     if isinstance(value, str):
         value = dt.date.fromisoformat(value)
     return labels.day_text(value, select_locale(), style)

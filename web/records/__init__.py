@@ -22,7 +22,7 @@ from greentour.input_checks import check_day
 from greentour.planning import plan_service
 from greentour.records import service
 from web.auth import planner_required, select_locale
-from web.auth.engine import get_engine
+from web.db import get_engine
 from web.planner import tenant_tx
 
 bp = Blueprint("records", __name__, url_prefix="/records", template_folder="templates")

@@ -1,9 +1,0 @@
-"""Use cases called by the CLI, the web app and the worker.
-
-One module per use case. A module here may also plug into the CLI and the demo:
-
-* ``command``: a :class:`click.Command`; ``greentour <name>`` runs it (see greentour/cli.py,
-  :data:`greentour.cli.PLUGGABLE_COMMANDS` maps command names to modules here);
-* ``demo_step(ctx)``: a step of ``greentour demo`` (see greentour/demo.py);
-* ``@register_job("kind")`` handlers: the worker imports every module of this package.
-"""
