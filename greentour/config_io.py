@@ -11,10 +11,21 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import PydanticCustomError
 
 from greentour.errors import ConfigError
 
 M = TypeVar("M", bound=BaseModel)
+
+SECTION_ERROR = "config_section"
+"""Pydantic error type of a section checked by its own loader (``ctx``: ``key``, ``reason``); see
+:func:`section_error`."""
+
+
+def section_error(exc: ConfigError) -> PydanticCustomError:
+    """A section loader's :class:`ConfigError` as a pydantic error, so that :func:`validate` reports
+    the loader's own key (``privacy.photos_days``) and German reason."""
+    return PydanticCustomError(SECTION_ERROR, "{reason}", {"key": exc.key, "reason": exc.reason})
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -61,7 +72,7 @@ def key_path(loc: tuple[int | str, ...], data: Any = None) -> str:
     return out
 
 
-def validate(model: type[M], data: dict[str, Any], path: Path) -> M:
+def validate(model: type[M], data: dict[str, Any], path: str | Path) -> M:
     """Validate ``data`` against ``model``; the first error becomes a :class:`ConfigError`."""
     try:
         return model.model_validate(data)
@@ -75,7 +86,10 @@ def validate(model: type[M], data: dict[str, Any], path: Path) -> M:
             reason = "unbekannter Schlüssel (Tippfehler?)"
         elif first["type"] == "missing":
             reason = "Pflichtangabe fehlt"
+        key = key_path(loc, data)
+        if first["type"] == SECTION_ERROR:
+            key = first["ctx"]["key"]
         more = exc.error_count() - 1
         if more:
             reason += f" (und {more} weitere Fehler)"
-        raise ConfigError(path, key_path(loc, data), reason) from None
+        raise ConfigError(path, key, reason) from None

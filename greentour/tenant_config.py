@@ -7,28 +7,62 @@ See data/tenants/lauf.toml for a complete example and docs/store.md for every ke
 
 :func:`load_tenant_config` refuses a bad file with :class:`~greentour.errors.ConfigError` naming the
 file, the key (``staff[3] (mueller).qualifications[0]``) and the reason. Nothing is stored by this
-module; :mod:`greentour.commands.tenants` writes a validated config into the store.
+module; :mod:`greentour.commands.tenants` writes a validated config into the store
+(``Tenant.config_json``, the JSON dump of :class:`TenantConfig`).
+
+Every reader gets the typed config through :func:`tenant_config` (validated once per tenant and
+stored version, cached): sections are attributes with their defaults defined once, here or in the
+section's own module (``privacy``, ``records``, ``routing``, ``gis``). No other module reads
+``Tenant.config_json`` (tests/greentour/test_tenant_config.py walks the source to keep it so).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
+import json
 import re
+import threading
 import zoneinfo
+from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    StrictBool,
+    field_validator,
+)
 
-from greentour.config_io import read_toml, validate
-from greentour.crew.privacy import privacy_settings
+from forecasting import DEFAULT_STORM_BFT, MARGIN_M, REGROWTH_PER_CUT_M, beaufort_ms
+from greentour.config_io import read_toml, section_error, validate
+from greentour.crew.privacy import PrivacySettings, privacy_settings
 from greentour.errors import ConfigError, InvalidField
-from greentour.gis.settings import GisSettingsError, parse_gis_section
+from greentour.gis.settings import GisSettings, GisSettingsError, parse_gis_section
 from greentour.input_checks import check_json_tree
-from greentour.planning.shifts import DEFAULT_BREAKS, DEFAULT_SHIFTS, WEEKDAY_KEYS, shift_problem
-from greentour.records.rates import records_settings
-from greentour.routing_settings import check_routing_section
+from greentour.planning.shifts import (
+    DEFAULT_BREAKS,
+    DEFAULT_SHIFTS,
+    WEEKDAY_KEYS,
+    parse_hhmm,
+    shift_problem,
+)
+from greentour.records.rates import (
+    RecordsSection,
+    RecordsSettings,
+    check_record_references,
+    records_settings,
+)
+from greentour.routing_settings import RoutingSettings, routing_settings
 from greentour.settings import REPO_ROOT
+from greentour.store.models import Tenant
 
 QUALIFICATIONS = frozenset(
     {
@@ -162,6 +196,22 @@ class ShiftSection(_Strict):
     sun: Window | None = None
     breaks: list[Window] = []
 
+    def window(self, weekday_key: str) -> tuple[str, str] | None:
+        """Local shift ``("HH:MM", "HH:MM")`` on a weekday (``"mon"``..``"sun"``): the file's,
+        else the sample Bauhof's (:data:`~greentour.planning.shifts.DEFAULT_SHIFTS`); None: no
+        shift that weekday."""
+        return getattr(self, weekday_key) or DEFAULT_SHIFTS[weekday_key]
+
+    def shift_on(self, day: dt.date) -> tuple[dt.time, dt.time] | None:
+        """Local shift start and end on ``day`` (None: no shift that weekday)."""
+        pair = self.window(WEEKDAY_KEYS[day.weekday()])
+        return (parse_hhmm(pair[0]), parse_hhmm(pair[1])) if pair else None
+
+    def break_windows(self) -> list[list[str]]:
+        """The fixed break windows as ``[["09:00", "09:15"], ...]`` (local time; the sample's
+        :data:`~greentour.planning.shifts.DEFAULT_BREAKS` when the file names none)."""
+        return [[a, b] for a, b in (self.breaks or DEFAULT_BREAKS)]
+
 
 class _PlaceEntry(_Strict):
     """A named place crews drive to: key, position, opening hours and its OSM object."""
@@ -270,21 +320,106 @@ class DemandSection(_Strict):
         """``max_package_h`` in seconds."""
         return int(round(self.max_package_h * 3600))
 
+
+class DutySection(_Strict):
+    """``[duty]``: traffic-safety and storm settings of the town (docs/duty.md)."""
+
+    storm_bft: int = DEFAULT_STORM_BFT
+    """Storm threshold as a Beaufort number (6-12)."""
+    storm_gust_ms: float | None = Field(default=None, gt=0, le=80)
+    """Storm threshold as a gust speed, m/s; wins over ``storm_bft`` when set."""
+    storm_round_sites: int = Field(default=10, ge=1, le=1000)
+    """Highest-risk sites a storm round orders controls at."""
+    margin_carriageway_m: float = Field(default=MARGIN_M["carriageway"], ge=0, le=5)
+    """Vegetation left behind the carriageway clearance profile by a cut, m."""
+    margin_path_m: float = Field(default=MARGIN_M["path"], ge=0, le=5)
+    """Vegetation left behind the foot/cycle path profile by a cut, m."""
+    margin_sight_triangle_m: float = Field(default=MARGIN_M["sight_triangle"], ge=0, le=5)
+    """Vegetation left below the sight-triangle height by a cut, m."""
+    regrowth_per_cut_m: float = Field(default=REGROWTH_PER_CUT_M, ge=0, le=5)
+    """Regrowth between two cuts that the clearance prediction assumes, m."""
+
+    @field_validator("storm_bft")
     @classmethod
-    def of_tenant(cls, config_json: dict[str, Any] | None) -> DemandSection:
-        """The section of a stored tenant config (validated again; defaults when absent)."""
-        data = (config_json or {}).get("demand") or {}
-        return validate(cls, data, Path("Mandantenkonfiguration [demand]"))
+    def _bft(cls, value: int) -> int:
+        beaufort_ms(value)  # ValueError with the German range
+        return value
+
+    def margin_m(self, profile: str) -> float:
+        """The margin of a clearance profile (``carriageway``, ``path``, ``sight_triangle``), m."""
+        return float(getattr(self, f"margin_{profile}_m"))
+
+    @property
+    def storm_threshold_ms(self) -> float:
+        """Gust speed from which a day counts as a storm, m/s."""
+        if self.storm_gust_ms is not None:
+            return float(self.storm_gust_ms)
+        return beaufort_ms(self.storm_bft)
+
+
+_T = TypeVar("_T")
+
+
+def _checked(kind: type[_T], loader: Callable[[Any], _T]) -> Callable[[Any], _T]:
+    """A pydantic validator from a section's own loader (its German messages and keys kept)."""
+
+    def check(value: Any) -> _T:
+        if isinstance(value, kind):
+            return value
+        try:
+            return loader(value)
+        except ConfigError as exc:
+            raise section_error(exc) from None
+
+    return check
+
+
+def _gis(table: Any) -> GisSettings:
+    try:
+        return parse_gis_section(table)
+    except GisSettingsError as exc:
+        raise ConfigError("Mandantenkonfiguration", exc.key, str(exc)) from None
+
+
+def _dataclass_json(value: Any) -> dict[str, Any]:
+    return json.loads(json.dumps(dataclasses.asdict(value)))
+
+
+Privacy = Annotated[
+    PrivacySettings,
+    PlainValidator(_checked(PrivacySettings, lambda t: privacy_settings({"privacy": t}))),
+    PlainSerializer(_dataclass_json),
+]
+Records = Annotated[
+    RecordsSettings,
+    PlainValidator(_checked(RecordsSettings, lambda t: records_settings({"records": t}))),
+    PlainSerializer(lambda v: v.section.model_dump(mode="json")),
+]
+Routing = Annotated[
+    RoutingSettings,
+    PlainValidator(_checked(RoutingSettings,
+                            lambda t: routing_settings({"routing": t}, "Mandantenkonfiguration"))),
+    PlainSerializer(_dataclass_json),
+]
+Gis = Annotated[
+    GisSettings,
+    PlainValidator(_checked(GisSettings, _gis)),
+    PlainSerializer(lambda v: {"epsg": v.epsg, "attribution": list(v.attribution)}),
+]
 
 
 class TenantConfig(_Strict):
-    """A whole tenant file."""
+    """A tenant's whole configuration, typed: what :func:`tenant_config` gives every reader.
 
-    tenant: TenantSection
+    As stored, ``tenant`` and ``depots`` may be absent (the store's columns name the tenant); a
+    tenant file must have them (:class:`TenantFile`).
+    """
+
+    tenant: TenantSection | None = None
     weather: WeatherSection | None = None
     osm: OsmSection | None = None
     shifts: ShiftSection = ShiftSection()
-    depots: list[DepotEntry] = Field(min_length=1)
+    depots: list[DepotEntry] = []
     reload_points: list[ReloadPointEntry] = []
     staff: list[StaffEntry] = []
     vehicles: list[VehicleEntry] = []
@@ -293,19 +428,32 @@ class TenantConfig(_Strict):
     vehicle_profiles: dict[str, dict[str, float | int | bool | str]] = {}
     care_classes: dict[str, CareClassEntry] = {}
     demand: DemandSection = DemandSection()
-    privacy: dict[str, Any] = {}
-    """Crew data retention; checked on load by :func:`greentour.crew.privacy.privacy_settings`."""
-    records: dict[str, Any] = {}
-    """Work records (rates, rule, cost centres); checked on load by
-    :func:`greentour.records.rates.records_settings`."""
-    # Free sections read by other parts (validated there): planning, forecast, crew, api;
-    # routing and gis are checked on load too (greentour.routing_settings, greentour.gis.settings).
+    duty: DutySection = DutySection()
+    privacy: Privacy = PrivacySettings()
+    """Crew data retention and visibility (:func:`greentour.crew.privacy.privacy_settings`)."""
+    records: Records = RecordsSettings(RecordsSection())
+    """Work records: rates, rule, cost centres (:mod:`greentour.records.rates`)."""
+    routing: Routing = RoutingSettings()
+    """Travel-time calibration and access distance (:mod:`greentour.routing_settings`)."""
+    gis: Gis = GisSettings()
+    """Export CRS and attribution (:mod:`greentour.gis.settings`)."""
+    # Reserved tables that no part reads yet; accepted (any content) so older files still load.
     planning: dict[str, Any] = {}
     forecast: dict[str, Any] = {}
-    routing: dict[str, Any] = {}
     crew: dict[str, Any] = {}
-    gis: dict[str, Any] = {}
     api: dict[str, Any] = {}
+
+    @property
+    def osm_pbf(self) -> str | None:
+        """``[osm] pbf``: the town's OSM extract (relative to the data folder), None: none."""
+        return self.osm.pbf if self.osm else None
+
+
+class TenantFile(TenantConfig):
+    """A tenant file: as :class:`TenantConfig`, with ``[tenant]`` and at least one depot."""
+
+    tenant: TenantSection
+    depots: list[DepotEntry] = Field(min_length=1)
 
 
 def _unique(path: Path, section: str, entries: list[Any], attr: str = "key") -> set[str]:
@@ -373,8 +521,8 @@ def _check_references(
 def _effective_shifts(cfg: TenantConfig) -> tuple[dict[str, tuple[str, str] | None], list]:
     """Shift per weekday and fixed breaks as planning reads them (sample defaults where the
     file is silent, :mod:`greentour.planning.shifts`)."""
-    shifts = {day: getattr(cfg.shifts, day) or DEFAULT_SHIFTS[day] for day in WEEKDAY_KEYS}
-    return shifts, list(cfg.shifts.breaks or DEFAULT_BREAKS)
+    shifts = {day: cfg.shifts.window(day) for day in WEEKDAY_KEYS}
+    return shifts, cfg.shifts.break_windows()
 
 
 def _check_shifts(cfg: TenantConfig, path: Path) -> None:
@@ -424,9 +572,10 @@ def default_profiles_file() -> Path:
     return REPO_ROOT / "data" / "vehicle_profiles.toml"
 
 
-def load_tenant_config(path: Path, profiles_file: Path | None = None) -> TenantConfig:
-    """Read, validate and cross-check one tenant file (including its ``[privacy]``, ``[gis]`` and
-    ``[routing]`` tables).
+def load_tenant_config(path: Path, profiles_file: Path | None = None) -> TenantFile:
+    """Read, validate and cross-check one tenant file (every section, including ``[privacy]``,
+    ``[records]``, ``[gis]``, ``[routing]`` and ``[duty]``: refused now, not at the first report,
+    export or import).
 
     ``profiles_file`` (default data/vehicle_profiles.toml) lists the vehicle profile names that
     ``vehicles[].profile`` may use.
@@ -436,20 +585,76 @@ def load_tenant_config(path: Path, profiles_file: Path | None = None) -> TenantC
         check_json_tree(raw, "toml")
     except InvalidField as exc:
         raise ConfigError(path, exc.field, exc.message) from None
-    cfg = validate(TenantConfig, raw, path)
-    # refused now, not at the first report, export or import
-    privacy_settings({"privacy": cfg.privacy}, str(path))
-    try:
-        parse_gis_section(cfg.gis)
-    except GisSettingsError as exc:
-        raise ConfigError(path, exc.key, str(exc)) from None
-    check_routing_section({"routing": cfg.routing}, str(path))
-    records_settings({"records": cfg.records}, path,
-                     staff_keys={s.key for s in cfg.staff},
-                     machine_keys={m.key for m in cfg.machines},
-                     vehicle_keys={v.key for v in cfg.vehicles})
+    cfg = validate(TenantFile, raw, path)
+    check_record_references(cfg.records, path,
+                            staff_keys={s.key for s in cfg.staff},
+                            machine_keys={m.key for m in cfg.machines},
+                            vehicle_keys={v.key for v in cfg.vehicles})
 
     profiles = known_vehicle_profiles(profiles_file or default_profiles_file())
     regimes = known_regimes(REPO_ROOT / "data" / "care_classes.toml")
     _check_references(cfg, path, profiles, regimes)
     return cfg
+
+
+# --------------------------------------------------------------------------- the accessor
+CACHE_SIZE = 64
+"""Typed configs kept (one per tenant and stored version; least recently used dropped)."""
+
+_cache: OrderedDict[tuple[int | None, str, str], TenantConfig] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def config_stamp(config_json: dict[str, Any] | None) -> str:
+    """SHA-256 of a stored config (canonical JSON): changes whenever the stored config does."""
+    text = json.dumps(config_json or {}, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+_MEMO = "_greentour_typed_config"
+"""Attribute of a loaded :class:`Tenant` holding ``(its config_json object, typed config)``."""
+
+
+def tenant_config(tenant: Tenant) -> TenantConfig:
+    """The tenant's typed configuration, validated once per stored version and cached.
+
+    Keyed by tenant id, slug and :func:`config_stamp`, so a tenant file loaded again (or a config
+    changed in the store) is seen at the next call; thread-safe; at most :data:`CACHE_SIZE`
+    entries. The loaded ``Tenant`` object also remembers its typed config for as long as its
+    ``config_json`` is the same object (a reload or an assignment replaces it; change the
+    config by assigning a new dict, as SQLAlchemy only stores those), so repeated calls within a
+    request do not hash the config again. A stored config that no longer validates is refused
+    with :class:`~greentour.errors.ConfigError` naming the tenant's file, the key and the reason.
+    Treat the result as read-only (it is shared between callers).
+    """
+    raw = tenant.config_json
+    memo = getattr(tenant, _MEMO, None)
+    if memo is not None and memo[0] is raw:
+        return memo[1]
+    key = (tenant.id, tenant.slug or "", config_stamp(raw))
+    with _cache_lock:
+        cfg = _cache.get(key)
+        if cfg is not None:
+            _cache.move_to_end(key)
+    if cfg is None:
+        cfg = validate(TenantConfig, dict(raw or {}),
+                       tenant.config_file or tenant.slug or "Mandantenkonfiguration")
+        with _cache_lock:
+            _cache[key] = cfg
+            _cache.move_to_end(key)
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+    setattr(tenant, _MEMO, (raw, cfg))
+    return cfg
+
+
+def store_tenant_config(tenant: Tenant, cfg: TenantConfig) -> None:
+    """Write a validated config into the tenant's row (``Tenant.config_json``, its JSON dump);
+    :func:`tenant_config` sees it at the next call."""
+    tenant.config_json = cfg.model_dump(mode="json")
+
+
+def clear_tenant_config_cache() -> None:
+    """Forget every cached config (tests; never needed for correctness)."""
+    with _cache_lock:
+        _cache.clear()

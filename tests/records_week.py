@@ -20,14 +20,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from greentour.crew import tokens
-from greentour.crew.privacy import privacy_settings
 from greentour.crew.reports import ReportInput, submit_report
 from greentour.planning.current import driven
 from greentour.planning.plan_service import run_plan_in_tenant
 from greentour.planning.publication import publish
 from greentour.records import service, store_io
-from greentour.records.rates import records_settings
 from greentour.store import models, session_tenant, tenant_session, tenant_zone, write_session
+from greentour.tenant_config import tenant_config
 from routing.params import SolveParams
 
 FAST = SolveParams(time_limit_s=30, solution_limit=5, deterministic=True, workers=1)
@@ -87,7 +86,7 @@ def report_week(engine, tenant_id: int, monday: dt.date, days: list[dt.date]) ->
     not_possible = None
     with write_session(engine, tenant_id) as s:
         tenant = session_tenant(s)
-        privacy = privacy_settings(tenant.config_json)
+        privacy = tenant_config(tenant).privacy
         devices: dict[int, models.DeviceToken] = {}
         n = 0
         for day in days:
@@ -157,7 +156,7 @@ def expected_figures(engine, tenant_id: int, days: list[dt.date],
     metres: dict[int, int] = {}
     with tenant_session(engine, tenant_id) as s:
         tz = tenant_zone(session_tenant(s))
-        settings = records_settings(session_tenant(s).config_json)
+        settings = tenant_config(session_tenant(s)).records
         types = {t.code: t for t in s.scalars(select(models.TaskType))}
         for day in days:
             for cd in store_io.crew_days_on(s, day):

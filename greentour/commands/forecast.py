@@ -23,7 +23,7 @@ from greentour.forecast.service import forecast_tenant
 from greentour.forecast.weather import online_forecast
 from greentour.jobs import JobContext
 from greentour.store import session_tenant, tenant_session
-from greentour.tenant_config import DemandSection
+from greentour.tenant_config import tenant_config
 
 TASK_DE = {"mow": "Mähen", "cut_hedge": "Heckenschnitt", "water_trees": "Jungbäume wässern"}
 TASK_EN = {"mow": "mowing", "cut_hedge": "hedge cut", "water_trees": "water young trees"}
@@ -175,7 +175,7 @@ def demo_step(ctx: Any) -> str:
     demand step reads them instead of computing them again)."""
     assert ctx.tenant_id is not None
     with tenant_session(ctx.engine, ctx.tenant_id) as s:
-        settings = DemandSection.of_tenant(session_tenant(s).config_json)
+        settings = tenant_config(session_tenant(s)).demand
     sunday = ctx.day + dt.timedelta(days=6 - ctx.day.weekday())
     horizon = max(settings.forecast_horizon_days, (sunday - ctx.day).days)
     run = forecast_tenant(ctx.engine, ctx.tenant_id, ctx.day, horizon)

@@ -19,6 +19,7 @@ from greentour.jobs import JobContext
 from greentour.settings import REPO_ROOT, get_settings, resolve_data_file
 from greentour.store.models import Tenant
 from greentour.store.tenancy import system_session
+from greentour.tenant_config import tenant_config
 from greentour.workplace.labels import number_text
 
 DEMO_ACCEPTANCE = REPO_ROOT / "data" / "osm_acceptance_lauf.toml"
@@ -80,7 +81,7 @@ def demo_step(ctx: Any) -> str:
     assert ctx.tenant_id is not None
     with system_session(ctx.engine) as s:
         tenant = s.get(Tenant, ctx.tenant_id)
-        pbf = ((tenant.config_json or {}).get("osm") or {}).get("pbf") if tenant else None
+        pbf = tenant_config(tenant).osm_pbf if tenant else None
     if not pbf:
         raise DataImportError("Demo: keine OSM-Datei konfiguriert ([osm] pbf)")
     report = import_osm(ctx.engine, ctx.tenant_id, resolve_data_file(pbf, ctx.data_dir),

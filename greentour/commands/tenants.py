@@ -17,7 +17,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from greentour.demand.cycle_store import seed_cycles
-from greentour.planning.shifts import breaks_for, hhmm, shift_for, shift_problem
+from greentour.planning.shifts import hhmm, shift_problem
 from greentour.settings import get_settings
 from greentour.store import system_session, tenant_session
 from greentour.store.models import (
@@ -31,7 +31,13 @@ from greentour.store.models import (
     Vehicle,
 )
 from greentour.task_types import TaskTypeSpec, load_task_types, sync_task_types
-from greentour.tenant_config import TenantConfig, load_tenant_config
+from greentour.tenant_config import (
+    ShiftSection,
+    TenantConfig,
+    TenantFile,
+    load_tenant_config,
+    store_tenant_config,
+)
 
 
 @dataclass
@@ -73,7 +79,7 @@ def set_demo_clock(engine: Engine, tenant_id: int, day: dt.date | None) -> None:
 
 
 def apply_tenant_config(
-    engine: Engine, cfg: TenantConfig, source: Path, types: list[TaskTypeSpec]
+    engine: Engine, cfg: TenantFile, source: Path, types: list[TaskTypeSpec]
 ) -> TenantSummary:
     """Store a validated tenant configuration (one transaction)."""
     with engine.begin() as conn:
@@ -88,22 +94,20 @@ def apply_tenant_config(
             tenant.timezone = cfg.tenant.timezone
             tenant.population = cfg.tenant.population
             tenant.is_public = cfg.tenant.is_public
-            tenant.config_json = cfg.model_dump(mode="json")
+            store_tenant_config(tenant, cfg)
             tenant.config_file = source.name
             s.flush()
             summary = TenantSummary(tenant.id, tenant.slug, tenant.name, created)
         with tenant_session(conn, summary.tenant_id) as s:
             summary.counts = _apply_records(s, cfg)
             summary.counts["task_types"] = sync_task_types(s, types)
-            summary.counts["crew_days_repaired"] = repair_crew_days(
-                s, cfg.model_dump(mode="json")
-            )
+            summary.counts["crew_days_repaired"] = repair_crew_days(s, cfg.shifts)
             summary.counts["cycles"] = seed_cycles(s, cfg.tenant.slug)
             s.flush()
     return summary
 
 
-def repair_crew_days(s: Session, config: dict) -> int:
+def repair_crew_days(s: Session, shifts: ShiftSection) -> int:
     """Give crew-days whose shift cannot be planned (zero-length, inverted, a break across its
     end – created from an earlier, wrong tenant file) the shift and breaks the file now sets.
 
@@ -111,7 +115,7 @@ def repair_crew_days(s: Session, config: dict) -> int:
     repaired."""
     s.flush()
     templates = {t.id: t for t in s.scalars(select(CrewTemplate))}
-    breaks = breaks_for(config)
+    breaks = shifts.break_windows()
     repaired = 0
     for crew_day in s.scalars(select(CrewDay)):
         start, end = crew_day.shift_start, crew_day.shift_end
@@ -120,7 +124,7 @@ def repair_crew_days(s: Session, config: dict) -> int:
         ) is None:
             continue
         template = templates.get(crew_day.template_id)
-        default = shift_for(config, crew_day.date)
+        default = shifts.shift_on(crew_day.date)
         if template is not None and template.shift_start and template.shift_end:
             crew_day.shift_start, crew_day.shift_end = template.shift_start, template.shift_end
         elif default is not None:

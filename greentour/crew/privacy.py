@@ -1,8 +1,9 @@
 """The tenant's privacy settings for crew data (Datenschutz und Mitbestimmung).
 
-Read from the ``[privacy]`` table of the tenant's configuration (``Tenant.config_json``); each
-value has a default that the staff council can agree to without further work. See
-docs/datenschutz.md for what each setting means to the employees.
+Read from the ``[privacy]`` table of the tenant file (checked once on load; readers take
+``tenant_config(tenant).privacy`` of :mod:`greentour.tenant_config`); each value has a default
+that the staff council can agree to without further work. See docs/datenschutz.md for what each
+setting means to the employees.
 
 =========================  =====================================================================
 key                        meaning (default)

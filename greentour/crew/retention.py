@@ -23,11 +23,12 @@ from sqlalchemy import Engine, delete, or_, select
 from sqlalchemy.orm import Session
 
 from greentour.crew.photos import delete_photo_file
-from greentour.crew.privacy import PrivacySettings, privacy_settings
+from greentour.crew.privacy import PrivacySettings
 from greentour.store.base import utcnow
 from greentour.store.models import Completion, Tenant
 from greentour.store.models_crew import StopStart
 from greentour.store.tenancy import system_session, tenant_session, tenant_zone
+from greentour.tenant_config import tenant_config
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ def purge_tenant(
 ) -> PurgeResult:
     """Apply the retention periods to one tenant's crew data (in the caller's transaction)."""
     now = now or utcnow()
-    privacy = privacy or privacy_settings(tenant.config_json)
+    privacy = privacy or tenant_config(tenant).privacy
     tz = tenant_zone(tenant)
 
     times_before = now - dt.timedelta(days=privacy.stop_times_days)

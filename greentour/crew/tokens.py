@@ -23,11 +23,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from greentour.crew.cache import store_key, token_cache
-from greentour.crew.privacy import privacy_settings
 from greentour.errors import BadInput, NotFound, Unauthorized
 from greentour.store import session_tenant
 from greentour.store.base import utcnow
 from greentour.store.models import CrewDay, CrewTemplate, DeviceToken
+from greentour.tenant_config import tenant_config
 
 TOKEN_PREFIX = "gtc1"
 _TOKEN_RE = re.compile(r"^gtc1\.(\d{1,12})\.([A-Za-z0-9_-]{43})$")
@@ -75,7 +75,7 @@ def issue_token(
     if valid_days is not None and valid_days < 1:
         raise BadInput("Gültigkeit muss mindestens 1 Tag sein")
     if valid_days is None:
-        valid_days = privacy_settings(session_tenant(session).config_json).device_token_days
+        valid_days = tenant_config(session_tenant(session)).privacy.device_token_days
     token = f"{TOKEN_PREFIX}.{tenant_id}.{secrets.token_urlsafe(32)}"
     record = DeviceToken(
         tenant_id=tenant_id,

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, selectinload
 from greentour.clock import local_date, tenant_today
 from greentour.crew.cache import store_key, tour_cache
 from greentour.crew.navigation import navigation_links
-from greentour.crew.privacy import PHOTO_TYPES, PrivacySettings, privacy_settings
+from greentour.crew.privacy import PHOTO_TYPES, PrivacySettings
 from greentour.crew.tokens import Device
 from greentour.errors import Forbidden, NotFound
 from greentour.planning.current import driven, published_plan
@@ -49,6 +49,7 @@ from greentour.store.models import (
     Vehicle,
 )
 from greentour.store.models_crew import StopStart
+from greentour.tenant_config import tenant_config
 from greentour.workplace.labels import site_label
 
 STOP_KIND_LABELS = {
@@ -469,7 +470,7 @@ class TourDocument:
 def tour_document(session: Session, tour: Tour) -> TourDocument:
     """Build the tablet's document of ``tour`` (uncached)."""
     tenant = session.get(Tenant, tour.tenant_id)
-    body = serialise(tour_payload(session, tour, privacy_settings(tenant.config_json)))
+    body = serialise(tour_payload(session, tour, tenant_config(tenant).privacy))
     return TourDocument(tour.id, body, body_etag(body), gzip.compress(body, 6, mtime=0))
 
 

@@ -65,12 +65,13 @@ from greentour.duty import store_io as duty_store
 from greentour.duty.hazards import LEAD_DAYS, clearance_signals
 from greentour.duty.overview import due_inspections, overdue_by_task_type
 from greentour.errors import BadInput, ConfigError, NotFound
-from greentour.planning.shifts import breaks_for, parse_hhmm, shift_for
+from greentour.planning.shifts import parse_hhmm
 from greentour.settings import REPO_ROOT, get_settings
 from greentour.store.models import CrewDay, Site, Task, Tenant
 from greentour.store.models_demand import SiteDemand, TaskDetail
 from greentour.store.tenancy import session_tenant_id
 from greentour.task_types import TaskTypeError
+from greentour.tenant_config import ShiftSection, tenant_config
 from greentour.workplace.lineup import crew_available_s, ensure_crew_days
 
 GENERATED = ("forecast", "cycle", "deadline")
@@ -166,7 +167,8 @@ def generate_tasks(
     ``settings``: the tenant's ``[demand]`` section unless given.
     """
     tenant = _tenant(session)
-    settings = settings or DemandSettings.of_tenant(tenant.config_json)
+    config = tenant_config(tenant)
+    settings = settings or config.demand
     land = tenant.land or "BY"
     start = week_start - dt.timedelta(days=week_start.weekday())
     end = start + dt.timedelta(days=6)
@@ -211,20 +213,20 @@ def generate_tasks(
     by_id = {s.id: s for s in sites}
     tasks = group_small_lawns(tasks, by_id, ctx, settings)
     tasks = split_long_tasks(tasks, ctx, settings,
-                             longest_visit_s=_longest_visit(session, tenant.config_json, land))
+                             longest_visit_s=_longest_visit(session, config.shifts, land))
     return tasks, notes
 
 
 def _longest_visit(
-    session: Session, config: dict[str, Any] | None, land: str,
+    session: Session, shifts: ShiftSection, land: str,
 ) -> Callable[[DemandTask], int | None]:
     """For a task: the longest stretch (s) a crew may work at its site in one go on some workday
     of its due window, from the site's time rules within the tenant's shifts (None: the site
     has no time rules, no limit)."""
     rows = session.scalars(select(Site).where(Site.time_rules.any())).all()
     calendars = {site.id: site_calendar(site, land) for site in rows}
-    config = config or {}
-    breaks = [(_minutes(parse_hhmm(a)), _minutes(parse_hhmm(b))) for a, b in breaks_for(config)]
+    breaks = [(_minutes(parse_hhmm(a)), _minutes(parse_hhmm(b)))
+              for a, b in shifts.break_windows()]
 
     def longest(task: DemandTask) -> int | None:
         calendar = calendars.get(task.site_id)
@@ -232,7 +234,7 @@ def _longest_visit(
             return None
         best = 0
         for day in workdays(task.due_earliest, task.due_latest, land) or [task.due_latest]:
-            shift = shift_for(config, day)
+            shift = shifts.shift_on(day)
             shift_min = None if shift is None else (_minutes(shift[0]), _minutes(shift[1]))
             best = max(best, longest_work_minutes(day, calendar, task.task_type, shift_min,
                                                   breaks))
@@ -347,8 +349,7 @@ def generate_demand(
     if monday is None:
         raise BadInput("Woche oder Tag fehlt")
     monday = monday - dt.timedelta(days=monday.weekday())
-    settings = kwargs.pop("settings", None) or DemandSettings.of_tenant(
-        _tenant(session).config_json)
+    settings = kwargs.pop("settings", None) or tenant_config(_tenant(session)).demand
     if progress:
         progress(5, "Aufgaben erzeugen")
     settled = settle_past_tasks(session, kwargs.get("as_of") or day or monday)

@@ -15,6 +15,7 @@ from greentour.errors import BadInput, DataImportError
 from greentour.forecast.weather import online_forecast, tenant_weather
 from greentour.settings import get_settings, resolve_data_file
 from greentour.store import session_tenant, tenant_session, write_session
+from greentour.tenant_config import tenant_config
 
 
 def _day(value: str | None, name: str) -> dt.date:
@@ -32,7 +33,7 @@ def command() -> None:
 
 
 def _osm_file(tenant, data_dir: Path | None) -> Path:
-    pbf = ((tenant.config_json or {}).get("osm") or {}).get("pbf")
+    pbf = tenant_config(tenant).osm_pbf
     if not pbf:
         raise DataImportError("keine OSM-Datei konfiguriert ([osm] pbf)")
     return resolve_data_file(pbf, data_dir)

@@ -21,8 +21,6 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from forecasting import (
-    MARGIN_M,
-    REGROWTH_PER_CUT_M,
     ForecastInputError,
     add_drivers,
     load_care_classes,
@@ -35,6 +33,7 @@ from greentour.errors import BadInput, GreentourError
 from greentour.forecast.inputs import CARE_CLASSES_FILE
 from greentour.forecast.weather import tenant_weather
 from greentour.store import session_tenant
+from greentour.tenant_config import tenant_config
 from greentour.workplace.labels import site_label
 
 CLEARANCE_TASKS = ("clearance_cut", "clearance_prune", "hedge_cut", "hedge_hard_cut")
@@ -88,7 +87,7 @@ def clearance_hazards(session: Session, as_of: dt.date, horizon_days: int = 28,
     labels in ``lang`` (the explanation ``text`` is German).
     """
     tenant = session_tenant(session)
-    cfg = dict((tenant.config_json or {}).get("duty") or {})
+    duty = tenant_config(tenant).duty
     if weather is None:
         weather, _source = tenant_weather(session, tenant, as_of, data_dir)
     try:
@@ -120,8 +119,8 @@ def clearance_hazards(session: Session, as_of: dt.date, horizon_days: int = 28,
         for profile in touched:
             hazard = predict_violation(
                 drivers_by_lat[key], weather, start, as_of, horizon_days, hedge.gdd5_per_cut,
-                profile, margin_m=float(cfg.get(f"margin_{profile}_m", MARGIN_M[profile])),
-                regrowth_per_cut_m=float(cfg.get("regrowth_per_cut_m", REGROWTH_PER_CUT_M)))
+                profile, margin_m=duty.margin_m(profile),
+                regrowth_per_cut_m=duty.regrowth_per_cut_m)
             highway = road_class(reason) if profile != "path" else None
             out.append({
                 "site_id": site.id, "site_name": site_label(site, lang),

@@ -20,11 +20,9 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from forecasting import (
-    DEFAULT_STORM_BFT,
     GUST_COLUMN,
     RiskModel,
     Sample,
-    beaufort_ms,
     fit,
     site_features,
     storm_rounds,
@@ -50,6 +48,7 @@ from greentour.store import session_tenant
 from greentour.store.base import utcnow
 from greentour.store.models import Tenant
 from greentour.store.models_duty import InspectionPhoto, InspectionRecord, StormRound
+from greentour.tenant_config import tenant_config
 from greentour.workplace.labels import site_label
 
 
@@ -86,10 +85,6 @@ def _uuid(value: str) -> str:
         return str(uuid.UUID(str(value)))
     except (ValueError, AttributeError, TypeError):
         raise BadInput(f"client_uuid „{value}“ ist keine UUID") from None
-
-
-def _duty_config(tenant: Tenant) -> dict[str, Any]:
-    return dict((tenant.config_json or {}).get("duty") or {})
 
 
 def record_dict(row: InspectionRecord, superseded_by: int | None = None) -> dict[str, Any]:
@@ -352,13 +347,7 @@ def ranked_sites(session: Session, model: RiskModel | None = None, lang: str = "
 
 def threshold_ms(tenant: Tenant) -> float:
     """The town's storm threshold (``[duty] storm_bft``, default Beaufort 8), m/s."""
-    cfg = _duty_config(tenant)
-    if "storm_gust_ms" in cfg:
-        return float(cfg["storm_gust_ms"])
-    try:
-        return beaufort_ms(int(cfg.get("storm_bft", DEFAULT_STORM_BFT)))
-    except ValueError as exc:
-        raise BadInput(f"[duty] storm_bft: {exc}") from None
+    return tenant_config(tenant).duty.storm_threshold_ms
 
 
 def order_storm_round(session: Session, kind: str, first: dt.date, last: dt.date,
@@ -375,8 +364,7 @@ def order_storm_round(session: Session, kind: str, first: dt.date, last: dt.date
     existing = store_io.storm_round(session, kind, first)
     if existing is not None:
         return existing, False
-    cfg = _duty_config(tenant)
-    top = top or int(cfg.get("storm_round_sites", 10))
+    top = top or tenant_config(tenant).duty.storm_round_sites
     model = risk_model(session)
     ranked = ranked_sites(session, model)[:top]
     due = (max(first - dt.timedelta(days=1), today) if kind == "before"

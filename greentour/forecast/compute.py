@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -40,6 +39,7 @@ from greentour.forecast.weather import day_instant, tenant_weather
 from greentour.settings import get_settings, resolve_data_file
 from greentour.store import tenant_zone
 from greentour.store.models import Observation, Tenant
+from greentour.tenant_config import WeatherSection, tenant_config
 
 DEFAULT_STALE_DAYS = 400
 """How long after the last stored weather day forecasts still run (climatology, with a note)."""
@@ -103,28 +103,26 @@ def _stand_in_context(care_file: str) -> ForecastContext:
     return ForecastContext(care=load_care_classes(care_file), grass=DriverGrassModel())
 
 
-def weather_stand_in_note(tenant_config: dict[str, Any]) -> str | None:
+def weather_stand_in_note(weather: WeatherSection | None) -> str | None:
     """"Wetter stellvertretend: ..." when the tenant's weather station stands in for the town's
     own (``[weather] stands_in``), naming the nearest station and its distance when known, with
-    the DWD attribution; else None. ``tenant_config``: the stored tenant configuration."""
-    cfg = tenant_config.get("weather") or {}
-    if not cfg.get("stands_in"):
+    the DWD attribution; else None."""
+    if weather is None or not weather.stands_in:
         return None
-    name = cfg.get("station_name") or ""
     nearest = ""
-    if cfg.get("nearest_station_id"):
-        distance = cfg.get("nearest_distance_km")
+    if weather.nearest_station_id:
+        distance = weather.nearest_distance_km
         far = f", {distance:.0f} km vom Betriebshof" if distance is not None else ""
-        nearest = (f" statt der nächsten Station {cfg['nearest_station_id']} "
-                   f"{cfg.get('nearest_station_name', '')}{far}")
-    return (f"Wetter stellvertretend: DWD-Station {cfg.get('station_id', '?')} {name}{nearest} "
-            "(Datenbasis: Deutscher Wetterdienst, CC BY 4.0)")
+        nearest = (f" statt der nächsten Station {weather.nearest_station_id} "
+                   f"{weather.nearest_station_name}{far}")
+    return (f"Wetter stellvertretend: DWD-Station {weather.station_id} {weather.station_name}"
+            f"{nearest} (Datenbasis: Deutscher Wetterdienst, CC BY 4.0)")
 
 
 def stand_in_notes(tenant: Tenant, context: ForecastContext) -> list[str]:
     """What in a forecast run stands in for the town's own data (weather station, growth model)."""
     notes = []
-    weather = weather_stand_in_note(tenant.config_json or {})
+    weather = weather_stand_in_note(tenant_config(tenant).weather)
     if weather:
         notes.append(weather)
     if isinstance(context.grass, DriverGrassModel):

@@ -32,6 +32,7 @@ from greentour.settings import REPO_ROOT
 from greentour.store import tenant_zone
 from greentour.store.models import Observation, Site, SiteLastService, Tenant
 from greentour.store.models_demand import SiteDemand
+from greentour.tenant_config import tenant_config
 
 CARE_CLASSES_FILE = REPO_ROOT / "data" / "care_classes.toml"
 
@@ -74,9 +75,9 @@ def site_regime(site: Site, tenant: Tenant) -> str | None:
     """
     if site.regime:
         return site.regime
-    entry = ((tenant.config_json or {}).get("care_classes") or {}).get(site.category) or {}
-    if entry.get("regime"):
-        return entry["regime"]
+    entry = tenant_config(tenant).care_classes.get(site.category)
+    if entry is not None and entry.regime:
+        return entry.regime
     if site.category == "hedge":
         return "hedge_low"
     return DEFAULT_CARE_CLASS.get(site.category)

@@ -33,6 +33,7 @@ from greentour.forecast.weather import tenant_weather
 from greentour.store import session_tenant, tenant_session
 from greentour.store.models import Tenant
 from greentour.store.models_forecast import SiteForecast as StoredForecast
+from greentour.tenant_config import tenant_config
 
 
 def forecast_tenant(
@@ -87,7 +88,8 @@ def ensure_forecasts(
         select(StoredForecast).where(StoredForecast.as_of == as_of)
         .order_by(StoredForecast.site_id, StoredForecast.kind))
         if (r.site_id, r.kind) in wanted]
-    station = ((tenant.config_json or {}).get("weather") or {}).get("station_name") or "Station"
+    weather_cfg = tenant_config(tenant).weather
+    station = (weather_cfg.station_name if weather_cfg else "") or "Station"
     notes.insert(0, f"Prognose ab {as_of:%d.%m.%Y} über {horizon_days} Tage "
                     f"({station}; {weather[1]}; {len(rows)} Flächenprognosen)")
     return rows, notes

@@ -39,6 +39,7 @@ from greentour.input_checks import DAY_MIN
 from greentour.settings import get_settings, resolve_data_file
 from greentour.store import session_tenant, tenant_session, tenant_zone
 from greentour.store.models import Observation, Site, Tenant
+from greentour.tenant_config import tenant_config
 
 WEATHER_DAYS_AHEAD = 16
 """Weather rows may be dated at most this far ahead of today (forecasts), none later."""
@@ -189,8 +190,8 @@ def import_weather_file(
 
 def tenant_weather_files(tenant: Tenant, data_dir: Path | None) -> list[Path]:
     """The weather files the tenant's configuration names (history first, then recent)."""
-    cfg = (tenant.config_json or {}).get("weather") or {}
-    names = list(cfg.get("history_files", [])) + list(cfg.get("files", []))
+    cfg = tenant_config(tenant).weather
+    names = [*cfg.history_files, *cfg.files] if cfg else []
     if not names:
         raise NotFound(
             f"Mandant „{tenant.name}“ hat keine Wetterdateien konfiguriert ([weather] files)"
@@ -225,7 +226,8 @@ def load_weather(session: Session, tenant: Tenant) -> pd.DataFrame:
             f"Für „{tenant.name}“ sind keine Wetterdaten gespeichert: zuerst "
             "„greentour import-weather“"
         )
-    primary = ((tenant.config_json or {}).get("weather") or {}).get("station_id")
+    cfg = tenant_config(tenant).weather
+    primary = cfg.station_id if cfg else None
     tz = tenant_zone(tenant)
     records = []
     for o in rows:
@@ -266,15 +268,15 @@ def tenant_weather(
         return load_weather(session, tenant), "gespeicherte Wetterdaten"
     except NotFound:
         pass
-    cfg = (tenant.config_json or {}).get("weather") or {}
+    cfg = tenant_config(tenant).weather
     data_dir = data_dir or get_settings().data_dir
-    own = [resolve_data_file(f, data_dir) for f in cfg.get("files", [])]
+    own = [resolve_data_file(f, data_dir) for f in (cfg.files if cfg else [])]
     if not own or not all(f.is_file() for f in own):
         raise NotFound(
             f"Für „{tenant.name}“ sind keine Wetterdaten gespeichert oder konfiguriert: "
             "zuerst „greentour import-weather“"
         )
-    history = [resolve_data_file(f, data_dir) for f in cfg.get("history_files", [])]
+    history = [resolve_data_file(f, data_dir) for f in (cfg.history_files if cfg else [])]
     since = pd.Timestamp(as_of - dt.timedelta(days=3 * 365))
     frames = []
     for path in [f for f in history if f.is_file()] + own:
@@ -292,9 +294,9 @@ def online_forecast(
     never called by the tests)."""
     with tenant_session(engine, tenant_id) as s:
         tenant = session_tenant(s)
-        depots = (tenant.config_json or {}).get("depots") or []
-        if depots and "lat" in depots[0]:
-            lat, lon = float(depots[0]["lat"]), float(depots[0]["lon"])
+        depots = tenant_config(tenant).depots
+        if depots:
+            lat, lon = depots[0].lat, depots[0].lon
         else:
             site = s.scalars(select(Site).limit(1)).first()
             if site is None:

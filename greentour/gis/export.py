@@ -38,7 +38,6 @@ from greentour.gis.crs import metric_epsg_for
 from greentour.gis.geojson import write_geojson
 from greentour.gis.gpkg import write_gpkg
 from greentour.gis.gpx import write_gpx
-from greentour.gis.settings import GisSettingsError, parse_gis_section
 from greentour.planning.current import driven, published_plans_by_day
 from greentour.store.models import (
     AccessPoint,
@@ -57,6 +56,7 @@ from greentour.store.models import (
     Vehicle,
 )
 from greentour.store.tenancy import system_session, tenant_session
+from greentour.tenant_config import tenant_config
 from greentour.workplace.labels import reason_text, site_label
 
 FORMATS = ("geojson", "gpkg", "gpx")
@@ -91,27 +91,16 @@ def _tenant(engine: Engine, tenant_id: int) -> Tenant:
     return tenant
 
 
-def gis_settings(tenant: Tenant) -> tuple[int | None, tuple[str, ...]]:
-    """The tenant TOML's ``[gis]`` section: ``epsg`` (a projected CRS in metres for the
-    GeoPackage; default chosen from the data) and ``attribution`` (text or list of texts added
-    to the OSM attribution, e.g. for the town's cadastre). Refused with a clear message when
-    malformed."""
-    try:
-        return parse_gis_section((tenant.config_json or {}).get("gis"))
-    except GisSettingsError as exc:
-        raise BadInput(f"{tenant.name}: [gis] {exc}") from None
-
-
 def road_source(tenant: Tenant) -> str:
     """Provenance text of road-derived geometry, with the OSM extract date when the tenant's
     ``[osm] extract_date`` names it."""
-    osm = (tenant.config_json or {}).get("osm") or {}
-    date = osm.get("extract_date") if isinstance(osm, dict) else None
+    osm = tenant_config(tenant).osm
+    date = osm.extract_date if osm else None
     return f"{ROAD_SOURCE} (Stand {date})" if date else ROAD_SOURCE
 
 
 def _new_layer_set(tenant: Tenant, title: str) -> R.LayerSet:
-    epsg, extra = gis_settings(tenant)
+    epsg, extra = tenant_config(tenant).gis
     return R.LayerSet(
         title=title,
         timezone=tenant.timezone or "Europe/Berlin",

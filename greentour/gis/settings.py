@@ -1,13 +1,14 @@
 """The tenant TOML's ``[gis]`` section: ``epsg`` and ``attribution``.
 
-Read by :func:`greentour.gis.export.gis_settings` when exporting and checked on load by
-:func:`greentour.tenant_config.load_tenant_config`, so a bad value is refused when the file is
-read, not at the first export.
+Checked once by :func:`parse_gis_section` when the tenant file is read
+(:func:`greentour.tenant_config.load_tenant_config`), so a bad value is refused then, not at the
+first export; exports read the :class:`GisSettings` of
+:func:`greentour.tenant_config.tenant_config`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from pyproj import CRS
 from pyproj.exceptions import CRSError
@@ -23,7 +24,16 @@ class GisSettingsError(ValueError):
         self.key = key
 
 
-def parse_gis_section(table: Any) -> tuple[int | None, tuple[str, ...]]:
+class GisSettings(NamedTuple):
+    """The checked ``[gis]`` table."""
+
+    epsg: int | None = None
+    """A projected CRS in metres for exports; None: chosen from the data."""
+    attribution: tuple[str, ...] = ()
+    """Extra attribution texts (the town's own data licences)."""
+
+
+def parse_gis_section(table: Any) -> GisSettings:
     """``epsg`` (a projected CRS in metres, None: chosen from the data) and the extra
     ``attribution`` texts of a ``[gis]`` table; :class:`GisSettingsError` when malformed."""
     gis = table or {}
@@ -46,8 +56,8 @@ def parse_gis_section(table: Any) -> tuple[int | None, tuple[str, ...]]:
         epsg = int(epsg)
     extra = gis.get("attribution") or ()
     if isinstance(extra, str):
-        return epsg, (extra,)
+        return GisSettings(epsg, (extra,))
     if not isinstance(extra, list | tuple):
         raise GisSettingsError("gis.attribution",
                                f"attribution = {extra!r} ist weder Text noch Liste von Texten")
-    return epsg, tuple(str(a) for a in extra)
+    return GisSettings(epsg, tuple(str(a) for a in extra))

@@ -19,10 +19,10 @@ import networkx as nx
 from sqlalchemy.orm import Session
 
 from greentour.errors import BadInput, DataImportError
-from greentour.routing_settings import calibration_factor_of
 from greentour.settings import get_settings
 from greentour.store import session_tenant
 from greentour.store.models import AccessPoint, Tenant
+from greentour.tenant_config import tenant_config
 from routing.network import (
     EdgePoint,
     NoRoadsError,
@@ -45,18 +45,11 @@ def default_cache_dir() -> Path:
 
 
 def osm_file_for(tenant: Tenant) -> Path | None:
-    """The tenant's OSM file from its configuration or ``GREENTOUR_OSM_FILE`` (None: unknown).
+    """The tenant's OSM file from its configuration (``[osm] pbf``) or ``GREENTOUR_OSM_FILE``
+    (None: unknown, or no such file).
 
     Relative paths are read below the data folder."""
-    config = tenant.config_json or {}
-    candidates = [
-        config.get("osm_file"),
-        (config.get("osm") or {}).get("pbf") if isinstance(config.get("osm"), dict) else None,
-        (config.get("osm") or {}).get("file") if isinstance(config.get("osm"), dict) else None,
-        (config.get("inventory") or {}).get("osm_file")
-        if isinstance(config.get("inventory"), dict) else None,
-        get_settings().osm_file,
-    ]
+    candidates = [tenant_config(tenant).osm_pbf, get_settings().osm_file]
     for value in candidates:
         if not value:
             continue
@@ -69,7 +62,7 @@ def osm_file_for(tenant: Tenant) -> Path | None:
 def tenant_profiles(tenant: Tenant | None) -> dict[str, VehicleProfile]:
     """The shipped vehicle profiles with the tenant's overrides (``[vehicle_profiles.<name>]``)."""
     profiles = load_profiles()
-    overrides = ((tenant.config_json or {}).get("vehicle_profiles") or {}) if tenant else {}
+    overrides = tenant_config(tenant).vehicle_profiles if tenant else {}
     fields = {f.name for f in dataclasses.fields(VehicleProfile)}
     for name, changes in overrides.items():
         if name in profiles and isinstance(changes, dict):
@@ -80,7 +73,7 @@ def tenant_profiles(tenant: Tenant | None) -> dict[str, VehicleProfile]:
 
 def calibration_factor(tenant: Tenant) -> float:
     """Tenant TOML ``[routing] calibration_factor`` on all travel times (default 1.0)."""
-    return calibration_factor_of(tenant.config_json, tenant.config_file or tenant.slug)
+    return tenant_config(tenant).routing.calibration_factor
 
 
 def road_graph_for(path: Path, tenant: Tenant, cache_dir: Path) -> nx.MultiDiGraph:

@@ -46,9 +46,9 @@ from greentour.inventory.network import (
 from greentour.inventory.osm_features import read_green_features
 from greentour.inventory.report import ImportReport, category_rows
 from greentour.planning.streets import StreetIndex, street_for, street_index
-from greentour.routing_settings import access_max_distance_m_of
 from greentour.store.models import AccessPoint, Site, SiteRevision, Task, Tenant, Vehicle
 from greentour.store.tenancy import system_session, tenant_session
+from greentour.tenant_config import CareClassEntry, tenant_config
 from greentour.workplace.labels import site_label
 from routing.network import OsmFileError, Router, SiteAccess, save_matrix, snap_sites
 
@@ -89,9 +89,8 @@ def _town_patterns(tenant: Tenant) -> tuple[str, ...]:
 
 
 def _policy(tenant: Tenant, acceptance_path: Path | None) -> AcceptancePolicy:
-    care = (tenant.config_json or {}).get("care_classes") or {}
-    accept = frozenset(c for c, e in care.items() if isinstance(e, dict)
-                       and e.get("accept_by_default"))
+    care = tenant_config(tenant).care_classes
+    accept = frozenset(c for c, e in care.items() if e.accept_by_default)
     decisions = load_acceptance_list(acceptance_path) if acceptance_path else {}
     return AcceptancePolicy(accept_categories=accept or AcceptancePolicy().accept_categories,
                             town_patterns=_town_patterns(tenant), decisions=decisions)
@@ -100,11 +99,11 @@ def _policy(tenant: Tenant, acceptance_path: Path | None) -> AcceptancePolicy:
 def access_max_distance_m(tenant: Tenant) -> float:
     """Tenant TOML ``[routing] access_max_distance_m`` (m), default 250: farther sites are
     flagged "ohne Zufahrt"."""
-    return access_max_distance_m_of(tenant.config_json, tenant.config_file or tenant.slug)
+    return tenant_config(tenant).routing.access_max_distance_m
 
 
 def _snap(G: nx.MultiDiGraph, sites: gpd.GeoDataFrame, profiles: list[str],
-          progress: Progress, max_distance_m: float = 250.0) -> list[SiteAccess | None]:
+          progress: Progress, max_distance_m: float) -> list[SiteAccess | None]:
     """Access points for every site that is not rejected (None for rejected ones)."""
     todo = [(i, g) for i, (g, st) in enumerate(zip(sites.geometry, sites["status"],
                                                     strict=True)) if st != "rejected"]
@@ -180,7 +179,7 @@ def _record(session: Session, site: Site, before: dict[str, Any], source: str, f
 
 
 def _persist(session: Session, sites: gpd.GeoDataFrame, access: list[SiteAccess | None],
-             G: nx.MultiDiGraph, source: str, care: Mapping[str, Any],
+             G: nx.MultiDiGraph, source: str, care: Mapping[str, CareClassEntry],
              report: ImportReport, file_name: str = "") -> list[tuple[Site, SiteAccess | None]]:
     query = select(Site).where(Site.source == source).options(selectinload(Site.access_points))
     if source == "osm":
@@ -210,7 +209,7 @@ def _persist(session: Session, sites: gpd.GeoDataFrame, access: list[SiteAccess 
 
 def _upsert(session: Session, existing: Mapping[Any, Site], i: int, row: Any,
             access: list[SiteAccess | None], G: nx.MultiDiGraph, source: str,
-            care: Mapping[str, Any], report: ImportReport, file_name: str = "",
+            care: Mapping[str, CareClassEntry], report: ImportReport, file_name: str = "",
             index: StreetIndex | None = None,
             before: dict[int, dict[str, Any]] | None = None) -> tuple[Site, SiteAccess | None]:
     """Insert or update one site row and replace its access points.
@@ -272,9 +271,9 @@ def _upsert(session: Session, existing: Mapping[Any, Site], i: int, row: Any,
         site.status = row.status
         site.in_maintenance = bool(row.in_maintenance)
         site.maintained_by = "own"
-        entry = care.get(row.category) or {}
-        site.care_class = getattr(row, "care_class", None) or entry.get("care_class")
-        site.regime = getattr(row, "regime", None) or entry.get("regime")
+        entry = care.get(row.category)
+        site.care_class = getattr(row, "care_class", None) or (entry.care_class if entry else None)
+        site.regime = getattr(row, "regime", None) or (entry.regime if entry else None)
     site.import_status = row.status
     site.access_points = _access_rows(G, access[i]) if access[i] is not None else []
     if access[i] is not None or not site.street:  # a rejected site keeps its known street
@@ -380,7 +379,7 @@ def _store(engine: Engine, tenant: Tenant, sites: gpd.GeoDataFrame,
            access: list[SiteAccess | None], G: nx.MultiDiGraph, source: str,
            profiles: list[str], cache_dir: Path, report: ImportReport,
            progress: Progress) -> None:
-    care = (tenant.config_json or {}).get("care_classes") or {}
+    care = tenant_config(tenant).care_classes
     progress("Fahrzeitmatrizen", 0.7)
     matrices = {}
     with tenant_session(engine, tenant.id) as session, session.begin():

@@ -1,16 +1,16 @@
-"""Shift and break times of a crew-day, from the tenant configuration with the sample's defaults.
+"""Shift and break times of a crew-day: the sample's defaults and the time arithmetic.
 
-The tenant TOML (stored validated in ``Tenant.config_json``) may hold ``[shifts]`` with keys
-``mon`` .. ``sun`` = ``["06:30", "15:30"]`` and ``breaks = [["09:00", "09:15"], ...]``. Where it is
-silent, the sample Bauhof's service agreement applies: Mon-Thu 06:30-15:30, Fri 06:30-12:30, no
-weekend shift, fixed breaks 09:00-09:15 and 12:00-12:30 (see USERS.md).
+The tenant TOML may hold ``[shifts]`` with keys ``mon`` .. ``sun`` = ``["06:30", "15:30"]`` and
+``breaks = [["09:00", "09:15"], ...]`` (typed as :class:`greentour.tenant_config.ShiftSection`,
+whose ``shift_on`` and ``break_windows`` fill in the defaults below). Where it is silent, the
+sample Bauhof's service agreement applies: Mon-Thu 06:30-15:30, Fri 06:30-12:30, no weekend
+shift, fixed breaks 09:00-09:15 and 12:00-12:30 (see USERS.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
 
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_SHIFTS: dict[str, tuple[str, str] | None] = {
@@ -48,43 +48,6 @@ def shift_problem(start: str, end: str, breaks: Sequence[Sequence[str]]) -> str 
         if a < end and b > start and not (start <= a and b <= end):
             return f"Pause {a}–{b} liegt nicht ganz in der Schicht {start}–{end}"
     return None
-
-
-def _find(config: dict[str, Any], *keys: str) -> Any:
-    for key in keys:
-        node: Any = config
-        for part in key.split("."):
-            if not isinstance(node, dict) or part not in node:
-                node = None
-                break
-            node = node[part]
-        if node is not None:
-            return node
-    return None
-
-
-def shift_for(config: dict[str, Any], day: dt.date) -> tuple[dt.time, dt.time] | None:
-    """Local shift start and end on ``day`` (None: no shift that weekday)."""
-    key = WEEKDAY_KEYS[day.weekday()]
-    configured = _find(config, f"shifts.{key}", f"shift.{key}")
-    pair = configured if configured is not None else DEFAULT_SHIFTS[key]
-    if not pair:
-        return None
-    return parse_hhmm(pair[0]), parse_hhmm(pair[1])
-
-
-def breaks_for(config: dict[str, Any]) -> list[list[str]]:
-    """The tenant's fixed break windows as ``[["09:00", "09:15"], ...]`` (local time)."""
-    configured = _find(config, "breaks", "shifts.breaks", "break_windows")
-    pairs = configured if configured else DEFAULT_BREAKS
-    result = []
-    for pair in pairs:
-        if isinstance(pair, dict):
-            pair = (pair.get("start"), pair.get("end"))
-        parse_hhmm(pair[0])
-        parse_hhmm(pair[1])
-        result.append([pair[0], pair[1]])
-    return result
 
 
 def shift_work_seconds(start: dt.time, end: dt.time, breaks: list[list[str]]) -> int:

@@ -1,9 +1,10 @@
 """The town's settings for work records: rates, distribution rule, cost centres and products.
 
-Read from the ``[records]`` table of the tenant file (``Tenant.config_json["records"]``) and
-checked on load by :func:`greentour.tenant_config.load_tenant_config` (unknown keys, negative
-rates, a staff key in two groups, a group, machine or vehicle that does not exist are refused
-with :class:`~greentour.errors.ConfigError` naming the key). Every key has a default, so a town
+Read from the ``[records]`` table of the tenant file (readers take
+``tenant_config(tenant).records`` of :mod:`greentour.tenant_config`) and checked on load by
+:func:`greentour.tenant_config.load_tenant_config` (unknown keys, negative rates, a staff key in
+two groups, a group, machine or vehicle that does not exist are refused with
+:class:`~greentour.errors.ConfigError` naming the key). Every key has a default, so a town
 without the table still gets bookings (at 0 EUR, with the sample product codes).
 
 =========================  =====================================================================
@@ -164,7 +165,8 @@ def records_settings(
 ) -> RecordsSettings:
     """The records settings from a tenant configuration dict (its ``records`` table).
 
-    With the tenant file's keys given, staff, machine and vehicle references are checked too.
+    With the tenant file's keys given, staff, machine and vehicle references are checked too
+    (:func:`check_record_references`).
     """
     table = (config or {}).get("records") or {}
     if not isinstance(table, dict):
@@ -190,8 +192,29 @@ def records_settings(
                 raise ConfigError(source, where,
                                   f"{staff!r} steht schon in Gruppe {seen[staff]!r}")
             seen[staff] = group_key
-            if staff_keys is not None and staff not in staff_keys:
-                raise ConfigError(source, where, f"kein Personal mit key {staff!r}")
+    settings = RecordsSettings(section)
+    check_record_references(settings, source, staff_keys=staff_keys,
+                            machine_keys=machine_keys, vehicle_keys=vehicle_keys)
+    return settings
+
+
+def check_record_references(
+    settings: RecordsSettings,
+    source: Any,
+    *,
+    staff_keys: set[str] | None = None,
+    machine_keys: set[str] | None = None,
+    vehicle_keys: set[str] | None = None,
+) -> None:
+    """Refuse staff, machine and vehicle keys of ``[records]`` the tenant file does not have
+    (:class:`ConfigError` naming the key); a set that is None is not checked."""
+    section = settings.section
+    if staff_keys is not None:
+        for group_key, group in section.person_groups.items():
+            for i, staff in enumerate(group.staff):
+                if staff not in staff_keys:
+                    raise ConfigError(source, f"records.person_groups.{group_key}.staff[{i}]",
+                                      f"kein Personal mit key {staff!r}")
     for kind, rates, known in (("machines", section.machines, machine_keys),
                                ("vehicles", section.vehicles, vehicle_keys)):
         if known is None:
@@ -202,4 +225,3 @@ def records_settings(
             if key not in known and any(c.isdigit() or c == "-" for c in key):
                 raise ConfigError(source, f"records.{kind}.{key}",
                                   f"kein Eintrag mit key {key!r} (Satz je key oder je Art)")
-    return RecordsSettings(section)

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from greentour.clock import tenant_today
-from greentour.crew.privacy import PrivacySettings, privacy_settings
+from greentour.crew.privacy import PrivacySettings
 from greentour.crew.tour import current_tour as published_tour
 from greentour.errors import BadInput, NotFound
 from greentour.planning.current import current_tour as planned_tour
@@ -45,10 +45,11 @@ from greentour.records.booking import (
     book_crew_day,
     union_s,
 )
-from greentour.records.rates import RULE_DE, RecordsSettings, records_settings
+from greentour.records.rates import RULE_DE, RecordsSettings
 from greentour.store import begin_write, tenant_zone
 from greentour.store.models import Completion, CrewDay, Task, Tour
 from greentour.store.models_records import BookingCorrection
+from greentour.tenant_config import tenant_config
 from greentour.workplace.labels import day_text, number_text, site_label
 from greentour.workplace.prints import day_sheet
 
@@ -62,9 +63,9 @@ MAX_REPORT_DAYS = 366
 
 
 def settings_of(session: Session) -> tuple[RecordsSettings, PrivacySettings]:
-    """The tenant's records and privacy settings (validated again)."""
-    config = io.tenant(session).config_json or {}
-    return records_settings(config), privacy_settings(config)
+    """The tenant's records and privacy settings."""
+    cfg = tenant_config(io.tenant(session))
+    return cfg.records, cfg.privacy
 
 
 def tour_for(session: Session, cd: CrewDay) -> Tour | None:

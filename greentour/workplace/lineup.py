@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from greentour.errors import BadInput, Conflict, NotFound
-from greentour.planning.shifts import breaks_for, shift_for, shift_work_seconds
+from greentour.planning.shifts import shift_work_seconds
 from greentour.records.store_io import ensure_open
 from greentour.store import session_tenant
 from greentour.store.models import (
@@ -27,6 +27,7 @@ from greentour.store.models import (
     Staff,
     Vehicle,
 )
+from greentour.tenant_config import tenant_config
 from greentour.workplace.labels import day_text, qualification_label
 
 #: Licence classes every employee is assumed to hold (car licence).
@@ -142,9 +143,9 @@ def ensure_crew_days(session: Session, day: dt.date) -> list[CrewDay]:
     if existing:
         return list(existing)
     tenant = session_tenant(session)
-    config = tenant.config_json or {}
-    default_shift = shift_for(config, day)
-    breaks = breaks_for(config)
+    shifts = tenant_config(tenant).shifts
+    default_shift = shifts.shift_on(day)
+    breaks = shifts.break_windows()
     absent = absent_staff_ids(session, day)
     machines = {m.id: m for m in session.scalars(select(Machine)).all()}
     created = []

@@ -27,7 +27,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from greentour.clock import tenant_now
-from greentour.crew.privacy import privacy_settings
 from greentour.errors import BadInput
 from greentour.planning import publication
 from greentour.planning.current import current_plan
@@ -42,6 +41,7 @@ from greentour.store.models import (
     Tour,
 )
 from greentour.store.models_crew import StopStart
+from greentour.tenant_config import tenant_config
 from greentour.workplace.map_view import NEED_LABELS, last_service_label, need_of
 
 STATE_LABELS = {
@@ -238,7 +238,7 @@ def live_state(
     if not 1 <= count <= 7:
         raise BadInput("Zwischen 1 und 7 Tage", en="Between 1 and 7 days")
     days = [first + dt.timedelta(days=i) for i in range(count)]
-    with_times = privacy_settings(session_tenant(session).config_json).may_see_stop_times(role)
+    with_times = tenant_config(session_tenant(session)).privacy.may_see_stop_times(role)
     progress_days = [day_progress(session, d, photo_url, lang, with_times) for d in days]
     return {
         "days": progress_days,

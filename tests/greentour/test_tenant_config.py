@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
 
+from forecasting import beaufort_ms
+from greentour import tenant_config as tenant_config_module
 from greentour.commands.tenants import apply_tenant_file
+from greentour.config_io import read_toml
+from greentour.crew.privacy import PrivacySettings
 from greentour.errors import ConfigError
 from greentour.settings import REPO_ROOT
 from greentour.store import system_session, tenant_session
 from greentour.store.models import CrewDay, CrewTemplate, Machine, Staff, TaskType, Tenant, Vehicle
-from greentour.tenant_config import load_tenant_config
+from greentour.tenant_config import DemandSection, load_tenant_config, tenant_config
 from greentour.workplace.lineup import ensure_crew_days
 
 LAUF = REPO_ROOT / "data" / "tenants" / "lauf.toml"
@@ -156,17 +162,14 @@ def _uncommented(section: str) -> str:
 
 def test_commented_demand_and_privacy_examples_are_the_defaults(tmp_path: Path) -> None:
     """The [demand] and [privacy] examples in lauf.toml load and equal the built-in defaults."""
-    from greentour.crew.privacy import PrivacySettings, privacy_settings
-    from greentour.tenant_config import DemandSection
-
     path = tmp_path / "stadt.toml"
     text = LAUF.read_text(encoding="utf-8")
     path.write_text(text + "\n" + _uncommented("demand") + _uncommented("privacy"), "utf-8")
     cfg = load_tenant_config(path)
     assert set(cfg.demand.model_fields_set) == set(DemandSection.model_fields)
     assert cfg.demand == DemandSection()
-    assert set(cfg.privacy) == set(PrivacySettings.__dataclass_fields__)
-    assert privacy_settings({"privacy": cfg.privacy}) == PrivacySettings()
+    assert set(read_toml(path)["privacy"]) == set(PrivacySettings.__dataclass_fields__)
+    assert cfg.privacy == PrivacySettings()
 
 
 @pytest.mark.parametrize(
@@ -231,8 +234,8 @@ def test_good_gis_and_routing_load(tmp_path: Path) -> None:
              "\n[routing]\ncalibration_factor = 1.2\naccess_max_distance_m = 400\n")
     path.write_text(LAUF.read_text(encoding="utf-8") + extra, "utf-8")
     cfg = load_tenant_config(path)
-    assert cfg.gis == {"epsg": 25833, "attribution": "Kataster Stadt Lauf"}
-    assert cfg.routing == {"calibration_factor": 1.2, "access_max_distance_m": 400}
+    assert cfg.gis.epsg == 25833 and cfg.gis.attribution == ("Kataster Stadt Lauf",)
+    assert cfg.routing.calibration_factor == 1.2 and cfg.routing.access_max_distance_m == 400
 
 
 CREW1 = 'district = "Nord"\n'
@@ -294,3 +297,125 @@ def test_fixed_file_repairs_crew_days_made_from_the_wrong_one(engine: Engine) ->
         assert (repaired.shift_start, repaired.shift_end) == (dt.time(6, 30), dt.time(15, 30))
         assert repaired.breaks_json == [["09:00", "09:15"], ["12:00", "12:30"]]
         assert (kept.shift_start, kept.shift_end) == (dt.time(7, 0), dt.time(14, 0))
+
+
+# --------------------------------------------------------------------------- the typed accessor
+def test_minimal_tenant_gets_typed_sections_with_their_defaults() -> None:
+    """A tenant whose stored config is empty gets every section typed, with the one default each."""
+
+    cfg = tenant_config(Tenant(slug="minimal", name="Minimal", config_json={}))
+    assert cfg.privacy == PrivacySettings() and cfg.privacy.device_token_days == 365
+    assert not cfg.privacy.may_see_stop_times("planner") and cfg.privacy.may_see_stop_times("admin")
+    assert cfg.routing.access_max_distance_m == 250.0 and cfg.routing.calibration_factor == 1.0
+    assert cfg.gis.epsg is None and cfg.gis.attribution == ()
+    assert cfg.records.rule == "per_stop" and cfg.records.person_group("wer") == "gaertner"
+    assert cfg.records.product("cemetery") == "553 Friedhofswesen"
+    assert cfg.duty.storm_threshold_ms == beaufort_ms(8) and cfg.duty.storm_round_sites == 10
+    assert cfg.duty.margin_m("carriageway") == 0.5 and cfg.duty.margin_m("sight_triangle") == 0.2
+    assert cfg.demand == DemandSection() and cfg.demand.max_package_s == 6 * 3600
+    monday, saturday = dt.date(2026, 6, 1), dt.date(2026, 6, 6)
+    assert cfg.shifts.shift_on(monday) == (dt.time(6, 30), dt.time(15, 30))
+    assert cfg.shifts.shift_on(saturday) is None
+    assert cfg.shifts.break_windows() == [["09:00", "09:15"], ["12:00", "12:30"]]
+    assert cfg.weather is None and cfg.osm_pbf is None and cfg.care_classes == {}
+    assert cfg.tenant is None and cfg.depots == []
+
+
+def test_stored_lauf_config_reads_back_as_loaded(engine: Engine) -> None:
+    """The stored Lauf file reads back through tenant_config as load_tenant_config gave it."""
+
+    loaded = load_tenant_config(LAUF)
+    tenant_id = apply_tenant_file(engine, LAUF).tenant_id
+    with system_session(engine) as s:
+        cfg = tenant_config(s.get(Tenant, tenant_id))
+    assert cfg.model_dump() == loaded.model_dump()
+    assert cfg.records.person_rate_ct("vorarbeiter") == 5640
+    assert cfg.osm_pbf == loaded.osm.pbf and cfg.weather.station_id == loaded.weather.station_id
+
+
+def test_changed_config_is_seen_at_once(engine: Engine, tmp_path: Path) -> None:
+    """The cache returns the same object for the same stored config and sees a change at once:
+    a new tenant file applied, and a config changed in the store."""
+
+    tenant_id = apply_tenant_file(engine, LAUF).tenant_id
+    with system_session(engine) as s:
+        first = tenant_config(s.get(Tenant, tenant_id))
+    with system_session(engine) as s:
+        assert tenant_config(s.get(Tenant, tenant_id)) is first
+    assert first.routing.calibration_factor == 1.0
+    apply_tenant_file(engine, _variant(tmp_path, "[records]", "[routing]\ncalibration_factor = 1.3"
+                                                              "\n\n[records]"))
+    with system_session(engine) as s:
+        assert tenant_config(s.get(Tenant, tenant_id)).routing.calibration_factor == 1.3
+    with system_session(engine) as s, s.begin():
+        tenant = s.get(Tenant, tenant_id)
+        tenant.config_json = {**tenant.config_json, "privacy": {"device_token_days": 30}}
+    with system_session(engine) as s:
+        tenant = s.get(Tenant, tenant_id)
+        assert tenant_config(tenant).privacy.device_token_days == 30
+        assert tenant_config(tenant) is tenant_config(tenant)
+        tenant.config_json = {**tenant.config_json, "privacy": {"device_token_days": 60}}
+        assert tenant_config(tenant).privacy.device_token_days == 60  # same object, new dict
+
+
+def test_cache_is_bounded_and_safe_across_threads() -> None:
+    """Many tenants and threads at once: each call gets its own tenant's config; the cache holds
+    at most CACHE_SIZE entries."""
+
+    towns = [Tenant(id=10_000 + i, slug=f"stadt-{i}", name=f"Stadt {i}",
+                    config_json={"privacy": {"photos_days": i + 1}})
+             for i in range(tenant_config_module.CACHE_SIZE + 20)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        got = list(pool.map(tenant_config_module.tenant_config, towns * 3))
+    assert [c.privacy.photos_days for c in got] == [t.config_json["privacy"]["photos_days"]
+                                                     for t in towns * 3]
+    assert len(tenant_config_module._cache) <= tenant_config_module.CACHE_SIZE
+
+
+def test_bad_stored_config_is_refused_naming_file_and_key() -> None:
+    """A stored config that does not validate is refused with the tenant's file, the key and the
+    loader's German reason; a corrected config is read (the refusal is not cached)."""
+
+    town = Tenant(id=20_000, slug="stadt", name="Stadt", config_file="stadt.toml",
+                  config_json={"privacy": {"photos_days": 0}})
+    with pytest.raises(ConfigError, match=r"stadt\.toml: privacy\.photos_days: muss eine ganze "
+                                          r"Zahl ≥ 1 sein, nicht 0"):
+        tenant_config(town)
+    town.config_json = {"privacy": {"photos_days": 7}}
+    assert tenant_config(town).privacy.photos_days == 7
+
+
+def test_duty_section_loads_and_bad_values_are_refused(tmp_path: Path) -> None:
+    """[duty] in a tenant file sets the storm threshold; a Beaufort number out of range is
+    refused."""
+
+    cfg = load_tenant_config(_variant(tmp_path, "[records]",
+                                      "[duty]\nstorm_bft = 9\nmargin_path_m = 0.4\n\n[records]"))
+    assert cfg.duty.storm_threshold_ms == beaufort_ms(9) and cfg.duty.margin_m("path") == 0.4
+    gust = load_tenant_config(_variant(tmp_path, "[records]",
+                                       "[duty]\nstorm_gust_ms = 20.0\n\n[records]"))
+    assert gust.duty.storm_threshold_ms == 20.0
+    with pytest.raises(ConfigError, match="duty.storm_bft: Beaufort-Stufe muss zwischen 6 und 12"):
+        load_tenant_config(_variant(tmp_path, "[records]", "[duty]\nstorm_bft = 3\n\n[records]"))
+
+
+def _config_json_readers(root: Path) -> list[str]:
+    """``file:line`` of every use of ``config_json`` (attribute, keyword or string) in a tree."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            named = ((isinstance(node, ast.Attribute) and node.attr == "config_json")
+                     or (isinstance(node, ast.keyword) and node.arg == "config_json")
+                     or (isinstance(node, ast.Constant) and node.value == "config_json"))
+            if named:
+                found.append(f"{path.relative_to(REPO_ROOT)}:{node.lineno}")
+    return found
+
+
+def test_only_tenant_config_reads_the_stored_config() -> None:
+    """No module of greentour/ or web/ but greentour/tenant_config.py, the store's models and the
+    migrations touches ``Tenant.config_json``: every reader takes tenant_config(tenant)."""
+    allowed = ("greentour/tenant_config.py", "greentour/store/models", "greentour/migrations/")
+    uses = _config_json_readers(REPO_ROOT / "greentour") + _config_json_readers(REPO_ROOT / "web")
+    assert any(u.startswith("greentour/tenant_config.py") for u in uses)  # the walk sees uses
+    assert [u for u in uses if not u.startswith(allowed)] == []

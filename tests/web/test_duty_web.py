@@ -103,6 +103,7 @@ def test_hazard_layer_and_english_page(client, engine, sample) -> None:
     assert "Wetterdaten" in page
     with system_session(engine) as s, s.begin():
         s.get(Tenant, tenant_id).config_json = {"weather": {
+            "source": "dwd_kl_daily", "station_id": "00691",
             "files": ["weather/produkt_klima_tag_20241226_20260628_00691.txt"],
             "history_files": ["weather/produkt_klima_tag_20210101_20231231_01078.txt"]}}
     with tenant_session(engine, tenant_id) as s, s.begin():

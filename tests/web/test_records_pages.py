@@ -20,10 +20,10 @@ from sqlalchemy import select
 
 from greentour.accounts.members import ensure_user
 from greentour.crew import tokens
-from greentour.crew.privacy import privacy_settings
 from greentour.crew.reports import ReportInput, submit_report
 from greentour.records import csv_layouts
 from greentour.store import make_engine, models, session_tenant, write_session
+from greentour.tenant_config import tenant_config
 
 ADMIN, ADMIN_PW = "verwaltung", "Rathaus-Kasse-2026!"
 
@@ -36,7 +36,7 @@ def _report_tour(db_url: str, tenant_id: int, crew_day_id: int) -> list[int]:
     with write_session(engine, tenant_id) as s:
         cd = s.get(models.CrewDay, crew_day_id)
         device = tokens.issue_token(s, tenant_id, crew_template_id=cd.template_id).record
-        privacy = privacy_settings(session_tenant(s).config_json)
+        privacy = tenant_config(session_tenant(s)).privacy
         tour = s.scalar(select(models.Tour).where(models.Tour.crew_day_id == crew_day_id))
         stops = [x for x in sorted(tour.stops, key=lambda x: x.seq) if x.kind == "task"][:5]
         for i, stop in enumerate(stops):

@@ -12,10 +12,11 @@ from flask import g, request
 from sqlalchemy.orm import Session
 
 from greentour.crew import tokens
-from greentour.crew.privacy import PrivacySettings, privacy_settings
+from greentour.crew.privacy import PrivacySettings
 from greentour.crew.sensors import SECRET_HEADER, check_secret, tenant_id_of_secret
 from greentour.errors import Forbidden, Unauthorized
 from greentour.store.models import Tenant
+from greentour.tenant_config import tenant_config
 from web.db import tenant_db, use_tenant
 from web.http_auth import bearer_token
 
@@ -105,4 +106,4 @@ def current_webhook() -> Session:
 def tenant_privacy(session: Session, tenant_id: int) -> PrivacySettings:
     """The tenant's privacy settings (retention, visibility, photo limit)."""
     tenant = session.get(Tenant, tenant_id)
-    return privacy_settings(tenant.config_json if tenant else None)
+    return tenant_config(tenant).privacy if tenant else PrivacySettings()

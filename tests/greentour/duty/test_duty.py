@@ -54,7 +54,8 @@ def _site(session, name: str, category: str, lon: float, lat: float, **extra) ->
 def town(engine, make_tenant):
     """A town with two playgrounds, a tree row and a hedge on a road (traffic-safety flag)."""
     tenant = make_tenant("lauf", "Lauf (Test)", config_json={
-        "weather": {"files": ["weather/produkt_klima_tag_20241226_20260628_00691.txt"],
+        "weather": {"source": "dwd_kl_daily", "station_id": "00691",
+                    "files": ["weather/produkt_klima_tag_20241226_20260628_00691.txt"],
                     "history_files": ["weather/produkt_klima_tag_20210101_20231231_01078.txt"]}})
     with tenant_session(engine, tenant.id) as s, s.begin():
         ids = {

@@ -23,8 +23,8 @@ from greentour.store.models_forecast import SiteForecast as StoredForecast
 
 BREMEN = "weather/produkt_klima_tag_20241226_20260628_00691.txt"
 CONFIG = {
-    "weather": {"station_id": "00691", "files": [BREMEN]},
-    "care_classes": {"park": {"regime": "utility_intensive"}},
+    "weather": {"source": "dwd_kl_daily", "station_id": "00691", "files": [BREMEN]},
+    "care_classes": {"park": {"care_class": "PK 2", "regime": "utility_intensive"}},
 }
 LAT, LON = 53.0451, 8.7981
 
@@ -350,6 +350,7 @@ def test_without_growth_series_the_stand_in_model_is_used_and_said(tmp_path):
     ctx = forecast_context(tmp_path)
     assert isinstance(ctx.grass, DriverGrassModel)
     town = Tenant(slug="x", name="X", config_json={"weather": {
+        "source": "dwd_kl_daily", "files": [BREMEN],
         "stands_in": True, "station_id": "00691", "station_name": "Bremen",
         "nearest_station_id": "00330", "nearest_station_name": "Oberzent-Beerfelden",
         "nearest_distance_km": 27.2}})

@@ -192,21 +192,22 @@ def test_crew_report_shows_in_stop_status_and_site(engine, gis_sample):
 ])
 def test_bad_gis_settings_are_refused(gis, message):
     """A malformed [gis] section of the tenant TOML is refused with the key in the message."""
-    from greentour.gis.export import gis_settings
+    from greentour.errors import ConfigError
     from greentour.store.models import Tenant
+    from greentour.tenant_config import tenant_config
 
-    with pytest.raises(BadInput, match=message):
-        gis_settings(Tenant(name="Lauf", slug="lauf", config_json={"gis": gis}))
+    with pytest.raises(ConfigError, match=rf"gis\.\w+: .*{message}"):
+        tenant_config(Tenant(name="Lauf", slug="lauf", config_json={"gis": gis}))
 
 
 def test_gis_settings_epsg_and_attribution():
     """[gis] epsg = 25833 and an attribution text are taken over."""
-    from greentour.gis.export import gis_settings
     from greentour.store.models import Tenant
+    from greentour.tenant_config import tenant_config
 
     tenant = Tenant(name="Lauf", slug="lauf", config_json={
         "gis": {"epsg": 25833, "attribution": "Grünflächenkataster Stadt Lauf (dl-de/by-2-0)"}})
-    assert gis_settings(tenant) == (25833, ("Grünflächenkataster Stadt Lauf (dl-de/by-2-0)",))
+    assert tenant_config(tenant).gis == (25833, ("Grünflächenkataster Stadt Lauf (dl-de/by-2-0)",))
 
 
 def test_road_source_names_the_osm_extract_date():
@@ -214,6 +215,7 @@ def test_road_source_names_the_osm_extract_date():
     from greentour.gis.export import road_source
     from greentour.store.models import Tenant
 
-    tenant = Tenant(name="Lauf", slug="lauf", config_json={"osm": {"extract_date": "2020-01-15"}})
+    tenant = Tenant(name="Lauf", slug="lauf", config_json={"osm": {"pbf": "osm/lauf.osm.pbf",
+                                                                   "extract_date": "2020-01-15"}})
     assert road_source(tenant) == "OpenStreetMap road network (Stand 2020-01-15)"
     assert road_source(Tenant(name="X", slug="x", config_json={})) == "OpenStreetMap road network"

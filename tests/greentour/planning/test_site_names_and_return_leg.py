@@ -19,13 +19,13 @@ import pytest
 from pyproj import Geod
 from sqlalchemy import select
 
-from greentour.crew.privacy import privacy_settings
 from greentour.crew.tour import tour_payload
 from greentour.gis.export import export_plan
 from greentour.gis.gpx import GPX_NS
 from greentour.planning.current import current_plan
 from greentour.planning.plan_service import run_plan_in_tenant
 from greentour.store import make_engine, models, tenant_session
+from greentour.tenant_config import tenant_config
 from greentour.workplace import map_view, prints
 from greentour.workplace.labels import site_label
 from routing.params import SolveParams
@@ -52,7 +52,7 @@ def planned(planner_scenario_template, tmp_path_factory):
 
 def _crew_docs(s, plan) -> dict[int, dict]:
     tenant = s.get(models.Tenant, plan.tenant_id)
-    return {t.id: tour_payload(s, t, privacy_settings(tenant.config_json)) for t in plan.tours}
+    return {t.id: tour_payload(s, t, tenant_config(tenant).privacy) for t in plan.tours}
 
 
 def test_unnamed_site_has_one_name_on_tablet_map_exports_and_gpx(planned) -> None:

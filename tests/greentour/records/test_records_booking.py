@@ -135,7 +135,7 @@ def test_sample_tenant_rates_load_and_resolve() -> None:
     """The sample's [records]: Huber is a Vorarbeiter (56.40 EUR/h), others Gärtner, machine
     rates by kind, cemetery sites to 5530 with product 553."""
     cfg = load_tenant_config(REPO / "data" / "tenants" / "lauf.toml")
-    s = records_settings({"records": cfg.records})
+    s = cfg.records
     assert s.person_group("huber") == "vorarbeiter" and s.person_rate_ct("vorarbeiter") == 5640
     assert s.person_group("maier") == "gaertner" and s.person_rate_ct("gaertner") == 4980
     assert s.machine_rate_ct("aufsitz-1", "ride_on_mower") == 1850

@@ -18,7 +18,6 @@ import pytest
 from records_week import build_week, expected_figures
 from sqlalchemy import select
 
-from greentour.crew.privacy import privacy_settings
 from greentour.crew.reports import ReportInput, submit_report
 from greentour.errors import Conflict
 from greentour.records import csv_layouts, service, store_io
@@ -30,6 +29,7 @@ from greentour.store import (
     tenant_zone,
     write_session,
 )
+from greentour.tenant_config import tenant_config
 
 
 @pytest.fixture(scope="module")
@@ -196,7 +196,7 @@ def test_closed_day_refuses_every_change_and_late_reports_book_nothing(week) -> 
         stop = next(x for x in tour.stops if x.kind == "task")
         device = s.scalar(select(models.DeviceToken).where(
             models.DeviceToken.crew_template_id == cd.template_id))
-        privacy = privacy_settings(session_tenant(s).config_json)
+        privacy = tenant_config(session_tenant(s)).privacy
         late = dt.datetime.combine(monday, dt.time(15, 0), tzinfo=dt.UTC)
         answer = submit_report(s, device, ReportInput(
             str(uuid.uuid4()), "partly", tour.plan.version, late, stop_id=stop.id),
