@@ -142,6 +142,10 @@ def explain_unassigned(problem, tours: dict, task_ids, allowed, max_positions: i
     crew-day, or ``no_feasible_position`` when windows rather than shift length block it.
     """
     out: dict[str, list[Reason]] = {}
+    locked_prefix: dict[str, int] = {}
+    for x in problem.tasks:
+        if x.locked_crew_day is not None and x.locked_position is not None:
+            locked_prefix[x.locked_crew_day] = locked_prefix.get(x.locked_crew_day, 0) + 1
     for tid in task_ids:
         t = problem.task_by_id[tid]
         penalty = penalty_of(t) if penalty_of else 0.0
@@ -161,8 +165,7 @@ def explain_unassigned(problem, tours: dict, task_ids, allowed, max_positions: i
             crew = problem.crew_day_by_id[cid]
             base = tour_cost_eur(problem, tour)
             seq = tour.sequence
-            n_locked = sum(1 for x in problem.tasks if x.locked_crew_day == cid
-                           and x.locked_position is not None)
+            n_locked = locked_prefix.get(cid, 0)
             m = problem.matrix_for(crew).duration_s
             exits = [crew.start_location] + [_exit(problem, r) for r in seq]
             entries = [_entry(problem, r) for r in seq] + [crew.end_location]

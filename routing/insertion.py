@@ -34,10 +34,14 @@ MAX_TRIALS = 40
 RETIME_UNITS_PER_STOP = 10
 #: candidate positions (lower bounds) priced per work unit
 CANDIDATES_PER_UNIT = 8
-#: work units a second on the shared 2-core development machine (measured 3 Dec 2026 at load 1.6:
-#: construction 132 000, improvement 161 000-167 000 a CPU second):
-#: what :class:`routing.search.SolveClock` converts counted work into seconds with
-WORK_UNITS_PER_S = 140_000
+#: work units a second on the shared 2-core development machine: what
+#: :class:`routing.search.SolveClock` converts counted work into seconds with. Measured 3 Dec
+#: 2026 at load 1.6 as 140 000 while the fast schedule counted every stop after an insertion
+#: (construction 132 000, improvement 161 000-167 000 a CPU second); since it counts the steps
+#: it takes (it stops where the new schedule meets the old one) the same CPU second holds about
+#: 8 % fewer units (old and new code side by side on the storm week: 114 000 against 105 000 a
+#: CPU second at load 8), hence 130 000: the same wall time per budget second as before
+WORK_UNITS_PER_S = 130_000
 
 
 @dataclass(frozen=True)
@@ -135,90 +139,117 @@ def _domains(problem: Problem, task: Task, crew: CrewDay) -> list[tuple[int, int
 _State = tuple[int, int, tuple[int, ...], dict[str, float], float]
 
 
+def _info(problem: Problem, crew: CrewDay, ref: str, cache: dict) -> tuple:
+    """What the fast schedule needs of a stop on a crew-day, cached per problem: (entry, exit,
+    service s, start domains or None, may a break split it, non-zero loads as (kind, amount)
+    pairs or None for a reload point, due latest start s or None, lateness euro per s, kinds a
+    reload point empties)."""
+    key = ("info", ref, crew.id)
+    got = cache.get(key)
+    if got is not None:
+        return got
+    task = problem.task_by_id.get(ref)
+    if task is not None:
+        w = problem.weights
+        got = (task.entry_location, task.exit_location, task.service_duration_s,
+               _domains(problem, task, crew), problem.is_splittable(task),
+               tuple((k, abs(a)) for k, a in task.loads.items() if a), task.due_latest_s,
+               w.late_eur_per_day * max(task.urgency, 0.01), ())
+    else:
+        r = problem.reload_by_id[ref]
+        got = (r.location, r.location, r.service_duration_s,
+               _reload_domains(r, crew, r.service_duration_s), False, None, None, 0.0,
+               tuple(r.kinds))
+    cache[key] = got
+    return got
+
+
+def _rows(problem: Problem, crew: CrewDay) -> list[list[int]]:
+    """The crew-day's drive-time matrix as nested lists (s), cached per problem: indexing a
+    list is several times faster than indexing the numpy array."""
+    cache = _per_problem(problem)
+    key = ("rows", crew.profile)
+    got = cache.get(key)
+    if got is None:
+        got = cache[key] = problem.matrix_for(crew).duration_s.tolist()
+    return got
+
+
 def _step(problem: Problem, crew: CrewDay, dur, state: _State, ref: str | None,
           cache: dict | None = None):
     """The fast schedule one stop further (``ref`` None: back at the depot, -> (arrival,
     lateness) or None); None when a window, the shift end or a load capacity makes it
-    impossible. ``cache``: the problem's cache (:func:`_per_problem`), passed for speed."""
-    t, loc, pending_t, loads, late_eur = state
-    pending = list(pending_t)
+    impossible. ``dur``: :func:`_rows` of the crew-day; ``cache``: the problem's cache
+    (:func:`_per_problem`), passed for speed."""
+    t, loc, pending, loads, late_eur = state
     if ref is None:
-        entry, exit_, service, domains, split, task, r = \
-            crew.end_location, crew.end_location, 0, None, False, None, None
+        entry = crew.end_location
+        exit_, service, domains, split, load_items = entry, 0, None, False, None
     else:
-        task = problem.task_by_id.get(ref)
-        if task is not None:
-            r = None
-            entry, exit_, service = task.entry_location, task.exit_location, \
-                task.service_duration_s
-            if cache is None:
-                cache = _per_problem(problem)
-            domains = cache.get((task.id, crew.id))
-            if domains is None:
-                domains = _domains(problem, task, crew)
-            split = problem.is_splittable(task)
-        else:
-            r = problem.reload_by_id[ref]
-            entry = exit_ = r.location
-            service = r.service_duration_s
-            domains = _reload_domains(r, crew, service)
-            split = False
-    travel = int(dur[loc, entry])
+        if cache is None:
+            cache = _per_problem(problem)
+        entry, exit_, service, domains, split, load_items, due, late_rate, kinds = \
+            _info(problem, crew, ref, cache)
+    travel = dur[loc][entry]
     if travel >= UNREACHABLE_S:
         return None
-    breaks = crew.breaks
     cur, left = t, travel
-    while True:
+    if pending:
+        breaks = crew.breaks
+        while True:
+            arrival = cur + left
+            start = arrival if domains is None else _earliest_start(domains, arrival)
+            ref_start = start if start is not None else arrival
+            chosen = None
+            for i in pending:
+                b = breaks[i]
+                forced = (ref_start > b.latest_start_s) if split else \
+                    (service > 0 and ref_start + service > b.latest_start_s)
+                if max(cur, b.earliest_start_s) <= ref_start or forced:
+                    chosen = i
+                    break
+            if chosen is None:
+                break
+            b = breaks[chosen]
+            bs = max(cur, b.earliest_start_s)
+            pending = tuple(i for i in pending if i != chosen)
+            left -= min(left, max(0, bs - cur))
+            cur = bs + b.duration_s
+    else:
         arrival = cur + left
         start = arrival if domains is None else _earliest_start(domains, arrival)
-        ref_start = start if start is not None else arrival
-        chosen = None
-        for i in pending:
-            b = breaks[i]
-            forced = (ref_start > b.latest_start_s) if split else \
-                (service > 0 and ref_start + service > b.latest_start_s)
-            if max(cur, b.earliest_start_s) <= ref_start or forced:
-                chosen = i
-                break
-        if chosen is None:
-            break
-        b = breaks[chosen]
-        bs = max(cur, b.earliest_start_s)
-        pending.remove(chosen)
-        left -= min(left, max(0, bs - cur))
-        cur = bs + b.duration_s
     if ref is None:
         return (arrival, late_eur) if arrival <= crew.latest_end_s else None
     if start is None:
         return None
     end = start + service
-    if split:
+    if split and pending:
+        breaks = crew.breaks
         cursor = start
-        for i in list(pending):
+        kept = []
+        for i in pending:
             b = breaks[i]
             if b.earliest_start_s < end:
                 bs = max(cursor, b.earliest_start_s)
-                pending.remove(i)
                 cursor = bs + b.duration_s
                 end += b.duration_s
-    if task is not None:
-        changed = False
-        for kind, amount in task.loads.items():
-            if amount:
-                if not changed:
-                    loads, changed = dict(loads), True
-                loads[kind] = loads.get(kind, 0.0) + abs(amount)
-                if loads[kind] > crew.capacity.get(kind, 0.0) + 1e-6:
+            else:
+                kept.append(i)
+        pending = tuple(kept)
+    if load_items is not None:
+        if load_items:
+            loads = dict(loads)
+            for kind, amount in load_items:
+                v = loads[kind] = loads.get(kind, 0.0) + amount
+                if v > crew.capacity.get(kind, 0.0) + 1e-6:
                     return None
-        if task.due_latest_s is not None and start > task.due_latest_s:
-            w = problem.weights
-            late_eur += w.late_eur_per_day * max(task.urgency, 0.01) * \
-                (start - task.due_latest_s) / 86400
+        if due is not None and start > due:
+            late_eur += late_rate * (start - due) / 86400
     else:
         loads = dict(loads)
-        for kind in r.kinds:
+        for kind in kinds:
             loads[kind] = 0.0
-    return (end, exit_, tuple(pending), loads, late_eur)
+    return (end, exit_, pending, loads, late_eur)
 
 
 def _initial_state(crew: CrewDay) -> _State:
@@ -231,7 +262,7 @@ def quick_schedule(problem: Problem, crew: CrewDay, seq: Sequence[str]
     earliest-start rules (fixed breaks as :func:`routing.checker.retime_tour` places them
     without hints), or None if a window, the shift end or a load capacity makes it impossible.
     A pre-filter only: ArbZG and the other rules are left to the checker."""
-    dur = problem.matrix_for(crew).duration_s
+    dur = _rows(problem, crew)
     state = _initial_state(crew)
     for ref in seq:
         state = _step(problem, crew, dur, state, ref)
@@ -258,7 +289,7 @@ def _base(problem: Problem, crew: CrewDay, seq: Sequence[str]) -> _Base | None:
         return cache[key]
     if len(cache) > 20000:
         cache.clear()
-    dur = problem.matrix_for(crew).duration_s
+    dur = _rows(problem, crew)
     states = [_initial_state(crew)]
     for ref in seq:
         nxt = _step(problem, crew, dur, states[-1], ref)
@@ -291,16 +322,25 @@ def quick_insert(problem: Problem, crew: CrewDay, seq: Sequence[str], p: int,
     """:func:`quick_schedule` of ``seq[:p] + inserted + seq[p:]``, resumed from the schedule of
     ``seq`` as it stands before stop ``p`` and ended early where the new schedule meets the old
     one again (same time, same breaks left, loads within the truck's room)."""
+    return _quick_insert(problem, crew, seq, p, inserted)[0]
+
+
+def _quick_insert(problem: Problem, crew: CrewDay, seq: Sequence[str], p: int,
+                  inserted: Sequence[str]) -> tuple[tuple[int, float] | None, int]:
+    """:func:`quick_insert` and the number of fast-schedule steps it took (work units)."""
     base = _base(problem, crew, seq)
     if base is None:
-        return quick_schedule(problem, crew, [*seq[:p], *inserted, *seq[p:]])
-    dur = problem.matrix_for(crew).duration_s
+        return quick_schedule(problem, crew, [*seq[:p], *inserted, *seq[p:]]), \
+            len(seq) + len(inserted) + 1
+    dur = _rows(problem, crew)
     cache = _per_problem(problem)
     state = base.states[p]
+    steps = 0
     for ref in inserted:
+        steps += 1
         state = _step(problem, crew, dur, state, ref, cache)
         if state is None:
-            return None
+            return None, steps
     for j in range(p, len(seq)):
         old = base.states[j]
         if state[0] == old[0] and state[2] == old[2] and state[1] == old[1]:
@@ -314,11 +354,12 @@ def quick_insert(problem: Problem, crew: CrewDay, seq: Sequence[str], p: int,
                     break
             if fits:
                 end, late = base.result
-                return end, state[4] + late - old[4]
+                return (end, state[4] + late - old[4]), steps
+        steps += 1
         state = _step(problem, crew, dur, state, seq[j], cache)
         if state is None:
-            return None
-    return _step(problem, crew, dur, state, None)
+            return None, steps
+    return _step(problem, crew, dur, state, None), steps + 1
 
 
 def _legs(problem: Problem, crew: CrewDay, refs: tuple[str, ...]):
@@ -428,8 +469,8 @@ def best_insertion(
         if yard is not None and (p == 0 or seq[p - 1] != yard):
             options.append(([yard, task_id], True))
         for inserted, reload in options:
-            units += len(seq) - p + len(inserted) + 1
-            q = quick_insert(problem, crew, seq, p, inserted)
+            q, steps = _quick_insert(problem, crew, seq, p, inserted)
+            units += steps
             if q is None:
                 continue
             new_seq = seq[:p] + inserted + seq[p:]

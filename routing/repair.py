@@ -25,7 +25,7 @@ crew-days' rates, overtime, lateness, plus the penalty of every task left out.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from routing.checker import retime_tour
 from routing.constraints import task_penalty_eur
@@ -33,9 +33,11 @@ from routing.explain import tour_cost_eur
 from routing.insertion import (
     Insertion,
     add_retime_work,
+    add_work,
     best_insertion,
     drop_unneeded_reloads,
     locked_prefix_length,
+    move_cost_eur,
     work_done,
 )
 from routing.problem import Problem
@@ -106,6 +108,14 @@ class Effort:
             work_done(problem) + units
         self.wall_until = wall_until
 
+    def exhausted(self) -> bool:
+        """True when no effort is left (without using any)."""
+        if self.units_until is not None and work_done(self.problem) >= self.units_until:
+            return True
+        if self.wall_until is not None and time.time() >= self.wall_until:
+            return True
+        return self.left is not None and self.left <= 0
+
     def spend(self) -> bool:
         """Use one insertion search; False when the effort is used up."""
         if self.units_until is not None and work_done(self.problem) >= self.units_until:
@@ -120,11 +130,54 @@ class Effort:
         return True
 
 
+class Memo:
+    """Re-timed tours and cheapest insertions computed during one improvement, looked up by
+    the stop orders they depend on, so a pass over an unchanged plan (the next round, the next
+    left-out task) does not compute them again. Only what is computed counts as work
+    (:func:`routing.insertion.work_done`); a look-up counts one unit per crew-day it names.
+    Local to one :func:`repair` call, so the same inputs give the same plan."""
+
+    #: entries kept before the memo starts afresh (tours hold their stops: memory)
+    MAX_ENTRIES = 20_000
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.tours: dict[tuple, Tour] = {}
+        self.insertions: dict[tuple, Insertion | None] = {}
+
+    def retime(self, crew_day_id: str, sequence: Sequence[str]) -> Tour:
+        """:func:`routing.checker.retime_tour` of ``sequence`` (no break hints), memoised."""
+        key = (crew_day_id, tuple(sequence))
+        got = self.tours.get(key)
+        if got is None:
+            if len(self.tours) > self.MAX_ENTRIES:
+                self.tours.clear()
+            add_retime_work(self.problem, len(key[1]))
+            got = self.tours[key] = retime_tour(self.problem, crew_day_id, list(key[1]))
+        return got
+
+    def best(self, tours: Mapping[str, Tour], task_id: str, crew_day_ids: Sequence[str],
+             max_cost_eur: float) -> Insertion | None:
+        """:func:`routing.insertion.best_insertion`, memoised by the tours it looks at."""
+        key = (task_id, round(max_cost_eur, 6),
+               tuple((c, tours[c].refs) for c in crew_day_ids))
+        if key in self.insertions:
+            add_work(self.problem, len(crew_day_ids))
+            return self.insertions[key]
+        if len(self.insertions) > self.MAX_ENTRIES:
+            self.insertions.clear()
+        got = self.insertions[key] = best_insertion(self.problem, tours, task_id,
+                                                    crew_day_ids, max_cost_eur=max_cost_eur)
+        return got
+
+
 def relocate(problem: Problem, tours: dict[str, Tour], allowed: Mapping[str, list[str]],
-             max_moves: int | None = None, effort: Effort | None = None) -> int:
+             max_moves: int | None = None, effort: Effort | None = None,
+             memo: Memo | None = None) -> int:
     """Short improvement: move single tasks to their cheapest position elsewhere (any crew-day
     allowed for them, or another place in the same tour) while that lowers our objective;
     updates ``tours`` in place, returns the number of moves. Locked tasks stay."""
+    memo = memo or Memo(problem)
     moves = 0
     improved = True
     while improved and (max_moves is None or moves < max_moves):
@@ -136,9 +189,7 @@ def relocate(problem: Problem, tours: dict[str, Tour], allowed: Mapping[str, lis
                 if task.locked_crew_day is not None or tid not in allowed:
                     continue
                 tour = tours[cid]
-                seq = [r for r in tour.sequence if r != tid]
-                add_retime_work(problem, len(seq))
-                without = retime_tour(problem, cid, seq)
+                without = memo.retime(cid, [r for r in tour.refs if r != tid])
                 if without.violations:
                     continue
                 gain = tour_cost_eur(problem, tour) - tour_cost_eur(problem, without)
@@ -148,7 +199,7 @@ def relocate(problem: Problem, tours: dict[str, Tour], allowed: Mapping[str, lis
                     return moves
                 trial = dict(tours)
                 trial[cid] = without
-                ins = best_insertion(problem, trial, tid, allowed[tid], max_cost_eur=gain)
+                ins = memo.best(trial, tid, allowed[tid], gain)
                 if ins is None or ins.cost_eur >= gain - 0.01:
                     continue
                 if ins.crew_day_id == cid and tuple(ins.sequence) == tuple(tour.sequence):
@@ -163,52 +214,135 @@ def relocate(problem: Problem, tours: dict[str, Tour], allowed: Mapping[str, lis
 
 
 def insert_with_ejection(problem: Problem, tours: dict[str, Tour],
-                         allowed: Mapping[str, list[str]], effort: Effort | None = None) -> int:
+                         allowed: Mapping[str, list[str]], effort: Effort | None = None,
+                         memo: Memo | None = None) -> int:
     """For each task left out (most costly to leave out first): make room on a crew-day by
     moving one of its tasks elsewhere (or leaving that one out, if it costs less to leave out),
-    when that lowers the objective. Updates ``tours`` in place; returns the tasks inserted."""
+    when that lowers the objective. Updates ``tours`` in place; returns the tasks inserted.
+
+    The tour without the ejected task and where the ejected task would go are the same for
+    every left-out task (memoised); the left-out task's insertion is only searched up to the
+    cost at which the exchange still gains (the ejected task's own move not yet known: free)."""
+    memo = memo or Memo(problem)
     penalty = {tid: task_penalty_eur(problem, problem.task_by_id[tid]) for tid in allowed}
     inserted = 0
-    for tid in sorted(_left(problem, tours, allowed), key=lambda x: (-penalty[x], x)):
-        best = None  # (delta, {cid: tour})
-        need_s = problem.task_by_id[tid].service_duration_s
-        for cid in allowed[tid]:
-            tour = tours[cid]
-            base = tour_cost_eur(problem, tour)
-            crew = problem.crew_day_by_id[cid]
-            slack_s = crew.latest_end_s - tour.end_s + tour.kpis.wait_s
-            for x in tour.task_ids:
-                if problem.task_by_id[x].locked_crew_day is not None or x not in allowed:
-                    continue
-                if problem.task_by_id[x].service_duration_s + slack_s < need_s:
-                    continue  # taking x out cannot make room for the task
-                if effort is not None and not effort.spend():
-                    break
-                add_retime_work(problem, len(tour.refs))
-                without = retime_tour(problem, cid, [r for r in tour.refs if r != x])
-                if without.violations:
-                    continue
-                trial = dict(tours)
-                trial[cid] = without
-                ins = best_insertion(problem, trial, tid, [cid],
-                                     max_cost_eur=penalty[tid] + penalty[x])
-                if ins is None:
-                    continue
-                trial[cid] = ins.tour
-                change = tour_cost_eur(problem, ins.tour) - base
-                others = [c for c in allowed[x] if c != cid]
-                moved = best_insertion(problem, trial, x, others,
-                                       max_cost_eur=penalty[x]) if others else None
-                delta = change - penalty[tid] + (moved.cost_eur if moved else penalty[x])
-                if delta < -1e-6 and (best is None or delta < best[0]):
-                    new = {cid: ins.tour}
-                    if moved is not None:
-                        new[moved.crew_day_id] = moved.tour
-                    best = (delta, new)
-        if best is not None:
-            tours.update(best[1])
-            inserted += 1
+    again = True
+    while again:
+        again = False
+        for tid in sorted(_left(problem, tours, allowed), key=lambda x: (-penalty[x], x)):
+            if tid in {t for tour in tours.values() for t in tour.task_ids}:
+                continue
+            if _eject_for(problem, tours, allowed, tid, penalty, effort, memo):
+                inserted += 1
+                again = EJECTION_REPEAT
+            elif effort is not None and effort.exhausted():
+                return inserted
     return inserted
+
+
+#: repeat the pass over left-out tasks while one was inserted (tours changed: a task tried
+#: earlier may fit now)
+EJECTION_REPEAT = True
+
+
+def _eject_for(problem: Problem, tours: dict[str, Tour], allowed: Mapping[str, list[str]],
+               tid: str, penalty: Mapping[str, float], effort: Effort | None,
+               memo: Memo) -> bool:
+    """The best exchange that brings left-out ``tid`` in (see :func:`insert_with_ejection`),
+    applied to ``tours``; False if none lowers the objective."""
+    best = None  # (delta, {cid: tour})
+    need_s = problem.task_by_id[tid].service_duration_s
+    for cid in allowed[tid]:
+        tour = tours[cid]
+        base = tour_cost_eur(problem, tour)
+        crew = problem.crew_day_by_id[cid]
+        slack_s = crew.latest_end_s - tour.end_s + tour.kpis.wait_s
+        move = move_cost_eur(problem, problem.task_by_id[tid], cid)
+        for x in tour.task_ids:
+            if problem.task_by_id[x].locked_crew_day is not None or x not in allowed:
+                continue
+            if problem.task_by_id[x].service_duration_s + slack_s < need_s:
+                continue  # taking x out cannot make room for the task
+            if effort is not None and not effort.spend():
+                break
+            without = memo.retime(cid, [r for r in tour.refs if r != x])
+            if without.violations:
+                continue
+            saving = base - tour_cost_eur(problem, without)
+            # delta = (cost with tid - base) - penalty[tid] + (x's move or penalty) < 0
+            trial = dict(tours)
+            trial[cid] = without
+            ins = memo.best(trial, tid, [cid], penalty[tid] + saving + move)
+            if ins is None:
+                continue
+            change = tour_cost_eur(problem, ins.tour) - base
+            others = [c for c in allowed[x] if c != cid]
+            moved = memo.best(tours, x, others, penalty[x]) if others else None
+            delta = change - penalty[tid] + (moved.cost_eur if moved else penalty[x])
+            if delta < -1e-6 and (best is None or delta < best[0]):
+                new = {cid: ins.tour}
+                if moved is not None:
+                    new[moved.crew_day_id] = moved.tour
+                best = (delta, new)
+        drop = _drop_cheap_for(problem, tours, allowed, tid, cid, penalty, effort, memo)
+        if drop is not None and (best is None or drop[0] < best[0]):
+            best = drop
+    if best is not None:
+        tours.update(best[1])
+        return True
+    return False
+
+
+#: a task counts as cheap work beside a left-out task when leaving it out costs at most this
+#: share of the left-out task's penalty (e.g. work not yet due beside due work)
+CHEAP_SHARE = 0.5
+
+
+def _drop_cheap_for(problem: Problem, tours: Mapping[str, Tour],
+                    allowed: Mapping[str, list[str]], tid: str, cid: str,
+                    penalty: Mapping[str, float], effort: Effort | None,
+                    memo: Memo) -> tuple[float, dict[str, Tour]] | None:
+    """Make room for left-out ``tid`` on ``cid`` by leaving out cheap tasks of that tour
+    (penalty at most :data:`CHEAP_SHARE` of ``tid``'s, least penalty per hour of work first),
+    one more at a time until ``tid`` fits; -> (change of the objective, {cid: tour}) if that
+    lowers it. Tasks left out this way are offered to other crew-days by the insertion that
+    follows."""
+    tour = tours[cid]
+    crew = problem.crew_day_by_id[cid]
+    cheap = [x for x in tour.task_ids if x in allowed and x in penalty and
+             problem.task_by_id[x].locked_crew_day is None and
+             penalty[x] <= CHEAP_SHARE * penalty[tid]]
+    if len(cheap) < 2:
+        return None  # one: the single ejection tries it
+    need_s = problem.task_by_id[tid].service_duration_s
+    slack_s = crew.latest_end_s - tour.end_s + tour.kpis.wait_s
+    if slack_s + sum(problem.task_by_id[x].service_duration_s for x in cheap) < need_s:
+        return None
+    cheap.sort(key=lambda x: (penalty[x] / max(1, problem.task_by_id[x].service_duration_s), x))
+    base = tour_cost_eur(problem, tour)
+    move = move_cost_eur(problem, problem.task_by_id[tid], cid)
+    dropped: list[str] = []
+    freed_s = 0
+    for x in cheap:
+        dropped.append(x)
+        freed_s += problem.task_by_id[x].service_duration_s
+        if len(dropped) < 2 or slack_s + freed_s < need_s:
+            continue
+        if effort is not None and not effort.spend():
+            return None
+        without = memo.retime(cid, [r for r in tour.refs if r not in dropped])
+        if without.violations:
+            continue
+        saving = base - tour_cost_eur(problem, without)
+        lost = sum(penalty[d] for d in dropped)
+        trial = dict(tours)
+        trial[cid] = without
+        ins = memo.best(trial, tid, [cid], penalty[tid] - lost + saving + move)
+        if ins is None:
+            continue
+        delta = tour_cost_eur(problem, ins.tour) - base - penalty[tid] + lost
+        return (delta, {cid: ins.tour}) if delta < -1e-6 else None
+    return None
 
 
 def repair(
@@ -232,13 +366,14 @@ def repair(
     insert_fitting(problem, out, allowed)
     if improve:
         budget = effort if isinstance(effort, Effort) else Effort(effort)
+        memo = Memo(problem)
         while True:
             if relocate_first:
-                changed = relocate(problem, out, allowed, effort=budget)
-                changed += insert_with_ejection(problem, out, allowed, budget)
+                changed = relocate(problem, out, allowed, effort=budget, memo=memo)
+                changed += insert_with_ejection(problem, out, allowed, budget, memo)
             else:
-                changed = insert_with_ejection(problem, out, allowed, budget)
-                changed += relocate(problem, out, allowed, effort=budget)
+                changed = insert_with_ejection(problem, out, allowed, budget, memo)
+                changed += relocate(problem, out, allowed, effort=budget, memo=memo)
             if changed:
                 insert_fitting(problem, out, allowed)
             if not changed or not budget.spend():
@@ -280,5 +415,5 @@ def construct_routes(problem: Problem, allowed: Mapping[str, list[str]]) -> dict
     return tours
 
 
-__all__ = ["Effort", "construct_routes", "feasible_tours", "insert_fitting", "insert_with_ejection",
-           "locked_start", "plan_cost_eur", "relocate", "repair"]
+__all__ = ["Effort", "Memo", "construct_routes", "feasible_tours", "insert_fitting",
+           "insert_with_ejection", "locked_start", "plan_cost_eur", "relocate", "repair"]

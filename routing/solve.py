@@ -28,6 +28,7 @@ from routing.explain import precheck
 from routing.finish import build_solution, improvement_effort, retime_routes, work_left
 from routing.insertion import WORK_UNITS_PER_S, work_done
 from routing.params import SolveParams
+from routing.parts import solve_in_parts
 from routing.problem import Problem
 from routing.repair import Effort, construct_routes, feasible_tours, plan_cost_eur, repair
 from routing.search import (
@@ -82,6 +83,9 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Solution:
     if multi_day and params.repair and not params.deterministic and \
             CONSTRUCT_MIN_TASKS < len(allowed) <= WEEK_CONSTRUCTION_MAX_TASKS:
         return _solve_week(problem, params, allowed, pre_reasons, t0, method)
+    if multi_day and params.repair and not params.deterministic and \
+            len(allowed) > WEEK_CONSTRUCTION_MAX_TASKS:
+        return solve_in_parts(problem, params, allowed, pre_reasons, t0, _solve_part)
     if method == "by_day":
         return solve_by_days(problem, params, allowed, pre_reasons, t0)
     reserve = min(3.0, 0.1 * params.time_limit_s) if params.explain else 0.5
@@ -124,6 +128,13 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Solution:
     return build_solution(problem, routes, hints, allowed, pre_reasons, params, t0,
                           objective=best.objective, worker=best.worker, status=best.status,
                           method="direct", notes=notes, tours=tours, effort=effort)
+
+
+def _solve_part(part: Problem, params: SolveParams) -> tuple[dict, tuple[str, ...]]:
+    """Worker of :func:`routing.parts.solve_in_parts`: one part of a big week planned (top
+    level for pickling) -> (crew-day id -> tour, notes)."""
+    sol = solve(part, params)
+    return {t.crew_day_id: t for t in sol.tours}, sol.notes
 
 
 def _reserve_s(params: SolveParams) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import time
+from datetime import date
 
 from routing_factory import AXIS, LINE_POINTS, MONDAY, crew, lunch, problem, task
 
@@ -15,7 +16,15 @@ from routing.explain import precheck
 from routing.insertion import best_insertion, drop_unneeded_reloads, work_done
 from routing.params import SolveParams
 from routing.problem import ReloadPoint
-from routing.repair import Effort, construct_routes, plan_cost_eur, repair
+from routing.repair import (
+    Effort,
+    Memo,
+    construct_routes,
+    insert_with_ejection,
+    plan_cost_eur,
+    relocate,
+    repair,
+)
 from routing.search import Budget, SearchConfig, run_search
 from routing.solve import CONSTRUCT_MIN_TASKS, solve
 
@@ -233,3 +242,48 @@ def test_effort_in_work_units_stops_the_improvement():
     large = repair(p, start, allowed, effort=Effort(problem=p, units=10 * used + 100_000))
     assert used < 100_000
     assert plan_cost_eur(p, large) <= plan_cost_eur(p, small) + 1e-6
+
+
+def test_due_task_takes_the_room_of_several_tasks_not_yet_due():
+    """A full crew-day holds three tasks not yet due (1 h each, a small prize) beside due
+    work; a 2.5-h due task left out fits only if two of them go: the ejection step leaves them
+    out for it (no single one makes room), and the objective falls."""
+    later = AXIS.at(date.fromordinal(MONDAY.toordinal() + 14), 7)
+    cheap = [task(f"nd{i}", i, 60, due_earliest_s=later, urgency=0.5) for i in (2, 3, 4)]
+    tasks = [task("due4h", 1, 200, urgency=1.0), *cheap, task("big", 5, 150, urgency=1.0)]
+    p = problem(GRID, tasks, [crew("c1", breaks=[lunch()])])
+    allowed, _ = precheck(p)
+    tours = {"c1": retime_tour(p, "c1", ["due4h", *(t.id for t in cheap)])}
+    assert not tours["c1"].violations
+    assert best_insertion(p, tours, "big", allowed["big"]) is None
+    before = plan_cost_eur(p, tours)
+    inserted = insert_with_ejection(p, tours, allowed)
+    served = tours["c1"].task_ids
+    assert inserted == 1 and "big" in served and "due4h" in served
+    assert sum(1 for t in cheap if t.id in served) <= 1
+    assert not tours["c1"].violations
+    assert plan_cost_eur(p, tours) < before - 500
+
+
+def test_memo_gives_the_same_improvement_with_less_work():
+    """The improvement's memo (re-timed tours and insertions by the stop orders they depend
+    on) changes no result: the same plan as computing everything afresh, for less counted
+    work."""
+    p = week_grid()
+    allowed, _ = precheck(p)
+    start = construct_routes(p, allowed)
+    w0 = work_done(p)
+    fresh = dict(start)
+    moves_fresh = relocate(p, fresh, allowed, memo=None)
+    ins_fresh = insert_with_ejection(p, fresh, allowed)
+    again_fresh = relocate(p, fresh, allowed)
+    w1 = work_done(p)
+    memo = Memo(p)
+    kept = dict(start)
+    moves_memo = relocate(p, kept, allowed, memo=memo)
+    ins_memo = insert_with_ejection(p, kept, allowed, memo=memo)
+    again_memo = relocate(p, kept, allowed, memo=memo)
+    w2 = work_done(p)
+    assert (moves_memo, ins_memo, again_memo) == (moves_fresh, ins_fresh, again_fresh)
+    assert {c: t.sequence for c, t in kept.items()} == {c: t.sequence for c, t in fresh.items()}
+    assert w2 - w1 < w1 - w0
