@@ -390,15 +390,35 @@ def _reassign(
     session.flush()
 
 
-def move_person(
-    session: Session, day: dt.date, staff_id: int, to_crew_day_id: int | None
-) -> tuple[Staff, CrewDay | None]:
-    """Move a person into crew-day ``to_crew_day_id`` (None: out of every crew) on ``day``;
-    returns the person and the target (for the confirmation)."""
+
+def _staff_row(session: Session, staff_id: int | None) -> Staff:
+    """The staff member ``staff_id``; a form without one is 400, an unknown id 404."""
+    if staff_id is None:
+        raise BadInput("Bitte eine Person wählen", en="Please choose a person")
     person = session.get(Staff, staff_id)
     if person is None:
         raise NotFound(f"Mitarbeiter {staff_id} gibt es nicht",
                        en=f"There is no staff member {staff_id}")
+    return person
+
+
+def _machine_row(session: Session, machine_id: int | None) -> Machine:
+    """The machine ``machine_id``; a form without one is 400, an unknown id 404."""
+    if machine_id is None:
+        raise BadInput("Bitte eine Maschine wählen", en="Please choose a machine")
+    machine = session.get(Machine, machine_id)
+    if machine is None:
+        raise NotFound(f"Maschine {machine_id} gibt es nicht",
+                       en=f"There is no machine {machine_id}")
+    return machine
+
+
+def move_person(
+    session: Session, day: dt.date, staff_id: int | None, to_crew_day_id: int | None
+) -> tuple[Staff, CrewDay | None]:
+    """Move a person into crew-day ``to_crew_day_id`` (None: out of every crew) on ``day``;
+    returns the person and the target (for the confirmation)."""
+    person = _staff_row(session, staff_id)
     target = _crew_day(session, to_crew_day_id) if to_crew_day_id else None
     if target is not None and target.date != day:
         raise BadInput("Die Kolonne gehört zu einem anderen Tag",
@@ -413,17 +433,14 @@ def move_person(
 
 
 def move_machine(
-    session: Session, day: dt.date, machine_id: int, to_crew_day_id: int | None
+    session: Session, day: dt.date, machine_id: int | None, to_crew_day_id: int | None
 ) -> tuple[Machine, CrewDay | None]:
     """Give a pool machine to crew-day ``to_crew_day_id`` (None: back to the pool) on ``day``;
     returns the machine and the target (for the confirmation).
 
     A machine in repair is refused; a machine taken from another crew leaves that crew.
     """
-    machine = session.get(Machine, machine_id)
-    if machine is None:
-        raise NotFound(f"Maschine {machine_id} gibt es nicht",
-                       en=f"There is no machine {machine_id}")
+    machine = _machine_row(session, machine_id)
     target = _crew_day(session, to_crew_day_id) if to_crew_day_id else None
     if target is not None and machine_out_of_service(machine, day):
         raise Conflict(f"{machine.name} ist an diesem Tag in Reparatur",
@@ -437,7 +454,7 @@ def move_machine(
 
 def report_absence(
     session: Session,
-    staff_id: int,
+    staff_id: int | None,
     date_from: dt.date,
     date_to: dt.date,
     reason: str,
@@ -446,10 +463,7 @@ def report_absence(
     if date_to < date_from:
         raise BadInput("Das Ende der Abwesenheit liegt vor ihrem Beginn",
                            en="The absence ends before it begins")
-    person = session.get(Staff, staff_id)
-    if person is None:
-        raise NotFound(f"Mitarbeiter {staff_id} gibt es nicht",
-                       en=f"There is no staff member {staff_id}")
+    _staff_row(session, staff_id)  # 400/404 before anything is stored
     absence = Absence(
         staff_id=staff_id,
         date_from=date_from,
@@ -537,10 +551,7 @@ def set_machine_repair(
 ) -> Machine:
     """Mark a machine in repair until ``until`` (None: back in service) and unbook it meanwhile
     (not from a day closed in the work records)."""
-    machine = session.get(Machine, machine_id)
-    if machine is None:
-        raise NotFound(f"Maschine {machine_id} gibt es nicht",
-                       en=f"There is no machine {machine_id}")
+    machine = _machine_row(session, machine_id)
     machine.repair_until = until
     machine.available = until is None
     if until is not None:

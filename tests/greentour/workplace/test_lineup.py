@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from greentour.errors import BadInput, Conflict
+from greentour.errors import BadInput, Conflict, NotFound
 from greentour.store import make_engine, models, system_session, tenant_session, upgrade
 from greentour.workplace import lineup
 
@@ -110,6 +110,27 @@ def test_moving_people_and_machines_between_crews(store) -> None:
         s.flush()
         flags = lineup.get_lineup(s, MONDAY).crews[1].flags
         assert any("doppelt" in f for f in flags)
+
+
+def test_a_form_without_person_or_machine_is_refused_and_changes_nothing(store) -> None:
+    """A move or absence without the person or machine (an empty select) is a 400 with what to
+    choose; an unknown id a 404; no crew-day changes."""
+    engine, tenant_id, ids = store
+    with tenant_session(engine, tenant_id) as s, s.begin():
+        c1 = lineup.get_lineup(s, MONDAY).crews[0]
+        before = {d.id: (list(d.member_ids), list(d.machine_ids))
+                  for d in s.scalars(select(models.CrewDay))}
+        with pytest.raises(BadInput, match="Bitte eine Person wählen"):
+            lineup.move_person(s, MONDAY, None, c1.id)
+        with pytest.raises(BadInput, match="Bitte eine Maschine wählen"):
+            lineup.move_machine(s, MONDAY, None, c1.id)
+        with pytest.raises(BadInput, match="Bitte eine Person wählen"):
+            lineup.report_absence(s, None, MONDAY, MONDAY, "krank")
+        with pytest.raises(NotFound, match="Maschine 999999 gibt es nicht"):
+            lineup.move_machine(s, MONDAY, 999999, c1.id)
+        after = {d.id: (list(d.member_ids), list(d.machine_ids))
+                 for d in s.scalars(select(models.CrewDay))}
+        assert after == before
 
 
 def test_absent_person_cannot_be_moved_into_a_crew(store) -> None:
