@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -367,12 +367,24 @@ def get_lineup(session: Session, day: dt.date, lang: str = "de") -> Lineup:
     )
 
 
+_M = TypeVar("_M")
+
+
+def _row(session: Session, model: type[_M], row_id: int | None, name: tuple[str, str],
+         choose: tuple[str, str]) -> _M:
+    """The row ``row_id`` of ``model``: none chosen is 400 with ``choose`` (German, English),
+    an unknown id 404 naming it with ``name`` (German, English)."""
+    if row_id is None:
+        raise BadInput(choose[0], en=choose[1])
+    row = session.get(model, row_id)
+    if row is None:
+        raise NotFound(f"{name[0]} {row_id} gibt es nicht", en=f"There is no {name[1]} {row_id}")
+    return row
+
+
 def _crew_day(session: Session, crew_day_id: int) -> CrewDay:
-    crew_day = session.get(CrewDay, crew_day_id)
-    if crew_day is None:
-        raise NotFound(f"Kolonnentag {crew_day_id} gibt es nicht",
-                       en=f"There is no crew-day {crew_day_id}")
-    return crew_day
+    return _row(session, CrewDay, crew_day_id, ("Kolonnentag", "crew-day"),
+                ("Bitte einen Kolonnentag wählen", "Please choose a crew-day"))
 
 
 def _reassign(
@@ -392,25 +404,13 @@ def _reassign(
 
 
 def _staff_row(session: Session, staff_id: int | None) -> Staff:
-    """The staff member ``staff_id``; a form without one is 400, an unknown id 404."""
-    if staff_id is None:
-        raise BadInput("Bitte eine Person wählen", en="Please choose a person")
-    person = session.get(Staff, staff_id)
-    if person is None:
-        raise NotFound(f"Mitarbeiter {staff_id} gibt es nicht",
-                       en=f"There is no staff member {staff_id}")
-    return person
+    return _row(session, Staff, staff_id, ("Mitarbeiter", "staff member"),
+                ("Bitte eine Person wählen", "Please choose a person"))
 
 
 def _machine_row(session: Session, machine_id: int | None) -> Machine:
-    """The machine ``machine_id``; a form without one is 400, an unknown id 404."""
-    if machine_id is None:
-        raise BadInput("Bitte eine Maschine wählen", en="Please choose a machine")
-    machine = session.get(Machine, machine_id)
-    if machine is None:
-        raise NotFound(f"Maschine {machine_id} gibt es nicht",
-                       en=f"There is no machine {machine_id}")
-    return machine
+    return _row(session, Machine, machine_id, ("Maschine", "machine"),
+                ("Bitte eine Maschine wählen", "Please choose a machine"))
 
 
 def move_person(
